@@ -1,0 +1,200 @@
+"""Instant-runoff voting (IRV, the alternative vote): one seat, one exclusion per round.
+
+Rule followed: each ballot counts for its highest-ranked continuing candidate. A candidate holding
+more than half of the ballots still in play (not exhausted) is elected; otherwise the candidate with
+fewest votes is excluded and its ballots pass to their next continuing preference. A tie for last
+place is broken by the counts at the most recent earlier round at which the tied candidates differed
+(fewest there is excluded), then by a lot drawn from the seed. When one candidate is left it is
+elected.
+
+Ballots must rank candidates strictly. US ranked-choice data marks over-votes (two candidates at the
+same rank) as ties; ``overvote="exhaust"`` makes such a ballot exhausted when it reaches the over-vote,
+as US rules do, and ``overvote="skip"`` passes over the over-voted rank; the default ``"reject"``
+raises ``TallyInputError``.
+
+The count works on the aggregated profile: each distinct ranking is moved once per exclusion, never
+ballot by ballot.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_ballots
+from governance.tally.caps import GroupCap
+from governance.tally.errors import TallyInputError
+from governance.tally.profile import Profile
+from governance.tally.result import Number, Result, Round, TieBreak
+
+Overvote = Literal["reject", "exhaust", "skip"]
+_OVERVOTE = -1
+
+
+def _ballots(profile: Profile, overvote: Overvote) -> list[tuple[tuple[int, ...], int]]:
+    if overvote == "reject":
+        return strict_ballots(profile, "irv")
+    if overvote not in ("exhaust", "skip"):
+        raise TallyInputError(f"overvote must be reject, exhaust or skip, got {overvote!r}")
+    out: list[tuple[tuple[int, ...], int]] = []
+    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+        order: list[int] = []
+        for tier in ranking:
+            live = [c for c in tier if c not in profile.withdrawn and c not in order]
+            if len(live) > 1:
+                if overvote == "exhaust":
+                    order.append(_OVERVOTE)
+                    break
+                continue
+            order.extend(live)
+        out.append((tuple(order), count))
+    return out
+
+
+def irv(
+    profile: Profile,
+    seats: int = 1,
+    *,
+    seed: str | None = None,
+    caps: GroupCap | None = None,
+    overvote: Overvote = "reject",
+) -> Result:
+    """Count an instant-runoff election and return the winner with every round.
+
+    ``seats`` must be 1 (use an STV method for several seats). Candidates whose group is already at
+    its cap (through ``caps.held``) are excluded before the first round and the result says so.
+    """
+    check_seats(profile, seats, "irv")
+    if seats != 1:
+        raise TallyInputError("irv elects one candidate; use stv-scottish or stv-meek for several seats")
+    used_seed = resolve_seed(seed)
+    names = profile.candidates
+    ballots = _ballots(profile, overvote)
+    continuing = [c for c in range(len(names)) if c not in profile.withdrawn]
+    notes: list[str] = []
+    if caps is not None:
+        for c in list(continuing):
+            if caps.blocked(names[c], []):
+                continuing.remove(c)
+                notes.append(
+                    f"{names[c]} excluded before the count: group {caps.group_of(names[c])!r} "
+                    f"already holds its cap of {caps.cap}"
+                )
+    if not continuing:
+        raise TallyInputError("irv has no eligible candidate to count")
+    alive = [False] * len(names)
+    for c in continuing:
+        alive[c] = True
+
+    # piles[c]: indices of distinct ballots now counting for c; pos[i]: where ballot i stands.
+    piles: dict[int, list[int]] = {c: [] for c in continuing}
+    votes: dict[int, int] = dict.fromkeys(continuing, 0)
+    pos = [0] * len(ballots)
+    exhausted = 0
+
+    def place(i: int, start: int) -> int | None:
+        order = ballots[i][0]
+        p = start
+        while p < len(order):
+            c = order[p]
+            if c == _OVERVOTE:
+                break
+            if alive[c]:
+                pos[i] = p
+                return c
+            p += 1
+        pos[i] = len(order)
+        return None
+
+    for i, (_, count) in enumerate(ballots):
+        top = place(i, 0)
+        if top is None:
+            exhausted += count
+        else:
+            piles[top].append(i)
+            votes[top] += count
+
+    rounds: list[Round] = []
+    history: list[dict[int, int]] = []
+    tie_breaks: list[TieBreak] = []
+    elected: list[str] = []
+    transfers: dict[str, Number] = {}
+    number = 0
+    while True:
+        number += 1
+        counts: dict[str, Number] = {names[c]: votes[c] for c in continuing}
+        live_total = sum(votes[c] for c in continuing)
+        leader = max(continuing, key=lambda c: votes[c])
+        round_ = Round(number=number, counts=counts, exhausted=exhausted, transfers=dict(transfers))
+        rounds.append(round_)
+        if len(continuing) == 1 or 2 * votes[leader] > live_total:
+            leaders = [c for c in continuing if votes[c] == votes[leader]]
+            if len(leaders) > 1:  # only possible with two candidates level at the end
+                leader, tb = break_tie(
+                    leaders,
+                    history,
+                    lowest=False,
+                    seed=used_seed,
+                    names=names,
+                    round_number=number,
+                    purpose="elect",
+                )
+                tie_breaks.append(tb)
+            elected.append(names[leader])
+            round_.elected = [names[leader]]
+            if len(continuing) == 1:
+                round_.note = f"{names[leader]} is the last candidate left"
+            else:
+                round_.note = (
+                    f"{names[leader]} has {votes[leader]} of {live_total} continuing votes, more than half"
+                )
+            break
+        low = min(votes[c] for c in continuing)
+        lowest = [c for c in continuing if votes[c] == low]
+        loser = lowest[0]
+        if len(lowest) > 1:
+            loser, tb = break_tie(
+                lowest,
+                history,
+                lowest=True,
+                seed=used_seed,
+                names=names,
+                round_number=number,
+                purpose="exclude",
+            )
+            tie_breaks.append(tb)
+        history.append(dict(votes))
+        round_.excluded = [names[loser]]
+        round_.note = f"no majority; {names[loser]} has fewest votes ({low}) and is excluded"
+        alive[loser] = False
+        continuing.remove(loser)
+        gained: dict[int, int] = {}
+        for i in piles.pop(loser):
+            count = ballots[i][1]
+            nxt = place(i, pos[i] + 1)
+            if nxt is None:
+                exhausted += count
+                gained[-1] = gained.get(-1, 0) + count
+            else:
+                piles[nxt].append(i)
+                votes[nxt] += count
+                gained[nxt] = gained.get(nxt, 0) + count
+        del votes[loser]
+        transfers = {names[c]: v for c, v in sorted(gained.items()) if c >= 0}
+        if -1 in gained:
+            transfers["(exhausted)"] = gained[-1]
+
+    params: dict[str, object] = {"overvote": overvote}
+    if caps is not None:
+        params["caps"] = caps.to_json()
+    return Result(
+        method="irv",
+        seats=1,
+        candidates=[names[c] for c in range(len(names)) if c not in profile.withdrawn],
+        elected=elected,
+        rounds=rounds,
+        tie_breaks=tie_breaks,
+        params=params,
+        seed=used_seed,
+        ballots=profile.total,
+        notes=notes,
+    )

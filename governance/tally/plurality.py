@@ -1,0 +1,158 @@
+"""Plurality (first past the post, single seat or multi-seat block) and approval (top-k) counts.
+
+Plurality: each ballot gives one vote to its highest-ranked eligible candidate; the ``seats``
+candidates with most votes win (block voting when ``seats`` > 1 on single-mark ballots).
+
+Approval: every candidate in a ballot's *first tier* counts as approved; this is how an approval
+ballot is written in a ``Profile`` (a ranking of a single tier) and in PrefLib ``.toi`` files
+(``1: {1,3,4}``). Later tiers are ignored. The ``seats`` most-approved candidates win.
+
+Both go down the order of votes: a candidate whose group already holds its cap (``GroupCap``) is
+passed over and the next one taken; the result's notes say who was skipped. Candidates with equal
+votes are ordered by a lot drawn from the seed (``governance.tally.lot``); a tie-break is recorded
+whenever the lot decides who is elected or passed over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from governance.tally._ballots import check_seats, resolve_seed
+from governance.tally.caps import GroupCap
+from governance.tally.errors import TallyInputError
+from governance.tally.lot import lot_order
+from governance.tally.profile import Profile
+from governance.tally.result import Number, Result, Round, TieBreak
+
+
+def plurality(
+    profile: Profile, seats: int = 1, *, seed: str | None = None, caps: GroupCap | None = None
+) -> Result:
+    """Count first preferences and elect the ``seats`` candidates with most of them.
+
+    A ballot whose highest eligible tier ranks several candidates equally is ambiguous for
+    plurality and raises ``TallyInputError``; a ballot naming no eligible candidate is blank.
+    """
+    check_seats(profile, seats, "plurality")
+    votes = [0] * len(profile.candidates)
+    blank = 0
+    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+        top = _first_eligible_tier(ranking, profile.withdrawn)
+        if not top:
+            blank += count
+            continue
+        if len(top) > 1:
+            names = ", ".join(profile.candidates[c] for c in top)
+            raise TallyInputError(
+                f"plurality needs one first choice per ballot, but a ballot marks {names} equally; "
+                "use approval to count every mark"
+            )
+        votes[top[0]] += count
+    return _elect_top(profile, "plurality", votes, blank, seats, seed, caps, "first preferences")
+
+
+def approval(
+    profile: Profile, seats: int = 1, *, seed: str | None = None, caps: GroupCap | None = None
+) -> Result:
+    """Count approvals (every candidate in a ballot's first tier) and elect the ``seats`` most approved.
+
+    Withdrawn candidates are ignored; the first tier is the ballot's first tier as written (a ballot
+    whose first tier names only withdrawn candidates approves nobody).
+    """
+    check_seats(profile, seats, "approval")
+    votes = [0] * len(profile.candidates)
+    blank = 0
+    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+        approved = {c for c in ranking[0] if c not in profile.withdrawn} if ranking else set()
+        if not approved:
+            blank += count
+        for c in approved:
+            votes[c] += count
+    return _elect_top(profile, "approval", votes, blank, seats, seed, caps, "approvals")
+
+
+def _first_eligible_tier(ranking: Sequence[Sequence[int]], withdrawn: frozenset[int]) -> list[int]:
+    for tier in ranking:
+        live = [c for c in tier if c not in withdrawn]
+        if live:
+            return live
+    return []
+
+
+def _elect_top(
+    profile: Profile,
+    method: str,
+    votes: list[int],
+    blank: int,
+    seats: int,
+    seed: str | None,
+    caps: GroupCap | None,
+    what: str,
+) -> Result:
+    """Order eligible candidates by votes (lot among equals) and take the top ``seats`` within caps."""
+    used_seed = resolve_seed(seed)
+    names = profile.candidates
+    eligible = [c for c in range(len(names)) if c not in profile.withdrawn]
+    by_votes: dict[int, list[int]] = {}
+    for c in eligible:
+        by_votes.setdefault(votes[c], []).append(c)
+    order: list[list[int]] = []  # groups of equal votes, best first, each group in lot order
+    for v in sorted(by_votes, reverse=True):
+        group = by_votes[v]
+        if len(group) > 1:
+            drawn = lot_order(used_seed, f"{method} order at {v} {what}", [names[c] for c in group])
+            position = {n: i for i, n in enumerate(drawn)}
+            group = sorted(group, key=lambda c: position[names[c]])
+        order.append(group)
+
+    elected: list[str] = []
+    skipped: list[str] = []
+    notes: list[str] = []
+    tie_breaks: list[TieBreak] = []
+    for group in order:
+        taken_here: list[str] = []
+        passed_here: list[str] = []
+        for c in group:
+            if len(elected) >= seats:
+                passed_here.append(names[c])
+                continue
+            if caps is not None and caps.blocked(names[c], elected):
+                skipped.append(names[c])
+                notes.append(
+                    f"{names[c]} ({votes[c]} {what}) passed over: group {caps.group_of(names[c])!r} "
+                    f"already holds its cap of {caps.cap}"
+                )
+                continue
+            elected.append(names[c])
+            taken_here.append(names[c])
+        if len(group) > 1 and taken_here and passed_here:
+            tie_breaks.append(
+                TieBreak(1, "elect", [names[c] for c in group], "lot", ", ".join(taken_here), used_seed)
+            )
+    if len(elected) < seats:
+        notes.append(f"only {len(elected)} of {seats} seats could be filled")
+    counts: dict[str, Number] = {names[c]: votes[c] for c in eligible}
+    round_ = Round(
+        number=1,
+        counts=counts,
+        exhausted=blank,
+        elected=list(elected),
+        excluded=skipped,
+        note=f"{seats} seat(s) by most {what}",
+    )
+    params: dict[str, object] = {}
+    if caps is not None:
+        params["caps"] = caps.to_json()
+    return Result(
+        method=method,
+        seats=seats,
+        candidates=[names[c] for c in eligible],
+        elected=elected,
+        rounds=[round_],
+        ranking=[[names[c] for c in group] for group in order],
+        tie_breaks=tie_breaks,
+        params=params,
+        seed=used_seed,
+        ballots=profile.total,
+        notes=notes,
+    )
