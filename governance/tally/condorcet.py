@@ -26,13 +26,12 @@ Rules followed
 Filling seats (both methods): going down the ranking, the first ``seats`` candidates are elected,
 passing over a candidate whose group is at its cap (``GroupCap.blocked``). Candidates sharing a tier
 that is reached while seats remain are put in order by lot (``governance.tally.lot``) and each draw is
-recorded as a ``TieBreak``. Without a seed, the seed is derived from the ballots themselves (the
-SHA-256 of the profile), so the count stays repeatable; the seed used is reported with the result.
+recorded as a ``TieBreak``. Without a seed, the engine's default seed (the empty string, as for every
+method) is used and reported with the result, so the count stays repeatable.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
@@ -40,7 +39,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from governance.tally._ballots import resolve_seed
 from governance.tally.caps import GroupCap
+from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
 from governance.tally.result import Number, Result, Round, TieBreak
@@ -140,40 +141,11 @@ def layers(beats: npt.NDArray[np.bool_], active: Sequence[int]) -> list[list[int
     return tiers
 
 
-def profile_seed(profile: Profile) -> str:
-    """A seed derived from the ballots (SHA-256 of the profile), used when the count got none."""
-    digest = hashlib.sha256()
-    digest.update(repr(profile.candidates).encode())
-    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
-        digest.update(f"{ranking}:{count};".encode())
-    return "ballots:" + digest.hexdigest()[:32]
-
-
-class _Seed:
-    """The seed of a count, derived from the ballots only if a lot is actually drawn."""
-
-    def __init__(self, profile: Profile, seed: str | None) -> None:
-        self._profile = profile
-        self._seed = seed
-        self.used = False
-
-    @property
-    def value(self) -> str:
-        self.used = True
-        if self._seed is None:
-            self._seed = profile_seed(self._profile)
-        return self._seed
-
-    @property
-    def reported(self) -> str | None:
-        return self._seed if (self.used or self._seed is not None) else None
-
-
 def fill_seats(
     tiers: list[list[str]],
     seats: int,
     caps: GroupCap | None,
-    seed: _Seed,
+    seed: str,
     tie_breaks: list[TieBreak],
 ) -> tuple[list[str], list[str], list[str]]:
     """Go down the ranking electing ``seats`` candidates; return (elected, passed over, notes)."""
@@ -185,7 +157,7 @@ def fill_seats(
             break
         order = list(tier)
         if len(tier) > 1:
-            order = lot_order(seed.value, f"rank tier {number}", tier)
+            order = lot_order(seed, f"rank tier {number}", tier)
             for i in range(len(order) - 1):
                 tie_breaks.append(
                     TieBreak(
@@ -194,7 +166,7 @@ def fill_seats(
                         between=order[i:],
                         rule="lot",
                         chosen=order[i],
-                        seed=seed.value,
+                        seed=seed,
                     )
                 )
         for name in order:
@@ -210,10 +182,10 @@ def fill_seats(
 
 def _check(profile: Profile, seats: int) -> list[int]:
     if seats < 1:
-        raise ValueError("seats must be at least 1")
+        raise TallyInputError(f"this count needs at least one seat to fill, got {seats}")
     active = [i for i in range(len(profile.candidates)) if i not in profile.withdrawn]
     if not active:
-        raise ValueError("there is no candidate to count")
+        raise TallyInputError("there is no candidate to count")
     return active
 
 
@@ -240,9 +212,9 @@ def schulze(profile: Profile, seats: int, *, seed: str | None = None, caps: Grou
     beats = p > p.T
     tier_idx = layers(beats, active)
     ranking = [[names[i] for i in tier] for tier in tier_idx]
-    seed_box = _Seed(profile, seed)
+    seed_text = resolve_seed(seed)
     tie_breaks: list[TieBreak] = []
-    elected, passed, notes = fill_seats(ranking, seats, caps, seed_box, tie_breaks)
+    elected, passed, notes = fill_seats(ranking, seats, caps, seed_text, tie_breaks)
     wins: dict[str, Number] = {names[a]: int(sum(1 for b in active if d[a, b] > d[b, a])) for a in active}
     rnd = Round(
         number=1,
@@ -266,7 +238,7 @@ def schulze(profile: Profile, seats: int, *, seed: str | None = None, caps: Grou
         ranking=ranking,
         tie_breaks=tie_breaks,
         params=params,
-        seed=seed_box.reported,
+        seed=seed_text,
         ballots=profile.total,
         notes=notes,
     )
@@ -298,7 +270,7 @@ def ranked_pairs(
     active = _check(profile, seats)
     names = profile.candidates
     d = pairwise(profile)
-    seed_box = _Seed(profile, seed)
+    seed_text = resolve_seed(seed)
     tie_breaks: list[TieBreak] = []
     pairs = [(a, b) for a in active for b in active if a != b and d[a, b] > d[b, a]]
 
@@ -329,9 +301,7 @@ def ranked_pairs(
                 trial[a].add(b)
             if not all_lock:
                 if tbrc is None:
-                    order = lot_order(
-                        seed_box.value, "ranked pairs tie-break ranking", [names[i] for i in active]
-                    )
+                    order = lot_order(seed_text, "ranked pairs tie-break ranking", [names[i] for i in active])
                     tbrc = {names.index(nm): k for k, nm in enumerate(order)}
                 rank = tbrc
                 group = sorted(group, key=lambda pr: (rank[pr[0]], -rank[pr[1]]))
@@ -343,7 +313,7 @@ def ranked_pairs(
                         between=label,
                         rule="winning votes, then lot (tie-break ranking of candidates)",
                         chosen=label[0],
-                        seed=seed_box.value,
+                        seed=seed_text,
                     )
                 )
         for a, b in group:
@@ -360,7 +330,7 @@ def ranked_pairs(
             beats[a, b] = True
     tier_idx = layers(beats, active)
     ranking = [[names[i] for i in tier] for tier in tier_idx]
-    elected, passed, notes = fill_seats(ranking, seats, caps, seed_box, tie_breaks)
+    elected, passed, notes = fill_seats(ranking, seats, caps, seed_text, tie_breaks)
     wins: dict[str, Number] = {names[a]: int(sum(1 for b in active if d[a, b] > d[b, a])) for a in active}
     rnd = Round(
         number=1,
@@ -384,7 +354,7 @@ def ranked_pairs(
         ranking=ranking,
         tie_breaks=tie_breaks,
         params=params,
-        seed=seed_box.reported,
+        seed=seed_text,
         ballots=profile.total,
         notes=notes,
     )

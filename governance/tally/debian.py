@@ -37,14 +37,15 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from governance.tally._ballots import resolve_seed
 from governance.tally.condorcet import (
     IntMatrix,
     _matrix_json,
-    _Seed,
     layers,
     pairwise,
     strongest_paths,
 )
+from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
 from governance.tally.result import Result, Round, TieBreak
@@ -97,22 +98,22 @@ def debian(
     names = profile.candidates
     n = len(names)
     if n == 0:
-        raise ValueError("there is no option to count")
+        raise TallyInputError("there is no option to count")
     dflt = n - 1 if default is None else default
     if not 0 <= dflt < n:
-        raise ValueError(f"the default option must be between 1 and {n} (1-based)")
+        raise TallyInputError(f"the default option must be between 1 and {n} (1-based)")
     ratios: dict[int, Fraction] = {}
     for opt, ratio in (supermajority or {}).items():
         if not 0 <= opt < n:
-            raise ValueError(f"supermajority names option {opt + 1}, but there are {n} options")
+            raise TallyInputError(f"supermajority names option {opt + 1}, but there are {n} options")
         if opt == dflt:
-            raise ValueError("the default option cannot have a supermajority requirement")
+            raise TallyInputError("the default option cannot have a supermajority requirement")
         if ratio <= 0:
-            raise ValueError("a supermajority ratio must be positive")
+            raise TallyInputError("a supermajority ratio must be positive")
         ratios[opt] = Fraction(ratio)
 
     v = pairwise(profile)
-    seed_box = _Seed(profile, seed)
+    seed_text = resolve_seed(seed)
     notes: list[str] = []
     rounds: list[Round] = []
     withdrawn = set(profile.withdrawn) - {dflt}
@@ -188,7 +189,7 @@ def debian(
         winner = names[schwartz[0]]
     else:
         between = [names[a] for a in schwartz]
-        winner = lot_order(seed_box.value, "casting vote", between)[0]
+        winner = lot_order(seed_text, "casting vote", between)[0]
         tie_breaks.append(
             TieBreak(
                 round=3,
@@ -196,7 +197,7 @@ def debian(
                 between=between,
                 rule="lot",
                 chosen=winner,
-                seed=seed_box.value,
+                seed=seed_text,
             )
         )
 
@@ -241,7 +242,7 @@ def debian(
         ranking=ranking_names,
         tie_breaks=tie_breaks,
         params=params,
-        seed=seed_box.reported,
+        seed=seed_text,
         ballots=profile.total,
         notes=notes,
     )
