@@ -4,7 +4,9 @@ Rules followed
 --------------
 * **Pairwise matrix.** ``d[a, b]`` is the number of ballots that rank ``a`` strictly above ``b``.
   Candidates a ballot leaves out rank equal to one another and below every candidate it ranks;
-  candidates in the same tier rank equally (neither is preferred).
+  candidates in the same tier rank equally (neither is preferred). Option ``unranked="abstain"``
+  instead leaves a ballot out of every pair involving a candidate it does not rank, which is what
+  CIVS and Elekto mean by "No opinion" (the Kubernetes steering elections are counted that way).
 * **Schulze** (M. Schulze, "A new monotonic, clone-independent, reversal symmetric, and
   Condorcet-consistent single-winner election method", *Social Choice and Welfare* 36 (2011) 267-303,
   and the 2018 revision "The Schulze Method of Voting", arXiv:1804.02973). The strength of the link
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,7 @@ from governance.tally.profile import Profile
 from governance.tally.result import Number, Result, Round, TieBreak
 
 IntMatrix = npt.NDArray[np.int64]
+Unranked = Literal["bottom", "abstain"]
 
 _CHUNK_ROWS = 16384
 
@@ -87,9 +90,12 @@ def positions(profile: Profile) -> npt.NDArray[np.int16]:
     return pos
 
 
-def pairwise_from_positions(pos: npt.NDArray[np.int16], counts: npt.NDArray[np.int64]) -> IntMatrix:
+def pairwise_from_positions(
+    pos: npt.NDArray[np.int16], counts: npt.NDArray[np.int64], *, unranked: Unranked = "bottom"
+) -> IntMatrix:
     """The pairwise matrix from a positions array (see ``positions``) and the ballot counts.
 
+    With ``unranked="abstain"`` a ballot counts for a pair only if it ranks both candidates.
     Works in blocks of rows so that memory stays bounded whatever the number of distinct ballots;
     each block is one vectorised comparison and one matrix-vector product (exact in float64 up to
     2**53 ballots).
@@ -99,19 +105,26 @@ def pairwise_from_positions(pos: npt.NDArray[np.int16], counts: npt.NDArray[np.i
     weights = counts.astype(np.float64)
     for start in range(0, u, _CHUNK_ROWS):
         block = pos[start : start + _CHUNK_ROWS]
-        above = (block[:, :, None] < block[:, None, :]).reshape(block.shape[0], n * n)
+        above3 = block[:, :, None] < block[:, None, :]
+        if unranked == "abstain":
+            above3 &= block[:, None, :] != n + 1
+        above = above3.reshape(block.shape[0], n * n)
         total += weights[start : start + _CHUNK_ROWS] @ above
     return np.rint(total).astype(np.int64).reshape(n, n)
 
 
-def pairwise(profile: Profile) -> IntMatrix:
+def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     """The pairwise matrix ``d``: ``d[a, b]`` ballots rank candidate ``a`` strictly above ``b``.
 
-    Pure function of the profile; used by Schulze, Ranked Pairs and the Debian count. Unranked
-    candidates rank below all ranked ones, and equal ranks count for neither side.
+    Pure function of the profile; used by Schulze, Ranked Pairs and the Debian count. Equal ranks
+    count for neither side. Candidates a ballot leaves unranked rank below all it ranks
+    (``unranked="bottom"``, the usual rule and Debian's), or, with ``unranked="abstain"``, the
+    ballot expresses no preference on any pair involving them: CIVS's and Elekto's "No opinion".
     """
+    if unranked not in ("bottom", "abstain"):
+        raise TallyInputError(f"unranked must be 'bottom' or 'abstain', got {unranked!r}")
     counts = np.asarray(profile.counts, dtype=np.int64)
-    return pairwise_from_positions(positions(profile), counts)
+    return pairwise_from_positions(positions(profile), counts, unranked=unranked)
 
 
 def strongest_paths(strength: IntMatrix) -> IntMatrix:
@@ -193,7 +206,14 @@ def _matrix_json(matrix: IntMatrix) -> list[list[int]]:
     return [[int(v) for v in row] for row in matrix.tolist()]
 
 
-def schulze(profile: Profile, seats: int, *, seed: str | None = None, caps: GroupCap | None = None) -> Result:
+def schulze(
+    profile: Profile,
+    seats: int,
+    *,
+    seed: str | None = None,
+    caps: GroupCap | None = None,
+    unranked: Unranked = "bottom",
+) -> Result:
     """Count by the Schulze method (winning votes); return the full ranking and the ``seats`` elected.
 
     The ranking lists tiers of candidates (a tier of several means the method ranks them equally);
@@ -202,7 +222,7 @@ def schulze(profile: Profile, seats: int, *, seed: str | None = None, caps: Grou
     """
     active = _check(profile, seats)
     names = profile.candidates
-    d = pairwise(profile)
+    d = pairwise(profile, unranked=unranked)
     sub = np.ix_(active, active)
     link = np.where(d > d.T, d, 0)
     p_active = strongest_paths(link[sub])
@@ -224,7 +244,7 @@ def schulze(profile: Profile, seats: int, *, seed: str | None = None, caps: Grou
         note="counts = pairwise victories; ranking by strongest paths (winning votes)",
         extra={"candidates": list(names), "pairwise": _matrix_json(d), "strongest_paths": _matrix_json(p)},
     )
-    params: dict[str, Any] = {"strength": "winning votes"}
+    params: dict[str, Any] = {"strength": "winning votes", "unranked": unranked}
     if caps is not None:
         params["caps"] = caps.to_json()
     if profile.withdrawn:
@@ -259,7 +279,12 @@ def _reaches(graph: list[set[int]], start: int, goal: int) -> bool:
 
 
 def ranked_pairs(
-    profile: Profile, seats: int, *, seed: str | None = None, caps: GroupCap | None = None
+    profile: Profile,
+    seats: int,
+    *,
+    seed: str | None = None,
+    caps: GroupCap | None = None,
+    unranked: Unranked = "bottom",
 ) -> Result:
     """Count by Ranked Pairs (Tideman 1987, margins); return the ranking and the ``seats`` elected.
 
@@ -269,7 +294,7 @@ def ranked_pairs(
     """
     active = _check(profile, seats)
     names = profile.candidates
-    d = pairwise(profile)
+    d = pairwise(profile, unranked=unranked)
     seed_text = resolve_seed(seed)
     tie_breaks: list[TieBreak] = []
     pairs = [(a, b) for a in active for b in active if a != b and d[a, b] > d[b, a]]
@@ -340,7 +365,11 @@ def ranked_pairs(
         note="counts = pairwise victories; pairs locked by decreasing margin",
         extra={"candidates": list(names), "pairwise": _matrix_json(d), "pairs": log},
     )
-    params: dict[str, Any] = {"strength": "margins", "equal margins": "winning votes, then lot"}
+    params: dict[str, Any] = {
+        "strength": "margins",
+        "equal margins": "winning votes, then lot",
+        "unranked": unranked,
+    }
     if caps is not None:
         params["caps"] = caps.to_json()
     if profile.withdrawn:
