@@ -1,0 +1,53 @@
+"""Platform-neutral replies: what a command answers, for each adapter (console, Slack, Discord) to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under headers; adapters render it as a terminal table, Block Kit fields or an embed."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    title: str | None = None
+
+    def to_text(self) -> str:
+        """A plain monospaced rendering (for logs, tests and platforms without tables)."""
+        widths = [len(h) for h in self.headers]
+        for row in self.rows:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell))
+        lines = [f"{self.title}"] if self.title else []
+        lines.append("  ".join(h.ljust(w) for h, w in zip(self.headers, widths, strict=True)).rstrip())
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in self.rows]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to one command: a sentence, optional tables and a preformatted block, and whether it failed."""
+
+    text: str
+    ok: bool = True
+    tables: list[Table] = field(default_factory=list)
+    block: str | None = None
+    ephemeral: bool = False
+    hint: str | None = None
+
+    def to_text(self) -> str:
+        """Everything in the reply as plain text."""
+        parts = [self.text]
+        if self.hint:
+            parts.append(self.hint)
+        parts += [t.to_text() for t in self.tables]
+        if self.block:
+            parts.append(self.block)
+        return "\n\n".join(p for p in parts if p)
+
+
+def error(message: str, hint: str | None = None) -> Reply:
+    """A failure reply: says what was wrong and what to do."""
+    return Reply(text=message, ok=False, hint=hint, ephemeral=True)

@@ -1,0 +1,304 @@
+"""Every table govbot keeps, declared in one place (Alembic revisions under ``migrations/`` follow it).
+
+Ballot secrecy (DESIGN.md invariant 2) is built into the shape of the tables:
+
+* ``ballots`` holds *what* was voted. For a secret poll a row has no voter column filled, no cast time
+  and a random id, so neither its content nor its position says who cast it.
+* ``voters`` holds *who* voted (and when), never what.
+* ``ballot_slots`` lets a voter replace their own ballot before the deadline: it maps a keyed tag,
+  HMAC(server secret, poll and person), to the ballot currently standing for that voter. Without the
+  server secret a tag names no one.
+
+Roll-call motions are public by policy: their ballots carry ``voter_id`` and the export says so.
+Times are stored as naive UTC and read back as aware UTC (see ``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC on every backend and returned timezone-aware in UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("govbot stores only timezone-aware datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _ts(nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(UTCDateTime(), nullable=nullable)
+
+
+class Organisation(SQLModel, table=True):
+    """A member organisation of the alliance (company, university, lab)."""
+
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200, unique=True)
+    tier: str = Field(default="general", max_length=32)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Person(SQLModel, table=True):
+    """Someone the alliance knows: affiliation, admin flag and member state."""
+
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    organisation_id: int | None = Field(default=None, foreign_key="organisations.id", index=True)
+    is_admin: bool = Field(default=False)
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class VotingRep(SQLModel, table=True):
+    """The one person an organisation designates to cast its vote in alliance-wide elections."""
+
+    __tablename__ = "voting_reps"
+
+    organisation_id: int = Field(foreign_key="organisations.id", primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    since: datetime = Field(sa_column=_ts())
+
+
+class ChatIdentity(SQLModel, table=True):
+    """A chat account (Slack user in a workspace, Discord user in a guild) that speaks for a person."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (sa.UniqueConstraint("platform", "workspace", "user_id", name="uq_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Body(SQLModel, table=True):
+    """A governance body: the board, a technical committee or a working group."""
+
+    __tablename__ = "bodies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=24)
+    charter_url: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    policy: str = Field(default="alliance", max_length=200)
+    channel: str | None = Field(default=None, max_length=100)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Membership(SQLModel, table=True):
+    """A person's seat or place in a body, or their pending request for one."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("body_id", "person_id", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="bodies.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    role: str = Field(default="member", max_length=16)
+    status: str = Field(default="active", max_length=16)
+    requested_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    since: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    note: str | None = Field(default=None, max_length=500)
+
+
+class Election(SQLModel, table=True):
+    """An election of ``seats`` people to a body, with its windows, phase and governing policy."""
+
+    __tablename__ = "elections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    body_id: int = Field(foreign_key="bodies.id", index=True)
+    title: str = Field(max_length=200)
+    seats: int
+    method: str = Field(max_length=24)
+    phase: str = Field(default="draft", max_length=16)
+    secret: bool = Field(default=True)
+    nominations_open_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    nominations_close_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    voting_open_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    voting_close_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    policy_name: str = Field(max_length=200)
+    policy_version: str = Field(max_length=32)
+    policy_hash: str = Field(max_length=64)
+    seed: str = Field(max_length=64)
+    result: str | None = Field(default=None, sa_type=sa.Text)
+    created_by_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = Field(sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    certified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    certified_by_id: int | None = Field(default=None, foreign_key="people.id")
+
+
+class Candidate(SQLModel, table=True):
+    """A person nominated in an election, their statement and where their candidacy stands."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (sa.UniqueConstraint("election_id", "person_id", name="uq_candidate"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="elections.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    nominated_by_id: int | None = Field(default=None, foreign_key="people.id")
+    statement: str | None = Field(default=None, sa_type=sa.Text)
+    status: str = Field(default="nominated", max_length=16)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Motion(SQLModel, table=True):
+    """A motion before a body: its text, the quorum and threshold it needs, and its outcome."""
+
+    __tablename__ = "motions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="bodies.id", index=True)
+    title: str = Field(max_length=200)
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    kind: str = Field(default="ordinary", max_length=24)
+    proposer_id: int | None = Field(default=None, foreign_key="people.id")
+    threshold: str = Field(max_length=16)
+    threshold_of: str = Field(max_length=32)
+    threshold_strict: bool = Field(default=False)
+    quorum: str = Field(max_length=16)
+    quorum_counts_abstentions: bool = Field(default=True)
+    secret: bool = Field(default=False)
+    phase: str = Field(default="open", max_length=16)
+    opened_at: datetime = Field(sa_column=_ts())
+    deadline: datetime = Field(sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    outcome: str | None = Field(default=None, max_length=16)
+    result: str | None = Field(default=None, sa_type=sa.Text)
+    seated: int = Field(default=0)
+    policy_name: str = Field(max_length=200)
+    policy_version: str = Field(max_length=32)
+    policy_hash: str = Field(max_length=64)
+
+
+class Ballot(SQLModel, table=True):
+    """What was voted in one ballot. For a secret poll it carries nothing that names its voter."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        sa.CheckConstraint("(election_id IS NULL) <> (motion_id IS NULL)", name="ck_ballot_poll"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    election_id: int | None = Field(default=None, foreign_key="elections.id", index=True)
+    motion_id: int | None = Field(default=None, foreign_key="motions.id", index=True)
+    content: str = Field(sa_type=sa.Text)
+    receipt: str = Field(max_length=24)
+    voter_id: int | None = Field(default=None, foreign_key="people.id")
+
+
+class BallotSlot(SQLModel, table=True):
+    """The keyed tag through which a voter's ballot can be replaced; the tag names no one by itself."""
+
+    __tablename__ = "ballot_slots"
+    __table_args__ = (
+        sa.UniqueConstraint("election_id", "tag", name="uq_slot_election"),
+        sa.UniqueConstraint("motion_id", "tag", name="uq_slot_motion"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int | None = Field(default=None, foreign_key="elections.id")
+    motion_id: int | None = Field(default=None, foreign_key="motions.id")
+    tag: str = Field(max_length=64)
+    ballot_id: str = Field(foreign_key="ballots.id", max_length=32)
+
+
+class Voter(SQLModel, table=True):
+    """The record that a person voted in a poll, and when; it never says what they voted."""
+
+    __tablename__ = "voters"
+    __table_args__ = (
+        sa.UniqueConstraint("election_id", "person_id", name="uq_voter_election"),
+        sa.UniqueConstraint("motion_id", "person_id", name="uq_voter_motion"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int | None = Field(default=None, foreign_key="elections.id")
+    motion_id: int | None = Field(default=None, foreign_key="motions.id")
+    person_id: int = Field(foreign_key="people.id", index=True)
+    first_voted_at: datetime = Field(sa_column=_ts())
+    last_voted_at: datetime = Field(sa_column=_ts())
+    times: int = Field(default=1)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry of an append-only, hash-chained event stream (one chain per stream)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.UniqueConstraint("stream", "seq", name="uq_audit_stream_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream: str = Field(max_length=64)
+    seq: int
+    at: datetime = Field(sa_column=_ts())
+    actor: str = Field(max_length=80)
+    kind: str = Field(max_length=64)
+    subject: str = Field(max_length=200)
+    payload: str = Field(sa_type=sa.Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The latest event of each stream: appending locks only its own stream's row."""
+
+    __tablename__ = "audit_heads"
+
+    stream: str = Field(primary_key=True, max_length=64)
+    seq: int
+    hash: str = Field(max_length=64)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification to deliver after the transaction that caused it commits (sent once, never lost)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_column=_ts())
+    kind: str = Field(max_length=48)
+    person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    body_id: int | None = Field(default=None, foreign_key="bodies.id")
+    text: str = Field(sa_type=sa.Text)
+    payload: str = Field(default="{}", sa_type=sa.Text)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+metadata = SQLModel.metadata

@@ -1,0 +1,170 @@
+"""The default charter of an open AI alliance of member organisations.
+
+Board of directors
+    Elected by the member organisations, one vote each, cast by the organisation's designated voting
+    representative; any active person of an active member organisation may stand, nominated by
+    themselves or by another such person; single transferable vote (Meek), at most one seat per
+    organisation; secret ballot.
+Technical committees
+    Motions are proposed by members of the committee and voted by them, roll-call (public). Quorum:
+    half the seated members, abstentions counting toward it. An ordinary motion passes with more yes
+    than no votes; a charter change needs two thirds of the votes cast, abstentions excluded.
+Working groups
+    Anyone active may ask to join; a chair or co-chair of the group (or the secretariat) approves.
+    Elections inside a body (e.g. a chair) are voted by its members, secret, instant-runoff.
+Secretariat
+    Admins create and run elections (open, close, certify).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+)
+
+NAME = "alliance"
+VERSION = "1.0"
+
+VOTING_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
+CHAIR_ROLES = frozenset({"chair", "co_chair"})
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """Board: Meek STV with one seat per organisation; other bodies: IRV among members."""
+    if body.kind == "board":
+        return ElectionRules(method="stv-meek", secret=True, seats=3, organisation_cap=1)
+    return ElectionRules(method="irv", secret=True, seats=1)
+
+
+def _standing(person: PersonFacts) -> Refusal | None:
+    if person.status != "active":
+        return Refusal("member-state", f"{person.name} is {person.status}, and only active people take part.")
+    return None
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """Board: the voting representative of an active member organisation; else: members of the body."""
+    if refusal := _standing(voter):
+        return refusal
+    if election.body.kind == "board":
+        if voter.organisation is None or not voter.organisation_active:
+            return Refusal(
+                "board-electorate",
+                f"{voter.name} is not with an active member organisation; "
+                "the board is elected by member organisations.",
+            )
+        if not voter.is_voting_rep:
+            return Refusal(
+                "one-vote-per-organisation",
+                f"{voter.name} is not the designated voting representative of {voter.organisation_name}; "
+                "each member organisation votes once, through its representative.",
+            )
+        return None
+    if voter.body_role not in VOTING_ROLES:
+        return Refusal(
+            "members-only",
+            f"{voter.name} is not a voting member of {election.body.name}; only its members vote.",
+        )
+    return None
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Board: anyone active at an active member organisation; else: members of the body."""
+    if refusal := _standing(nominee):
+        return refusal
+    if election.body.kind == "board":
+        if nominee.organisation is None or not nominee.organisation_active:
+            return Refusal(
+                "board-candidates",
+                f"{nominee.name} is not with an active member organisation, so cannot stand for the board.",
+            )
+        return None
+    if nominee.body_role not in VOTING_ROLES:
+        return Refusal("members-only", f"{nominee.name} is not a member of {election.body.name}, so cannot stand.")
+    return None
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """Anyone active who could stand may nominate (themselves or another)."""
+    if nominator.is_admin:
+        return None
+    if refusal := _standing(nominator):
+        return refusal
+    if election.body.kind == "board" and (nominator.organisation is None or not nominator.organisation_active):
+        return Refusal(
+            "board-nominators",
+            f"{nominator.name} is not with an active member organisation, so cannot nominate.",
+        )
+    return None
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """The secretariat (admins) keeps the roster and creates bodies."""
+    if actor.is_admin:
+        return None
+    return Refusal("secretariat-only", f"Only the secretariat (an admin) may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """Only the secretariat (admins) creates, opens, closes and certifies elections."""
+    if actor.is_admin:
+        return None
+    return Refusal("secretariat-runs-elections", "Only the secretariat (an admin) runs elections.")
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """Ordinary motions: simple majority of yes/no; charter changes: two thirds, abstentions excluded."""
+    if kind == "charter":
+        return MotionRules(
+            quorum=Fraction(1, 2),
+            quorum_counts_abstentions=True,
+            threshold=Fraction(2, 3),
+            threshold_of="cast_excluding_abstentions",
+            strict=False,
+        )
+    return MotionRules(
+        quorum=Fraction(1, 2),
+        quorum_counts_abstentions=True,
+        threshold=Fraction(1, 2),
+        threshold_of="cast_excluding_abstentions",
+        strict=True,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Members of the body (and the secretariat) propose motions."""
+    if proposer.is_admin:
+        return None
+    if refusal := _standing(proposer):
+        return refusal
+    if proposer.body_role not in VOTING_ROLES:
+        return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
+    return None
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Voting members of the body vote on its motions."""
+    if refusal := _standing(voter):
+        return refusal
+    if voter.body_role not in VOTING_ROLES:
+        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+    return None
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Working groups admit on a chair's approval."""
+    return "approval"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """A chair or co-chair of the group, or the secretariat, approves join requests."""
+    if approver.is_admin or approver.body_role in CHAIR_ROLES:
+        return None
+    return Refusal("chairs-approve", f"Only a chair of {body.name} (or the secretariat) approves join requests.")

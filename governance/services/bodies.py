@@ -1,0 +1,258 @@
+"""Governance bodies and their membership: the board, committees and working groups (join, approve,
+deny, leave, remove, seat), as the body's policy says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance.errors import Conflict, InvalidInput, NotFound
+from governance.models import Body, Membership, Person
+from governance.policies import load_policy
+from governance.services.common import (
+    Actor,
+    Context,
+    actor_facts,
+    body_by_slug,
+    body_facts,
+    check_slug,
+    enforce,
+    notify,
+    person_by_handle,
+    record,
+)
+
+KINDS = ("board", "committee", "working_group")
+ROLES = ("member", "chair", "co_chair", "voting_rep", "observer", "emeritus")
+CHAIR_ROLES = ("chair", "co_chair")
+
+
+def _stream(body: Body) -> str:
+    return f"body:{body.slug}"
+
+
+async def create_body(
+    ctx: Context, actor: Actor, slug: str, name: str, kind: str, *, charter_url: str | None = None,
+    chairs: list[str] | None = None, description: str | None = None, policy: str | None = None,
+    channel: str | None = None,
+) -> Body:
+    """Create a board, committee or working group with its charter link and chair(s) (admins only)."""
+    slug = check_slug(slug, "body id")
+    kind = kind.strip().lower().replace("-", "_")
+    if kind == "wg":
+        kind = "working_group"
+    if kind not in KINDS:
+        raise InvalidInput(f"Unknown kind of body {kind!r}.", f"Kinds: {', '.join(KINDS)}.")
+    if not name.strip():
+        raise InvalidInput("A body needs a name.")
+    if charter_url and not charter_url.startswith(("https://", "http://")):
+        raise InvalidInput(f"{charter_url!r} is not a web link.", "Give the charter as an https:// link.")
+    loaded = load_policy(policy or ctx.default_policy)
+    async with ctx.db.transaction() as session:
+        enforce(loaded.may_administer(await actor_facts(session, actor), "create bodies"), loaded)
+        if (await session.execute(select(Body.id).where(Body.slug == slug))).first():
+            raise Conflict(f"A body {slug!r} already exists.")
+        body = Body(slug=slug, name=name.strip(), kind=kind, charter_url=charter_url, description=description,
+                    policy=policy or ctx.default_policy, channel=channel, active=True, created_at=ctx.now())
+        session.add(body)
+        await session.flush()
+        seated = []
+        for handle in chairs or []:
+            person = await person_by_handle(session, handle)
+            session.add(Membership(body_id=body.id, person_id=person.id, role="chair", status="active",
+                                   since=ctx.now()))
+            seated.append(person.handle)
+        await record(session, ctx, actor, stream=_stream(body), kind="body.created", subject=slug,
+                     payload={"name": body.name, "kind": kind, "charter": charter_url, "chairs": seated,
+                              "policy": loaded.identity})
+        return body
+
+
+async def _membership(session: AsyncSession, body: Body, person: Person) -> Membership | None:
+    return (await session.execute(select(Membership).where(
+        Membership.body_id == body.id, Membership.person_id == person.id))).scalar_one_or_none()
+
+
+async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
+    """Ask to join a working group: joined at once when it is open, else pending a chair's approval."""
+    if actor.person_id is None:
+        raise InvalidInput("Only a person can join a working group.")
+    async with ctx.db.transaction() as session:
+        body = await body_by_slug(session, slug)
+        if body.kind != "working_group":
+            raise InvalidInput(f"{body.name} is not a working group; its seats are filled by election or appointment.")
+        if not body.active:
+            raise Conflict(f"{body.name} is closed.")
+        person = await session.get(Person, actor.person_id)
+        assert person is not None and person.id is not None
+        if person.status != "active":
+            raise InvalidInput(f"You are {person.status}; only active people join working groups.")
+        policy = ctx.policy_for(body)
+        rule = policy.join_rule(body_facts(body))
+        existing = await _membership(session, body, person)
+        if existing is not None and existing.status == "active":
+            raise Conflict(f"You are already a member of {body.name} ({existing.role}).")
+        if existing is not None and existing.status == "pending":
+            raise Conflict(f"Your request to join {body.name} is already waiting for a chair.")
+        status = "active" if rule == "open" else "pending"
+        if existing is None:
+            existing = Membership(body_id=body.id, person_id=person.id, role="member", status=status)
+            session.add(existing)
+        existing.status = status
+        existing.role = "member"
+        existing.requested_at = ctx.now()
+        existing.since = ctx.now() if status == "active" else None
+        existing.until = None
+        await session.flush()
+        await record(session, ctx, actor, stream=_stream(body),
+                     kind="membership.joined" if status == "active" else "membership.requested",
+                     subject=person.handle, payload={"rule": rule, "policy": policy.identity})
+        if status == "pending":
+            chairs = (await session.execute(select(Membership.person_id).where(
+                Membership.body_id == body.id, Membership.status == "active",
+                Membership.role.in_(CHAIR_ROLES)))).scalars().all()
+            for chair_id in chairs:
+                notify(session, ctx, kind="membership.requested", person_id=chair_id,
+                       text=f"{person.name} asks to join {body.name}: `wg approve {body.slug} {person.handle}` "
+                            f"or `wg deny {body.slug} {person.handle}`.")
+        return existing
+
+
+async def decide_join(ctx: Context, actor: Actor, slug: str, handle: str, approve: bool,
+                      reason: str | None = None) -> Membership:
+    """A chair (or the secretariat) approves or denies a pending join request."""
+    async with ctx.db.transaction() as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
+        person = await person_by_handle(session, handle)
+        membership = await _membership(session, body, person)
+        if membership is None or membership.status != "pending":
+            raise NotFound(f"{person.name} has no pending request to join {body.name}.",
+                           f"See `wg pending {body.slug}`.")
+        membership.status = "active" if approve else "denied"
+        membership.since = ctx.now() if approve else None
+        membership.note = reason
+        await record(session, ctx, actor, stream=_stream(body),
+                     kind="membership.approved" if approve else "membership.denied", subject=person.handle,
+                     payload={"reason": reason, "policy": policy.identity})
+        verdict = "approved" if approve else "declined"
+        notify(session, ctx, kind=f"membership.{verdict}", person_id=person.id,
+               text=f"{actor.name} {verdict} your request to join {body.name}." + (f" {reason}" if reason else ""))
+        return membership
+
+
+async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
+    """Leave a body (or withdraw a pending request)."""
+    async with ctx.db.transaction() as session:
+        body = await body_by_slug(session, slug)
+        person = await session.get(Person, actor.person_id) if actor.person_id else None
+        if person is None:
+            raise InvalidInput("Only a person can leave a body.")
+        membership = await _membership(session, body, person)
+        if membership is None or membership.status not in ("active", "pending"):
+            raise NotFound(f"You are not a member of {body.name}.")
+        membership.status = "left"
+        membership.until = ctx.now()
+        await record(session, ctx, actor, stream=_stream(body), kind="membership.left", subject=person.handle)
+        return membership
+
+
+async def remove_member(ctx: Context, actor: Actor, slug: str, handle: str, reason: str | None = None) -> Membership:
+    """Remove a member (chairs of the group, or the secretariat)."""
+    async with ctx.db.transaction() as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
+        person = await person_by_handle(session, handle)
+        membership = await _membership(session, body, person)
+        if membership is None or membership.status != "active":
+            raise NotFound(f"{person.name} is not a member of {body.name}.")
+        membership.status = "removed"
+        membership.until = ctx.now()
+        membership.note = reason
+        await record(session, ctx, actor, stream=_stream(body), kind="membership.removed", subject=person.handle,
+                     payload={"reason": reason, "policy": policy.identity})
+        notify(session, ctx, kind="membership.removed", person_id=person.id,
+               text=f"You were removed from {body.name}." + (f" {reason}" if reason else ""))
+        return membership
+
+
+async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "member") -> Membership:
+    """Seat a person in a body with a role, or change their role (secretariat; chairs within their group)."""
+    role = role.strip().lower().replace("-", "_")
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}.", f"Roles: {', '.join(ROLES)}.")
+    async with ctx.db.transaction() as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        facts = await actor_facts(session, actor, body)
+        if body.kind == "working_group" and role not in CHAIR_ROLES:
+            enforce(policy.may_approve_join(body_facts(body), facts), policy)
+        else:
+            enforce(policy.may_administer(facts, f"seat people in {body.name}"), policy)
+        person = await person_by_handle(session, handle)
+        membership = await _membership(session, body, person)
+        if membership is not None and membership.status == "active" and membership.role == role:
+            raise Conflict(f"{person.name} is already {role.replace('_', '-')} of {body.name}.")
+        if membership is None:
+            membership = Membership(body_id=body.id, person_id=person.id)
+            session.add(membership)
+        membership.role = role
+        membership.status = "active"
+        membership.since = membership.since or ctx.now()
+        membership.until = None
+        await session.flush()
+        await record(session, ctx, actor, stream=_stream(body), kind="membership.seated", subject=person.handle,
+                     payload={"role": role})
+        return membership
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member (or applicant) as listed."""
+
+    handle: str
+    name: str
+    role: str
+    status: str
+    organisation: str | None
+
+
+async def members(ctx: Context, slug: str, *, status: str = "active") -> tuple[Body, list[MemberRow]]:
+    """The members of a body with the given status (``pending`` lists join requests)."""
+    from governance.models import Organisation
+
+    async with ctx.db.reading() as session:
+        body = await body_by_slug(session, slug)
+        rows = (await session.execute(
+            select(Membership, Person, Organisation)
+            .join(Person, Membership.person_id == Person.id)
+            .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+            .where(Membership.body_id == body.id, Membership.status == status)
+            .order_by(Membership.role, Person.name))).all()
+        return body, [MemberRow(p.handle, p.name, m.role, m.status, o.name if o else None) for m, p, o in rows]
+
+
+async def pending(ctx: Context, actor: Actor, slug: str) -> tuple[Body, list[MemberRow]]:
+    """Pending join requests, for those who may decide them."""
+    async with ctx.db.reading() as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
+    return await members(ctx, slug, status="pending")
+
+
+async def list_bodies(ctx: Context, kind: str | None = None) -> list[tuple[Body, int]]:
+    """Bodies (optionally of one kind) with their active member counts."""
+    async with ctx.db.reading() as session:
+        stmt = select(Body).order_by(Body.kind, Body.name)
+        if kind:
+            stmt = stmt.where(Body.kind == kind)
+        bodies = (await session.execute(stmt)).scalars().all()
+        counts: dict[int, int] = {}
+        for m in (await session.execute(select(Membership).where(Membership.status == "active"))).scalars():
+            counts[m.body_id] = counts.get(m.body_id, 0) + 1
+        return [(b, counts.get(b.id or 0, 0)) for b in bodies]

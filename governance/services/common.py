@@ -1,0 +1,218 @@
+"""What every use case shares: the context it runs in, who is acting, look-ups that fail helpfully,
+the facts handed to policies, and the audit/outbox writes that ride in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance import audit
+from governance.clock import Clock, SystemClock
+from governance.db import Database
+from governance.errors import Forbidden, InvalidInput, NotFound
+from governance.models import Body, Membership, Organisation, OutboxMessage, Person, VotingRep
+from governance.policies import LoadedPolicy, load_policy
+from governance.policies.base import BodyFacts, PersonFacts, Refusal
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where services run: the database, the clock, the server secret for ballot tags, the default policy."""
+
+    db: Database
+    secret: bytes
+    clock: Clock = field(default_factory=SystemClock)
+    default_policy: str = "alliance"
+
+    def now(self) -> datetime:
+        """The current UTC time from the injected clock."""
+        return self.clock.now()
+
+    def policy_for(self, body: Body) -> LoadedPolicy:
+        """The policy that governs ``body`` (its own, or the deployment's default)."""
+        return load_policy(body.policy or self.default_policy)
+
+    def policy_for_default(self) -> LoadedPolicy:
+        """The deployment's default policy: it governs the roster and anything not tied to one body."""
+        return load_policy(self.default_policy)
+
+    def tag(self, poll: str, person_id: int) -> str:
+        """The keyed tag linking a voter to their replaceable ballot; meaningless without the secret."""
+        return hmac.new(self.secret, f"{poll}|{person_id}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a person on the roster, or the system itself (the scheduler)."""
+
+    person_id: int | None
+    handle: str
+    name: str
+    is_admin: bool = False
+
+    @property
+    def label(self) -> str:
+        """How the actor appears in audit events."""
+        return f"person:{self.handle}" if self.person_id is not None else self.handle
+
+    @classmethod
+    def system(cls, name: str = "scheduler") -> Actor:
+        """The system acting on its own (deadlines, reminders)."""
+        return cls(None, name, name.capitalize(), True)
+
+    @classmethod
+    def of(cls, person: Person) -> Actor:
+        """The actor for a roster person."""
+        assert person.id is not None
+        return cls(person.id, person.handle, person.name, person.is_admin)
+
+
+def check_slug(value: str, what: str) -> str:
+    """A lower-case identifier people can type: letters, digits, dash and underscore."""
+    slug = value.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            f"{value!r} is not a valid {what}.",
+            "Use lower-case letters, digits, '-' or '_' (up to 64 characters), starting with a letter or digit.",
+        )
+    return slug
+
+
+async def person_by_handle(session: AsyncSession, handle: str) -> Person:
+    """The person with this handle, or a NotFound that says how to list people."""
+    handle = handle.strip().lstrip("@").lower()
+    person = (await session.execute(select(Person).where(Person.handle == handle))).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"No person with handle {handle!r}.", "See `roster people` for the roster.")
+    return person
+
+
+async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation:
+    """The organisation with this slug, or a NotFound that says how to list them."""
+    slug = slug.strip().lower()
+    org = (await session.execute(select(Organisation).where(Organisation.slug == slug))).scalar_one_or_none()
+    if org is None:
+        raise NotFound(f"No organisation {slug!r}.", "See `roster orgs` for the member organisations.")
+    return org
+
+
+async def body_by_slug(session: AsyncSession, slug: str) -> Body:
+    """The body (board, committee, working group) with this slug, or a helpful NotFound."""
+    slug = slug.strip().lower()
+    body = (await session.execute(select(Body).where(Body.slug == slug))).scalar_one_or_none()
+    if body is None:
+        raise NotFound(f"No body or working group {slug!r}.", "See `body list` (or `wg list`).")
+    return body
+
+
+def body_facts(body: Body) -> BodyFacts:
+    """The facts about a body a policy may see."""
+    return BodyFacts(slug=body.slug, name=body.name, kind=body.kind)
+
+
+async def person_facts(session: AsyncSession, person: Person, body: Body | None = None) -> PersonFacts:
+    """Everything a policy may know of ``person``, seen from ``body`` (membership role and status)."""
+    org = await session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    is_rep = False
+    if org is not None:
+        rep = await session.get(VotingRep, org.id)
+        is_rep = rep is not None and rep.person_id == person.id
+    role = status = None
+    if body is not None:
+        membership = (
+            await session.execute(
+                select(Membership).where(Membership.body_id == body.id, Membership.person_id == person.id)
+            )
+        ).scalar_one_or_none()
+        if membership is not None:
+            status = membership.status
+            role = membership.role if membership.status == "active" else None
+    assert person.id is not None
+    return PersonFacts(
+        person_id=person.id,
+        handle=person.handle,
+        name=person.name,
+        status=person.status,
+        is_admin=person.is_admin,
+        organisation=org.slug if org else None,
+        organisation_name=org.name if org else None,
+        organisation_active=bool(org and org.active),
+        organisation_tier=org.tier if org else None,
+        is_voting_rep=is_rep,
+        body_role=role,
+        body_status=status,
+    )
+
+
+async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = None) -> PersonFacts:
+    """Policy facts for the actor; the system actor is an admin with no organisation."""
+    if actor.person_id is None:
+        return PersonFacts(0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None)
+    person = await session.get(Person, actor.person_id)
+    if person is None:
+        raise NotFound(f"{actor.handle} is no longer on the roster.")
+    return await person_facts(session, person, body)
+
+
+def enforce(refusal: Refusal | None, policy: LoadedPolicy) -> None:
+    """Turn a policy's refusal into an error that names the rule and the policy."""
+    if refusal is not None:
+        raise Forbidden(refusal.message, f"(rule {refusal.rule!r} of policy {policy.name} {policy.version})",
+                        rule=refusal.rule)
+
+
+async def record(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    *,
+    stream: str,
+    kind: str,
+    subject: str,
+    payload: Mapping[str, Any] | None = None,
+) -> None:
+    """Append the audit event for a state change, in the same transaction as the change."""
+    await audit.append(
+        session, stream=stream, actor=actor.label, kind=kind, subject=subject, payload=payload or {}, at=ctx.now()
+    )
+
+
+def notify(
+    session: AsyncSession,
+    ctx: Context,
+    *,
+    kind: str,
+    text: str,
+    person_id: int | None = None,
+    body_id: int | None = None,
+    payload: Mapping[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """Queue a message (DM to a person, or post to a body's channel) for delivery after commit."""
+    session.add(
+        OutboxMessage(
+            created_at=ctx.now(),
+            kind=kind,
+            person_id=person_id,
+            body_id=body_id,
+            text=text,
+            payload=json.dumps(dict(payload or {}), sort_keys=True, default=str),
+            dedupe_key=dedupe_key,
+        )
+    )
+
+
+async def count_rows(session: AsyncSession, stmt: Any) -> int:
+    """``SELECT count(*)`` over a select statement."""
+    return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())

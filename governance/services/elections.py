@@ -1,0 +1,596 @@
+"""Elections: create, nominate, accept or decline, open voting, cast and replace ballots, close, certify.
+
+An election runs to its end under the policy it opened with: its name, version and source hash are
+stored on the election when it is created and recorded with each decision. Ballots follow the
+secrecy layout described in ``governance.models``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance import tally
+from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
+from governance.models import Ballot, BallotSlot, Body, Candidate, Election, Membership, Organisation, Person, Voter
+from governance.policies import LoadedPolicy, load_policy
+from governance.policies.base import PollFacts
+from governance.services.common import (
+    Actor,
+    Context,
+    actor_facts,
+    body_by_slug,
+    body_facts,
+    check_slug,
+    count_rows,
+    enforce,
+    notify,
+    person_by_handle,
+    person_facts,
+    record,
+)
+from governance.tally.caps import GroupCap
+from governance.tally.count import METHODS
+
+PHASES = ("draft", "nominating", "voting", "closed", "certified", "cancelled")
+RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs"})
+TIES_ALLOWED = frozenset({"schulze", "ranked-pairs"})
+ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _stream(election: Election) -> str:
+    return f"election:{election.slug}"
+
+
+def _receipt() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{code[:5]}-{code[5:]}"
+
+
+async def election_by_slug(session: AsyncSession, slug: str) -> Election:
+    """The election with this slug, or a NotFound that says how to list elections."""
+    slug = slug.strip().lower()
+    election = (await session.execute(select(Election).where(Election.slug == slug))).scalar_one_or_none()
+    if election is None:
+        raise NotFound(f"No election {slug!r}.", "See `election list`.")
+    return election
+
+
+def _policy_of(election: Election) -> LoadedPolicy:
+    """The policy the election opened with; refuses to go on if its source has changed since."""
+    policy = load_policy(election.policy_name)
+    if policy.sha256 != election.policy_hash:
+        raise Conflict(
+            f"Election {election.slug} opened under policy {election.policy_name} {election.policy_version} "
+            f"(source {election.policy_hash[:12]}), but the policy loaded now is {policy.version} "
+            f"(source {policy.sha256[:12]}).",
+            "An election runs to its end under the policy it opened with: restore that policy version.",
+        )
+    return policy
+
+
+async def _poll_facts(session: AsyncSession, election: Election) -> tuple[Body, PollFacts]:
+    body = await session.get(Body, election.body_id)
+    assert body is not None
+    return body, PollFacts(election.slug, body_facts(body), election.seats, election.phase)
+
+
+async def _require_runner(session: AsyncSession, actor: Actor, body: Body, policy: LoadedPolicy) -> None:
+    enforce(policy.may_run_elections(await actor_facts(session, actor, body), body_facts(body)), policy)
+
+
+def _future(ctx: Context, when: datetime | None, what: str) -> None:
+    if when is not None and when <= ctx.now():
+        raise InvalidInput(f"The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", "Give a time in the future.")
+
+
+async def create_election(
+    ctx: Context,
+    actor: Actor,
+    body: str,
+    slug: str,
+    title: str | None = None,
+    *,
+    seats: int | None = None,
+    method: str | None = None,
+    nominations_close_at: datetime | None = None,
+    voting_close_at: datetime | None = None,
+) -> Election:
+    """Create an election to a body in the draft phase, with the body's policy's defaults."""
+    slug = check_slug(slug, "election id")
+    if method is not None and method not in ELECTION_METHODS:
+        raise InvalidInput(f"Unknown counting method {method!r}.", f"Methods: {', '.join(ELECTION_METHODS)}.")
+    if seats is not None and seats < 1:
+        raise InvalidInput("An election fills at least one seat.")
+    _future(ctx, nominations_close_at, "nomination deadline")
+    _future(ctx, voting_close_at, "voting deadline")
+    if nominations_close_at and voting_close_at and voting_close_at <= nominations_close_at:
+        raise InvalidInput("Voting must close after nominations close.")
+    async with ctx.db.transaction() as session:
+        target = await body_by_slug(session, body)
+        policy = ctx.policy_for(target)
+        await _require_runner(session, actor, target, policy)
+        if (await session.execute(select(Election.id).where(Election.slug == slug))).first():
+            raise Conflict(f"An election {slug!r} already exists.", "Choose another id.")
+        rules = policy.election_rules(body_facts(target))
+        chosen_method = method or rules.method
+        if chosen_method not in METHODS:
+            raise InvalidInput(f"Policy {policy.name} names an unknown counting method {chosen_method!r}.")
+        election = Election(
+            slug=slug,
+            body_id=target.id,
+            title=(title or f"{target.name} election").strip(),
+            seats=seats or rules.seats,
+            method=chosen_method,
+            phase="draft",
+            secret=rules.secret,
+            nominations_close_at=nominations_close_at,
+            voting_close_at=voting_close_at,
+            policy_name=policy.origin,
+            policy_version=policy.version,
+            policy_hash=policy.sha256,
+            seed="",
+            created_by_id=actor.person_id,
+            created_at=ctx.now(),
+        )
+        session.add(election)
+        await session.flush()
+        await record(session, ctx, actor, stream=_stream(election), kind="election.created", subject=slug,
+                     payload={"body": target.slug, "title": election.title, "seats": election.seats,
+                              "method": election.method, "secret": election.secret,
+                              "policy": policy.identity,
+                              "organisation_cap": rules.organisation_cap})
+        return election
+
+
+async def _load_for_change(session: AsyncSession, actor: Actor, slug: str) -> tuple[Election, Body, LoadedPolicy]:
+    election = await election_by_slug(session, slug)
+    policy = _policy_of(election)
+    body = await session.get(Body, election.body_id)
+    assert body is not None
+    await _require_runner(session, actor, body, policy)
+    return election, body, policy
+
+
+async def open_nominations(ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None) -> Election:
+    """Open nominations (from draft); they close at ``close_at`` or after the policy's nomination period."""
+    _future(ctx, close_at, "nomination deadline")
+    async with ctx.db.transaction() as session:
+        election, body, policy = await _load_for_change(session, actor, slug)
+        if election.phase != "draft":
+            raise Conflict(f"Nominations for {election.slug} can only open from draft; it is {election.phase}.")
+        rules = policy.election_rules(body_facts(body))
+        election.phase = "nominating"
+        election.nominations_open_at = ctx.now()
+        election.nominations_close_at = (
+            close_at or election.nominations_close_at or ctx.now() + timedelta(days=rules.nomination_days)
+        )
+        await record(session, ctx, actor, stream=_stream(election), kind="election.nominations_opened",
+                     subject=election.slug, payload={"close_at": election.nominations_close_at.isoformat()})
+        notify(session, ctx, kind="election.nominations_opened", body_id=body.id,
+               text=f"Nominations are open for {election.title} ({election.seats} seat(s)) until "
+                    f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC. Nominate with "
+                    f"`election nominate {election.slug} <handle>`.")
+        return election
+
+
+async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = None,
+                   statement: str | None = None) -> Candidate:
+    """Nominate someone (or oneself) while nominations are open; a self-nomination is accepted at once."""
+    if actor.person_id is None:
+        raise Forbidden("Only a person can nominate.")
+    async with ctx.db.transaction() as session:
+        election = await election_by_slug(session, slug)
+        policy = _policy_of(election)
+        body, poll = await _poll_facts(session, election)
+        if election.phase != "nominating":
+            raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
+        if election.nominations_close_at and ctx.now() >= election.nominations_close_at:
+            raise Closed(f"Nominations for {election.slug} closed at {election.nominations_close_at:%Y-%m-%d %H:%M} UTC.")
+        person = await person_by_handle(session, nominee or actor.handle)
+        nominator_facts = await actor_facts(session, actor, body)
+        nominee_facts = await person_facts(session, person, body)
+        rules = policy.election_rules(body_facts(body))
+        is_self = person.id == actor.person_id
+        if is_self and not rules.self_nomination:
+            raise Forbidden("Self-nomination is not allowed in this election.", rule="no-self-nomination")
+        enforce(policy.may_nominate(poll, nominator_facts, nominee_facts), policy)
+        enforce(policy.may_stand(poll, nominee_facts), policy)
+        existing = (await session.execute(select(Candidate).where(
+            Candidate.election_id == election.id, Candidate.person_id == person.id))).scalar_one_or_none()
+        if existing is not None and existing.status not in ("declined", "withdrawn"):
+            raise Conflict(f"{person.name} is already a candidate in {election.slug} ({existing.status}).")
+        status = "accepted" if is_self else "nominated"
+        if existing is not None:
+            existing.status = status
+            existing.nominated_by_id = actor.person_id
+            existing.statement = statement or existing.statement
+            candidate = existing
+        else:
+            candidate = Candidate(election_id=election.id, person_id=person.id, nominated_by_id=actor.person_id,
+                                  statement=statement, status=status, created_at=ctx.now())
+            session.add(candidate)
+        await session.flush()
+        await record(session, ctx, actor, stream=_stream(election), kind="candidate.nominated", subject=person.handle,
+                     payload={"by": actor.handle, "status": status, "policy": policy.identity})
+        if not is_self:
+            notify(session, ctx, kind="candidate.nominated", person_id=person.id,
+                   text=f"{actor.name} nominated you in {election.title}. Accept with "
+                        f"`election accept {election.slug} [statement]` or decline with "
+                        f"`election decline {election.slug}`.")
+        return candidate
+
+
+async def _own_candidacy(session: AsyncSession, actor: Actor, election: Election) -> Candidate:
+    candidate = (await session.execute(select(Candidate).where(
+        Candidate.election_id == election.id, Candidate.person_id == actor.person_id))).scalar_one_or_none()
+    if candidate is None:
+        raise NotFound(f"You are not a candidate in {election.slug}.")
+    return candidate
+
+
+async def respond(ctx: Context, actor: Actor, slug: str, accept: bool, statement: str | None = None) -> Candidate:
+    """Accept (with an optional statement) or decline one's own nomination before voting opens."""
+    async with ctx.db.transaction() as session:
+        election = await election_by_slug(session, slug)
+        if election.phase != "nominating":
+            raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
+        candidate = await _own_candidacy(session, actor, election)
+        if candidate.status not in ("nominated", "accepted") or (accept and candidate.status == "accepted"):
+            raise Conflict(f"Your candidacy in {election.slug} is {candidate.status}.")
+        candidate.status = "accepted" if accept else "declined"
+        if statement:
+            candidate.statement = statement
+        await record(session, ctx, actor, stream=_stream(election), kind=f"candidate.{candidate.status}",
+                     subject=actor.handle, payload={"statement": bool(statement)})
+        return candidate
+
+
+async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -> Candidate:
+    """Write or replace one's candidate statement until voting closes."""
+    if not statement.strip():
+        raise InvalidInput("The statement is empty.")
+    if len(statement) > 4000:
+        raise InvalidInput(f"The statement is {len(statement)} characters; keep it under 4,000.")
+    async with ctx.db.transaction() as session:
+        election = await election_by_slug(session, slug)
+        if election.phase not in ("nominating", "voting"):
+            raise Closed(f"{election.slug} is {election.phase}; statements can no longer change.")
+        candidate = await _own_candidacy(session, actor, election)
+        candidate.statement = statement.strip()
+        await record(session, ctx, actor, stream=_stream(election), kind="candidate.statement",
+                     subject=actor.handle, payload={"sha256": hashlib.sha256(statement.encode()).hexdigest()})
+        return candidate
+
+
+async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = None) -> Candidate:
+    """Withdraw a candidacy (one's own, or anyone's by an admin) before voting closes."""
+    async with ctx.db.transaction() as session:
+        election = await election_by_slug(session, slug)
+        policy = _policy_of(election)
+        if election.phase not in ("nominating", "voting"):
+            raise Closed(f"{election.slug} is {election.phase}; candidacies can no longer change.")
+        person = await person_by_handle(session, handle or actor.handle)
+        if person.id != actor.person_id:
+            body = await session.get(Body, election.body_id)
+            assert body is not None
+            await _require_runner(session, actor, body, policy)
+        candidate = (await session.execute(select(Candidate).where(
+            Candidate.election_id == election.id, Candidate.person_id == person.id))).scalar_one_or_none()
+        if candidate is None or candidate.status in ("withdrawn", "declined"):
+            raise NotFound(f"{person.name} is not standing in {election.slug}.")
+        candidate.status = "withdrawn"
+        await record(session, ctx, actor, stream=_stream(election), kind="candidate.withdrawn", subject=person.handle)
+        return candidate
+
+
+async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None) -> Election:
+    """Close nominations and open voting until ``close_at`` (or the policy's voting period)."""
+    _future(ctx, close_at, "voting deadline")
+    async with ctx.db.transaction() as session:
+        election, body, policy = await _load_for_change(session, actor, slug)
+        if election.phase not in ("draft", "nominating"):
+            raise Conflict(f"Voting in {election.slug} can only open from draft or nominating; it is {election.phase}.")
+        candidates = (await session.execute(select(Candidate).where(Candidate.election_id == election.id))).scalars().all()
+        standing = [c for c in candidates if c.status == "accepted"]
+        if not standing:
+            raise Conflict(f"{election.slug} has no accepted candidate.",
+                           "Candidates accept with `election accept`, or nominate themselves.")
+        for c in candidates:
+            if c.status == "nominated":
+                c.status = "lapsed"
+        rules = policy.election_rules(body_facts(body))
+        election.phase = "voting"
+        election.voting_open_at = ctx.now()
+        election.voting_close_at = close_at or (
+            election.voting_close_at if election.voting_close_at and election.voting_close_at > ctx.now()
+            else ctx.now() + timedelta(days=rules.voting_days))
+        await record(session, ctx, actor, stream=_stream(election), kind="election.voting_opened",
+                     subject=election.slug,
+                     payload={"close_at": election.voting_close_at.isoformat(), "candidates": len(standing)})
+        notify(session, ctx, kind="election.voting_opened", body_id=body.id,
+               text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
+                    f"`vote {election.slug} <first> <second> ...`.")
+        return election
+
+
+@dataclass(frozen=True)
+class CastReceipt:
+    """What a voter gets back: a receipt code to find their ballot in the published list."""
+
+    election: str
+    receipt: str
+    replaced: bool
+    ranking: list[list[str]]
+
+
+async def _candidate_handles(session: AsyncSession, election: Election) -> dict[str, tuple[Candidate, Person]]:
+    rows = (await session.execute(
+        select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
+        .where(Candidate.election_id == election.id))).all()
+    return {p.handle: (c, p) for c, p in rows}
+
+
+def parse_ranking(choices: list[str]) -> list[list[str]]:
+    """Split ballot words into tiers: ``alice bob=carol dan`` ranks bob and carol equal second."""
+    tiers = []
+    for word in choices:
+        names = [n.strip().lstrip("@").lower() for n in word.split("=")]
+        if any(not n for n in names):
+            raise InvalidInput(f"{word!r} is not a candidate or a tie like alice=bob.")
+        tiers.append(names)
+    return tiers
+
+
+async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str]) -> CastReceipt:
+    """Cast (or replace, before the deadline) a ranked or approval ballot; returns its receipt.
+
+    Two ballots from the same voter at the same moment end as one: the second replaces the first.
+    """
+    tiers = parse_ranking(choices)
+    if not tiers:
+        raise InvalidInput("The ballot is empty.", "List at least one candidate, most preferred first.")
+    flat = [n for tier in tiers for n in tier]
+    twice = [n for n, k in Counter(flat).items() if k > 1]
+    if twice:
+        raise InvalidInput(f"{', '.join(twice)} ranked more than once.", "Rank each candidate at most once.")
+
+    async def work(session: AsyncSession) -> CastReceipt:
+        election = await election_by_slug(session, slug)
+        policy = _policy_of(election)
+        if election.phase != "voting":
+            raise Closed(f"{election.title} is not open for voting (it is {election.phase}).")
+        if election.voting_close_at is not None and ctx.now() >= election.voting_close_at:
+            raise Closed(f"Voting in {election.title} closed at {election.voting_close_at:%Y-%m-%d %H:%M} UTC; "
+                         "this ballot was not counted.")
+        if actor.person_id is None:
+            raise Forbidden("Only a person can vote.")
+        body, poll = await _poll_facts(session, election)
+        enforce(policy.may_vote(poll, await actor_facts(session, actor, body)), policy)
+        candidates = await _candidate_handles(session, election)
+        standing = {h: cp for h, cp in candidates.items() if cp[0].status == "accepted"}
+        unknown = [n for n in flat if n not in standing]
+        if unknown:
+            detail = []
+            for n in unknown:
+                if n in candidates:
+                    detail.append(f"{n} is not standing ({candidates[n][0].status})")
+                else:
+                    detail.append(f"{n} is not a candidate")
+            raise InvalidInput(f"{'; '.join(detail)} in {election.slug}.",
+                               f"Candidates: {', '.join(sorted(standing))}.")
+        ballot_tiers: list[list[str]]
+        if election.method == "approval":
+            ballot_tiers = [flat]
+        elif election.method == "plurality":
+            if len(flat) > election.seats:
+                raise InvalidInput(f"Vote for at most {election.seats} candidate(s) in {election.slug}.")
+            ballot_tiers = [flat] if election.seats > 1 else tiers
+        else:
+            if any(len(t) > 1 for t in tiers) and election.method not in TIES_ALLOWED:
+                raise InvalidInput(f"{election.method} ballots cannot rank candidates equally.",
+                                   "Give each candidate its own rank.")
+            ballot_tiers = tiers
+        content = json.dumps(ballot_tiers)
+        poll_key = f"election:{election.id}"
+        tag = ctx.tag(poll_key, actor.person_id)
+        receipt = _receipt()
+        ballot = Ballot(id=secrets.token_hex(16), election_id=election.id, content=content, receipt=receipt,
+                        voter_id=None if election.secret else actor.person_id)
+        slot = (await session.execute(select(BallotSlot).where(
+            BallotSlot.election_id == election.id, BallotSlot.tag == tag))).scalar_one_or_none()
+        replaced = slot is not None
+        session.add(ballot)
+        await session.flush()
+        if slot is not None:
+            old = await session.get(Ballot, slot.ballot_id)
+            slot.ballot_id = ballot.id
+            await session.flush()
+            if old is not None:
+                await session.delete(old)
+            voter = (await session.execute(select(Voter).where(
+                Voter.election_id == election.id, Voter.person_id == actor.person_id))).scalar_one()
+            voter.last_voted_at = ctx.now()
+            voter.times += 1
+        else:
+            session.add(BallotSlot(election_id=election.id, tag=tag, ballot_id=ballot.id))
+            session.add(Voter(election_id=election.id, person_id=actor.person_id, first_voted_at=ctx.now(),
+                              last_voted_at=ctx.now(), times=1))
+        await session.flush()
+        await record(session, ctx, actor, stream=_stream(election),
+                     kind="ballot.replaced" if replaced else "ballot.cast", subject=election.slug,
+                     payload={} if election.secret else {"ballot": ballot_tiers, "voter": actor.handle})
+        return CastReceipt(election.slug, receipt, replaced, ballot_tiers)
+
+    return await ctx.db.run(work, retry_integrity=True)
+
+
+@dataclass(frozen=True)
+class ElectionView:
+    """An election as shown to people: settings, candidates and turnout so far."""
+
+    election: Election
+    body: Body
+    candidates: list[tuple[Candidate, Person]]
+    voters: int
+    result: dict[str, object] | None
+
+
+async def show(ctx: Context, slug: str) -> ElectionView:
+    """Everything public about an election: phase, windows, candidates, turnout, result when closed."""
+    async with ctx.db.reading() as session:
+        election = await election_by_slug(session, slug)
+        body = await session.get(Body, election.body_id)
+        assert body is not None
+        rows = (await session.execute(
+            select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
+            .where(Candidate.election_id == election.id).order_by(Person.name))).all()
+        voters = await count_rows(session, select(Voter.id).where(Voter.election_id == election.id))
+        result = json.loads(election.result) if election.result else None
+        return ElectionView(election, body, [(c, p) for c, p in rows], voters, result)
+
+
+async def list_elections(ctx: Context, body: str | None = None) -> list[tuple[Election, Body]]:
+    """Elections, newest first, optionally of one body."""
+    async with ctx.db.reading() as session:
+        stmt = select(Election, Body).join(Body, Election.body_id == Body.id)
+        if body:
+            target = await body_by_slug(session, body)
+            stmt = stmt.where(Election.body_id == target.id)
+        return [(e, b) for e, b in (await session.execute(stmt.order_by(Election.id.desc()))).all()]
+
+
+def _candidate_names(rows: list[tuple[Candidate, Person]]) -> dict[int, str]:
+    """Display names for the count: the person's name, made unique with the handle when two clash."""
+    clashes = Counter(p.name for _, p in rows)
+    return {p.id: (p.name if clashes[p.name] == 1 else f"{p.name} ({p.handle})") for _, p in rows if p.id}
+
+
+async def _held_seats(session: AsyncSession, election: Election) -> dict[str, int]:
+    """Seats the body's continuing members hold, per organisation (they count against the cap)."""
+    rows = (await session.execute(
+        select(Membership, Person).join(Person, Membership.person_id == Person.id)
+        .where(Membership.body_id == election.body_id, Membership.status == "active"))).all()
+    standing = set((await session.execute(select(Candidate.person_id).where(
+        Candidate.election_id == election.id))).scalars())
+    held: Counter[str] = Counter()
+    orgs = {o.id: o.slug for o in (await session.execute(select(Organisation))).scalars()}
+    for membership, person in rows:
+        if person.id in standing or person.organisation_id is None:
+            continue
+        if membership.until is not None and election.voting_close_at and membership.until <= election.voting_close_at:
+            continue
+        held[orgs[person.organisation_id]] += 1
+    return dict(held)
+
+
+async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
+    """Close voting and count; the result, its seed and the policy go into the audit log and the outbox."""
+    async with ctx.db.transaction() as session:
+        election, body, policy = await _load_for_change(session, actor, slug)
+        if election.phase != "voting":
+            raise Conflict(f"{election.slug} is {election.phase}; only an election in voting can be closed.")
+        rows = [(c, p) for c, p in (await session.execute(
+            select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
+            .where(Candidate.election_id == election.id, Candidate.status.in_(("accepted", "withdrawn")))
+            .order_by(Candidate.id))).all()]
+        names = _candidate_names(rows)
+        handle_index = {p.handle: i for i, (_, p) in enumerate(rows)}
+        withdrawn = [i for i, (c, _) in enumerate(rows) if c.status == "withdrawn"]
+        contents = sorted((await session.execute(select(Ballot.content).where(
+            Ballot.election_id == election.id))).scalars())
+        ballots = []
+        for content in contents:
+            ranking = [[handle_index[h] for h in tier if h in handle_index] for tier in json.loads(content)]
+            ballots.append((ranking, 1))
+        profile = tally.Profile.build([names[p.id] for _, p in rows if p.id], ballots, withdrawn=withdrawn,
+                                      title=election.title, seats=election.seats)
+        seed = hashlib.sha256(("\n".join([election.slug, *contents])).encode()).hexdigest()[:16]
+        rules = policy.election_rules(body_facts(body))
+        caps = None
+        if rules.organisation_cap:
+            orgs = {o.id: o.slug for o in (await session.execute(select(Organisation))).scalars()}
+            caps = GroupCap(
+                groups={names[p.id]: orgs[p.organisation_id] for _, p in rows
+                        if p.id and p.organisation_id is not None},
+                cap=rules.organisation_cap,
+                held=await _held_seats(session, election),
+            )
+        result = tally.count(election.method, profile, min(election.seats, max(1, len(rows) - len(withdrawn))),
+                             seed=seed, caps=caps)
+        elected = set(result.elected)
+        for c, p in rows:
+            if c.status == "accepted":
+                c.status = "elected" if names[p.id or 0] in elected else "not_elected"  # type: ignore[index]
+        election.phase = "closed"
+        election.closed_at = ctx.now()
+        election.seed = seed
+        election.result = result.dumps()
+        ballot_digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
+        await record(session, ctx, actor, stream=_stream(election), kind="election.closed", subject=election.slug,
+                     payload={"elected": result.elected, "ballots": len(contents), "seed": seed,
+                              "ballots_sha256": ballot_digest, "method": election.method,
+                              "policy": policy.identity, "due_at": election.voting_close_at.isoformat()
+                              if election.voting_close_at else None})
+        notify(session, ctx, kind="election.result", body_id=body.id, dedupe_key=f"election:{election.id}:result",
+               payload={"election": election.slug},
+               text=f"Result of {election.title}: elected {', '.join(result.elected) or 'nobody'} "
+                    f"({len(contents)} ballots, {election.method}).")
+        return result
+
+
+async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
+    """Certify a closed election's result and seat the elected in the body."""
+    async with ctx.db.transaction() as session:
+        election, body, policy = await _load_for_change(session, actor, slug)
+        if election.phase != "closed":
+            raise Conflict(f"{election.slug} is {election.phase}; only a closed election can be certified.")
+        election.phase = "certified"
+        election.certified_at = ctx.now()
+        election.certified_by_id = actor.person_id
+        winners = (await session.execute(select(Candidate).where(
+            Candidate.election_id == election.id, Candidate.status == "elected"))).scalars().all()
+        for winner in winners:
+            membership = (await session.execute(select(Membership).where(
+                Membership.body_id == body.id, Membership.person_id == winner.person_id))).scalar_one_or_none()
+            if membership is None:
+                session.add(Membership(body_id=body.id, person_id=winner.person_id, role="member", status="active",
+                                       since=ctx.now()))
+            else:
+                membership.status = "active"
+                membership.since = membership.since or ctx.now()
+                membership.until = None
+        await record(session, ctx, actor, stream=_stream(election), kind="election.certified",
+                     subject=election.slug, payload={"policy": policy.identity, "seated": len(winners)})
+        notify(session, ctx, kind="election.certified", body_id=body.id,
+               text=f"{election.title} is certified; the elected are now members of {body.name}.")
+        return election
+
+
+async def result(ctx: Context, slug: str) -> tally.Result:
+    """The stored result of a closed election (re-read from its JSON)."""
+    view = await show(ctx, slug)
+    if view.election.result is None:
+        raise Conflict(f"{view.election.slug} has no result yet (it is {view.election.phase}).")
+    return result_from_json(view.election.result)
+
+
+def result_from_json(text: str) -> tally.Result:
+    """Rebuild a ``Result`` for display from its stored JSON."""
+    data = json.loads(text)
+    rounds = [tally.Round(number=r["round"], counts=r["counts"], quota=r.get("quota"), exhausted=r.get("exhausted", 0),
+                          elected=r.get("elected", []), excluded=r.get("excluded", []), note=r.get("note", ""))
+              for r in data.get("rounds", [])]
+    ties = [tally.TieBreak(**t) for t in data.get("tie_breaks", [])]
+    return tally.Result(method=data["method"], seats=data["seats"], candidates=data["candidates"],
+                        elected=data["elected"], rounds=rounds, ranking=data.get("ranking"), tie_breaks=ties,
+                        params=data.get("params", {}), seed=data.get("seed"), ballots=data.get("ballots", 0),
+                        notes=data.get("notes", []))
