@@ -28,7 +28,7 @@ def number_to_json(value: Number) -> int | str | float:
             return value.numerator
         return f"{float(value):.9f}".rstrip("0")
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")
     return round(value, 9)
 
 
@@ -132,7 +132,7 @@ class Result:
         if self.rounds:
             names = self.candidates
             width = max([len(n) for n in names] + [9])
-            header = "Candidate".ljust(width) + "".join(f"{'R' + str(r.number):>12}" for r in self.rounds)
+            header = "Candidate".ljust(width) + "".join(f"{'R' + str(r.number):>13}" for r in self.rounds)
             lines.append(header)
             lines.append("-" * len(header))
             for name in names:
@@ -140,14 +140,14 @@ class Result:
                 for r in self.rounds:
                     value = r.counts.get(name)
                     mark = "*" if name in r.elected else ("x" if name in r.excluded else " ")
-                    cells.append(f"{_fmt(value):>11}{mark}" if value is not None else f"{'':>12}")
+                    cells.append(f" {_fmt(value):>11}{mark}" if value is not None else f"{'':>13}")
                 lines.append(name.ljust(width) + "".join(cells))
             if any(r.exhausted for r in self.rounds):
                 lines.append(
-                    "Exhausted".ljust(width) + "".join(f"{_fmt(r.exhausted):>11} " for r in self.rounds)
+                    "Exhausted".ljust(width) + "".join(f" {_fmt(r.exhausted):>11} " for r in self.rounds)
                 )
             if any(r.quota is not None for r in self.rounds):
-                lines.append("Quota".ljust(width) + "".join(f"{_fmt(r.quota):>11} " for r in self.rounds))
+                lines.append("Quota".ljust(width) + "".join(f" {_fmt(r.quota):>11} " for r in self.rounds))
             lines.append("(* elected, x excluded)")
             for r in self.rounds:
                 if r.note:
@@ -170,6 +170,7 @@ def _fmt(value: Number | None) -> str:
         return ""
     if isinstance(value, Fraction):
         return f"{float(value):.5f}".rstrip("0").rstrip(".") if value.denominator != 1 else str(value)
-    if isinstance(value, float):
-        return f"{value:.5f}".rstrip("0").rstrip(".")
+    if isinstance(value, float | Decimal):
+        text = f"{value:.5f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
     return str(value)

@@ -1,0 +1,150 @@
+"""The ``govbot`` entry point: run, migrate, seed, console, tally."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from bot import console, schema, seed
+from bot.config import Settings
+from governance.db import Database
+from governance.errors import GovError
+from governance.policies import load_policy
+from governance.services.common import Context
+
+log = logging.getLogger("govbot")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"govbot: bad setting: {problems} (see .env.example)") from None
+
+
+def _context(settings: Settings) -> Context:
+    try:
+        load_policy(settings.policy_spec)
+    except GovError as exc:
+        raise SystemExit(f"govbot: refusing to start: {exc}") from None
+    return Context(db=Database(settings.database_url), secret=settings.server_secret(),
+                   default_policy=settings.policy_spec)
+
+
+async def _first_admin(ctx: Context) -> str | None:
+    from sqlalchemy import select
+
+    from governance.models import Person
+
+    async with ctx.db.reading() as session:
+        return (await session.execute(select(Person.handle).where(Person.is_admin).order_by(Person.id).limit(1))
+                ).scalar_one_or_none()
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    ctx = _context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        platform = args.platform if args.platform != "auto" else settings.platform
+        if platform in ("slack", "discord"):
+            print(f"govbot: the {platform} adapter is not part of this release yet; unset the "
+                  f"{platform.upper()} tokens to use the console.", file=sys.stderr)
+            return 2
+        if await seed.is_empty(ctx):
+            if args.no_seed:
+                print("The roster is empty. Add people with `roster person add`, or run `govbot seed`.")
+            else:
+                lines = await seed.seed(ctx)
+                print("First start: seeded a sample alliance —\n  " + "\n  ".join(lines))
+                print("Try: `election show board-2027`, `election open-voting board-2027 --close +7d`, "
+                      "then `:as alice` and `vote board-2027 chen arjun dana`.")
+        handle = args.as_ or await _first_admin(ctx)
+        if handle is None:
+            print("govbot: nobody to run the console as; give --as <handle>.", file=sys.stderr)
+            return 2
+        return await console.main(ctx, handle, tz=ZoneInfo(settings.timezone))
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await ctx.db.dispose()
+
+
+async def _console(settings: Settings, args: argparse.Namespace) -> int:
+    ctx = _context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        script = open(args.script, encoding="utf-8") if args.script else None  # noqa: SIM115
+        try:
+            return await console.main(ctx, args.as_, script=script, tz=ZoneInfo(settings.timezone),
+                                      deliver=settings.platform == "console")
+        finally:
+            if script is not None:
+                script.close()
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await ctx.db.dispose()
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    ctx = _context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        if not await seed.is_empty(ctx):
+            print("The roster is not empty; the sample alliance is only seeded into a new database.")
+            return 1
+        print("Seeded:\n  " + "\n  ".join(await seed.seed(ctx)))
+        return 0
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await ctx.db.dispose()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govbot", description="Governance of a member alliance in chat.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot: the console when no Slack/Discord token is set")
+    run.add_argument("--platform", choices=("auto", "console", "slack", "discord"), default="auto")
+    run.add_argument("--as", dest="as_", metavar="HANDLE", help="console: who you are (default: the first admin)")
+    run.add_argument("--no-seed", action="store_true", help="do not seed a sample alliance into an empty database")
+    sub.add_parser("migrate", help="upgrade the database to the newest schema")
+    con = sub.add_parser("console", help="the command grammar in a terminal, or a script of commands")
+    con.add_argument("--as", dest="as_", metavar="HANDLE", required=True, help="who you are on the roster")
+    con.add_argument("--script", metavar="FILE", type=Path, help="run commands from FILE and exit")
+    sub.add_parser("seed", help="seed the sample alliance into an empty database")
+    sub.add_parser("tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen sub-command."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "tally":
+        from governance.tally.cli import main as tally_main
+
+        return tally_main(args_list[1:])
+    args = _parser().parse_args(args_list)
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "migrate":
+        schema.upgrade(settings.database_url)
+        print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
+        return 0
+    handlers = {"run": _run, "console": _console, "seed": _seed}
+    return asyncio.run(handlers[args.command](settings, args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,701 @@
+"""One command grammar for every platform: text -> ``Command`` -> service -> ``Reply``.
+
+Slack's ``/gov``, Discord's app commands and the console all end here. A command is a path of words
+(``election create``) followed by positional arguments and ``--options``; quotes group words
+(``"Acme Corp"``). Every command answers; every failure says what was wrong and what to do, and
+the service it calls has written nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from governance import audit
+from governance.errors import GovError, InvalidInput
+from governance.services import bodies, elections, motions, roster
+from governance.services.common import Actor, Context
+
+from bot.replies import Reply, Table, error
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Invocation"], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A command's grammar: its words, positional arguments, options, help and examples."""
+
+    path: tuple[str, ...]
+    args: tuple[str, ...]
+    summary: str
+    handler: Handler
+    options: dict[str, str] = field(default_factory=dict)  # name -> "value" | "flag" | "multi"
+    examples: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        """The one-line usage, e.g. ``election create <slug> --body <body> [--seats N]``."""
+        opts = " ".join(f"[--{n}]" if k == "flag" else f"[--{n} <{n}>]" for n, k in self.options.items())
+        return " ".join([*self.path, *self.args, opts]).strip()
+
+
+@dataclass
+class Invocation:
+    """One parsed command: who runs it, in which context, with which arguments."""
+
+    ctx: Context
+    actor: Actor
+    spec: Spec
+    positional: list[str]
+    options: dict[str, str | bool | list[str]]
+    tz: ZoneInfo
+
+    def arg(self, name: str) -> str:
+        """A positional argument by its name in the spec (``<slug>``; ``[x]`` ones may be absent)."""
+        names = [a.strip("<>[].") for a in self.spec.args]
+        index = names.index(name)
+        if index < len(self.positional):
+            return self.positional[index]
+        return ""
+
+    def rest(self, name: str) -> list[str]:
+        """A variadic positional argument (``<choice>...``): every word from its position on."""
+        names = [a.strip("<>[].") for a in self.spec.args]
+        return self.positional[names.index(name):]
+
+    def opt(self, name: str) -> str | None:
+        """An option's value, or None when not given."""
+        value = self.options.get(name)
+        return value if isinstance(value, str) else None
+
+    def flag(self, name: str) -> bool:
+        """Whether a flag option was given."""
+        return bool(self.options.get(name))
+
+    def many(self, name: str) -> list[str]:
+        """A repeatable option's values."""
+        value = self.options.get(name)
+        return value if isinstance(value, list) else []
+
+    def when(self, name: str) -> datetime | None:
+        """A time option parsed in the reader's zone and stored in UTC."""
+        value = self.opt(name)
+        return parse_when(value, self.tz, self.ctx.now()) if value else None
+
+    def show_time(self, when: datetime | None) -> str:
+        """A stored UTC time shown in the reader's zone."""
+        if when is None:
+            return "-"
+        return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """``2026-12-01``, ``2026-12-01 17:00``, ``2026-12-01T17:00`` (in the reader's zone) or ``+7d``/``+36h``/``+90m``."""
+    value = text.strip()
+    if value.startswith("+") and len(value) > 2 and value[1:-1].isdigit():
+        amount, unit = int(value[1:-1]), value[-1]
+        units = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}
+        if unit in units:
+            return now + units[unit]
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if fmt == "%Y-%m-%d":
+            parsed = parsed.replace(hour=23, minute=59)
+        return parsed.replace(tzinfo=tz).astimezone(now.tzinfo)
+    raise InvalidInput(f"{text!r} is not a time I understand.",
+                       "Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m.")
+
+
+REGISTRY: list[Spec] = []
+
+
+def command(path: str, args: str = "", summary: str = "", *, options: dict[str, str] | None = None,
+            examples: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Register a handler for a command path."""
+
+    def register(handler: Handler) -> Handler:
+        REGISTRY.append(Spec(tuple(path.split()), tuple(args.split()), summary, handler, options or {}, examples))
+        return handler
+
+    return register
+
+
+def find(words: list[str]) -> tuple[Spec | None, list[str]]:
+    """The command whose path is the longest prefix of ``words``, and the words after it."""
+    best: Spec | None = None
+    for spec in REGISTRY:
+        n = len(spec.path)
+        if [w.lower() for w in words[:n]] == list(spec.path) and (best is None or n > len(best.path)):
+            best = spec
+    return best, (words[len(best.path):] if best else words)
+
+
+def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | bool | list[str]]]:
+    positional: list[str] = []
+    options: dict[str, str | bool | list[str]] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("--") and len(word) > 2:
+            name, _, inline = word[2:].partition("=")
+            kind = spec.options.get(name)
+            if kind is None:
+                known = ", ".join(f"--{o}" for o in spec.options) or "none"
+                raise InvalidInput(f"`{' '.join(spec.path)}` has no option --{name}.",
+                                   f"Options: {known}. Usage: {spec.usage}")
+            if kind == "flag":
+                options[name] = True
+            else:
+                if not inline:
+                    if i + 1 >= len(words):
+                        raise InvalidInput(f"--{name} needs a value.", f"Usage: {spec.usage}")
+                    i += 1
+                    inline = words[i]
+                if kind == "multi":
+                    existing = options.setdefault(name, [])
+                    assert isinstance(existing, list)
+                    existing.append(inline)
+                else:
+                    options[name] = inline
+        else:
+            positional.append(word)
+        i += 1
+    required = [a for a in spec.args if a.startswith("<")]
+    variadic = any(a.rstrip("]").endswith("...") for a in spec.args)
+    if len(positional) < len(required):
+        missing = required[len(positional)]
+        raise InvalidInput(f"Missing {missing} for `{' '.join(spec.path)}`.", f"Usage: {spec.usage}")
+    if not variadic and len(positional) > len(spec.args):
+        extra = " ".join(positional[len(spec.args):])
+        raise InvalidInput(f"Unexpected {extra!r} after `{' '.join(spec.path)}`.",
+                           f"Usage: {spec.usage} (quote names with spaces).")
+    return positional, options
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a command line into words; ``/gov`` or ``gov`` in front is optional."""
+    try:
+        words = shlex.split(text.replace("“", '"').replace("”", '"').replace("’", "'"))
+    except ValueError as exc:
+        raise InvalidInput(f"Could not read the command: {exc}.", "Close every quote you open.") from exc
+    if words and words[0].lower() in ("/gov", "gov"):
+        words = words[1:]
+    return words
+
+
+async def dispatch(ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None = None) -> Reply:
+    """Run one command line for ``actor`` and answer it; never raises."""
+    try:
+        words = tokenize(text)
+        if not words:
+            return await _help(ctx, actor, [], tz)
+        spec, rest = find(words)
+        if spec is None:
+            return _unknown(words)
+        positional, options = _parse(spec, rest)
+        invocation = Invocation(ctx, actor, spec, positional, options, tz or ZoneInfo("UTC"))
+        return await spec.handler(invocation)
+    except GovError as exc:
+        return error(exc.message, exc.hint)
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("command failed (ref %s): %r", ref, text)
+        return error(f"Something went wrong on our side (reference {ref}); nothing was changed.",
+                     "Try again; if it persists, give the reference to the secretariat.")
+
+
+def _unknown(words: list[str]) -> Reply:
+    first = words[0].lower()
+    groups = sorted({s.path[0] for s in REGISTRY})
+    close = [" ".join(s.path) for s in REGISTRY if s.path[0] == first]
+    if close:
+        return error(f"`{' '.join(words[:2])}` is not a command.", "Try: " + ", ".join(f"`{c}`" for c in close))
+    return error(f"Unknown command {first!r}.", f"Commands start with: {', '.join(groups)}. Try `help`.")
+
+
+async def _help(ctx: Context, actor: Actor, words: list[str], tz: ZoneInfo | None) -> Reply:
+    if words:
+        matching = [s for s in REGISTRY if list(s.path[:len(words)]) == [w.lower() for w in words]]
+        if not matching:
+            return error(f"No help for {' '.join(words)!r}: no such command.", "Try `help`.")
+        lines = []
+        for s in matching:
+            lines.append(f"{s.usage}\n    {s.summary}")
+            lines += [f"    e.g. {e}" for e in s.examples]
+        return Reply(text=f"Help for {' '.join(words)}:", block="\n".join(lines), ephemeral=True)
+    rows = [[" ".join(s.path), s.summary] for s in REGISTRY]
+    return Reply(text="Commands (`help <command>` for details and examples):",
+                 tables=[Table(["command", "what it does"], rows)], ephemeral=True)
+
+
+# ---------------------------------------------------------------- general
+
+
+@command("help", "[command...]", "List the commands, or explain one.", examples=("help election create",))
+async def help_cmd(inv: Invocation) -> Reply:
+    """help [command...]"""
+    return await _help(inv.ctx, inv.actor, inv.positional, inv.tz)
+
+
+@command("whoami", "", "Show who govbot thinks you are.")
+async def whoami(inv: Invocation) -> Reply:
+    """whoami"""
+    person = await roster.get_person(inv.ctx, inv.actor.handle)
+    role = "admin (secretariat)" if person.is_admin else "member"
+    return Reply(text=f"You are {person.name} (@{person.handle}), {role}, {person.status}.", ephemeral=True)
+
+
+# ---------------------------------------------------------------- roster
+
+
+@command("roster orgs", "", "List member organisations with tier and voting representative.")
+async def roster_orgs(inv: Invocation) -> Reply:
+    """roster orgs"""
+    rows = await roster.list_organisations(inv.ctx)
+    table = Table(["id", "name", "tier", "active", "voting rep", "people"],
+                  [[r.slug, r.name, r.tier, "yes" if r.active else "no", r.voting_rep or "-", str(r.people)]
+                   for r in rows])
+    return Reply(text=f"{len(rows)} organisation(s).", tables=[table])
+
+
+@command("roster org add", "<slug> <name>", "Add a member organisation (admins).", options={"tier": "value"},
+         examples=('roster org add acme "Acme Corp" --tier premier',))
+async def roster_org_add(inv: Invocation) -> Reply:
+    """roster org add"""
+    org = await roster.add_organisation(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"),
+                                        inv.opt("tier") or "general")
+    return Reply(text=f"Added {org.name} ({org.slug}, {org.tier}).")
+
+
+def _yes_no(value: str | None, what: str) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() in ("yes", "true", "on", "1"):
+        return True
+    if value.lower() in ("no", "false", "off", "0"):
+        return False
+    raise InvalidInput(f"--{what} takes yes or no, not {value!r}.")
+
+
+@command("roster org set", "<slug>", "Rename, re-tier, or (de)activate an organisation (admins).",
+         options={"name": "value", "tier": "value", "active": "value"},
+         examples=("roster org set acme --active no",))
+async def roster_org_set(inv: Invocation) -> Reply:
+    """roster org set"""
+    org = await roster.update_organisation(inv.ctx, inv.actor, inv.arg("slug"), name=inv.opt("name"),
+                                           tier=inv.opt("tier"), active=_yes_no(inv.opt("active"), "active"))
+    return Reply(text=f"Updated {org.name}: tier {org.tier}, {'active' if org.active else 'inactive'}.")
+
+
+@command("roster people", "", "List people on the roster.", options={"org": "value"})
+async def roster_people(inv: Invocation) -> Reply:
+    """roster people"""
+    rows = await roster.list_people(inv.ctx, inv.opt("org"))
+    table = Table(["handle", "name", "organisation", "status", "admin"],
+                  [[p.handle, p.name, o.name if o else "-", p.status, "yes" if p.is_admin else ""] for p, o in rows])
+    return Reply(text=f"{len(rows)} people.", tables=[table])
+
+
+@command("roster person add", "<handle> <name>", "Add a person (admins).",
+         options={"org": "value", "email": "value", "admin": "flag"},
+         examples=('roster person add alice "Alice Martin" --org acme',))
+async def roster_person_add(inv: Invocation) -> Reply:
+    """roster person add"""
+    person = await roster.add_person(inv.ctx, inv.actor, inv.arg("handle"), inv.arg("name"),
+                                     organisation=inv.opt("org"), email=inv.opt("email"), admin=inv.flag("admin"))
+    return Reply(text=f"Added {person.name} (@{person.handle}).")
+
+
+@command("roster person set", "<handle>", "Change a person's name, organisation, admin flag or state (admins).",
+         options={"name": "value", "org": "value", "email": "value", "admin": "value", "status": "value"},
+         examples=("roster person set bob --status suspended", "roster person set bob --org -"))
+async def roster_person_set(inv: Invocation) -> Reply:
+    """roster person set"""
+    person = await roster.update_person(inv.ctx, inv.actor, inv.arg("handle"), name=inv.opt("name"),
+                                        email=inv.opt("email"), organisation=inv.opt("org"),
+                                        admin=_yes_no(inv.opt("admin"), "admin"), status=inv.opt("status"))
+    return Reply(text=f"Updated {person.name} (@{person.handle}): {person.status}.")
+
+
+@command("roster rep", "<org> <handle>", "Designate an organisation's voting representative (admins).",
+         examples=("roster rep acme alice",))
+async def roster_rep(inv: Invocation) -> Reply:
+    """roster rep"""
+    await roster.set_voting_rep(inv.ctx, inv.actor, inv.arg("org"), inv.arg("handle"))
+    return Reply(text=f"@{inv.arg('handle').lstrip('@')} now casts {inv.arg('org')}'s vote.")
+
+
+@command("roster link", "<handle> <platform> <workspace> <user>",
+         "Link a chat account to a person (admins).", examples=("roster link alice slack T0123 U0456",))
+async def roster_link(inv: Invocation) -> Reply:
+    """roster link"""
+    await roster.link_identity(inv.ctx, inv.actor, inv.arg("handle"), inv.arg("platform"), inv.arg("workspace"),
+                               inv.arg("user"))
+    return Reply(text=f"Linked that {inv.arg('platform')} account to @{inv.arg('handle').lstrip('@')}.")
+
+
+@command("roster import", "<file>", "Import people and organisations from a CSV file (admins).",
+         examples=("roster import members.csv",))
+async def roster_import(inv: Invocation) -> Reply:
+    """roster import"""
+    path = Path(inv.arg("file")).expanduser()
+    if not path.is_file():
+        raise InvalidInput(f"No file {path}.", "Give the path of a CSV file.")
+    report = await roster.import_roster_csv(inv.ctx, inv.actor, path.read_text(encoding="utf-8"))
+    return Reply(text=f"Imported: {report.people_added} people added, {report.people_updated} updated, "
+                      f"{report.organisations_added} organisation(s) added, {report.reps_set} voting rep(s) set.")
+
+
+# ---------------------------------------------------------------- bodies and working groups
+
+
+@command("body list", "", "List the board, committees and working groups.")
+async def body_list(inv: Invocation) -> Reply:
+    """body list"""
+    rows = await bodies.list_bodies(inv.ctx)
+    table = Table(["id", "name", "kind", "members", "policy"],
+                  [[b.slug, b.name, b.kind.replace("_", " "), str(n), b.policy] for b, n in rows])
+    return Reply(text=f"{len(rows)} bodies.", tables=[table])
+
+
+@command("body create", "<slug> <name>", "Create a board, committee or working group (admins).",
+         options={"kind": "value", "charter": "value", "chair": "multi", "policy": "value", "channel": "value"},
+         examples=('body create toc "Technical Oversight Committee" --kind committee',))
+async def body_create(inv: Invocation) -> Reply:
+    """body create"""
+    kind = inv.opt("kind")
+    if not kind:
+        raise InvalidInput("Say which kind of body: --kind board, committee or working_group.")
+    body = await bodies.create_body(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), kind,
+                                    charter_url=inv.opt("charter"), chairs=inv.many("chair"),
+                                    policy=inv.opt("policy"), channel=inv.opt("channel"))
+    return Reply(text=f"Created {body.name} ({body.slug}, {body.kind.replace('_', ' ')}).")
+
+
+@command("body show", "<body>", "Show a body's members.", examples=("body show board",))
+async def body_show(inv: Invocation) -> Reply:
+    """body show"""
+    return await _members_reply(inv, inv.arg("body"))
+
+
+@command("body seat", "<body> <handle>", "Seat a person in a body or change their role.",
+         options={"role": "value"}, examples=("body seat toc alice --role chair",))
+async def body_seat(inv: Invocation) -> Reply:
+    """body seat"""
+    m = await bodies.seat(inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.opt("role") or "member")
+    return Reply(text=f"@{inv.arg('handle').lstrip('@')} is now {m.role.replace('_', '-')} of {inv.arg('body')}.")
+
+
+async def _members_reply(inv: Invocation, slug: str) -> Reply:
+    body, rows = await bodies.members(inv.ctx, slug)
+    table = Table(["handle", "name", "role", "organisation"],
+                  [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows])
+    charter = f" Charter: {body.charter_url}" if body.charter_url else ""
+    return Reply(text=f"{body.name}: {len(rows)} member(s).{charter}", tables=[table])
+
+
+@command("wg list", "", "List working groups.")
+async def wg_list(inv: Invocation) -> Reply:
+    """wg list"""
+    rows = await bodies.list_bodies(inv.ctx, "working_group")
+    table = Table(["id", "name", "members", "charter"],
+                  [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows])
+    return Reply(text=f"{len(rows)} working group(s).", tables=[table])
+
+
+@command("wg create", "<slug> <name>", "Create a working group with its charter and chair(s) (admins).",
+         options={"charter": "value", "chair": "multi", "channel": "value"},
+         examples=('wg create safety "AI Safety WG" --charter https://example.org/safety --chair alice',))
+async def wg_create(inv: Invocation) -> Reply:
+    """wg create"""
+    if not inv.many("chair"):
+        raise InvalidInput("A working group needs at least one chair: --chair <handle>.")
+    body = await bodies.create_body(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), "working_group",
+                                    charter_url=inv.opt("charter"), chairs=inv.many("chair"),
+                                    channel=inv.opt("channel"))
+    return Reply(text=f"Created working group {body.name} ({body.slug}), chaired by "
+                      f"{', '.join('@' + c.lstrip('@') for c in inv.many('chair'))}.")
+
+
+@command("wg join", "<wg>", "Ask to join a working group.", examples=("wg join safety",))
+async def wg_join(inv: Invocation) -> Reply:
+    """wg join"""
+    m = await bodies.request_join(inv.ctx, inv.actor, inv.arg("wg"))
+    if m.status == "active":
+        return Reply(text=f"You joined {inv.arg('wg')}.")
+    return Reply(text=f"Your request to join {inv.arg('wg')} is waiting for a chair's approval.")
+
+
+@command("wg approve", "<wg> <handle>", "Approve a join request (chairs).", examples=("wg approve safety bob",))
+async def wg_approve(inv: Invocation) -> Reply:
+    """wg approve"""
+    await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), True)
+    return Reply(text=f"@{inv.arg('handle').lstrip('@')} is now a member of {inv.arg('wg')}.")
+
+
+@command("wg deny", "<wg> <handle>", "Decline a join request (chairs).", options={"reason": "value"})
+async def wg_deny(inv: Invocation) -> Reply:
+    """wg deny"""
+    await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), False, inv.opt("reason"))
+    return Reply(text=f"Declined @{inv.arg('handle').lstrip('@')}'s request to join {inv.arg('wg')}.")
+
+
+@command("wg leave", "<wg>", "Leave a working group.")
+async def wg_leave(inv: Invocation) -> Reply:
+    """wg leave"""
+    await bodies.leave(inv.ctx, inv.actor, inv.arg("wg"))
+    return Reply(text=f"You left {inv.arg('wg')}.")
+
+
+@command("wg remove", "<wg> <handle>", "Remove a member (chairs).", options={"reason": "value"})
+async def wg_remove(inv: Invocation) -> Reply:
+    """wg remove"""
+    await bodies.remove_member(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), inv.opt("reason"))
+    return Reply(text=f"Removed @{inv.arg('handle').lstrip('@')} from {inv.arg('wg')}.")
+
+
+@command("wg members", "<wg>", "List a working group's members.")
+async def wg_members(inv: Invocation) -> Reply:
+    """wg members"""
+    return await _members_reply(inv, inv.arg("wg"))
+
+
+@command("wg pending", "<wg>", "List pending join requests (chairs).")
+async def wg_pending(inv: Invocation) -> Reply:
+    """wg pending"""
+    body, rows = await bodies.pending(inv.ctx, inv.actor, inv.arg("wg"))
+    table = Table(["handle", "name", "organisation"], [[r.handle, r.name, r.organisation or "-"] for r in rows])
+    return Reply(text=f"{len(rows)} pending request(s) to join {body.name}.", tables=[table])
+
+
+# ---------------------------------------------------------------- elections
+
+
+@command("election list", "", "List elections.", options={"body": "value"})
+async def election_list(inv: Invocation) -> Reply:
+    """election list"""
+    rows = await elections.list_elections(inv.ctx, inv.opt("body"))
+    table = Table(["id", "title", "body", "seats", "method", "phase", "voting closes"],
+                  [[e.slug, e.title, b.slug, str(e.seats), e.method, e.phase, inv.show_time(e.voting_close_at)]
+                   for e, b in rows])
+    return Reply(text=f"{len(rows)} election(s).", tables=[table])
+
+
+@command("election create", "<slug>", "Create an election to a body (admins).",
+         options={"body": "value", "seats": "value", "method": "value", "title": "value",
+                  "nominations-close": "value", "voting-close": "value"},
+         examples=('election create board-2027 --body board --seats 3 --title "Board 2027"',))
+async def election_create(inv: Invocation) -> Reply:
+    """election create"""
+    body = inv.opt("body")
+    if not body:
+        raise InvalidInput("Say which body the election fills: --body <body>.", "See `body list`.")
+    seats_text = inv.opt("seats")
+    if seats_text is not None and not seats_text.isdigit():
+        raise InvalidInput(f"--seats takes a whole number, not {seats_text!r}.")
+    election = await elections.create_election(
+        inv.ctx, inv.actor, body, inv.arg("slug"), inv.opt("title"),
+        seats=int(seats_text) if seats_text else None, method=inv.opt("method"),
+        nominations_close_at=inv.when("nominations-close"), voting_close_at=inv.when("voting-close"))
+    return Reply(text=f"Created {election.title} ({election.slug}): {election.seats} seat(s), {election.method}, "
+                      f"{'secret' if election.secret else 'public'} ballot, policy {election.policy_name} "
+                      f"{election.policy_version}. Next: `election open-nominations {election.slug}`.")
+
+
+@command("election show", "<election>", "Show an election: phase, deadlines, candidates, turnout.")
+async def election_show(inv: Invocation) -> Reply:
+    """election show"""
+    view = await elections.show(inv.ctx, inv.arg("election"))
+    e = view.election
+    lines = [f"{e.title} ({e.slug}) — {view.body.name}: {e.seats} seat(s), {e.method}, phase {e.phase}.",
+             f"Nominations close {inv.show_time(e.nominations_close_at)}; "
+             f"voting closes {inv.show_time(e.voting_close_at)}. {view.voters} ballot(s) cast so far.",
+             f"Policy: {e.policy_name} {e.policy_version} (sha256 {e.policy_hash[:12]}…)."]
+    table = Table(["candidate", "handle", "status", "statement"],
+                  [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates])
+    return Reply(text="\n".join(lines), tables=[table])
+
+
+@command("election open-nominations", "<election>", "Open nominations (admins).", options={"close": "value"})
+async def election_open_nominations(inv: Invocation) -> Reply:
+    """election open-nominations"""
+    e = await elections.open_nominations(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
+    return Reply(text=f"Nominations for {e.title} are open until {inv.show_time(e.nominations_close_at)}.")
+
+
+@command("election nominate", "<election> [handle]", "Nominate someone, or yourself.",
+         options={"statement": "value"}, examples=("election nominate board-2027 alice", "election nominate board-2027"))
+async def election_nominate(inv: Invocation) -> Reply:
+    """election nominate"""
+    c = await elections.nominate(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None,
+                                 inv.opt("statement"))
+    who = inv.arg("handle").lstrip("@") or inv.actor.handle
+    if c.status == "accepted":
+        return Reply(text=f"@{who} is standing in {inv.arg('election')}.")
+    return Reply(text=f"Nominated @{who} in {inv.arg('election')}; they must accept.")
+
+
+@command("election accept", "<election>", "Accept your nomination.", options={"statement": "value"})
+async def election_accept(inv: Invocation) -> Reply:
+    """election accept"""
+    await elections.respond(inv.ctx, inv.actor, inv.arg("election"), True, inv.opt("statement"))
+    return Reply(text=f"You are standing in {inv.arg('election')}.")
+
+
+@command("election decline", "<election>", "Decline your nomination.")
+async def election_decline(inv: Invocation) -> Reply:
+    """election decline"""
+    await elections.respond(inv.ctx, inv.actor, inv.arg("election"), False)
+    return Reply(text=f"You declined the nomination in {inv.arg('election')}.")
+
+
+@command("election statement", "<election> <text>", "Write your candidate statement.",
+         examples=('election statement board-2027 "Open models, open governance."',))
+async def election_statement(inv: Invocation) -> Reply:
+    """election statement"""
+    await elections.set_statement(inv.ctx, inv.actor, inv.arg("election"), inv.arg("text"))
+    return Reply(text="Statement saved.")
+
+
+@command("election withdraw", "<election> [handle]", "Withdraw your candidacy (admins: anyone's).")
+async def election_withdraw(inv: Invocation) -> Reply:
+    """election withdraw"""
+    c = await elections.withdraw(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None)
+    return Reply(text=f"Candidacy withdrawn ({c.status}).")
+
+
+@command("election open-voting", "<election>", "Close nominations and open voting (admins).",
+         options={"close": "value"}, examples=("election open-voting board-2027 --close +7d",))
+async def election_open_voting(inv: Invocation) -> Reply:
+    """election open-voting"""
+    e = await elections.open_voting(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
+    return Reply(text=f"Voting in {e.title} is open until {inv.show_time(e.voting_close_at)}.")
+
+
+@command("vote", "<election> <choice>...", "Cast or replace your ballot: candidates in order of preference.",
+         examples=("vote board-2027 alice carol bob", "vote tc-chair alice=bob carol  (ties, Condorcet only)"))
+async def vote(inv: Invocation) -> Reply:
+    """vote"""
+    receipt = await elections.cast_ballot(inv.ctx, inv.actor, inv.arg("election"), inv.rest("choice"))
+    order = " > ".join(" = ".join(t) for t in receipt.ranking)
+    verb = "replaced your earlier ballot" if receipt.replaced else "recorded"
+    return Reply(text=f"Ballot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
+                      f"(keep it to check your ballot in the published list).", ephemeral=True)
+
+
+@command("election close", "<election>", "Close voting and count (admins).")
+async def election_close(inv: Invocation) -> Reply:
+    """election close"""
+    result = await elections.close(inv.ctx, inv.actor, inv.arg("election"))
+    return Reply(text=f"Closed. Elected: {', '.join(result.elected) or 'nobody'}.", block=result.to_text())
+
+
+@command("election result", "<election>", "Show the result with every round of the count.")
+async def election_result(inv: Invocation) -> Reply:
+    """election result"""
+    result = await elections.result(inv.ctx, inv.arg("election"))
+    return Reply(text=f"Elected: {', '.join(result.elected) or 'nobody'}.", block=result.to_text())
+
+
+@command("election certify", "<election>", "Certify the result and seat the elected (admins).")
+async def election_certify(inv: Invocation) -> Reply:
+    """election certify"""
+    e = await elections.certify(inv.ctx, inv.actor, inv.arg("election"))
+    return Reply(text=f"{e.title} is certified; the elected now sit on the body.")
+
+
+# ---------------------------------------------------------------- motions
+
+
+@command("motion list", "", "List motions.", options={"body": "value"})
+async def motion_list(inv: Invocation) -> Reply:
+    """motion list"""
+    rows = await motions.list_motions(inv.ctx, inv.opt("body"))
+    table = Table(["#", "title", "body", "phase", "outcome", "deadline"],
+                  [[f"M{m.id}", m.title, b.slug, m.phase, m.outcome or "-", inv.show_time(m.deadline)]
+                   for m, b in rows])
+    return Reply(text=f"{len(rows)} motion(s).", tables=[table])
+
+
+@command("motion propose", "<body> <title>", "Propose a motion to a body.",
+         options={"text": "value", "kind": "value", "deadline": "value", "secret": "flag"},
+         examples=('motion propose toc "Adopt the model licence" --deadline +7d',
+                   'motion propose toc "Amend the charter" --kind charter'))
+async def motion_propose(inv: Invocation) -> Reply:
+    """motion propose"""
+    m = await motions.propose(inv.ctx, inv.actor, inv.arg("body"), inv.arg("title"), inv.opt("text"),
+                              kind=inv.opt("kind") or "ordinary", deadline=inv.when("deadline"),
+                              secret=True if inv.flag("secret") else None)
+    return Reply(text=f"Motion M{m.id} is open until {inv.show_time(m.deadline)}: needs {m.threshold} "
+                      f"({m.threshold_of.replace('_', ' ')}) with a quorum of {m.quorum} of {m.seated} seated; "
+                      f"{'secret ballot' if m.secret else 'roll-call (public)'}.")
+
+
+@command("motion vote", "<motion> <choice>", "Vote yes, no or abstain; voting again replaces your vote.",
+         examples=("motion vote 3 yes",))
+async def motion_vote(inv: Invocation) -> Reply:
+    """motion vote"""
+    r = await motions.vote(inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"))
+    verb = "changed to" if r.replaced else "recorded:"
+    public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
+    return Reply(text=f"Your vote on M{r.motion_id} {verb} {r.choice}.{public}", ephemeral=True)
+
+
+@command("motion show", "<motion>", "Show a motion, its roll call and result.")
+async def motion_show(inv: Invocation) -> Reply:
+    """motion show"""
+    view = await motions.show(inv.ctx, inv.arg("motion"))
+    m = view.motion
+    lines = [f"M{m.id} {m.title} — {view.body.name}, {m.phase}" + (f", {m.outcome}" if m.outcome else "") + ".",
+             f"Needs {m.threshold} of {m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated} seated; "
+             f"deadline {inv.show_time(m.deadline)}; {view.voters} voted."]
+    if m.text:
+        lines.append(m.text)
+    if view.result:
+        lines.append(str(view.result.get("reason", "")))
+    tables = [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], "Roll call")] if view.roll_call else []
+    return Reply(text="\n".join(lines), tables=tables)
+
+
+@command("motion close", "<motion>", "Close a motion and decide it (after its deadline; admins earlier).")
+async def motion_close(inv: Invocation) -> Reply:
+    """motion close"""
+    outcome = await motions.close(inv.ctx, inv.actor, inv.arg("motion"))
+    verdict = "passed" if outcome.passed else "did not pass"
+    return Reply(text=f"Motion {verdict}: {outcome.reason}")
+
+
+@command("motion withdraw", "<motion>", "Withdraw a motion (its proposer or admins).")
+async def motion_withdraw(inv: Invocation) -> Reply:
+    """motion withdraw"""
+    m = await motions.withdraw(inv.ctx, inv.actor, inv.arg("motion"))
+    return Reply(text=f"Motion M{m.id} withdrawn.")
+
+
+# ---------------------------------------------------------------- audit
+
+
+@command("audit verify", "<stream>", "Check an audit chain: election:<id>, motion:<n>, body:<id> or roster.",
+         examples=("audit verify election:board-2027", "audit verify roster"))
+async def audit_verify(inv: Invocation) -> Reply:
+    """audit verify"""
+    stream = inv.arg("stream")
+    async with inv.ctx.db.reading() as session:
+        check = await audit.verify_stream(session, stream)
+    if check.events == 0 and check.ok:
+        raise InvalidInput(f"No audit events in stream {stream!r}.",
+                           "Streams: election:<id>, motion:<number>, body:<id>, roster.")
+    if check.ok:
+        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.")
+    return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")

@@ -1,0 +1,161 @@
+"""The console: the same command grammar in a terminal, for local use, demos and support.
+
+Interactive (a prompt with history and colours) when standard input is a terminal; otherwise, or with
+``--script FILE``, it runs one command per line, prints each reply and exits non-zero if any failed.
+Lines starting with ``#`` are comments. Two console-only commands: ``:as <handle>`` changes who you
+are, ``:quit`` leaves. Notifications the commands queue (DMs, channel posts) are delivered here, as
+lines under the reply, when the console is the bot's platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from bot.commands import dispatch
+from bot.replies import Reply
+from governance.errors import GovError
+from governance.models import Body, Person
+from governance.services import outbox, roster
+from governance.services.common import Actor, Context
+
+HISTORY = Path("~/.govbot_history").expanduser()
+
+
+def render(console: Console, reply: Reply) -> None:
+    """Print a reply: green or red headline, tables, then any preformatted block."""
+    style = "green" if reply.ok else "bold red"
+    console.print(reply.text, style=style, markup=False, highlight=False)
+    if reply.hint:
+        console.print(reply.hint, style="yellow", markup=False, highlight=False)
+    for table in reply.tables:
+        rich_table = RichTable(title=table.title, header_style="bold cyan", show_lines=False)
+        for header in table.headers:
+            rich_table.add_column(header, overflow="fold")
+        for row in table.rows:
+            rich_table.add_row(*row)
+        console.print(rich_table)
+    if reply.block:
+        console.print(reply.block, markup=False, highlight=False, soft_wrap=True)
+
+
+async def deliver(ctx: Context, console: Console) -> int:
+    """Deliver due outbox messages to the terminal and mark them sent; returns how many."""
+    delivered = 0
+    for message in await outbox.due(ctx):
+        async with ctx.db.reading() as session:
+            if message.person_id is not None:
+                person = await session.get(Person, message.person_id)
+                target = f"DM to @{person.handle}" if person else "DM"
+            else:
+                body = await session.get(Body, message.body_id) if message.body_id else None
+                target = f"#{body.channel or body.slug}" if body else "#general"
+        console.print(f"  ✉ {target}: {message.text}", style="dim", markup=False, highlight=False)
+        if await outbox.mark_sent(ctx, message.id):
+            delivered += 1
+    return delivered
+
+
+class Session:
+    """One console user's session: who they are, the time zone, and whether to deliver notifications."""
+
+    def __init__(self, ctx: Context, actor: Actor, console: Console, *, tz: ZoneInfo, deliver: bool) -> None:
+        self.ctx = ctx
+        self.actor = actor
+        self.console = console
+        self.tz = tz
+        self.deliver = deliver
+
+    async def run_line(self, line: str) -> bool | None:
+        """Run one line; True/False for success/failure, None for blank lines and comments."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return None
+        if text in (":quit", ":q", "exit", "quit"):
+            raise EOFError
+        if text.startswith(":as"):
+            handle = text[3:].strip()
+            try:
+                self.actor = await roster.actor_for_handle(self.ctx, handle)
+            except GovError as exc:
+                render(self.console, Reply(text=exc.message, ok=False, hint=exc.hint))
+                return False
+            self.console.print(f"You are now {self.actor.name} (@{self.actor.handle}).", style="cyan")
+            return True
+        reply = await dispatch(self.ctx, self.actor, text, tz=self.tz)
+        render(self.console, reply)
+        if self.deliver:
+            await deliver(self.ctx, self.console)
+        return reply.ok
+
+
+async def run_script(session: Session, lines: Iterable[str], *, echo: bool) -> int:
+    """Run commands line by line; exit status 1 if any failed, else 0."""
+    failed = 0
+    for line in lines:
+        if echo and line.strip() and not line.strip().startswith("#"):
+            session.console.print(f"@{session.actor.handle}> {line.strip()}", style="bold", markup=False)
+        try:
+            outcome = await session.run_line(line)
+        except EOFError:
+            break
+        if outcome is False:
+            failed += 1
+    return 1 if failed else 0
+
+
+async def run_interactive(session: Session) -> int:
+    """A prompt with history (readline) until :quit or end of input."""
+    try:
+        import readline
+
+        if HISTORY.exists():
+            readline.read_history_file(HISTORY)
+        readline.set_history_length(2000)
+    except (ImportError, OSError):
+        readline = None  # type: ignore[assignment]
+    session.console.print("govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.",
+                          style="bold cyan")
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            try:
+                line = await loop.run_in_executor(None, input, f"@{session.actor.handle}> ")
+            except (EOFError, KeyboardInterrupt):
+                session.console.print()
+                break
+            try:
+                await session.run_line(line)
+            except EOFError:
+                break
+    finally:
+        if readline is not None:
+            try:
+                readline.write_history_file(HISTORY)
+            except OSError:
+                pass
+    return 0
+
+
+async def main(ctx: Context, handle: str, *, script: TextIO | None = None, tz: ZoneInfo, deliver: bool = True,
+               echo: bool | None = None) -> int:
+    """Run the console as ``handle``: interactively on a terminal, else as a script."""
+    console = Console(highlight=False)
+    try:
+        actor = await roster.actor_for_handle(ctx, handle)
+    except GovError as exc:
+        console.print(f"{exc.message} {exc.hint or ''}", style="bold red")
+        console.print("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
+        return 2
+    session = Session(ctx, actor, console, tz=tz, deliver=deliver)
+    if script is None and sys.stdin.isatty():
+        return await run_interactive(session)
+    source = script or sys.stdin
+    return await run_script(session, source, echo=echo if echo is not None else not sys.stdout.isatty())

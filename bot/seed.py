@@ -1,0 +1,70 @@
+"""A small sample alliance so a newcomer can run an election a minute after cloning.
+
+Five member organisations with their voting representatives, a secretariat admin (``sec``), the board,
+a technical oversight committee, a working group, and a board election with nominations open.
+Everything goes through the services, so the sample has its audit trail like real data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from governance.models import Person
+from governance.services import bodies, elections, roster
+from governance.services.common import Actor, Context
+
+ORGS = [
+    ("acme", "Acme AI", "premier"),
+    ("globex", "Globex Research", "general"),
+    ("initech", "Initech Labs", "general"),
+    ("univ-lyon", "Université de Lyon", "academic"),
+    ("opendata", "Open Data Lab", "nonprofit"),
+]
+PEOPLE = [
+    ("sec", "Sam Secretariat", None, True),
+    ("alice", "Alice Martin", "acme", False),
+    ("arjun", "Arjun Rao", "acme", False),
+    ("bea", "Béatrice Dubois", "globex", False),
+    ("farid", "Farid Haddad", "globex", False),
+    ("carlos", "Carlos Silva", "initech", False),
+    ("chen", "Chen Wei", "initech", False),
+    ("dana", "Dana Kowalski", "univ-lyon", False),
+    ("emma", "Emma Okafor", "opendata", False),
+]
+REPS = [("acme", "alice"), ("globex", "bea"), ("initech", "carlos"), ("univ-lyon", "dana"), ("opendata", "emma")]
+
+
+async def is_empty(ctx: Context) -> bool:
+    """Whether the roster has nobody yet (the first start of a deployment)."""
+    async with ctx.db.reading() as session:
+        return (await session.execute(select(Person.id).limit(1))).first() is None
+
+
+async def seed(ctx: Context) -> list[str]:
+    """Create the sample alliance; returns what it created, line by line."""
+    system = Actor.system("seed")
+    for slug, name, tier in ORGS:
+        await roster.add_organisation(ctx, system, slug, name, tier)
+    for handle, name, org, admin in PEOPLE:
+        await roster.add_person(ctx, system, handle, name, organisation=org, admin=admin)
+    for org, handle in REPS:
+        await roster.set_voting_rep(ctx, system, org, handle)
+    await bodies.create_body(ctx, system, "board", "Board of Directors", "board",
+                             charter_url="https://example.org/alliance/charter#board")
+    await bodies.create_body(ctx, system, "toc", "Technical Oversight Committee", "committee",
+                             charter_url="https://example.org/alliance/charter#toc", chairs=["alice"])
+    for handle in ("bea", "chen", "dana"):
+        await bodies.seat(ctx, system, "toc", handle)
+    await bodies.create_body(ctx, system, "safety", "AI Safety Working Group", "working_group",
+                             charter_url="https://example.org/alliance/wg/safety", chairs=["dana"])
+    await elections.create_election(ctx, system, "board", "board-2027", "Board of Directors 2027", seats=3)
+    await elections.open_nominations(ctx, system, "board-2027")
+    for handle in ("arjun", "farid", "chen", "dana", "emma"):
+        await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "board-2027")
+    return [
+        f"{len(ORGS)} organisations, {len(PEOPLE)} people (admin: sec; voting reps: "
+        + ", ".join(h for _, h in REPS) + ")",
+        "bodies: board, toc (Technical Oversight Committee), safety (working group)",
+        "election board-2027: 3 seats, Meek STV, at most one seat per organisation; nominations open, "
+        "5 candidates (arjun, farid, chen, dana, emma)",
+    ]
