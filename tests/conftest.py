@@ -1,0 +1,94 @@
+"""Shared fixtures: a real database on both backends (a SQLite file, and the local PostgreSQL server),
+a controllable clock, and a context with a sample roster.
+
+PostgreSQL tests use a database of their own, created for the session and dropped afterwards, on the
+server named by ``GOVBOT_TEST_PG_URL`` (default: the local server's ``test`` database as maintenance
+connection). Without a server they are skipped with the reason shown, except under CI, where a
+missing server is a failure: CI must run them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from governance.clock import ManualClock
+from governance.db import Database
+from governance.models import metadata
+from governance.services.common import Context
+
+PG_URL = os.environ.get("GOVBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(_plain(PG_URL), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test session, or None (with the reason) when unreachable."""
+    name = f"govbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} is required under CI and is unreachable: {exc}")
+        yield None
+        return
+    url = make_url(PG_URL).set(drivername="postgresql+asyncpg", database=name).render_as_string(
+        hide_password=False)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of an empty database on each backend (the test runs once per backend)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'govbot.db'}"
+    url = request.getfixturevalue("pg_database")
+    if url is None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: set GOVBOT_TEST_PG_URL or start the server")
+    return str(url)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A ``Database`` with govbot's tables, empty."""
+    database = Database(db_url)
+    async with database.engine.begin() as conn:
+        if not database.is_sqlite:
+            tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            exists = (await conn.execute(text("SELECT to_regclass('public.people')"))).scalar()
+            if exists:
+                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.run_sync(metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock tests move by hand."""
+    return ManualClock()
+
+
+@pytest.fixture
+def ctx(db: Database, clock: ManualClock) -> Context:
+    """A service context on the test database and clock."""
+    return Context(db=db, secret=b"test-secret-not-for-production", clock=clock)
