@@ -1,0 +1,42 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP     := $(VENV)/.dev-installed
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+## run: create the virtualenv, install, migrate, and start the bot (the console when no token is set)
+run: $(RUNTIME_STAMP)
+	$(BIN)/govbot migrate
+	$(BIN)/govbot run
+
+## test: install the dev extra and run the whole test suite (SQLite and PostgreSQL)
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest
+
+## lint: ruff and mypy (strict on governance/)
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## bench: the benchmarks, with their targets
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/cast.py
+	$(BIN)/python bench/tally.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
