@@ -14,13 +14,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from governance.models import AuditEvent, AuditHead
 
@@ -62,6 +63,10 @@ async def append(
     at: datetime,
 ) -> AuditEvent:
     """Append one event to ``stream`` inside the caller's transaction and return it."""
+    if at.tzinfo is None:
+        raise ValueError("audit events need a timezone-aware time")
+    # Hash the time exactly as it will read back from the database: UTC, microseconds.
+    at = at.astimezone(UTC)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(
@@ -70,7 +75,12 @@ async def append(
         .on_conflict_do_nothing(index_elements=["stream"])
     )
     head = (
-        await session.execute(select(AuditHead).where(AuditHead.stream == stream).with_for_update())
+        await session.execute(
+            select(AuditHead)
+            .where(col(AuditHead.stream) == stream)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     ).scalar_one()
     seq = head.seq + 1
     body = canonical_json(payload)
@@ -105,35 +115,80 @@ class ChainCheck:
     problem: str | None = None
 
 
-def verify_chain(stream: str, events: Iterable[AuditEvent], expected_head: str | None = None) -> ChainCheck:
-    """Check that ``events`` (in stored order) form an unbroken chain; name the first event that does not."""
+def verify_chain(
+    stream: str,
+    events: Iterable[AuditEvent],
+    expected_head: str | None = None,
+    expected_seq: int | None = None,
+) -> ChainCheck:
+    """Check that ``events`` (in stored order) form an unbroken chain; name the first event that does not.
+
+    ``expected_head`` (and ``expected_seq``) are the head recorded when the last event was appended, or
+    published with an export: events after it were inserted, and a head never reached means events at
+    the end were deleted.
+    """
     prev = GENESIS
     count = 0
-    for expected_seq, event in enumerate(events, start=1):
-        count = expected_seq
-        if event.seq != expected_seq:
-            return ChainCheck(stream, False, count, prev, event.seq, f"expected event {expected_seq}, found {event.seq}")
+    head_at: int | None = 0 if expected_head == GENESIS else None
+    for expected_seq_here, event in enumerate(events, start=1):
+        count = expected_seq_here
+        if event.stream != stream:
+            return ChainCheck(stream, False, count, prev, event.seq, f"it belongs to stream {event.stream!r}")
+        if event.seq != expected_seq_here:
+            problem = f"expected event {expected_seq_here}, found {event.seq} (events deleted or reordered)"
+            return ChainCheck(stream, False, count, prev, expected_seq_here, problem)
         if event.prev_hash != prev:
-            return ChainCheck(stream, False, count, prev, event.seq, "its previous-hash does not match the event before it")
-        digest = event_hash(prev, event.stream, event.seq, event.at, event.actor, event.kind, event.subject, event.payload)
+            problem = (
+                "its previous-hash does not match the event before it (events deleted, inserted or swapped)"
+            )
+            return ChainCheck(stream, False, count, prev, event.seq, problem)
+        digest = event_hash(
+            prev, event.stream, event.seq, event.at, event.actor, event.kind, event.subject, event.payload
+        )
         if digest != event.hash:
-            return ChainCheck(stream, False, count, prev, event.seq, "its content does not match its hash (edited)")
+            return ChainCheck(
+                stream, False, count, prev, event.seq, "its content does not match its hash (edited)"
+            )
         prev = digest
+        if head_at is None and expected_head is not None and digest == expected_head:
+            head_at = count
     if expected_head is not None and expected_head != prev:
-        return ChainCheck(stream, False, count, prev, count + 1, "events are missing after the last one (head differs)")
+        if head_at is not None:
+            return ChainCheck(
+                stream,
+                False,
+                count,
+                prev,
+                head_at + 1,
+                f"events after the recorded head (event {head_at}) were added outside govbot",
+            )
+        return ChainCheck(
+            stream, False, count, prev, count + 1, "events are missing after the last one (head differs)"
+        )
+    if expected_seq is not None and expected_seq != count:
+        return ChainCheck(
+            stream,
+            False,
+            count,
+            prev,
+            min(count, expected_seq) + 1,
+            f"the recorded head is event {expected_seq}, but {count} events are stored",
+        )
     return ChainCheck(stream, True, count, prev)
 
 
 async def verify_stream(session: AsyncSession, stream: str) -> ChainCheck:
     """Verify one stream as stored in the database against its recorded head."""
-    events = (
-        await session.execute(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq))
-    ).scalars()
+    events = await stream_events(session, stream)
     head = await session.get(AuditHead, stream)
-    return verify_chain(stream, list(events), head.hash if head is not None else None)
+    if head is None:
+        return verify_chain(stream, events, GENESIS if events else None, 0 if events else None)
+    return verify_chain(stream, events, head.hash, head.seq)
 
 
 async def stream_events(session: AsyncSession, stream: str) -> list[AuditEvent]:
     """All events of a stream in order."""
-    rows = await session.execute(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq))
+    rows = await session.execute(
+        select(AuditEvent).where(col(AuditEvent.stream) == stream).order_by(col(AuditEvent.seq))
+    )
     return list(rows.scalars())

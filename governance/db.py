@@ -25,7 +25,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def normalise_url(url: str) -> str:
-    """Accept the URLs people paste (``postgres://``, ``postgresql://``, ``sqlite:///``) and pick the async driver."""
+    """Accept the URLs people paste (``postgres://``, ``sqlite:///``...) and pick the async driver."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     parsed = make_url(url)

@@ -1,10 +1,13 @@
 """The error tree of the core. Every message is written for the person who typed the command.
 
-A ``GovError`` carries what went wrong and, in ``hint``, what to do about it; services raise one
+A ``GovError`` carries what went wrong and, in ``hint``, what to do about it (``details`` lists the
+individual problems when there are several, e.g. one per bad line of an imported file); services raise one
 before writing anything, or inside the transaction so that it rolls back whole (DESIGN.md invariant 5).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class GovError(Exception):
@@ -12,10 +15,11 @@ class GovError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = tuple(details)
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
@@ -44,8 +48,10 @@ class Forbidden(GovError):
 
     kind = "forbidden"
 
-    def __init__(self, message: str, hint: str | None = None, *, rule: str | None = None) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self, message: str, hint: str | None = None, *, rule: str | None = None, details: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, hint, details=details)
         self.rule = rule
 
 

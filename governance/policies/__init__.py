@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -58,44 +59,92 @@ _cache: dict[str, LoadedPolicy] = {}
 
 def load_policy(spec: str) -> LoadedPolicy:
     """Load and validate a policy by built-in name, dotted module path, or ``.py`` file path."""
+    spec = spec.strip()
     if spec in _cache:
         return _cache[spec]
-    if spec.endswith(".py") or "/" in spec:
-        path = Path(spec).expanduser()
-        if not path.is_file():
-            raise InvalidInput(f"Policy file {spec} does not exist.", "Give the path of a .py policy module.")
-        module_spec = importlib.util.spec_from_file_location(f"govbot_policy_{path.stem}", path)
-        if module_spec is None or module_spec.loader is None:
-            raise InvalidInput(f"Policy file {spec} cannot be loaded as a Python module.")
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        source = path.read_bytes()
+    if not spec:
+        raise InvalidInput("No policy named.", f"Built-in policies: {', '.join(BUILTIN)}.")
+    if spec.endswith(".py") or "/" in spec or "\\" in spec:
+        module, source = _load_file(spec)
     else:
-        dotted = f"governance.policies.{spec}" if spec in BUILTIN else spec
-        try:
-            module = importlib.import_module(dotted)
-        except ModuleNotFoundError as exc:
-            raise InvalidInput(
-                f"No policy named {spec!r}.",
-                f"Built-in policies: {', '.join(BUILTIN)}; or give a dotted module path or a .py file.",
-            ) from exc
-        source = inspect.getsource(module).encode()
+        module, source = _load_dotted(spec)
     loaded = _validate(module, spec, source)
     _cache[spec] = loaded
     return loaded
+
+
+def _load_file(spec: str) -> tuple[ModuleType, bytes]:
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise InvalidInput(f"Policy file {spec} does not exist.", "Give the path of a .py policy module.")
+    source = path.read_bytes()
+    name = f"govbot_policy_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}_{path.stem}"
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise InvalidInput(f"Policy file {spec} cannot be loaded as a Python module.")
+    module = importlib.util.module_from_spec(module_spec)
+    # Registered before running, as an import would: dataclasses and typing look the module up by name.
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise _broken(spec, exc) from exc
+    return module, source
+
+
+def _load_dotted(spec: str) -> tuple[ModuleType, bytes]:
+    dotted = f"governance.policies.{spec}" if spec in BUILTIN else spec
+    try:
+        module = importlib.import_module(dotted)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and dotted != exc.name and not dotted.startswith(exc.name + "."):
+            raise _broken(spec, exc) from exc  # the policy exists but imports something missing
+        raise InvalidInput(
+            f"No policy named {spec!r}.",
+            f"Built-in policies: {', '.join(BUILTIN)}; or give a dotted module path or a .py file.",
+        ) from exc
+    except Exception as exc:
+        raise _broken(spec, exc) from exc
+    file = getattr(module, "__file__", None)
+    try:
+        source = (
+            Path(file).read_bytes() if file and file.endswith(".py") else inspect.getsource(module).encode()
+        )
+    except (OSError, TypeError) as exc:
+        raise InvalidInput(
+            f"Policy module {spec}: its source cannot be read, so its hash cannot be recorded.",
+            "Install the policy as a .py source file.",
+        ) from exc
+    return module, source
+
+
+def _broken(spec: str, exc: BaseException) -> InvalidInput:
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        where = f" (line {exc.lineno})"
+    return InvalidInput(
+        f"Policy module {spec} failed to load{where}: {type(exc).__name__}: {exc}.",
+        "Fix the module and try again; nothing was changed.",
+    )
 
 
 def _validate(module: ModuleType, spec: str, source: bytes) -> LoadedPolicy:
     name = getattr(module, "NAME", None)
     version = getattr(module, "VERSION", None)
     if not isinstance(name, str) or not name:
-        raise InvalidInput(f"Policy module {spec}: NAME is missing or not a string.", 'Add NAME = "my-charter".')
+        raise InvalidInput(
+            f"Policy module {spec}: NAME is missing or not a string.", 'Add NAME = "my-charter".'
+        )
     if not isinstance(version, str) or not version:
-        raise InvalidInput(f"Policy module {spec}: VERSION is missing or not a string.", 'Add VERSION = "1.0".')
-    for attr in REQUIRED:
-        if not callable(getattr(module, attr, None)):
-            raise InvalidInput(
-                f"Policy module {spec}: {attr} is missing or not a function.",
-                "Every policy answers each question listed in governance/policies/base.py.",
-            )
+        raise InvalidInput(
+            f"Policy module {spec}: VERSION is missing or not a string.", 'Add VERSION = "1.0".'
+        )
+    missing = [attr for attr in REQUIRED if not callable(getattr(module, attr, None))]
+    if missing:
+        raise InvalidInput(
+            f"Policy module {spec} ({name} {version}) does not answer: {', '.join(missing)} "
+            f"(missing or not a function).",
+            "Every policy answers each question listed in governance/policies/base.py.",
+        )
     return LoadedPolicy(module, name, version, hashlib.sha256(source).hexdigest(), spec)

@@ -87,7 +87,9 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
             )
         return None
     if nominee.body_role not in VOTING_ROLES:
-        return Refusal("members-only", f"{nominee.name} is not a member of {election.body.name}, so cannot stand.")
+        return Refusal(
+            "members-only", f"{nominee.name} is not a member of {election.body.name}, so cannot stand."
+        )
     return None
 
 
@@ -97,7 +99,9 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
         return None
     if refusal := _standing(nominator):
         return refusal
-    if election.body.kind == "board" and (nominator.organisation is None or not nominator.organisation_active):
+    if election.body.kind == "board" and (
+        nominator.organisation is None or not nominator.organisation_active
+    ):
         return Refusal(
             "board-nominators",
             f"{nominator.name} is not with an active member organisation, so cannot nominate.",
@@ -165,6 +169,10 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """A chair or co-chair of the group, or the secretariat, approves join requests."""
-    if approver.is_admin or approver.body_role in CHAIR_ROLES:
+    if approver.is_admin:
         return None
-    return Refusal("chairs-approve", f"Only a chair of {body.name} (or the secretariat) approves join requests.")
+    if approver.body_role in CHAIR_ROLES:
+        return _standing(approver)
+    return Refusal(
+        "chairs-approve", f"Only a chair of {body.name} (or the secretariat) approves join requests."
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
-from governance.models import Body, Membership, Person
+from governance.models import Body, Membership, Organisation, Person
 from governance.policies import load_policy
 from governance.services.common import (
     Actor,
@@ -18,10 +19,12 @@ from governance.services.common import (
     body_by_slug,
     body_facts,
     check_slug,
+    check_text,
     enforce,
     notify,
     person_by_handle,
     record,
+    write_transaction,
 )
 
 KINDS = ("board", "committee", "working_group")
@@ -34,8 +37,16 @@ def _stream(body: Body) -> str:
 
 
 async def create_body(
-    ctx: Context, actor: Actor, slug: str, name: str, kind: str, *, charter_url: str | None = None,
-    chairs: list[str] | None = None, description: str | None = None, policy: str | None = None,
+    ctx: Context,
+    actor: Actor,
+    slug: str,
+    name: str,
+    kind: str,
+    *,
+    charter_url: str | None = None,
+    chairs: list[str] | None = None,
+    description: str | None = None,
+    policy: str | None = None,
     channel: str | None = None,
 ) -> Body:
     """Create a board, committee or working group with its charter link and chair(s) (admins only)."""
@@ -45,48 +56,88 @@ async def create_body(
         kind = "working_group"
     if kind not in KINDS:
         raise InvalidInput(f"Unknown kind of body {kind!r}.", f"Kinds: {', '.join(KINDS)}.")
-    if not name.strip():
-        raise InvalidInput("A body needs a name.")
+    name = check_text(name, "a body's name", 200) or ""
+    charter_url = check_text(charter_url, "the charter link", 500, required=False)
     if charter_url and not charter_url.startswith(("https://", "http://")):
         raise InvalidInput(f"{charter_url!r} is not a web link.", "Give the charter as an https:// link.")
-    loaded = load_policy(policy or ctx.default_policy)
-    async with ctx.db.transaction() as session:
+    channel = check_text(channel, "the channel", 100, required=False)
+    policy_spec = (policy or ctx.default_policy).strip()
+    if len(policy_spec) > 200:
+        raise InvalidInput("The policy name is too long.", "Keep it to 200 characters.")
+    loaded = load_policy(policy_spec)
+    async with write_transaction(ctx, f"A body {slug!r} was just created by someone else.") as session:
         enforce(loaded.may_administer(await actor_facts(session, actor), "create bodies"), loaded)
-        if (await session.execute(select(Body.id).where(Body.slug == slug))).first():
-            raise Conflict(f"A body {slug!r} already exists.")
-        body = Body(slug=slug, name=name.strip(), kind=kind, charter_url=charter_url, description=description,
-                    policy=policy or ctx.default_policy, channel=channel, active=True, created_at=ctx.now())
+        if (await session.execute(select(col(Body.id)).where(col(Body.slug) == slug))).first():
+            raise Conflict(f"A body {slug!r} already exists.", "See `body list`.")
+        body = Body(
+            slug=slug,
+            name=name,
+            kind=kind,
+            charter_url=charter_url,
+            description=description,
+            policy=policy_spec,
+            channel=channel,
+            active=True,
+            created_at=ctx.now(),
+        )
         session.add(body)
         await session.flush()
-        seated = []
+        assert body.id is not None
+        seated: list[str] = []
         for handle in chairs or []:
             person = await person_by_handle(session, handle)
-            session.add(Membership(body_id=body.id, person_id=person.id, role="chair", status="active",
-                                   since=ctx.now()))
+            if person.handle in seated:
+                continue
+            assert person.id is not None
+            session.add(
+                Membership(
+                    body_id=body.id, person_id=person.id, role="chair", status="active", since=ctx.now()
+                )
+            )
             seated.append(person.handle)
-        await record(session, ctx, actor, stream=_stream(body), kind="body.created", subject=slug,
-                     payload={"name": body.name, "kind": kind, "charter": charter_url, "chairs": seated,
-                              "policy": loaded.identity})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="body.created",
+            subject=slug,
+            payload={
+                "name": body.name,
+                "kind": kind,
+                "charter": charter_url,
+                "chairs": seated,
+                "policy": loaded.identity,
+            },
+        )
         return body
 
 
 async def _membership(session: AsyncSession, body: Body, person: Person) -> Membership | None:
-    return (await session.execute(select(Membership).where(
-        Membership.body_id == body.id, Membership.person_id == person.id))).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Membership).where(
+                col(Membership.body_id) == body.id, col(Membership.person_id) == person.id
+            )
+        )
+    ).scalar_one_or_none()
 
 
 async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
     """Ask to join a working group: joined at once when it is open, else pending a chair's approval."""
     if actor.person_id is None:
         raise InvalidInput("Only a person can join a working group.")
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx, "Your request to join was already being recorded.") as session:
         body = await body_by_slug(session, slug)
         if body.kind != "working_group":
-            raise InvalidInput(f"{body.name} is not a working group; its seats are filled by election or appointment.")
+            raise InvalidInput(
+                f"{body.name} is not a working group; its seats are filled by election or appointment."
+            )
         if not body.active:
             raise Conflict(f"{body.name} is closed.")
         person = await session.get(Person, actor.person_id)
-        assert person is not None and person.id is not None
+        if person is None or person.id is None or body.id is None:
+            raise NotFound(f"{actor.handle} is no longer on the roster.")
         if person.status != "active":
             raise InvalidInput(f"You are {person.status}; only active people join working groups.")
         policy = ctx.policy_for(body)
@@ -106,47 +157,82 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         existing.since = ctx.now() if status == "active" else None
         existing.until = None
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(body),
-                     kind="membership.joined" if status == "active" else "membership.requested",
-                     subject=person.handle, payload={"rule": rule, "policy": policy.identity})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="membership.joined" if status == "active" else "membership.requested",
+            subject=person.handle,
+            payload={"rule": rule, "policy": policy.identity},
+        )
         if status == "pending":
-            chairs = (await session.execute(select(Membership.person_id).where(
-                Membership.body_id == body.id, Membership.status == "active",
-                Membership.role.in_(CHAIR_ROLES)))).scalars().all()
+            chairs = (
+                (
+                    await session.execute(
+                        select(col(Membership.person_id)).where(
+                            col(Membership.body_id) == body.id,
+                            col(Membership.status) == "active",
+                            col(Membership.role).in_(CHAIR_ROLES),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for chair_id in chairs:
-                notify(session, ctx, kind="membership.requested", person_id=chair_id,
-                       text=f"{person.name} asks to join {body.name}: `wg approve {body.slug} {person.handle}` "
-                            f"or `wg deny {body.slug} {person.handle}`.")
+                notify(
+                    session,
+                    ctx,
+                    kind="membership.requested",
+                    person_id=chair_id,
+                    text=f"{person.name} asks to join {body.name}: `wg approve {body.slug} {person.handle}` "
+                    f"or `wg deny {body.slug} {person.handle}`.",
+                )
         return existing
 
 
-async def decide_join(ctx: Context, actor: Actor, slug: str, handle: str, approve: bool,
-                      reason: str | None = None) -> Membership:
+async def decide_join(
+    ctx: Context, actor: Actor, slug: str, handle: str, approve: bool, reason: str | None = None
+) -> Membership:
     """A chair (or the secretariat) approves or denies a pending join request."""
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
         enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is None or membership.status != "pending":
-            raise NotFound(f"{person.name} has no pending request to join {body.name}.",
-                           f"See `wg pending {body.slug}`.")
+            raise NotFound(
+                f"{person.name} has no pending request to join {body.name}.", f"See `wg pending {body.slug}`."
+            )
         membership.status = "active" if approve else "denied"
         membership.since = ctx.now() if approve else None
         membership.note = reason
-        await record(session, ctx, actor, stream=_stream(body),
-                     kind="membership.approved" if approve else "membership.denied", subject=person.handle,
-                     payload={"reason": reason, "policy": policy.identity})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="membership.approved" if approve else "membership.denied",
+            subject=person.handle,
+            payload={"reason": reason, "policy": policy.identity},
+        )
         verdict = "approved" if approve else "declined"
-        notify(session, ctx, kind=f"membership.{verdict}", person_id=person.id,
-               text=f"{actor.name} {verdict} your request to join {body.name}." + (f" {reason}" if reason else ""))
+        notify(
+            session,
+            ctx,
+            kind=f"membership.{verdict}",
+            person_id=person.id,
+            text=f"{actor.name} {verdict} your request to join {body.name}."
+            + (f" {reason}" if reason else ""),
+        )
         return membership
 
 
 async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
     """Leave a body (or withdraw a pending request)."""
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         person = await session.get(Person, actor.person_id) if actor.person_id else None
         if person is None:
@@ -160,9 +246,11 @@ async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
         return membership
 
 
-async def remove_member(ctx: Context, actor: Actor, slug: str, handle: str, reason: str | None = None) -> Membership:
+async def remove_member(
+    ctx: Context, actor: Actor, slug: str, handle: str, reason: str | None = None
+) -> Membership:
     """Remove a member (chairs of the group, or the secretariat)."""
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
         enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
@@ -173,10 +261,22 @@ async def remove_member(ctx: Context, actor: Actor, slug: str, handle: str, reas
         membership.status = "removed"
         membership.until = ctx.now()
         membership.note = reason
-        await record(session, ctx, actor, stream=_stream(body), kind="membership.removed", subject=person.handle,
-                     payload={"reason": reason, "policy": policy.identity})
-        notify(session, ctx, kind="membership.removed", person_id=person.id,
-               text=f"You were removed from {body.name}." + (f" {reason}" if reason else ""))
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="membership.removed",
+            subject=person.handle,
+            payload={"reason": reason, "policy": policy.identity},
+        )
+        notify(
+            session,
+            ctx,
+            kind="membership.removed",
+            person_id=person.id,
+            text=f"You were removed from {body.name}." + (f" {reason}" if reason else ""),
+        )
         return membership
 
 
@@ -185,7 +285,7 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
     role = role.strip().lower().replace("-", "_")
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r}.", f"Roles: {', '.join(ROLES)}.")
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx, "Someone seated that person at the same moment.") as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
         facts = await actor_facts(session, actor, body)
@@ -198,15 +298,33 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
         if membership is not None and membership.status == "active" and membership.role == role:
             raise Conflict(f"{person.name} is already {role.replace('_', '-')} of {body.name}.")
         if membership is None:
+            assert body.id is not None and person.id is not None
             membership = Membership(body_id=body.id, person_id=person.id)
             session.add(membership)
+        was_active = membership.status == "active"
+        previous = membership.role if was_active else None
         membership.role = role
         membership.status = "active"
-        membership.since = membership.since or ctx.now()
+        membership.since = membership.since if was_active and membership.since else ctx.now()
         membership.until = None
+        membership.note = None
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(body), kind="membership.seated", subject=person.handle,
-                     payload={"role": role})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="membership.seated",
+            subject=person.handle,
+            payload={"role": role, "previous_role": previous},
+        )
+        notify(
+            session,
+            ctx,
+            kind="membership.seated",
+            person_id=person.id,
+            text=f"You are now {role.replace('_', '-')} of {body.name}.",
+        )
         return membership
 
 
@@ -223,17 +341,20 @@ class MemberRow:
 
 async def members(ctx: Context, slug: str, *, status: str = "active") -> tuple[Body, list[MemberRow]]:
     """The members of a body with the given status (``pending`` lists join requests)."""
-    from governance.models import Organisation
-
     async with ctx.db.reading() as session:
         body = await body_by_slug(session, slug)
-        rows = (await session.execute(
-            select(Membership, Person, Organisation)
-            .join(Person, Membership.person_id == Person.id)
-            .outerjoin(Organisation, Person.organisation_id == Organisation.id)
-            .where(Membership.body_id == body.id, Membership.status == status)
-            .order_by(Membership.role, Person.name))).all()
-        return body, [MemberRow(p.handle, p.name, m.role, m.status, o.name if o else None) for m, p, o in rows]
+        rows = (
+            await session.execute(
+                select(Membership, Person, Organisation)
+                .join(Person, col(Membership.person_id) == col(Person.id))
+                .outerjoin(Organisation, col(Person.organisation_id) == col(Organisation.id))
+                .where(col(Membership.body_id) == body.id, col(Membership.status) == status)
+                .order_by(col(Membership.role), col(Person.name))
+            )
+        ).all()
+        return body, [
+            MemberRow(p.handle, p.name, m.role, m.status, o.name if o else None) for m, p, o in rows
+        ]
 
 
 async def pending(ctx: Context, actor: Actor, slug: str) -> tuple[Body, list[MemberRow]]:
@@ -248,11 +369,15 @@ async def pending(ctx: Context, actor: Actor, slug: str) -> tuple[Body, list[Mem
 async def list_bodies(ctx: Context, kind: str | None = None) -> list[tuple[Body, int]]:
     """Bodies (optionally of one kind) with their active member counts."""
     async with ctx.db.reading() as session:
-        stmt = select(Body).order_by(Body.kind, Body.name)
+        stmt = select(Body).order_by(col(Body.kind), col(Body.name))
         if kind:
-            stmt = stmt.where(Body.kind == kind)
+            kind = kind.strip().lower().replace("-", "_")
+            stmt = stmt.where(col(Body.kind) == ("working_group" if kind == "wg" else kind))
         bodies = (await session.execute(stmt)).scalars().all()
-        counts: dict[int, int] = {}
-        for m in (await session.execute(select(Membership).where(Membership.status == "active"))).scalars():
-            counts[m.body_id] = counts.get(m.body_id, 0) + 1
+        counted = await session.execute(
+            select(col(Membership.body_id), func.count())
+            .where(col(Membership.status) == "active")
+            .group_by(col(Membership.body_id))
+        )
+        counts = {body_id: int(n) for body_id, n in counted.all()}
         return [(b, counts.get(b.id or 0, 0)) for b in bodies]

@@ -7,18 +7,21 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from governance import audit
 from governance.clock import Clock, SystemClock
 from governance.db import Database
-from governance.errors import Forbidden, InvalidInput, NotFound
+from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Body, Membership, Organisation, OutboxMessage, Person, VotingRep
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import BodyFacts, PersonFacts, Refusal
@@ -78,13 +81,48 @@ class Actor:
         return cls(person.id, person.handle, person.name, person.is_admin)
 
 
+@asynccontextmanager
+async def write_transaction(
+    ctx: Context, race: str = "Someone changed the same thing at the same moment."
+) -> AsyncIterator[AsyncSession]:
+    """``ctx.db.transaction()`` for a use case whose checks can lose a race to a concurrent one.
+
+    The use case checks uniqueness itself and says so clearly; when a concurrent transaction commits
+    the same row between that check and this commit, the database's constraint refuses it and the
+    person gets ``race`` as a Conflict instead of an internal error. Nothing is written either way.
+    """
+    try:
+        async with ctx.db.transaction() as session:
+            yield session
+    except IntegrityError as exc:
+        raise Conflict(race, "Look again (it may already be done) and retry if it is still needed.") from exc
+
+
+def check_text(value: str | None, what: str, max_length: int, *, required: bool = True) -> str | None:
+    """Trimmed free text that fits its column: a clear refusal instead of a database error."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{what[0].upper()}{what[1:]} cannot be empty.")
+        return None
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{what[0].upper()}{what[1:]} is too long ({len(text)} characters).",
+            f"Keep it to {max_length} characters.",
+        )
+    if any(ch in text for ch in "\x00\r\n"):
+        raise InvalidInput(f"{what[0].upper()}{what[1:]} must be on one line.")
+    return text
+
+
 def check_slug(value: str, what: str) -> str:
     """A lower-case identifier people can type: letters, digits, dash and underscore."""
     slug = value.strip().lower()
     if not SLUG_RE.match(slug):
         raise InvalidInput(
             f"{value!r} is not a valid {what}.",
-            "Use lower-case letters, digits, '-' or '_' (up to 64 characters), starting with a letter or digit.",
+            "Use lower-case letters, digits, '-' or '_' (up to 64 characters), "
+            "starting with a letter or digit.",
         )
     return slug
 
@@ -92,7 +130,7 @@ def check_slug(value: str, what: str) -> str:
 async def person_by_handle(session: AsyncSession, handle: str) -> Person:
     """The person with this handle, or a NotFound that says how to list people."""
     handle = handle.strip().lstrip("@").lower()
-    person = (await session.execute(select(Person).where(Person.handle == handle))).scalar_one_or_none()
+    person = (await session.execute(select(Person).where(col(Person.handle) == handle))).scalar_one_or_none()
     if person is None:
         raise NotFound(f"No person with handle {handle!r}.", "See `roster people` for the roster.")
     return person
@@ -101,7 +139,9 @@ async def person_by_handle(session: AsyncSession, handle: str) -> Person:
 async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation:
     """The organisation with this slug, or a NotFound that says how to list them."""
     slug = slug.strip().lower()
-    org = (await session.execute(select(Organisation).where(Organisation.slug == slug))).scalar_one_or_none()
+    org = (
+        await session.execute(select(Organisation).where(col(Organisation.slug) == slug))
+    ).scalar_one_or_none()
     if org is None:
         raise NotFound(f"No organisation {slug!r}.", "See `roster orgs` for the member organisations.")
     return org
@@ -110,7 +150,7 @@ async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation
 async def body_by_slug(session: AsyncSession, slug: str) -> Body:
     """The body (board, committee, working group) with this slug, or a helpful NotFound."""
     slug = slug.strip().lower()
-    body = (await session.execute(select(Body).where(Body.slug == slug))).scalar_one_or_none()
+    body = (await session.execute(select(Body).where(col(Body.slug) == slug))).scalar_one_or_none()
     if body is None:
         raise NotFound(f"No body or working group {slug!r}.", "See `body list` (or `wg list`).")
     return body
@@ -132,7 +172,9 @@ async def person_facts(session: AsyncSession, person: Person, body: Body | None 
     if body is not None:
         membership = (
             await session.execute(
-                select(Membership).where(Membership.body_id == body.id, Membership.person_id == person.id)
+                select(Membership).where(
+                    col(Membership.body_id) == body.id, col(Membership.person_id) == person.id
+                )
             )
         ).scalar_one_or_none()
         if membership is not None:
@@ -158,7 +200,9 @@ async def person_facts(session: AsyncSession, person: Person, body: Body | None 
 async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = None) -> PersonFacts:
     """Policy facts for the actor; the system actor is an admin with no organisation."""
     if actor.person_id is None:
-        return PersonFacts(0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None)
+        return PersonFacts(
+            0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None
+        )
     person = await session.get(Person, actor.person_id)
     if person is None:
         raise NotFound(f"{actor.handle} is no longer on the roster.")
@@ -168,8 +212,11 @@ async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = N
 def enforce(refusal: Refusal | None, policy: LoadedPolicy) -> None:
     """Turn a policy's refusal into an error that names the rule and the policy."""
     if refusal is not None:
-        raise Forbidden(refusal.message, f"(rule {refusal.rule!r} of policy {policy.name} {policy.version})",
-                        rule=refusal.rule)
+        raise Forbidden(
+            refusal.message,
+            f"(rule {refusal.rule!r} of policy {policy.name} {policy.version})",
+            rule=refusal.rule,
+        )
 
 
 async def record(
@@ -184,7 +231,13 @@ async def record(
 ) -> None:
     """Append the audit event for a state change, in the same transaction as the change."""
     await audit.append(
-        session, stream=stream, actor=actor.label, kind=kind, subject=subject, payload=payload or {}, at=ctx.now()
+        session,
+        stream=stream,
+        actor=actor.label,
+        kind=kind,
+        subject=subject,
+        payload=payload or {},
+        at=ctx.now(),
     )
 
 

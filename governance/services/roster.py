@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput
+from governance.errors import Conflict, InvalidInput, NotFound
 from governance.models import ChatIdentity, Organisation, Person, VotingRep
 from governance.services.common import (
     Actor,
     Context,
     actor_facts,
     check_slug,
+    check_text,
     enforce,
     organisation_by_slug,
     person_by_handle,
     record,
+    write_transaction,
 )
 
 PERSON_STATES = ("active", "emeritus", "withdrawn", "suspended")
 TIERS = ("premier", "general", "associate", "academic", "nonprofit")
 PLATFORMS = ("slack", "discord", "console")
+NAME_MAX = 200
+EMAIL_MAX = 254
+CHAT_ID_MAX = 64
 
 
 async def _require_admin(session: AsyncSession, ctx: Context, actor: Actor, action: str) -> None:
@@ -39,117 +45,228 @@ def _check_tier(tier: str) -> str:
     return tier
 
 
-async def add_organisation(ctx: Context, actor: Actor, slug: str, name: str, tier: str = "general") -> Organisation:
+def _check_name(name: str | None, what: str) -> str:
+    checked = check_text(name, what, NAME_MAX)
+    assert checked is not None
+    return checked
+
+
+def _check_email(email: str | None) -> str | None:
+    value = check_text(email, "the e-mail address", EMAIL_MAX, required=False)
+    if value is not None and (
+        value.count("@") != 1 or any(ch.isspace() for ch in value) or value[0] == "@" or value[-1] == "@"
+    ):
+        raise InvalidInput(f"{value!r} is not an e-mail address.", "Give it as name@example.org.")
+    return value
+
+
+async def _org_name_taken(
+    session: AsyncSession, name: str, except_id: int | None = None
+) -> Organisation | None:
+    stmt = select(Organisation).where(func.lower(col(Organisation.name)) == name.lower())
+    if except_id is not None:
+        stmt = stmt.where(col(Organisation.id) != except_id)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def add_organisation(
+    ctx: Context, actor: Actor, slug: str, name: str, tier: str = "general"
+) -> Organisation:
     """Add a member organisation (admins only)."""
     slug = check_slug(slug, "organisation id")
     tier = _check_tier(tier)
-    if not name.strip():
-        raise InvalidInput("An organisation needs a name.")
-    async with ctx.db.transaction() as session:
+    name = _check_name(name, "an organisation's name")
+    race = f"The organisation {slug!r} was just added by someone else."
+    async with write_transaction(ctx, race) as session:
         await _require_admin(session, ctx, actor, "add organisations")
-        clash = await session.execute(
-            select(Organisation).where((Organisation.slug == slug) | (Organisation.name == name.strip()))
-        )
-        if clash.first() is not None:
-            raise Conflict(f"An organisation {slug!r} or named {name.strip()!r} already exists.")
-        org = Organisation(slug=slug, name=name.strip(), tier=tier, active=True, created_at=ctx.now())
+        if (
+            await session.execute(select(col(Organisation.id)).where(col(Organisation.slug) == slug))
+        ).first():
+            raise Conflict(f"An organisation {slug!r} already exists.", "See `roster orgs`.")
+        if (other := await _org_name_taken(session, name)) is not None:
+            raise Conflict(
+                f"An organisation named {other.name!r} already exists ({other.slug}).", "See `roster orgs`."
+            )
+        org = Organisation(slug=slug, name=name, tier=tier, active=True, created_at=ctx.now())
         session.add(org)
         await session.flush()
-        await record(session, ctx, actor, stream="roster", kind="organisation.added", subject=slug,
-                     payload={"name": org.name, "tier": tier})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="organisation.added",
+            subject=slug,
+            payload={"name": org.name, "tier": tier},
+        )
         return org
 
 
 async def update_organisation(
-    ctx: Context, actor: Actor, slug: str, *, name: str | None = None, tier: str | None = None,
+    ctx: Context,
+    actor: Actor,
+    slug: str,
+    *,
+    name: str | None = None,
+    tier: str | None = None,
     active: bool | None = None,
 ) -> Organisation:
     """Rename an organisation, change its tier, or (de)activate its membership (admins only)."""
     if tier is not None:
         tier = _check_tier(tier)
-    async with ctx.db.transaction() as session:
+    if name is not None:
+        name = _check_name(name, "an organisation's name")
+    async with write_transaction(ctx, "Another organisation took that name at the same moment.") as session:
         await _require_admin(session, ctx, actor, "change organisations")
         org = await organisation_by_slug(session, slug)
         changes: dict[str, object] = {}
-        if name is not None and name.strip() != org.name:
-            org.name = changes["name"] = name.strip()
+        if name is not None and name != org.name:
+            if (other := await _org_name_taken(session, name, org.id)) is not None:
+                raise Conflict(f"Another organisation is named {other.name!r} ({other.slug}).")
+            org.name = name
+            changes["name"] = name
         if tier is not None and tier != org.tier:
-            org.tier = changes["tier"] = tier
+            org.tier = tier
+            changes["tier"] = tier
         if active is not None and active != org.active:
-            org.active = changes["active"] = active
+            org.active = active
+            changes["active"] = active
         if not changes:
-            raise InvalidInput(f"Nothing to change for {org.name}.")
-        await record(session, ctx, actor, stream="roster", kind="organisation.updated", subject=org.slug,
-                     payload=changes)
+            raise InvalidInput(f"Nothing to change for {org.name}.", "Give --name, --tier or --active.")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="organisation.updated",
+            subject=org.slug,
+            payload=changes,
+        )
         return org
 
 
 async def add_person(
-    ctx: Context, actor: Actor, handle: str, name: str, *, organisation: str | None = None,
-    email: str | None = None, admin: bool = False,
+    ctx: Context,
+    actor: Actor,
+    handle: str,
+    name: str,
+    *,
+    organisation: str | None = None,
+    email: str | None = None,
+    admin: bool = False,
 ) -> Person:
     """Add a person to the roster, optionally affiliated with an organisation (admins only)."""
-    handle = check_slug(handle.lstrip("@"), "handle")
-    if not name.strip():
-        raise InvalidInput("A person needs a name.")
-    async with ctx.db.transaction() as session:
+    handle = check_slug(handle.strip().lstrip("@"), "handle")
+    name = _check_name(name, "a person's name")
+    email = _check_email(email)
+    async with write_transaction(ctx, f"Someone with handle {handle!r} was just added.") as session:
         await _require_admin(session, ctx, actor, "add people")
-        if (await session.execute(select(Person.id).where(Person.handle == handle))).first():
-            raise Conflict(f"Someone with handle {handle!r} is already on the roster.")
+        if (await session.execute(select(col(Person.id)).where(col(Person.handle) == handle))).first():
+            raise Conflict(
+                f"Someone with handle {handle!r} is already on the roster.",
+                f"Change them with `roster person set {handle} …`.",
+            )
         org = await organisation_by_slug(session, organisation) if organisation else None
-        person = Person(handle=handle, name=name.strip(), email=email, organisation_id=org.id if org else None,
-                        is_admin=admin, status="active", created_at=ctx.now())
+        person = Person(
+            handle=handle,
+            name=name,
+            email=email,
+            organisation_id=org.id if org else None,
+            is_admin=admin,
+            status="active",
+            created_at=ctx.now(),
+        )
         session.add(person)
         await session.flush()
-        await record(session, ctx, actor, stream="roster", kind="person.added", subject=handle,
-                     payload={"name": person.name, "organisation": org.slug if org else None, "admin": admin})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="person.added",
+            subject=handle,
+            payload={"name": person.name, "organisation": org.slug if org else None, "admin": admin},
+        )
         return person
 
 
 async def update_person(
-    ctx: Context, actor: Actor, handle: str, *, name: str | None = None, email: str | None = None,
-    organisation: str | None = None, admin: bool | None = None, status: str | None = None,
+    ctx: Context,
+    actor: Actor,
+    handle: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    organisation: str | None = None,
+    admin: bool | None = None,
+    status: str | None = None,
 ) -> Person:
-    """Change a person's name, affiliation, admin flag or member state (admins only)."""
-    if status is not None and status not in PERSON_STATES:
-        raise InvalidInput(f"Unknown member state {status!r}.", f"States: {', '.join(PERSON_STATES)}.")
-    async with ctx.db.transaction() as session:
+    """Change a person's name, affiliation, admin flag or member state (admins only).
+
+    ``organisation="-"`` removes the affiliation; leaving an organisation also ends being its voting
+    representative.
+    """
+    if status is not None:
+        status = status.strip().lower()
+        if status not in PERSON_STATES:
+            raise InvalidInput(f"Unknown member state {status!r}.", f"States: {', '.join(PERSON_STATES)}.")
+    if name is not None:
+        name = _check_name(name, "a person's name")
+    if email is not None:
+        email = _check_email(email)
+    async with write_transaction(ctx) as session:
         await _require_admin(session, ctx, actor, "change people")
         person = await person_by_handle(session, handle)
         changes: dict[str, object] = {}
-        if name is not None and name.strip() != person.name:
-            person.name = changes["name"] = name.strip()
+        if name is not None and name != person.name:
+            person.name = name
+            changes["name"] = name
         if email is not None and email != person.email:
-            person.email = changes["email"] = email
+            person.email = email
+            changes["email"] = email
         if organisation is not None:
-            org = await organisation_by_slug(session, organisation) if organisation != "-" else None
+            org = await organisation_by_slug(session, organisation) if organisation.strip() != "-" else None
             new_id = org.id if org else None
             if new_id != person.organisation_id:
-                await session.execute(VotingRep.__table__.delete().where(VotingRep.person_id == person.id))
+                await session.execute(delete(VotingRep).where(col(VotingRep.person_id) == person.id))
                 person.organisation_id = new_id
                 changes["organisation"] = org.slug if org else None
         if admin is not None and admin != person.is_admin:
             if not admin and actor.person_id == person.id:
                 raise InvalidInput("You cannot remove your own admin flag.", "Ask another admin.")
-            person.is_admin = changes["admin"] = admin
+            person.is_admin = admin
+            changes["admin"] = admin
         if status is not None and status != person.status:
-            person.status = changes["status"] = status
+            person.status = status
+            changes["status"] = status
         if not changes:
-            raise InvalidInput(f"Nothing to change for {person.name}.")
-        await record(session, ctx, actor, stream="roster", kind="person.updated", subject=person.handle,
-                     payload=changes)
+            raise InvalidInput(
+                f"Nothing to change for {person.name}.",
+                "Give --name, --email, --org, --admin or --status with a new value.",
+            )
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="person.updated",
+            subject=person.handle,
+            payload=changes,
+        )
         return person
 
 
 async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: str) -> None:
     """Designate the person who casts an organisation's vote (admins only; the person must be its own)."""
-    async with ctx.db.transaction() as session:
+    async with write_transaction(ctx, "The voting representative was changed at the same moment.") as session:
         await _require_admin(session, ctx, actor, "designate voting representatives")
         org = await organisation_by_slug(session, organisation)
         person = await person_by_handle(session, handle)
         if person.organisation_id != org.id:
-            raise InvalidInput(f"{person.name} is not with {org.name}.",
-                               f"Set their organisation first: `roster person set {person.handle} --org {org.slug}`.")
+            raise InvalidInput(
+                f"{person.name} is not with {org.name}.",
+                f"Set their organisation first: `roster person set {person.handle} --org {org.slug}`.",
+            )
         if person.status != "active":
             raise InvalidInput(f"{person.name} is {person.status}; a voting representative must be active.")
         assert org.id is not None and person.id is not None
@@ -161,29 +278,53 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
         else:
             rep.person_id = person.id
             rep.since = ctx.now()
-        await record(session, ctx, actor, stream="roster", kind="organisation.voting_rep", subject=org.slug,
-                     payload={"person": person.handle})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="organisation.voting_rep",
+            subject=org.slug,
+            payload={"person": person.handle},
+        )
 
 
-async def link_identity(ctx: Context, actor: Actor, handle: str, platform: str, workspace: str, user_id: str) -> None:
-    """Let a chat account (platform, workspace or guild, user id) speak for a person (admins only)."""
+def _check_identity(platform: str, workspace: str, user_id: str) -> tuple[str, str, str]:
     platform = platform.strip().lower()
     if platform not in PLATFORMS:
         raise InvalidInput(f"Unknown platform {platform!r}.", f"Platforms: {', '.join(PLATFORMS)}.")
-    if not workspace.strip() or not user_id.strip():
+    space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX, required=False)
+    user = check_text(user_id, "the user id", CHAT_ID_MAX, required=False)
+    if space is None or user is None:
         raise InvalidInput("A chat identity needs a workspace (or guild) id and a user id.")
-    async with ctx.db.transaction() as session:
+    return platform, space, user
+
+
+async def _identity(
+    session: AsyncSession, platform: str, workspace: str, user_id: str
+) -> ChatIdentity | None:
+    return (
+        await session.execute(
+            select(ChatIdentity).where(
+                col(ChatIdentity.platform) == platform,
+                col(ChatIdentity.workspace) == workspace,
+                col(ChatIdentity.user_id) == user_id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def link_identity(
+    ctx: Context, actor: Actor, handle: str, platform: str, workspace: str, user_id: str
+) -> None:
+    """Let a chat account (platform, workspace or guild, user id) speak for a person (admins only)."""
+    platform, workspace, user_id = _check_identity(platform, workspace, user_id)
+    async with write_transaction(
+        ctx, f"That {platform} account was linked by someone else just now."
+    ) as session:
         await _require_admin(session, ctx, actor, "link chat accounts")
         person = await person_by_handle(session, handle)
-        existing = (
-            await session.execute(
-                select(ChatIdentity).where(
-                    ChatIdentity.platform == platform,
-                    ChatIdentity.workspace == workspace,
-                    ChatIdentity.user_id == user_id,
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await _identity(session, platform, workspace, user_id)
         if existing is not None:
             if existing.person_id == person.id:
                 raise Conflict(f"That {platform} account is already linked to {person.name}.")
@@ -193,10 +334,47 @@ async def link_identity(ctx: Context, actor: Actor, handle: str, platform: str, 
                 "Unlink it first with `roster unlink`.",
             )
         assert person.id is not None
-        session.add(ChatIdentity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
-                                 created_at=ctx.now()))
-        await record(session, ctx, actor, stream="roster", kind="identity.linked", subject=person.handle,
-                     payload={"platform": platform, "workspace": workspace, "user_id": user_id})
+        session.add(
+            ChatIdentity(
+                platform=platform,
+                workspace=workspace,
+                user_id=user_id,
+                person_id=person.id,
+                created_at=ctx.now(),
+            )
+        )
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="identity.linked",
+            subject=person.handle,
+            payload={"platform": platform, "workspace": workspace, "user_id": user_id},
+        )
+
+
+async def unlink_identity(ctx: Context, actor: Actor, platform: str, workspace: str, user_id: str) -> str:
+    """Stop a chat account speaking for anyone (admins only); returns the handle it spoke for."""
+    platform, workspace, user_id = _check_identity(platform, workspace, user_id)
+    async with write_transaction(ctx) as session:
+        await _require_admin(session, ctx, actor, "unlink chat accounts")
+        existing = await _identity(session, platform, workspace, user_id)
+        if existing is None:
+            raise NotFound(f"That {platform} account is not linked to anyone.")
+        person = await session.get(Person, existing.person_id)
+        handle = person.handle if person else str(existing.person_id)
+        await session.delete(existing)
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind="identity.unlinked",
+            subject=handle,
+            payload={"platform": platform, "workspace": workspace, "user_id": user_id},
+        )
+        return handle
 
 
 async def resolve_identity(ctx: Context, platform: str, workspace: str, user_id: str) -> Actor | None:
@@ -205,11 +383,11 @@ async def resolve_identity(ctx: Context, platform: str, workspace: str, user_id:
         row = (
             await session.execute(
                 select(Person)
-                .join(ChatIdentity, ChatIdentity.person_id == Person.id)
+                .join(ChatIdentity, col(ChatIdentity.person_id) == col(Person.id))
                 .where(
-                    ChatIdentity.platform == platform,
-                    ChatIdentity.workspace == workspace,
-                    ChatIdentity.user_id == user_id,
+                    col(ChatIdentity.platform) == platform.strip().lower(),
+                    col(ChatIdentity.workspace) == workspace.strip(),
+                    col(ChatIdentity.user_id) == user_id.strip(),
                 )
             )
         ).scalar_one_or_none()
@@ -237,158 +415,378 @@ class OrganisationRow:
 async def list_organisations(ctx: Context) -> list[OrganisationRow]:
     """Every organisation with its tier, state, representative and head count."""
     async with ctx.db.reading() as session:
-        orgs = (await session.execute(select(Organisation).order_by(Organisation.name))).scalars().all()
+        orgs = (await session.execute(select(Organisation).order_by(col(Organisation.name)))).scalars().all()
         reps = {r.organisation_id: r.person_id for r in (await session.execute(select(VotingRep))).scalars()}
         people = (await session.execute(select(Person))).scalars().all()
         by_id = {p.id: p for p in people}
         rows = []
         for org in orgs:
-            rep = by_id.get(reps.get(org.id)) if org.id in reps else None
-            rows.append(OrganisationRow(org.slug, org.name, org.tier, org.active, rep.handle if rep else None,
-                                        sum(1 for p in people if p.organisation_id == org.id)))
+            rep = by_id.get(reps[org.id]) if org.id in reps else None
+            rows.append(
+                OrganisationRow(
+                    org.slug,
+                    org.name,
+                    org.tier,
+                    org.active,
+                    rep.handle if rep else None,
+                    sum(1 for p in people if p.organisation_id == org.id),
+                )
+            )
         return rows
 
 
-async def list_people(ctx: Context, organisation: str | None = None) -> list[tuple[Person, Organisation | None]]:
+async def list_people(
+    ctx: Context, organisation: str | None = None
+) -> list[tuple[Person, Organisation | None]]:
     """Every person (optionally of one organisation) with their organisation."""
     async with ctx.db.reading() as session:
-        stmt = select(Person, Organisation).outerjoin(Organisation, Person.organisation_id == Organisation.id)
+        stmt = select(Person, Organisation).outerjoin(
+            Organisation, col(Person.organisation_id) == col(Organisation.id)
+        )
         if organisation:
             org = await organisation_by_slug(session, organisation)
-            stmt = stmt.where(Person.organisation_id == org.id)
-        rows = (await session.execute(stmt.order_by(Person.handle))).all()
+            stmt = stmt.where(col(Person.organisation_id) == org.id)
+        rows = (await session.execute(stmt.order_by(col(Person.handle)))).all()
         return [(p, o) for p, o in rows]
 
 
 CSV_COLUMNS = ("handle", "name", "email", "organisation", "organisation_name", "tier", "admin", "voting_rep")
+CSV_MAX_LISTED = 200
+_TRUE = ("1", "yes", "y", "true", "x")
+_FALSE = ("", "0", "no", "n", "false", "-")
 
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What a roster import did: organisations and people added or updated."""
+    """What a roster import did: organisations and people added or updated (or left as they were)."""
 
     organisations_added: int
     people_added: int
     people_updated: int
     reps_set: int
+    people_unchanged: int = 0
 
 
-def _truthy(value: str) -> bool:
-    return value.strip().lower() in ("1", "yes", "y", "true", "x")
+@dataclass
+class _CsvRow:
+    line: int
+    handle: str
+    name: str
+    email: str | None = None
+    organisation: str | None = None
+    organisation_name: str | None = None
+    tier: str | None = None
+    admin: bool | None = None
+    voting_rep: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def _csv_flag(value: str, column: str, problems: list[str]) -> bool | None:
+    value = value.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return None if value == "" else False
+    problems.append(f"{column} is {value!r}; write yes or no")
+    return None
+
+
+def _parse_row(line: int, values: dict[str, str]) -> _CsvRow:
+    problems: list[str] = []
+    raw_handle = values.get("handle", "").strip().lstrip("@")
+    try:
+        handle = check_slug(raw_handle, "handle")
+    except InvalidInput as exc:
+        problems.append(exc.message.rstrip("."))
+        handle = raw_handle
+    try:
+        name = _check_name(values.get("name"), "the name")
+    except InvalidInput as exc:
+        problems.append(
+            exc.message.rstrip(".")
+            if values.get("name", "").strip()
+            else f"{handle or 'this person'} has no name"
+        )
+        name = ""
+    row = _CsvRow(line, handle, name, problems=problems)
+    try:
+        row.email = _check_email(values.get("email"))
+    except InvalidInput as exc:
+        problems.append(exc.message.rstrip("."))
+    if values.get("organisation", "").strip():
+        try:
+            row.organisation = check_slug(values["organisation"], "organisation id")
+        except InvalidInput as exc:
+            problems.append(exc.message.rstrip("."))
+    try:
+        row.organisation_name = check_text(
+            values.get("organisation_name"), "the organisation name", NAME_MAX, required=False
+        )
+    except InvalidInput as exc:
+        problems.append(exc.message.rstrip("."))
+    if values.get("tier", "").strip():
+        try:
+            row.tier = _check_tier(values["tier"])
+        except InvalidInput as exc:
+            problems.append(exc.message.rstrip("."))
+    if (row.organisation_name or row.tier) and not values.get("organisation", "").strip():
+        problems.append("organisation_name and tier need an organisation id in the organisation column")
+    row.admin = _csv_flag(values.get("admin", ""), "admin", problems)
+    row.voting_rep = bool(_csv_flag(values.get("voting_rep", ""), "voting_rep", problems))
+    if row.voting_rep and not values.get("organisation", "").strip():
+        problems.append("a voting representative needs an organisation")
+    return row
+
+
+def _parse_roster_csv(text: str) -> list[_CsvRow]:
+    """Read and check every line of a roster CSV; raise one InvalidInput naming every bad line."""
+    if "\x00" in text:
+        lines = sorted({text.count("\n", 0, i) + 1 for i, ch in enumerate(text) if ch == "\x00"})
+        raise InvalidInput(
+            "The roster was not imported: the file is not text (NUL bytes on line "
+            + ", ".join(map(str, lines[:20]))
+            + ").",
+            "Export the spreadsheet as CSV (UTF-8) and import that.",
+        )
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    errors: list[str] = []
+    try:
+        header_fields = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"Line 1 (header) cannot be read: {exc}.",
+            f"Its first line names the columns: {', '.join(CSV_COLUMNS)}.",
+        ) from exc
+    if not header_fields or not any(f.strip() for f in header_fields):
+        raise InvalidInput(
+            "The CSV file is empty, or its first line is blank.",
+            f"Its first line names the columns: {', '.join(CSV_COLUMNS)}.",
+        )
+    header = [f.strip().lower() for f in header_fields]
+    problems = []
+    unknown = [f for f in header if f and f not in CSV_COLUMNS]
+    unnamed = [str(i) for i, f in enumerate(header, start=1) if not f]
+    twice = sorted({f for f in header if f and header.count(f) > 1})
+    missing = [c for c in ("handle", "name") if c not in header]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+    if unnamed:
+        problems.append(f"column(s) {', '.join(unnamed)} have no name")
+    if twice:
+        problems.append(f"column(s) {', '.join(twice)} appear twice")
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if problems:
+        raise InvalidInput(
+            f"The roster was not imported: line 1 (header): {'; '.join(problems)}.",
+            f"Columns: {', '.join(CSV_COLUMNS)} (handle and name are required).",
+        )
+    rows: list[_CsvRow] = []
+    seen: dict[str, int] = {}
+    reps: dict[str, int] = {}
+    org_names: dict[str, tuple[str, int]] = {}
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"line {start}: {exc}")
+            continue
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        if len(fields) > len(header):
+            errors.append(f"line {start}: {len(fields)} fields but the header names {len(header)} columns")
+            continue
+        row = _parse_row(start, dict(zip(header, fields, strict=False)))
+        if row.handle and row.handle in seen:
+            row.problems.append(f"handle {row.handle} is already on line {seen[row.handle]}")
+        elif row.handle:
+            seen[row.handle] = start
+        if row.organisation and row.voting_rep:
+            if row.organisation in reps:
+                row.problems.append(
+                    f"{row.organisation} already has its voting representative on line "
+                    f"{reps[row.organisation]}"
+                )
+            else:
+                reps[row.organisation] = start
+        if row.organisation and row.organisation_name:
+            named = org_names.setdefault(row.organisation, (row.organisation_name, start))
+            if named[0] != row.organisation_name:
+                row.problems.append(f"{row.organisation} is named {named[0]!r} on line {named[1]}")
+        errors.extend(f"line {start}: {p}" for p in row.problems)
+        rows.append(row)
+    if errors:
+        _refuse(errors)
+    if not rows:
+        raise InvalidInput("The CSV file has a header but no people.", "Add one line per person.")
+    return rows
+
+
+def _refuse(errors: list[str]) -> None:
+    listed = errors[:CSV_MAX_LISTED]
+    more = f"; and {len(errors) - len(listed)} more problem(s)" if len(errors) > len(listed) else ""
+    raise InvalidInput(
+        "The roster was not imported: " + "; ".join(listed) + more + ".",
+        "Fix these lines and import the whole file again; nothing was changed.",
+        details=errors,
+    )
 
 
 async def import_roster_csv(ctx: Context, actor: Actor, text: str) -> ImportReport:
     """Import people and organisations from CSV; every bad line is reported and nothing is written then.
 
     Columns: handle, name, email, organisation, organisation_name, tier, admin, voting_rep (header row
-    required; only handle and name are mandatory). An unknown organisation is created from
-    organisation/organisation_name/tier; a known handle is updated.
+    required; only handle and name are mandatory; admin and voting_rep take yes/no). An unknown
+    organisation is created from organisation, organisation_name and tier (an existing one keeps its
+    name and tier). A known handle is updated: its name, and its e-mail, organisation and admin flag
+    when the line gives them (an empty cell keeps what the roster has). A person moved to another
+    organisation stops being the voting representative of the old one.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None:
-        raise InvalidInput("The CSV file is empty.", f"Its first line names the columns: {', '.join(CSV_COLUMNS)}.")
-    header = [f.strip().lower() for f in reader.fieldnames]
-    unknown = [f for f in header if f not in CSV_COLUMNS]
-    missing = [c for c in ("handle", "name") if c not in header]
-    if unknown or missing:
-        problems = []
-        if unknown:
-            problems.append(f"unknown column(s) {', '.join(unknown)}")
-        if missing:
-            problems.append(f"missing column(s) {', '.join(missing)}")
-        raise InvalidInput(f"Line 1 (header): {'; '.join(problems)}.", f"Columns: {', '.join(CSV_COLUMNS)}.")
-    reader.fieldnames = header
-    errors: list[str] = []
-    rows: list[dict[str, str]] = []
-    seen: dict[str, int] = {}
-    reps: dict[str, int] = {}
-    for line_no, raw in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            errors.append(f"line {line_no}: more fields than columns")
-            continue
-        try:
-            row["handle"] = check_slug(row.get("handle", "").lstrip("@"), "handle")
-        except InvalidInput as exc:
-            errors.append(f"line {line_no}: {exc.message}")
-            continue
-        if not row.get("name"):
-            errors.append(f"line {line_no}: {row['handle']} has no name")
-        if row["handle"] in seen:
-            errors.append(f"line {line_no}: handle {row['handle']} already on line {seen[row['handle']]}")
-        seen[row["handle"]] = line_no
-        if row.get("organisation"):
-            try:
-                row["organisation"] = check_slug(row["organisation"], "organisation id")
-            except InvalidInput as exc:
-                errors.append(f"line {line_no}: {exc.message}")
-        if row.get("tier"):
-            try:
-                row["tier"] = _check_tier(row["tier"])
-            except InvalidInput as exc:
-                errors.append(f"line {line_no}: {exc.message}")
-        if _truthy(row.get("voting_rep", "")):
-            if not row.get("organisation"):
-                errors.append(f"line {line_no}: a voting representative needs an organisation")
-            elif row["organisation"] in reps:
+    async with write_transaction(ctx, "The roster changed while it was being imported.") as session:
+        await _require_admin(session, ctx, actor, "import the roster")
+        rows = _parse_roster_csv(text)
+        orgs = {o.slug: o for o in (await session.execute(select(Organisation))).scalars()}
+        orgs_by_name = {o.name.lower(): o for o in orgs.values()}
+        people = {
+            p.handle: p
+            for p in (
+                await session.execute(select(Person).where(col(Person.handle).in_([r.handle for r in rows])))
+            ).scalars()
+        }
+        errors: list[str] = []
+        new_names: dict[str, int] = {}
+        for row in rows:
+            if row.organisation and row.organisation not in orgs:
+                org_name = (row.organisation_name or row.organisation).lower()
+                other = orgs_by_name.get(org_name)
+                if other is not None:
+                    errors.append(
+                        f"line {row.line}: an organisation named {other.name!r} already exists "
+                        f"({other.slug}); use its id {other.slug}"
+                    )
+                elif new_names.setdefault(org_name, row.line) != row.line and row.organisation_name:
+                    errors.append(
+                        f"line {row.line}: the name {row.organisation_name!r} is given to another new "
+                        f"organisation on line {new_names[org_name]}"
+                    )
+            person = people.get(row.handle)
+            if person is not None and row.voting_rep and person.status != "active":
                 errors.append(
-                    f"line {line_no}: {row['organisation']} already has a voting representative on line "
-                    f"{reps[row['organisation']]}"
+                    f"line {row.line}: {row.handle} is {person.status}; a voting representative must "
+                    "be active"
+                )
+            if person is not None and row.admin is False and person.is_admin and person.id == actor.person_id:
+                errors.append(f"line {row.line}: you cannot remove your own admin flag")
+        if errors:
+            _refuse(errors)
+        orgs_added = added = updated = unchanged = reps_set = 0
+        for row in rows:
+            org: Organisation | None = None
+            if row.organisation:
+                org = orgs.get(row.organisation)
+                if org is None:
+                    org = Organisation(
+                        slug=row.organisation,
+                        name=row.organisation_name or row.organisation,
+                        tier=row.tier or "general",
+                        active=True,
+                        created_at=ctx.now(),
+                    )
+                    session.add(org)
+                    await session.flush()
+                    orgs[org.slug] = org
+                    orgs_added += 1
+                    await record(
+                        session,
+                        ctx,
+                        actor,
+                        stream="roster",
+                        kind="organisation.added",
+                        subject=org.slug,
+                        payload={"name": org.name, "tier": org.tier, "source": "csv"},
+                    )
+            person = people.get(row.handle)
+            if person is None:
+                person = Person(
+                    handle=row.handle,
+                    name=row.name,
+                    email=row.email,
+                    organisation_id=org.id if org else None,
+                    is_admin=bool(row.admin),
+                    status="active",
+                    created_at=ctx.now(),
+                )
+                session.add(person)
+                await session.flush()
+                people[person.handle] = person
+                added += 1
+                await record(
+                    session,
+                    ctx,
+                    actor,
+                    stream="roster",
+                    kind="person.added",
+                    subject=person.handle,
+                    payload={
+                        "name": person.name,
+                        "organisation": org.slug if org else None,
+                        "admin": person.is_admin,
+                        "source": "csv",
+                    },
                 )
             else:
-                reps[row["organisation"]] = line_no
-        rows.append(row)
-    if errors:
-        raise InvalidInput("The roster was not imported: " + "; ".join(errors) + ".",
-                           "Fix these lines and import the whole file again.")
-    if not rows:
-        raise InvalidInput("The CSV file has a header but no people.")
-    async with ctx.db.transaction() as session:
-        await _require_admin(session, ctx, actor, "import the roster")
-        orgs = {o.slug: o for o in (await session.execute(select(Organisation))).scalars()}
-        orgs_added = added = updated = reps_set = 0
-        for row in rows:
-            slug = row.get("organisation") or ""
-            if slug and slug not in orgs:
-                org = Organisation(slug=slug, name=row.get("organisation_name") or slug,
-                                   tier=row.get("tier") or "general", active=True, created_at=ctx.now())
-                session.add(org)
-                await session.flush()
-                orgs[slug] = org
-                orgs_added += 1
-                await record(session, ctx, actor, stream="roster", kind="organisation.added", subject=slug,
-                             payload={"name": org.name, "tier": org.tier, "source": "csv"})
-            org_id = orgs[slug].id if slug else None
-            person = (await session.execute(select(Person).where(Person.handle == row["handle"]))).scalar_one_or_none()
-            if person is None:
-                person = Person(handle=row["handle"], name=row["name"], email=row.get("email") or None,
-                                organisation_id=org_id, is_admin=_truthy(row.get("admin", "")), status="active",
-                                created_at=ctx.now())
-                session.add(person)
-                added += 1
-                kind = "person.added"
-            else:
-                person.name = row["name"]
-                person.email = row.get("email") or person.email
-                person.organisation_id = org_id
-                if "admin" in row and row["admin"]:
-                    person.is_admin = _truthy(row["admin"])
-                updated += 1
-                kind = "person.updated"
-            await session.flush()
-            await record(session, ctx, actor, stream="roster", kind=kind, subject=person.handle,
-                         payload={"name": person.name, "organisation": slug or None, "source": "csv"})
-            if _truthy(row.get("voting_rep", "")):
-                assert org_id is not None and person.id is not None
-                rep = await session.get(VotingRep, org_id)
+                changes: dict[str, object] = {}
+                if row.name != person.name:
+                    person.name = row.name
+                    changes["name"] = row.name
+                if row.email is not None and row.email != person.email:
+                    person.email = row.email
+                    changes["email"] = row.email
+                if org is not None and org.id != person.organisation_id:
+                    await session.execute(delete(VotingRep).where(col(VotingRep.person_id) == person.id))
+                    person.organisation_id = org.id
+                    changes["organisation"] = org.slug
+                if row.admin is not None and row.admin != person.is_admin:
+                    person.is_admin = row.admin
+                    changes["admin"] = row.admin
+                if changes:
+                    updated += 1
+                    await record(
+                        session,
+                        ctx,
+                        actor,
+                        stream="roster",
+                        kind="person.updated",
+                        subject=person.handle,
+                        payload={**changes, "source": "csv"},
+                    )
+                else:
+                    unchanged += 1
+            if row.voting_rep:
+                assert org is not None and org.id is not None and person.id is not None
+                rep = await session.get(VotingRep, org.id)
+                if rep is not None and rep.person_id == person.id:
+                    continue
                 if rep is None:
-                    session.add(VotingRep(organisation_id=org_id, person_id=person.id, since=ctx.now()))
+                    session.add(VotingRep(organisation_id=org.id, person_id=person.id, since=ctx.now()))
                 else:
                     rep.person_id = person.id
+                    rep.since = ctx.now()
+                await session.flush()
                 reps_set += 1
-                await record(session, ctx, actor, stream="roster", kind="organisation.voting_rep", subject=slug,
-                             payload={"person": person.handle, "source": "csv"})
-        return ImportReport(orgs_added, added, updated, reps_set)
+                await record(
+                    session,
+                    ctx,
+                    actor,
+                    stream="roster",
+                    kind="organisation.voting_rep",
+                    subject=org.slug,
+                    payload={"person": person.handle, "source": "csv"},
+                )
+        return ImportReport(orgs_added, added, updated, reps_set, unchanged)
 
 
 async def get_person(ctx: Context, handle: str) -> Person:
@@ -410,6 +808,7 @@ __all__ = [
     "list_people",
     "resolve_identity",
     "set_voting_rep",
+    "unlink_identity",
     "update_organisation",
     "update_person",
 ]
