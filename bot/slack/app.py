@@ -1,0 +1,451 @@
+"""The Slack app: a slack-bolt ``AsyncApp`` serving ``/gov`` (the shared command grammar), interactive
+ballots, the App Home tab, and outbox delivery — in Socket Mode or over HTTP (aiohttp).
+
+Every request is acknowledged within Slack's 3 seconds: a command's reply goes in the acknowledgement
+when it is ready within ``ack_within`` seconds, otherwise the acknowledgement says "working on it" and
+the reply follows through the command's ``response_url``. A ballot submission is validated and cast
+before its acknowledgement (so errors show in the form); the receipt then goes by DM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import re
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import dispatch, tokenize
+from bot.config import Settings
+from bot.replies import Reply, error
+from bot.slack import ballots
+from bot.slack.delivery import SlackDelivery
+from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
+from bot.slack.render import clip, escape, message
+from governance.errors import GovError
+from governance.services import elections, motions, roster
+from governance.services.bodies import decide_join
+from governance.services.common import Actor, Context
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/gov"
+EVENTS_PATH = "/slack/events"
+DEFAULT_ACK_WITHIN = 0.25
+MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+CHANNEL_RE = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
+LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+LINK_CMD_RE = re.compile(r"^\s*(?:/?gov\s+)?roster\s+link\s+(\S+)\s+<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*$", re.I)
+
+
+@dataclass
+class Runtime:
+    """What the listeners share: the core context, the reader's zone, the Web API client, the deliverer."""
+
+    ctx: Context
+    tz: ZoneInfo
+    client: AsyncWebClient
+    delivery: SlackDelivery
+    ack_within: float
+
+
+def runtime_of(app: AsyncApp) -> Runtime:
+    """The govbot runtime attached to an app made by ``build_app``."""
+    return app.govbot  # type: ignore[attr-defined,no-any-return]
+
+
+def linking_hint(team_id: str, user_id: str) -> str:
+    """What an unlinked Slack user must ask for, with the exact command an admin runs."""
+    return (f"Ask the secretariat (a govbot admin) to link your account: "
+            f"`/gov roster link <your-handle> slack {team_id} {user_id}` "
+            f"(or `/gov roster link <your-handle> @you`).")
+
+
+def unlinked_reply(team_id: str, user_id: str) -> Reply:
+    """The reply to a Slack user who is not on the roster yet."""
+    return error("Your Slack account is not linked to anyone on the alliance roster yet.",
+                 linking_hint(team_id, user_id))
+
+
+async def normalise_text(ctx: Context, text: str, team_id: str) -> str:
+    """Turn Slack's escaped command text into the grammar's words.
+
+    ``roster link alice @bob`` (a mention) becomes ``roster link alice slack <team> <bob's id>``; other
+    mentions of linked users become their handles; ``#channel`` becomes the channel id (for
+    ``--channel``); links become their URL; HTML entities are unescaped.
+    """
+    linked = LINK_CMD_RE.match(text)
+    if linked:
+        return f"roster link {linked.group(1)} slack {team_id} {linked.group(2)}"
+    text = CHANNEL_RE.sub(lambda m: m.group(1), text)
+    text = LINK_RE.sub(lambda m: m.group(1), text)
+    users = {m.group(1) for m in MENTION_RE.finditer(text)}
+    handles: dict[str, str] = {}
+    for user in users:
+        actor = await roster.resolve_identity(ctx, "slack", team_id, user)
+        handles[user] = actor.handle if actor else user
+    text = MENTION_RE.sub(lambda m: handles.get(m.group(1), m.group(1)), text)
+    return html.unescape(text)
+
+
+def _ballot_target(text: str) -> tuple[str, str] | None:
+    """``vote <election>`` or ``motion vote <n>`` without a choice: the ballot to open as a modal."""
+    try:
+        words = tokenize(text)
+    except GovError:
+        return None
+    lowered = [w.lower() for w in words]
+    if len(words) == 2 and lowered[0] == "vote":
+        return "election", words[1]
+    if len(words) == 3 and lowered[:2] == ["motion", "vote"]:
+        return "motion", words[2]
+    return None
+
+
+def _ephemeral(reply: Reply) -> dict[str, Any]:
+    return {**message(reply), "response_type": "ephemeral"}
+
+
+def _team_user(body: dict[str, Any]) -> tuple[str, str]:
+    """The workspace and user of an interaction or command payload ('' when absent)."""
+    user = body.get("user")
+    team = body.get("team")
+    user_id = user.get("id", "") if isinstance(user, dict) else str(body.get("user_id") or "")
+    team_id = (team.get("id", "") if isinstance(team, dict) else "") or str(body.get("team_id") or "")
+    if not team_id and isinstance(user, dict):
+        team_id = str(user.get("team_id") or "")
+    return str(team_id), str(user_id)
+
+
+def build_app(ctx: Context, settings: Settings, *, tz: ZoneInfo, ack_within: float = DEFAULT_ACK_WITHIN,
+              delivery: SlackDelivery | None = None) -> AsyncApp:
+    """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer.
+
+    The Web API goes to ``SLACK_API_BASE_URL`` when set (GovSlack, a proxy, the tests' fake); a 429
+    from it is retried after its ``Retry-After``. The deliverer is reachable as
+    ``runtime_of(app).delivery`` (``serve`` runs it).
+    """
+    client_args: dict[str, Any] = {"token": settings.slack_bot_token}
+    if settings.slack_api_base_url:
+        base = settings.slack_api_base_url
+        client_args["base_url"] = base if base.endswith("/") else base + "/"
+    client = AsyncWebClient(**client_args)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
+                   logger=logging.getLogger("bot.slack.bolt"))
+    runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within)
+    app.govbot = runtime  # type: ignore[attr-defined]
+    _register(app, runtime)
+    return app
+
+
+def _register(app: AsyncApp, rt: Runtime) -> None:
+    ctx, tz = rt.ctx, rt.tz
+
+    async def actor_for(body: dict[str, Any]) -> tuple[Actor | None, str, str]:
+        team_id, user_id = _team_user(body)
+        if not team_id or not user_id:
+            return None, team_id, user_id
+        return await roster.resolve_identity(ctx, "slack", team_id, user_id), team_id, user_id
+
+    async def dm(user_id: str, text: str) -> None:
+        """A direct message from the app (chat.postMessage to the user opens the app's DM)."""
+        try:
+            blocks = message(Reply(text=text))["blocks"]
+            await rt.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not DM %s: %s", user_id, exc.response.get("error"))
+
+    # ------------------------------------------------------------ /gov
+
+    @app.command(COMMAND)
+    async def gov(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        actor, team_id, user_id = await actor_for(body)
+        if not team_id or not user_id:
+            await ack(**_ephemeral(error("This request does not say who sent it; nothing was done.")))
+            return
+        if actor is None:
+            await ack(**_ephemeral(unlinked_reply(team_id, user_id)))
+            return
+        text = await normalise_text(ctx, str(body.get("text") or ""), team_id)
+        target = _ballot_target(text)
+        trigger = str(body.get("trigger_id") or "")
+        if target is not None and trigger:
+            await open_ballot(ack, respond, target, trigger)
+            return
+        work = asyncio.ensure_future(dispatch(ctx, actor, text, tz=tz))
+        done, _ = await asyncio.wait({work}, timeout=rt.ack_within)
+        if done:
+            await ack(**_ephemeral(work.result()))
+        else:
+            await ack(text="Working on it…", response_type="ephemeral")
+            reply = await work
+            await respond(**_ephemeral(reply), replace_original=False)
+        rt.delivery.kick()
+
+    async def open_ballot(ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str],
+                          trigger: str) -> None:
+        """Open the ballot modal; a refusal goes in the ack (or an error modal when there is no ack)."""
+        kind, ref = target
+        try:
+            view = await (ballots.election_modal(ctx, ref, tz) if kind == "election"
+                          else ballots.motion_modal(ctx, ref, tz))
+        except GovError as exc:
+            if ack is not None:
+                await ack(**_ephemeral(error(exc.message, exc.hint)))
+            else:
+                await rt.client.views_open(trigger_id=trigger, view=ballots.done_view(
+                    "Ballot", escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False))
+            return
+        if ack is not None:
+            await ack()
+        try:
+            await rt.client.views_open(trigger_id=trigger, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            if respond is not None:
+                await respond(**_ephemeral(error("Slack would not open the ballot form.",
+                                                 f"Vote by typing `/gov vote {ref} <choices>`.")))
+
+    # ------------------------------------------------------------ ballots
+
+    @app.action(OPEN_BALLOT_ACTION)
+    async def open_from_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        actor, _team_id, _user_id = await actor_for(body)
+        kind, _, ref = str(action.get("value") or "").partition(":")
+        trigger = str(body.get("trigger_id") or "")
+        if actor is None or kind not in ("election", "motion") or not ref or not trigger:
+            return
+        await open_ballot(None, None, (kind, ref), trigger)
+
+    @app.action(re.compile(r"^gov_statements(_prev|_next)?$"))
+    async def statements(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        value = str(action.get("value") or "")
+        slug, _, page = value.partition("|")
+        try:
+            view = await ballots.statements_view(ctx, slug, int(page) if page.isdigit() else 0)
+        except GovError as exc:
+            view = ballots.done_view("Candidates", escape(exc.message), ok=False)
+        container = body.get("view") or {}
+        if action.get("action_id") == ballots.STATEMENTS_ACTION:
+            await rt.client.views_push(trigger_id=str(body.get("trigger_id") or ""), view=view)
+        else:
+            await rt.client.views_update(view_id=str(container.get("id") or ""), view=view)
+
+    @app.view(ballots.BALLOT_CALLBACK)
+    async def submit_ballot(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        actor, team_id, user_id = await actor_for(body)
+        first = ballots.first_input(view)
+        if actor is None:
+            await ack(response_action="errors",
+                      errors={first: clip("Your Slack account is not linked: "
+                                          + linking_hint(team_id, user_id), 300)})
+            return
+        try:
+            slug, choices, problems = ballots.read_ballot(view)
+        except (GovError, ValueError, TypeError) as exc:
+            text = exc.message if isinstance(exc, GovError) else "This ballot form could not be read."
+            await ack(response_action="errors", errors={first: text})
+            return
+        if problems:
+            await ack(response_action="errors", errors=problems)
+            return
+        try:
+            receipt = await elections.cast_ballot(ctx, actor, slug, choices)
+        except GovError as exc:
+            await ack(response_action="errors",
+                      errors={first: clip(exc.message + (f" {exc.hint}" if exc.hint else ""), 300)})
+            return
+        await ack()
+        order = " > ".join(" = ".join(t) for t in receipt.ranking)
+        verb = "replaced your earlier ballot" if receipt.replaced else "recorded your ballot"
+        await dm(user_id, f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
+                          f"(keep it to find your ballot in the published list).")
+        rt.delivery.kick()
+
+    @app.action(re.compile(r"^gov_motion_vote_(yes|no|abstain)$"))
+    async def motion_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                            respond: AsyncRespond) -> None:
+        await ack()
+        actor, team_id, user_id = await actor_for(body)
+        container = body.get("view") if isinstance(body.get("view"), dict) else None
+
+        async def show(text: str, ok: bool) -> None:
+            if container is not None:
+                await rt.client.views_update(view_id=str(container.get("id") or ""),
+                                             view=ballots.done_view("Motion", escape(text), ok))
+            else:
+                await respond(**_ephemeral(Reply(text=text, ok=ok)), replace_original=False)
+
+        if actor is None:
+            await show(unlinked_reply(team_id, user_id).to_text(), False)
+            return
+        choice = str(action.get("action_id", "")).rsplit("_", 1)[-1]
+        try:
+            r = await motions.vote(ctx, actor, str(action.get("value") or ""), choice)
+        except GovError as exc:
+            await show(exc.message + (f" {exc.hint}" if exc.hint else ""), False)
+            return
+        verb = "changed to" if r.replaced else "recorded:"
+        public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
+        text = f"Your vote on M{r.motion_id} {verb} {r.choice}.{public}"
+        await show(text, True)
+        await dm(user_id, text)
+
+    # ------------------------------------------------------------ App Home
+
+    async def publish_home(user_id: str, actor: Actor | None, team_id: str,
+                           notice: str | None = None) -> None:
+        view = await home_view(ctx, actor, tz, notice=notice, linking_hint=linking_hint(team_id, user_id))
+        await rt.client.views_publish(user_id=user_id, view=view)
+
+    @app.event("app_home_opened")
+    async def home_opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = str(event.get("user") or "")
+        team_id = str(body.get("team_id") or "")
+        if not user_id or not team_id:
+            return
+        actor = await roster.resolve_identity(ctx, "slack", team_id, user_id)
+        await publish_home(user_id, actor, team_id)
+
+    @app.action(re.compile(f"^({WG_APPROVE_ACTION}|{WG_DENY_ACTION})$"))
+    async def decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        actor, team_id, user_id = await actor_for(body)
+        if actor is None:
+            return
+        try:
+            data = json.loads(str(action.get("value") or "{}"))
+            wg, handle = str(data["wg"]), str(data["handle"])
+        except (ValueError, KeyError, TypeError):
+            stale = ":warning: That button is out of date; nothing was done."
+            await publish_home(user_id, actor, team_id, stale)
+            return
+        approve = action.get("action_id") == WG_APPROVE_ACTION
+        try:
+            await decide_join(ctx, actor, wg, handle, approve)
+            notice = f"{'Approved' if approve else 'Declined'} @{handle}'s request to join {wg}."
+        except GovError as exc:
+            notice = f":warning: {exc.message}"
+        await publish_home(user_id, actor, team_id, escape(notice))
+        rt.delivery.kick()
+
+    @app.view(re.compile(r"^gov_(statements|done|motion)$"))
+    async def ack_info_views(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack listener failed (%s): %s", body.get("type") or body.get("command"), error,
+                  exc_info=error)
+
+
+# ---------------------------------------------------------------- serving
+
+
+def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+    """The aiohttp application serving Slack's HTTP requests at ``path`` (and ``GET /healthz``).
+
+    A request whose signature or timestamp is wrong gets 401 before anything reads it; a signed
+    request whose body cannot be parsed gets 400; neither reaches the core.
+    """
+    verifier = SignatureVerifier(app._signing_secret)
+
+    async def events(request: web.Request) -> web.Response:
+        raw = await request.text()
+        if not verifier.is_valid_request(raw, dict(request.headers)):
+            return web.json_response({"error": "invalid request signature or timestamp"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:  # a signed but unreadable body: refuse it, nothing more to learn from it
+            return web.json_response({"error": "malformed request body"}, status=400)
+        bolt_response = await app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    application = web.Application(client_max_size=1024 * 1024)
+    application.router.add_post(path, events)
+    application.router.add_get("/healthz", health)
+    return application
+
+
+async def _until_stopped(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve(ctx: Context, settings: Settings, *, http: bool, port: int, tz: ZoneInfo,
+                stop: asyncio.Event | None = None,
+                ready: Callable[[str], Awaitable[None] | None] | None = None) -> int:
+    """Run the Slack bot until interrupted: Socket Mode when ``SLACK_APP_TOKEN`` is set (and ``http`` is
+    not asked for), else an HTTP server on ``port`` at ``/slack/events``; the outbox is delivered
+    alongside. Returns a process exit code (2 when the settings cannot work)."""
+    if not settings.slack_bot_token:
+        log.error("SLACK_BOT_TOKEN is not set: see docs/slack.md")
+        return 2
+    socket_mode = bool(settings.slack_app_token) and not http
+    if not socket_mode and not settings.slack_signing_secret:
+        log.error("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode): "
+                  "see docs/slack.md")
+        return 2
+    app = build_app(ctx, settings, tz=tz)
+    rt = runtime_of(app)
+    stop = stop or asyncio.Event()
+    deliverer = asyncio.ensure_future(rt.delivery.run(stop))
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+            await handler.connect_async()
+            log.info("govbot is connected to Slack in Socket Mode")
+            try:
+                if ready is not None:
+                    await _maybe_await(ready("socket"))
+                await _until_stopped(stop)
+            finally:
+                await handler.close_async()
+        else:
+            runner = web.AppRunner(web_app(app), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "0.0.0.0", port)
+            await site.start()
+            log.info("govbot serves Slack at http://0.0.0.0:%s%s", port, EVENTS_PATH)
+            try:
+                if ready is not None:
+                    await _maybe_await(ready(f"http://0.0.0.0:{port}{EVENTS_PATH}"))
+                await _until_stopped(stop)
+            finally:
+                await runner.cleanup()
+    finally:
+        stop.set()
+        await deliverer
+    return 0
+
+
+async def _maybe_await(value: Awaitable[None] | None) -> None:
+    if value is not None:
+        await value

@@ -1,0 +1,264 @@
+"""Interactive ballots as Slack modals: ranked (one select per rank), approval (checkboxes), single
+choice (a select), motions (Yes / No / Abstain buttons), and the candidate statements view.
+
+Block Kit limits shape the forms: a modal holds at most 100 blocks, a select at most 100 options (longer
+lists go into option groups of 100), a checkbox group at most 10 options (longer lists are split over
+several groups). A ranked form offers ``MAX_RANKS`` ranks; a longer ranking is still possible with the
+typed command, and the form says so. Submissions are validated here (duplicates, gaps, too many
+choices) and answered with ``response_action: errors`` so the voter fixes the form in place; the
+ballot itself goes through ``elections.cast_ballot`` / ``motions.vote``, which decide everything else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.slack.render import Block, clip, context, escape, plain, section
+from governance.errors import Closed, InvalidInput
+from governance.models import Candidate, Person
+from governance.services import elections, motions
+from governance.services.common import Context
+
+BALLOT_CALLBACK = "gov_ballot"
+MOTION_CALLBACK = "gov_motion"
+STATEMENTS_CALLBACK = "gov_statements"
+STATEMENTS_ACTION = "gov_statements"
+MOTION_VOTE_ACTION = "gov_motion_vote"  # + "_yes" / "_no" / "_abstain"
+MAX_MODAL_BLOCKS = 100
+MAX_OPTIONS = 100
+MAX_CHECKBOXES = 10
+MAX_RANKS = 30
+STATEMENTS_PER_PAGE = 40
+RANK_BLOCK = "rank_{}"
+CHOICE_BLOCK = "choice"
+APPROVE_BLOCK = "approve_{}"
+ACTION = "pick"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A candidate on the ballot: handle (the value submitted), display name, statement."""
+
+    handle: str
+    name: str
+    statement: str | None
+
+
+def _standing(rows: list[tuple[Candidate, Person]]) -> list[Standing]:
+    people = [Standing(p.handle, p.name, c.statement) for c, p in rows if c.status == "accepted"]
+    return sorted(people, key=lambda s: (s.name.casefold(), s.handle))
+
+
+def _option(s: Standing) -> dict[str, Any]:
+    return {"text": plain(f"{s.name} (@{s.handle})", 75), "value": s.handle[:150]}
+
+
+def select_element(candidates: list[Standing], placeholder: str) -> dict[str, Any]:
+    """A static select over the candidates; more than 100 go into option groups of up to 100."""
+    element: dict[str, Any] = {"type": "static_select", "action_id": ACTION,
+                               "placeholder": plain(placeholder, 150)}
+    if len(candidates) <= MAX_OPTIONS:
+        element["options"] = [_option(s) for s in candidates]
+        return element
+    groups = []
+    for start in range(0, len(candidates), MAX_OPTIONS):
+        chunk = candidates[start:start + MAX_OPTIONS]
+        label = f"{chunk[0].name[:1].upper()}–{chunk[-1].name[:1].upper()} ({start + 1}–{start + len(chunk)})"
+        groups.append({"label": plain(label, 75), "options": [_option(s) for s in chunk]})
+    element["option_groups"] = groups[:MAX_OPTIONS]
+    return element
+
+
+def _kind(method: str, seats: int) -> str:
+    if method in elections.RANKED_METHODS:
+        return "ranked"
+    if method == "plurality" and seats == 1:
+        return "single"
+    return "multi"
+
+
+async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any]:
+    """The ballot modal for an election in voting; refuses (``Closed``) when it is not open."""
+    view = await elections.show(ctx, slug)
+    e = view.election
+    if e.phase != "voting":
+        raise Closed(f"{e.title} is not open for voting (it is {e.phase}).", f"See `election show {e.slug}`.")
+    standing = _standing(view.candidates)
+    if not standing:
+        raise InvalidInput(f"{e.title} has no candidates standing.")
+    kind = _kind(e.method, e.seats)
+    deadline = e.voting_close_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if e.voting_close_at else "-"
+    blocks: list[Block] = [
+        section(f"*{escape(e.title)}* — {escape(view.body.name)}\n{e.seats} seat(s), counted by {e.method}; "
+                f"voting closes {deadline}. "
+                + ("Your ballot is secret." if e.secret else "This election's ballots are public.")),
+        {"type": "actions", "block_id": "statements",
+         "elements": [{"type": "button", "action_id": STATEMENTS_ACTION, "value": e.slug,
+                       "text": plain("Read candidate statements")}]},
+    ]
+    ranks = 0
+    if kind == "ranked":
+        ranks = min(len(standing), MAX_RANKS, MAX_MODAL_BLOCKS - len(blocks) - 1)
+        note = "Rank as many candidates as you like, most preferred first; leave the rest blank."
+        if ranks < len(standing):
+            note += (f" This form ranks up to {ranks}; to rank more, type "
+                     f"`/gov vote {e.slug} <first> <second> …`.")
+        blocks.append(context(note))
+        for i in range(1, ranks + 1):
+            blocks.append({"type": "input", "block_id": RANK_BLOCK.format(i), "optional": i > 1,
+                           "label": plain(f"Choice {i}"),
+                           "element": select_element(standing, "Choose a candidate")})
+    elif kind == "single":
+        blocks.append(context("Choose one candidate."))
+        blocks.append({"type": "input", "block_id": CHOICE_BLOCK, "label": plain("Your choice"),
+                       "element": select_element(standing, "Choose a candidate")})
+    else:
+        limit = f"at most {e.seats}" if e.method == "plurality" else "as many as you approve of"
+        blocks.append(context(f"Tick {limit}."))
+        groups = [standing[i:i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
+        for n, group in enumerate(groups[: MAX_MODAL_BLOCKS - len(blocks)]):
+            label = "Candidates" if len(groups) == 1 else f"Candidates {n * MAX_CHECKBOXES + 1}–" \
+                                                          f"{n * MAX_CHECKBOXES + len(group)}"
+            blocks.append({"type": "input", "block_id": APPROVE_BLOCK.format(n), "optional": True,
+                           "label": plain(label),
+                           "element": {"type": "checkboxes", "action_id": ACTION,
+                                       "options": [_option(s) for s in group]}})
+    meta = {"kind": "election", "slug": e.slug, "form": kind, "ranks": ranks, "seats": e.seats,
+            "method": e.method}
+    return {"type": "modal", "callback_id": BALLOT_CALLBACK, "private_metadata": json.dumps(meta),
+            "title": plain("Ballot", 24), "submit": plain("Cast ballot", 24), "close": plain("Cancel", 24),
+            "blocks": blocks}
+
+
+def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
+    """Read a submitted ballot modal: the election, the choices in order, and per-block errors.
+
+    Ranked forms are checked for duplicates (the later rank is flagged) and gaps (an empty rank above a
+    filled one); approval / multi forms for the number ticked. An empty ballot is an error on the first
+    input. Unknown or malformed state is treated as empty, never as an exception.
+    """
+    meta = json.loads(view.get("private_metadata") or "{}")
+    if not isinstance(meta, dict) or meta.get("kind") != "election" or not isinstance(meta.get("slug"), str):
+        raise InvalidInput("This ballot form is not one govbot recognises.",
+                           "Open the ballot again with /gov vote.")
+    values = ((view.get("state") or {}).get("values") or {})
+    if not isinstance(values, dict):
+        values = {}
+
+    def picked(block_id: str) -> list[str]:
+        state = (values.get(block_id) or {}).get(ACTION) or {}
+        if not isinstance(state, dict):
+            return []
+        if isinstance(state.get("selected_option"), dict):
+            return [str(state["selected_option"].get("value", ""))]
+        options = state.get("selected_options")
+        if isinstance(options, list):
+            return [str(o.get("value", "")) for o in options if isinstance(o, dict)]
+        return []
+
+    form = meta.get("form")
+    errors: dict[str, str] = {}
+    choices: list[str] = []
+    if form == "ranked":
+        ranks = int(meta.get("ranks") or 0)
+        seen: dict[str, int] = {}
+        empty_at: int | None = None
+        for i in range(1, ranks + 1):
+            got = picked(RANK_BLOCK.format(i))
+            if not got:
+                empty_at = empty_at or i
+                continue
+            handle = got[0]
+            if empty_at is not None:
+                errors.setdefault(RANK_BLOCK.format(empty_at),
+                                  f"Choice {empty_at} is empty but choice {i} is filled: "
+                                  "fill the choices in order.")
+            if handle in seen:
+                errors[RANK_BLOCK.format(i)] = (f"Already chosen as choice {seen[handle]}: "
+                                                "pick each candidate once.")
+            else:
+                seen[handle] = i
+                choices.append(handle)
+        if not choices and not errors:
+            errors[RANK_BLOCK.format(1)] = "Choose at least your first choice."
+    elif form == "single":
+        choices = picked(CHOICE_BLOCK)[:1]
+        if not choices:
+            errors[CHOICE_BLOCK] = "Choose a candidate."
+    else:
+        blocks = sorted((b for b in values if b.startswith("approve_")), key=lambda b: int(b[8:] or 0)
+                        if b[8:].isdigit() else 0)
+        for block_id in blocks:
+            choices += picked(block_id)
+        first = APPROVE_BLOCK.format(0)
+        if not choices:
+            errors[first] = "Tick at least one candidate."
+        elif meta.get("method") == "plurality" and len(choices) > int(meta.get("seats") or 1):
+            errors[first] = f"Tick at most {meta.get('seats')} candidate(s); you ticked {len(choices)}."
+    return str(meta["slug"]), choices, errors
+
+
+def first_input(view: dict[str, Any]) -> str:
+    """The block id of the first input in a submitted view (where a general error is shown)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return RANK_BLOCK.format(1)
+
+
+async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, Any]:
+    """The candidate statements, pushed on top of a ballot; long lists are paged."""
+    view = await elections.show(ctx, slug)
+    standing = _standing(view.candidates)
+    start = page * STATEMENTS_PER_PAGE
+    chunk = standing[start:start + STATEMENTS_PER_PAGE]
+    blocks: list[Block] = [section(f"*{escape(view.election.title)}*: {len(standing)} candidate(s).")]
+    for s in chunk:
+        statement = escape(s.statement) if s.statement else "_No statement._"
+        blocks.append(section(clip(f"*{escape(s.name)}* (@{escape(s.handle)})\n{statement}", 3000)))
+    nav = []
+    if page > 0:
+        nav.append({"type": "button", "action_id": STATEMENTS_ACTION + "_prev", "value": f"{slug}|{page - 1}",
+                    "text": plain("Previous")})
+    if start + STATEMENTS_PER_PAGE < len(standing):
+        nav.append({"type": "button", "action_id": STATEMENTS_ACTION + "_next", "value": f"{slug}|{page + 1}",
+                    "text": plain("Next")})
+    if nav:
+        blocks.append({"type": "actions", "block_id": "pages", "elements": nav})
+    return {"type": "modal", "callback_id": STATEMENTS_CALLBACK, "title": plain("Candidates", 24),
+            "close": plain("Back", 24), "private_metadata": json.dumps({"slug": slug, "page": page}),
+            "blocks": blocks}
+
+
+async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
+    """The Yes / No / Abstain modal for an open motion; refuses (``Closed``) when it is not open."""
+    view = await motions.show(ctx, ref)
+    m = view.motion
+    if m.phase != "open":
+        raise Closed(f"Motion M{m.id} is {m.phase}; votes are no longer taken.")
+    deadline = m.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    blocks: list[Block] = [
+        section(f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\nNeeds {m.threshold} of "
+                f"{m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated}; closes {deadline}."),
+    ]
+    if m.text:
+        blocks.append(section(escape(m.text)))
+    blocks.append(context("Secret ballot." if m.secret else "Roll-call vote: how you vote is public."))
+    blocks.append({"type": "actions", "block_id": "motion_vote", "elements": [
+        {"type": "button", "action_id": f"{MOTION_VOTE_ACTION}_{choice}", "value": str(m.id),
+         "text": plain(choice.capitalize()), **({"style": style} if style else {})}
+        for choice, style in (("yes", "primary"), ("no", "danger"), ("abstain", None))]})
+    return {"type": "modal", "callback_id": MOTION_CALLBACK, "title": plain(f"Motion M{m.id}", 24),
+            "close": plain("Close", 24), "private_metadata": json.dumps({"kind": "motion", "motion": m.id}),
+            "blocks": blocks}
+
+
+def done_view(title: str, text: str, ok: bool = True) -> dict[str, Any]:
+    """A modal that only says what happened (after a vote, or when the vote was refused)."""
+    head = text if ok else f":warning: *{text}*"
+    return {"type": "modal", "callback_id": "gov_done", "title": plain(title, 24),
+            "close": plain("Close", 24),
+            "blocks": [section(head)]}

@@ -1,0 +1,178 @@
+"""A loopback fake of Slack's Web API (and of ``response_url`` endpoints), recording every call.
+
+It serves ``POST /api/<method>`` the way ``slack_sdk``'s ``AsyncWebClient`` calls it (form-encoded or
+JSON, token in the ``Authorization`` header) and answers with the ``ok: true`` shapes Slack documents
+for the methods govbot uses. It can answer ``429`` with ``Retry-After`` for the next N calls, or fail a
+method with a Slack error, so retry and failure paths are tested against a real HTTP client.
+
+Responses sent to a command's ``response_url`` (``respond()`` in Bolt) land on ``POST /respond/<id>``
+and are recorded as the method ``response_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+
+@dataclass
+class Call:
+    """One recorded request: the API method (or ``response_url``), its arguments and the token used."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None = None
+    path: str = ""
+
+
+@dataclass
+class FakeSlackAPI:
+    """The fake server. Start it with ``await fake.start()``; point ``base_url`` at the client."""
+
+    team_id: str = "T0001"
+    bot_user_id: str = "UBOT"
+    calls: list[Call] = field(default_factory=list)
+    _rate_limited: int = 0
+    _retry_after: int = 0
+    _failures: dict[str, list[str]] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+    _seq: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+
+    @property
+    def url(self) -> str:
+        """The server's root, e.g. ``http://127.0.0.1:51234``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base to give ``AsyncWebClient(base_url=...)`` (``SLACK_API_BASE_URL``)."""
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        """A ``response_url`` served by this fake (recorded as method ``response_url``)."""
+        return f"{self.url}/respond/{name}"
+
+    async def start(self) -> FakeSlackAPI:
+        """Listen on 127.0.0.1 on a free port."""
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ------------------------------------------------------------ controls
+
+    def rate_limit(self, calls: int, retry_after: int = 0) -> None:
+        """Answer the next ``calls`` API calls with HTTP 429 and ``Retry-After: retry_after``."""
+        self._rate_limited = calls
+        self._retry_after = retry_after
+
+    def fail(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
+        self._failures.setdefault(method, []).extend([error] * times)
+
+    def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
+        """The recorded calls of one method (optionally filtered), oldest first."""
+        return [c for c in self.calls if c.method == method and (where is None or where(c))]
+
+    async def wait_for(self, method: str, where: Callable[[Call], bool] | None = None, *, count: int = 1,
+                       timeout: float = 5.0) -> list[Call]:
+        """Wait until ``count`` matching calls were recorded; returns them (fails after ``timeout``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = self.calls_to(method, where)
+            if len(found) >= count:
+                return found
+            if loop.time() > deadline:
+                seen = ", ".join(c.method for c in self.calls) or "none"
+                raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)} "
+                                     f"(calls: {seen})")
+            await asyncio.sleep(0.02)
+
+    # ------------------------------------------------------------ handlers
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw = await request.text()
+            data: dict[str, Any] = json.loads(raw) if raw else {}
+        else:
+            data = dict(await request.post())  # type: ignore[arg-type]
+        data.update({k: v for k, v in request.query.items() if k not in data})
+        for key in JSON_FIELDS:
+            value = data.get(key)
+            if isinstance(value, str) and value[:1] in "[{":
+                with contextlib.suppress(ValueError):
+                    data[key] = json.loads(value)
+        return data
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", await self._args(request), None, request.path))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        if self._rate_limited > 0:
+            self._rate_limited -= 1
+            self.calls.append(Call(method + ":429", args, token, request.path))
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(self._retry_after)})
+        self.calls.append(Call(method, args, token, request.path))
+        failures = self._failures.get(method)
+        if failures:
+            return web.json_response({"ok": False, "error": failures.pop(0)})
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._seq)
+        ts = f"1700000000.{n:06d}"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://alliance.slack.com/", "team": "Alliance", "user": "govbot",
+                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BBOT",
+                    "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": args.get("channel"), "ts": ts,
+                    "message": {"type": "message", "text": args.get("text", ""), "user": self.bot_user_id,
+                                "ts": ts,
+                                "bot_id": "BBOT", "blocks": args.get("blocks", [])}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = dict(args.get("view") or {})
+            view.update({"id": args.get("view_id") or f"V{n:08d}", "team_id": self.team_id, "hash": f"h{n}",
+                         "state": {"values": {}}, "app_id": "A0001", "bot_id": "BBOT"})
+            return {"ok": True, "view": view}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
+        if method == "users.info":
+            user = str(args.get("user", ""))
+            return {"ok": True, "user": {"id": user, "team_id": self.team_id, "name": user.lower(),
+                                         "real_name": user, "tz": "Europe/Paris", "tz_offset": 3600,
+                                         "profile": {"real_name": user, "display_name": user.lower()}}}
+        return {"ok": True}
