@@ -1,0 +1,171 @@
+"""App command groups generated from the shared grammar (``bot.commands.REGISTRY``).
+
+Each grammar command becomes a slash command: its first word is the top-level command (``/election``,
+``/motion``, ``/wg``, ``/roster``, ``/body``, ``/audit``; ``help`` and ``whoami`` live under ``/gov``),
+the middle words a subcommand group (``/roster org add``), positional arguments and ``--options``
+become options. Running one rebuilds the grammar's text (``election create board-2027 --seats 3``)
+and hands it to :func:`bot.commands.dispatch`, so Discord and the console behave identically.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.commands import REGISTRY, Spec
+from bot.discord.render import clip
+from governance.errors import InvalidInput
+
+SKIPPED = frozenset({"roster import"})  # reads a file on the server; use the console or CLI
+TOP_ALIASES = {"help": "gov", "whoami": "gov"}
+GROUP_DESCRIPTIONS = {
+    "gov": "govbot: help and who you are",
+    "roster": "Member organisations, people and voting representatives",
+    "body": "The board, committees and working groups",
+    "wg": "Working groups: join, approve, members",
+    "election": "Elections: nominate, vote, close, certify",
+    "motion": "Motions: propose, vote, close",
+    "audit": "Check the hash-chained audit log",
+    "org": "Member organisations",
+    "person": "People on the roster",
+}
+OPTIONAL_ON_DISCORD = {("vote", "choice"), ("motion vote", "choice")}  # absent: show the ballot components
+
+
+@dataclass(frozen=True)
+class Param:
+    """One slash-command option and the grammar element it fills."""
+
+    name: str  # the option's name on Discord (a Python identifier)
+    grammar: str  # the grammar's argument or option name
+    kind: str  # positional | variadic | value | flag | multi
+    required: bool
+
+
+def params_of(spec: Spec) -> list[Param]:
+    """The options of a grammar command, positional arguments first."""
+    path = " ".join(spec.path)
+    params: list[Param] = []
+    for arg in spec.args:
+        variadic = arg.rstrip("]>").endswith("...")
+        name = arg.replace("...", "").strip("<>[]")
+        required = arg.startswith("<") and (path, name) not in OPTIONAL_ON_DISCORD
+        py = (name + "s" if variadic and not name.endswith("s") and name != "command" else name).replace("-", "_")
+        params.append(Param(py, name, "variadic" if variadic else "positional", required))
+    for name, kind in spec.options.items():
+        params.append(Param(name.replace("-", "_"), name, kind, False))
+    return params
+
+
+def build_text(spec: Spec, params: list[Param], values: dict[str, Any]) -> str:
+    """The grammar's command line for these option values (quoted so the grammar reads them back)."""
+    words = list(spec.path)
+    options: list[str] = []
+    for p in params:
+        value = values.get(p.name)
+        if value is None or value == "" or value is False:
+            continue
+        if p.kind == "flag":
+            options.append(f"--{p.grammar}")
+            continue
+        text = str(value).strip()
+        pieces = [text]
+        if p.kind == "variadic":
+            try:
+                pieces = shlex.split(text)
+            except ValueError as exc:
+                raise InvalidInput(f"Could not read {p.name}: {exc}.", "Close every quote you open.") from exc
+        elif p.kind == "multi":
+            pieces = [w for w in text.replace(",", " ").split() if w]
+        for piece in pieces:
+            if piece.startswith("--"):
+                raise InvalidInput(f"{p.name} may not start with '--' ({piece!r}).")
+        if p.kind in ("positional", "variadic"):
+            words += [shlex.quote(w) for w in pieces]
+        elif p.kind == "multi":
+            for piece in pieces:
+                options += [f"--{p.grammar}", shlex.quote(piece)]
+        else:
+            options += [f"--{p.grammar}", shlex.quote(text)]
+    return " ".join(words + options)
+
+
+Runner = Callable[[discord.Interaction, Spec, list[Param], dict[str, Any]], Awaitable[None]]
+Completer = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+
+
+def _callback(spec: Spec, params: list[Param], run: Runner) -> Callable[..., Awaitable[None]]:
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        await run(interaction, spec, params, values)
+
+    signature = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                   annotation=discord.Interaction)]
+    for p in params:
+        annotation = bool if p.kind == "flag" else str
+        default = inspect.Parameter.empty if p.required else None
+        signature.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                           default=default))
+    callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    callback.__name__ = "_".join(spec.path).replace("-", "_")
+    callback.__qualname__ = callback.__name__
+    return callback
+
+
+def _describe(spec: Spec, p: Param) -> str:
+    if p.kind == "flag":
+        return clip(f"--{p.grammar}", 100)
+    if p.kind == "variadic":
+        return "Words separated by spaces" if p.grammar == "command" else (
+            "Candidates, most preferred first (leave empty for a ballot with menus)")
+    if (" ".join(spec.path), p.grammar) in OPTIONAL_ON_DISCORD:
+        return "yes, no or abstain (leave empty for buttons)"
+    if p.kind == "multi":
+        return clip(f"One or more {p.grammar} (comma-separated)", 100)
+    return clip(f"{p.grammar} — see /gov help {' '.join(spec.path)}", 100)
+
+
+def build_groups(run: Runner, completers: dict[str, Completer]) -> list[app_commands.Group | app_commands.Command]:
+    """Every grammar command as an app command, grouped like the grammar; ``completers`` by option name."""
+    tops: dict[str, app_commands.Group] = {}
+    singles: list[app_commands.Command] = []
+    for spec in REGISTRY:
+        path = " ".join(spec.path)
+        if path in SKIPPED:
+            continue
+        params = params_of(spec)
+        callback = _callback(spec, params, run)
+        described = {p.name: _describe(spec, p) for p in params}
+        if described:
+            callback = app_commands.describe(**described)(callback)
+        auto = {p.name: completers.get(f"{path}:{p.grammar}") or completers[p.grammar] for p in params
+                if p.kind != "flag" and (f"{path}:{p.grammar}" in completers or p.grammar in completers)}
+        if auto:
+            callback = app_commands.autocomplete(**auto)(callback)
+        words = list(spec.path)
+        if len(words) == 1 and words[0] not in TOP_ALIASES:
+            singles.append(app_commands.Command(name=words[0], description=clip(spec.summary, 100),
+                                                callback=callback))
+            continue
+        if len(words) == 1:
+            words = [TOP_ALIASES[words[0]], words[0]]
+        top = tops.get(words[0])
+        if top is None:
+            top = tops[words[0]] = app_commands.Group(name=words[0],
+                                                      description=GROUP_DESCRIPTIONS.get(words[0], words[0]))
+        parent = top
+        for middle in words[1:-1]:
+            child = next((c for c in parent.commands if c.name == middle), None)
+            if child is None:
+                child = app_commands.Group(name=middle, description=GROUP_DESCRIPTIONS.get(middle, middle),
+                                           parent=parent)
+            assert isinstance(child, app_commands.Group)
+            parent = child
+        parent.add_command(app_commands.Command(name=words[-1], description=clip(spec.summary, 100),
+                                                callback=callback))
+    return [*tops.values(), *singles]

@@ -1,0 +1,457 @@
+"""The Discord client: discord.py's ``AutoShardedClient`` (it asks ``GET /gateway/bot`` for the gateway
+URL and shard count) with a ``CommandTree`` built from the shared grammar, ballots in components, and
+the outbox delivery loop.
+
+Entry points: :func:`build_client` (tests drive it against a loopback fake) and :func:`serve`, which
+``govbot run --platform discord`` calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from bot.commands import Spec, dispatch
+from bot.config import Settings
+from bot.discord import ballots, delivery, permissions
+from bot.discord.appcommands import Param, build_groups, build_text
+from bot.discord.render import Rendered, render
+from bot.replies import Reply, error
+from governance.errors import GovError
+from governance.services import bodies, elections, motions, roster
+from governance.services.common import Actor, Context
+
+log = logging.getLogger(__name__)
+
+PUBLIC_COMMANDS = frozenset({
+    "roster orgs", "roster people", "body list", "body show", "wg list", "wg members", "election list",
+    "election show", "election create", "election open-nominations", "election open-voting", "election close",
+    "election result", "election certify", "motion list", "motion propose", "motion show", "motion close",
+    "audit verify",
+})
+SLOW_COMMANDS = frozenset({"election close"})  # counting may take longer than Discord's 3 s to answer
+BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
+MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
+VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
+AUTOCOMPLETE_LIMIT = 25
+
+
+def configure_api_base(base_url: str | None) -> None:
+    """Point every REST call discord.py makes (interaction callbacks included) at ``base_url``.
+
+    discord.py builds each request URL from the class attribute ``discord.http.Route.BASE``; a shared
+    rate-limit proxy in front of several replicas is configured here through ``DISCORD_API_BASE_URL``.
+    """
+    if base_url:
+        discord.http.Route.BASE = base_url.rstrip("/")
+
+
+class GovBot(discord.AutoShardedClient):
+    """govbot on Discord: slash commands mirroring the grammar, ballots in components, outbox delivery."""
+
+    def __init__(self, ctx: Context, settings: Settings, *, tz: ZoneInfo,
+                 role_mapping: dict[str, str] | None = None, delivery_interval: float | None = 5.0,
+                 **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and roles; no privileged intent is needed
+        super().__init__(intents=intents, **options)
+        self.ctx = ctx
+        self.settings = settings
+        self.tz = tz
+        self.role_mapping = role_mapping
+        self.delivery_interval = delivery_interval
+        self.drafts = ballots.Drafts()
+        self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        self.synced: list[app_commands.AppCommand] = []
+        self._delivery_task: asyncio.Task[None] | None = None
+        for command in build_groups(self._run_command, self._completers()):
+            self.tree.add_command(command)
+
+    # ------------------------------------------------------------------ start-up
+
+    async def setup_hook(self) -> None:
+        """Sync the commands (to the guild when ``DISCORD_GUILD_ID`` is set, else globally); start delivery."""
+        if self.settings.discord_guild_id:
+            guild = discord.Object(id=int(self.settings.discord_guild_id))
+            self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        else:
+            self.synced = await self.tree.sync()
+        log.info("synced %d application commands", len(self.synced))
+        if self.delivery_interval is not None:
+            self._delivery_task = asyncio.create_task(self._deliver_forever(self.delivery_interval))
+
+    async def close(self) -> None:
+        """Stop delivering, then close the connection."""
+        if self._delivery_task is not None:
+            self._delivery_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery_task
+        await super().close()
+
+    async def _deliver_forever(self, interval: float) -> None:
+        await self.wait_until_ready()
+        while not self.is_closed():
+            try:
+                await delivery.deliver_due(self, self.ctx, guild_id=self.workspace())
+            except Exception:
+                log.exception("outbox delivery round failed; retrying in %.0fs", interval)
+            await asyncio.sleep(interval)
+
+    def workspace(self, interaction: discord.Interaction | None = None) -> str | None:
+        """The guild whose linked accounts count: the interaction's guild, else ``DISCORD_GUILD_ID``,
+        else the only guild the bot is in."""
+        if interaction is not None and interaction.guild_id:
+            return str(interaction.guild_id)
+        if self.settings.discord_guild_id:
+            return self.settings.discord_guild_id
+        if len(self.guilds) == 1:
+            return str(self.guilds[0].id)
+        return None
+
+    # ------------------------------------------------------------------ who is acting
+
+    async def actor_for(self, interaction: discord.Interaction) -> Actor | Reply:
+        """The roster person this Discord account speaks for, or the error reply to send instead."""
+        workspace = self.workspace(interaction)
+        if workspace is None:
+            return error("Use govbot's commands in the alliance's server, not in a direct message.")
+        actor = await roster.resolve_identity(self.ctx, "discord", workspace, str(interaction.user.id))
+        if actor is None:
+            return error("Your Discord account is not linked to anyone on the alliance's roster, so govbot "
+                         "cannot act for you; nothing was changed.",
+                         f"Ask the secretariat to run `/roster link handle:<your handle> platform:discord "
+                         f"workspace:{workspace} user:{interaction.user.id}`.")
+        return actor
+
+    def member_role_ids(self, interaction: discord.Interaction) -> list[int]:
+        """The Discord role ids of the member behind an interaction (none in a DM)."""
+        user = interaction.user
+        return [r.id for r in user.roles] if isinstance(user, discord.Member) else []
+
+    # ------------------------------------------------------------------ answering
+
+    async def send(self, interaction: discord.Interaction, rendered: Rendered,
+                   view: discord.ui.View | None = None) -> None:
+        """Answer an interaction (or follow up when it was already answered or deferred)."""
+        kwargs: dict[str, Any] = {"content": rendered.content, "embeds": rendered.embeds,
+                                  "ephemeral": rendered.ephemeral}
+        if view is not None:
+            kwargs["view"] = view
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+    async def fail(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Send a failure privately."""
+        await self.send(interaction, render(reply, ephemeral=True))
+
+    async def dm_receipt(self, interaction: discord.Interaction, text: str) -> None:
+        """Send a ballot receipt by direct message; a closed DM inbox only loses the copy, not the vote."""
+        try:
+            await interaction.user.send(f"🧾 {text}")
+        except discord.HTTPException as exc:
+            log.info("could not DM a receipt to %s: %s", interaction.user.id, exc)
+
+    # ------------------------------------------------------------------ slash commands
+
+    async def _run_command(self, interaction: discord.Interaction, spec: Spec, params: list[Param],
+                           values: dict[str, Any]) -> None:
+        path = " ".join(spec.path)
+        actor = await self.actor_for(interaction)
+        if isinstance(actor, Reply):
+            await self.fail(interaction, actor)
+            return
+        denied = permissions.check(spec, actor, self.member_role_ids(interaction), self.role_mapping)
+        if denied is not None:
+            await self.fail(interaction, error(denied.message, denied.hint))
+            return
+        if path == "vote" and not values.get("choices"):
+            await self.open_ballot(interaction, actor, str(values.get("election") or ""))
+            return
+        if path == "motion vote" and not values.get("choice"):
+            await self.open_motion_ballot(interaction, str(values.get("motion") or ""))
+            return
+        try:
+            text = build_text(spec, params, values)
+        except GovError as exc:
+            await self.fail(interaction, error(exc.message, exc.hint))
+            return
+        public = path in PUBLIC_COMMANDS
+        if path in SLOW_COMMANDS:
+            await interaction.response.defer(thinking=True, ephemeral=not public)
+        reply = await dispatch(self.ctx, actor, text, tz=self.tz)
+        title = None
+        if reply.ok and path in ("election close", "election result"):
+            title = f"Result of {values.get('election')}"
+        rendered = render(reply, title=title, ephemeral=None if not public else (reply.ephemeral or not reply.ok))
+        if not public:
+            rendered.ephemeral = True
+        view = None
+        if reply.ok and path == "motion propose":
+            number = MOTION_NUMBER.search(reply.text)
+            view = ballots.motion_buttons(int(number.group(1))) if number else None
+        await self.send(interaction, rendered, view)
+        if reply.ok and path in BALLOT_COMMANDS:
+            await self.dm_receipt(interaction, reply.text)
+
+    async def _on_tree_error(self, interaction: discord.Interaction, exc: app_commands.AppCommandError) -> None:
+        log.warning("app command failed: %s", exc, exc_info=not isinstance(exc, app_commands.CommandNotFound))
+        if isinstance(exc, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch
+                      | app_commands.TransformerError):
+            reply = error("govbot did not understand that command (it may be out of date); nothing was changed.",
+                          "Reload Discord (Ctrl+R) for the current commands, or try `/gov help`.")
+        else:
+            reply = error("Something went wrong on our side; nothing was changed.", "Try again.")
+        with contextlib.suppress(discord.HTTPException):
+            await self.fail(interaction, reply)
+
+    # ------------------------------------------------------------------ ballots in components
+
+    async def open_ballot(self, interaction: discord.Interaction, actor: Actor, slug: str) -> None:
+        """Show the voter a private ballot for ``slug``: ranked selects, or approval multi-selects."""
+        try:
+            view_, choices = await ballots.standing(self.ctx, slug)
+        except GovError as exc:
+            await self.fail(interaction, error(exc.message, exc.hint))
+            return
+        election = view_.election
+        if election.phase != "voting":
+            await self.fail(interaction, error(f"{election.title} is not open for voting (it is {election.phase}).",
+                                               "See `/election show`."))
+            return
+        key = (self.workspace(interaction) or "", str(interaction.user.id), election.slug)
+        self.drafts.reset(key)
+        if ballots.is_ranked(election.method):
+            text, components = ballots.ranked_ballot(election.title, election.slug, choices, [])
+        else:
+            most = election.seats if election.method == "plurality" else len(choices)
+            built = ballots.approval_ballot(election.title, election.slug, choices, most, election.method)
+            if built is None:
+                await self.fail(interaction, error(f"{election.title} has too many candidates for menus.",
+                                                   f"Vote with `/vote election:{election.slug} choices:a b c`."))
+                return
+            text, components = built
+        await interaction.response.send_message(text, view=components, ephemeral=True)
+
+    async def open_motion_ballot(self, interaction: discord.Interaction, ref: str) -> None:
+        """Show Yes / No / Abstain buttons for a motion, privately."""
+        try:
+            view_ = await motions.show(self.ctx, ref)
+        except GovError as exc:
+            await self.fail(interaction, error(exc.message, exc.hint))
+            return
+        m = view_.motion
+        assert m.id is not None
+        await interaction.response.send_message(f"**M{m.id} {m.title}** — your vote:",
+                                                view=ballots.motion_buttons(m.id), ephemeral=True)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Route component presses by their custom id (slash commands go through the tree)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data = interaction.data or {}
+        raw = str(data.get("custom_id", ""))
+        parsed = ballots.parse_custom_id(raw)
+        if parsed is None:
+            if raw.startswith(f"{ballots.PREFIX}:") or not raw:
+                await self.fail(interaction, error("govbot did not understand that button or menu; nothing was "
+                                                   "changed.", "Open a fresh ballot with `/vote`."))
+            return
+        try:
+            await self._component(interaction, parsed, [str(v) for v in data.get("values", [])])
+        except Exception:
+            log.exception("component %s failed", raw)
+            if not interaction.response.is_done():
+                await self.fail(interaction, error("Something went wrong on our side; nothing was changed.",
+                                                   "Try again."))
+
+    async def _component(self, interaction: discord.Interaction, cid: ballots.CustomId, values: list[str]) -> None:
+        actor = await self.actor_for(interaction)
+        if isinstance(actor, Reply):
+            await self.fail(interaction, actor)
+            return
+        if cid.kind == "mv":
+            if cid.arg not in ("yes", "no", "abstain"):
+                await self.fail(interaction, error("That is not a vote on a motion; nothing was changed."))
+                return
+            reply = await dispatch(self.ctx, actor, f"motion vote {cid.target} {cid.arg}", tz=self.tz)
+            await self.send(interaction, render(reply, ephemeral=True))
+            if reply.ok:
+                await self.dm_receipt(interaction, reply.text)
+            return
+        if cid.kind == "ballot":
+            await self.open_ballot(interaction, actor, cid.target)
+            return
+        key = (self.workspace(interaction) or "", str(interaction.user.id), cid.target)
+        if cid.action == "cast":
+            if cid.kind == "rk":
+                picked = list(self.drafts.ranked.get(key, []))
+            else:
+                selections = self.drafts.approved.get(key, {})
+                picked = [h for i in sorted(selections) for h in selections[i]]
+            if not picked:
+                await self.fail(interaction, error("Your ballot is empty; nothing was cast.",
+                                                   "Choose at least one candidate first."))
+                return
+            reply = await dispatch(self.ctx, actor, " ".join(["vote", cid.target, *picked]), tz=self.tz)
+            if not reply.ok:
+                await self.fail(interaction, reply)
+                return
+            self.drafts.reset(key)
+            rendered = render(reply, ephemeral=True)
+            await interaction.response.edit_message(content=rendered.content, embeds=rendered.embeds, view=None)
+            await self.dm_receipt(interaction, reply.text)
+            return
+        if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
+            _, choices = await ballots.standing(self.ctx, cid.target)
+            known = {c.handle for c in choices}
+            if any(v not in known for v in values):
+                await self.fail(interaction, error("That menu offered someone who is not standing; nothing was "
+                                                   "changed.", "Open a fresh ballot with `/vote`."))
+                return
+            self.drafts.approved.setdefault(key, {})[int(cid.arg[1:])] = values
+            await interaction.response.defer()
+            return
+        if cid.kind != "rk":
+            await self.fail(interaction, error("govbot did not understand that button or menu; nothing was changed."))
+            return
+        view_, choices = await ballots.standing(self.ctx, cid.target)
+        if view_.election.phase != "voting":
+            await self.fail(interaction, error(f"{view_.election.title} is not open for voting "
+                                               f"(it is {view_.election.phase}); nothing was cast."))
+            return
+        picked = self.drafts.ranked.setdefault(key, [])
+        page = 0
+        if cid.action == "pick":
+            known = {c.handle for c in choices}
+            if len(values) != 1 or values[0] not in known or values[0] in picked:
+                await self.fail(interaction, error("That choice is not a candidate you can still rank; nothing "
+                                                   "was changed.", "Open a fresh ballot with `/vote`."))
+                return
+            picked.append(values[0])
+            page = int((cid.arg or "0").split("s")[0] or 0)
+        elif cid.action == "page" and cid.arg and cid.arg[1:].isdigit():
+            page = int(cid.arg[1:])
+        elif cid.action == "undo":
+            if picked:
+                picked.pop()
+        elif cid.action == "clear":
+            picked.clear()
+        else:
+            await self.fail(interaction, error("govbot did not understand that button or menu; nothing was changed."))
+            return
+        text, components = ballots.ranked_ballot(view_.election.title, cid.target, choices, picked, page)
+        await interaction.response.edit_message(content=text, view=components)
+
+    # ------------------------------------------------------------------ autocomplete
+
+    def _completers(self) -> dict[str, Any]:
+        def choices(pairs: list[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
+            needle = current.strip().lower()
+            hits = [(n, v) for n, v in pairs if needle in n.lower() or needle in v.lower()]
+            return [app_commands.Choice(name=n[:100], value=v[:100]) for n, v in hits[:AUTOCOMPLETE_LIMIT]]
+
+        async def election(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await elections.list_elections(self.ctx)
+            return choices([(f"{e.slug} — {e.title} ({e.phase})", e.slug) for e, _ in rows], current)
+
+        async def motion(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await motions.list_motions(self.ctx)
+            return choices([(f"M{m.id} {m.title} ({m.phase})", str(m.id)) for m, _ in rows], current)
+
+        async def wg(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await bodies.list_bodies(self.ctx, "working_group")
+            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _ in rows], current)
+
+        async def body(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await bodies.list_bodies(self.ctx)
+            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _ in rows], current)
+
+        async def handle(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await roster.list_people(self.ctx)
+            return choices([(f"{p.handle} — {p.name}", p.handle) for p, _ in rows], current)
+
+        async def org(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            rows = await roster.list_organisations(self.ctx)
+            return choices([(f"{o.slug} — {o.name}", o.slug) for o in rows], current)
+
+        async def candidates(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            slug = str(getattr(interaction.namespace, "election", "") or "")
+            if not slug:
+                return []
+            _, standing = await ballots.standing(self.ctx, slug)
+            words = current.split(" ")
+            done, last = words[:-1], words[-1]
+            prefix = " ".join(done)
+            pairs = [(f"{prefix} {c.handle}".strip() + f" — {c.name}", f"{prefix} {c.handle}".strip())
+                     for c in standing if c.handle not in done]
+            return choices(pairs, last) if not last else [
+                app_commands.Choice(name=n[:100], value=v[:100]) for n, v in pairs
+                if v.split(" ")[-1].startswith(last.lower()) or last.lower() in n.lower()][:AUTOCOMPLETE_LIMIT]
+
+        async def motion_choice(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return choices([(c, c) for c in motions.CHOICES], current)
+
+        async def method(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return choices([(m, m) for m in elections.ELECTION_METHODS], current)
+
+        async def tier(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return choices([(t, t) for t in roster.TIERS], current)
+
+        return {"election": _safe(election), "motion": _safe(motion), "wg": _safe(wg), "body": _safe(body),
+                "handle": _safe(handle), "chair": _safe(handle), "org": _safe(org), "vote:choice": _safe(candidates),
+                "method": _safe(method), "tier": _safe(tier), "motion vote:choice": _safe(motion_choice)}
+
+
+def _safe(fn: Any) -> Any:
+    """An autocomplete that answers an empty list rather than fail (a failed lookup must not break typing)."""
+
+    async def wrapped(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            return await fn(interaction, current)
+        except Exception:
+            log.debug("autocomplete failed", exc_info=True)
+            return []
+
+    return wrapped
+
+
+def build_client(ctx: Context, settings: Settings, *, tz: ZoneInfo, **options: Any) -> GovBot:
+    """A configured client (not yet started); ``DISCORD_API_BASE_URL`` sets ``discord.http.Route.BASE``.
+
+    ``options`` go to :class:`GovBot` and discord.py (e.g. ``delivery_interval=None`` to deliver by hand,
+    ``guild_ready_timeout`` to wait less for guilds at start).
+    """
+    configure_api_base(settings.discord_api_base_url)
+    return GovBot(ctx, settings, tz=tz, **options)
+
+
+async def serve(ctx: Context, settings: Settings, *, tz: ZoneInfo) -> int:
+    """Run the Discord bot until it is stopped; returns the process exit status."""
+    if not settings.discord_token:
+        log.error("DISCORD_TOKEN is not set")
+        return 2
+    client = build_client(ctx, settings, tz=tz)
+    try:
+        async with client:
+            await client.start(settings.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN (401): check the bot token")
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord requires an intent govbot did not ask for")
+        return 2
+    return 0
+
+
+__all__ = ["GovBot", "build_client", "configure_api_base", "serve"]

@@ -1,0 +1,123 @@
+"""Outbox delivery on Discord: each due notification goes to a person's DMs (their Discord account
+linked in the guild) or to a body's channel, then is marked sent; a failure is marked failed and
+retried later with the outbox's back-off.
+
+Never doubled: each message is sent with ``nonce="gbo<outbox id>"`` and ``enforce_nonce``, so if the
+process dies between Discord accepting a message and ``mark_sent`` (or two replicas pick the same
+message), Discord returns the earlier message instead of posting a second one (Discord checks nonces
+over the last few minutes); ``mark_sent`` only counts the first marker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from sqlalchemy import select
+
+from bot.discord import ballots
+from bot.discord.render import CONTENT_LIMIT, clip, result_embed
+from governance.errors import GovError
+from governance.models import Body, ChatIdentity
+from governance.services import elections, outbox
+from governance.services.common import Context
+
+log = logging.getLogger(__name__)
+
+MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
+VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
+
+
+class Undeliverable(Exception):
+    """A message has nowhere to go yet (unlinked person, body without a channel); retried later."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery round did."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+async def _person_target(client: discord.Client, ctx: Context, person_id: int, guild_id: str | None) -> Any:
+    async with ctx.db.reading() as session:
+        stmt = select(ChatIdentity.user_id).where(ChatIdentity.platform == "discord",
+                                                  ChatIdentity.person_id == person_id)
+        if guild_id:
+            stmt = stmt.where(ChatIdentity.workspace == guild_id)
+        user_id = (await session.execute(stmt.order_by(ChatIdentity.id).limit(1))).scalar_one_or_none()
+    if user_id is None:
+        raise Undeliverable(f"person {person_id} has no Discord account linked in guild {guild_id}")
+    return await client.create_dm(discord.Object(id=int(user_id)))
+
+
+async def _body_target(client: discord.Client, ctx: Context, body_id: int | None, guild_id: str | None) -> Any:
+    channel_ref: str | None = None
+    if body_id is not None:
+        async with ctx.db.reading() as session:
+            body = await session.get(Body, body_id)
+            channel_ref = body.channel if body else None
+    guild = client.get_guild(int(guild_id)) if guild_id else None
+    if channel_ref:
+        ref = channel_ref.strip().lstrip("#").removeprefix("<#").removesuffix(">")
+        if ref.isdigit():
+            return client.get_partial_messageable(int(ref))
+        if guild is not None:
+            for channel in guild.text_channels:
+                if channel.name == ref.lower():
+                    return channel
+        raise Undeliverable(f"no text channel {channel_ref!r} in guild {guild_id}")
+    if guild is not None and guild.system_channel is not None:
+        return guild.system_channel
+    raise Undeliverable(f"body {body_id} has no channel and the guild no system channel")
+
+
+async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
+    """Embeds and components that make a notification actionable: result embeds, vote buttons."""
+    try:
+        payload = json.loads(message.payload or "{}")
+    except ValueError:
+        payload = {}
+    if message.kind == "election.result" and payload.get("election"):
+        try:
+            view = await elections.show(ctx, str(payload["election"]))
+            result = await elections.result(ctx, str(payload["election"]))
+        except GovError:
+            return {}
+        return {"embed": result_embed(view.election.title, result.elected, result.method, result.ballots,
+                                      result.to_text())}
+    if message.kind == "election.voting_opened":
+        hint = VOTE_HINT.search(message.text)
+        return {"view": ballots.vote_button(hint.group(1))} if hint else {}
+    if message.kind == "motion.proposed":
+        number = MOTION_NUMBER.search(message.text)
+        return {"view": ballots.motion_buttons(int(number.group(1)))} if number else {}
+    return {}
+
+
+async def deliver_due(client: discord.Client, ctx: Context, *, guild_id: str | None,
+                      limit: int = 100) -> DeliveryReport:
+    """Deliver every due outbox message once: DM or channel, then ``mark_sent``; ``mark_failed`` on error."""
+    report = DeliveryReport()
+    for message in await outbox.due(ctx, limit):
+        try:
+            if message.person_id is not None:
+                target = await _person_target(client, ctx, message.person_id, guild_id)
+            else:
+                target = await _body_target(client, ctx, message.body_id, guild_id)
+            await target.send(clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}",
+                              **await _extras(ctx, message))
+        except (Undeliverable, discord.HTTPException, OSError, ValueError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, reason)
+            await outbox.mark_failed(ctx, message.id, reason)
+            report.failed[message.id] = reason
+            continue
+        if await outbox.mark_sent(ctx, message.id):
+            report.sent.append(message.id)
+    return report
