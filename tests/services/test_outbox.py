@@ -1,0 +1,117 @@
+"""The outbox on both backends: notifications ride in the transaction of the change that caused them,
+and delivery is marked once, with back-off after failures and leases between concurrent deliverers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from governance.clock import ManualClock
+from governance.errors import Forbidden
+from governance.services import bodies, outbox
+from governance.services.common import Actor, Context, notify
+from tests.services._support import outbox_rows, small_roster, snapshot
+
+
+@pytest.fixture
+async def who(ctx: Context) -> dict[str, Actor]:
+    actors = await small_roster(ctx)
+    await bodies.create_body(ctx, actors["sec"], "safety", "AI Safety WG", "wg", chairs=["alice"])
+    return actors
+
+
+async def queue(ctx: Context, n: int) -> list[int]:
+    async with ctx.db.transaction() as session:
+        for i in range(n):
+            notify(session, ctx, kind="test", text=f"message {i}", payload={"i": i})
+    return [m.id or 0 for m in await outbox_rows(ctx)][-n:]
+
+
+async def test_notification_is_written_with_the_change(ctx: Context, who: dict[str, Actor]) -> None:
+    await bodies.request_join(ctx, who["bea"], "safety")
+    [message] = await outbox_rows(ctx)
+    assert (message.kind, message.person_id, message.sent_at, message.attempts) == (
+        "membership.requested",
+        who["alice"].person_id,
+        None,
+        0,
+    )
+    assert message.created_at == ctx.now()
+    [due] = await outbox.due(ctx)
+    assert (due.id, due.kind, due.text) == (message.id, message.kind, message.text)
+
+
+async def test_a_failure_after_queueing_rolls_the_notification_back(
+    ctx: Context, who: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = await snapshot(ctx)
+
+    def notify_then_crash(*args: Any, **kwargs: Any) -> None:
+        notify(*args, **kwargs)
+        raise RuntimeError("crash after the notification was queued")
+
+    monkeypatch.setattr(bodies, "notify", notify_then_crash)
+    with pytest.raises(RuntimeError):
+        await bodies.request_join(ctx, who["bea"], "safety")
+    assert await snapshot(ctx) == before  # no request, no event, no message
+
+
+async def test_a_refused_command_queues_nothing(ctx: Context, who: dict[str, Actor]) -> None:
+    await bodies.request_join(ctx, who["bea"], "safety")
+    count = len(await outbox_rows(ctx))
+    with pytest.raises(Forbidden):
+        await bodies.decide_join(ctx, who["arjun"], "safety", "bea", approve=True)
+    with pytest.raises(Forbidden):
+        await bodies.remove_member(ctx, who["arjun"], "safety", "alice")
+    assert len(await outbox_rows(ctx)) == count
+
+
+async def test_mark_sent_once(ctx: Context, clock: ManualClock) -> None:
+    first, second = await queue(ctx, 2)
+    assert [m.id for m in await outbox.due(ctx)] == [first, second]
+    assert await outbox.mark_sent(ctx, first) is True
+    assert await outbox.mark_sent(ctx, first) is False  # a second deliverer does not count it again
+    assert await outbox.mark_failed(ctx, first, "late failure") is False  # nor mark a sent one failed
+    assert await outbox.mark_sent(ctx, 999_999) is False
+    assert await outbox.mark_failed(ctx, 999_999, "x") is False
+    assert [m.id for m in await outbox.due(ctx)] == [second]
+    sent = (await outbox_rows(ctx))[0]
+    assert (sent.sent_at, sent.attempts, sent.last_error) == (clock.now(), 1, None)
+
+
+async def test_mark_failed_backs_off(ctx: Context, clock: ManualClock) -> None:
+    [message] = await queue(ctx, 1)
+    delays = []
+    for _ in range(14):
+        assert await outbox.mark_failed(ctx, message, "platform said 503" * 100)
+        row = (await outbox_rows(ctx))[0]
+        assert row.next_attempt_at is not None and row.last_error is not None
+        assert len(row.last_error) == 500
+        delays.append(row.next_attempt_at - clock.now())
+        assert await outbox.due(ctx) == []  # not due during the back-off
+        clock.advance(delays[-1] - timedelta(seconds=1))
+        assert await outbox.due(ctx) == []
+        clock.advance(timedelta(seconds=1))
+        assert [m.id for m in await outbox.due(ctx)] == [message]
+    assert [int(d.total_seconds()) for d in delays[:5]] == [2, 4, 8, 16, 32]
+    assert max(delays) == outbox.MAX_BACKOFF == delays[-1]
+    assert all(a <= b for a, b in itertools.pairwise(delays))
+    assert await outbox.mark_sent(ctx, message)
+    assert (await outbox_rows(ctx))[0].attempts == 15
+
+
+async def test_claims_do_not_overlap_and_leases_expire(ctx: Context, clock: ManualClock) -> None:
+    ids = await queue(ctx, 30)
+    claims = await asyncio.gather(*(outbox.claim(ctx, limit=10) for _ in range(5)))
+    claimed = [m.id for batch in claims for m in batch]
+    assert sorted(claimed) == ids  # each message went to exactly one deliverer
+    assert await outbox.claim(ctx) == [] and await outbox.due(ctx) == []
+    for message_id in ids[:20]:
+        assert await outbox.mark_sent(ctx, message_id)
+    # the deliverer holding the last ten crashed: once its lease ends they are due again
+    clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
+    assert [m.id for m in await outbox.claim(ctx)] == ids[20:]
