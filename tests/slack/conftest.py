@@ -160,6 +160,20 @@ class SlackHarness:
         view.setdefault("id", f"V{before + 1:04d}")
         return view
 
+    async def outbox(self, kind: str, *, sent: bool, timeout: float = 5.0) -> OutboxMessage:
+        """The one outbox message of ``kind``, once it is (or is not yet, but has been tried) delivered."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            async with self.ctx.db.reading() as session:
+                row = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == kind))
+                       ).scalar_one_or_none()
+            if row is not None and ((row.sent_at is not None) if sent else row.attempts > 0):
+                return row
+            if loop.time() > deadline:
+                raise AssertionError(f"outbox {kind}: {row}")
+            await asyncio.sleep(0.02)
+
     async def state_counts(self) -> tuple[int, int, int]:
         """(audit events, ballots, outbox messages): what a refused request must leave unchanged."""
         async with self.ctx.db.reading() as session:
