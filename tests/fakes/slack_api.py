@@ -90,7 +90,8 @@ class FakeSlackAPI:
         self._retry_after = retry_after
 
     def fail(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``
+        (recorded as ``<method>:<error>``, as a 429 is recorded as ``<method>:429``)."""
         self._failures.setdefault(method, []).extend([error] * times)
 
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
@@ -142,10 +143,12 @@ class FakeSlackAPI:
             self.calls.append(Call(method + ":429", args, token, request.path))
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(self._retry_after)})
-        self.calls.append(Call(method, args, token, request.path))
         failures = self._failures.get(method)
         if failures:
-            return web.json_response({"ok": False, "error": failures.pop(0)})
+            error = failures.pop(0)
+            self.calls.append(Call(f"{method}:{error}", args, token, request.path))
+            return web.json_response({"ok": False, "error": error})
+        self.calls.append(Call(method, args, token, request.path))
         return web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:

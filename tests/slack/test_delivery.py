@@ -1,0 +1,70 @@
+"""Outbox delivery to Slack: DMs and channel posts marked sent, 429s retried, failures retried later,
+nothing dropped and nothing posted twice; and the renderer's limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.replies import Reply, Table
+from bot.slack.ballots import Standing, select_element
+from bot.slack.render import MAX_BLOCKS, reply_blocks
+from governance.clock import ManualClock
+from tests.slack.conftest import SlackHarness
+
+
+def _to_bea(c: object) -> bool:
+    return getattr(c, "args", {}).get("channel") == "D0BEA" and "approved" in getattr(c, "args", {}).get("text", "")
+
+
+async def test_rate_limited_delivery_is_retried_after_retry_after(slack: SlackHarness) -> None:
+    await slack.runtime.delivery.deliver_due()
+    slack.api.rate_limit(1, retry_after=0)
+    await slack.reply_text("bea", "wg join safety")
+    await slack.reply_text("dana", "wg approve safety bea")
+    row = await slack.outbox("membership.approved", sent=True)
+    assert row.attempts == 1
+    assert [c for c in slack.api.calls if c.method.endswith(":429")]
+    assert len(slack.api.calls_to("chat.postMessage", _to_bea)) == 1
+
+
+async def test_failed_delivery_is_retried_later_and_sent_once(slack: SlackHarness, clock: ManualClock) -> None:
+    await slack.reply_text("bea", "wg join safety")
+    await slack.outbox("membership.requested", sent=True)
+    slack.api.fail("chat.postMessage", "fatal_error", times=1)
+    await slack.reply_text("dana", "wg approve safety bea")
+    failed = await slack.outbox("membership.approved", sent=False)
+    assert failed.sent_at is None and failed.last_error == "slack: fatal_error"
+    assert len(slack.api.calls_to("chat.postMessage:fatal_error", _to_bea)) == 1
+    report = await slack.runtime.delivery.deliver_due()  # not due yet: back-off
+    assert len(slack.api.calls_to("chat.postMessage", _to_bea)) == 0
+    clock.advance(timedelta(minutes=5))
+    report = await slack.runtime.delivery.deliver_due()
+    row = await slack.outbox("membership.approved", sent=True)
+    assert row.attempts == 2 and report.failed == 0
+    await slack.runtime.delivery.deliver_due()
+    assert len(slack.api.calls_to("chat.postMessage", _to_bea)) == 1
+
+
+async def test_body_without_channel_waits_and_is_not_dropped(slack: SlackHarness) -> None:
+    await slack.reply_text("alice", 'motion propose toc "Adopt the model licence" --deadline +7d')
+    row = await slack.outbox("motion.proposed", sent=False)
+    assert row.sent_at is None and "no channel" in (row.last_error or "")
+    assert row.next_attempt_at is not None
+
+
+def test_long_replies_stay_within_slack_limits() -> None:
+    rows = [[f"row{i}", "x" * 80, "y"] for i in range(2000)]
+    blocks = reply_blocks(Reply(text="Big", tables=[Table(["a", "b", "c"], rows)], block="z\n" * 5000))
+    assert len(blocks) <= MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    small = reply_blocks(Reply(text="Roll", tables=[Table(["member", "vote"], [["A", "yes"], ["B", "no"]])]))
+    assert small[1]["fields"][0]["text"] == "*member*" and len(small[1]["fields"]) == 6
+    assert reply_blocks(Reply(text="a <b> & c"))[0]["text"]["text"] == "a &lt;b&gt; &amp; c"
+
+
+def test_long_candidate_lists_use_option_groups_of_100() -> None:
+    many = [Standing(f"c{i:03d}", f"Candidate {i:03d}", None) for i in range(250)]
+    element = select_element(many, "Choose")
+    assert "options" not in element
+    assert [len(g["options"]) for g in element["option_groups"]] == [100, 100, 50]
+    assert len(select_element(many[:100], "Choose")["options"]) == 100
