@@ -231,7 +231,7 @@ class FakeDiscord:
             "token": f"tok-{interaction_id}", "version": 1, "locale": "en-GB",
             "channel_id": self.channel_id,
             "channel": {"id": self.channel_id, "type": 0, "name": self.channels[self.channel_id]},
-            "app_permissions": "2248473465835073", "entitlements": [],
+            "app_permissions": "2248473465835073", "entitlements": [], "attachment_size_limit": 26214400,
             "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
         }
         if guild:
