@@ -35,18 +35,25 @@ def _context(settings: Settings) -> Context:
         load_policy(settings.policy_spec)
     except GovError as exc:
         raise SystemExit(f"govbot: refusing to start: {exc}") from None
-    return Context(db=Database(settings.database_url), secret=settings.server_secret(),
-                   default_policy=settings.policy_spec)
+    return Context(
+        db=Database(settings.database_url),
+        secret=settings.server_secret(),
+        default_policy=settings.policy_spec,
+    )
 
 
 async def _first_admin(ctx: Context) -> str | None:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from governance.models import Person
 
     async with ctx.db.reading() as session:
-        return (await session.execute(select(Person.handle).where(Person.is_admin).order_by(Person.id).limit(1))
-                ).scalar_one_or_none()
+        return (
+            await session.execute(
+                select(col(Person.handle)).where(col(Person.is_admin)).order_by(col(Person.id)).limit(1)
+            )
+        ).scalar_one_or_none()
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -55,8 +62,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         await schema.ensure_current(ctx.db)
         platform = args.platform if args.platform != "auto" else settings.platform
         if platform in ("slack", "discord"):
-            print(f"govbot: the {platform} adapter is not part of this release yet; unset the "
-                  f"{platform.upper()} tokens to use the console.", file=sys.stderr)
+            print(
+                f"govbot: the {platform} adapter is not part of this release yet; unset the "
+                f"{platform.upper()} tokens to use the console.",
+                file=sys.stderr,
+            )
             return 2
         if await seed.is_empty(ctx):
             if args.no_seed:
@@ -64,8 +74,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 lines = await seed.seed(ctx)
                 print("First start: seeded a sample alliance —\n  " + "\n  ".join(lines))
-                print("Try: `election show board-2027`, `election open-voting board-2027 --close +7d`, "
-                      "then `:as alice` and `vote board-2027 chen arjun dana`.")
+                print(
+                    "Try: `election show board-2027`, `election open-voting board-2027 --close +7d`, "
+                    "then `:as alice` and `vote board-2027 chen arjun dana`."
+                )
         handle = args.as_ or await _first_admin(ctx)
         if handle is None:
             print("govbot: nobody to run the console as; give --as <handle>.", file=sys.stderr)
@@ -84,8 +96,13 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
         await schema.ensure_current(ctx.db)
         script = open(args.script, encoding="utf-8") if args.script else None  # noqa: SIM115
         try:
-            return await console.main(ctx, args.as_, script=script, tz=ZoneInfo(settings.timezone),
-                                      deliver=settings.platform == "console")
+            return await console.main(
+                ctx,
+                args.as_,
+                script=script,
+                tz=ZoneInfo(settings.timezone),
+                deliver=settings.platform == "console",
+            )
         finally:
             if script is not None:
                 script.close()
@@ -117,14 +134,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot: the console when no Slack/Discord token is set")
     run.add_argument("--platform", choices=("auto", "console", "slack", "discord"), default="auto")
-    run.add_argument("--as", dest="as_", metavar="HANDLE", help="console: who you are (default: the first admin)")
-    run.add_argument("--no-seed", action="store_true", help="do not seed a sample alliance into an empty database")
+    run.add_argument(
+        "--as", dest="as_", metavar="HANDLE", help="console: who you are (default: the first admin)"
+    )
+    run.add_argument(
+        "--no-seed", action="store_true", help="do not seed a sample alliance into an empty database"
+    )
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
     con = sub.add_parser("console", help="the command grammar in a terminal, or a script of commands")
     con.add_argument("--as", dest="as_", metavar="HANDLE", required=True, help="who you are on the roster")
     con.add_argument("--script", metavar="FILE", type=Path, help="run commands from FILE and exit")
     sub.add_parser("seed", help="seed the sample alliance into an empty database")
-    sub.add_parser("tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False)
+    sub.add_parser(
+        "tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False
+    )
     return parser
 
 

@@ -9,6 +9,7 @@ the service it calls has written nothing.
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,12 +18,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.replies import Reply, Table, error
 from governance import audit
 from governance.errors import GovError, InvalidInput
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
-
-from bot.replies import Reply, Table, error
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Invocation:
     def rest(self, name: str) -> list[str]:
         """A variadic positional argument (``<choice>...``): every word from its position on."""
         names = [a.strip("<>[].") for a in self.spec.args]
-        return self.positional[names.index(name):]
+        return self.positional[names.index(name) :]
 
     def opt(self, name: str) -> str | None:
         """An option's value, or None when not given."""
@@ -97,14 +97,26 @@ class Invocation:
         return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
+RELATIVE_RE = re.compile(r"\+([0-9]{1,7})([dhm])", re.ASCII)
+RELATIVE_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
 def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """``2026-12-01``, ``2026-12-01 17:00``, ``2026-12-01T17:00`` (in the reader's zone) or ``+7d``/``+36h``/``+90m``."""
+    """A time as people type it, returned in UTC.
+
+    ``2026-12-01`` (its last minute), ``2026-12-01 17:00`` or ``2026-12-01T17:00`` in the zone ``tz``,
+    or relative to ``now``: ``+7d``, ``+36h``, ``+90m``.
+    """
     value = text.strip()
-    if value.startswith("+") and len(value) > 2 and value[1:-1].isdigit():
-        amount, unit = int(value[1:-1]), value[-1]
-        units = {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}
-        if unit in units:
-            return now + units[unit]
+    relative = RELATIVE_RE.fullmatch(value)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2)
+        try:
+            return now + timedelta(**{RELATIVE_UNITS[unit]: amount})
+        except OverflowError:
+            raise InvalidInput(
+                f"{text!r} is too far in the future.", "Give a time within a few years."
+            ) from None
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
             parsed = datetime.strptime(value, fmt)
@@ -112,20 +124,33 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
             continue
         if fmt == "%Y-%m-%d":
             parsed = parsed.replace(hour=23, minute=59)
-        return parsed.replace(tzinfo=tz).astimezone(now.tzinfo)
-    raise InvalidInput(f"{text!r} is not a time I understand.",
-                       "Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m.")
+        try:
+            return parsed.replace(tzinfo=tz).astimezone(now.tzinfo)
+        except OverflowError:
+            raise InvalidInput(f"{text!r} is out of range.", "Give a time within a few years.") from None
+    raise InvalidInput(
+        f"{text!r} is not a time I understand.",
+        "Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m.",
+    )
 
 
 REGISTRY: list[Spec] = []
 
 
-def command(path: str, args: str = "", summary: str = "", *, options: dict[str, str] | None = None,
-            examples: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def command(
+    path: str,
+    args: str = "",
+    summary: str = "",
+    *,
+    options: dict[str, str] | None = None,
+    examples: tuple[str, ...] = (),
+) -> Callable[[Handler], Handler]:
     """Register a handler for a command path."""
 
     def register(handler: Handler) -> Handler:
-        REGISTRY.append(Spec(tuple(path.split()), tuple(args.split()), summary, handler, options or {}, examples))
+        REGISTRY.append(
+            Spec(tuple(path.split()), tuple(args.split()), summary, handler, options or {}, examples)
+        )
         return handler
 
     return register
@@ -138,7 +163,7 @@ def find(words: list[str]) -> tuple[Spec | None, list[str]]:
         n = len(spec.path)
         if [w.lower() for w in words[:n]] == list(spec.path) and (best is None or n > len(best.path)):
             best = spec
-    return best, (words[len(best.path):] if best else words)
+    return best, (words[len(best.path) :] if best else words)
 
 
 def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | bool | list[str]]]:
@@ -152,8 +177,10 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
             kind = spec.options.get(name)
             if kind is None:
                 known = ", ".join(f"--{o}" for o in spec.options) or "none"
-                raise InvalidInput(f"`{' '.join(spec.path)}` has no option --{name}.",
-                                   f"Options: {known}. Usage: {spec.usage}")
+                raise InvalidInput(
+                    f"`{' '.join(spec.path)}` has no option --{name}.",
+                    f"Options: {known}. Usage: {spec.usage}",
+                )
             if kind == "flag":
                 options[name] = True
             else:
@@ -177,9 +204,11 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
         missing = required[len(positional)]
         raise InvalidInput(f"Missing {missing} for `{' '.join(spec.path)}`.", f"Usage: {spec.usage}")
     if not variadic and len(positional) > len(spec.args):
-        extra = " ".join(positional[len(spec.args):])
-        raise InvalidInput(f"Unexpected {extra!r} after `{' '.join(spec.path)}`.",
-                           f"Usage: {spec.usage} (quote names with spaces).")
+        extra = " ".join(positional[len(spec.args) :])
+        raise InvalidInput(
+            f"Unexpected {extra!r} after `{' '.join(spec.path)}`.",
+            f"Usage: {spec.usage} (quote names with spaces).",
+        )
     return positional, options
 
 
@@ -211,8 +240,10 @@ async def dispatch(ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, text)
-        return error(f"Something went wrong on our side (reference {ref}); nothing was changed.",
-                     "Try again; if it persists, give the reference to the secretariat.")
+        return error(
+            f"Something went wrong on our side (reference {ref}); nothing was changed.",
+            "Try again; if it persists, give the reference to the secretariat.",
+        )
 
 
 def _unknown(words: list[str]) -> Reply:
@@ -220,13 +251,15 @@ def _unknown(words: list[str]) -> Reply:
     groups = sorted({s.path[0] for s in REGISTRY})
     close = [" ".join(s.path) for s in REGISTRY if s.path[0] == first]
     if close:
-        return error(f"`{' '.join(words[:2])}` is not a command.", "Try: " + ", ".join(f"`{c}`" for c in close))
+        return error(
+            f"`{' '.join(words[:2])}` is not a command.", "Try: " + ", ".join(f"`{c}`" for c in close)
+        )
     return error(f"Unknown command {first!r}.", f"Commands start with: {', '.join(groups)}. Try `help`.")
 
 
 async def _help(ctx: Context, actor: Actor, words: list[str], tz: ZoneInfo | None) -> Reply:
     if words:
-        matching = [s for s in REGISTRY if list(s.path[:len(words)]) == [w.lower() for w in words]]
+        matching = [s for s in REGISTRY if list(s.path[: len(words)]) == [w.lower() for w in words]]
         if not matching:
             return error(f"No help for {' '.join(words)!r}: no such command.", "Try `help`.")
         lines = []
@@ -235,8 +268,11 @@ async def _help(ctx: Context, actor: Actor, words: list[str], tz: ZoneInfo | Non
             lines += [f"    e.g. {e}" for e in s.examples]
         return Reply(text=f"Help for {' '.join(words)}:", block="\n".join(lines), ephemeral=True)
     rows = [[" ".join(s.path), s.summary] for s in REGISTRY]
-    return Reply(text="Commands (`help <command>` for details and examples):",
-                 tables=[Table(["command", "what it does"], rows)], ephemeral=True)
+    return Reply(
+        text="Commands (`help <command>` for details and examples):",
+        tables=[Table(["command", "what it does"], rows)],
+        ephemeral=True,
+    )
 
 
 # ---------------------------------------------------------------- general
@@ -263,18 +299,28 @@ async def whoami(inv: Invocation) -> Reply:
 async def roster_orgs(inv: Invocation) -> Reply:
     """roster orgs"""
     rows = await roster.list_organisations(inv.ctx)
-    table = Table(["id", "name", "tier", "active", "voting rep", "people"],
-                  [[r.slug, r.name, r.tier, "yes" if r.active else "no", r.voting_rep or "-", str(r.people)]
-                   for r in rows])
+    table = Table(
+        ["id", "name", "tier", "active", "voting rep", "people"],
+        [
+            [r.slug, r.name, r.tier, "yes" if r.active else "no", r.voting_rep or "-", str(r.people)]
+            for r in rows
+        ],
+    )
     return Reply(text=f"{len(rows)} organisation(s).", tables=[table])
 
 
-@command("roster org add", "<slug> <name>", "Add a member organisation (admins).", options={"tier": "value"},
-         examples=('roster org add acme "Acme Corp" --tier premier',))
+@command(
+    "roster org add",
+    "<slug> <name>",
+    "Add a member organisation (admins).",
+    options={"tier": "value"},
+    examples=('roster org add acme "Acme Corp" --tier premier',),
+)
 async def roster_org_add(inv: Invocation) -> Reply:
     """roster org add"""
-    org = await roster.add_organisation(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"),
-                                        inv.opt("tier") or "general")
+    org = await roster.add_organisation(
+        inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), inv.opt("tier") or "general"
+    )
     return Reply(text=f"Added {org.name} ({org.slug}, {org.tier}).")
 
 
@@ -288,13 +334,23 @@ def _yes_no(value: str | None, what: str) -> bool | None:
     raise InvalidInput(f"--{what} takes yes or no, not {value!r}.")
 
 
-@command("roster org set", "<slug>", "Rename, re-tier, or (de)activate an organisation (admins).",
-         options={"name": "value", "tier": "value", "active": "value"},
-         examples=("roster org set acme --active no",))
+@command(
+    "roster org set",
+    "<slug>",
+    "Rename, re-tier, or (de)activate an organisation (admins).",
+    options={"name": "value", "tier": "value", "active": "value"},
+    examples=("roster org set acme --active no",),
+)
 async def roster_org_set(inv: Invocation) -> Reply:
     """roster org set"""
-    org = await roster.update_organisation(inv.ctx, inv.actor, inv.arg("slug"), name=inv.opt("name"),
-                                           tier=inv.opt("tier"), active=_yes_no(inv.opt("active"), "active"))
+    org = await roster.update_organisation(
+        inv.ctx,
+        inv.actor,
+        inv.arg("slug"),
+        name=inv.opt("name"),
+        tier=inv.opt("tier"),
+        active=_yes_no(inv.opt("active"), "active"),
+    )
     return Reply(text=f"Updated {org.name}: tier {org.tier}, {'active' if org.active else 'inactive'}.")
 
 
@@ -302,59 +358,98 @@ async def roster_org_set(inv: Invocation) -> Reply:
 async def roster_people(inv: Invocation) -> Reply:
     """roster people"""
     rows = await roster.list_people(inv.ctx, inv.opt("org"))
-    table = Table(["handle", "name", "organisation", "status", "admin"],
-                  [[p.handle, p.name, o.name if o else "-", p.status, "yes" if p.is_admin else ""] for p, o in rows])
+    table = Table(
+        ["handle", "name", "organisation", "status", "admin"],
+        [[p.handle, p.name, o.name if o else "-", p.status, "yes" if p.is_admin else ""] for p, o in rows],
+    )
     return Reply(text=f"{len(rows)} people.", tables=[table])
 
 
-@command("roster person add", "<handle> <name>", "Add a person (admins).",
-         options={"org": "value", "email": "value", "admin": "flag"},
-         examples=('roster person add alice "Alice Martin" --org acme',))
+@command(
+    "roster person add",
+    "<handle> <name>",
+    "Add a person (admins).",
+    options={"org": "value", "email": "value", "admin": "flag"},
+    examples=('roster person add alice "Alice Martin" --org acme',),
+)
 async def roster_person_add(inv: Invocation) -> Reply:
     """roster person add"""
-    person = await roster.add_person(inv.ctx, inv.actor, inv.arg("handle"), inv.arg("name"),
-                                     organisation=inv.opt("org"), email=inv.opt("email"), admin=inv.flag("admin"))
+    person = await roster.add_person(
+        inv.ctx,
+        inv.actor,
+        inv.arg("handle"),
+        inv.arg("name"),
+        organisation=inv.opt("org"),
+        email=inv.opt("email"),
+        admin=inv.flag("admin"),
+    )
     return Reply(text=f"Added {person.name} (@{person.handle}).")
 
 
-@command("roster person set", "<handle>", "Change a person's name, organisation, admin flag or state (admins).",
-         options={"name": "value", "org": "value", "email": "value", "admin": "value", "status": "value"},
-         examples=("roster person set bob --status suspended", "roster person set bob --org -"))
+@command(
+    "roster person set",
+    "<handle>",
+    "Change a person's name, organisation, admin flag or state (admins).",
+    options={"name": "value", "org": "value", "email": "value", "admin": "value", "status": "value"},
+    examples=("roster person set bob --status suspended", "roster person set bob --org -"),
+)
 async def roster_person_set(inv: Invocation) -> Reply:
     """roster person set"""
-    person = await roster.update_person(inv.ctx, inv.actor, inv.arg("handle"), name=inv.opt("name"),
-                                        email=inv.opt("email"), organisation=inv.opt("org"),
-                                        admin=_yes_no(inv.opt("admin"), "admin"), status=inv.opt("status"))
+    person = await roster.update_person(
+        inv.ctx,
+        inv.actor,
+        inv.arg("handle"),
+        name=inv.opt("name"),
+        email=inv.opt("email"),
+        organisation=inv.opt("org"),
+        admin=_yes_no(inv.opt("admin"), "admin"),
+        status=inv.opt("status"),
+    )
     return Reply(text=f"Updated {person.name} (@{person.handle}): {person.status}.")
 
 
-@command("roster rep", "<org> <handle>", "Designate an organisation's voting representative (admins).",
-         examples=("roster rep acme alice",))
+@command(
+    "roster rep",
+    "<org> <handle>",
+    "Designate an organisation's voting representative (admins).",
+    examples=("roster rep acme alice",),
+)
 async def roster_rep(inv: Invocation) -> Reply:
     """roster rep"""
     await roster.set_voting_rep(inv.ctx, inv.actor, inv.arg("org"), inv.arg("handle"))
     return Reply(text=f"@{inv.arg('handle').lstrip('@')} now casts {inv.arg('org')}'s vote.")
 
 
-@command("roster link", "<handle> <platform> <workspace> <user>",
-         "Link a chat account to a person (admins).", examples=("roster link alice slack T0123 U0456",))
+@command(
+    "roster link",
+    "<handle> <platform> <workspace> <user>",
+    "Link a chat account to a person (admins).",
+    examples=("roster link alice slack T0123 U0456",),
+)
 async def roster_link(inv: Invocation) -> Reply:
     """roster link"""
-    await roster.link_identity(inv.ctx, inv.actor, inv.arg("handle"), inv.arg("platform"), inv.arg("workspace"),
-                               inv.arg("user"))
+    await roster.link_identity(
+        inv.ctx, inv.actor, inv.arg("handle"), inv.arg("platform"), inv.arg("workspace"), inv.arg("user")
+    )
     return Reply(text=f"Linked that {inv.arg('platform')} account to @{inv.arg('handle').lstrip('@')}.")
 
 
-@command("roster import", "<file>", "Import people and organisations from a CSV file (admins).",
-         examples=("roster import members.csv",))
+@command(
+    "roster import",
+    "<file>",
+    "Import people and organisations from a CSV file (admins).",
+    examples=("roster import members.csv",),
+)
 async def roster_import(inv: Invocation) -> Reply:
     """roster import"""
     path = Path(inv.arg("file")).expanduser()
     if not path.is_file():
         raise InvalidInput(f"No file {path}.", "Give the path of a CSV file.")
     report = await roster.import_roster_csv(inv.ctx, inv.actor, path.read_text(encoding="utf-8"))
-    return Reply(text=f"Imported: {report.people_added} people added, {report.people_updated} updated, "
-                      f"{report.organisations_added} organisation(s) added, {report.reps_set} voting rep(s) set.")
+    return Reply(
+        text=f"Imported: {report.people_added} people added, {report.people_updated} updated, "
+        f"{report.organisations_added} organisation(s) added, {report.reps_set} voting rep(s) set."
+    )
 
 
 # ---------------------------------------------------------------- bodies and working groups
@@ -364,22 +459,36 @@ async def roster_import(inv: Invocation) -> Reply:
 async def body_list(inv: Invocation) -> Reply:
     """body list"""
     rows = await bodies.list_bodies(inv.ctx)
-    table = Table(["id", "name", "kind", "members", "policy"],
-                  [[b.slug, b.name, b.kind.replace("_", " "), str(n), b.policy] for b, n in rows])
+    table = Table(
+        ["id", "name", "kind", "members", "policy"],
+        [[b.slug, b.name, b.kind.replace("_", " "), str(n), b.policy] for b, n in rows],
+    )
     return Reply(text=f"{len(rows)} bodies.", tables=[table])
 
 
-@command("body create", "<slug> <name>", "Create a board, committee or working group (admins).",
-         options={"kind": "value", "charter": "value", "chair": "multi", "policy": "value", "channel": "value"},
-         examples=('body create toc "Technical Oversight Committee" --kind committee',))
+@command(
+    "body create",
+    "<slug> <name>",
+    "Create a board, committee or working group (admins).",
+    options={"kind": "value", "charter": "value", "chair": "multi", "policy": "value", "channel": "value"},
+    examples=('body create toc "Technical Oversight Committee" --kind committee',),
+)
 async def body_create(inv: Invocation) -> Reply:
     """body create"""
     kind = inv.opt("kind")
     if not kind:
         raise InvalidInput("Say which kind of body: --kind board, committee or working_group.")
-    body = await bodies.create_body(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), kind,
-                                    charter_url=inv.opt("charter"), chairs=inv.many("chair"),
-                                    policy=inv.opt("policy"), channel=inv.opt("channel"))
+    body = await bodies.create_body(
+        inv.ctx,
+        inv.actor,
+        inv.arg("slug"),
+        inv.arg("name"),
+        kind,
+        charter_url=inv.opt("charter"),
+        chairs=inv.many("chair"),
+        policy=inv.opt("policy"),
+        channel=inv.opt("channel"),
+    )
     return Reply(text=f"Created {body.name} ({body.slug}, {body.kind.replace('_', ' ')}).")
 
 
@@ -389,18 +498,27 @@ async def body_show(inv: Invocation) -> Reply:
     return await _members_reply(inv, inv.arg("body"))
 
 
-@command("body seat", "<body> <handle>", "Seat a person in a body or change their role.",
-         options={"role": "value"}, examples=("body seat toc alice --role chair",))
+@command(
+    "body seat",
+    "<body> <handle>",
+    "Seat a person in a body or change their role.",
+    options={"role": "value"},
+    examples=("body seat toc alice --role chair",),
+)
 async def body_seat(inv: Invocation) -> Reply:
     """body seat"""
     m = await bodies.seat(inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.opt("role") or "member")
-    return Reply(text=f"@{inv.arg('handle').lstrip('@')} is now {m.role.replace('_', '-')} of {inv.arg('body')}.")
+    return Reply(
+        text=f"@{inv.arg('handle').lstrip('@')} is now {m.role.replace('_', '-')} of {inv.arg('body')}."
+    )
 
 
 async def _members_reply(inv: Invocation, slug: str) -> Reply:
     body, rows = await bodies.members(inv.ctx, slug)
-    table = Table(["handle", "name", "role", "organisation"],
-                  [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows])
+    table = Table(
+        ["handle", "name", "role", "organisation"],
+        [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
+    )
     charter = f" Charter: {body.charter_url}" if body.charter_url else ""
     return Reply(text=f"{body.name}: {len(rows)} member(s).{charter}", tables=[table])
 
@@ -409,23 +527,38 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
 async def wg_list(inv: Invocation) -> Reply:
     """wg list"""
     rows = await bodies.list_bodies(inv.ctx, "working_group")
-    table = Table(["id", "name", "members", "charter"],
-                  [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows])
+    table = Table(
+        ["id", "name", "members", "charter"],
+        [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows],
+    )
     return Reply(text=f"{len(rows)} working group(s).", tables=[table])
 
 
-@command("wg create", "<slug> <name>", "Create a working group with its charter and chair(s) (admins).",
-         options={"charter": "value", "chair": "multi", "channel": "value"},
-         examples=('wg create safety "AI Safety WG" --charter https://example.org/safety --chair alice',))
+@command(
+    "wg create",
+    "<slug> <name>",
+    "Create a working group with its charter and chair(s) (admins).",
+    options={"charter": "value", "chair": "multi", "channel": "value"},
+    examples=('wg create safety "AI Safety WG" --charter https://example.org/safety --chair alice',),
+)
 async def wg_create(inv: Invocation) -> Reply:
     """wg create"""
     if not inv.many("chair"):
         raise InvalidInput("A working group needs at least one chair: --chair <handle>.")
-    body = await bodies.create_body(inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), "working_group",
-                                    charter_url=inv.opt("charter"), chairs=inv.many("chair"),
-                                    channel=inv.opt("channel"))
-    return Reply(text=f"Created working group {body.name} ({body.slug}), chaired by "
-                      f"{', '.join('@' + c.lstrip('@') for c in inv.many('chair'))}.")
+    body = await bodies.create_body(
+        inv.ctx,
+        inv.actor,
+        inv.arg("slug"),
+        inv.arg("name"),
+        "working_group",
+        charter_url=inv.opt("charter"),
+        chairs=inv.many("chair"),
+        channel=inv.opt("channel"),
+    )
+    return Reply(
+        text=f"Created working group {body.name} ({body.slug}), chaired by "
+        f"{', '.join('@' + c.lstrip('@') for c in inv.many('chair'))}."
+    )
 
 
 @command("wg join", "<wg>", "Ask to join a working group.", examples=("wg join safety",))
@@ -437,7 +570,9 @@ async def wg_join(inv: Invocation) -> Reply:
     return Reply(text=f"Your request to join {inv.arg('wg')} is waiting for a chair's approval.")
 
 
-@command("wg approve", "<wg> <handle>", "Approve a join request (chairs).", examples=("wg approve safety bob",))
+@command(
+    "wg approve", "<wg> <handle>", "Approve a join request (chairs).", examples=("wg approve safety bob",)
+)
 async def wg_approve(inv: Invocation) -> Reply:
     """wg approve"""
     await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), True)
@@ -475,7 +610,9 @@ async def wg_members(inv: Invocation) -> Reply:
 async def wg_pending(inv: Invocation) -> Reply:
     """wg pending"""
     body, rows = await bodies.pending(inv.ctx, inv.actor, inv.arg("wg"))
-    table = Table(["handle", "name", "organisation"], [[r.handle, r.name, r.organisation or "-"] for r in rows])
+    table = Table(
+        ["handle", "name", "organisation"], [[r.handle, r.name, r.organisation or "-"] for r in rows]
+    )
     return Reply(text=f"{len(rows)} pending request(s) to join {body.name}.", tables=[table])
 
 
@@ -486,16 +623,30 @@ async def wg_pending(inv: Invocation) -> Reply:
 async def election_list(inv: Invocation) -> Reply:
     """election list"""
     rows = await elections.list_elections(inv.ctx, inv.opt("body"))
-    table = Table(["id", "title", "body", "seats", "method", "phase", "voting closes"],
-                  [[e.slug, e.title, b.slug, str(e.seats), e.method, e.phase, inv.show_time(e.voting_close_at)]
-                   for e, b in rows])
+    table = Table(
+        ["id", "title", "body", "seats", "method", "phase", "voting closes"],
+        [
+            [e.slug, e.title, b.slug, str(e.seats), e.method, e.phase, inv.show_time(e.voting_close_at)]
+            for e, b in rows
+        ],
+    )
     return Reply(text=f"{len(rows)} election(s).", tables=[table])
 
 
-@command("election create", "<slug>", "Create an election to a body (admins).",
-         options={"body": "value", "seats": "value", "method": "value", "title": "value",
-                  "nominations-close": "value", "voting-close": "value"},
-         examples=('election create board-2027 --body board --seats 3 --title "Board 2027"',))
+@command(
+    "election create",
+    "<slug>",
+    "Create an election to a body (admins).",
+    options={
+        "body": "value",
+        "seats": "value",
+        "method": "value",
+        "title": "value",
+        "nominations-close": "value",
+        "voting-close": "value",
+    },
+    examples=('election create board-2027 --body board --seats 3 --title "Board 2027"',),
+)
 async def election_create(inv: Invocation) -> Reply:
     """election create"""
     body = inv.opt("body")
@@ -505,12 +656,21 @@ async def election_create(inv: Invocation) -> Reply:
     if seats_text is not None and not seats_text.isdigit():
         raise InvalidInput(f"--seats takes a whole number, not {seats_text!r}.")
     election = await elections.create_election(
-        inv.ctx, inv.actor, body, inv.arg("slug"), inv.opt("title"),
-        seats=int(seats_text) if seats_text else None, method=inv.opt("method"),
-        nominations_close_at=inv.when("nominations-close"), voting_close_at=inv.when("voting-close"))
-    return Reply(text=f"Created {election.title} ({election.slug}): {election.seats} seat(s), {election.method}, "
-                      f"{'secret' if election.secret else 'public'} ballot, policy {election.policy_name} "
-                      f"{election.policy_version}. Next: `election open-nominations {election.slug}`.")
+        inv.ctx,
+        inv.actor,
+        body,
+        inv.arg("slug"),
+        inv.opt("title"),
+        seats=int(seats_text) if seats_text else None,
+        method=inv.opt("method"),
+        nominations_close_at=inv.when("nominations-close"),
+        voting_close_at=inv.when("voting-close"),
+    )
+    return Reply(
+        text=f"Created {election.title} ({election.slug}): {election.seats} seat(s), {election.method}, "
+        f"{'secret' if election.secret else 'public'} ballot, policy {election.policy_name} "
+        f"{election.policy_version}. Next: `election open-nominations {election.slug}`."
+    )
 
 
 @command("election show", "<election>", "Show an election: phase, deadlines, candidates, turnout.")
@@ -518,12 +678,16 @@ async def election_show(inv: Invocation) -> Reply:
     """election show"""
     view = await elections.show(inv.ctx, inv.arg("election"))
     e = view.election
-    lines = [f"{e.title} ({e.slug}) — {view.body.name}: {e.seats} seat(s), {e.method}, phase {e.phase}.",
-             f"Nominations close {inv.show_time(e.nominations_close_at)}; "
-             f"voting closes {inv.show_time(e.voting_close_at)}. {view.voters} ballot(s) cast so far.",
-             f"Policy: {e.policy_name} {e.policy_version} (sha256 {e.policy_hash[:12]}…)."]
-    table = Table(["candidate", "handle", "status", "statement"],
-                  [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates])
+    lines = [
+        f"{e.title} ({e.slug}) — {view.body.name}: {e.seats} seat(s), {e.method}, phase {e.phase}.",
+        f"Nominations close {inv.show_time(e.nominations_close_at)}; "
+        f"voting closes {inv.show_time(e.voting_close_at)}. {view.voters} ballot(s) cast so far.",
+        f"Policy: {e.policy_name} {e.policy_version} (sha256 {e.policy_hash[:12]}…).",
+    ]
+    table = Table(
+        ["candidate", "handle", "status", "statement"],
+        [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates],
+    )
     return Reply(text="\n".join(lines), tables=[table])
 
 
@@ -534,12 +698,18 @@ async def election_open_nominations(inv: Invocation) -> Reply:
     return Reply(text=f"Nominations for {e.title} are open until {inv.show_time(e.nominations_close_at)}.")
 
 
-@command("election nominate", "<election> [handle]", "Nominate someone, or yourself.",
-         options={"statement": "value"}, examples=("election nominate board-2027 alice", "election nominate board-2027"))
+@command(
+    "election nominate",
+    "<election> [handle]",
+    "Nominate someone, or yourself.",
+    options={"statement": "value"},
+    examples=("election nominate board-2027 alice", "election nominate board-2027"),
+)
 async def election_nominate(inv: Invocation) -> Reply:
     """election nominate"""
-    c = await elections.nominate(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None,
-                                 inv.opt("statement"))
+    c = await elections.nominate(
+        inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None, inv.opt("statement")
+    )
     who = inv.arg("handle").lstrip("@") or inv.actor.handle
     if c.status == "accepted":
         return Reply(text=f"@{who} is standing in {inv.arg('election')}.")
@@ -560,8 +730,12 @@ async def election_decline(inv: Invocation) -> Reply:
     return Reply(text=f"You declined the nomination in {inv.arg('election')}.")
 
 
-@command("election statement", "<election> <text>", "Write your candidate statement.",
-         examples=('election statement board-2027 "Open models, open governance."',))
+@command(
+    "election statement",
+    "<election> <text>",
+    "Write your candidate statement.",
+    examples=('election statement board-2027 "Open models, open governance."',),
+)
 async def election_statement(inv: Invocation) -> Reply:
     """election statement"""
     await elections.set_statement(inv.ctx, inv.actor, inv.arg("election"), inv.arg("text"))
@@ -575,23 +749,35 @@ async def election_withdraw(inv: Invocation) -> Reply:
     return Reply(text=f"Candidacy withdrawn ({c.status}).")
 
 
-@command("election open-voting", "<election>", "Close nominations and open voting (admins).",
-         options={"close": "value"}, examples=("election open-voting board-2027 --close +7d",))
+@command(
+    "election open-voting",
+    "<election>",
+    "Close nominations and open voting (admins).",
+    options={"close": "value"},
+    examples=("election open-voting board-2027 --close +7d",),
+)
 async def election_open_voting(inv: Invocation) -> Reply:
     """election open-voting"""
     e = await elections.open_voting(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
     return Reply(text=f"Voting in {e.title} is open until {inv.show_time(e.voting_close_at)}.")
 
 
-@command("vote", "<election> <choice>...", "Cast or replace your ballot: candidates in order of preference.",
-         examples=("vote board-2027 alice carol bob", "vote tc-chair alice=bob carol  (ties, Condorcet only)"))
+@command(
+    "vote",
+    "<election> <choice>...",
+    "Cast or replace your ballot: candidates in order of preference.",
+    examples=("vote board-2027 alice carol bob", "vote tc-chair alice=bob carol  (ties, Condorcet only)"),
+)
 async def vote(inv: Invocation) -> Reply:
     """vote"""
     receipt = await elections.cast_ballot(inv.ctx, inv.actor, inv.arg("election"), inv.rest("choice"))
     order = " > ".join(" = ".join(t) for t in receipt.ranking)
     verb = "replaced your earlier ballot" if receipt.replaced else "recorded"
-    return Reply(text=f"Ballot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
-                      f"(keep it to check your ballot in the published list).", ephemeral=True)
+    return Reply(
+        text=f"Ballot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
+        f"(keep it to check your ballot in the published list).",
+        ephemeral=True,
+    )
 
 
 @command("election close", "<election>", "Close voting and count (admins).")
@@ -622,28 +808,51 @@ async def election_certify(inv: Invocation) -> Reply:
 async def motion_list(inv: Invocation) -> Reply:
     """motion list"""
     rows = await motions.list_motions(inv.ctx, inv.opt("body"))
-    table = Table(["#", "title", "body", "phase", "outcome", "deadline"],
-                  [[f"M{m.id}", m.title, b.slug, m.phase, m.outcome or "-", inv.show_time(m.deadline)]
-                   for m, b in rows])
+    table = Table(
+        ["#", "title", "body", "phase", "outcome", "deadline"],
+        [
+            [f"M{m.id}", m.title, b.slug, m.phase, m.outcome or "-", inv.show_time(m.deadline)]
+            for m, b in rows
+        ],
+    )
     return Reply(text=f"{len(rows)} motion(s).", tables=[table])
 
 
-@command("motion propose", "<body> <title>", "Propose a motion to a body.",
-         options={"text": "value", "kind": "value", "deadline": "value", "secret": "flag"},
-         examples=('motion propose toc "Adopt the model licence" --deadline +7d',
-                   'motion propose toc "Amend the charter" --kind charter'))
+@command(
+    "motion propose",
+    "<body> <title>",
+    "Propose a motion to a body.",
+    options={"text": "value", "kind": "value", "deadline": "value", "secret": "flag"},
+    examples=(
+        'motion propose toc "Adopt the model licence" --deadline +7d',
+        'motion propose toc "Amend the charter" --kind charter',
+    ),
+)
 async def motion_propose(inv: Invocation) -> Reply:
     """motion propose"""
-    m = await motions.propose(inv.ctx, inv.actor, inv.arg("body"), inv.arg("title"), inv.opt("text"),
-                              kind=inv.opt("kind") or "ordinary", deadline=inv.when("deadline"),
-                              secret=True if inv.flag("secret") else None)
-    return Reply(text=f"Motion M{m.id} is open until {inv.show_time(m.deadline)}: needs {m.threshold} "
-                      f"({m.threshold_of.replace('_', ' ')}) with a quorum of {m.quorum} of {m.seated} seated; "
-                      f"{'secret ballot' if m.secret else 'roll-call (public)'}.")
+    m = await motions.propose(
+        inv.ctx,
+        inv.actor,
+        inv.arg("body"),
+        inv.arg("title"),
+        inv.opt("text"),
+        kind=inv.opt("kind") or "ordinary",
+        deadline=inv.when("deadline"),
+        secret=True if inv.flag("secret") else None,
+    )
+    return Reply(
+        text=f"Motion M{m.id} is open until {inv.show_time(m.deadline)}: needs {m.threshold} "
+        f"({m.threshold_of.replace('_', ' ')}) with a quorum of {m.quorum} of {m.seated} seated; "
+        f"{'secret ballot' if m.secret else 'roll-call (public)'}."
+    )
 
 
-@command("motion vote", "<motion> <choice>", "Vote yes, no or abstain; voting again replaces your vote.",
-         examples=("motion vote 3 yes",))
+@command(
+    "motion vote",
+    "<motion> <choice>",
+    "Vote yes, no or abstain; voting again replaces your vote.",
+    examples=("motion vote 3 yes",),
+)
 async def motion_vote(inv: Invocation) -> Reply:
     """motion vote"""
     r = await motions.vote(inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"))
@@ -657,14 +866,20 @@ async def motion_show(inv: Invocation) -> Reply:
     """motion show"""
     view = await motions.show(inv.ctx, inv.arg("motion"))
     m = view.motion
-    lines = [f"M{m.id} {m.title} — {view.body.name}, {m.phase}" + (f", {m.outcome}" if m.outcome else "") + ".",
-             f"Needs {m.threshold} of {m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated} seated; "
-             f"deadline {inv.show_time(m.deadline)}; {view.voters} voted."]
+    lines = [
+        f"M{m.id} {m.title} — {view.body.name}, {m.phase}" + (f", {m.outcome}" if m.outcome else "") + ".",
+        f"Needs {m.threshold} of {m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated} seated; "
+        f"deadline {inv.show_time(m.deadline)}; {view.voters} voted.",
+    ]
     if m.text:
         lines.append(m.text)
     if view.result:
         lines.append(str(view.result.get("reason", "")))
-    tables = [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], "Roll call")] if view.roll_call else []
+    tables = (
+        [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], "Roll call")]
+        if view.roll_call
+        else []
+    )
     return Reply(text="\n".join(lines), tables=tables)
 
 
@@ -686,16 +901,22 @@ async def motion_withdraw(inv: Invocation) -> Reply:
 # ---------------------------------------------------------------- audit
 
 
-@command("audit verify", "<stream>", "Check an audit chain: election:<id>, motion:<n>, body:<id> or roster.",
-         examples=("audit verify election:board-2027", "audit verify roster"))
+@command(
+    "audit verify",
+    "<stream>",
+    "Check an audit chain: election:<id>, motion:<n>, body:<id> or roster.",
+    examples=("audit verify election:board-2027", "audit verify roster"),
+)
 async def audit_verify(inv: Invocation) -> Reply:
     """audit verify"""
     stream = inv.arg("stream")
     async with inv.ctx.db.reading() as session:
         check = await audit.verify_stream(session, stream)
     if check.events == 0 and check.ok:
-        raise InvalidInput(f"No audit events in stream {stream!r}.",
-                           "Streams: election:<id>, motion:<number>, body:<id>, roster.")
+        raise InvalidInput(
+            f"No audit events in stream {stream!r}.",
+            "Streams: election:<id>, motion:<number>, body:<id>, roster.",
+        )
     if check.ok:
         return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.")
     return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")

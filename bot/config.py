@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"GOVBOT_TIMEZONE={value!r} is not an IANA time zone such as Europe/Paris") from exc
+            raise ValueError(
+                f"GOVBOT_TIMEZONE={value!r} is not an IANA time zone such as Europe/Paris"
+            ) from exc
         return value
 
     @field_validator("log_level")

@@ -10,6 +10,7 @@ lines under the reply, when the console is the bot's platform.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -121,8 +122,9 @@ async def run_interactive(session: Session) -> int:
         readline.set_history_length(2000)
     except (ImportError, OSError):
         readline = None  # type: ignore[assignment]
-    session.console.print("govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.",
-                          style="bold cyan")
+    session.console.print(
+        "govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.", style="bold cyan"
+    )
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -137,15 +139,20 @@ async def run_interactive(session: Session) -> int:
                 break
     finally:
         if readline is not None:
-            try:
+            with contextlib.suppress(OSError):
                 readline.write_history_file(HISTORY)
-            except OSError:
-                pass
     return 0
 
 
-async def main(ctx: Context, handle: str, *, script: TextIO | None = None, tz: ZoneInfo, deliver: bool = True,
-               echo: bool | None = None) -> int:
+async def main(
+    ctx: Context,
+    handle: str,
+    *,
+    script: TextIO | None = None,
+    tz: ZoneInfo,
+    deliver: bool = True,
+    echo: bool | None = None,
+) -> int:
     """Run the console as ``handle``: interactively on a terminal, else as a script."""
     console = Console(highlight=False)
     try:

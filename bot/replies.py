@@ -22,13 +22,15 @@ class Table:
         lines = [f"{self.title}"] if self.title else []
         lines.append("  ".join(h.ljust(w) for h, w in zip(self.headers, widths, strict=True)).rstrip())
         lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in self.rows]
+        lines += [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in self.rows
+        ]
         return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer to one command: a sentence, optional tables and a preformatted block, and whether it failed."""
+    """The answer to one command: a sentence, tables, a preformatted block, and whether it failed."""
 
     text: str
     ok: bool = True

@@ -53,5 +53,7 @@ async def ensure_current(db: Database) -> None:
     if current != head:
         where = db.engine.url.render_as_string(hide_password=True)
         state = "has never been migrated" if current is None else f"is at revision {current}"
-        raise SchemaBehind(f"The database {where} {state}; this govbot needs revision {head}. "
-                           "Run `govbot migrate` (or `make run`, which migrates first).")
+        raise SchemaBehind(
+            f"The database {where} {state}; this govbot needs revision {head}. "
+            "Run `govbot migrate` (or `make run`, which migrates first)."
+        )

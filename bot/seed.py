@@ -8,6 +8,7 @@ Everything goes through the services, so the sample has its audit trail like rea
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from governance.models import Person
 from governance.services import bodies, elections, roster
@@ -31,13 +32,19 @@ PEOPLE = [
     ("dana", "Dana Kowalski", "univ-lyon", False),
     ("emma", "Emma Okafor", "opendata", False),
 ]
-REPS = [("acme", "alice"), ("globex", "bea"), ("initech", "carlos"), ("univ-lyon", "dana"), ("opendata", "emma")]
+REPS = [
+    ("acme", "alice"),
+    ("globex", "bea"),
+    ("initech", "carlos"),
+    ("univ-lyon", "dana"),
+    ("opendata", "emma"),
+]
 
 
 async def is_empty(ctx: Context) -> bool:
     """Whether the roster has nobody yet (the first start of a deployment)."""
     async with ctx.db.reading() as session:
-        return (await session.execute(select(Person.id).limit(1))).first() is None
+        return (await session.execute(select(col(Person.id)).limit(1))).first() is None
 
 
 async def seed(ctx: Context) -> list[str]:
@@ -49,21 +56,42 @@ async def seed(ctx: Context) -> list[str]:
         await roster.add_person(ctx, system, handle, name, organisation=org, admin=admin)
     for org, handle in REPS:
         await roster.set_voting_rep(ctx, system, org, handle)
-    await bodies.create_body(ctx, system, "board", "Board of Directors", "board",
-                             charter_url="https://example.org/alliance/charter#board")
-    await bodies.create_body(ctx, system, "toc", "Technical Oversight Committee", "committee",
-                             charter_url="https://example.org/alliance/charter#toc", chairs=["alice"])
+    await bodies.create_body(
+        ctx,
+        system,
+        "board",
+        "Board of Directors",
+        "board",
+        charter_url="https://example.org/alliance/charter#board",
+    )
+    await bodies.create_body(
+        ctx,
+        system,
+        "toc",
+        "Technical Oversight Committee",
+        "committee",
+        charter_url="https://example.org/alliance/charter#toc",
+        chairs=["alice"],
+    )
     for handle in ("bea", "chen", "dana"):
         await bodies.seat(ctx, system, "toc", handle)
-    await bodies.create_body(ctx, system, "safety", "AI Safety Working Group", "working_group",
-                             charter_url="https://example.org/alliance/wg/safety", chairs=["dana"])
+    await bodies.create_body(
+        ctx,
+        system,
+        "safety",
+        "AI Safety Working Group",
+        "working_group",
+        charter_url="https://example.org/alliance/wg/safety",
+        chairs=["dana"],
+    )
     await elections.create_election(ctx, system, "board", "board-2027", "Board of Directors 2027", seats=3)
     await elections.open_nominations(ctx, system, "board-2027")
     for handle in ("arjun", "farid", "chen", "dana", "emma"):
         await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "board-2027")
     return [
         f"{len(ORGS)} organisations, {len(PEOPLE)} people (admin: sec; voting reps: "
-        + ", ".join(h for _, h in REPS) + ")",
+        + ", ".join(h for _, h in REPS)
+        + ")",
         "bodies: board, toc (Technical Oversight Committee), safety (working group)",
         "election board-2027: 3 seats, Meek STV, at most one seat per organisation; nominations open, "
         "5 candidates (arjun, farid, chen, dana, emma)",

@@ -1,0 +1,273 @@
+"""Benchmark: N voters casting ballots concurrently through the service layer.
+
+    .venv/bin/python bench/cast.py [--voters 10000] [--backend sqlite|postgres|both] [--concurrency 100]
+
+The roster (N member organisations, each with a person who is its voting representative) is
+bulk-inserted with SQL to save time; everything after that goes through the services: the board, the
+election, nominations, opening the vote, every ballot (``elections.cast_ballot``) and the count.
+It prints ballots/s and p50/p99 latency per backend, checks that exactly N ballots were counted,
+and prints each target with PASS or FAIL (exit status 1 if any failed).
+
+PostgreSQL: a scratch database is created on the server of ``--pg-url`` (the maintenance database;
+default the local server's ``test`` database) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import schema
+from governance.db import Database
+from governance.models import Organisation, Person, VotingRep
+from governance.services import bodies, elections, roster
+from governance.services.common import Actor, Context
+
+PG_MAINTENANCE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+CANDIDATES = ("cand-a", "cand-b", "cand-c", "cand-d", "cand-e")
+TARGET_RATE = {"sqlite": 300.0, "postgres": 500.0}
+TARGET_P99_MS = 250.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One backend's figures."""
+
+    backend: str
+    voters: int
+    seconds: float
+    latencies_ms: list[float]
+    counted: int
+    failures: int
+
+    @property
+    def rate(self) -> float:
+        return self.voters / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _bulk_roster(db: Database, n: int, now: datetime) -> list[Actor]:
+    """N organisations, each with one person designated as its voting representative, plus candidates."""
+    orgs = [
+        {
+            "id": i,
+            "slug": f"org-{i}",
+            "name": f"Organisation {i}",
+            "tier": "general",
+            "active": True,
+            "created_at": now,
+        }
+        for i in range(1, n + len(CANDIDATES) + 1)
+    ]
+    people = [
+        {
+            "id": i,
+            "handle": f"voter-{i}",
+            "name": f"Voter {i}",
+            "organisation_id": i,
+            "is_admin": False,
+            "status": "active",
+            "created_at": now,
+        }
+        for i in range(1, n + 1)
+    ]
+    people += [
+        {
+            "id": n + k,
+            "handle": h,
+            "name": f"Candidate {h[-1].upper()}",
+            "organisation_id": n + k,
+            "is_admin": False,
+            "status": "active",
+            "created_at": now,
+        }
+        for k, h in enumerate(CANDIDATES, start=1)
+    ]
+    people.append(
+        {
+            "id": n + len(CANDIDATES) + 1,
+            "handle": "sec",
+            "name": "Secretariat",
+            "organisation_id": None,
+            "is_admin": True,
+            "status": "active",
+            "created_at": now,
+        }
+    )
+    reps = [{"organisation_id": i, "person_id": i, "since": now} for i in range(1, n + 1)]
+    async with db.transaction() as session:
+        for table, rows in ((Organisation, orgs), (Person, people), (VotingRep, reps)):
+            for start in range(0, len(rows), 2000):
+                await session.execute(insert(table), rows[start : start + 2000])
+    if not db.is_sqlite:  # explicit ids leave the sequences behind
+        async with db.transaction() as session:
+            from sqlalchemy import text
+
+            for name in ("organisations", "people"):
+                await session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
+                    )
+                )
+    return [Actor(i, f"voter-{i}", f"Voter {i}") for i in range(1, n + 1)]
+
+
+async def _prepare(ctx: Context, n: int) -> list[Actor]:
+    voters = await _bulk_roster(ctx.db, n, ctx.now())
+    sec = await roster.actor_for_handle(ctx, "sec")
+    await bodies.create_body(ctx, sec, "board", "Board of Directors", "board")
+    await elections.create_election(ctx, sec, "board", "bench", "Bench election", seats=3)
+    await elections.open_nominations(ctx, sec, "bench")
+    for handle in CANDIDATES:
+        await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "bench")
+    await elections.open_voting(ctx, sec, "bench", ctx.now() + timedelta(days=7))
+    return voters
+
+
+async def _cast_all(ctx: Context, voters: list[Actor], concurrency: int) -> tuple[float, list[float], int]:
+    rng = random.Random(2027)
+    ballots = [rng.sample(CANDIDATES, rng.randint(1, len(CANDIDATES))) for _ in voters]
+    queue = iter(zip(voters, ballots, strict=True))
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def worker() -> None:
+        for voter, ballot in queue:
+            start = time.perf_counter()
+            try:
+                await elections.cast_ballot(ctx, voter, "bench", list(ballot))
+            except Exception as exc:
+                failures.append(f"{voter.handle}: {exc!r}")
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds = time.perf_counter() - start
+    for failure in failures[:5]:
+        print(f"  failed: {failure}", file=sys.stderr)
+    return seconds, latencies, len(failures)
+
+
+async def _run(backend: str, url: str, n: int, concurrency: int, pool_size: int) -> Outcome:
+    await asyncio.to_thread(schema.upgrade, url)
+    db = Database(url, pool_size=pool_size)
+    ctx = Context(db=db, secret=b"bench-secret")
+    try:
+        t0 = time.perf_counter()
+        voters = await _prepare(ctx, n)
+        print(
+            f"[{backend}] roster of {n} voting representatives ready in {time.perf_counter() - t0:.1f}s; "
+            f"casting with concurrency {concurrency}…",
+            flush=True,
+        )
+        seconds, latencies, failures = await _cast_all(ctx, voters, concurrency)
+        sec = await roster.actor_for_handle(ctx, "sec")
+        result = await elections.close(ctx, sec, "bench")
+        return Outcome(backend, n, seconds, latencies, result.ballots, failures)
+    finally:
+        await db.dispose()
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _pg_admin(maintenance: str, sql: str) -> None:
+    conn = await asyncpg.connect(_plain(maintenance), timeout=10)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _sqlite(n: int, concurrency: int, pool_size: int) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="govbot-bench-") as tmp:
+        return await _run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, concurrency, pool_size)
+
+
+async def _postgres(maintenance: str, n: int, concurrency: int, pool_size: int) -> Outcome:
+    name = f"govbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    await _pg_admin(maintenance, f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(maintenance).set(drivername="postgresql+asyncpg", database=name)
+        return await _run("postgres", url.render_as_string(hide_password=False), n, concurrency, pool_size)
+    finally:
+        await _pg_admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _report(outcome: Outcome) -> bool:
+    p50, p99 = outcome.percentile(0.50), outcome.percentile(0.99)
+    print(
+        f"[{outcome.backend}] {outcome.voters} ballots in {outcome.seconds:.2f}s: "
+        f"{outcome.rate:.0f} ballots/s; "
+        f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, mean {statistics.fmean(outcome.latencies_ms):.1f} ms, "
+        f"max {max(outcome.latencies_ms):.1f} ms; failures {outcome.failures}"
+    )
+    checks = [
+        (
+            f"throughput >= {TARGET_RATE[outcome.backend]:.0f} ballots/s",
+            outcome.rate >= TARGET_RATE[outcome.backend],
+            f"{outcome.rate:.0f}",
+        ),
+        (f"p99 latency <= {TARGET_P99_MS:.0f} ms", p99 <= TARGET_P99_MS, f"{p99:.1f} ms"),
+        (
+            f"exactly {outcome.voters} ballots counted",
+            outcome.counted == outcome.voters and not outcome.failures,
+            f"{outcome.counted} counted, {outcome.failures} failed",
+        ),
+    ]
+    for label, passed, value in checks:
+        print(f"  {'PASS' if passed else 'FAIL'}  [{outcome.backend}] {label}: {value}")
+    return all(passed for _, passed, _ in checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--voters", type=int, default=10_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument(
+        "--pool-size", type=int, default=10, help="connection pool size (PostgreSQL), as the bot"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("GOVBOT_BENCH_PG_URL", PG_MAINTENANCE),
+        help="maintenance database on the PostgreSQL server",
+    )
+    args = parser.parse_args(argv)
+    if args.voters < 1 or args.concurrency < 1:
+        parser.error("--voters and --concurrency must be at least 1")
+    ok = True
+    started = datetime.now(UTC)
+    print(
+        f"govbot cast benchmark, {started:%Y-%m-%d %H:%M} UTC: {args.voters} voters, concurrency "
+        f"{args.concurrency}, pool {args.pool_size}"
+    )
+    if args.backend in ("sqlite", "both"):
+        ok &= _report(asyncio.run(_sqlite(args.voters, args.concurrency, args.pool_size)))
+    if args.backend in ("postgres", "both"):
+        ok &= _report(asyncio.run(_postgres(args.pg_url, args.voters, args.concurrency, args.pool_size)))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
