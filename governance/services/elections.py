@@ -13,9 +13,11 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from governance import tally
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
@@ -55,10 +57,22 @@ def _receipt() -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
-async def election_by_slug(session: AsyncSession, slug: str) -> Election:
-    """The election with this slug, or a NotFound that says how to list elections."""
+async def election_by_slug(
+    session: AsyncSession, slug: str, *, lock: Literal["share", "update"] | None = None
+) -> Election:
+    """The election with this slug, or a NotFound that says how to list elections.
+
+    ``lock`` takes a row lock on PostgreSQL (SQLite's write transactions are already serial): "share"
+    for a ballot, so that many ballots proceed together; "update" for a phase change, which waits for
+    the ballots in flight and makes later ones see the new phase.
+    """
     slug = slug.strip().lower()
-    election = (await session.execute(select(Election).where(Election.slug == slug))).scalar_one_or_none()
+    stmt = select(Election).where(col(Election.slug) == slug)
+    if lock == "share":
+        stmt = stmt.with_for_update(read=True, key_share=True)
+    elif lock == "update":
+        stmt = stmt.with_for_update()
+    election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
         raise NotFound(f"No election {slug!r}.", "See `election list`.")
     return election
@@ -152,7 +166,7 @@ async def create_election(
 
 
 async def _load_for_change(session: AsyncSession, actor: Actor, slug: str) -> tuple[Election, Body, LoadedPolicy]:
-    election = await election_by_slug(session, slug)
+    election = await election_by_slug(session, slug, lock="update")
     policy = _policy_of(election)
     body = await session.get(Body, election.body_id)
     assert body is not None
@@ -188,7 +202,7 @@ async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = 
     if actor.person_id is None:
         raise Forbidden("Only a person can nominate.")
     async with ctx.db.transaction() as session:
-        election = await election_by_slug(session, slug)
+        election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
         body, poll = await _poll_facts(session, election)
         if election.phase != "nominating":
@@ -240,7 +254,7 @@ async def _own_candidacy(session: AsyncSession, actor: Actor, election: Election
 async def respond(ctx: Context, actor: Actor, slug: str, accept: bool, statement: str | None = None) -> Candidate:
     """Accept (with an optional statement) or decline one's own nomination before voting opens."""
     async with ctx.db.transaction() as session:
-        election = await election_by_slug(session, slug)
+        election = await election_by_slug(session, slug, lock="share")
         if election.phase != "nominating":
             raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
         candidate = await _own_candidacy(session, actor, election)
@@ -261,7 +275,7 @@ async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -
     if len(statement) > 4000:
         raise InvalidInput(f"The statement is {len(statement)} characters; keep it under 4,000.")
     async with ctx.db.transaction() as session:
-        election = await election_by_slug(session, slug)
+        election = await election_by_slug(session, slug, lock="share")
         if election.phase not in ("nominating", "voting"):
             raise Closed(f"{election.slug} is {election.phase}; statements can no longer change.")
         candidate = await _own_candidacy(session, actor, election)
@@ -274,7 +288,7 @@ async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -
 async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = None) -> Candidate:
     """Withdraw a candidacy (one's own, or anyone's by an admin) before voting closes."""
     async with ctx.db.transaction() as session:
-        election = await election_by_slug(session, slug)
+        election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
         if election.phase not in ("nominating", "voting"):
             raise Closed(f"{election.slug} is {election.phase}; candidacies can no longer change.")
@@ -364,7 +378,9 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         raise InvalidInput(f"{', '.join(twice)} ranked more than once.", "Rank each candidate at most once.")
 
     async def work(session: AsyncSession) -> CastReceipt:
-        election = await election_by_slug(session, slug)
+        # Share-lock the election row: a concurrent close (which locks it for update) waits for this
+        # ballot to commit and then counts it, or runs first and this ballot sees the closed phase.
+        election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
         if election.phase != "voting":
             raise Closed(f"{election.title} is not open for voting (it is {election.phase}).")
@@ -405,8 +421,10 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         receipt = _receipt()
         ballot = Ballot(id=secrets.token_hex(16), election_id=election.id, content=content, receipt=receipt,
                         voter_id=None if election.secret else actor.person_id)
+        # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
+        # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (await session.execute(select(BallotSlot).where(
-            BallotSlot.election_id == election.id, BallotSlot.tag == tag))).scalar_one_or_none()
+            BallotSlot.election_id == election.id, BallotSlot.tag == tag).with_for_update())).scalar_one_or_none()
         replaced = slot is not None
         session.add(ballot)
         await session.flush()
