@@ -56,7 +56,9 @@ def params_of(spec: Spec) -> list[Param]:
         variadic = arg.rstrip("]>").endswith("...")
         name = arg.replace("...", "").strip("<>[]")
         required = arg.startswith("<") and (path, name) not in OPTIONAL_ON_DISCORD
-        py = (name + "s" if variadic and not name.endswith("s") and name != "command" else name).replace("-", "_")
+        py = (name + "s" if variadic and not name.endswith("s") and name != "command" else name).replace(
+            "-", "_"
+        )
         params.append(Param(py, name, "variadic" if variadic else "positional", required))
     for name, kind in spec.options.items():
         params.append(Param(name.replace("-", "_"), name, kind, False))
@@ -104,13 +106,17 @@ def _callback(spec: Spec, params: list[Param], run: Runner) -> Callable[..., Awa
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         await run(interaction, spec, params, values)
 
-    signature = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                   annotation=discord.Interaction)]
+    signature = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
     for p in params:
         annotation = bool if p.kind == "flag" else str
         default = inspect.Parameter.empty if p.required else None
-        signature.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                                           default=default))
+        signature.append(
+            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+        )
     callback.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     callback.__name__ = "_".join(spec.path).replace("-", "_")
     callback.__qualname__ = callback.__name__
@@ -121,8 +127,11 @@ def _describe(spec: Spec, p: Param) -> str:
     if p.kind == "flag":
         return clip(f"--{p.grammar}", 100)
     if p.kind == "variadic":
-        return "Words separated by spaces" if p.grammar == "command" else (
-            "Candidates, most preferred first (leave empty for a ballot with menus)")
+        return (
+            "Words separated by spaces"
+            if p.grammar == "command"
+            else ("Candidates, most preferred first (leave empty for a ballot with menus)")
+        )
     if (" ".join(spec.path), p.grammar) in OPTIONAL_ON_DISCORD:
         return "yes, no or abstain (leave empty for buttons)"
     if p.kind == "multi":
@@ -130,7 +139,9 @@ def _describe(spec: Spec, p: Param) -> str:
     return clip(f"{p.grammar} — see /gov help {' '.join(spec.path)}", 100)
 
 
-def build_groups(run: Runner, completers: dict[str, Completer]) -> list[app_commands.Group | app_commands.Command]:
+def build_groups(
+    run: Runner, completers: dict[str, Completer]
+) -> list[app_commands.Group | app_commands.Command]:
     """Every grammar command as an app command, grouped like the grammar; ``completers`` by option name."""
     tops: dict[str, app_commands.Group] = {}
     singles: list[app_commands.Command] = []
@@ -143,29 +154,36 @@ def build_groups(run: Runner, completers: dict[str, Completer]) -> list[app_comm
         described = {p.name: _describe(spec, p) for p in params}
         if described:
             callback = app_commands.describe(**described)(callback)
-        auto = {p.name: completers.get(f"{path}:{p.grammar}") or completers[p.grammar] for p in params
-                if p.kind != "flag" and (f"{path}:{p.grammar}" in completers or p.grammar in completers)}
+        auto = {
+            p.name: completers.get(f"{path}:{p.grammar}") or completers[p.grammar]
+            for p in params
+            if p.kind != "flag" and (f"{path}:{p.grammar}" in completers or p.grammar in completers)
+        }
         if auto:
             callback = app_commands.autocomplete(**auto)(callback)
         words = list(spec.path)
         if len(words) == 1 and words[0] not in TOP_ALIASES:
-            singles.append(app_commands.Command(name=words[0], description=clip(spec.summary, 100),
-                                                callback=callback))
+            singles.append(
+                app_commands.Command(name=words[0], description=clip(spec.summary, 100), callback=callback)
+            )
             continue
         if len(words) == 1:
             words = [TOP_ALIASES[words[0]], words[0]]
         top = tops.get(words[0])
         if top is None:
-            top = tops[words[0]] = app_commands.Group(name=words[0],
-                                                      description=GROUP_DESCRIPTIONS.get(words[0], words[0]))
+            top = tops[words[0]] = app_commands.Group(
+                name=words[0], description=GROUP_DESCRIPTIONS.get(words[0], words[0])
+            )
         parent = top
         for middle in words[1:-1]:
             child = next((c for c in parent.commands if c.name == middle), None)
             if child is None:
-                child = app_commands.Group(name=middle, description=GROUP_DESCRIPTIONS.get(middle, middle),
-                                           parent=parent)
+                child = app_commands.Group(
+                    name=middle, description=GROUP_DESCRIPTIONS.get(middle, middle), parent=parent
+                )
             assert isinstance(child, app_commands.Group)
             parent = child
-        parent.add_command(app_commands.Command(name=words[-1], description=clip(spec.summary, 100),
-                                                callback=callback))
+        parent.add_command(
+            app_commands.Command(name=words[-1], description=clip(spec.summary, 100), callback=callback)
+        )
     return [*tops.values(), *singles]

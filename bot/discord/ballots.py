@@ -29,10 +29,15 @@ PREFIX = "gb"
 OPTIONS_PER_SELECT = 25
 SELECTS_PER_PAGE = 4  # the fifth action row holds the buttons
 PAGE_SIZE = OPTIONS_PER_SELECT * SELECTS_PER_PAGE
-MOTION_CHOICES = (("yes", "Yes", discord.ButtonStyle.success), ("no", "No", discord.ButtonStyle.danger),
-                  ("abstain", "Abstain", discord.ButtonStyle.secondary))
-CUSTOM_ID = re.compile(r"^gb:(?P<kind>rk|ap|mv|ballot):(?P<action>[a-z]+):(?P<target>[a-z0-9_-]{1,64})"
-                       r"(?::(?P<arg>[a-z0-9]{1,16}))?$")
+MOTION_CHOICES = (
+    ("yes", "Yes", discord.ButtonStyle.success),
+    ("no", "No", discord.ButtonStyle.danger),
+    ("abstain", "Abstain", discord.ButtonStyle.secondary),
+)
+CUSTOM_ID = re.compile(
+    r"^gb:(?P<kind>rk|ap|mv|ballot):(?P<action>[a-z]+):(?P<target>[a-z0-9_-]{1,64})"
+    r"(?::(?P<arg>[a-z0-9]{1,16}))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,9 @@ def is_ranked(method: str) -> bool:
 
 
 def _option(choice: Choice) -> discord.SelectOption:
-    return discord.SelectOption(label=clip(choice.name, 100), value=choice.handle,
-                                description=clip(f"@{choice.handle}", 100))
+    return discord.SelectOption(
+        label=clip(choice.name, 100), value=choice.handle, description=clip(f"@{choice.handle}", 100)
+    )
 
 
 def _view() -> discord.ui.View:
@@ -103,8 +109,9 @@ def finished(view: discord.ui.View) -> discord.ui.View:
     return view
 
 
-def ranked_ballot(title: str, slug: str, choices: Sequence[Choice], picked: Sequence[str],
-                  page: int = 0) -> tuple[str, discord.ui.View]:
+def ranked_ballot(
+    title: str, slug: str, choices: Sequence[Choice], picked: Sequence[str], page: int = 0
+) -> tuple[str, discord.ui.View]:
     """The text and components of a ranked ballot with ``picked`` already ranked, showing ``page``."""
     names = {c.handle: c.name for c in choices}
     remaining = [c for c in choices if c.handle not in picked]
@@ -117,9 +124,11 @@ def ranked_ballot(title: str, slug: str, choices: Sequence[Choice], picked: Sequ
     else:
         lines.append("Nothing ranked yet.")
     if remaining:
-        lines.append(f"Choose your preference #{len(picked) + 1}"
-                     + (f" (page {page + 1} of {pages})." if pages > 1 else ".")
-                     + " Then press **Cast ballot**.")
+        lines.append(
+            f"Choose your preference #{len(picked) + 1}"
+            + (f" (page {page + 1} of {pages})." if pages > 1 else ".")
+            + " Then press **Cast ballot**."
+        )
     else:
         lines.append("Every candidate is ranked: press **Cast ballot**.")
     text = "\n".join(lines)
@@ -127,30 +136,60 @@ def ranked_ballot(title: str, slug: str, choices: Sequence[Choice], picked: Sequ
         head = lines[:2]
         tail = lines[-1:]
         shown = [f"{i}. {names.get(h, h)} (@{h})" for i, h in enumerate(picked, start=1)]
-        keep = shown[:5] + [f"… {len(shown) - 10} more …"] + shown[-5:]
+        keep = [*shown[:5], f"… {len(shown) - 10} more …", *shown[-5:]]
         text = clip("\n".join([*head, *keep, *tail]), CONTENT_LIMIT)
     view = _view()
-    chunk = remaining[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    chunk = remaining[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     for i in range(0, len(chunk), OPTIONS_PER_SELECT):
-        part = chunk[i:i + OPTIONS_PER_SELECT]
+        part = chunk[i : i + OPTIONS_PER_SELECT]
         first, last = part[0].name, part[-1].name
-        view.add_item(discord.ui.Select(
-            custom_id=str(CustomId("rk", "pick", slug, f"{page}s{i // OPTIONS_PER_SELECT}")),
-            placeholder=clip(f"Preference #{len(picked) + 1}: {first} … {last}", 150),
-            options=[_option(c) for c in part], min_values=1, max_values=1, row=i // OPTIONS_PER_SELECT))
+        view.add_item(
+            discord.ui.Select(
+                custom_id=str(CustomId("rk", "pick", slug, f"{page}s{i // OPTIONS_PER_SELECT}")),
+                placeholder=clip(f"Preference #{len(picked) + 1}: {first} … {last}", 150),
+                options=[_option(c) for c in part],
+                min_values=1,
+                max_values=1,
+                row=i // OPTIONS_PER_SELECT,
+            )
+        )
     buttons = []
     if pages > 1:
-        buttons.append(discord.ui.Button(label="◀", custom_id=str(CustomId("rk", "page", slug, f"p{max(page - 1, 0)}")),
-                                         disabled=page == 0, style=discord.ButtonStyle.secondary))
-        buttons.append(discord.ui.Button(label="▶", custom_id=str(CustomId("rk", "page", slug, f"n{page + 1}")),
-                                         disabled=page >= pages - 1, style=discord.ButtonStyle.secondary))
+        buttons.append(
+            discord.ui.Button(
+                label="◀",
+                custom_id=str(CustomId("rk", "page", slug, f"p{max(page - 1, 0)}")),
+                disabled=page == 0,
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+        buttons.append(
+            discord.ui.Button(
+                label="▶",
+                custom_id=str(CustomId("rk", "page", slug, f"n{page + 1}")),
+                disabled=page >= pages - 1,
+                style=discord.ButtonStyle.secondary,
+            )
+        )
     buttons += [
-        discord.ui.Button(label="Undo", custom_id=str(CustomId("rk", "undo", slug)), disabled=not picked,
-                          style=discord.ButtonStyle.secondary),
-        discord.ui.Button(label="Clear", custom_id=str(CustomId("rk", "clear", slug)), disabled=not picked,
-                          style=discord.ButtonStyle.secondary),
-        discord.ui.Button(label="Cast ballot", custom_id=str(CustomId("rk", "cast", slug)), disabled=not picked,
-                          style=discord.ButtonStyle.primary),
+        discord.ui.Button(
+            label="Undo",
+            custom_id=str(CustomId("rk", "undo", slug)),
+            disabled=not picked,
+            style=discord.ButtonStyle.secondary,
+        ),
+        discord.ui.Button(
+            label="Clear",
+            custom_id=str(CustomId("rk", "clear", slug)),
+            disabled=not picked,
+            style=discord.ButtonStyle.secondary,
+        ),
+        discord.ui.Button(
+            label="Cast ballot",
+            custom_id=str(CustomId("rk", "cast", slug)),
+            disabled=not picked,
+            style=discord.ButtonStyle.primary,
+        ),
     ]
     for button in buttons:
         button.row = 4
@@ -158,23 +197,39 @@ def ranked_ballot(title: str, slug: str, choices: Sequence[Choice], picked: Sequ
     return text, finished(view)
 
 
-def approval_ballot(title: str, slug: str, choices: Sequence[Choice], max_choices: int,
-                    kind: str) -> tuple[str, discord.ui.View] | None:
+def approval_ballot(
+    title: str, slug: str, choices: Sequence[Choice], max_choices: int, kind: str
+) -> tuple[str, discord.ui.View] | None:
     """The text and multi-selects of an approval (or plurality) ballot; None beyond 100 candidates."""
     if len(choices) > PAGE_SIZE:
         return None
-    what = (f"Select up to {max_choices} candidate(s)" if kind == "plurality"
-            else "Select every candidate you approve of")
+    what = (
+        f"Select up to {max_choices} candidate(s)"
+        if kind == "plurality"
+        else "Select every candidate you approve of"
+    )
     text = f"**{title}** — {kind} ballot. {what}, then press **Cast ballot**."
     view = _view()
     for i in range(0, len(choices), OPTIONS_PER_SELECT):
-        part = choices[i:i + OPTIONS_PER_SELECT]
-        view.add_item(discord.ui.Select(
-            custom_id=str(CustomId("ap", "pick", slug, f"s{i // OPTIONS_PER_SELECT}")),
-            placeholder=clip(f"{part[0].name} … {part[-1].name}", 150), options=[_option(c) for c in part],
-            min_values=0, max_values=min(len(part), max_choices), row=i // OPTIONS_PER_SELECT))
-    view.add_item(discord.ui.Button(label="Cast ballot", custom_id=str(CustomId("ap", "cast", slug)),
-                                    style=discord.ButtonStyle.primary, row=4))
+        part = choices[i : i + OPTIONS_PER_SELECT]
+        view.add_item(
+            discord.ui.Select(
+                custom_id=str(CustomId("ap", "pick", slug, f"s{i // OPTIONS_PER_SELECT}")),
+                placeholder=clip(f"{part[0].name} … {part[-1].name}", 150),
+                options=[_option(c) for c in part],
+                min_values=0,
+                max_values=min(len(part), max_choices),
+                row=i // OPTIONS_PER_SELECT,
+            )
+        )
+    view.add_item(
+        discord.ui.Button(
+            label="Cast ballot",
+            custom_id=str(CustomId("ap", "cast", slug)),
+            style=discord.ButtonStyle.primary,
+            row=4,
+        )
+    )
     return text, finished(view)
 
 
@@ -182,14 +237,22 @@ def motion_buttons(motion_id: int) -> discord.ui.View:
     """Yes / No / Abstain buttons for a motion."""
     view = _view()
     for value, label, style in MOTION_CHOICES:
-        view.add_item(discord.ui.Button(label=label, style=style,
-                                        custom_id=str(CustomId("mv", "vote", str(motion_id), value))))
+        view.add_item(
+            discord.ui.Button(
+                label=label, style=style, custom_id=str(CustomId("mv", "vote", str(motion_id), value))
+            )
+        )
     return finished(view)
 
 
 def vote_button(slug: str) -> discord.ui.View:
     """A button that opens a private ballot for an election (attached to the voting-opened post)."""
     view = _view()
-    view.add_item(discord.ui.Button(label="Open my ballot", style=discord.ButtonStyle.primary,
-                                    custom_id=str(CustomId("ballot", "open", slug))))
+    view.add_item(
+        discord.ui.Button(
+            label="Open my ballot",
+            style=discord.ButtonStyle.primary,
+            custom_id=str(CustomId("ballot", "open", slug)),
+        )
+    )
     return finished(view)

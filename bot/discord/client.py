@@ -30,12 +30,29 @@ from governance.services.common import Actor, Context
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = frozenset({
-    "roster orgs", "roster people", "body list", "body show", "wg list", "wg members", "election list",
-    "election show", "election create", "election open-nominations", "election open-voting", "election close",
-    "election result", "election certify", "motion list", "motion propose", "motion show", "motion close",
-    "audit verify",
-})
+PUBLIC_COMMANDS = frozenset(
+    {
+        "roster orgs",
+        "roster people",
+        "body list",
+        "body show",
+        "wg list",
+        "wg members",
+        "election list",
+        "election show",
+        "election create",
+        "election open-nominations",
+        "election open-voting",
+        "election close",
+        "election result",
+        "election certify",
+        "motion list",
+        "motion propose",
+        "motion show",
+        "motion close",
+        "audit verify",
+    }
+)
 SLOW_COMMANDS = frozenset({"election close"})  # counting may take longer than Discord's 3 s to answer
 BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
@@ -56,9 +73,16 @@ def configure_api_base(base_url: str | None) -> None:
 class GovBot(discord.AutoShardedClient):
     """govbot on Discord: slash commands mirroring the grammar, ballots in components, outbox delivery."""
 
-    def __init__(self, ctx: Context, settings: Settings, *, tz: ZoneInfo,
-                 role_mapping: dict[str, str] | None = None, delivery_interval: float | None = 5.0,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        settings: Settings,
+        *,
+        tz: ZoneInfo,
+        role_mapping: dict[str, str] | None = None,
+        delivery_interval: float | None = 5.0,
+        **options: Any,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles; no privileged intent is needed
         super().__init__(intents=intents, **options)
@@ -78,7 +102,7 @@ class GovBot(discord.AutoShardedClient):
     # ------------------------------------------------------------------ start-up
 
     async def setup_hook(self) -> None:
-        """Sync the commands (to the guild when ``DISCORD_GUILD_ID`` is set, else globally); start delivery."""
+        """Sync commands (to the guild when ``DISCORD_GUILD_ID`` is set, else globally); start delivery."""
         if self.settings.discord_guild_id:
             guild = discord.Object(id=int(self.settings.discord_guild_id))
             self.tree.copy_global_to(guild=guild)
@@ -126,10 +150,12 @@ class GovBot(discord.AutoShardedClient):
             return error("Use govbot's commands in the alliance's server, not in a direct message.")
         actor = await roster.resolve_identity(self.ctx, "discord", workspace, str(interaction.user.id))
         if actor is None:
-            return error("Your Discord account is not linked to anyone on the alliance's roster, so govbot "
-                         "cannot act for you; nothing was changed.",
-                         f"Ask the secretariat to run `/roster link handle:<your handle> platform:discord "
-                         f"workspace:{workspace} user:{interaction.user.id}`.")
+            return error(
+                "Your Discord account is not linked to anyone on the alliance's roster, so govbot "
+                "cannot act for you; nothing was changed.",
+                f"Ask the secretariat to run `/roster link handle:<your handle> platform:discord "
+                f"workspace:{workspace} user:{interaction.user.id}`.",
+            )
         return actor
 
     def member_role_ids(self, interaction: discord.Interaction) -> list[int]:
@@ -139,11 +165,15 @@ class GovBot(discord.AutoShardedClient):
 
     # ------------------------------------------------------------------ answering
 
-    async def send(self, interaction: discord.Interaction, rendered: Rendered,
-                   view: discord.ui.View | None = None) -> None:
+    async def send(
+        self, interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None = None
+    ) -> None:
         """Answer an interaction (or follow up when it was already answered or deferred)."""
-        kwargs: dict[str, Any] = {"content": rendered.content, "embeds": rendered.embeds,
-                                  "ephemeral": rendered.ephemeral}
+        kwargs: dict[str, Any] = {
+            "content": rendered.content,
+            "embeds": rendered.embeds,
+            "ephemeral": rendered.ephemeral,
+        }
         if view is not None:
             kwargs["view"] = view
         if interaction.response.is_done():
@@ -164,8 +194,9 @@ class GovBot(discord.AutoShardedClient):
 
     # ------------------------------------------------------------------ slash commands
 
-    async def _run_command(self, interaction: discord.Interaction, spec: Spec, params: list[Param],
-                           values: dict[str, Any]) -> None:
+    async def _run_command(
+        self, interaction: discord.Interaction, spec: Spec, params: list[Param], values: dict[str, Any]
+    ) -> None:
         path = " ".join(spec.path)
         actor = await self.actor_for(interaction)
         if isinstance(actor, Reply):
@@ -193,7 +224,9 @@ class GovBot(discord.AutoShardedClient):
         title = None
         if reply.ok and path in ("election close", "election result"):
             title = f"Result of {values.get('election')}"
-        rendered = render(reply, title=title, ephemeral=None if not public else (reply.ephemeral or not reply.ok))
+        rendered = render(
+            reply, title=title, ephemeral=None if not public else (reply.ephemeral or not reply.ok)
+        )
         if not public:
             rendered.ephemeral = True
         view = None
@@ -204,12 +237,20 @@ class GovBot(discord.AutoShardedClient):
         if reply.ok and path in BALLOT_COMMANDS:
             await self.dm_receipt(interaction, reply.text)
 
-    async def _on_tree_error(self, interaction: discord.Interaction, exc: app_commands.AppCommandError) -> None:
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, exc: app_commands.AppCommandError
+    ) -> None:
         log.warning("app command failed: %s", exc, exc_info=not isinstance(exc, app_commands.CommandNotFound))
-        if isinstance(exc, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch
-                      | app_commands.TransformerError):
-            reply = error("govbot did not understand that command (it may be out of date); nothing was changed.",
-                          "Reload Discord (Ctrl+R) for the current commands, or try `/gov help`.")
+        if isinstance(
+            exc,
+            app_commands.CommandNotFound
+            | app_commands.CommandSignatureMismatch
+            | app_commands.TransformerError,
+        ):
+            reply = error(
+                "govbot did not understand that command (it may be out of date); nothing was changed.",
+                "Reload Discord (Ctrl+R) for the current commands, or try `/gov help`.",
+            )
         else:
             reply = error("Something went wrong on our side; nothing was changed.", "Try again.")
         with contextlib.suppress(discord.HTTPException):
@@ -226,8 +267,13 @@ class GovBot(discord.AutoShardedClient):
             return
         election = view_.election
         if election.phase != "voting":
-            await self.fail(interaction, error(f"{election.title} is not open for voting (it is {election.phase}).",
-                                               "See `/election show`."))
+            await self.fail(
+                interaction,
+                error(
+                    f"{election.title} is not open for voting (it is {election.phase}).",
+                    "See `/election show`.",
+                ),
+            )
             return
         key = (self.workspace(interaction) or "", str(interaction.user.id), election.slug)
         self.drafts.reset(key)
@@ -237,8 +283,13 @@ class GovBot(discord.AutoShardedClient):
             most = election.seats if election.method == "plurality" else len(choices)
             built = ballots.approval_ballot(election.title, election.slug, choices, most, election.method)
             if built is None:
-                await self.fail(interaction, error(f"{election.title} has too many candidates for menus.",
-                                                   f"Vote with `/vote election:{election.slug} choices:a b c`."))
+                await self.fail(
+                    interaction,
+                    error(
+                        f"{election.title} has too many candidates for menus.",
+                        f"Vote with `/vote election:{election.slug} choices:a b c`.",
+                    ),
+                )
                 return
             text, components = built
         await interaction.response.send_message(text, view=components, ephemeral=True)
@@ -252,8 +303,9 @@ class GovBot(discord.AutoShardedClient):
             return
         m = view_.motion
         assert m.id is not None
-        await interaction.response.send_message(f"**M{m.id} {m.title}** — your vote:",
-                                                view=ballots.motion_buttons(m.id), ephemeral=True)
+        await interaction.response.send_message(
+            f"**M{m.id} {m.title}** — your vote:", view=ballots.motion_buttons(m.id), ephemeral=True
+        )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route component presses by their custom id (slash commands go through the tree)."""
@@ -264,18 +316,26 @@ class GovBot(discord.AutoShardedClient):
         parsed = ballots.parse_custom_id(raw)
         if parsed is None:
             if raw.startswith(f"{ballots.PREFIX}:") or not raw:
-                await self.fail(interaction, error("govbot did not understand that button or menu; nothing was "
-                                                   "changed.", "Open a fresh ballot with `/vote`."))
+                await self.fail(
+                    interaction,
+                    error(
+                        "govbot did not understand that button or menu; nothing was changed.",
+                        "Open a fresh ballot with `/vote`.",
+                    ),
+                )
             return
         try:
             await self._component(interaction, parsed, [str(v) for v in data.get("values", [])])
         except Exception:
             log.exception("component %s failed", raw)
             if not interaction.response.is_done():
-                await self.fail(interaction, error("Something went wrong on our side; nothing was changed.",
-                                                   "Try again."))
+                await self.fail(
+                    interaction, error("Something went wrong on our side; nothing was changed.", "Try again.")
+                )
 
-    async def _component(self, interaction: discord.Interaction, cid: ballots.CustomId, values: list[str]) -> None:
+    async def _component(
+        self, interaction: discord.Interaction, cid: ballots.CustomId, values: list[str]
+    ) -> None:
         actor = await self.actor_for(interaction)
         if isinstance(actor, Reply):
             await self.fail(interaction, actor)
@@ -300,8 +360,10 @@ class GovBot(discord.AutoShardedClient):
                 selections = self.drafts.approved.get(key, {})
                 picked = [h for i in sorted(selections) for h in selections[i]]
             if not picked:
-                await self.fail(interaction, error("Your ballot is empty; nothing was cast.",
-                                                   "Choose at least one candidate first."))
+                await self.fail(
+                    interaction,
+                    error("Your ballot is empty; nothing was cast.", "Choose at least one candidate first."),
+                )
                 return
             reply = await dispatch(self.ctx, actor, " ".join(["vote", cid.target, *picked]), tz=self.tz)
             if not reply.ok:
@@ -309,34 +371,53 @@ class GovBot(discord.AutoShardedClient):
                 return
             self.drafts.reset(key)
             rendered = render(reply, ephemeral=True)
-            await interaction.response.edit_message(content=rendered.content, embeds=rendered.embeds, view=None)
+            await interaction.response.edit_message(
+                content=rendered.content, embeds=rendered.embeds, view=None
+            )
             await self.dm_receipt(interaction, reply.text)
             return
         if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
             _, choices = await ballots.standing(self.ctx, cid.target)
             known = {c.handle for c in choices}
             if any(v not in known for v in values):
-                await self.fail(interaction, error("That menu offered someone who is not standing; nothing was "
-                                                   "changed.", "Open a fresh ballot with `/vote`."))
+                await self.fail(
+                    interaction,
+                    error(
+                        "That menu offered someone who is not standing; nothing was changed.",
+                        "Open a fresh ballot with `/vote`.",
+                    ),
+                )
                 return
             self.drafts.approved.setdefault(key, {})[int(cid.arg[1:])] = values
             await interaction.response.defer()
             return
         if cid.kind != "rk":
-            await self.fail(interaction, error("govbot did not understand that button or menu; nothing was changed."))
+            await self.fail(
+                interaction, error("govbot did not understand that button or menu; nothing was changed.")
+            )
             return
         view_, choices = await ballots.standing(self.ctx, cid.target)
         if view_.election.phase != "voting":
-            await self.fail(interaction, error(f"{view_.election.title} is not open for voting "
-                                               f"(it is {view_.election.phase}); nothing was cast."))
+            await self.fail(
+                interaction,
+                error(
+                    f"{view_.election.title} is not open for voting "
+                    f"(it is {view_.election.phase}); nothing was cast."
+                ),
+            )
             return
         picked = self.drafts.ranked.setdefault(key, [])
         page = 0
         if cid.action == "pick":
             known = {c.handle for c in choices}
             if len(values) != 1 or values[0] not in known or values[0] in picked:
-                await self.fail(interaction, error("That choice is not a candidate you can still rank; nothing "
-                                                   "was changed.", "Open a fresh ballot with `/vote`."))
+                await self.fail(
+                    interaction,
+                    error(
+                        "That choice is not a candidate you can still rank; nothing was changed.",
+                        "Open a fresh ballot with `/vote`.",
+                    ),
+                )
                 return
             picked.append(values[0])
             page = int((cid.arg or "0").split("s")[0] or 0)
@@ -348,7 +429,9 @@ class GovBot(discord.AutoShardedClient):
         elif cid.action == "clear":
             picked.clear()
         else:
-            await self.fail(interaction, error("govbot did not understand that button or menu; nothing was changed."))
+            await self.fail(
+                interaction, error("govbot did not understand that button or menu; nothing was changed.")
+            )
             return
         text, components = ballots.ranked_ballot(view_.election.title, cid.target, choices, picked, page)
         await interaction.response.edit_message(content=text, view=components)
@@ -385,7 +468,9 @@ class GovBot(discord.AutoShardedClient):
             rows = await roster.list_organisations(self.ctx)
             return choices([(f"{o.slug} — {o.name}", o.slug) for o in rows], current)
 
-        async def candidates(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async def candidates(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
             slug = str(getattr(interaction.namespace, "election", "") or "")
             if not slug:
                 return []
@@ -393,13 +478,24 @@ class GovBot(discord.AutoShardedClient):
             words = current.split(" ")
             done, last = words[:-1], words[-1]
             prefix = " ".join(done)
-            pairs = [(f"{prefix} {c.handle}".strip() + f" — {c.name}", f"{prefix} {c.handle}".strip())
-                     for c in standing if c.handle not in done]
-            return choices(pairs, last) if not last else [
-                app_commands.Choice(name=n[:100], value=v[:100]) for n, v in pairs
-                if v.split(" ")[-1].startswith(last.lower()) or last.lower() in n.lower()][:AUTOCOMPLETE_LIMIT]
+            pairs = [
+                (f"{prefix} {c.handle}".strip() + f" — {c.name}", f"{prefix} {c.handle}".strip())
+                for c in standing
+                if c.handle not in done
+            ]
+            return (
+                choices(pairs, last)
+                if not last
+                else [
+                    app_commands.Choice(name=n[:100], value=v[:100])
+                    for n, v in pairs
+                    if v.split(" ")[-1].startswith(last.lower()) or last.lower() in n.lower()
+                ][:AUTOCOMPLETE_LIMIT]
+            )
 
-        async def motion_choice(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        async def motion_choice(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
             return choices([(c, c) for c in motions.CHOICES], current)
 
         async def method(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -408,9 +504,19 @@ class GovBot(discord.AutoShardedClient):
         async def tier(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return choices([(t, t) for t in roster.TIERS], current)
 
-        return {"election": _safe(election), "motion": _safe(motion), "wg": _safe(wg), "body": _safe(body),
-                "handle": _safe(handle), "chair": _safe(handle), "org": _safe(org), "vote:choice": _safe(candidates),
-                "method": _safe(method), "tier": _safe(tier), "motion vote:choice": _safe(motion_choice)}
+        return {
+            "election": _safe(election),
+            "motion": _safe(motion),
+            "wg": _safe(wg),
+            "body": _safe(body),
+            "handle": _safe(handle),
+            "chair": _safe(handle),
+            "org": _safe(org),
+            "vote:choice": _safe(candidates),
+            "method": _safe(method),
+            "tier": _safe(tier),
+            "motion vote:choice": _safe(motion_choice),
+        }
 
 
 def _safe(fn: Any) -> Any:

@@ -46,8 +46,9 @@ class DeliveryReport:
 
 async def _person_target(client: discord.Client, ctx: Context, person_id: int, guild_id: str | None) -> Any:
     async with ctx.db.reading() as session:
-        stmt = select(ChatIdentity.user_id).where(ChatIdentity.platform == "discord",
-                                                  ChatIdentity.person_id == person_id)
+        stmt = select(ChatIdentity.user_id).where(
+            ChatIdentity.platform == "discord", ChatIdentity.person_id == person_id
+        )
         if guild_id:
             stmt = stmt.where(ChatIdentity.workspace == guild_id)
         user_id = (await session.execute(stmt.order_by(ChatIdentity.id).limit(1))).scalar_one_or_none()
@@ -56,7 +57,9 @@ async def _person_target(client: discord.Client, ctx: Context, person_id: int, g
     return await client.create_dm(discord.Object(id=int(user_id)))
 
 
-async def _body_target(client: discord.Client, ctx: Context, body_id: int | None, guild_id: str | None) -> Any:
+async def _body_target(
+    client: discord.Client, ctx: Context, body_id: int | None, guild_id: str | None
+) -> Any:
     channel_ref: str | None = None
     if body_id is not None:
         async with ctx.db.reading() as session:
@@ -89,8 +92,11 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
             result = await elections.result(ctx, str(payload["election"]))
         except GovError:
             return {}
-        return {"embed": result_embed(view.election.title, result.elected, result.method, result.ballots,
-                                      result.to_text())}
+        return {
+            "embed": result_embed(
+                view.election.title, result.elected, result.method, result.ballots, result.to_text()
+            )
+        }
     if message.kind == "election.voting_opened":
         hint = VOTE_HINT.search(message.text)
         return {"view": ballots.vote_button(hint.group(1))} if hint else {}
@@ -100,8 +106,9 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
     return {}
 
 
-async def deliver_due(client: discord.Client, ctx: Context, *, guild_id: str | None,
-                      limit: int = 100) -> DeliveryReport:
+async def deliver_due(
+    client: discord.Client, ctx: Context, *, guild_id: str | None, limit: int = 100
+) -> DeliveryReport:
     """Deliver every due outbox message once: DM or channel, then ``mark_sent``; ``mark_failed`` on error."""
     report = DeliveryReport()
     for message in await outbox.due(ctx, limit):
@@ -110,8 +117,9 @@ async def deliver_due(client: discord.Client, ctx: Context, *, guild_id: str | N
                 target = await _person_target(client, ctx, message.person_id, guild_id)
             else:
                 target = await _body_target(client, ctx, message.body_id, guild_id)
-            await target.send(clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}",
-                              **await _extras(ctx, message))
+            await target.send(
+                clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}", **await _extras(ctx, message)
+            )
         except (Undeliverable, discord.HTTPException, OSError, ValueError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
             log.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, reason)

@@ -7,8 +7,9 @@ to govbot roles (e.g. the "Secretariat" role means admin).
 Today only the roster is consulted. Keeping the role mapping needs a table that belongs to the core
 (``governance/models.py`` and a migration), proposed in docs/discord.md::
 
-    discord_role_map(guild_id varchar(32), role_id varchar(32), govbot_role varchar(16)
-                     -- 'admin' | 'chair' | 'member', primary key (guild_id, role_id), created_at, created_by_id)
+    discord_role_map(guild_id varchar(32), role_id varchar(32),
+                     govbot_role varchar(16),  -- 'admin' | 'chair' | 'member'
+                     created_at, created_by_id, primary key (guild_id, role_id))
 
 with audit events ``discord.role_mapped``/``discord.role_unmapped`` on the ``roster`` stream. Until it
 lands, :func:`check` is called with ``mapping=None`` and admin-only commands require the roster's admin
@@ -56,8 +57,12 @@ def roles_granted(member_role_ids: Iterable[int | str], mapping: Mapping[str, st
     return {mapping[str(r)] for r in member_role_ids if str(r) in mapping}
 
 
-def check(spec: Spec, actor: Actor, member_role_ids: Iterable[int | str] = (),
-          mapping: Mapping[str, str] | None = None) -> Denied | None:
+def check(
+    spec: Spec,
+    actor: Actor,
+    member_role_ids: Iterable[int | str] = (),
+    mapping: Mapping[str, str] | None = None,
+) -> Denied | None:
     """Refuse an admin-only command early, with a clear message; None lets it through to the services.
 
     ``mapping`` is the guild's Discord-role mapping, or None while it has no table (roster only).
@@ -66,10 +71,14 @@ def check(spec: Spec, actor: Actor, member_role_ids: Iterable[int | str] = (),
     if path not in ADMIN_COMMANDS:
         return None
     if not actor.is_admin:
-        return Denied(f"`{path}` is for the secretariat, and you are not a govbot admin.",
-                      "Ask the secretariat to run it, or to make you an admin on the roster.")
+        return Denied(
+            f"`{path}` is for the secretariat, and you are not a govbot admin.",
+            "Ask the secretariat to run it, or to make you an admin on the roster.",
+        )
     if mapping is not None and "admin" not in roles_granted(member_role_ids, mapping):
-        return Denied(f"`{path}` needs a Discord role mapped to govbot admin (e.g. "
-                      f"{DEFAULT_ADMIN_ROLE_NAME}), and you have none.",
-                      "Ask a server admin to give you that role.")
+        return Denied(
+            f"`{path}` needs a Discord role mapped to govbot admin (e.g. "
+            f"{DEFAULT_ADMIN_ROLE_NAME}), and you have none.",
+            "Ask a server admin to give you that role.",
+        )
     return None

@@ -43,9 +43,11 @@ def _code(text: str, limit: int) -> str:
 
 
 def _table_embed(table: Table, colour: discord.Colour) -> discord.Embed:
-    return discord.Embed(title=clip(table.title, TITLE_LIMIT) if table.title else None,
-                         description=_code(table.to_text() if table.rows else "(none)", DESCRIPTION_LIMIT),
-                         colour=colour)
+    return discord.Embed(
+        title=clip(table.title, TITLE_LIMIT) if table.title else None,
+        description=_code(table.to_text() if table.rows else "(none)", DESCRIPTION_LIMIT),
+        colour=colour,
+    )
 
 
 def render(reply: Reply, *, ephemeral: bool | None = None, title: str | None = None) -> Rendered:
@@ -60,8 +62,13 @@ def render(reply: Reply, *, ephemeral: bool | None = None, title: str | None = N
     embeds: list[discord.Embed] = []
     if reply.block:
         colour_block = RESULT_COLOUR if title else colour
-        embeds.append(discord.Embed(title=clip(title, TITLE_LIMIT) if title else None,
-                                    description=_code(reply.block, DESCRIPTION_LIMIT), colour=colour_block))
+        embeds.append(
+            discord.Embed(
+                title=clip(title, TITLE_LIMIT) if title else None,
+                description=_code(reply.block, DESCRIPTION_LIMIT),
+                colour=colour_block,
+            )
+        )
     embeds += [_table_embed(t, colour) for t in reply.tables]
     embeds = embeds[:EMBEDS_LIMIT]
     while embeds and sum(len(e) for e in embeds) > EMBED_TOTAL_LIMIT:
@@ -77,8 +84,11 @@ def render(reply: Reply, *, ephemeral: bool | None = None, title: str | None = N
 
 def result_embed(title: str, elected: list[str], method: str, ballots: int, rounds: str) -> discord.Embed:
     """An election result as an embed: who was elected, how it was counted, every round."""
-    embed = discord.Embed(title=clip(f"Result: {title}", TITLE_LIMIT), colour=RESULT_COLOUR,
-                          description=_code(rounds, DESCRIPTION_LIMIT - 100))
+    embed = discord.Embed(
+        title=clip(f"Result: {title}", TITLE_LIMIT),
+        colour=RESULT_COLOUR,
+        description=_code(rounds, DESCRIPTION_LIMIT - 100),
+    )
     embed.add_field(name="Elected", value=clip(", ".join(elected) or "nobody", 1024), inline=False)
     embed.add_field(name="Method", value=method)
     embed.add_field(name="Ballots", value=str(ballots))

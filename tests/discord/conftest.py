@@ -45,8 +45,12 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 def settings_for(fake: FakeDiscord, *, guild: bool = True) -> Settings:
     """Settings as an operator would give them, pointing at the fake."""
-    values = {"DISCORD_TOKEN": "test-token", "DISCORD_API_BASE_URL": fake.api_base,
-              "GOVBOT_SECRET": "test", "DATABASE_URL": "sqlite+aiosqlite:///:memory:"}
+    values = {
+        "DISCORD_TOKEN": "test-token",
+        "DISCORD_API_BASE_URL": fake.api_base,
+        "GOVBOT_SECRET": "test",
+        "DATABASE_URL": "sqlite+aiosqlite:///:memory:",
+    }
     if guild:
         values["DISCORD_GUILD_ID"] = fake.guild_id
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -72,12 +76,16 @@ class Running:
 @contextlib.asynccontextmanager
 async def running(ctx: Context, fake: FakeDiscord, settings: Settings) -> AsyncIterator[GovBot]:
     """Start the real client against the fake and wait until it is ready; close it afterwards."""
-    client = build_client(ctx, settings, tz=ZoneInfo("Europe/Paris"), delivery_interval=None,
-                          guild_ready_timeout=0.05)
+    client = build_client(
+        ctx, settings, tz=ZoneInfo("Europe/Paris"), delivery_interval=None, guild_ready_timeout=0.05
+    )
     task = asyncio.create_task(client.start("test-token"))
     try:
-        done, _ = await asyncio.wait({task, asyncio.ensure_future(client.wait_until_ready())}, timeout=10,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {task, asyncio.ensure_future(client.wait_until_ready())},
+            timeout=10,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         if task in done:
             task.result()
         assert client.is_ready(), "the client did not become ready"

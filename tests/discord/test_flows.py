@@ -53,7 +53,9 @@ async def test_start_syncs_commands_to_the_guild_over_the_fake(bot: Running) -> 
     assert "global" not in fake.commands
 
 
-async def test_election_with_31_candidates_splits_the_ballot_and_counts(bot: Running, clock: ManualClock) -> None:
+async def test_election_with_31_candidates_splits_the_ballot_and_counts(
+    bot: Running, clock: ManualClock
+) -> None:
     extra = await add_candidates(bot, 26)
     opened = await slash(bot, "sec", ["election", "open-voting"], election="board-2027", close="+7d")
     assert "Voting in Board of Directors 2027 is open" in opened.content
@@ -70,8 +72,8 @@ async def test_election_with_31_candidates_splits_the_ballot_and_counts(bot: Run
 
     late = selects[1]["options"][-1]["value"]  # from the second select: beyond the first 25
     first = await press(bot, "alice", selects[1]["custom_id"], [late])
-    assert first.type == 7 and f"1. " in first.content and f"(@{late})" in first.content
-    second_select = [c for c in first.components() if c["type"] == 3][0]
+    assert first.type == 7 and "1. " in first.content and f"(@{late})" in first.content
+    second_select = next(c for c in first.components() if c["type"] == 3)
     assert late not in [o["value"] for o in second_select["options"]]
     second = await press(bot, "alice", second_select["custom_id"], ["chen"])
     assert "2. Chen Wei (@chen)" in second.content
@@ -99,8 +101,9 @@ async def test_election_with_31_candidates_splits_the_ballot_and_counts(bot: Run
 
 
 async def test_motion_proposed_and_voted_with_buttons_and_slash(bot: Running) -> None:
-    proposed = await slash(bot, "alice", ["motion", "propose"], body="toc", title="Adopt the model licence",
-                           deadline="+7d")
+    proposed = await slash(
+        bot, "alice", ["motion", "propose"], body="toc", title="Adopt the model licence", deadline="+7d"
+    )
     assert "Motion M1 is open" in proposed.content and not proposed.ephemeral
     buttons = {c["label"]: c["custom_id"] for c in proposed.components()}
     assert set(buttons) == {"Yes", "No", "Abstain"}
@@ -138,7 +141,9 @@ async def test_working_group_join_and_approve(bot: Running) -> None:
 async def test_unlinked_user_gets_a_private_error_and_nothing_changes(bot: Running) -> None:
     answer = await slash(bot, None, ["wg", "join"], wg="safety")
     assert answer.ephemeral and "not linked" in answer.content and UNLINKED_USER in answer.content
-    ballot_press = await bot.fake.interact(bot.fake.component_payload("gb:mv:vote:1:yes", user_id=UNLINKED_USER))
+    ballot_press = await bot.fake.interact(
+        bot.fake.component_payload("gb:mv:vote:1:yes", user_id=UNLINKED_USER)
+    )
     assert ballot_press.ephemeral and "not linked" in ballot_press.content
     _, pending = await bodies.members(bot.ctx, "safety", status="pending")
     assert pending == []
@@ -148,7 +153,9 @@ async def test_member_without_the_admin_role_is_refused_before_the_services(bot:
     before = await elections.list_elections(bot.ctx)
     answer = await slash(bot, "alice", ["election", "create"], slug="board-2028", body="board")
     assert answer.ephemeral and "for the secretariat" in answer.content
-    assert await elections.list_elections(bot.ctx) == before or len(await elections.list_elections(bot.ctx)) == 1
+    assert (
+        await elections.list_elections(bot.ctx) == before or len(await elections.list_elections(bot.ctx)) == 1
+    )
 
 
 async def test_malformed_interactions_get_a_private_error_and_change_nothing(bot: Running) -> None:
@@ -166,20 +173,30 @@ async def test_malformed_interactions_get_a_private_error_and_change_nothing(bot
 
 async def test_autocomplete_offers_elections_and_candidates(bot: Running) -> None:
     fake = bot.fake
-    elections_ = await fake.interact(fake.command_payload(["vote"], {"election": "board"},
-                                                          user_id=user_id("alice"), focused="election"))
+    elections_ = await fake.interact(
+        fake.command_payload(["vote"], {"election": "board"}, user_id=user_id("alice"), focused="election")
+    )
     assert elections_.type == 8
     assert [c["value"] for c in elections_.data["choices"]] == ["board-2027"]
-    candidates = await fake.interact(fake.command_payload(["vote"], {"election": "board-2027", "choices": "chen "},
-                                                          user_id=user_id("alice"), focused="choices"))
+    candidates = await fake.interact(
+        fake.command_payload(
+            ["vote"],
+            {"election": "board-2027", "choices": "chen "},
+            user_id=user_id("alice"),
+            focused="choices",
+        )
+    )
     values = [c["value"] for c in candidates.data["choices"]]
     assert "chen dana" in values and not any(v.endswith(" chen") for v in values)
-    groups = await fake.interact(fake.command_payload(["wg", "join"], {"wg": ""}, user_id=user_id("alice"),
-                                                      focused="wg"))
+    groups = await fake.interact(
+        fake.command_payload(["wg", "join"], {"wg": ""}, user_id=user_id("alice"), focused="wg")
+    )
     assert [c["value"] for c in groups.data["choices"]] == ["safety"]
 
 
 async def test_time_is_shown_in_the_configured_zone(bot: Running, clock: ManualClock) -> None:
     clock.advance(timedelta(hours=1))
-    opened = await slash(bot, "sec", ["election", "open-voting"], election="board-2027", close="2026-02-01T18:00")
+    opened = await slash(
+        bot, "sec", ["election", "open-voting"], election="board-2027", close="2026-02-01T18:00"
+    )
     assert "2026-02-01 18:00 CET" in opened.content

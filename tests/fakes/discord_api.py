@@ -16,7 +16,8 @@ answered with READY and a GUILD_CREATE for the fake guild; heartbeats get HEARTB
 ``INTERACTION_CREATE`` events with :meth:`FakeDiscord.interact`, whose payloads follow Discord's
 documented interaction object, and wait for the recorded callback.
 
-Failures can be injected: ``fail_channel_posts`` makes the next N channel posts answer 500.
+Failures can be injected: ``fail_channel_posts`` makes the next N channel posts answer 403 Missing Access
+(discord.py retries 5xx answers itself, after sleeping).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ API = "/api/v10"
 def _json(data: Any, status: int = 200) -> web.Response:
     """A JSON answer with exactly ``Content-Type: application/json``, as Discord sends it (discord.py
     decodes a body as JSON only on that exact header)."""
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 def snowflake(counter: itertools.count[int]) -> str:
@@ -109,11 +111,16 @@ class FakeDiscord:
     bot_user_id: str = "900000000000000001"
     guild_id: str = "800000000000000001"
     channel_id: str = "810000000000000001"
-    roles: dict[str, str] = field(default_factory=lambda: {"820000000000000001": "Secretariat",
-                                                          "820000000000000002": "Member"})
-    channels: dict[str, str] = field(default_factory=lambda: {"810000000000000001": "general",
-                                                             "810000000000000002": "safety",
-                                                             "810000000000000003": "toc"})
+    roles: dict[str, str] = field(
+        default_factory=lambda: {"820000000000000001": "Secretariat", "820000000000000002": "Member"}
+    )
+    channels: dict[str, str] = field(
+        default_factory=lambda: {
+            "810000000000000001": "general",
+            "810000000000000002": "safety",
+            "810000000000000003": "toc",
+        }
+    )
     identified: list[dict[str, Any]] = field(default_factory=list)
     heartbeats: int = 0
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -179,102 +186,236 @@ class FakeDiscord:
 
     def user(self, user_id: str, username: str, *, bot: bool = False) -> dict[str, Any]:
         """A user object."""
-        return {"id": user_id, "username": username, "discriminator": "0", "global_name": username,
-                "avatar": None, "bot": bot, "public_flags": 0}
+        return {
+            "id": user_id,
+            "username": username,
+            "discriminator": "0",
+            "global_name": username,
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
 
     def member(self, user_id: str, username: str, roles: list[str] | None = None) -> dict[str, Any]:
         """A guild member object as sent in interactions (with the member's channel permissions)."""
-        return {"user": self.user(user_id, username), "nick": None, "avatar": None, "roles": roles or [],
-                "joined_at": "2025-01-01T00:00:00+00:00", "premium_since": None, "deaf": False,
-                "mute": False, "flags": 0, "pending": False, "permissions": "2248473465835073"}
+        return {
+            "user": self.user(user_id, username),
+            "nick": None,
+            "avatar": None,
+            "roles": roles or [],
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": "2248473465835073",
+        }
 
     def guild(self) -> dict[str, Any]:
         """The GUILD_CREATE payload for the fake guild: roles and text channels."""
-        roles = [{"id": self.guild_id, "name": "@everyone", "color": 0, "hoist": False, "position": 0,
-                  "permissions": "2248473465835073", "managed": False, "mentionable": False, "flags": 0}]
-        roles += [{"id": rid, "name": name, "color": 0, "hoist": False, "position": i + 1,
-                   "permissions": "0", "managed": False, "mentionable": True, "flags": 0}
-                  for i, (rid, name) in enumerate(self.roles.items())]
-        channels = [{"id": cid, "type": 0, "name": name, "position": i, "permission_overwrites": [],
-                     "topic": None, "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
-                    for i, (cid, name) in enumerate(self.channels.items())]
-        return {"id": self.guild_id, "name": "Alliance", "icon": None, "splash": None, "discovery_splash": None,
-                "owner_id": "700000000000000001", "afk_channel_id": None, "afk_timeout": 300,
-                "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-                "roles": roles, "emojis": [], "stickers": [], "features": [], "mfa_level": 0,
-                "system_channel_id": self.channel_id, "system_channel_flags": 0, "rules_channel_id": None,
-                "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
-                "preferred_locale": "en-US", "public_updates_channel_id": None, "nsfw_level": 0,
-                "premium_progress_bar_enabled": False, "joined_at": "2025-01-01T00:00:00+00:00",
-                "large": False, "unavailable": False, "member_count": 1, "voice_states": [],
-                "members": [self.member(self.bot_user_id, "govbot")], "channels": channels, "threads": [],
-                "presences": [], "stage_instances": [], "guild_scheduled_events": []}
+        roles = [
+            {
+                "id": self.guild_id,
+                "name": "@everyone",
+                "color": 0,
+                "hoist": False,
+                "position": 0,
+                "permissions": "2248473465835073",
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ]
+        roles += [
+            {
+                "id": rid,
+                "name": name,
+                "color": 0,
+                "hoist": False,
+                "position": i + 1,
+                "permissions": "0",
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            }
+            for i, (rid, name) in enumerate(self.roles.items())
+        ]
+        channels = [
+            {
+                "id": cid,
+                "type": 0,
+                "name": name,
+                "position": i,
+                "permission_overwrites": [],
+                "topic": None,
+                "nsfw": False,
+                "parent_id": None,
+                "rate_limit_per_user": 0,
+            }
+            for i, (cid, name) in enumerate(self.channels.items())
+        ]
+        return {
+            "id": self.guild_id,
+            "name": "Alliance",
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": "700000000000000001",
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": roles,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_id": self.channel_id,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+            "member_count": 1,
+            "voice_states": [],
+            "members": [self.member(self.bot_user_id, "govbot")],
+            "channels": channels,
+            "threads": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+        }
 
-    def message_object(self, channel_id: str, payload: dict[str, Any], *, interaction: bool = False,
-                       message_id: str | None = None) -> dict[str, Any]:
+    def message_object(
+        self,
+        channel_id: str,
+        payload: dict[str, Any],
+        *,
+        interaction: bool = False,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
         """A message object for what the bot posted (documented fields, author = the bot)."""
-        return {"id": message_id or snowflake(self._ids), "channel_id": channel_id,
-                "author": self.user(self.bot_user_id, "govbot", bot=True),
-                "content": payload.get("content") or "", "timestamp": datetime.now(UTC).isoformat(),
-                "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
-                "mention_roles": [], "attachments": [], "embeds": payload.get("embeds") or [],
-                "pinned": False, "type": 20 if interaction else 0, "flags": payload.get("flags") or 0,
-                "components": payload.get("components") or [], "nonce": payload.get("nonce")}
+        return {
+            "id": message_id or snowflake(self._ids),
+            "channel_id": channel_id,
+            "author": self.user(self.bot_user_id, "govbot", bot=True),
+            "content": payload.get("content") or "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "pinned": False,
+            "type": 20 if interaction else 0,
+            "flags": payload.get("flags") or 0,
+            "components": payload.get("components") or [],
+            "nonce": payload.get("nonce"),
+        }
 
     # ------------------------------------------------------------------ interactions (pushed by tests)
 
-    def _base(self, kind: int, user_id: str, username: str, roles: list[str] | None,
-              guild: bool) -> dict[str, Any]:
+    def _base(
+        self, kind: int, user_id: str, username: str, roles: list[str] | None, guild: bool
+    ) -> dict[str, Any]:
         interaction_id = snowflake(self._ids)
         payload: dict[str, Any] = {
-            "id": interaction_id, "application_id": self.application_id, "type": kind,
-            "token": f"tok-{interaction_id}", "version": 1, "locale": "en-GB",
+            "id": interaction_id,
+            "application_id": self.application_id,
+            "type": kind,
+            "token": f"tok-{interaction_id}",
+            "version": 1,
+            "locale": "en-GB",
             "channel_id": self.channel_id,
             "channel": {"id": self.channel_id, "type": 0, "name": self.channels[self.channel_id]},
-            "app_permissions": "2248473465835073", "entitlements": [], "attachment_size_limit": 26214400,
-            "authorizing_integration_owners": {"0": self.guild_id}, "context": 0,
+            "app_permissions": "2248473465835073",
+            "entitlements": [],
+            "attachment_size_limit": 26214400,
+            "authorizing_integration_owners": {"0": self.guild_id},
+            "context": 0,
         }
         if guild:
-            payload.update(guild_id=self.guild_id, guild_locale="en-US",
-                           member=self.member(user_id, username, roles))
+            payload.update(
+                guild_id=self.guild_id, guild_locale="en-US", member=self.member(user_id, username, roles)
+            )
         else:
             payload.update(user=self.user(user_id, username), context=1)
             payload["channel"] = {"id": "830000000000000001", "type": 1}
             payload["channel_id"] = "830000000000000001"
         return payload
 
-    def command_payload(self, path: list[str], options: dict[str, Any], *, user_id: str,
-                        username: str = "someone", roles: list[str] | None = None, guild: bool = True,
-                        focused: str | None = None) -> dict[str, Any]:
+    def command_payload(
+        self,
+        path: list[str],
+        options: dict[str, Any],
+        *,
+        user_id: str,
+        username: str = "someone",
+        roles: list[str] | None = None,
+        guild: bool = True,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
         """An APPLICATION_COMMAND (type 2), or AUTOCOMPLETE (type 4) when ``focused`` names an option.
 
         ``path`` is the command then its subcommand group and subcommand (``["roster", "org", "add"]``);
         option values are typed as Discord types them (string 3, boolean 5).
         """
-        leaf = [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v,
-                 **({"focused": True} if k == focused else {})} for k, v in options.items()]
+        leaf = [
+            {
+                "name": k,
+                "type": 5 if isinstance(v, bool) else 3,
+                "value": v,
+                **({"focused": True} if k == focused else {}),
+            }
+            for k, v in options.items()
+        ]
         nested: list[dict[str, Any]] = leaf
         for depth, name in reversed(list(enumerate(path[1:], start=1))):
             kind = 1 if depth == len(path) - 1 else 2
             nested = [{"name": name, "type": kind, "options": nested}]
         payload = self._base(4 if focused else 2, user_id, username, roles, guild)
         cmd = next((c for c in self._all_commands() if c["name"] == path[0]), None)
-        payload["data"] = {"id": cmd["id"] if cmd else snowflake(self._ids), "name": path[0], "type": 1,
-                           "options": nested}
+        payload["data"] = {
+            "id": cmd["id"] if cmd else snowflake(self._ids),
+            "name": path[0],
+            "type": 1,
+            "options": nested,
+        }
         if guild:
             payload["data"]["guild_id"] = self.guild_id
         return payload
 
-    def component_payload(self, custom_id: str, *, user_id: str, username: str = "someone",
-                          values: list[str] | None = None, message: dict[str, Any] | None = None,
-                          roles: list[str] | None = None, guild: bool = True) -> dict[str, Any]:
+    def component_payload(
+        self,
+        custom_id: str,
+        *,
+        user_id: str,
+        username: str = "someone",
+        values: list[str] | None = None,
+        message: dict[str, Any] | None = None,
+        roles: list[str] | None = None,
+        guild: bool = True,
+    ) -> dict[str, Any]:
         """A MESSAGE_COMPONENT (type 3): a button press, or a string select with ``values``."""
         payload = self._base(3, user_id, username, roles, guild)
         payload["data"] = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
         if values is not None:
             payload["data"]["values"] = values
-        payload["message"] = message or self.message_object(self.channel_id, {"content": "ballot", "flags": 64},
-                                                           interaction=True)
+        payload["message"] = message or self.message_object(
+            self.channel_id, {"content": "ballot", "flags": 64}, interaction=True
+        )
         return payload
 
     async def interact(self, payload: dict[str, Any], timeout: float = 5.0) -> Callback:
@@ -291,8 +432,12 @@ class FakeDiscord:
     async def wait_callback(self, interaction_id: str, timeout: float = 5.0) -> Callback:
         """The callback for an interaction, once it arrives."""
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(
-                lambda: any(c.interaction_id == interaction_id for c in self.callbacks)), timeout)
+            await asyncio.wait_for(
+                self._changed.wait_for(
+                    lambda: any(c.interaction_id == interaction_id for c in self.callbacks)
+                ),
+                timeout,
+            )
         return next(c for c in self.callbacks if c.interaction_id == interaction_id)
 
     async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
@@ -322,23 +467,52 @@ class FakeDiscord:
         self.requests.append(("GET", request.path))
         if request.headers.get("Authorization") != "Bot test-token":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-        return _json({**self.user(self.bot_user_id, "govbot", bot=True), "verified": True,
-                                  "mfa_enabled": False, "flags": 0, "locale": "en-US"})
+        return _json(
+            {
+                **self.user(self.bot_user_id, "govbot", bot=True),
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+                "locale": "en-US",
+            }
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", request.path))
-        return _json({
-            "id": self.application_id, "name": "govbot", "icon": None, "description": "", "bot_public": False,
-            "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0, "summary": "",
-            "owner": self.user("700000000000000001", "owner"), "team": None, "rpc_origins": [],
-            "interactions_endpoint_url": None, "redirect_uris": [], "tags": [],
-        })
+        return _json(
+            {
+                "id": self.application_id,
+                "name": "govbot",
+                "icon": None,
+                "description": "",
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "summary": "",
+                "owner": self.user("700000000000000001", "owner"),
+                "team": None,
+                "rpc_origins": [],
+                "interactions_endpoint_url": None,
+                "redirect_uris": [],
+                "tags": [],
+            }
+        )
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", request.path))
-        return _json({"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": 1,
-                                  "session_start_limit": {"total": 1000, "remaining": 999,
-                                                          "reset_after": 14400000, "max_concurrency": 1}})
+        return _json(
+            {
+                "url": f"ws://127.0.0.1:{self.port}/gateway",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14400000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -346,11 +520,18 @@ class FakeDiscord:
         self.requests.append(("PUT", request.path))
         stored = []
         for command in body:
-            stored.append({**command, "id": snowflake(self._ids), "application_id": self.application_id,
-                           "version": snowflake(self._ids), "type": command.get("type", 1),
-                           "default_member_permissions": command.get("default_member_permissions"),
-                           "nsfw": command.get("nsfw", False),
-                           **({"guild_id": scope} if scope != "global" else {})})
+            stored.append(
+                {
+                    **command,
+                    "id": snowflake(self._ids),
+                    "application_id": self.application_id,
+                    "version": snowflake(self._ids),
+                    "type": command.get("type", 1),
+                    "default_member_permissions": command.get("default_member_permissions"),
+                    "nsfw": command.get("nsfw", False),
+                    **({"guild_id": scope} if scope != "global" else {}),
+                }
+            )
         self.commands[scope] = stored
         await self._notify()
         return _json(stored)
@@ -365,9 +546,14 @@ class FakeDiscord:
         callback = Callback(interaction_id, token, int(body["type"]), body.get("data") or {})
         self.callbacks.append(callback)
         await self._notify()
-        answer: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2,
-                                                  "response_message_ephemeral": callback.ephemeral,
-                                                  "response_message_loading": callback.type == 5}}
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_ephemeral": callback.ephemeral,
+                "response_message_loading": callback.type == 5,
+            }
+        }
         if callback.type in (4, 7):
             message = self.message_object(self.channel_id, callback.data, interaction=True)
             answer["interaction"]["response_message_id"] = message["id"]
@@ -397,8 +583,14 @@ class FakeDiscord:
         user_id = str(body["recipient_id"])
         channel = self.dm_channels.setdefault(user_id, snowflake(self._ids))
         self.requests.append(("POST", request.path))
-        return _json({"id": channel, "type": 1, "last_message_id": None,
-                                  "recipients": [self.user(user_id, f"user{user_id[-4:]}")]})
+        return _json(
+            {
+                "id": channel,
+                "type": 1,
+                "last_message_id": None,
+                "recipients": [self.user(user_id, f"user{user_id[-4:]}")],
+            }
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -406,7 +598,7 @@ class FakeDiscord:
         self.requests.append(("POST", request.path))
         if self.fail_channel_posts > 0:
             self.fail_channel_posts -= 1
-            return _json({"message": "500: Internal Server Error", "code": 0}, status=500)
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
         known = set(self.channels) | set(self.dm_channels.values())
         if channel not in known:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
@@ -440,12 +632,23 @@ class FakeDiscord:
             elif op == 2:
                 self.identified.append(frame["d"])
                 shard = frame["d"].get("shard", [0, 1])
-                await self.dispatch("READY", {
-                    "v": 10, "user": {**self.user(self.bot_user_id, "govbot", bot=True), "verified": True,
-                                      "mfa_enabled": False, "flags": 0},
-                    "guilds": [{"id": self.guild_id, "unavailable": True}], "session_id": "fake-session",
-                    "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway", "shard": shard,
-                    "application": {"id": self.application_id, "flags": 0}})
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": {
+                            **self.user(self.bot_user_id, "govbot", bot=True),
+                            "verified": True,
+                            "mfa_enabled": False,
+                            "flags": 0,
+                        },
+                        "guilds": [{"id": self.guild_id, "unavailable": True}],
+                        "session_id": "fake-session",
+                        "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                        "shard": shard,
+                        "application": {"id": self.application_id, "flags": 0},
+                    },
+                )
                 await self.dispatch("GUILD_CREATE", self.guild())
                 self._identified.set()
         return ws
