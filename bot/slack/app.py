@@ -16,8 +16,9 @@ import json
 import logging
 import re
 import signal
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
 DEFAULT_ACK_WITHIN = 0.25
+IDENTITY_TTL = 30.0
+UNLINKED_TTL = 2.0
+WORK_SLOTS = 4
 MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL_RE = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
 LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
@@ -61,6 +65,62 @@ class Runtime:
     client: AsyncWebClient
     delivery: SlackDelivery
     ack_within: float
+    identity_ttl: float = IDENTITY_TTL
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+    tasks: set[asyncio.Future[Any]] = field(default_factory=set)
+    _identities: dict[tuple[str, str], tuple[float, Actor | None]] = field(default_factory=dict)
+    _lookups: dict[tuple[str, str], asyncio.Future[Actor | None]] = field(default_factory=dict)
+
+    def spawn(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
+        """Run ``work`` after the acknowledgement; kept referenced until done, failures logged."""
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+
+        def _done(t: asyncio.Future[Any]) -> None:
+            self.tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("slack background work failed", exc_info=t.exception())
+
+        task.add_done_callback(_done)
+        return task
+
+    async def actor(self, team_id: str, user_id: str) -> Actor | None:
+        """The roster actor of a Slack user, cached briefly so acknowledgements rarely wait for the database.
+
+        A link takes effect at once (unknown users are looked up again after a few seconds); an unlink
+        or a change of admin flag takes effect within ``identity_ttl`` seconds.
+        """
+        key = (team_id, user_id)
+        now = time.monotonic()
+        cached = self._identities.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        pending = self._lookups.get(key)
+        if pending is None:  # one database look-up per user, however many requests arrive at once
+            pending = asyncio.ensure_future(roster.resolve_identity(self.ctx, "slack", team_id, user_id))
+            self._lookups[key] = pending
+            pending.add_done_callback(lambda _: self._lookups.pop(key, None))
+        actor = await asyncio.shield(pending)
+        ttl = self.identity_ttl if actor is not None else min(self.identity_ttl, UNLINKED_TTL)
+        if len(self._identities) > 50_000:
+            self._identities.clear()
+        self._identities[key] = (now + ttl, actor)
+        return actor
+
+    @property
+    def busy(self) -> bool:
+        """Whether every command slot is taken (a new command would queue, so it is deferred at once)."""
+        return self.slots.locked()
+
+    async def run_command(self, actor: Actor, text: str) -> Reply:
+        """Run one command line in a slot: at most ``WORK_SLOTS`` commands hold the database at once, so
+        the acknowledgements of new requests are never stuck behind a crowd of slow ones."""
+        async with self.slots:
+            return await dispatch(self.ctx, actor, text, tz=self.tz)
+
+    def forget(self) -> None:
+        """Drop cached identities (after a command that may have linked or unlinked someone)."""
+        self._identities.clear()
 
 
 def runtime_of(app: AsyncApp) -> Runtime:
@@ -145,8 +205,10 @@ def build_app(ctx: Context, settings: Settings, *, tz: ZoneInfo, ack_within: flo
         client_args["base_url"] = base if base.endswith("/") else base + "/"
     client = AsyncWebClient(**client_args)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    # Listeners acknowledge first and hand slow work to ``Runtime.spawn``, so Bolt may answer as soon as
+    # a listener returns instead of polling for the ack (process_before_response).
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
-                   logger=logging.getLogger("bot.slack.bolt"))
+                   logger=logging.getLogger("bot.slack.bolt"), process_before_response=True)
     runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within)
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
@@ -160,7 +222,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         team_id, user_id = _team_user(body)
         if not team_id or not user_id:
             return None, team_id, user_id
-        return await roster.resolve_identity(ctx, "slack", team_id, user_id), team_id, user_id
+        return await rt.actor(team_id, user_id), team_id, user_id
 
     async def dm(user_id: str, text: str) -> None:
         """A direct message from the app (chat.postMessage to the user opens the app's DM)."""
@@ -187,14 +249,28 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         if target is not None and trigger:
             await open_ballot(ack, respond, target, trigger)
             return
-        work = asyncio.ensure_future(dispatch(ctx, actor, text, tz=tz))
-        done, _ = await asyncio.wait({work}, timeout=rt.ack_within)
+        busy = rt.busy
+        work = rt.spawn(rt.run_command(actor, text))
+        done: set[asyncio.Future[Any]] = set()
+        if not busy:
+            done, _ = await asyncio.wait({work}, timeout=rt.ack_within)
         if done:
             await ack(**_ephemeral(work.result()))
-        else:
-            await ack(text="Working on it…", response_type="ephemeral")
+            after_command(text)
+            return
+        await ack(text="Working on it…", response_type="ephemeral")
+
+        async def finish() -> None:
             reply = await work
             await respond(**_ephemeral(reply), replace_original=False)
+            after_command(text)
+
+        rt.spawn(finish())
+
+    def after_command(text: str) -> None:
+        if text.lower().lstrip("/").removeprefix("gov").strip().startswith(("roster link", "roster unlink",
+                                                                              "roster person set")):
+            rt.forget()
         rt.delivery.kick()
 
     async def open_ballot(ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str],
@@ -213,6 +289,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             return
         if ack is not None:
             await ack()
+        rt.spawn(show_modal(trigger, view, respond, ref))
+
+    async def show_modal(trigger: str, view: dict[str, Any], respond: AsyncRespond | None, ref: str) -> None:
         try:
             await rt.client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as exc:
@@ -223,9 +302,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
     # ------------------------------------------------------------ ballots
 
-    @app.action(OPEN_BALLOT_ACTION)
-    async def open_from_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+    async def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         actor, _team_id, _user_id = await actor_for(body)
         kind, _, ref = str(action.get("value") or "").partition(":")
         trigger = str(body.get("trigger_id") or "")
@@ -233,9 +310,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             return
         await open_ballot(None, None, (kind, ref), trigger)
 
-    @app.action(re.compile(r"^gov_statements(_prev|_next)?$"))
-    async def statements(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+    async def statements(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         value = str(action.get("value") or "")
         slug, _, page = value.partition("|")
         try:
@@ -275,14 +350,11 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         await ack()
         order = " > ".join(" = ".join(t) for t in receipt.ranking)
         verb = "replaced your earlier ballot" if receipt.replaced else "recorded your ballot"
-        await dm(user_id, f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
-                          f"(keep it to find your ballot in the published list).")
+        rt.spawn(dm(user_id, f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
+                             f"(keep it to find your ballot in the published list)."))
         rt.delivery.kick()
 
-    @app.action(re.compile(r"^gov_motion_vote_(yes|no|abstain)$"))
-    async def motion_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                            respond: AsyncRespond) -> None:
-        await ack()
+    async def motion_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         actor, team_id, user_id = await actor_for(body)
         container = body.get("view") if isinstance(body.get("view"), dict) else None
 
@@ -323,12 +395,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         team_id = str(body.get("team_id") or "")
         if not user_id or not team_id:
             return
-        actor = await roster.resolve_identity(ctx, "slack", team_id, user_id)
-        await publish_home(user_id, actor, team_id)
+        rt.spawn(publish_home(user_id, await rt.actor(team_id, user_id), team_id))
 
-    @app.action(re.compile(f"^({WG_APPROVE_ACTION}|{WG_DENY_ACTION})$"))
-    async def decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+    async def decide(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         actor, team_id, user_id = await actor_for(body)
         if actor is None:
             return
@@ -347,6 +416,23 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             notice = f":warning: {exc.message}"
         await publish_home(user_id, actor, team_id, escape(notice))
         rt.delivery.kick()
+
+    Work = Callable[[dict[str, Any], dict[str, Any], AsyncRespond], Awaitable[None]]
+
+    def button(action_id: str | re.Pattern[str], work: Work) -> None:
+        """Acknowledge a button at once; do its work after the acknowledgement."""
+
+        async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                           respond: AsyncRespond) -> None:
+            await ack()
+            rt.spawn(work(body, action, respond))
+
+        app.action(action_id)(listener)
+
+    button(OPEN_BALLOT_ACTION, open_from_button)
+    button(re.compile(r"^gov_statements(_prev|_next)?$"), statements)
+    button(re.compile(r"^gov_motion_vote_(yes|no|abstain)$"), motion_button)
+    button(re.compile(f"^({WG_APPROVE_ACTION}|{WG_DENY_ACTION})$"), decide)
 
     @app.view(re.compile(r"^gov_(statements|done|motion)$"))
     async def ack_info_views(ack: AsyncAck) -> None:

@@ -2,6 +2,7 @@
 API served by ``tests.fakes.slack_api``, and a client that sends signed requests shaped as Slack
 documents them (slash commands form-encoded, interactions as ``payload=<json>``, events as JSON)."""
 
+# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """``/gov`` over signed HTTP: replies in the acknowledgement or through response_url, identity and
 linking, and requests that must be refused without changing anything."""
 
+# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import html

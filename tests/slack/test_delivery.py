@@ -1,6 +1,7 @@
 """Outbox delivery to Slack: DMs and channel posts marked sent, 429s retried, failures retried later,
 nothing dropped and nothing posted twice; and the renderer's limits."""
 
+# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 from datetime import timedelta

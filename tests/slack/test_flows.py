@@ -2,6 +2,7 @@
 body's channel; the ranked form's validation; a motion voted with buttons; a working-group join approved
 from the App Home tab."""
 
+# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import json
