@@ -183,8 +183,8 @@ def parse_blt(text: str, *, path: str = "<blt>") -> Profile:
         )
     names = [s for s, _ in strings[:ncand]]
     if len(set(names)) != len(names):
-        dup = next(s for s in names if names.count(s) > 1)
-        raise err(f"expected distinct candidate names, {dup!r} appears twice", strings[names.index(dup)][1])
+        second = next(k for k, s in enumerate(names) if s in names[:k])
+        raise err(f"expected distinct candidate names, {names[second]!r} appears twice", strings[second][1])
     title = strings[ncand][0] if len(strings) > ncand else ""
     return Profile.build(names, ballots, withdrawn=sorted(withdrawn), title=title, seats=seats)
 

@@ -179,7 +179,7 @@ def test_nsw_ballina_2015(nsw: dict[str, str]) -> None:
     result = irv(profile)
     first = sorted((int(v) for v in result.rounds[0].counts.values()), reverse=True)
     assert first == [17392, 12824, 11738, 3708, 826, 679, 291]
-    assert [n for n in result.elected][0].upper().startswith("SMITH")
+    assert result.elected[0].upper().startswith("SMITH")
     final = sorted(int(v) for v in result.rounds[-1].counts.values())
     assert final == [18996, 21528]
 
