@@ -8,10 +8,12 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Ballot, BallotSlot, Body, Membership, Motion, Person, Voter
@@ -38,12 +40,24 @@ def _stream(motion: Motion) -> str:
     return f"motion:{motion.id}"
 
 
-async def motion_by_ref(session: AsyncSession, ref: str | int) -> Motion:
-    """The motion numbered ``ref`` (``12`` or ``M12``), or a NotFound saying how to list motions."""
+async def motion_by_ref(
+    session: AsyncSession, ref: str | int, *, lock: Literal["share", "update"] | None = None
+) -> Motion:
+    """The motion numbered ``ref`` (``12`` or ``M12``), or a NotFound saying how to list motions.
+
+    ``lock`` takes a row lock on PostgreSQL (SQLite's write transactions are already serial): "share"
+    for a vote, so that votes proceed together; "update" for closing or withdrawing, which waits for
+    the votes in flight (and counts them) and makes later ones see the motion closed.
+    """
     text = str(ref).strip().lstrip("#").upper().removeprefix("M")
     if not text.isdigit():
         raise InvalidInput(f"{ref!r} is not a motion number.", "Motions are numbered: `motion show 12`.")
-    motion = await session.get(Motion, int(text))
+    stmt = select(Motion).where(col(Motion.id) == int(text))
+    if lock == "share":
+        stmt = stmt.with_for_update(read=True, key_share=True)
+    elif lock == "update":
+        stmt = stmt.with_for_update()
+    motion = (await session.execute(stmt)).scalar_one_or_none()
     if motion is None:
         raise NotFound(f"No motion M{text}.", "See `motion list`.")
     return motion
@@ -128,7 +142,7 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
     person_id = actor.person_id
 
     async def work(session: AsyncSession) -> MotionVoteReceipt:
-        motion = await motion_by_ref(session, ref)
+        motion = await motion_by_ref(session, ref, lock="share")
         policy = _policy_of(motion)
         if motion.phase != "open":
             raise Closed(f"Motion M{motion.id} is {motion.phase}; votes are no longer taken.")
@@ -142,8 +156,9 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
         ballot = Ballot(id=secrets.token_hex(16), motion_id=motion.id, content=json.dumps(choice), receipt=receipt,
                         voter_id=None if motion.secret else person_id)
         tag = ctx.tag(f"motion:{motion.id}", person_id)
+        # Lock the voter's slot so that a concurrent change of vote replaces the ballot standing now.
         slot = (await session.execute(select(BallotSlot).where(
-            BallotSlot.motion_id == motion.id, BallotSlot.tag == tag))).scalar_one_or_none()
+            BallotSlot.motion_id == motion.id, BallotSlot.tag == tag).with_for_update())).scalar_one_or_none()
         session.add(ballot)
         await session.flush()
         if slot is not None:
@@ -181,7 +196,7 @@ def _tally(motion: Motion, choices: list[str]) -> MotionResult:
 async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
     """Close a motion and decide it. Before its deadline only the secretariat may close it early."""
     async with ctx.db.transaction() as session:
-        motion = await motion_by_ref(session, ref)
+        motion = await motion_by_ref(session, ref, lock="update")
         policy = _policy_of(motion)
         if motion.phase != "open":
             raise Conflict(f"Motion M{motion.id} is already {motion.phase}.")
@@ -195,6 +210,10 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
                                 "Only the secretariat may close a motion before its deadline.")
         choices = [json.loads(c) for c in (await session.execute(
             select(Ballot.content).where(Ballot.motion_id == motion.id))).scalars()]
+        # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
+        # the base is the larger figure (and never fewer than the votes cast).
+        seated_at_proposal = motion.seated
+        motion.seated = max(motion.seated, await _seated(session, body.id or 0), len(choices))
         outcome = _tally(motion, choices)
         motion.phase = "closed"
         motion.closed_at = ctx.now()
@@ -202,6 +221,7 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         motion.result = json.dumps(outcome.to_json(), sort_keys=True)
         await record(session, ctx, actor, stream=_stream(motion), kind="motion.closed", subject=f"M{motion.id}",
                      payload={"result": outcome.to_json(), "early": early, "policy": policy.identity,
+                              "seated_at_proposal": seated_at_proposal,
                               "due_at": motion.deadline.isoformat()})
         notify(session, ctx, kind="motion.result", body_id=body.id, dedupe_key=f"motion:{motion.id}:result",
                text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}: {outcome.reason}")
@@ -211,7 +231,7 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
 async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
     """Withdraw an open motion (its proposer or the secretariat)."""
     async with ctx.db.transaction() as session:
-        motion = await motion_by_ref(session, ref)
+        motion = await motion_by_ref(session, ref, lock="update")
         if motion.phase != "open":
             raise Conflict(f"Motion M{motion.id} is already {motion.phase}.")
         if actor.person_id != motion.proposer_id and not (await actor_facts(session, actor)).is_admin:
