@@ -1,0 +1,162 @@
+"""Ballot secrecy (DESIGN.md invariant 2), on SQLite and PostgreSQL: for a secret poll a stored ballot never
+carries its voter (id, handle, name or keyed tag), the record of who voted never carries what, and a
+replaced ballot is gone. A public poll (roll call, or an election whose policy is not secret) names voters."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot import seed
+from governance.clock import ManualClock
+from governance.models import AuditEvent, Ballot, BallotSlot, OutboxMessage, Person, Voter
+from governance.services import elections, motions
+from governance.services.common import Context
+from tests.services.test_elections import SYSTEM, as_, committee, write_policy
+
+REPS = ["alice", "bea", "carlos", "dana", "emma"]
+
+
+async def people(ctx: Context) -> dict[str, Person]:
+    async with ctx.db.reading() as s:
+        return {p.handle: p for p in (await s.execute(select(Person))).scalars()}
+
+
+async def rows(ctx: Context, model: type) -> list:  # type: ignore[type-arg]
+    async with ctx.db.reading() as s:
+        return list((await s.execute(select(model))).scalars())
+
+
+def columns(model: type) -> set[str]:
+    return set(model.__table__.columns.keys())  # type: ignore[attr-defined]
+
+
+async def test_table_shapes_keep_who_apart_from_what() -> None:
+    assert columns(Voter) == {"id", "election_id", "motion_id", "person_id", "first_voted_at", "last_voted_at",
+                              "times"}
+    assert columns(BallotSlot) == {"id", "election_id", "motion_id", "tag", "ballot_id"}
+    assert columns(Ballot) == {"id", "election_id", "motion_id", "content", "receipt", "voter_id"}
+
+
+async def test_secret_election_ballots_name_no_one(ctx: Context, clock: ManualClock) -> None:
+    await seed.seed(ctx)
+    await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
+    rankings = {"alice": ["chen", "arjun"], "bea": ["farid"], "carlos": ["chen"], "dana": ["dana", "emma"],
+                "emma": ["emma", "dana", "arjun"]}
+    receipts = {}
+    for handle, ranking in rankings.items():
+        receipts[handle] = (await elections.cast_ballot(ctx, await as_(ctx, handle), "board-2027", ranking)).receipt
+    old_receipt = receipts["alice"]
+    old_ballots = {b.id: b for b in await rows(ctx, Ballot)}
+    replaced = await elections.cast_ballot(ctx, await as_(ctx, "alice"), "board-2027", ["farid", "dana"])
+    assert replaced.replaced
+
+    everyone = await people(ctx)
+    election = (await elections.show(ctx, "board-2027")).election
+    tags = {h: ctx.tag(f"election:{election.id}", everyone[h].id or 0) for h in REPS}
+    ballots = await rows(ctx, Ballot)
+    assert len(ballots) == 5
+    candidates = {"arjun", "farid", "chen", "dana", "emma"}
+    for ballot in ballots:
+        assert ballot.voter_id is None
+        tiers = json.loads(ballot.content)
+        assert {h for tier in tiers for h in tier} <= candidates  # only candidates, nothing else
+        for handle in REPS:
+            person = everyone[handle]
+            for value in (ballot.id, ballot.receipt):
+                assert tags[handle] not in value and handle not in value.lower()
+                assert str(person.id) != value
+            assert tags[handle] not in ballot.content and person.name not in ballot.content
+        assert len(ballot.id) == 32 and int(ballot.id, 16) >= 0  # random, not a sequence
+
+    # the old ballot is gone, content and receipt; the new one stands
+    assert old_receipt not in {b.receipt for b in ballots}
+    assert replaced.receipt in {b.receipt for b in ballots}
+    gone = set(old_ballots) - {b.id for b in ballots}
+    assert len(gone) == 1 and json.loads(old_ballots[gone.pop()].content) == [["chen"], ["arjun"]]
+    assert [["chen"], ["arjun"]] not in [json.loads(b.content) for b in ballots]
+
+    # who voted: people and times, never what
+    voters = await rows(ctx, Voter)
+    assert sorted(everyone_handle(everyone, v.person_id) for v in voters) == sorted(REPS)
+    ballot_values = {b.id for b in ballots} | {b.receipt for b in ballots} | {b.content for b in ballots}
+    for voter in voters:
+        assert not {str(getattr(voter, c)) for c in columns(Voter)} & ballot_values
+    assert {v.times for v in voters if everyone_handle(everyone, v.person_id) == "alice"} == {2}
+
+    # the slots: keyed tags that a reader without the secret cannot recompute from the roster
+    slots = await rows(ctx, BallotSlot)
+    assert sorted(s.tag for s in slots) == sorted(tags.values())
+    for handle in REPS:
+        pid = everyone[handle].id
+        for guess in (f"election:{election.id}|{pid}", f"{handle}", f"election:{election.id}|{handle}"):
+            assert hashlib.sha256(guess.encode()).hexdigest() not in {s.tag for s in slots}
+            assert hmac.new(b"", guess.encode(), hashlib.sha256).hexdigest() not in {s.tag for s in slots}
+
+    # the log says who voted (like the voters table) but never what, nor which ballot
+    secrets_ = {b.id for b in ballots} | {b.receipt for b in ballots} | set(tags.values()) | {old_receipt}
+    for event in await rows(ctx, AuditEvent):
+        if event.kind in ("ballot.cast", "ballot.replaced"):
+            assert json.loads(event.payload) == {}
+        assert not any(secret in event.payload or secret in event.subject for secret in secrets_)
+    for message in await rows(ctx, OutboxMessage):
+        assert not any(secret in message.text or secret in message.payload for secret in secrets_)
+
+    # counting needs nothing but the contents
+    result = await elections.close(ctx, SYSTEM, "board-2027")
+    assert result.ballots == 5
+    stored = (await elections.show(ctx, "board-2027")).election.result or ""
+    assert not any(handle in stored for handle in ("alice", "bea", "carlos")) and old_receipt not in stored
+
+
+def everyone_handle(everyone: dict[str, Person], person_id: int) -> str:
+    return next(h for h, p in everyone.items() if p.id == person_id)
+
+
+async def test_public_election_names_its_voters(ctx: Context, clock: ManualClock, tmp_path: Path) -> None:
+    policy = write_policy(tmp_path, "open_ballot", "ElectionRules(method='irv', secret=False, seats=1)")
+    await seed.seed(ctx)
+    sec = await as_(ctx, "sec")
+    await committee(ctx, "tc", ["bea", "chen", "dana"], policy=policy)
+    election = await elections.create_election(ctx, sec, "tc", "tc-chair")
+    assert election.secret is False
+    await elections.open_nominations(ctx, sec, "tc-chair")
+    for h in ("chen", "dana"):
+        await elections.nominate(ctx, await as_(ctx, h), "tc-chair")
+    await elections.open_voting(ctx, sec, "tc-chair")
+    await elections.cast_ballot(ctx, await as_(ctx, "bea"), "tc-chair", ["dana", "chen"])
+    await elections.cast_ballot(ctx, await as_(ctx, "chen"), "tc-chair", ["chen"])
+    await elections.cast_ballot(ctx, await as_(ctx, "bea"), "tc-chair", ["chen", "dana"])  # replaces
+    everyone = await people(ctx)
+    ballots = await rows(ctx, Ballot)
+    assert sorted((everyone_handle(everyone, b.voter_id or 0), b.content) for b in ballots) == [
+        ("bea", '[["chen"], ["dana"]]'), ("chen", '[["chen"]]')]
+    logged = [json.loads(e.payload) for e in await rows(ctx, AuditEvent) if e.kind.startswith("ballot.")]
+    assert {"voter": "bea", "ballot": [["chen"], ["dana"]]} in logged
+
+
+async def test_secret_motion_keeps_who_apart_from_what(ctx: Context, clock: ManualClock) -> None:
+    await seed.seed(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Sensitive", secret=True)
+    public = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Open")
+    assert m.id is not None and public.id is not None
+    for handle, choice in (("alice", "yes"), ("bea", "no"), ("chen", "abstain"), ("bea", "yes")):
+        await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
+        await motions.vote(ctx, await as_(ctx, handle), public.id, choice)
+    everyone = await people(ctx)
+    ballots = await rows(ctx, Ballot)
+    secret_ballots = [b for b in ballots if b.motion_id == m.id]
+    assert sorted(json.loads(b.content) for b in secret_ballots) == ["abstain", "yes", "yes"]
+    assert all(b.voter_id is None for b in secret_ballots)
+    tags = {ctx.tag(f"motion:{m.id}", everyone[h].id or 0) for h in ("alice", "bea", "chen")}
+    assert not any(t in b.id or t in b.receipt for t in tags for b in secret_ballots)
+    public_ballots = {everyone_handle(everyone, b.voter_id or 0): json.loads(b.content)
+                      for b in ballots if b.motion_id == public.id}
+    assert public_ballots == {"alice": "yes", "bea": "yes", "chen": "abstain"}  # roll call: public by policy
+    assert (await motions.show(ctx, m.id)).roll_call == []
+    assert len((await motions.show(ctx, public.id)).roll_call) == 3
