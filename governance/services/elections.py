@@ -21,7 +21,17 @@ from sqlmodel import col
 
 from governance import tally
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.models import Ballot, BallotSlot, Body, Candidate, Election, Membership, Organisation, Person, Voter
+from governance.models import (
+    Ballot,
+    BallotSlot,
+    Body,
+    Candidate,
+    Election,
+    Membership,
+    Organisation,
+    Person,
+    Voter,
+)
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import PollFacts
 from governance.services.common import (
@@ -44,6 +54,7 @@ from governance.tally.count import METHODS
 PHASES = ("draft", "nominating", "voting", "closed", "certified", "cancelled")
 RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs"})
 TIES_ALLOWED = frozenset({"schulze", "ranked-pairs"})
+SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -103,7 +114,9 @@ async def _require_runner(session: AsyncSession, actor: Actor, body: Body, polic
 
 def _future(ctx: Context, when: datetime | None, what: str) -> None:
     if when is not None and when <= ctx.now():
-        raise InvalidInput(f"The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", "Give a time in the future.")
+        raise InvalidInput(
+            f"The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", "Give a time in the future."
+        )
 
 
 async def create_election(
@@ -132,8 +145,9 @@ async def create_election(
         target = await body_by_slug(session, body)
         policy = ctx.policy_for(target)
         await _require_runner(session, actor, target, policy)
-        if (await session.execute(select(Election.id).where(Election.slug == slug))).first():
+        if (await session.execute(select(col(Election.id)).where(col(Election.slug) == slug))).first():
             raise Conflict(f"An election {slug!r} already exists.", "Choose another id.")
+        assert target.id is not None
         rules = policy.election_rules(body_facts(target))
         chosen_method = method or rules.method
         if chosen_method not in METHODS:
@@ -157,15 +171,29 @@ async def create_election(
         )
         session.add(election)
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(election), kind="election.created", subject=slug,
-                     payload={"body": target.slug, "title": election.title, "seats": election.seats,
-                              "method": election.method, "secret": election.secret,
-                              "policy": policy.identity,
-                              "organisation_cap": rules.organisation_cap})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.created",
+            subject=slug,
+            payload={
+                "body": target.slug,
+                "title": election.title,
+                "seats": election.seats,
+                "method": election.method,
+                "secret": election.secret,
+                "policy": policy.identity,
+                "organisation_cap": rules.organisation_cap,
+            },
+        )
         return election
 
 
-async def _load_for_change(session: AsyncSession, actor: Actor, slug: str) -> tuple[Election, Body, LoadedPolicy]:
+async def _load_for_change(
+    session: AsyncSession, actor: Actor, slug: str
+) -> tuple[Election, Body, LoadedPolicy]:
     election = await election_by_slug(session, slug, lock="update")
     policy = _policy_of(election)
     body = await session.get(Body, election.body_id)
@@ -174,30 +202,50 @@ async def _load_for_change(session: AsyncSession, actor: Actor, slug: str) -> tu
     return election, body, policy
 
 
-async def open_nominations(ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None) -> Election:
+async def open_nominations(
+    ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None
+) -> Election:
     """Open nominations (from draft); they close at ``close_at`` or after the policy's nomination period."""
     _future(ctx, close_at, "nomination deadline")
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "draft":
-            raise Conflict(f"Nominations for {election.slug} can only open from draft; it is {election.phase}.")
+            raise Conflict(
+                f"Nominations for {election.slug} can only open from draft; it is {election.phase}."
+            )
         rules = policy.election_rules(body_facts(body))
         election.phase = "nominating"
         election.nominations_open_at = ctx.now()
-        election.nominations_close_at = (
-            close_at or election.nominations_close_at or ctx.now() + timedelta(days=rules.nomination_days)
+        planned = election.nominations_close_at
+        election.nominations_close_at = close_at or (
+            planned
+            if planned is not None and planned > ctx.now()
+            else ctx.now() + timedelta(days=rules.nomination_days)
         )
-        await record(session, ctx, actor, stream=_stream(election), kind="election.nominations_opened",
-                     subject=election.slug, payload={"close_at": election.nominations_close_at.isoformat()})
-        notify(session, ctx, kind="election.nominations_opened", body_id=body.id,
-               text=f"Nominations are open for {election.title} ({election.seats} seat(s)) until "
-                    f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC. Nominate with "
-                    f"`election nominate {election.slug} <handle>`.")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.nominations_opened",
+            subject=election.slug,
+            payload={"close_at": election.nominations_close_at.isoformat()},
+        )
+        notify(
+            session,
+            ctx,
+            kind="election.nominations_opened",
+            body_id=body.id,
+            text=f"Nominations are open for {election.title} ({election.seats} seat(s)) until "
+            f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC. Nominate with "
+            f"`election nominate {election.slug} <handle>`.",
+        )
         return election
 
 
-async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = None,
-                   statement: str | None = None) -> Candidate:
+async def nominate(
+    ctx: Context, actor: Actor, slug: str, nominee: str | None = None, statement: str | None = None
+) -> Candidate:
     """Nominate someone (or oneself) while nominations are open; a self-nomination is accepted at once."""
     if actor.person_id is None:
         raise Forbidden("Only a person can nominate.")
@@ -208,7 +256,10 @@ async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = 
         if election.phase != "nominating":
             raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
         if election.nominations_close_at and ctx.now() >= election.nominations_close_at:
-            raise Closed(f"Nominations for {election.slug} closed at {election.nominations_close_at:%Y-%m-%d %H:%M} UTC.")
+            raise Closed(
+                f"Nominations for {election.slug} closed at "
+                f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC."
+            )
         person = await person_by_handle(session, nominee or actor.handle)
         nominator_facts = await actor_facts(session, actor, body)
         nominee_facts = await person_facts(session, person, body)
@@ -218,8 +269,13 @@ async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = 
             raise Forbidden("Self-nomination is not allowed in this election.", rule="no-self-nomination")
         enforce(policy.may_nominate(poll, nominator_facts, nominee_facts), policy)
         enforce(policy.may_stand(poll, nominee_facts), policy)
-        existing = (await session.execute(select(Candidate).where(
-            Candidate.election_id == election.id, Candidate.person_id == person.id))).scalar_one_or_none()
+        existing = (
+            await session.execute(
+                select(Candidate).where(
+                    col(Candidate.election_id) == election.id, col(Candidate.person_id) == person.id
+                )
+            )
+        ).scalar_one_or_none()
         if existing is not None and existing.status not in ("declined", "withdrawn"):
             raise Conflict(f"{person.name} is already a candidate in {election.slug} ({existing.status}).")
         status = "accepted" if is_self else "nominated"
@@ -229,29 +285,55 @@ async def nominate(ctx: Context, actor: Actor, slug: str, nominee: str | None = 
             existing.statement = statement or existing.statement
             candidate = existing
         else:
-            candidate = Candidate(election_id=election.id, person_id=person.id, nominated_by_id=actor.person_id,
-                                  statement=statement, status=status, created_at=ctx.now())
+            assert election.id is not None and person.id is not None
+            candidate = Candidate(
+                election_id=election.id,
+                person_id=person.id,
+                nominated_by_id=actor.person_id,
+                statement=statement,
+                status=status,
+                created_at=ctx.now(),
+            )
             session.add(candidate)
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(election), kind="candidate.nominated", subject=person.handle,
-                     payload={"by": actor.handle, "status": status, "policy": policy.identity})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="candidate.nominated",
+            subject=person.handle,
+            payload={"by": actor.handle, "status": status, "policy": policy.identity},
+        )
         if not is_self:
-            notify(session, ctx, kind="candidate.nominated", person_id=person.id,
-                   text=f"{actor.name} nominated you in {election.title}. Accept with "
-                        f"`election accept {election.slug} [statement]` or decline with "
-                        f"`election decline {election.slug}`.")
+            notify(
+                session,
+                ctx,
+                kind="candidate.nominated",
+                person_id=person.id,
+                text=f"{actor.name} nominated you in {election.title}. Accept with "
+                f"`election accept {election.slug} [statement]` or decline with "
+                f"`election decline {election.slug}`.",
+            )
         return candidate
 
 
 async def _own_candidacy(session: AsyncSession, actor: Actor, election: Election) -> Candidate:
-    candidate = (await session.execute(select(Candidate).where(
-        Candidate.election_id == election.id, Candidate.person_id == actor.person_id))).scalar_one_or_none()
+    candidate = (
+        await session.execute(
+            select(Candidate).where(
+                col(Candidate.election_id) == election.id, col(Candidate.person_id) == actor.person_id
+            )
+        )
+    ).scalar_one_or_none()
     if candidate is None:
         raise NotFound(f"You are not a candidate in {election.slug}.")
     return candidate
 
 
-async def respond(ctx: Context, actor: Actor, slug: str, accept: bool, statement: str | None = None) -> Candidate:
+async def respond(
+    ctx: Context, actor: Actor, slug: str, accept: bool, statement: str | None = None
+) -> Candidate:
     """Accept (with an optional statement) or decline one's own nomination before voting opens."""
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
@@ -263,8 +345,15 @@ async def respond(ctx: Context, actor: Actor, slug: str, accept: bool, statement
         candidate.status = "accepted" if accept else "declined"
         if statement:
             candidate.statement = statement
-        await record(session, ctx, actor, stream=_stream(election), kind=f"candidate.{candidate.status}",
-                     subject=actor.handle, payload={"statement": bool(statement)})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind=f"candidate.{candidate.status}",
+            subject=actor.handle,
+            payload={"statement": bool(statement)},
+        )
         return candidate
 
 
@@ -280,8 +369,15 @@ async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -
             raise Closed(f"{election.slug} is {election.phase}; statements can no longer change.")
         candidate = await _own_candidacy(session, actor, election)
         candidate.statement = statement.strip()
-        await record(session, ctx, actor, stream=_stream(election), kind="candidate.statement",
-                     subject=actor.handle, payload={"sha256": hashlib.sha256(statement.encode()).hexdigest()})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="candidate.statement",
+            subject=actor.handle,
+            payload={"sha256": hashlib.sha256(statement.encode()).hexdigest()},
+        )
         return candidate
 
 
@@ -297,12 +393,19 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
             body = await session.get(Body, election.body_id)
             assert body is not None
             await _require_runner(session, actor, body, policy)
-        candidate = (await session.execute(select(Candidate).where(
-            Candidate.election_id == election.id, Candidate.person_id == person.id))).scalar_one_or_none()
+        candidate = (
+            await session.execute(
+                select(Candidate).where(
+                    col(Candidate.election_id) == election.id, col(Candidate.person_id) == person.id
+                )
+            )
+        ).scalar_one_or_none()
         if candidate is None or candidate.status in ("withdrawn", "declined"):
             raise NotFound(f"{person.name} is not standing in {election.slug}.")
         candidate.status = "withdrawn"
-        await record(session, ctx, actor, stream=_stream(election), kind="candidate.withdrawn", subject=person.handle)
+        await record(
+            session, ctx, actor, stream=_stream(election), kind="candidate.withdrawn", subject=person.handle
+        )
         return candidate
 
 
@@ -312,12 +415,20 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase not in ("draft", "nominating"):
-            raise Conflict(f"Voting in {election.slug} can only open from draft or nominating; it is {election.phase}.")
-        candidates = (await session.execute(select(Candidate).where(Candidate.election_id == election.id))).scalars().all()
+            raise Conflict(
+                f"Voting in {election.slug} can only open from draft or nominating; it is {election.phase}."
+            )
+        candidates = (
+            (await session.execute(select(Candidate).where(col(Candidate.election_id) == election.id)))
+            .scalars()
+            .all()
+        )
         standing = [c for c in candidates if c.status == "accepted"]
         if not standing:
-            raise Conflict(f"{election.slug} has no accepted candidate.",
-                           "Candidates accept with `election accept`, or nominate themselves.")
+            raise Conflict(
+                f"{election.slug} has no accepted candidate.",
+                "Candidates accept with `election accept`, or nominate themselves.",
+            )
         for c in candidates:
             if c.status == "nominated":
                 c.status = "lapsed"
@@ -325,14 +436,27 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
         election.phase = "voting"
         election.voting_open_at = ctx.now()
         election.voting_close_at = close_at or (
-            election.voting_close_at if election.voting_close_at and election.voting_close_at > ctx.now()
-            else ctx.now() + timedelta(days=rules.voting_days))
-        await record(session, ctx, actor, stream=_stream(election), kind="election.voting_opened",
-                     subject=election.slug,
-                     payload={"close_at": election.voting_close_at.isoformat(), "candidates": len(standing)})
-        notify(session, ctx, kind="election.voting_opened", body_id=body.id,
-               text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
-                    f"`vote {election.slug} <first> <second> ...`.")
+            election.voting_close_at
+            if election.voting_close_at and election.voting_close_at > ctx.now()
+            else ctx.now() + timedelta(days=rules.voting_days)
+        )
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.voting_opened",
+            subject=election.slug,
+            payload={"close_at": election.voting_close_at.isoformat(), "candidates": len(standing)},
+        )
+        notify(
+            session,
+            ctx,
+            kind="election.voting_opened",
+            body_id=body.id,
+            text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
+            f"`vote {election.slug} <first> <second> ...`.",
+        )
         return election
 
 
@@ -346,10 +470,16 @@ class CastReceipt:
     ranking: list[list[str]]
 
 
-async def _candidate_handles(session: AsyncSession, election: Election) -> dict[str, tuple[Candidate, Person]]:
-    rows = (await session.execute(
-        select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
-        .where(Candidate.election_id == election.id))).all()
+async def _candidate_handles(
+    session: AsyncSession, election: Election
+) -> dict[str, tuple[Candidate, Person]]:
+    rows = (
+        await session.execute(
+            select(Candidate, Person)
+            .join(Person, col(Candidate.person_id) == col(Person.id))
+            .where(col(Candidate.election_id) == election.id)
+        )
+    ).all()
     return {p.handle: (c, p) for c, p in rows}
 
 
@@ -385,8 +515,10 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         if election.phase != "voting":
             raise Closed(f"{election.title} is not open for voting (it is {election.phase}).")
         if election.voting_close_at is not None and ctx.now() >= election.voting_close_at:
-            raise Closed(f"Voting in {election.title} closed at {election.voting_close_at:%Y-%m-%d %H:%M} UTC; "
-                         "this ballot was not counted.")
+            raise Closed(
+                f"Voting in {election.title} closed at {election.voting_close_at:%Y-%m-%d %H:%M} UTC; "
+                "this ballot was not counted."
+            )
         if actor.person_id is None:
             raise Forbidden("Only a person can vote.")
         body, poll = await _poll_facts(session, election)
@@ -401,8 +533,9 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
                     detail.append(f"{n} is not standing ({candidates[n][0].status})")
                 else:
                     detail.append(f"{n} is not a candidate")
-            raise InvalidInput(f"{'; '.join(detail)} in {election.slug}.",
-                               f"Candidates: {', '.join(sorted(standing))}.")
+            raise InvalidInput(
+                f"{'; '.join(detail)} in {election.slug}.", f"Candidates: {', '.join(sorted(standing))}."
+            )
         ballot_tiers: list[list[str]]
         if election.method == "approval":
             ballot_tiers = [flat]
@@ -412,19 +545,31 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
             ballot_tiers = [flat] if election.seats > 1 else tiers
         else:
             if any(len(t) > 1 for t in tiers) and election.method not in TIES_ALLOWED:
-                raise InvalidInput(f"{election.method} ballots cannot rank candidates equally.",
-                                   "Give each candidate its own rank.")
+                raise InvalidInput(
+                    f"{election.method} ballots cannot rank candidates equally.",
+                    "Give each candidate its own rank.",
+                )
             ballot_tiers = tiers
         content = json.dumps(ballot_tiers)
         poll_key = f"election:{election.id}"
         tag = ctx.tag(poll_key, actor.person_id)
         receipt = _receipt()
-        ballot = Ballot(id=secrets.token_hex(16), election_id=election.id, content=content, receipt=receipt,
-                        voter_id=None if election.secret else actor.person_id)
+        ballot = Ballot(
+            id=secrets.token_hex(16),
+            election_id=election.id,
+            content=content,
+            receipt=receipt,
+            voter_id=None if election.secret else actor.person_id,
+        )
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
-        slot = (await session.execute(select(BallotSlot).where(
-            BallotSlot.election_id == election.id, BallotSlot.tag == tag).with_for_update())).scalar_one_or_none()
+        slot = (
+            await session.execute(
+                select(BallotSlot)
+                .where(col(BallotSlot.election_id) == election.id, col(BallotSlot.tag) == tag)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
         replaced = slot is not None
         session.add(ballot)
         await session.flush()
@@ -434,18 +579,36 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
             await session.flush()
             if old is not None:
                 await session.delete(old)
-            voter = (await session.execute(select(Voter).where(
-                Voter.election_id == election.id, Voter.person_id == actor.person_id))).scalar_one()
+            voter = (
+                await session.execute(
+                    select(Voter).where(
+                        col(Voter.election_id) == election.id, col(Voter.person_id) == actor.person_id
+                    )
+                )
+            ).scalar_one()
             voter.last_voted_at = ctx.now()
             voter.times += 1
         else:
             session.add(BallotSlot(election_id=election.id, tag=tag, ballot_id=ballot.id))
-            session.add(Voter(election_id=election.id, person_id=actor.person_id, first_voted_at=ctx.now(),
-                              last_voted_at=ctx.now(), times=1))
+            session.add(
+                Voter(
+                    election_id=election.id,
+                    person_id=actor.person_id,
+                    first_voted_at=ctx.now(),
+                    last_voted_at=ctx.now(),
+                    times=1,
+                )
+            )
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(election),
-                     kind="ballot.replaced" if replaced else "ballot.cast", subject=election.slug,
-                     payload={} if election.secret else {"ballot": ballot_tiers, "voter": actor.handle})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="ballot.replaced" if replaced else "ballot.cast",
+            subject=election.slug,
+            payload={} if election.secret else {"ballot": ballot_tiers, "voter": actor.handle},
+        )
         return CastReceipt(election.slug, receipt, replaced, ballot_tiers)
 
     return await ctx.db.run(work, retry_integrity=True)
@@ -468,10 +631,15 @@ async def show(ctx: Context, slug: str) -> ElectionView:
         election = await election_by_slug(session, slug)
         body = await session.get(Body, election.body_id)
         assert body is not None
-        rows = (await session.execute(
-            select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
-            .where(Candidate.election_id == election.id).order_by(Person.name))).all()
-        voters = await count_rows(session, select(Voter.id).where(Voter.election_id == election.id))
+        rows = (
+            await session.execute(
+                select(Candidate, Person)
+                .join(Person, col(Candidate.person_id) == col(Person.id))
+                .where(col(Candidate.election_id) == election.id)
+                .order_by(col(Person.name))
+            )
+        ).all()
+        voters = await count_rows(session, select(col(Voter.id)).where(col(Voter.election_id) == election.id))
         result = json.loads(election.result) if election.result else None
         return ElectionView(election, body, [(c, p) for c, p in rows], voters, result)
 
@@ -479,11 +647,11 @@ async def show(ctx: Context, slug: str) -> ElectionView:
 async def list_elections(ctx: Context, body: str | None = None) -> list[tuple[Election, Body]]:
     """Elections, newest first, optionally of one body."""
     async with ctx.db.reading() as session:
-        stmt = select(Election, Body).join(Body, Election.body_id == Body.id)
+        stmt = select(Election, Body).join(Body, col(Election.body_id) == col(Body.id))
         if body:
             target = await body_by_slug(session, body)
-            stmt = stmt.where(Election.body_id == target.id)
-        return [(e, b) for e, b in (await session.execute(stmt.order_by(Election.id.desc()))).all()]
+            stmt = stmt.where(col(Election.body_id) == target.id)
+        return [(e, b) for e, b in (await session.execute(stmt.order_by(col(Election.id).desc()))).all()]
 
 
 def _candidate_names(rows: list[tuple[Candidate, Person]]) -> dict[int, str]:
@@ -494,17 +662,30 @@ def _candidate_names(rows: list[tuple[Candidate, Person]]) -> dict[int, str]:
 
 async def _held_seats(session: AsyncSession, election: Election) -> dict[str, int]:
     """Seats the body's continuing members hold, per organisation (they count against the cap)."""
-    rows = (await session.execute(
-        select(Membership, Person).join(Person, Membership.person_id == Person.id)
-        .where(Membership.body_id == election.body_id, Membership.status == "active"))).all()
-    standing = set((await session.execute(select(Candidate.person_id).where(
-        Candidate.election_id == election.id))).scalars())
+    rows = (
+        await session.execute(
+            select(Membership, Person)
+            .join(Person, col(Membership.person_id) == col(Person.id))
+            .where(col(Membership.body_id) == election.body_id, col(Membership.status) == "active")
+        )
+    ).all()
+    standing = set(
+        (
+            await session.execute(
+                select(col(Candidate.person_id)).where(col(Candidate.election_id) == election.id)
+            )
+        ).scalars()
+    )
     held: Counter[str] = Counter()
     orgs = {o.id: o.slug for o in (await session.execute(select(Organisation))).scalars()}
     for membership, person in rows:
         if person.id in standing or person.organisation_id is None:
             continue
-        if membership.until is not None and election.voting_close_at and membership.until <= election.voting_close_at:
+        if (
+            membership.until is not None
+            and election.voting_close_at
+            and membership.until <= election.voting_close_at
+        ):
             continue
         held[orgs[person.organisation_id]] += 1
     return dict(held)
@@ -516,52 +697,108 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "voting":
             raise Conflict(f"{election.slug} is {election.phase}; only an election in voting can be closed.")
-        rows = [(c, p) for c, p in (await session.execute(
-            select(Candidate, Person).join(Person, Candidate.person_id == Person.id)
-            .where(Candidate.election_id == election.id, Candidate.status.in_(("accepted", "withdrawn")))
-            .order_by(Candidate.id))).all()]
+        rows = [
+            (c, p)
+            for c, p in (
+                await session.execute(
+                    select(Candidate, Person)
+                    .join(Person, col(Candidate.person_id) == col(Person.id))
+                    .where(
+                        col(Candidate.election_id) == election.id,
+                        col(Candidate.status).in_(("accepted", "withdrawn")),
+                    )
+                    .order_by(col(Candidate.id))
+                )
+            ).all()
+        ]
         names = _candidate_names(rows)
         handle_index = {p.handle: i for i, (_, p) in enumerate(rows)}
         withdrawn = [i for i, (c, _) in enumerate(rows) if c.status == "withdrawn"]
-        contents = sorted((await session.execute(select(Ballot.content).where(
-            Ballot.election_id == election.id))).scalars())
+        contents = sorted(
+            (
+                await session.execute(
+                    select(col(Ballot.content)).where(col(Ballot.election_id) == election.id)
+                )
+            ).scalars()
+        )
         ballots = []
         for content in contents:
             ranking = [[handle_index[h] for h in tier if h in handle_index] for tier in json.loads(content)]
             ballots.append((ranking, 1))
-        profile = tally.Profile.build([names[p.id] for _, p in rows if p.id], ballots, withdrawn=withdrawn,
-                                      title=election.title, seats=election.seats)
+        profile = tally.Profile.build(
+            [names[p.id] for _, p in rows if p.id],
+            ballots,
+            withdrawn=withdrawn,
+            title=election.title,
+            seats=election.seats,
+        )
         seed = hashlib.sha256(("\n".join([election.slug, *contents])).encode()).hexdigest()[:16]
         rules = policy.election_rules(body_facts(body))
         caps = None
         if rules.organisation_cap:
             orgs = {o.id: o.slug for o in (await session.execute(select(Organisation))).scalars()}
             caps = GroupCap(
-                groups={names[p.id]: orgs[p.organisation_id] for _, p in rows
-                        if p.id and p.organisation_id is not None},
+                groups={
+                    names[p.id]: orgs[p.organisation_id]
+                    for _, p in rows
+                    if p.id and p.organisation_id is not None
+                },
                 cap=rules.organisation_cap,
                 held=await _held_seats(session, election),
             )
-        result = tally.count(election.method, profile, min(election.seats, max(1, len(rows) - len(withdrawn))),
-                             seed=seed, caps=caps)
+        if len(rows) == len(withdrawn):
+            raise Conflict(
+                f"Every candidate in {election.slug} has withdrawn; there is nobody to elect.",
+                "Ask the secretariat to re-open nominations in a new election.",
+            )
+        try:
+            result = tally.count(
+                election.method,
+                profile,
+                min(election.seats, len(rows) - len(withdrawn)),
+                seed=seed,
+                caps=caps,
+            )
+        except tally.TallyInputError as exc:
+            raise Conflict(
+                f"{election.slug} cannot be counted: {exc}.", "Nothing was changed; tell the secretariat."
+            ) from exc
         elected = set(result.elected)
         for c, p in rows:
             if c.status == "accepted":
-                c.status = "elected" if names[p.id or 0] in elected else "not_elected"  # type: ignore[index]
+                c.status = "elected" if names[p.id or 0] in elected else "not_elected"
         election.phase = "closed"
         election.closed_at = ctx.now()
         election.seed = seed
         election.result = result.dumps()
         ballot_digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
-        await record(session, ctx, actor, stream=_stream(election), kind="election.closed", subject=election.slug,
-                     payload={"elected": result.elected, "ballots": len(contents), "seed": seed,
-                              "ballots_sha256": ballot_digest, "method": election.method,
-                              "policy": policy.identity, "due_at": election.voting_close_at.isoformat()
-                              if election.voting_close_at else None})
-        notify(session, ctx, kind="election.result", body_id=body.id, dedupe_key=f"election:{election.id}:result",
-               payload={"election": election.slug},
-               text=f"Result of {election.title}: elected {', '.join(result.elected) or 'nobody'} "
-                    f"({len(contents)} ballots, {election.method}).")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.closed",
+            subject=election.slug,
+            payload={
+                "elected": result.elected,
+                "ballots": len(contents),
+                "seed": seed,
+                "ballots_sha256": ballot_digest,
+                "method": election.method,
+                "policy": policy.identity,
+                "due_at": election.voting_close_at.isoformat() if election.voting_close_at else None,
+            },
+        )
+        notify(
+            session,
+            ctx,
+            kind="election.result",
+            body_id=body.id,
+            dedupe_key=f"election:{election.id}:result",
+            payload={"election": election.slug},
+            text=f"Result of {election.title}: elected {', '.join(result.elected) or 'nobody'} "
+            f"({len(contents)} ballots, {election.method}).",
+        )
         return result
 
 
@@ -574,22 +811,58 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
         election.phase = "certified"
         election.certified_at = ctx.now()
         election.certified_by_id = actor.person_id
-        winners = (await session.execute(select(Candidate).where(
-            Candidate.election_id == election.id, Candidate.status == "elected"))).scalars().all()
+        winners = (
+            (
+                await session.execute(
+                    select(Candidate).where(
+                        col(Candidate.election_id) == election.id, col(Candidate.status) == "elected"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         for winner in winners:
-            membership = (await session.execute(select(Membership).where(
-                Membership.body_id == body.id, Membership.person_id == winner.person_id))).scalar_one_or_none()
+            membership = (
+                await session.execute(
+                    select(Membership).where(
+                        col(Membership.body_id) == body.id, col(Membership.person_id) == winner.person_id
+                    )
+                )
+            ).scalar_one_or_none()
             if membership is None:
-                session.add(Membership(body_id=body.id, person_id=winner.person_id, role="member", status="active",
-                                       since=ctx.now()))
+                assert body.id is not None
+                session.add(
+                    Membership(
+                        body_id=body.id,
+                        person_id=winner.person_id,
+                        role="member",
+                        status="active",
+                        since=ctx.now(),
+                    )
+                )
             else:
                 membership.status = "active"
+                if membership.role not in SEATED_ROLES:  # an observer or emeritus elected takes a seat
+                    membership.role = "member"
                 membership.since = membership.since or ctx.now()
                 membership.until = None
-        await record(session, ctx, actor, stream=_stream(election), kind="election.certified",
-                     subject=election.slug, payload={"policy": policy.identity, "seated": len(winners)})
-        notify(session, ctx, kind="election.certified", body_id=body.id,
-               text=f"{election.title} is certified; the elected are now members of {body.name}.")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.certified",
+            subject=election.slug,
+            payload={"policy": policy.identity, "seated": len(winners)},
+        )
+        notify(
+            session,
+            ctx,
+            kind="election.certified",
+            body_id=body.id,
+            text=f"{election.title} is certified; the elected are now members of {body.name}.",
+        )
         return election
 
 
@@ -604,11 +877,29 @@ async def result(ctx: Context, slug: str) -> tally.Result:
 def result_from_json(text: str) -> tally.Result:
     """Rebuild a ``Result`` for display from its stored JSON."""
     data = json.loads(text)
-    rounds = [tally.Round(number=r["round"], counts=r["counts"], quota=r.get("quota"), exhausted=r.get("exhausted", 0),
-                          elected=r.get("elected", []), excluded=r.get("excluded", []), note=r.get("note", ""))
-              for r in data.get("rounds", [])]
+    rounds = [
+        tally.Round(
+            number=r["round"],
+            counts=r["counts"],
+            quota=r.get("quota"),
+            exhausted=r.get("exhausted", 0),
+            elected=r.get("elected", []),
+            excluded=r.get("excluded", []),
+            note=r.get("note", ""),
+        )
+        for r in data.get("rounds", [])
+    ]
     ties = [tally.TieBreak(**t) for t in data.get("tie_breaks", [])]
-    return tally.Result(method=data["method"], seats=data["seats"], candidates=data["candidates"],
-                        elected=data["elected"], rounds=rounds, ranking=data.get("ranking"), tie_breaks=ties,
-                        params=data.get("params", {}), seed=data.get("seed"), ballots=data.get("ballots", 0),
-                        notes=data.get("notes", []))
+    return tally.Result(
+        method=data["method"],
+        seats=data["seats"],
+        candidates=data["candidates"],
+        elected=data["elected"],
+        rounds=rounds,
+        ranking=data.get("ranking"),
+        tie_breaks=ties,
+        params=data.get("params", {}),
+        seed=data.get("seed"),
+        ballots=data.get("ballots", 0),
+        notes=data.get("notes", []),
+    )

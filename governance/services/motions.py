@@ -8,8 +8,8 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 from fractions import Fraction
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,13 +75,26 @@ def _policy_of(motion: Motion) -> LoadedPolicy:
 
 
 async def _seated(session: AsyncSession, body_id: int) -> int:
-    return await count_rows(session, select(Membership.id).where(
-        Membership.body_id == body_id, Membership.status == "active", Membership.role.in_(VOTING_ROLES)))
+    return await count_rows(
+        session,
+        select(col(Membership.id)).where(
+            col(Membership.body_id) == body_id,
+            col(Membership.status) == "active",
+            col(Membership.role).in_(VOTING_ROLES),
+        ),
+    )
 
 
 async def propose(
-    ctx: Context, actor: Actor, body: str, title: str, text: str | None = None, *, kind: str = "ordinary",
-    deadline: datetime | None = None, secret: bool | None = None,
+    ctx: Context,
+    actor: Actor,
+    body: str,
+    title: str,
+    text: str | None = None,
+    *,
+    kind: str = "ordinary",
+    deadline: datetime | None = None,
+    secret: bool | None = None,
 ) -> Motion:
     """Put a motion to a body's members; quorum, threshold and period come from the body's policy."""
     if kind not in KINDS:
@@ -100,24 +113,57 @@ async def propose(
         if seated == 0:
             raise Conflict(f"{target.name} has no voting members, so it cannot vote on a motion.")
         motion = Motion(
-            body_id=target.id, title=title.strip(), text=text, kind=kind, proposer_id=actor.person_id,
-            threshold=str(rules.threshold), threshold_of=rules.threshold_of, threshold_strict=rules.strict, quorum=str(rules.quorum),
+            body_id=target.id,
+            title=title.strip(),
+            text=text,
+            kind=kind,
+            proposer_id=actor.person_id,
+            threshold=str(rules.threshold),
+            threshold_of=rules.threshold_of,
+            threshold_strict=rules.strict,
+            quorum=str(rules.quorum),
             quorum_counts_abstentions=rules.quorum_counts_abstentions,
-            secret=rules.secret if secret is None else secret, phase="open", opened_at=ctx.now(),
-            deadline=deadline or ctx.now() + timedelta(days=rules.voting_days), seated=seated,
-            policy_name=policy.origin, policy_version=policy.version, policy_hash=policy.sha256,
+            secret=rules.secret if secret is None else secret,
+            phase="open",
+            opened_at=ctx.now(),
+            deadline=deadline or ctx.now() + timedelta(days=rules.voting_days),
+            seated=seated,
+            policy_name=policy.origin,
+            policy_version=policy.version,
+            policy_hash=policy.sha256,
         )
         session.add(motion)
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(motion), kind="motion.proposed", subject=f"M{motion.id}",
-                     payload={"body": target.slug, "title": motion.title, "kind": kind, "threshold": motion.threshold,
-                              "threshold_of": motion.threshold_of, "quorum": motion.quorum, "seated": seated,
-                              "secret": motion.secret, "deadline": motion.deadline.isoformat(),
-                              "strict": rules.strict, "policy": policy.identity})
-        notify(session, ctx, kind="motion.proposed", body_id=target.id,
-               text=f"Motion M{motion.id} before {target.name}: {motion.title}. Vote with "
-                    f"`motion vote {motion.id} yes|no|abstain` by {motion.deadline:%Y-%m-%d %H:%M} UTC "
-                    f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(motion),
+            kind="motion.proposed",
+            subject=f"M{motion.id}",
+            payload={
+                "body": target.slug,
+                "title": motion.title,
+                "kind": kind,
+                "threshold": motion.threshold,
+                "threshold_of": motion.threshold_of,
+                "quorum": motion.quorum,
+                "seated": seated,
+                "secret": motion.secret,
+                "deadline": motion.deadline.isoformat(),
+                "strict": rules.strict,
+                "policy": policy.identity,
+            },
+        )
+        notify(
+            session,
+            ctx,
+            kind="motion.proposed",
+            body_id=target.id,
+            text=f"Motion M{motion.id} before {target.name}: {motion.title}. Vote with "
+            f"`motion vote {motion.id} yes|no|abstain` by {motion.deadline:%Y-%m-%d %H:%M} UTC "
+            f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).",
+        )
         return motion
 
 
@@ -147,18 +193,30 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
         if motion.phase != "open":
             raise Closed(f"Motion M{motion.id} is {motion.phase}; votes are no longer taken.")
         if ctx.now() >= motion.deadline:
-            raise Closed(f"Voting on M{motion.id} closed at {motion.deadline:%Y-%m-%d %H:%M} UTC; "
-                         "this vote was not counted.")
+            raise Closed(
+                f"Voting on M{motion.id} closed at {motion.deadline:%Y-%m-%d %H:%M} UTC; "
+                "this vote was not counted."
+            )
         body = await session.get(Body, motion.body_id)
         assert body is not None
         enforce(policy.may_vote_on_motion(body_facts(body), await actor_facts(session, actor, body)), policy)
         receipt = secrets.token_hex(4).upper()
-        ballot = Ballot(id=secrets.token_hex(16), motion_id=motion.id, content=json.dumps(choice), receipt=receipt,
-                        voter_id=None if motion.secret else person_id)
+        ballot = Ballot(
+            id=secrets.token_hex(16),
+            motion_id=motion.id,
+            content=json.dumps(choice),
+            receipt=receipt,
+            voter_id=None if motion.secret else person_id,
+        )
         tag = ctx.tag(f"motion:{motion.id}", person_id)
         # Lock the voter's slot so that a concurrent change of vote replaces the ballot standing now.
-        slot = (await session.execute(select(BallotSlot).where(
-            BallotSlot.motion_id == motion.id, BallotSlot.tag == tag).with_for_update())).scalar_one_or_none()
+        slot = (
+            await session.execute(
+                select(BallotSlot)
+                .where(col(BallotSlot.motion_id) == motion.id, col(BallotSlot.tag) == tag)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
         session.add(ballot)
         await session.flush()
         if slot is not None:
@@ -167,18 +225,33 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
             await session.flush()
             if old is not None:
                 await session.delete(old)
-            voter = (await session.execute(select(Voter).where(
-                Voter.motion_id == motion.id, Voter.person_id == person_id))).scalar_one()
+            voter = (
+                await session.execute(
+                    select(Voter).where(col(Voter.motion_id) == motion.id, col(Voter.person_id) == person_id)
+                )
+            ).scalar_one()
             voter.last_voted_at = ctx.now()
             voter.times += 1
         else:
             session.add(BallotSlot(motion_id=motion.id, tag=tag, ballot_id=ballot.id))
-            session.add(Voter(motion_id=motion.id, person_id=person_id, first_voted_at=ctx.now(),
-                              last_voted_at=ctx.now()))
+            session.add(
+                Voter(
+                    motion_id=motion.id,
+                    person_id=person_id,
+                    first_voted_at=ctx.now(),
+                    last_voted_at=ctx.now(),
+                )
+            )
         await session.flush()
-        await record(session, ctx, actor, stream=_stream(motion),
-                     kind="motion.vote_changed" if slot else "motion.voted", subject=f"M{motion.id}",
-                     payload={} if motion.secret else {"voter": actor.handle, "choice": choice})
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(motion),
+            kind="motion.vote_changed" if slot else "motion.voted",
+            subject=f"M{motion.id}",
+            payload={} if motion.secret else {"voter": actor.handle, "choice": choice},
+        )
         return MotionVoteReceipt(motion.id or 0, choice, slot is not None, receipt, not motion.secret)
 
     return await ctx.db.run(work, retry_integrity=True)
@@ -186,9 +259,14 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
 
 def _tally(motion: Motion, choices: list[str]) -> MotionResult:
     return count_motion(
-        choices.count("yes"), choices.count("no"), choices.count("abstain"), seated=motion.seated,
-        quorum=Fraction(motion.quorum), quorum_counts_abstentions=motion.quorum_counts_abstentions,
-        threshold=Fraction(motion.threshold), threshold_of=motion.threshold_of,  # type: ignore[arg-type]
+        choices.count("yes"),
+        choices.count("no"),
+        choices.count("abstain"),
+        seated=motion.seated,
+        quorum=Fraction(motion.quorum),
+        quorum_counts_abstentions=motion.quorum_counts_abstentions,
+        threshold=Fraction(motion.threshold),
+        threshold_of=motion.threshold_of,  # type: ignore[arg-type]
         strict=motion.threshold_strict,
     )
 
@@ -206,10 +284,16 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         if early:
             facts = await actor_facts(session, actor, body)
             if not facts.is_admin:
-                raise Forbidden(f"M{motion.id} is open until {motion.deadline:%Y-%m-%d %H:%M} UTC.",
-                                "Only the secretariat may close a motion before its deadline.")
-        choices = [json.loads(c) for c in (await session.execute(
-            select(Ballot.content).where(Ballot.motion_id == motion.id))).scalars()]
+                raise Forbidden(
+                    f"M{motion.id} is open until {motion.deadline:%Y-%m-%d %H:%M} UTC.",
+                    "Only the secretariat may close a motion before its deadline.",
+                )
+        choices = [
+            json.loads(c)
+            for c in (
+                await session.execute(select(col(Ballot.content)).where(col(Ballot.motion_id) == motion.id))
+            ).scalars()
+        ]
         # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
         # the base is the larger figure (and never fewer than the votes cast).
         seated_at_proposal = motion.seated
@@ -219,12 +303,29 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         motion.closed_at = ctx.now()
         motion.outcome = "passed" if outcome.passed else ("no_quorum" if not outcome.quorum_met else "failed")
         motion.result = json.dumps(outcome.to_json(), sort_keys=True)
-        await record(session, ctx, actor, stream=_stream(motion), kind="motion.closed", subject=f"M{motion.id}",
-                     payload={"result": outcome.to_json(), "early": early, "policy": policy.identity,
-                              "seated_at_proposal": seated_at_proposal,
-                              "due_at": motion.deadline.isoformat()})
-        notify(session, ctx, kind="motion.result", body_id=body.id, dedupe_key=f"motion:{motion.id}:result",
-               text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}: {outcome.reason}")
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(motion),
+            kind="motion.closed",
+            subject=f"M{motion.id}",
+            payload={
+                "result": outcome.to_json(),
+                "early": early,
+                "policy": policy.identity,
+                "seated_at_proposal": seated_at_proposal,
+                "due_at": motion.deadline.isoformat(),
+            },
+        )
+        notify(
+            session,
+            ctx,
+            kind="motion.result",
+            body_id=body.id,
+            dedupe_key=f"motion:{motion.id}:result",
+            text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}: {outcome.reason}",
+        )
         return outcome
 
 
@@ -238,7 +339,9 @@ async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
             raise Forbidden("Only the proposer or the secretariat may withdraw a motion.")
         motion.phase = "withdrawn"
         motion.closed_at = ctx.now()
-        await record(session, ctx, actor, stream=_stream(motion), kind="motion.withdrawn", subject=f"M{motion.id}")
+        await record(
+            session, ctx, actor, stream=_stream(motion), kind="motion.withdrawn", subject=f"M{motion.id}"
+        )
         return motion
 
 
@@ -259,11 +362,17 @@ async def show(ctx: Context, ref: str | int) -> MotionView:
         motion = await motion_by_ref(session, ref)
         body = await session.get(Body, motion.body_id)
         assert body is not None
-        voters = await count_rows(session, select(Voter.id).where(Voter.motion_id == motion.id))
+        voters = await count_rows(session, select(col(Voter.id)).where(col(Voter.motion_id) == motion.id))
         roll: list[tuple[str, str]] = []
         if not motion.secret:
-            rows = (await session.execute(select(Person.name, Ballot.content).join(Person, Ballot.voter_id == Person.id)
-                                          .where(Ballot.motion_id == motion.id).order_by(Person.name))).all()
+            rows = (
+                await session.execute(
+                    select(col(Person.name), col(Ballot.content))
+                    .join(Person, col(Ballot.voter_id) == col(Person.id))
+                    .where(col(Ballot.motion_id) == motion.id)
+                    .order_by(col(Person.name))
+                )
+            ).all()
             roll = [(name, json.loads(content)) for name, content in rows]
         return MotionView(motion, body, voters, roll, json.loads(motion.result) if motion.result else None)
 
@@ -271,8 +380,8 @@ async def show(ctx: Context, ref: str | int) -> MotionView:
 async def list_motions(ctx: Context, body: str | None = None) -> list[tuple[Motion, Body]]:
     """Motions, newest first, optionally of one body."""
     async with ctx.db.reading() as session:
-        stmt = select(Motion, Body).join(Body, Motion.body_id == Body.id)
+        stmt = select(Motion, Body).join(Body, col(Motion.body_id) == col(Body.id))
         if body:
             target = await body_by_slug(session, body)
-            stmt = stmt.where(Motion.body_id == target.id)
-        return [(m, b) for m, b in (await session.execute(stmt.order_by(Motion.id.desc()))).all()]
+            stmt = stmt.where(col(Motion.body_id) == target.id)
+        return [(m, b) for m, b in (await session.execute(stmt.order_by(col(Motion.id).desc()))).all()]

@@ -40,22 +40,38 @@ async def vote_all(ctx: Context, ref: int, votes: dict[str, str]) -> None:
 async def motion_rows(ctx: Context, ref: int) -> tuple[int, int]:
     """(ballots, voters) of a motion."""
     async with ctx.db.reading() as s:
-        b = (await s.execute(select(func.count()).select_from(Ballot).where(Ballot.motion_id == ref))).scalar_one()
-        v = (await s.execute(select(func.count()).select_from(Voter).where(Voter.motion_id == ref))).scalar_one()
+        b = (
+            await s.execute(select(func.count()).select_from(Ballot).where(Ballot.motion_id == ref))
+        ).scalar_one()
+        v = (
+            await s.execute(select(func.count()).select_from(Voter).where(Voter.motion_id == ref))
+        ).scalar_one()
         return b, v
 
 
-async def test_propose_takes_quorum_threshold_and_seats_from_the_policy(ctx: Context, clock: ManualClock) -> None:
+async def test_propose_takes_quorum_threshold_and_seats_from_the_policy(
+    ctx: Context, clock: ManualClock
+) -> None:
     await toc(ctx)
     policy = load_policy("alliance")
     m = await motions.propose(ctx, await as_(ctx, "bea"), "toc", "Adopt the model card template", "Text.")
     assert (m.kind, m.phase, m.seated, m.secret) == ("ordinary", "open", 4, False)
     assert (Fraction(m.quorum), Fraction(m.threshold), m.threshold_of, m.threshold_strict) == (
-        Fraction(1, 2), Fraction(1, 2), "cast_excluding_abstentions", True)
+        Fraction(1, 2),
+        Fraction(1, 2),
+        "cast_excluding_abstentions",
+        True,
+    )
     assert m.deadline == clock.now() + timedelta(days=7)
     assert (m.policy_name, m.policy_version, m.policy_hash) == ("alliance", policy.version, policy.sha256)
-    charter = await motions.propose(ctx, await as_(ctx, "sec"), "toc", "Amend the charter", kind="charter",
-                                    deadline=clock.now() + timedelta(days=3))
+    charter = await motions.propose(
+        ctx,
+        await as_(ctx, "sec"),
+        "toc",
+        "Amend the charter",
+        kind="charter",
+        deadline=clock.now() + timedelta(days=3),
+    )
     assert (Fraction(charter.threshold), charter.threshold_strict) == (Fraction(2, 3), False)
     assert charter.deadline == clock.now() + timedelta(days=3)
     proposed = (await events(ctx, f"motion:{m.id}"))[0]
@@ -63,21 +79,35 @@ async def test_propose_takes_quorum_threshold_and_seats_from_the_policy(ctx: Con
     assert proposed.kind == "motion.proposed" and proposed.actor == "person:bea"
     assert payload["policy"] == policy.identity and payload["seated"] == 4
     async with ctx.db.reading() as s:
-        notices = (await s.execute(select(OutboxMessage.text).where(OutboxMessage.kind == "motion.proposed"))).all()
+        notices = (
+            await s.execute(select(OutboxMessage.text).where(OutboxMessage.kind == "motion.proposed"))
+        ).all()
     assert any("roll-call: votes are public" in t for (t,) in notices)
 
 
 async def test_proposal_refusals(ctx: Context, clock: ManualClock) -> None:
     await toc(ctx)
     bea, emma = await as_(ctx, "bea"), await as_(ctx, "emma")
-    err = await refused(ctx, Forbidden, "Only members of Technical Oversight Committee propose",
-                        motions.propose(ctx, emma, "toc", "Something"))
+    err = await refused(
+        ctx,
+        Forbidden,
+        "Only members of Technical Oversight Committee propose",
+        motions.propose(ctx, emma, "toc", "Something"),
+    )
     assert isinstance(err, Forbidden) and err.rule == "members-propose"
-    await refused(ctx, InvalidInput, "Unknown kind of motion 'urgent'",
-                  motions.propose(ctx, bea, "toc", "T", kind="urgent"))
+    await refused(
+        ctx,
+        InvalidInput,
+        "Unknown kind of motion 'urgent'",
+        motions.propose(ctx, bea, "toc", "T", kind="urgent"),
+    )
     await refused(ctx, InvalidInput, "needs a title", motions.propose(ctx, bea, "toc", "   "))
-    await refused(ctx, InvalidInput, "in the past",
-                  motions.propose(ctx, bea, "toc", "T", deadline=clock.now() - timedelta(minutes=1)))
+    await refused(
+        ctx,
+        InvalidInput,
+        "in the past",
+        motions.propose(ctx, bea, "toc", "T", deadline=clock.now() - timedelta(minutes=1)),
+    )
     await refused(ctx, NotFound, "No body or working group 'nope'", motions.propose(ctx, bea, "nope", "T"))
     await bodies.create_body(ctx, SYSTEM, "empty", "Empty Committee", "committee")
     await refused(ctx, Conflict, "no voting members", motions.propose(ctx, SYSTEM, "empty", "T"))
@@ -114,7 +144,9 @@ async def test_secret_motion_keeps_no_roll_call(ctx: Context, clock: ManualClock
     view = await motions.show(ctx, m.id)
     assert view.roll_call == [] and view.voters == 2
     async with ctx.db.reading() as s:
-        assert set((await s.execute(select(Ballot.voter_id).where(Ballot.motion_id == m.id))).scalars()) == {None}
+        assert set((await s.execute(select(Ballot.voter_id).where(Ballot.motion_id == m.id))).scalars()) == {
+            None
+        }
     for e in await events(ctx, f"motion:{m.id}"):
         if e.kind.startswith("motion.vote"):
             assert json.loads(e.payload) == {}
@@ -131,8 +163,12 @@ async def test_vote_refusals(ctx: Context, clock: ManualClock) -> None:
     assert err.hint == "Vote yes, no or abstain."
     await refused(ctx, NotFound, "No motion M99", motions.vote(ctx, bea, 99, "yes"))
     await refused(ctx, InvalidInput, "not a motion number", motions.vote(ctx, bea, "abc", "yes"))
-    err = await refused(ctx, Forbidden, "Emma Okafor is not a voting member",
-                        motions.vote(ctx, await as_(ctx, "emma"), m.id, "yes"))
+    err = await refused(
+        ctx,
+        Forbidden,
+        "Emma Okafor is not a voting member",
+        motions.vote(ctx, await as_(ctx, "emma"), m.id, "yes"),
+    )
     assert isinstance(err, Forbidden) and err.rule == "members-only"
     await refused(ctx, Forbidden, "person", motions.vote(ctx, SYSTEM, m.id, "yes"))
     await roster.update_person(ctx, SYSTEM, "dana", status="suspended")
@@ -222,7 +258,12 @@ async def test_withdraw(ctx: Context, clock: ManualClock) -> None:
     await toc(ctx)
     m = await motions.propose(ctx, await as_(ctx, "bea"), "toc", "Adopt")
     assert m.id is not None
-    await refused(ctx, Forbidden, "Only the proposer or the secretariat", motions.withdraw(ctx, await as_(ctx, "chen"), m.id))
+    await refused(
+        ctx,
+        Forbidden,
+        "Only the proposer or the secretariat",
+        motions.withdraw(ctx, await as_(ctx, "chen"), m.id),
+    )
     withdrawn = await motions.withdraw(ctx, await as_(ctx, "bea"), m.id)
     assert withdrawn.phase == "withdrawn" and withdrawn.closed_at == clock.now()
     await refused(ctx, Conflict, "already withdrawn", motions.withdraw(ctx, await as_(ctx, "bea"), m.id))
@@ -239,7 +280,9 @@ async def test_double_vote_on_a_motion_from_two_concurrent_tasks(ctx: Context, c
     assert m.id is not None
     bea = await as_(ctx, "bea")
     for i in range(10):
-        receipts = await asyncio.gather(motions.vote(ctx, bea, m.id, "yes"), motions.vote(ctx, bea, m.id, "no"))
+        receipts = await asyncio.gather(
+            motions.vote(ctx, bea, m.id, "yes"), motions.vote(ctx, bea, m.id, "no")
+        )
         if i == 0:
             assert sorted(r.replaced for r in receipts) == [False, True]
         assert await motion_rows(ctx, m.id) == (1, 1)
@@ -271,10 +314,17 @@ async def test_votes_racing_the_close_are_counted_or_refused(ctx: Context, clock
 _motions = itertools.count(1)
 
 
-@settings(max_examples=10, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(kind=st.sampled_from(["ordinary", "charter"]), secret=st.booleans(),
-       votes=st.lists(st.tuples(st.sampled_from(TOC), st.sampled_from(["yes", "no", "abstain"])), max_size=8))
+@settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["ordinary", "charter"]),
+    secret=st.booleans(),
+    votes=st.lists(st.tuples(st.sampled_from(TOC), st.sampled_from(["yes", "no", "abstain"])), max_size=8),
+)
 async def test_close_counts_each_members_last_vote(
     ctx: Context, clock: ManualClock, kind: str, secret: bool, votes: list[tuple[str, str]]
 ) -> None:
@@ -290,12 +340,22 @@ async def test_close_counts_each_members_last_vote(
     outcome = await motions.close(ctx, SYSTEM, m.id)
     rules = load_policy("alliance").motion_rules(None, kind)
     choices = list(last.values())
-    expected = count_motion(choices.count("yes"), choices.count("no"), choices.count("abstain"), seated=4,
-                            quorum=rules.quorum, quorum_counts_abstentions=rules.quorum_counts_abstentions,
-                            threshold=rules.threshold, threshold_of=rules.threshold_of, strict=rules.strict)
+    expected = count_motion(
+        choices.count("yes"),
+        choices.count("no"),
+        choices.count("abstain"),
+        seated=4,
+        quorum=rules.quorum,
+        quorum_counts_abstentions=rules.quorum_counts_abstentions,
+        threshold=rules.threshold,
+        threshold_of=rules.threshold_of,
+        strict=rules.strict,
+    )
     assert outcome == expected
     stored = (await motions.show(ctx, m.id)).motion
-    assert stored.outcome == ("passed" if expected.passed else "failed" if expected.quorum_met else "no_quorum")
+    assert stored.outcome == (
+        "passed" if expected.passed else "failed" if expected.quorum_met else "no_quorum"
+    )
     async with ctx.db.reading() as s:
         motion = await s.get(Motion, m.id)
         assert motion is not None and motion.phase == "closed"

@@ -37,8 +37,15 @@ def columns(model: type) -> set[str]:
 
 
 async def test_table_shapes_keep_who_apart_from_what() -> None:
-    assert columns(Voter) == {"id", "election_id", "motion_id", "person_id", "first_voted_at", "last_voted_at",
-                              "times"}
+    assert columns(Voter) == {
+        "id",
+        "election_id",
+        "motion_id",
+        "person_id",
+        "first_voted_at",
+        "last_voted_at",
+        "times",
+    }
     assert columns(BallotSlot) == {"id", "election_id", "motion_id", "tag", "ballot_id"}
     assert columns(Ballot) == {"id", "election_id", "motion_id", "content", "receipt", "voter_id"}
 
@@ -46,11 +53,18 @@ async def test_table_shapes_keep_who_apart_from_what() -> None:
 async def test_secret_election_ballots_name_no_one(ctx: Context, clock: ManualClock) -> None:
     await seed.seed(ctx)
     await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
-    rankings = {"alice": ["chen", "arjun"], "bea": ["farid"], "carlos": ["chen"], "dana": ["dana", "emma"],
-                "emma": ["emma", "dana", "arjun"]}
+    rankings = {
+        "alice": ["chen", "arjun"],
+        "bea": ["farid"],
+        "carlos": ["chen"],
+        "dana": ["dana", "emma"],
+        "emma": ["emma", "dana", "arjun"],
+    }
     receipts = {}
     for handle, ranking in rankings.items():
-        receipts[handle] = (await elections.cast_ballot(ctx, await as_(ctx, handle), "board-2027", ranking)).receipt
+        receipts[handle] = (
+            await elections.cast_ballot(ctx, await as_(ctx, handle), "board-2027", ranking)
+        ).receipt
     old_receipt = receipts["alice"]
     old_ballots = {b.id: b for b in await rows(ctx, Ballot)}
     replaced = await elections.cast_ballot(ctx, await as_(ctx, "alice"), "board-2027", ["farid", "dana"])
@@ -135,7 +149,9 @@ async def test_public_election_names_its_voters(ctx: Context, clock: ManualClock
     everyone = await people(ctx)
     ballots = await rows(ctx, Ballot)
     assert sorted((everyone_handle(everyone, b.voter_id or 0), b.content) for b in ballots) == [
-        ("bea", '[["chen"], ["dana"]]'), ("chen", '[["chen"]]')]
+        ("bea", '[["chen"], ["dana"]]'),
+        ("chen", '[["chen"]]'),
+    ]
     logged = [json.loads(e.payload) for e in await rows(ctx, AuditEvent) if e.kind.startswith("ballot.")]
     assert {"voter": "bea", "ballot": [["chen"], ["dana"]]} in logged
 
@@ -155,8 +171,11 @@ async def test_secret_motion_keeps_who_apart_from_what(ctx: Context, clock: Manu
     assert all(b.voter_id is None for b in secret_ballots)
     tags = {ctx.tag(f"motion:{m.id}", everyone[h].id or 0) for h in ("alice", "bea", "chen")}
     assert not any(t in b.id or t in b.receipt for t in tags for b in secret_ballots)
-    public_ballots = {everyone_handle(everyone, b.voter_id or 0): json.loads(b.content)
-                      for b in ballots if b.motion_id == public.id}
+    public_ballots = {
+        everyone_handle(everyone, b.voter_id or 0): json.loads(b.content)
+        for b in ballots
+        if b.motion_id == public.id
+    }
     assert public_ballots == {"alice": "yes", "bea": "yes", "chen": "abstain"}  # roll call: public by policy
     assert (await motions.show(ctx, m.id)).roll_call == []
     assert len((await motions.show(ctx, public.id)).roll_call) == 3
