@@ -762,3 +762,47 @@ async def test_count_at_close_equals_independent_count_of_last_ballots(
     expected = tally.count("stv-meek", profile, seats, seed=election.seed, caps=caps)
     assert result.elected == expected.elected
     assert result.ballots == len(last)
+
+
+# ------------------------------------------------------------------------------- edges fixed in the service
+
+
+async def test_close_with_every_candidate_withdrawn_is_refused(ctx: Context, clock: ManualClock) -> None:
+    await seed.seed(ctx)
+    sec = await as_(ctx, "sec")
+    await elections.create_election(ctx, sec, "board", "b2", seats=1)
+    await elections.open_nominations(ctx, sec, "b2")
+    await elections.nominate(ctx, await as_(ctx, "chen"), "b2")
+    await elections.open_voting(ctx, sec, "b2")
+    await elections.cast_ballot(ctx, await as_(ctx, "alice"), "b2", ["chen"])
+    await elections.withdraw(ctx, await as_(ctx, "chen"), "b2")
+    await refused(ctx, Conflict, "Every candidate in b2 has withdrawn", elections.close(ctx, sec, "b2"))
+
+
+async def test_an_elected_observer_takes_a_voting_seat(ctx: Context, clock: ManualClock) -> None:
+    await seed.seed(ctx)
+    sec = await as_(ctx, "sec")
+    await bodies.seat(ctx, SYSTEM, "board", "chen", "observer")
+    await elections.create_election(ctx, sec, "board", "b2", seats=1)
+    await elections.open_nominations(ctx, sec, "b2")
+    await elections.nominate(ctx, await as_(ctx, "chen"), "b2")
+    await elections.open_voting(ctx, sec, "b2")
+    await elections.cast_ballot(ctx, await as_(ctx, "alice"), "b2", ["chen"])
+    await elections.close(ctx, sec, "b2")
+    await elections.certify(ctx, sec, "b2")
+    _, board = await bodies.members(ctx, "board")
+    assert [(r.handle, r.role) for r in board] == [("chen", "member")]
+
+
+async def test_a_planned_nomination_deadline_already_past_is_not_reused(
+    ctx: Context, clock: ManualClock
+) -> None:
+    await seed.seed(ctx)
+    sec = await as_(ctx, "sec")
+    await elections.create_election(
+        ctx, sec, "board", "b2", nominations_close_at=clock.now() + timedelta(days=1)
+    )
+    clock.advance(timedelta(days=2))
+    opened = await elections.open_nominations(ctx, sec, "b2")
+    assert opened.nominations_close_at == clock.now() + timedelta(days=14)  # the policy's period
+    assert (await elections.nominate(ctx, await as_(ctx, "chen"), "b2")).status == "accepted"
