@@ -11,6 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot import console, schema, seed
 from bot.config import Settings
@@ -161,12 +163,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(args_list)
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "migrate":
-        schema.upgrade(settings.database_url)
-        print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
-        return 0
-    handlers = {"run": _run, "console": _console, "seed": _seed}
-    return asyncio.run(handlers[args.command](settings, args))
+    if args.command != "migrate":  # Alembic's progress lines matter only while migrating
+        logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        if args.command == "migrate":
+            schema.upgrade(settings.database_url)
+            print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
+            return 0
+        handlers = {"run": _run, "console": _console, "seed": _seed}
+        return asyncio.run(handlers[args.command](settings, args))
+    except (OSError, DBAPIError) as exc:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(
+            f"govbot: cannot use the database {where}: {reason}. Check DATABASE_URL and that the server "
+            "is running.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from governance.db import normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,22 @@ class Settings(BaseSettings):
                 f"GOVBOT_TIMEZONE={value!r} is not an IANA time zone such as Europe/Paris"
             ) from exc
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(normalise_url(value.strip()))
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(
+                f"DATABASE_URL={value!r} is not a database URL such as sqlite+aiosqlite:///govbot.db "
+                "or postgresql+asyncpg://user@host/db"
+            ) from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"DATABASE_URL names {url.get_backend_name()!r}; govbot runs on SQLite or PostgreSQL"
+            )
+        return url.render_as_string(hide_password=False)
 
     @field_validator("log_level")
     @classmethod

@@ -33,9 +33,9 @@ HISTORY = Path("~/.govbot_history").expanduser()
 def render(console: Console, reply: Reply) -> None:
     """Print a reply: green or red headline, tables, then any preformatted block."""
     style = "green" if reply.ok else "bold red"
-    console.print(reply.text, style=style, markup=False, highlight=False)
+    console.print(reply.text, style=style, markup=False, highlight=False, soft_wrap=True)
     if reply.hint:
-        console.print(reply.hint, style="yellow", markup=False, highlight=False)
+        console.print(reply.hint, style="yellow", markup=False, highlight=False, soft_wrap=True)
     for table in reply.tables:
         rich_table = RichTable(title=table.title, header_style="bold cyan", show_lines=False)
         for header in table.headers:
@@ -58,7 +58,9 @@ async def deliver(ctx: Context, console: Console) -> int:
             else:
                 body = await session.get(Body, message.body_id) if message.body_id else None
                 target = f"#{body.channel or body.slug}" if body else "#general"
-        console.print(f"  ✉ {target}: {message.text}", style="dim", markup=False, highlight=False)
+        console.print(
+            f"  ✉ {target}: {message.text}", style="dim", markup=False, highlight=False, soft_wrap=True
+        )
         if await outbox.mark_sent(ctx, message.id):
             delivered += 1
     return delivered
@@ -81,8 +83,12 @@ class Session:
             return None
         if text in (":quit", ":q", "exit", "quit"):
             raise EOFError
-        if text.startswith(":as"):
-            handle = text[3:].strip()
+        word, _, rest = text.partition(" ")
+        if word == ":as":
+            handle = rest.strip()
+            if not handle:
+                render(self.console, Reply(text="Say who to be: `:as <handle>`.", ok=False))
+                return False
             try:
                 self.actor = await roster.actor_for_handle(self.ctx, handle)
             except GovError as exc:
@@ -90,6 +96,16 @@ class Session:
                 return False
             self.console.print(f"You are now {self.actor.name} (@{self.actor.handle}).", style="cyan")
             return True
+        if word.startswith(":"):
+            render(
+                self.console,
+                Reply(
+                    text=f"Unknown console command {word!r}.",
+                    ok=False,
+                    hint="Console commands: `:as <handle>`, `:quit`.",
+                ),
+            )
+            return False
         reply = await dispatch(self.ctx, self.actor, text, tz=self.tz)
         render(self.console, reply)
         if self.deliver:

@@ -52,6 +52,12 @@ async def ensure_current(db: Database) -> None:
     head = head_revision(db.url)
     if current != head:
         where = db.engine.url.render_as_string(hide_password=True)
+        known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config(db.url)).walk_revisions()}
+        if current is not None and current not in known:
+            raise SchemaBehind(
+                f"The database {where} is at revision {current}, which this govbot does not know "
+                f"(it needs {head}): a newer govbot migrated it. Run that newer version."
+            )
         state = "has never been migrated" if current is None else f"is at revision {current}"
         raise SchemaBehind(
             f"The database {where} {state}; this govbot needs revision {head}. "
