@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.console import Console
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot import console
 from bot.replies import Reply, Table
@@ -107,7 +108,9 @@ async def test_quit_ends_the_script(seeded: Context) -> None:
 async def _unsent(ctx: Context) -> list[OutboxMessage]:
     async with ctx.db.reading() as session:
         return list(
-            (await session.execute(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))).scalars()
+            (
+                await session.execute(select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None)))
+            ).scalars()
         )
 
 
