@@ -39,6 +39,11 @@ def strict_ballots(profile: Profile, method: str) -> list[tuple[tuple[int, ...],
     out: list[tuple[tuple[int, ...], int]] = []
     withdrawn = profile.withdrawn
     for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+        if not withdrawn and all(len(tier) == 1 for tier in ranking):
+            fast = tuple(tier[0] for tier in ranking)
+            if len(set(fast)) == len(fast):  # the common case: a strict ranking, nothing to drop
+                out.append((fast, count))
+                continue
         order: list[int] = []
         seen: set[int] = set()
         for tier in ranking:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import lzma
 import tarfile
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from governance.tally import count
+from governance.tally import Profile, count
 from governance.tally.formats import parse_preflib, read_profile
 from governance.tally.irv import irv
 
@@ -115,11 +116,16 @@ IRISH = {
 }
 
 
+@cache
+def _irish(path: Path) -> Profile:
+    return read_profile(path)
+
+
 @pytest.mark.parametrize("file", sorted(IRISH))
 @pytest.mark.parametrize("method", ["stv-scottish", "stv-meek"])
 def test_irish_2002_elected_sets(data_dir: Path, file: str, method: str) -> None:
     seats, quota, winners = IRISH[file]
-    profile = read_profile(data_dir / "preflib" / "irish" / file)
+    profile = _irish(data_dir / "preflib" / "irish" / file)
     result = count(method, profile, seats)
     assert len(result.elected) == seats
     for name in winners:
