@@ -166,6 +166,10 @@ def find(words: list[str]) -> tuple[Spec | None, list[str]]:
     return best, (words[len(best.path) :] if best else words)
 
 
+def _is_option(spec: Spec, word: str) -> bool:
+    return word.startswith("--") and word[2:].partition("=")[0] in spec.options
+
+
 def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | bool | list[str]]]:
     positional: list[str] = []
     options: dict[str, str | bool | list[str]] = {}
@@ -173,7 +177,7 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
     while i < len(words):
         word = words[i]
         if word.startswith("--") and len(word) > 2:
-            name, _, inline = word[2:].partition("=")
+            name, has_inline, inline = word[2:].partition("=")
             kind = spec.options.get(name)
             if kind is None:
                 known = ", ".join(f"--{o}" for o in spec.options) or "none"
@@ -182,17 +186,22 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
                     f"Options: {known}. Usage: {spec.usage}",
                 )
             if kind == "flag":
+                if has_inline:
+                    raise InvalidInput(f"--{name} takes no value: give it alone.", f"Usage: {spec.usage}")
                 options[name] = True
             else:
-                if not inline:
-                    if i + 1 >= len(words):
+                if not has_inline:
+                    following = words[i + 1] if i + 1 < len(words) else None
+                    if following is None or _is_option(spec, following):
                         raise InvalidInput(f"--{name} needs a value.", f"Usage: {spec.usage}")
                     i += 1
-                    inline = words[i]
+                    inline = following
                 if kind == "multi":
                     existing = options.setdefault(name, [])
                     assert isinstance(existing, list)
                     existing.append(inline)
+                elif name in options:
+                    raise InvalidInput(f"--{name} is given twice.", "Give each option once.")
                 else:
                     options[name] = inline
         else:
@@ -443,9 +452,13 @@ async def roster_link(inv: Invocation) -> Reply:
 async def roster_import(inv: Invocation) -> Reply:
     """roster import"""
     path = Path(inv.arg("file")).expanduser()
-    if not path.is_file():
-        raise InvalidInput(f"No file {path}.", "Give the path of a CSV file.")
-    report = await roster.import_roster_csv(inv.ctx, inv.actor, path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not a UTF-8 text file.", "Save the roster as CSV (UTF-8).") from None
+    except (OSError, ValueError):
+        raise InvalidInput(f"No file {path} that I can read.", "Give the path of a CSV file.") from None
+    report = await roster.import_roster_csv(inv.ctx, inv.actor, text)
     return Reply(
         text=f"Imported: {report.people_added} people added, {report.people_updated} updated, "
         f"{report.organisations_added} organisation(s) added, {report.reps_set} voting rep(s) set."

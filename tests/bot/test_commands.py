@@ -146,6 +146,12 @@ FAILURES: list[tuple[str, str, str]] = [
     ("alice", "roster rep acme arjun", "secretariat"),
     ("sec", "roster link alice myspace T1 U1", "Unknown platform 'myspace'"),
     ("sec", "roster import /nonexistent/members.csv", "No file"),
+    ("sec", "roster import /", "No file"),
+    ("sec", "roster import " + "x" * 300, "No file"),
+    ("sec", "roster import {binary}", "is not a UTF-8 text file"),
+    ("sec", "roster person add zed Zed --admin=no", "--admin takes no value"),
+    ("sec", "roster org add x X --tier general --tier premier", "--tier is given twice"),
+    ("sec", "election create x --body --seats 3", "--body needs a value"),
     ("sec", "roster import {bad_csv}", "line 3"),
     # bodies and working groups
     ("sec", "body list extra", "Unexpected 'extra'"),
@@ -261,12 +267,14 @@ async def test_scenario_runs_every_command(say: Say, seeded: Context, tmp_path: 
 async def test_failures_say_what_and_write_nothing(say: Say, seeded: Context, tmp_path: Path) -> None:
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("handle,name,organisation\nyuki,Yuki Tanaka,acme\n,No Handle,acme\n", encoding="utf-8")
+    binary = tmp_path / "roster.xlsx"
+    binary.write_bytes(b"PK\x03\x04\xff\xfe\x00binary")
     for handle, line in FAILURE_SETUP:
         reply = await say(handle, line)
         assert reply.ok, f"{handle}> {line}\n{reply.to_text()}"
     problems = []
     for handle, line, expected in FAILURES:
-        line = line.format(bad_csv=bad_csv)
+        line = line.format(bad_csv=bad_csv, binary=binary)
         before = await snapshot(seeded)
         reply = await say(handle, line)
         after = await snapshot(seeded)
@@ -288,6 +296,18 @@ async def test_empty_line_and_gov_prefix(say: Say) -> None:
     assert "Commands" in (await say("alice", "/gov")).text
     assert (await say("alice", "gov whoami")).text.startswith("You are Alice Martin")
     assert (await say("alice", "WHOAMI")).ok
+
+
+async def test_options_take_inline_values_even_empty(say: Say, seeded: Context) -> None:
+    reply = await say("sec", "roster org add newco --tier=academic 'New Co'")
+    assert reply.ok and "academic" in reply.text
+    renamed = await say("sec", "roster person set bea --name=Bea")
+    assert renamed.ok and "Updated Bea (@bea)" in renamed.text
+
+
+async def test_an_embedded_nul_is_refused_not_crashing(say: Say) -> None:
+    reply = await say("sec", "roster import 'a\x00b'")
+    assert not reply.ok and INTERNAL not in reply.text
 
 
 async def test_smart_quotes_group_words(say: Say) -> None:
