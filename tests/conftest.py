@@ -50,8 +50,11 @@ def pg_database() -> Iterator[str | None]:
             pytest.fail(f"PostgreSQL at {PG_URL} is required under CI and is unreachable: {exc}")
         yield None
         return
-    url = make_url(PG_URL).set(drivername="postgresql+asyncpg", database=name).render_as_string(
-        hide_password=False)
+    url = (
+        make_url(PG_URL)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )
     yield url
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -72,15 +75,20 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     """A ``Database`` with govbot's tables, empty."""
     database = Database(db_url)
     async with database.engine.begin() as conn:
-        exists = not database.is_sqlite and (
-            await conn.execute(text("SELECT to_regclass('public.audit_heads')"))
-        ).scalar()
+        exists = (
+            not database.is_sqlite
+            and (await conn.execute(text("SELECT to_regclass('public.audit_heads')"))).scalar()
+        )
         if exists:
             # Emptying the tables is ten times faster than TRUNCATE + create_all on a small database.
             for table in reversed(metadata.sorted_tables):
                 await conn.execute(table.delete())
             for table in metadata.sorted_tables:
-                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.type.python_type is int:
+                if (
+                    "id" in table.c
+                    and table.c.id.autoincrement is not False
+                    and table.c.id.type.python_type is int
+                ):
                     await conn.execute(
                         text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)")
                     )

@@ -10,12 +10,19 @@ from governance.services import elections, roster
 from governance.services.common import Context
 
 
-async def test_sample_alliance_elects_three_with_one_seat_per_organisation(ctx: Context, clock: ManualClock) -> None:
+async def test_sample_alliance_elects_three_with_one_seat_per_organisation(
+    ctx: Context, clock: ManualClock
+) -> None:
     await seed.seed(ctx)
     sec = await roster.actor_for_handle(ctx, "sec")
     await elections.open_voting(ctx, sec, "board-2027", clock.now() + timedelta(days=7))
-    ballots = {"alice": ["chen", "arjun", "dana"], "bea": ["farid", "emma"], "carlos": ["chen", "dana"],
-               "dana": ["dana", "emma"], "emma": ["emma", "dana", "arjun"]}
+    ballots = {
+        "alice": ["chen", "arjun", "dana"],
+        "bea": ["farid", "emma"],
+        "carlos": ["chen", "dana"],
+        "dana": ["dana", "emma"],
+        "emma": ["emma", "dana", "arjun"],
+    }
     for handle, ranking in ballots.items():
         await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, handle), "board-2027", ranking)
     result = await elections.close(ctx, sec, "board-2027")
