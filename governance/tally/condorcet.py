@@ -120,11 +120,66 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     count for neither side. Candidates a ballot leaves unranked rank below all it ranks
     (``unranked="bottom"``, the usual rule and Debian's), or, with ``unranked="abstain"``, the
     ballot expresses no preference on any pair involving them: CIVS's and Elekto's "No opinion".
+
+    The work follows what ballots actually rank: pairs of ranked candidates are counted slot by
+    slot over the distinct ballots (weighted ``bincount``), and "ranked over unranked" is one
+    matrix product of ranked-indicator matrices; truncated ballots therefore cost little.
     """
     if unranked not in ("bottom", "abstain"):
         raise TallyInputError(f"unranked must be 'bottom' or 'abstain', got {unranked!r}")
+    n = len(profile.candidates)
+    rankings = profile.rankings
+    u = len(rankings)
     counts = np.asarray(profile.counts, dtype=np.int64)
-    return pairwise_from_positions(positions(profile), counts, unranked=unranked)
+    if u == 0 or n == 0:
+        return np.zeros((n, n), dtype=np.int64)
+    ranking_lens = np.fromiter(map(len, rankings), dtype=np.int64, count=u)
+    tiers = list(chain.from_iterable(rankings))
+    tier_lens = np.fromiter(map(len, tiers), dtype=np.int64, count=len(tiers))
+    cands = np.fromiter(chain.from_iterable(tiers), dtype=np.int64, count=int(tier_lens.sum()))
+    if cands.size and (cands.min() < 0 or cands.max() >= n):
+        raise TallyInputError("a ballot names a candidate index outside the candidate list")
+    tier_row = np.repeat(np.arange(u, dtype=np.int64), ranking_lens)
+    tier_start = np.cumsum(ranking_lens) - ranking_lens
+    tier_index = np.arange(len(tiers), dtype=np.int64) - np.repeat(tier_start, ranking_lens)
+    entry_tier = np.repeat(np.arange(len(tiers), dtype=np.int64), tier_lens)
+    rows = tier_row[entry_tier]
+    named = np.bincount(rows * n + cands, minlength=u * n)
+    if named.max(initial=0) > 1:  # a candidate written twice on a ballot: the general path copes
+        return pairwise_from_positions(positions(profile), counts, unranked=unranked)
+    ranked = (named > 0).reshape(u, n)
+    total = np.zeros(n * n, dtype=np.float64)
+    weights = counts.astype(np.float64)
+    if unranked == "bottom":
+        for start in range(0, u, 4 * _CHUNK_ROWS):
+            block = ranked[start : start + 4 * _CHUNK_ROWS]
+            w = weights[start : start + 4 * _CHUNK_ROWS, None]
+            total += ((block * w).T @ (~block).astype(np.float64)).reshape(n * n)
+    # Ranked pairs, slot by slot, ballots ordered longest first so each slot is a prefix of rows.
+    entries = np.bincount(rows, minlength=u)
+    order = np.argsort(-entries, kind="stable")
+    new_row = np.empty(u, dtype=np.int64)
+    new_row[order] = np.arange(u, dtype=np.int64)
+    width = int(entries.max())
+    entry_start = np.cumsum(entries) - entries
+    slot = np.arange(cands.size, dtype=np.int64) - entry_start[rows]
+    slots = np.full((u, width), -1, dtype=np.int64)
+    levels = np.zeros((u, width), dtype=np.int64)
+    slots[new_row[rows], slot] = cands
+    levels[new_row[rows], slot] = tier_index[entry_tier]
+    sorted_entries = entries[order]
+    sorted_weights = weights[order]
+    for i in range(width - 1):
+        k = int(np.searchsorted(-sorted_entries, -(i + 2), side="right"))  # rows with > i+1 entries
+        if k == 0:
+            break
+        first = slots[:k, i : i + 1]
+        later = slots[:k, i + 1 :]
+        above = (later >= 0) & (levels[:k, i : i + 1] < levels[:k, i + 1 :])
+        keys = (first * n + later)[above]
+        w = np.broadcast_to(sorted_weights[:k, None], later.shape)[above]
+        total += np.bincount(keys, weights=w, minlength=n * n)
+    return np.rint(total).astype(np.int64).reshape(n, n)
 
 
 def strongest_paths(strength: IntMatrix) -> IntMatrix:
