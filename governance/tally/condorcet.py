@@ -144,10 +144,10 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     tier_index = np.arange(len(tiers), dtype=np.int64) - np.repeat(tier_start, ranking_lens)
     entry_tier = np.repeat(np.arange(len(tiers), dtype=np.int64), tier_lens)
     rows = tier_row[entry_tier]
-    named = np.bincount(rows * n + cands, minlength=u * n)
-    if named.max(initial=0) > 1:  # a candidate written twice on a ballot: the general path copes
+    ranked = np.zeros((u, n), dtype=np.bool_)
+    ranked[rows, cands] = True
+    if int(np.count_nonzero(ranked)) != cands.size:  # a candidate named twice: the general path copes
         return pairwise_from_positions(positions(profile), counts, unranked=unranked)
-    ranked = (named > 0).reshape(u, n)
     total = np.zeros(n * n, dtype=np.float64)
     weights = counts.astype(np.float64)
     if unranked == "bottom":
@@ -163,8 +163,9 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     width = int(entries.max())
     entry_start = np.cumsum(entries) - entries
     slot = np.arange(cands.size, dtype=np.int64) - entry_start[rows]
-    slots = np.full((u, width), -1, dtype=np.int64)
-    levels = np.zeros((u, width), dtype=np.int64)
+    small = np.int16 if n < np.iinfo(np.int16).max else np.int64
+    slots = np.full((u, width), -1, dtype=small)
+    levels = np.zeros((u, width), dtype=small)
     slots[new_row[rows], slot] = cands
     levels[new_row[rows], slot] = tier_index[entry_tier]
     sorted_entries = entries[order]
@@ -176,7 +177,7 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
         first = slots[:k, i : i + 1]
         later = slots[:k, i + 1 :]
         above = (later >= 0) & (levels[:k, i : i + 1] < levels[:k, i + 1 :])
-        keys = (first * n + later)[above]
+        keys = (first.astype(np.int64) * n + later)[above]
         w = np.broadcast_to(sorted_weights[:k, None], later.shape)[above]
         total += np.bincount(keys, weights=w, minlength=n * n)
     return np.rint(total).astype(np.int64).reshape(n, n)
