@@ -301,4 +301,22 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class PlatformRoleMap(SQLModel, table=True):
+    """A chat platform's role, per workspace or guild, mapped to a govbot role (e.g. "Secretariat" -> admin).
+
+    It can only narrow what the roster grants: an admin-only command from such a platform needs both
+    the roster's admin flag and a role mapped to ``admin``, once the guild has any mapping.
+    """
+
+    __tablename__ = "platform_role_maps"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace: str = Field(primary_key=True, max_length=64)
+    role_id: str = Field(primary_key=True, max_length=64)
+    govbot_role: str = Field(max_length=16)
+    role_name: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_column=_ts())
+    created_by_id: int | None = Field(default=None, foreign_key="people.id")
+
+
 metadata = SQLModel.metadata
