@@ -1,6 +1,7 @@
 """Benchmark: N voters casting ballots concurrently through the service layer.
 
     .venv/bin/python bench/cast.py [--voters 10000] [--backend sqlite|postgres|both] [--concurrency 100]
+                                   [--processes 1] [--pool-size 10]
 
 The roster (N member organisations, each with a person who is its voting representative) is
 bulk-inserted with SQL to save time; everything after that goes through the services: the board, the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +46,7 @@ PG_MAINTENANCE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CANDIDATES = ("cand-a", "cand-b", "cand-c", "cand-d", "cand-e")
 TARGET_RATE = {"sqlite": 300.0, "postgres": 500.0}
 TARGET_P99_MS = 250.0
+SECRET = b"bench-secret"
 
 
 @dataclass(frozen=True)
@@ -143,8 +147,17 @@ async def _prepare(ctx: Context, n: int) -> list[Actor]:
     return voters
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How to cast: tasks per process, connection pool per process, and processes (bot replicas)."""
+
+    concurrency: int
+    pool_size: int
+    processes: int
+
+
 async def _cast_all(ctx: Context, voters: list[Actor], concurrency: int) -> tuple[float, list[float], int]:
-    rng = random.Random(2027)
+    rng = random.Random(voters[0].person_id if voters else 0)
     ballots = [rng.sample(CANDIDATES, rng.randint(1, len(CANDIDATES))) for _ in voters]
     queue = iter(zip(voters, ballots, strict=True))
     latencies: list[float] = []
@@ -167,19 +180,50 @@ async def _cast_all(ctx: Context, voters: list[Actor], concurrency: int) -> tupl
     return seconds, latencies, len(failures)
 
 
-async def _run(backend: str, url: str, n: int, concurrency: int, pool_size: int) -> Outcome:
+async def _replica(url: str, voters: list[Actor], plan: Plan) -> tuple[float, float, list[float], int]:
+    """One process's share of the voters: (start, end) wall-clock times, latencies, failures."""
+    db = Database(url, pool_size=plan.pool_size)
+    ctx = Context(db=db, secret=SECRET)
+    try:
+        await roster.actor_for_handle(ctx, "sec")  # warm the pool before the clock starts
+        start = time.time()
+        _, latencies, failures = await _cast_all(ctx, voters, plan.concurrency)
+        return start, time.time(), latencies, failures
+    finally:
+        await db.dispose()
+
+
+def _replica_process(url: str, voters: list[Actor], plan: Plan) -> tuple[float, float, list[float], int]:
+    return asyncio.run(_replica(url, voters, plan))
+
+
+async def _cast_in_processes(url: str, voters: list[Actor], plan: Plan) -> tuple[float, list[float], int]:
+    shares = [voters[i :: plan.processes] for i in range(plan.processes)]
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(plan.processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = await asyncio.gather(
+            *(loop.run_in_executor(pool, _replica_process, url, s, plan) for s in shares)
+        )
+    seconds = max(p[1] for p in parts) - min(p[0] for p in parts)
+    return seconds, [ms for p in parts for ms in p[2]], sum(p[3] for p in parts)
+
+
+async def _run(backend: str, url: str, n: int, plan: Plan) -> Outcome:
     await asyncio.to_thread(schema.upgrade, url)
-    db = Database(url, pool_size=pool_size)
-    ctx = Context(db=db, secret=b"bench-secret")
+    db = Database(url, pool_size=plan.pool_size)
+    ctx = Context(db=db, secret=SECRET)
     try:
         t0 = time.perf_counter()
         voters = await _prepare(ctx, n)
         print(
             f"[{backend}] roster of {n} voting representatives ready in {time.perf_counter() - t0:.1f}s; "
-            f"casting with concurrency {concurrency}…",
+            f"casting with {plan.processes} process(es) x concurrency {plan.concurrency}…",
             flush=True,
         )
-        seconds, latencies, failures = await _cast_all(ctx, voters, concurrency)
+        if plan.processes > 1:
+            seconds, latencies, failures = await _cast_in_processes(url, voters, plan)
+        else:
+            seconds, latencies, failures = await _cast_all(ctx, voters, plan.concurrency)
         sec = await roster.actor_for_handle(ctx, "sec")
         result = await elections.close(ctx, sec, "bench")
         return Outcome(backend, n, seconds, latencies, result.ballots, failures)
@@ -199,17 +243,17 @@ async def _pg_admin(maintenance: str, sql: str) -> None:
         await conn.close()
 
 
-async def _sqlite(n: int, concurrency: int, pool_size: int) -> Outcome:
+async def _sqlite(n: int, plan: Plan) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="govbot-bench-") as tmp:
-        return await _run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, concurrency, pool_size)
+        return await _run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, plan)
 
 
-async def _postgres(maintenance: str, n: int, concurrency: int, pool_size: int) -> Outcome:
+async def _postgres(maintenance: str, n: int, plan: Plan) -> Outcome:
     name = f"govbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await _pg_admin(maintenance, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(maintenance).set(drivername="postgresql+asyncpg", database=name)
-        return await _run("postgres", url.render_as_string(hide_password=False), n, concurrency, pool_size)
+        return await _run("postgres", url.render_as_string(hide_password=False), n, plan)
     finally:
         await _pg_admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -253,19 +297,27 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("GOVBOT_BENCH_PG_URL", PG_MAINTENANCE),
         help="maintenance database on the PostgreSQL server",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="cast from this many processes (bot replicas), sharing --concurrency",
+    )
     args = parser.parse_args(argv)
-    if args.voters < 1 or args.concurrency < 1:
-        parser.error("--voters and --concurrency must be at least 1")
+    if min(args.voters, args.concurrency, args.processes, args.pool_size) < 1:
+        parser.error("--voters, --concurrency, --processes and --pool-size must be at least 1")
+    plan = Plan(-(-args.concurrency // args.processes), args.pool_size, args.processes)
     ok = True
     started = datetime.now(UTC)
     print(
         f"govbot cast benchmark, {started:%Y-%m-%d %H:%M} UTC: {args.voters} voters, concurrency "
-        f"{args.concurrency}, pool {args.pool_size}"
+        f"{args.concurrency} over {args.processes} process(es), pool {args.pool_size} per process, "
+        f"{os.cpu_count()} CPU(s)"
     )
     if args.backend in ("sqlite", "both"):
-        ok &= _report(asyncio.run(_sqlite(args.voters, args.concurrency, args.pool_size)))
+        ok &= _report(asyncio.run(_sqlite(args.voters, plan)))
     if args.backend in ("postgres", "both"):
-        ok &= _report(asyncio.run(_postgres(args.pg_url, args.voters, args.concurrency, args.pool_size)))
+        ok &= _report(asyncio.run(_postgres(args.pg_url, args.voters, plan)))
     return 0 if ok else 1
 
 
