@@ -63,13 +63,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await schema.ensure_current(ctx.db)
         platform = args.platform if args.platform != "auto" else settings.platform
-        if platform in ("slack", "discord"):
-            print(
-                f"govbot: the {platform} adapter is not part of this release yet; unset the "
-                f"{platform.upper()} tokens to use the console.",
-                file=sys.stderr,
-            )
-            return 2
+        tz = ZoneInfo(settings.timezone)
+        if platform == "slack":
+            from bot.slack.app import serve as serve_slack
+
+            return await serve_slack(ctx, settings, http=args.http, port=args.port, tz=tz)
+        if platform == "discord":
+            from bot.discord.client import serve as serve_discord
+
+            return await serve_discord(ctx, settings, tz=tz)
         if await seed.is_empty(ctx):
             if args.no_seed:
                 print("The roster is empty. Add people with `roster person add`, or run `govbot seed`.")
@@ -139,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--as", dest="as_", metavar="HANDLE", help="console: who you are (default: the first admin)"
     )
+    run.add_argument("--http", action="store_true", help="slack: HTTP mode instead of Socket Mode")
+    run.add_argument("--port", type=int, default=3000, help="slack --http: port serving /slack/events")
     run.add_argument(
         "--no-seed", action="store_true", help="do not seed a sample alliance into an empty database"
     )

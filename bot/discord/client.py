@@ -15,6 +15,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -556,6 +557,9 @@ async def serve(ctx: Context, settings: Settings, *, tz: ZoneInfo) -> int:
         return 2
     except discord.PrivilegedIntentsRequired:
         log.error("Discord requires an intent govbot did not ask for")
+        return 2
+    except (OSError, aiohttp.ClientError, discord.GatewayNotFound) as exc:
+        log.error("Cannot reach Discord at %s: %s", discord.http.Route.BASE, exc)
         return 2
     return 0
 

@@ -176,9 +176,29 @@ def test_run_without_seed_on_an_empty_database(migrated: Path, env: dict[str, st
     assert "roster is empty" in ran.stdout
 
 
-def test_run_with_a_platform_token_but_no_adapter_explains(migrated: Path, env: dict[str, str]) -> None:
+def test_run_console_on_an_empty_roster_without_seed_explains(migrated: Path, env: dict[str, str]) -> None:
     ran = govbot(migrated, env, "run", "--platform", "console", "--no-seed", stdin="")
     assert ran.returncode == 2  # nobody to run as on an empty roster
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_slack_token_selects_slack_and_http_mode_needs_the_signing_secret(
+    migrated: Path, env: dict[str, str]
+) -> None:
+    ran = govbot(migrated, env, "run", "--http", "--port", "0", SLACK_BOT_TOKEN="xoxb-test")
+    assert ran.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_discord_token_selects_discord_and_an_unreachable_api_is_one_line(
+    migrated: Path, env: dict[str, str]
+) -> None:
+    ran = govbot(
+        migrated, env, "run", DISCORD_TOKEN="test-token", DISCORD_API_BASE_URL="http://127.0.0.1:9/api/v10"
+    )
+    assert ran.returncode == 2
+    assert "Cannot reach Discord at http://127.0.0.1:9/api/v10" in ran.stderr
     assert "Traceback" not in ran.stderr
 
 
