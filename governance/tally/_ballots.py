@@ -1,9 +1,19 @@
-"""Helpers shared by the counting methods: seeds, strict ballots and documented tie-breaks."""
+"""Helpers shared by the counting methods: seeds, strict ballots and documented tie-breaks.
+
+``strict_orders`` gives the profile's ballots as strict orders in numpy arrays (one padded row per
+distinct ranking), built with whole-array operations from ``Profile.arrays()`` and kept on the
+profile, so that every transfer-based count starts without a Python pass over the ballots.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
@@ -14,6 +24,9 @@ DEFAULT_SEED = ""
 """The seed used when a count is given none; it is recorded in the result like any other seed."""
 
 N = TypeVar("N", int, float)
+
+IntArray = npt.NDArray[np.int64]
+Grid = npt.NDArray[np.signedinteger[Any]]
 
 
 def resolve_seed(seed: str | None) -> str:
@@ -59,6 +72,91 @@ def strict_ballots(profile: Profile, method: str) -> list[tuple[tuple[int, ...],
                 order.append(c)
         out.append((tuple(order), count))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class StrictOrders:
+    """The ballots of a profile as strict orders of eligible candidates, one row per distinct ranking.
+
+    ``grid[i]`` is ranking ``i``'s order (withdrawn candidates removed, a repeated candidate kept at its
+    first place) followed by the sentinel ``ncand`` up to the width, which leaves at least one
+    sentinel at the end of every row; ``lengths[i]`` is the order's length, ``counts[i]`` its number of
+    ballots and ``ranked[i]`` whether the ballot as cast ranked anything at all (withdrawn candidates
+    included). Rows follow ``Profile.rankings``.
+    """
+
+    grid: Grid
+    counts: IntArray
+    lengths: IntArray
+    ranked: npt.NDArray[np.bool_]
+    ncand: int
+
+
+def strict_orders(profile: Profile, method: str) -> StrictOrders:
+    """``strict_ballots`` as arrays (``StrictOrders``), computed once per profile and kept on it.
+
+    Raises ``TallyInputError`` exactly as ``strict_ballots`` does for a ballot ranking two eligible
+    candidates equally.
+    """
+    arrays = profile.arrays()
+    cached = arrays.derived.get("strict_orders")
+    if isinstance(cached, StrictOrders):
+        return cached
+    ncand = len(profile.candidates)
+    ranked = arrays.tiers > 0
+    if arrays.strict:
+        entries, lengths = arrays.entries, arrays.tiers
+        if profile.withdrawn:
+            owner = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+            keep = ~np.isin(entries, np.fromiter(profile.withdrawn, dtype=np.int64))
+            entries = entries[keep]
+            lengths = np.bincount(owner[keep], minlength=lengths.size).astype(np.int64)
+        grid = _padded(entries, lengths, ncand)
+        if grid.shape[1] > 2:
+            ordered = np.sort(grid, axis=1)
+            repeats = ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != ncand)).any(axis=1)
+            if repeats.any():
+                lengths = lengths.copy()
+            for i in np.flatnonzero(repeats).tolist():  # rare: keep each candidate's first place
+                order = list(dict.fromkeys(grid[i, : lengths[i]].tolist()))
+                grid[i, :] = ncand
+                grid[i, : len(order)] = order
+                lengths[i] = len(order)
+        result = StrictOrders(grid, arrays.counts, lengths, ranked, ncand)
+    else:
+        ballots = strict_ballots(profile, method)
+        result = orders_from_lists([order for order, _ in ballots], arrays.counts, ranked, ncand)
+    arrays.derived["strict_orders"] = result
+    return result
+
+
+def orders_from_lists(
+    orders: Sequence[Sequence[int]], counts: IntArray, ranked: npt.NDArray[np.bool_], ncand: int
+) -> StrictOrders:
+    """``StrictOrders`` from strict orders given as Python sequences (one per row of ``counts``)."""
+    lengths = np.fromiter(map(len, orders), dtype=np.int64, count=len(orders))
+    entries = np.fromiter(chain.from_iterable(orders), dtype=np.int64, count=int(lengths.sum()))
+    return StrictOrders(_padded(entries, lengths, ncand), counts, lengths, ranked, ncand)
+
+
+def _padded(entries: IntArray, lengths: IntArray, ncand: int) -> Grid:
+    """Rows of ``lengths`` consecutive ``entries``, padded with ``ncand`` (at least one pad per row)."""
+    width = int(lengths.max(initial=0)) + 1
+    dtype = np.int16 if ncand < np.iinfo(np.int16).max else np.int32
+    grid = np.full((lengths.size, width), ncand, dtype=dtype)
+    grid[np.arange(width)[None, :] < lengths[:, None]] = entries
+    return grid
+
+
+def weighted_sum(index: npt.NDArray[Any], weights: IntArray, size: int) -> IntArray:
+    """Exact integer ``sum(weights[index == k])`` for each ``k < size`` (a bincount that stays exact)."""
+    if index.size == 0:
+        return np.zeros(size, dtype=np.int64)
+    if int(np.abs(weights).sum()) < 2**53:  # every partial sum is an integer float64 holds exactly
+        return np.bincount(index, weights=weights, minlength=size)[:size].astype(np.int64)
+    exact = np.zeros(size, dtype=np.int64)
+    np.add.at(exact, index, weights)
+    return exact
 
 
 def break_tie(

@@ -1,4 +1,4 @@
-"""Vectorised ballot papers for transfer-based counts (Scottish STV; shared helpers).
+"""Vectorised ballot papers for transfer-based counts (IRV, Scottish STV; shared helpers).
 
 Each distinct ranking is one row: its candidates in order (padded with a sentinel), how many papers
 carry it, where those papers stand, which candidate holds them and at what value. All papers of one
@@ -14,29 +14,46 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from governance.tally._ballots import Grid, StrictOrders, weighted_sum
+
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+def next_continuing(
+    grid: Grid, rows: IntArray, pos: IntArray, continuing: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """Where each of ``rows`` finds its first continuing candidate at or after ``pos``, and who it is.
+
+    ``continuing`` has one entry per candidate plus a last, False one for the sentinel that pads every
+    row; a row with no continuing candidate left stops at its first sentinel and gets the sentinel.
+    """
+    pos = pos.copy()
+    cand = grid[rows, pos].astype(np.int64)
+    sentinel = continuing.size - 1
+    need = np.flatnonzero((cand != sentinel) & ~continuing[cand])
+    while need.size:
+        pos[need] += 1
+        cand[need] = grid[rows[need], pos[need]]
+        still = (cand[need] != sentinel) & ~continuing[cand[need]]
+        need = need[still]
+    return pos, cand
 
 
 class Papers:
     """The ballot papers of a count, grouped by distinct ranking."""
 
-    def __init__(self, ballots: Sequence[tuple[tuple[int, ...], int]], ncand: int, scale: int) -> None:
-        """Set up ``ballots`` ((strict order, count) pairs) over ``ncand`` candidates at value ``scale``."""
-        self.ncand = ncand
+    def __init__(self, orders: StrictOrders, keep: BoolArray, scale: int) -> None:
+        """Set up the rows of ``orders`` selected by ``keep`` (a mask over them) at value ``scale``."""
+        self.ncand = orders.ncand
         self.scale = scale
-        width = max((len(order) for order, _ in ballots), default=0) + 1
-        rows = len(ballots)
-        grid = np.full((rows, width), ncand, dtype=np.int64)
-        for i, (order, _) in enumerate(ballots):
-            if order:
-                grid[i, : len(order)] = order
-        self.grid: IntArray = grid
-        self.counts: IntArray = np.array([c for _, c in ballots], dtype=np.int64)
+        self.grid: Grid = orders.grid[keep]
+        self.counts: IntArray = orders.counts[keep]
+        rows = self.counts.size
         self.pos: IntArray = np.zeros(rows, dtype=np.int64)
         self.owner: IntArray = np.full(rows, -1, dtype=np.int64)
         self.value: IntArray = np.full(rows, scale, dtype=np.int64)
-        self.continuing: BoolArray = np.zeros(ncand + 1, dtype=np.bool_)
+        self.continuing: BoolArray = np.zeros(self.ncand + 1, dtype=np.bool_)
 
     def set_continuing(self, candidates: Sequence[int]) -> None:
         """Mark which candidates may still receive papers."""
@@ -51,16 +68,9 @@ class Papers:
         """
         if rows.size == 0:
             return
-        pos = self.pos[rows] + (1 if advance else 0)
-        cand = self.grid[rows, pos]
-        sentinel = self.ncand
-        need = (cand != sentinel) & ~self.continuing[cand]
-        while need.any():
-            pos[need] += 1
-            cand[need] = self.grid[rows[need], pos[need]]
-            need = (cand != sentinel) & ~self.continuing[cand]
+        pos, cand = next_continuing(self.grid, rows, self.pos[rows] + (1 if advance else 0), self.continuing)
         self.pos[rows] = pos
-        self.owner[rows] = np.where(cand == sentinel, -1, cand)
+        self.owner[rows] = np.where(cand == self.ncand, -1, cand)
 
     def held_by(self, candidate: int) -> IntArray:
         """The rows whose papers the candidate holds now."""
@@ -70,13 +80,7 @@ class Papers:
         """Each candidate's total value of papers held (exact integers in the count's unit)."""
         held = self.owner >= 0
         weights = self.counts[held] * self.value[held]
-        if int(self.counts.sum()) * self.scale < 2**53:
-            # Every partial sum is an integer below 2**53, so the float sums are exact.
-            sums = np.bincount(self.owner[held], weights=weights.astype(np.float64), minlength=self.ncand)
-            return [int(v) for v in sums[: self.ncand]]
-        exact = np.zeros(self.ncand, dtype=np.int64)
-        np.add.at(exact, self.owner[held], weights)
-        return [int(v) for v in exact]
+        return [int(v) for v in weighted_sum(self.owner[held], weights, self.ncand)]
 
     def exhausted(self) -> int:
         """Total value of papers with no continuing preference left."""

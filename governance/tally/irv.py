@@ -12,42 +12,54 @@ same rank) as ties; ``overvote="exhaust"`` makes such a ballot exhausted when it
 as US rules do, and ``overvote="skip"`` passes over the over-voted rank; the default ``"reject"``
 raises ``TallyInputError``.
 
-The count works on the aggregated profile: each distinct ranking is moved once per exclusion, never
-ballot by ballot.
+The count works on the aggregated profile held as numpy arrays (``_ballots.strict_orders``): each
+distinct ranking is one row with a pointer to the continuing candidate it counts for, and an
+exclusion advances, in one vectorised step, only the rows that pointed at the excluded candidate;
+nothing walks ballot by ballot.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_ballots
+import numpy as np
+
+from governance.tally._ballots import (
+    StrictOrders,
+    break_tie,
+    check_seats,
+    orders_from_lists,
+    resolve_seed,
+    strict_orders,
+    weighted_sum,
+)
+from governance.tally._papers import next_continuing
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
 from governance.tally.result import Number, Result, Round, TieBreak
 
 Overvote = Literal["reject", "exhaust", "skip"]
-_OVERVOTE = -1
 
 
-def _ballots(profile: Profile, overvote: Overvote) -> list[tuple[tuple[int, ...], int]]:
+def _orders(profile: Profile, overvote: Overvote) -> StrictOrders:
     if overvote == "reject":
-        return strict_ballots(profile, "irv")
+        return strict_orders(profile, "irv")
     if overvote not in ("exhaust", "skip"):
         raise TallyInputError(f"overvote must be reject, exhaust or skip, got {overvote!r}")
-    out: list[tuple[tuple[int, ...], int]] = []
-    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+    out: list[list[int]] = []
+    for ranking in profile.rankings:
         order: list[int] = []
         for tier in ranking:
             live = [c for c in tier if c not in profile.withdrawn and c not in order]
             if len(live) > 1:
                 if overvote == "exhaust":
-                    order.append(_OVERVOTE)
-                    break
+                    break  # the ballot is exhausted when it reaches the over-vote
                 continue
             order.extend(live)
-        out.append((tuple(order), count))
-    return out
+        out.append(order)
+    arrays = profile.arrays()
+    return orders_from_lists(out, arrays.counts, arrays.tiers > 0, len(profile.candidates))
 
 
 def irv(
@@ -68,7 +80,7 @@ def irv(
         raise TallyInputError("irv elects one candidate; use stv-scottish or stv-meek for several seats")
     used_seed = resolve_seed(seed)
     names = profile.candidates
-    ballots = _ballots(profile, overvote)
+    orders = _orders(profile, overvote)
     continuing = [c for c in range(len(names)) if c not in profile.withdrawn]
     notes: list[str] = []
     if caps is not None:
@@ -81,37 +93,16 @@ def irv(
                 )
     if not continuing:
         raise TallyInputError("irv has no eligible candidate to count")
-    alive = [False] * len(names)
-    for c in continuing:
-        alive[c] = True
-
-    # piles[c]: indices of distinct ballots now counting for c; pos[i]: where ballot i stands.
-    piles: dict[int, list[int]] = {c: [] for c in continuing}
-    votes: dict[int, int] = dict.fromkeys(continuing, 0)
-    pos = [0] * len(ballots)
-    exhausted = 0
-
-    def place(i: int, start: int) -> int | None:
-        order = ballots[i][0]
-        p = start
-        while p < len(order):
-            c = order[p]
-            if c == _OVERVOTE:
-                break
-            if alive[c]:
-                pos[i] = p
-                return c
-            p += 1
-        pos[i] = len(order)
-        return None
-
-    for i, (_, count) in enumerate(ballots):
-        top = place(i, 0)
-        if top is None:
-            exhausted += count
-        else:
-            piles[top].append(i)
-            votes[top] += count
+    # Each distinct ranking is one row; top[i] is the continuing candidate row i counts for (the
+    # sentinel n once it is exhausted) and pos[i] where that candidate stands in the row.
+    n = len(names)
+    alive = np.zeros(n + 1, dtype=np.bool_)
+    alive[continuing] = True
+    rows = np.arange(orders.counts.size, dtype=np.int64)
+    pos, top = next_continuing(orders.grid, rows, np.zeros(rows.size, dtype=np.int64), alive)
+    first = weighted_sum(top, orders.counts, n + 1)
+    votes: dict[int, int] = {c: int(first[c]) for c in continuing}
+    exhausted = int(first[n])
 
     rounds: list[Round] = []
     history: list[dict[int, int]] = []
@@ -167,17 +158,18 @@ def irv(
         round_.note = f"no majority; {names[loser]} has fewest votes ({low}) and is excluded"
         alive[loser] = False
         continuing.remove(loser)
+        moving = np.flatnonzero(top == loser)
+        pos[moving], top[moving] = next_continuing(orders.grid, moving, pos[moving] + 1, alive)
+        moved = weighted_sum(top[moving], orders.counts[moving], n + 1)
+        reached = np.bincount(top[moving], minlength=n + 1) > 0
         gained: dict[int, int] = {}
-        for i in piles.pop(loser):
-            count = ballots[i][1]
-            nxt = place(i, pos[i] + 1)
-            if nxt is None:
-                exhausted += count
-                gained[-1] = gained.get(-1, 0) + count
-            else:
-                piles[nxt].append(i)
-                votes[nxt] += count
-                gained[nxt] = gained.get(nxt, 0) + count
+        for c in sorted(continuing):
+            if reached[c]:
+                votes[c] += int(moved[c])
+                gained[c] = int(moved[c])
+        if reached[n]:
+            exhausted += int(moved[n])
+            gained[-1] = int(moved[n])
         del votes[loser]
         transfers = {names[c]: v for c, v in sorted(gained.items()) if c >= 0}
         if -1 in gained:

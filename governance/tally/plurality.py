@@ -11,13 +11,18 @@ Both go down the order of votes: a candidate whose group already holds its cap (
 passed over and the next one taken; the result's notes say who was skipped. Candidates with equal
 votes are ordered by a lot drawn from the seed (``governance.tally.lot``); a tie-break is recorded
 whenever the lot decides who is elected or passed over.
+
+Plurality on strict rankings reads the profile's arrays (``Profile.arrays()``): each ballot's first
+eligible candidate is found and counted with whole-array operations, not ballot by ballot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from governance.tally._ballots import check_seats, resolve_seed
+import numpy as np
+
+from governance.tally._ballots import check_seats, resolve_seed, weighted_sum
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
@@ -34,20 +39,24 @@ def plurality(
     plurality and raises ``TallyInputError``; a ballot naming no eligible candidate is blank.
     """
     check_seats(profile, seats, "plurality")
-    votes = [0] * len(profile.candidates)
-    blank = 0
-    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
-        top = _first_eligible_tier(ranking, profile.withdrawn)
-        if not top:
-            blank += count
-            continue
-        if len(top) > 1:
-            names = ", ".join(profile.candidates[c] for c in top)
-            raise TallyInputError(
-                f"plurality needs one first choice per ballot, but a ballot marks {names} equally; "
-                "use approval to count every mark"
-            )
-        votes[top[0]] += count
+    arrays = profile.arrays()
+    if arrays.strict:
+        votes, blank = _first_choices(profile)
+    else:
+        votes = [0] * len(profile.candidates)
+        blank = 0
+        for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+            top = _first_eligible_tier(ranking, profile.withdrawn)
+            if not top:
+                blank += count
+                continue
+            if len(top) > 1:
+                names = ", ".join(profile.candidates[c] for c in top)
+                raise TallyInputError(
+                    f"plurality needs one first choice per ballot, but a ballot marks {names} equally; "
+                    "use approval to count every mark"
+                )
+            votes[top[0]] += count
     return _elect_top(profile, "plurality", votes, blank, seats, seed, caps, "first preferences")
 
 
@@ -69,6 +78,25 @@ def approval(
         for c in approved:
             votes[c] += count
     return _elect_top(profile, "approval", votes, blank, seats, seed, caps, "approvals")
+
+
+def _first_choices(profile: Profile) -> tuple[list[int], int]:
+    """First preferences and blank ballots of a profile of strict rankings, from its arrays."""
+    arrays = profile.arrays()
+    if profile.withdrawn:
+        owner = np.repeat(np.arange(arrays.tiers.size, dtype=np.int64), arrays.tiers)
+        keep = ~np.isin(arrays.entries, np.fromiter(profile.withdrawn, dtype=np.int64))
+        owner, entries = owner[keep], arrays.entries[keep]
+        # owner is sorted, so each ballot's first eligible candidate is where its owner first appears.
+        first = np.flatnonzero(np.diff(owner, prepend=-1) != 0)
+        rows = owner[first]
+        tops = entries[first]
+    else:
+        rows = np.flatnonzero(arrays.tiers > 0)
+        tops = arrays.entries[(np.cumsum(arrays.tiers) - arrays.tiers)[rows]]
+    votes = weighted_sum(tops, arrays.counts[rows], len(profile.candidates))
+    blank = int(arrays.counts.sum()) - int(arrays.counts[rows].sum())
+    return [int(v) for v in votes], blank
 
 
 def _first_eligible_tier(ranking: Sequence[Sequence[int]], withdrawn: frozenset[int]) -> list[int]:

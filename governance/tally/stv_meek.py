@@ -34,7 +34,14 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_ballots
+from governance.tally._ballots import (
+    StrictOrders,
+    break_tie,
+    check_seats,
+    resolve_seed,
+    strict_orders,
+    weighted_sum,
+)
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
@@ -76,18 +83,15 @@ class _Meek:
         self.caps = caps
         self.names = profile.candidates
         n = len(self.names)
-        ballots = [b for b in strict_ballots(profile, "stv-meek") if b[0]]
-        self.valid = sum(count for _, count in ballots)
-        width = max((len(order) for order, _ in ballots), default=0)
-        grid = np.full((len(ballots), max(width, 1)), n, dtype=np.int64)
-        for i, (order, _) in enumerate(ballots):
-            grid[i, : len(order)] = order
-        self.grid: IntArray = grid
-        self.mult: IntArray = np.array([c for _, c in ballots], dtype=np.int64)
+        orders = strict_orders(profile, "stv-meek")
+        ranks = orders.lengths > 0
+        self.valid = int(orders.counts[ranks].sum())
+        self.first = weighted_sum(orders.grid[ranks, 0], orders.counts[ranks], n + 1)
         self.kf: IntArray = np.zeros(n + 1, dtype=np.int64)  # index n: sentinel "no candidate"
         self.eligible = [c for c in range(n) if c not in profile.withdrawn]
         self.hopeful = list(self.eligible)
         self.kf[self.hopeful] = SCALE
+        self.paths = _Paths(orders, ranks, self.hopeful)
         self.elected: list[int] = []
         self.excluded: list[int] = []
         self.votes: list[int] = [0] * n
@@ -102,20 +106,8 @@ class _Meek:
     # -------------------------------------------------------------- arithmetic
     def distribute(self) -> None:
         n = len(self.names)
-        totals = np.zeros(n + 1, dtype=np.float64)
-        rows = np.arange(self.grid.shape[0])
-        weight = np.full(rows.size, SCALE, dtype=np.int64)
-        for p in range(self.grid.shape[1]):
-            if rows.size == 0:
-                break
-            cand = self.grid[rows, p]
-            k = self.kf[cand]
-            keep = weight * k // SCALE
-            # Every partial sum is an integer below 2**53 (at most ballots × 10^9), so float sums are exact.
-            totals += np.bincount(cand, weights=(keep * self.mult[rows]).astype(np.float64), minlength=n + 1)
-            weight = weight * (SCALE - k) // SCALE
-            alive = (weight > 0) & (cand != n)
-            rows, weight = rows[alive], weight[alive]
+        self.paths.sync(self.hopeful, self.elected)
+        totals = self.paths.distribute(self.kf)
         self.votes = [int(v) for v in totals[:n]]
         for c in self.excluded:
             self.votes[c] = 0
@@ -226,11 +218,7 @@ class _Meek:
 
     # -------------------------------------------------------------- the count
     def run(self) -> Result:
-        first = [0] * len(self.names)
-        for order, count in zip(self.grid[:, 0].tolist(), self.mult.tolist(), strict=True):
-            if order < len(self.names):
-                first[order] += count
-        self.votes = [v * SCALE for v in first]
+        self.votes = [int(v) * SCALE for v in self.first[: len(self.names)]]
         self.quota = (self.valid * SCALE) // (self.seats + 1) + 1
         self.record("first preferences")
         if self.caps is not None:
@@ -292,6 +280,134 @@ class _Meek:
             ballots=self.profile.total,
             notes=self.notes,
         )
+
+
+class _Paths:
+    """The distribution of every ballot over the keep factors, grouped by the path it takes.
+
+    A ballot stops at its first hopeful candidate (keep factor 1 keeps everything) and passes excluded
+    ones untouched (keep factor 0), so what it leaves where depends only on the *elected* candidates
+    it meets before its first hopeful one, in order, and on that hopeful candidate. These prefixes of
+    elected candidates form a trie (node 0: none); each distinct ranking (row) knows its node and its
+    first hopeful candidate (``term``, the sentinel ``ncand`` when none is left) and where that stands
+    in the row (``ptr``), and ``table[node, term]`` sums the ballots of the rows at each pair.
+    Candidates only ever leave the hopeful set, so ``sync`` moves on just the rows whose first hopeful
+    candidate left it. A distribution then works on the trie and the table, not on the ballots, with
+    the truncated integer steps a ballot-by-ballot walk makes: at each elected candidate,
+    keep = weight × kf // SCALE and weight = weight × (SCALE − kf) // SCALE.
+    """
+
+    def __init__(self, orders: StrictOrders, rows: npt.NDArray[np.bool_], hopeful: Sequence[int]) -> None:
+        self.ncand = orders.ncand
+        width = self.ncand + 1
+        all_rows = bool(rows.all())
+        self.grid = orders.grid if all_rows else orders.grid[rows]
+        self.mult: IntArray = orders.counts if all_rows else orders.counts[rows]
+        size = self.mult.size
+        self.ptr: IntArray = np.zeros(size, dtype=np.int64)
+        self.node: IntArray = np.zeros(size, dtype=np.int64)
+        self.term: IntArray = self.grid[:, 0].astype(np.int64)
+        self.hopeful = np.zeros(width, dtype=np.bool_)
+        self.hopeful[list(hopeful)] = True
+        self.parent: list[int] = [0]
+        self.via: list[int] = [self.ncand]
+        self.depth: list[int] = [0]
+        self.child: IntArray = np.full((1, width), -1, dtype=np.int64)
+        self.table: IntArray = weighted_sum(self.term, self.mult, width).reshape(1, width)
+        self._index()
+
+    def _children(self, nodes: IntArray, cands: IntArray) -> IntArray:
+        """The trie node reached from each of ``nodes`` by electing the matching one of ``cands``."""
+        width = self.ncand + 1
+        codes = nodes * width + cands
+        flat = self.child.reshape(-1)
+        new = np.flatnonzero(np.bincount(codes[flat[codes] < 0], minlength=flat.size))
+        if new.size:
+            grown = len(self.parent) + new.size
+            if grown > self.child.shape[0]:  # grow the trie's tables, doubling
+                rows = max(grown, 2 * self.child.shape[0])
+                self.child = np.vstack([self.child, np.full((rows - self.child.shape[0], width), -1)])
+                self.table = np.vstack([self.table, np.zeros((rows - self.table.shape[0], width), np.int64)])
+                flat = self.child.reshape(-1)
+            for code in new.tolist():
+                parent, cand = divmod(code, width)
+                flat[code] = len(self.parent)
+                self.parent.append(parent)
+                self.via.append(cand)
+                self.depth.append(self.depth[parent] + 1)
+        result: IntArray = flat[codes]
+        return result
+
+    def sync(self, hopeful: Sequence[int], elected: Sequence[int]) -> None:
+        """Move the rows whose first hopeful candidate is hopeful no more to their next one."""
+        width = self.ncand + 1
+        now = np.zeros(width, dtype=np.bool_)
+        now[list(hopeful)] = True
+        left = self.hopeful & ~now
+        if not left.any():
+            return
+        self.hopeful = now
+        is_elected = np.zeros(width, dtype=np.bool_)
+        is_elected[list(elected)] = True
+        self.table[:, left] = 0  # every row there moves on
+        rows = np.flatnonzero(left[self.term])
+        ptr, node, cand = self.ptr[rows], self.node[rows], self.term[rows]
+        while rows.size:  # every row here stands at a candidate neither hopeful nor the sentinel
+            passing = is_elected[cand]
+            if passing.any():
+                node[passing] = self._children(node[passing], cand[passing])
+            ptr += 1
+            cand = self.grid[rows, ptr].astype(np.int64)
+            done = now[cand] | (cand == self.ncand)
+            if done.any():
+                finished = rows[done]
+                self.ptr[finished] = ptr[done]
+                self.node[finished] = node[done]
+                self.term[finished] = cand[done]
+                codes = node[done] * width + cand[done]
+                self.table.reshape(-1)[: len(self.parent) * width] += weighted_sum(
+                    codes, self.mult[finished], len(self.parent) * width
+                )
+                moving = ~done
+                rows, ptr, node, cand = rows[moving], ptr[moving], node[moving], cand[moving]
+        self._index()
+
+    def _index(self) -> None:
+        """The nonzero (node, term) pairs of the table, and the trie by depth."""
+        width = self.ncand + 1
+        nodes = len(self.parent)
+        keys = np.flatnonzero(self.table[:nodes].reshape(-1))
+        self.t_mult: IntArray = self.table.reshape(-1)[keys]
+        self.t_node: IntArray = keys // width
+        self.t_term: IntArray = keys % width
+        parent = np.array(self.parent, dtype=np.int64)
+        depth = np.array(self.depth, dtype=np.int64)
+        self.n_parent = parent
+        self.n_via: IntArray = np.array(self.via, dtype=np.int64)
+        self.levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
+        # below[v]: ballots whose path passes through node v (at v or deeper).
+        below = self.table[:nodes].sum(axis=1)
+        for level in reversed(self.levels):
+            np.add.at(below, parent[level], below[level])
+        self.below: IntArray = below
+
+    def distribute(self, kf: IntArray) -> IntArray:
+        """Every candidate's votes (units of 10^-9) under keep factors ``kf`` (sentinel last, 0)."""
+        weight = np.zeros(len(self.parent), dtype=np.int64)
+        weight[0] = SCALE
+        keep = np.zeros(len(self.parent), dtype=np.int64)
+        for level in self.levels:
+            w = weight[self.n_parent[level]]
+            k = kf[self.n_via[level]]
+            keep[level] = w * k // SCALE
+            weight[level] = w * (SCALE - k) // SCALE
+        size = self.ncand + 1
+        at_elected = weighted_sum(self.n_via[1:], keep[1:] * self.below[1:], size)
+        at_first_hopeful = weighted_sum(
+            self.t_term, weight[self.t_node] * kf[self.t_term] // SCALE * self.t_mult, size
+        )
+        totals: IntArray = at_elected + at_first_hopeful
+        return totals
 
 
 _ = Number  # re-exported type used in Round counts

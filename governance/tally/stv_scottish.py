@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_ballots
+from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_orders
 from governance.tally._papers import Papers
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
@@ -75,14 +75,12 @@ class _Count:
         self.seed = seed
         self.caps = caps
         self.names = profile.candidates
-        original = [(ranking, count) for ranking, count in zip(profile.rankings, profile.counts, strict=True)]
-        ballots = strict_ballots(profile, "stv-scottish")
-        kept = [b for b, (ranking, _) in zip(ballots, original, strict=True) if ranking]
-        self.invalid = sum(count for ranking, count in original if not ranking)
-        self.valid = sum(count for _, count in kept)
+        orders = strict_orders(profile, "stv-scottish")
+        self.invalid = int(orders.counts[~orders.ranked].sum())
+        self.valid = int(orders.counts[orders.ranked].sum())
         self.quota = droop_quota(self.valid, seats)
         self.q = self.quota * SCALE
-        self.papers = Papers(kept, len(self.names), SCALE)
+        self.papers = Papers(orders, orders.ranked, SCALE)
         self.hopeful: list[int] = [c for c in range(len(self.names)) if c not in profile.withdrawn]
         self.eligible = list(self.hopeful)
         self.elected: list[int] = []
