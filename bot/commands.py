@@ -22,7 +22,7 @@ from bot.replies import Reply, Table, error
 from governance import audit
 from governance.errors import GovError, InvalidInput
 from governance.services import bodies, elections, motions, roster
-from governance.services.common import Actor, Context
+from governance.services.common import Actor, Context, person_by_handle
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class Invocation:
     positional: list[str]
     options: dict[str, str | bool | list[str]]
     tz: ZoneInfo
+    platform: str = "console"  # where the command came from: console, slack or discord
 
     def arg(self, name: str) -> str:
         """A positional argument by its name in the spec (``<slug>``; ``[x]`` ones may be absent)."""
@@ -232,8 +233,14 @@ def tokenize(text: str) -> list[str]:
     return words
 
 
-async def dispatch(ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None = None) -> Reply:
-    """Run one command line for ``actor`` and answer it; never raises."""
+async def dispatch(
+    ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None = None, platform: str = "console"
+) -> Reply:
+    """Run one command line for ``actor`` and answer it; never raises.
+
+    ``platform`` says where the line came from (``console``, ``slack``, ``discord``): a few commands,
+    such as ``roster import`` that reads a file on the server, only run from the console.
+    """
     try:
         words = tokenize(text)
         if not words:
@@ -242,10 +249,10 @@ async def dispatch(ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None
         if spec is None:
             return _unknown(words)
         positional, options = _parse(spec, rest)
-        invocation = Invocation(ctx, actor, spec, positional, options, tz or ZoneInfo("UTC"))
+        invocation = Invocation(ctx, actor, spec, positional, options, tz or ZoneInfo("UTC"), platform)
         return await spec.handler(invocation)
     except GovError as exc:
-        return error(exc.message, exc.hint)
+        return error(exc.message, exc.hint, exc.details)
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, text)
@@ -444,13 +451,104 @@ async def roster_link(inv: Invocation) -> Reply:
 
 
 @command(
+    "roster unlink",
+    "<handle> <platform> <workspace> <user>",
+    "Unlink a chat account from a person (admins).",
+    examples=("roster unlink alice slack T0123 U0456",),
+)
+async def roster_unlink(inv: Invocation) -> Reply:
+    """roster unlink"""
+    handle = inv.arg("handle").strip().lstrip("@").lower()
+    await roster.check_admin(inv.ctx, inv.actor, "unlink chat accounts")
+    async with inv.ctx.db.reading() as session:
+        await person_by_handle(session, handle)  # a clear NotFound for a mistyped handle
+    platform, workspace, user = inv.arg("platform"), inv.arg("workspace"), inv.arg("user")
+    linked = await roster.resolve_identity(inv.ctx, platform, workspace, user)
+    if linked is not None and linked.handle != handle:
+        raise InvalidInput(
+            f"That {platform.strip().lower()} account is linked to @{linked.handle}, not @{handle}; "
+            "nothing was changed.",
+            f"To unlink it anyway: `roster unlink {linked.handle} {platform} {workspace} {user}`.",
+        )
+    spoke_for = await roster.unlink_identity(inv.ctx, inv.actor, platform, workspace, user)
+    return Reply(text=f"Unlinked that {platform.strip().lower()} account from @{spoke_for}.")
+
+
+@command(
+    "roster role",
+    "<platform> <workspace> <role-id> <role>",
+    "Map a chat role in a workspace or guild to admin, chair or member; none removes it (admins).",
+    options={"name": "value"},
+    examples=(
+        'roster role discord 800000000000000001 820000000000000001 admin --name "Secretariat"',
+        "roster role discord 800000000000000001 820000000000000001 none",
+    ),
+)
+async def roster_role(inv: Invocation) -> Reply:
+    """roster role"""
+    mapped = await roster.map_platform_role(
+        inv.ctx,
+        inv.actor,
+        inv.arg("platform"),
+        inv.arg("workspace"),
+        inv.arg("role-id"),
+        inv.arg("role"),
+        inv.opt("name"),
+    )
+    label = f"{mapped.role_name} ({mapped.role_id})" if mapped.role_name else mapped.role_id
+    if mapped.govbot_role == "none":
+        return Reply(text=f"Removed the mapping of {mapped.platform} role {label} in {mapped.workspace}.")
+    return Reply(
+        text=f"{mapped.platform.capitalize()} role {label} in {mapped.workspace} now means govbot "
+        f"{mapped.govbot_role}.",
+        hint="It narrows what the roster grants: admin-only commands there need the roster's admin "
+        "flag and a role mapped to admin; chair-only ones need the chair role and, once a role is "
+        "mapped to chair, that role.",
+    )
+
+
+@command(
+    "roster roles",
+    "<platform> <workspace>",
+    "List the chat roles mapped to govbot roles in a workspace or guild.",
+    examples=("roster roles discord 800000000000000001",),
+)
+async def roster_roles(inv: Invocation) -> Reply:
+    """roster roles"""
+    platform, workspace = inv.arg("platform").strip().lower(), inv.arg("workspace").strip()
+    rows = await roster.platform_roles(inv.ctx, platform, workspace)
+    if not rows:
+        return Reply(
+            text=f"No {platform} roles are mapped in {workspace}: the roster alone decides who is admin "
+            "or chair there.",
+            hint=f"Map one with `roster role {platform} {workspace} <role-id> admin`.",
+        )
+    return Reply(
+        text=f"{platform.capitalize()} roles mapped in {workspace}:",
+        tables=[
+            Table(
+                ["role", "id", "govbot role"], [[m.role_name or "-", m.role_id, m.govbot_role] for m in rows]
+            )
+        ],
+    )
+
+
+@command(
     "roster import",
     "<file>",
-    "Import people and organisations from a CSV file (admins).",
+    "Import people and organisations from a CSV file (admins; console only).",
     examples=("roster import members.csv",),
 )
 async def roster_import(inv: Invocation) -> Reply:
     """roster import"""
+    if inv.platform != "console":
+        raise InvalidInput(
+            f"`roster import` reads a file on govbot's server, so it cannot run from {inv.platform}; "
+            "nothing was read or changed.",
+            "Run it on the server from the console: `govbot console --as <handle>`, then "
+            "`roster import <file>` (or put that line in a `--script` file).",
+        )
+    await roster.check_admin(inv.ctx, inv.actor, "import the roster")
     path = Path(inv.arg("file")).expanduser()
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -106,7 +106,7 @@ class Session:
                 ),
             )
             return False
-        reply = await dispatch(self.ctx, self.actor, text, tz=self.tz)
+        reply = await dispatch(self.ctx, self.actor, text, tz=self.tz, platform="console")
         render(self.console, reply)
         if self.deliver:
             await deliver(self.ctx, self.console)

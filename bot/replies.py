@@ -38,6 +38,7 @@ class Reply:
     block: str | None = None
     ephemeral: bool = False
     hint: str | None = None
+    details: tuple[str, ...] = ()
 
     def to_text(self) -> str:
         """Everything in the reply as plain text."""
@@ -50,6 +51,21 @@ class Reply:
         return "\n\n".join(p for p in parts if p)
 
 
-def error(message: str, hint: str | None = None) -> Reply:
-    """A failure reply: says what was wrong and what to do."""
-    return Reply(text=message, ok=False, hint=hint, ephemeral=True)
+DETAILS_SHOWN = 50
+
+
+def bullets(details: tuple[str, ...] | list[str], limit: int = DETAILS_SHOWN) -> str | None:
+    """The individual problems of an error as a bulleted block (the first ``limit``, then a count)."""
+    if not details:
+        return None
+    lines = [f"• {d}" for d in details[:limit]]
+    if len(details) > limit:
+        lines.append(f"… and {len(details) - limit} more")
+    return "\n".join(lines)
+
+
+def error(message: str, hint: str | None = None, details: tuple[str, ...] | list[str] = ()) -> Reply:
+    """A failure reply: says what was wrong and what to do; ``details`` (one per problem) as bullets."""
+    return Reply(
+        text=message, ok=False, hint=hint, ephemeral=True, block=bullets(details), details=tuple(details)
+    )

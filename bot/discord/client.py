@@ -221,7 +221,7 @@ class GovBot(discord.AutoShardedClient):
         public = path in PUBLIC_COMMANDS
         if path in SLOW_COMMANDS:
             await interaction.response.defer(thinking=True, ephemeral=not public)
-        reply = await dispatch(self.ctx, actor, text, tz=self.tz)
+        reply = await dispatch(self.ctx, actor, text, tz=self.tz, platform="discord")
         title = None
         if reply.ok and path in ("election close", "election result"):
             title = f"Result of {values.get('election')}"
@@ -345,7 +345,9 @@ class GovBot(discord.AutoShardedClient):
             if cid.arg not in ("yes", "no", "abstain"):
                 await self.fail(interaction, error("That is not a vote on a motion; nothing was changed."))
                 return
-            reply = await dispatch(self.ctx, actor, f"motion vote {cid.target} {cid.arg}", tz=self.tz)
+            reply = await dispatch(
+                self.ctx, actor, f"motion vote {cid.target} {cid.arg}", tz=self.tz, platform="discord"
+            )
             await self.send(interaction, render(reply, ephemeral=True))
             if reply.ok:
                 await self.dm_receipt(interaction, reply.text)
@@ -366,7 +368,9 @@ class GovBot(discord.AutoShardedClient):
                     error("Your ballot is empty; nothing was cast.", "Choose at least one candidate first."),
                 )
                 return
-            reply = await dispatch(self.ctx, actor, " ".join(["vote", cid.target, *picked]), tz=self.tz)
+            reply = await dispatch(
+                self.ctx, actor, " ".join(["vote", cid.target, *picked]), tz=self.tz, platform="discord"
+            )
             if not reply.ok:
                 await self.fail(interaction, reply)
                 return

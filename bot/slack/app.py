@@ -116,7 +116,7 @@ class Runtime:
         """Run one command line in a slot: at most ``WORK_SLOTS`` commands hold the database at once, so
         the acknowledgements of new requests are never stuck behind a crowd of slow ones."""
         async with self.slots:
-            return await dispatch(self.ctx, actor, text, tz=self.tz)
+            return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack")
 
     def forget(self) -> None:
         """Drop cached identities (after a command that may have linked or unlinked someone)."""

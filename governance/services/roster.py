@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
-from governance.models import ChatIdentity, Organisation, Person, VotingRep
+from governance.models import ChatIdentity, Organisation, Person, PlatformRoleMap, VotingRep
 from governance.services.common import (
     Actor,
     Context,
@@ -31,11 +31,20 @@ PLATFORMS = ("slack", "discord", "console")
 NAME_MAX = 200
 EMAIL_MAX = 254
 CHAT_ID_MAX = 64
+ROLE_PLATFORMS = ("discord",)  # platforms whose adapter reads a member's roles and enforces the mapping
+GOVBOT_ROLES = ("admin", "chair", "member")
+ROLE_NAME_MAX = 100
 
 
 async def _require_admin(session: AsyncSession, ctx: Context, actor: Actor, action: str) -> None:
     policy = ctx.policy_for_default()
     enforce(policy.may_administer(await actor_facts(session, actor), action), policy)
+
+
+async def check_admin(ctx: Context, actor: Actor, action: str) -> None:
+    """Refuse a non-admin before an adapter does anything on their behalf (e.g. reads a file)."""
+    async with ctx.db.reading() as session:
+        await _require_admin(session, ctx, actor, action)
 
 
 def _check_tier(tier: str) -> str:
@@ -451,7 +460,6 @@ async def list_people(
 
 
 CSV_COLUMNS = ("handle", "name", "email", "organisation", "organisation_name", "tier", "admin", "voting_rep")
-CSV_MAX_LISTED = 200
 _TRUE = ("1", "yes", "y", "true", "x")
 _FALSE = ("", "0", "no", "n", "false", "-")
 
@@ -626,10 +634,10 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
 
 
 def _refuse(errors: list[str]) -> None:
-    listed = errors[:CSV_MAX_LISTED]
-    more = f"; and {len(errors) - len(listed)} more problem(s)" if len(errors) > len(listed) else ""
+    """Refuse the import: the message names the first problem, ``details`` lists every one."""
+    summary = errors[0] if len(errors) == 1 else f"{len(errors)} problems, the first {errors[0]}"
     raise InvalidInput(
-        "The roster was not imported: " + "; ".join(listed) + more + ".",
+        f"The roster was not imported: {summary}.",
         "Fix these lines and import the whole file again; nothing was changed.",
         details=errors,
     )
@@ -795,17 +803,188 @@ async def get_person(ctx: Context, handle: str) -> Person:
         return await person_by_handle(session, handle)
 
 
+# ---------------------------------------------------------------- platform roles
+
+
+@dataclass(frozen=True)
+class RoleMapping:
+    """A platform role mapped to a govbot role (``govbot_role`` is "none" once it was removed)."""
+
+    platform: str
+    workspace: str
+    role_id: str
+    govbot_role: str
+    role_name: str | None
+
+
+def _check_role_key(platform: str, workspace: str, role_id: str) -> tuple[str, str, str]:
+    platform = platform.strip().lower()
+    if platform not in ROLE_PLATFORMS:
+        raise InvalidInput(
+            f"Roles on {platform!r} cannot be mapped.",
+            f"Only {', '.join(ROLE_PLATFORMS)} roles can be mapped to govbot roles; "
+            "the roster's admin flag and chair roles govern everywhere.",
+        )
+    space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX)
+    role = check_text(role_id, "the role id", CHAT_ID_MAX)
+    assert space is not None and role is not None
+    return platform, space, role
+
+
+async def _role_rows(session: AsyncSession, platform: str, workspace: str) -> list[PlatformRoleMap]:
+    return list(
+        (
+            await session.execute(
+                select(PlatformRoleMap)
+                .where(
+                    col(PlatformRoleMap.platform) == platform,
+                    col(PlatformRoleMap.workspace) == workspace,
+                )
+                .order_by(col(PlatformRoleMap.govbot_role), col(PlatformRoleMap.role_id))
+            )
+        ).scalars()
+    )
+
+
+async def map_platform_role(
+    ctx: Context,
+    actor: Actor,
+    platform: str,
+    workspace: str,
+    role_id: str,
+    govbot_role: str,
+    role_name: str | None = None,
+) -> RoleMapping:
+    """Map a platform role in one workspace (a Discord guild) to a govbot role, or remove it with "none".
+
+    Admins only. Once a workspace has any mapping, its adapter asks for a role mapped to ``admin`` for
+    admin-only commands (on top of the roster's admin flag), and for a role mapped to ``chair`` for
+    chair-only commands when one is mapped. So that a mapping never locks every admin out, a workspace
+    with mappings always keeps at least one role mapped to ``admin``: map that first, remove it last.
+    """
+    platform, workspace, role_id = _check_role_key(platform, workspace, role_id)
+    target = govbot_role.strip().lower()
+    if target not in (*GOVBOT_ROLES, "none"):
+        raise InvalidInput(
+            f"Unknown govbot role {govbot_role!r}.",
+            f"Give one of {', '.join(GOVBOT_ROLES)}, or none to remove the mapping.",
+        )
+    name = check_text(role_name, "the role name", ROLE_NAME_MAX, required=False)
+    race = "The role mapping was changed by someone else at the same moment."
+    async with write_transaction(ctx, race) as session:
+        await _require_admin(session, ctx, actor, "map platform roles")
+        rows = await _role_rows(session, platform, workspace)
+        existing = next((r for r in rows if r.role_id == role_id), None)
+        others = [r for r in rows if r.role_id != role_id]
+        label = f"role {name or (existing.role_name if existing else None) or role_id}"
+        if target == "none":
+            if existing is None:
+                raise NotFound(
+                    f"The {label} is not mapped in {workspace}.",
+                    f"See `roster roles {platform} {workspace}`.",
+                )
+            if (
+                existing.govbot_role == "admin"
+                and others
+                and not any(r.govbot_role == "admin" for r in others)
+            ):
+                raise Conflict(
+                    f"The {label} is the last role mapped to admin in {workspace}; without it no one "
+                    "could run admin commands there.",
+                    "Map another role to admin first, or remove the other mappings before this one.",
+                )
+            await session.delete(existing)
+            kind = "role.unmapped"
+            name = name or existing.role_name
+        else:
+            if target != "admin" and not any(r.govbot_role == "admin" for r in others):
+                if existing is not None and existing.govbot_role == "admin":
+                    raise Conflict(
+                        f"The {label} is the last role mapped to admin in {workspace}; without it no "
+                        "one could run admin commands there.",
+                        "Map another role to admin first.",
+                    )
+                raise Conflict(
+                    f"{workspace} has no role mapped to admin yet; once a {platform} workspace has a "
+                    "mapping, admin commands there need a role mapped to admin.",
+                    f"Map the secretariat's role first: `roster role {platform} {workspace} <role-id> "
+                    "admin`.",
+                )
+            if (
+                existing is not None
+                and existing.govbot_role == target
+                and (name is None or name == existing.role_name)
+            ):
+                raise Conflict(f"The {label} is already mapped to {target} in {workspace}.")
+            if existing is None:
+                existing = PlatformRoleMap(
+                    platform=platform,
+                    workspace=workspace,
+                    role_id=role_id,
+                    govbot_role=target,
+                    role_name=name,
+                    created_at=ctx.now(),
+                    created_by_id=actor.person_id,
+                )
+                session.add(existing)
+            else:
+                existing.govbot_role = target
+                existing.role_name = name or existing.role_name
+                existing.created_at = ctx.now()
+                existing.created_by_id = actor.person_id
+            name = existing.role_name
+            kind = "role.mapped"
+        await session.flush()
+        await record(
+            session,
+            ctx,
+            actor,
+            stream="roster",
+            kind=kind,
+            subject=f"{platform}:{workspace}:{role_id}",
+            payload={
+                "platform": platform,
+                "workspace": workspace,
+                "role_id": role_id,
+                "govbot_role": target,
+                "role_name": name,
+            },
+        )
+        return RoleMapping(platform, workspace, role_id, target, name)
+
+
+async def platform_role_map(ctx: Context, platform: str, workspace: str) -> dict[str, str]:
+    """The roles mapped in a workspace (a Discord guild): role id -> govbot role; empty when none is."""
+    return {m.role_id: m.govbot_role for m in await platform_roles(ctx, platform, workspace)}
+
+
+async def platform_roles(ctx: Context, platform: str, workspace: str) -> list[RoleMapping]:
+    """The roles mapped in a workspace, admin first, with their names as last given."""
+    async with ctx.db.reading() as session:
+        rows = await _role_rows(session, platform.strip().lower(), workspace.strip())
+    order = {r: i for i, r in enumerate(GOVBOT_ROLES)}
+    return sorted(
+        (RoleMapping(r.platform, r.workspace, r.role_id, r.govbot_role, r.role_name) for r in rows),
+        key=lambda m: (order.get(m.govbot_role, 9), m.role_name or "", m.role_id),
+    )
+
+
 __all__ = [
     "ImportReport",
     "OrganisationRow",
+    "RoleMapping",
     "actor_for_handle",
     "add_organisation",
     "add_person",
+    "check_admin",
     "get_person",
     "import_roster_csv",
     "link_identity",
     "list_organisations",
     "list_people",
+    "map_platform_role",
+    "platform_role_map",
+    "platform_roles",
     "resolve_identity",
     "set_voting_rep",
     "unlink_identity",

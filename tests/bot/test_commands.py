@@ -43,6 +43,17 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("sec", 'roster person set zoe --name "Zoë Adams"', "Updated Zoë Adams (@zoe)"),
     ("sec", "roster rep newco zoe", "@zoe now casts newco's vote"),
     ("sec", "roster link zoe slack T0123 U0456", "Linked that slack account to @zoe"),
+    ("sec", "roster unlink zoe slack T0123 U0456", "Unlinked that slack account from @zoe"),
+    ("sec", "roster link zoe slack T0123 U0456", "Linked that slack account to @zoe"),
+    ("sec", "roster roles discord G1", "No discord roles are mapped in G1"),
+    (
+        "sec",
+        "roster role discord G1 R1 admin --name Secretariat",
+        "role Secretariat (R1) in G1 now means govbot admin",
+    ),
+    ("sec", "roster role discord G1 R2 chair --name 'WG chairs'", "now means govbot chair"),
+    ("sec", "roster roles discord G1", "Secretariat  R1  admin"),
+    ("sec", "roster role discord G1 R2 none", "Removed the mapping of discord role WG chairs (R2) in G1"),
     ("sec", "roster import {csv}", "1 people added"),
     ("sec", "body list", "3 bodies"),
     (
@@ -115,6 +126,7 @@ FAILURE_SETUP: list[tuple[str, str]] = [
     ("dana", "election nominate e2"),
     ("sec", "election open-voting e2 --close +1d"),
     ("alice", 'motion propose toc "Setup motion"'),
+    ("sec", "roster link alice slack T0123 U0456"),
 ]
 
 # (who, command line, words the failure reply must contain). Each must fail, say so, and write nothing.
@@ -146,6 +158,16 @@ FAILURES: list[tuple[str, str, str]] = [
     ("alice", "roster rep acme arjun", "secretariat"),
     ("sec", "roster link alice myspace T1 U1", "Unknown platform 'myspace'"),
     ("sec", "roster import /nonexistent/members.csv", "No file"),
+    ("sec", "roster unlink alice slack T9 U9", "not linked to anyone"),
+    ("sec", "roster unlink ghost slack T9 U9", "No person with handle 'ghost'"),
+    ("sec", "roster unlink bea slack T0123 U0456", "linked to @alice, not @bea"),
+    ("alice", "roster unlink alice slack T0123 U0456", "secretariat"),
+    ("alice", "roster role discord G1 R1 admin", "secretariat"),
+    ("sec", "roster role discord G1 R1 boss", "Unknown govbot role 'boss'"),
+    ("sec", "roster role slack T1 S1 admin", "cannot be mapped"),
+    ("sec", "roster role discord G1 R9 chair", "no role mapped to admin yet"),
+    ("sec", "roster role discord G1 R9 none", "not mapped"),
+    ("sec", "roster roles discord", "Missing <workspace>"),
     ("sec", "roster import /", "No file"),
     ("sec", "roster import " + "x" * 300, "No file"),
     ("sec", "roster import {binary}", "is not a UTF-8 text file"),
@@ -470,3 +492,47 @@ async def test_clock_drives_deadlines(say: Say, clock: ManualClock) -> None:
 def test_commands_module_exports_the_grammar() -> None:
     assert commands.REGISTRY is REGISTRY
     assert callable(dispatch)
+
+
+async def test_roster_import_runs_only_from_the_console(
+    seeded: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = tmp_path / "members.csv"
+    csv.write_text("handle,name,organisation\nyuki,Yuki Tanaka,acme\n", encoding="utf-8")
+    sec = await roster.actor_for_handle(seeded, "sec")
+    opened: list[object] = []
+    original = Path.read_text
+
+    def spy(self: Path, *args: object, **kwargs: object) -> str:
+        opened.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", spy)
+    before = await snapshot(seeded)
+    for platform in ("slack", "discord"):
+        reply = await dispatch(seeded, sec, f"roster import {csv}", platform=platform)
+        assert not reply.ok and reply.ephemeral
+        assert f"cannot run from {platform}" in reply.text and "govbot console" in (reply.hint or "")
+    alice = await roster.actor_for_handle(seeded, "alice")
+    refused = await dispatch(seeded, alice, f"roster import {csv}")  # the console, but not an admin
+    assert not refused.ok and "secretariat" in refused.to_text()
+    assert opened == [] and await snapshot(seeded) == before  # the file was never read
+    done = await dispatch(seeded, sec, f"roster import {csv}", platform="console")
+    assert done.ok and "1 people added" in done.text and opened == [csv]
+
+
+async def test_error_details_are_shown_as_bullets(say: Say, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    rows = "".join(f"Bad Handle {i},Someone\n" for i in range(60))
+    bad.write_text("handle,name\nok,Fine\n,Nameless\n" + rows, encoding="utf-8")
+    reply = await say("sec", f"roster import {bad}")
+    assert not reply.ok and reply.text.startswith(
+        "The roster was not imported: 61 problems, the first line 3"
+    )
+    assert len(reply.details) == 61 and reply.block is not None
+    lines = reply.block.splitlines()
+    assert lines[0].startswith("• line 3: ") and lines[1].startswith("• line 4: 'Bad Handle 0'")
+    assert len(lines) == 51 and lines[-1] == "… and 11 more"
+    assert "• line 3: " in reply.to_text()
+    plain = await say("sec", "roster person add ghost")
+    assert not plain.ok and plain.block is None and plain.details == ()

@@ -271,8 +271,8 @@ async def test_csv_import_with_bad_lines_names_each_and_writes_nothing(
     before = await snapshot(ctx)
     with pytest.raises(InvalidInput) as refused:
         await roster.import_roster_csv(ctx, who["sec"], BAD_CSV)
-    message = refused.value.message
-    assert message.startswith("The roster was not imported: ")
+    assert refused.value.message.startswith("The roster was not imported: 10 problems, the first line 3:")
+    message = "\n".join(refused.value.details)
     bad = {int(n) for n in re.findall(r"line (\d+):", message)}
     assert bad == {3, 4, 5, 7, 8, 9, 10, 11, 13, 14}, message
     assert "line 2:" not in message and "line 6:" not in message  # the good line and the blank line
@@ -427,3 +427,88 @@ async def _restore(ctx: Context, before: dict[str, list[tuple[object, ...]]]) ->
     assert await snapshot(ctx) == before
     async with ctx.db.reading() as session:
         assert (await session.execute(select(Person).where(Person.handle == "sec"))).scalar_one()  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- platform role mapping
+
+GUILD = "800000000000000001"
+SECRETARIAT, CHAIRS, MEMBERS = "820000000000000001", "820000000000000003", "820000000000000002"
+
+
+async def test_map_platform_roles_lists_updates_and_removes(ctx: Context, who: dict[str, Actor]) -> None:
+    assert await roster.platform_role_map(ctx, "discord", GUILD) == {}
+    mapped = await roster.map_platform_role(
+        ctx, who["sec"], "Discord", GUILD, SECRETARIAT, "Admin", role_name="Secretariat"
+    )
+    assert mapped == roster.RoleMapping("discord", GUILD, SECRETARIAT, "admin", "Secretariat")
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "chair", "WG chairs")
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "member")
+    assert await roster.platform_role_map(ctx, "discord", GUILD) == {
+        SECRETARIAT: "admin",
+        CHAIRS: "chair",
+        MEMBERS: "member",
+    }
+    assert await roster.platform_role_map(ctx, "discord", "another-guild") == {}
+    # a role changes meaning, keeping its name; then it is removed
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "chair")
+    listed = await roster.platform_roles(ctx, "discord", GUILD)
+    assert [(m.role_id, m.govbot_role) for m in listed] == [
+        (SECRETARIAT, "admin"),
+        (MEMBERS, "chair"),
+        (CHAIRS, "chair"),
+    ]
+    removed = await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "none")
+    assert removed.govbot_role == "none" and removed.role_name == "WG chairs"
+    assert CHAIRS not in await roster.platform_role_map(ctx, "discord", GUILD)
+    roster_events = [e for e in await events(ctx, "roster") if e.kind.startswith("role.")]
+    assert [e.kind for e in roster_events] == ["role.mapped"] * 4 + ["role.unmapped"]
+    assert roster_events[0].subject == f"discord:{GUILD}:{SECRETARIAT}"
+    assert '"govbot_role":"admin"' in roster_events[0].payload
+    assert '"role_name":"Secretariat"' in roster_events[0].payload
+    assert roster_events[0].actor == "person:sec"
+
+
+async def test_role_mapping_refusals_change_nothing(ctx: Context, who: dict[str, Actor]) -> None:
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "admin", "Secretariat")
+    before = await snapshot(ctx)
+    with pytest.raises(Forbidden):
+        await roster.map_platform_role(ctx, who["alice"], "discord", GUILD, MEMBERS, "admin")
+    with pytest.raises(InvalidInput, match="Unknown govbot role 'boss'"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "boss")
+    with pytest.raises(InvalidInput, match="cannot be mapped"):
+        await roster.map_platform_role(ctx, who["sec"], "slack", "T01", "S01", "admin")
+    with pytest.raises(InvalidInput, match="role id cannot be empty"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, " ", "admin")
+    with pytest.raises(InvalidInput, match="too long"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "member", "n" * 101)
+    with pytest.raises(Conflict, match="already mapped to admin"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "admin")
+    with pytest.raises(NotFound, match="not mapped"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "none")
+    assert await snapshot(ctx) == before
+    # the last admin role can neither be demoted nor removed while other mappings depend on it
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "chair")
+    before = await snapshot(ctx)
+    with pytest.raises(Conflict, match="last role mapped to admin"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "none")
+    with pytest.raises(Conflict, match="last role mapped to admin"):
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "member")
+    assert await snapshot(ctx) == before
+    # removing the others first, then the admin role, empties the mapping
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "none")
+    await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "none")
+    assert await roster.platform_role_map(ctx, "discord", GUILD) == {}
+
+
+async def test_a_first_mapping_must_name_an_admin_role(ctx: Context, who: dict[str, Actor]) -> None:
+    before = await snapshot(ctx)
+    with pytest.raises(Conflict, match="no role mapped to admin yet") as refused:
+        await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "chair")
+    assert refused.value.hint and "roster role discord" in refused.value.hint
+    assert await snapshot(ctx) == before
+
+
+async def test_check_admin(ctx: Context, who: dict[str, Actor]) -> None:
+    await roster.check_admin(ctx, who["sec"], "import the roster")
+    with pytest.raises(Forbidden):
+        await roster.check_admin(ctx, who["alice"], "import the roster")
