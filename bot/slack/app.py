@@ -130,15 +130,19 @@ def runtime_of(app: AsyncApp) -> Runtime:
 
 def linking_hint(team_id: str, user_id: str) -> str:
     """What an unlinked Slack user must ask for, with the exact command an admin runs."""
-    return (f"Ask the secretariat (a govbot admin) to link your account: "
-            f"`/gov roster link <your-handle> slack {team_id} {user_id}` "
-            f"(or `/gov roster link <your-handle> @you`).")
+    return (
+        f"Ask the secretariat (a govbot admin) to link your account: "
+        f"`/gov roster link <your-handle> slack {team_id} {user_id}` "
+        f"(or `/gov roster link <your-handle> @you`)."
+    )
 
 
 def unlinked_reply(team_id: str, user_id: str) -> Reply:
     """The reply to a Slack user who is not on the roster yet."""
-    return error("Your Slack account is not linked to anyone on the alliance roster yet.",
-                 linking_hint(team_id, user_id))
+    return error(
+        "Your Slack account is not linked to anyone on the alliance roster yet.",
+        linking_hint(team_id, user_id),
+    )
 
 
 async def normalise_text(ctx: Context, text: str, team_id: str) -> str:
@@ -191,8 +195,14 @@ def _team_user(body: dict[str, Any]) -> tuple[str, str]:
     return str(team_id), str(user_id)
 
 
-def build_app(ctx: Context, settings: Settings, *, tz: ZoneInfo, ack_within: float = DEFAULT_ACK_WITHIN,
-              delivery: SlackDelivery | None = None) -> AsyncApp:
+def build_app(
+    ctx: Context,
+    settings: Settings,
+    *,
+    tz: ZoneInfo,
+    ack_within: float = DEFAULT_ACK_WITHIN,
+    delivery: SlackDelivery | None = None,
+) -> AsyncApp:
     """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer.
 
     The Web API goes to ``SLACK_API_BASE_URL`` when set (GovSlack, a proxy, the tests' fake); a 429
@@ -207,8 +217,12 @@ def build_app(ctx: Context, settings: Settings, *, tz: ZoneInfo, ack_within: flo
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     # Listeners acknowledge first and hand slow work to ``Runtime.spawn``, so Bolt may answer as soon as
     # a listener returns instead of polling for the ack (process_before_response).
-    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
-                   logger=logging.getLogger("bot.slack.bolt"), process_before_response=True)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        logger=logging.getLogger("bot.slack.bolt"),
+        process_before_response=True,
+    )
     runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within)
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
@@ -268,24 +282,37 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         rt.spawn(finish())
 
     def after_command(text: str) -> None:
-        if text.lower().lstrip("/").removeprefix("gov").strip().startswith(("roster link", "roster unlink",
-                                                                              "roster person set")):
+        if (
+            text.lower()
+            .lstrip("/")
+            .removeprefix("gov")
+            .strip()
+            .startswith(("roster link", "roster unlink", "roster person set"))
+        ):
             rt.forget()
         rt.delivery.kick()
 
-    async def open_ballot(ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str],
-                          trigger: str) -> None:
+    async def open_ballot(
+        ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str], trigger: str
+    ) -> None:
         """Open the ballot modal; a refusal goes in the ack (or an error modal when there is no ack)."""
         kind, ref = target
         try:
-            view = await (ballots.election_modal(ctx, ref, tz) if kind == "election"
-                          else ballots.motion_modal(ctx, ref, tz))
+            view = await (
+                ballots.election_modal(ctx, ref, tz)
+                if kind == "election"
+                else ballots.motion_modal(ctx, ref, tz)
+            )
         except GovError as exc:
             if ack is not None:
                 await ack(**_ephemeral(error(exc.message, exc.hint)))
             else:
-                await rt.client.views_open(trigger_id=trigger, view=ballots.done_view(
-                    "Ballot", escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False))
+                await rt.client.views_open(
+                    trigger_id=trigger,
+                    view=ballots.done_view(
+                        "Ballot", escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+                    ),
+                )
             return
         if ack is not None:
             await ack()
@@ -297,8 +324,14 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
             if respond is not None:
-                await respond(**_ephemeral(error("Slack would not open the ballot form.",
-                                                 f"Vote by typing `/gov vote {ref} <choices>`.")))
+                await respond(
+                    **_ephemeral(
+                        error(
+                            "Slack would not open the ballot form.",
+                            f"Vote by typing `/gov vote {ref} <choices>`.",
+                        )
+                    )
+                )
 
     # ------------------------------------------------------------ ballots
 
@@ -328,9 +361,12 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         actor, team_id, user_id = await actor_for(body)
         first = ballots.first_input(view)
         if actor is None:
-            await ack(response_action="errors",
-                      errors={first: clip("Your Slack account is not linked: "
-                                          + linking_hint(team_id, user_id), 300)})
+            await ack(
+                response_action="errors",
+                errors={
+                    first: clip("Your Slack account is not linked: " + linking_hint(team_id, user_id), 300)
+                },
+            )
             return
         try:
             slug, choices, problems = ballots.read_ballot(view)
@@ -344,14 +380,21 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         try:
             receipt = await elections.cast_ballot(ctx, actor, slug, choices)
         except GovError as exc:
-            await ack(response_action="errors",
-                      errors={first: clip(exc.message + (f" {exc.hint}" if exc.hint else ""), 300)})
+            await ack(
+                response_action="errors",
+                errors={first: clip(exc.message + (f" {exc.hint}" if exc.hint else ""), 300)},
+            )
             return
         await ack()
         order = " > ".join(" = ".join(t) for t in receipt.ranking)
         verb = "replaced your earlier ballot" if receipt.replaced else "recorded your ballot"
-        rt.spawn(dm(user_id, f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
-                             f"(keep it to find your ballot in the published list)."))
+        rt.spawn(
+            dm(
+                user_id,
+                f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
+                f"(keep it to find your ballot in the published list).",
+            )
+        )
         rt.delivery.kick()
 
     async def motion_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
@@ -360,8 +403,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
         async def show(text: str, ok: bool) -> None:
             if container is not None:
-                await rt.client.views_update(view_id=str(container.get("id") or ""),
-                                             view=ballots.done_view("Motion", escape(text), ok))
+                await rt.client.views_update(
+                    view_id=str(container.get("id") or ""), view=ballots.done_view("Motion", escape(text), ok)
+                )
             else:
                 await respond(**_ephemeral(Reply(text=text, ok=ok)), replace_original=False)
 
@@ -382,8 +426,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
     # ------------------------------------------------------------ App Home
 
-    async def publish_home(user_id: str, actor: Actor | None, team_id: str,
-                           notice: str | None = None) -> None:
+    async def publish_home(
+        user_id: str, actor: Actor | None, team_id: str, notice: str | None = None
+    ) -> None:
         view = await home_view(ctx, actor, tz, notice=notice, linking_hint=linking_hint(team_id, user_id))
         await rt.client.views_publish(user_id=user_id, view=view)
 
@@ -422,8 +467,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
     def button(action_id: str | re.Pattern[str], work: Work) -> None:
         """Acknowledge a button at once; do its work after the acknowledgement."""
 
-        async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                           respond: AsyncRespond) -> None:
+        async def listener(
+            ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ) -> None:
             await ack()
             rt.spawn(work(body, action, respond))
 
@@ -440,8 +486,9 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.error("slack listener failed (%s): %s", body.get("type") or body.get("command"), error,
-                  exc_info=error)
+        log.error(
+            "slack listener failed (%s): %s", body.get("type") or body.get("command"), error, exc_info=error
+        )
 
 
 # ---------------------------------------------------------------- serving
@@ -483,9 +530,16 @@ async def _until_stopped(stop: asyncio.Event) -> None:
     await stop.wait()
 
 
-async def serve(ctx: Context, settings: Settings, *, http: bool, port: int, tz: ZoneInfo,
-                stop: asyncio.Event | None = None,
-                ready: Callable[[str], Awaitable[None] | None] | None = None) -> int:
+async def serve(
+    ctx: Context,
+    settings: Settings,
+    *,
+    http: bool,
+    port: int,
+    tz: ZoneInfo,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[str], Awaitable[None] | None] | None = None,
+) -> int:
     """Run the Slack bot until interrupted: Socket Mode when ``SLACK_APP_TOKEN`` is set (and ``http`` is
     not asked for), else an HTTP server on ``port`` at ``/slack/events``; the outbox is delivered
     alongside. Returns a process exit code (2 when the settings cannot work)."""
@@ -494,8 +548,9 @@ async def serve(ctx: Context, settings: Settings, *, http: bool, port: int, tz: 
         return 2
     socket_mode = bool(settings.slack_app_token) and not http
     if not socket_mode and not settings.slack_signing_secret:
-        log.error("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode): "
-                  "see docs/slack.md")
+        log.error(
+            "HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode): see docs/slack.md"
+        )
         return 2
     app = build_app(ctx, settings, tz=tz)
     rt = runtime_of(app)

@@ -58,14 +58,17 @@ def _option(s: Standing) -> dict[str, Any]:
 
 def select_element(candidates: list[Standing], placeholder: str) -> dict[str, Any]:
     """A static select over the candidates; more than 100 go into option groups of up to 100."""
-    element: dict[str, Any] = {"type": "static_select", "action_id": ACTION,
-                               "placeholder": plain(placeholder, 150)}
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ACTION,
+        "placeholder": plain(placeholder, 150),
+    }
     if len(candidates) <= MAX_OPTIONS:
         element["options"] = [_option(s) for s in candidates]
         return element
     groups = []
     for start in range(0, len(candidates), MAX_OPTIONS):
-        chunk = candidates[start:start + MAX_OPTIONS]
+        chunk = candidates[start : start + MAX_OPTIONS]
         label = f"{chunk[0].name[:1].upper()}–{chunk[-1].name[:1].upper()} ({start + 1}–{start + len(chunk)})"
         groups.append({"label": plain(label, 75), "options": [_option(s) for s in chunk]})
     element["option_groups"] = groups[:MAX_OPTIONS]
@@ -92,45 +95,93 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
     kind = _kind(e.method, e.seats)
     deadline = e.voting_close_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if e.voting_close_at else "-"
     blocks: list[Block] = [
-        section(f"*{escape(e.title)}* — {escape(view.body.name)}\n{e.seats} seat(s), counted by {e.method}; "
-                f"voting closes {deadline}. "
-                + ("Your ballot is secret." if e.secret else "This election's ballots are public.")),
-        {"type": "actions", "block_id": "statements",
-         "elements": [{"type": "button", "action_id": STATEMENTS_ACTION, "value": e.slug,
-                       "text": plain("Read candidate statements")}]},
+        section(
+            f"*{escape(e.title)}* — {escape(view.body.name)}\n{e.seats} seat(s), counted by {e.method}; "
+            f"voting closes {deadline}. "
+            + ("Your ballot is secret." if e.secret else "This election's ballots are public.")
+        ),
+        {
+            "type": "actions",
+            "block_id": "statements",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": STATEMENTS_ACTION,
+                    "value": e.slug,
+                    "text": plain("Read candidate statements"),
+                }
+            ],
+        },
     ]
     ranks = 0
     if kind == "ranked":
         ranks = min(len(standing), MAX_RANKS, MAX_MODAL_BLOCKS - len(blocks) - 1)
         note = "Rank as many candidates as you like, most preferred first; leave the rest blank."
         if ranks < len(standing):
-            note += (f" This form ranks up to {ranks}; to rank more, type "
-                     f"`/gov vote {e.slug} <first> <second> …`.")
+            note += (
+                f" This form ranks up to {ranks}; to rank more, type `/gov vote {e.slug} <first> <second> …`."
+            )
         blocks.append(context(note))
         for i in range(1, ranks + 1):
-            blocks.append({"type": "input", "block_id": RANK_BLOCK.format(i), "optional": i > 1,
-                           "label": plain(f"Choice {i}"),
-                           "element": select_element(standing, "Choose a candidate")})
+            blocks.append(
+                {
+                    "type": "input",
+                    "block_id": RANK_BLOCK.format(i),
+                    "optional": i > 1,
+                    "label": plain(f"Choice {i}"),
+                    "element": select_element(standing, "Choose a candidate"),
+                }
+            )
     elif kind == "single":
         blocks.append(context("Choose one candidate."))
-        blocks.append({"type": "input", "block_id": CHOICE_BLOCK, "label": plain("Your choice"),
-                       "element": select_element(standing, "Choose a candidate")})
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": CHOICE_BLOCK,
+                "label": plain("Your choice"),
+                "element": select_element(standing, "Choose a candidate"),
+            }
+        )
     else:
         limit = f"at most {e.seats}" if e.method == "plurality" else "as many as you approve of"
         blocks.append(context(f"Tick {limit}."))
-        groups = [standing[i:i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
+        groups = [standing[i : i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
         for n, group in enumerate(groups[: MAX_MODAL_BLOCKS - len(blocks)]):
-            label = "Candidates" if len(groups) == 1 else f"Candidates {n * MAX_CHECKBOXES + 1}–" \
-                                                          f"{n * MAX_CHECKBOXES + len(group)}"
-            blocks.append({"type": "input", "block_id": APPROVE_BLOCK.format(n), "optional": True,
-                           "label": plain(label),
-                           "element": {"type": "checkboxes", "action_id": ACTION,
-                                       "options": [_option(s) for s in group]}})
-    meta = {"kind": "election", "slug": e.slug, "form": kind, "ranks": ranks, "seats": e.seats,
-            "method": e.method}
-    return {"type": "modal", "callback_id": BALLOT_CALLBACK, "private_metadata": json.dumps(meta),
-            "title": plain("Ballot", 24), "submit": plain("Cast ballot", 24), "close": plain("Cancel", 24),
-            "blocks": blocks}
+            label = (
+                "Candidates"
+                if len(groups) == 1
+                else f"Candidates {n * MAX_CHECKBOXES + 1}–{n * MAX_CHECKBOXES + len(group)}"
+            )
+            blocks.append(
+                {
+                    "type": "input",
+                    "block_id": APPROVE_BLOCK.format(n),
+                    "optional": True,
+                    "label": plain(label),
+                    "element": {
+                        "type": "checkboxes",
+                        "action_id": ACTION,
+                        "options": [_option(s) for s in group],
+                    },
+                }
+            )
+    meta = {
+        "kind": "election",
+        "slug": e.slug,
+        "form": kind,
+        "ranks": ranks,
+        "seats": e.seats,
+        "method": e.method,
+    }
+    return {
+        "type": "modal",
+        "callback_id": BALLOT_CALLBACK,
+        "private_metadata": json.dumps(meta),
+        "title": plain("Ballot", 24),
+        "submit": plain("Cast ballot", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
+    }
 
 
 def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
@@ -142,9 +193,10 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
     """
     meta = json.loads(view.get("private_metadata") or "{}")
     if not isinstance(meta, dict) or meta.get("kind") != "election" or not isinstance(meta.get("slug"), str):
-        raise InvalidInput("This ballot form is not one govbot recognises.",
-                           "Open the ballot again with /gov vote.")
-    values = ((view.get("state") or {}).get("values") or {})
+        raise InvalidInput(
+            "This ballot form is not one govbot recognises.", "Open the ballot again with /gov vote."
+        )
+    values = (view.get("state") or {}).get("values") or {}
     if not isinstance(values, dict):
         values = {}
 
@@ -173,12 +225,14 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
                 continue
             handle = got[0]
             if empty_at is not None:
-                errors.setdefault(RANK_BLOCK.format(empty_at),
-                                  f"Choice {empty_at} is empty but choice {i} is filled: "
-                                  "fill the choices in order.")
+                errors.setdefault(
+                    RANK_BLOCK.format(empty_at),
+                    f"Choice {empty_at} is empty but choice {i} is filled: fill the choices in order.",
+                )
             if handle in seen:
-                errors[RANK_BLOCK.format(i)] = (f"Already chosen as choice {seen[handle]}: "
-                                                "pick each candidate once.")
+                errors[RANK_BLOCK.format(i)] = (
+                    f"Already chosen as choice {seen[handle]}: pick each candidate once."
+                )
             else:
                 seen[handle] = i
                 choices.append(handle)
@@ -189,8 +243,10 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
         if not choices:
             errors[CHOICE_BLOCK] = "Choose a candidate."
     else:
-        blocks = sorted((b for b in values if b.startswith("approve_")), key=lambda b: int(b[8:] or 0)
-                        if b[8:].isdigit() else 0)
+        blocks = sorted(
+            (b for b in values if b.startswith("approve_")),
+            key=lambda b: int(b[8:] or 0) if b[8:].isdigit() else 0,
+        )
         for block_id in blocks:
             choices += picked(block_id)
         first = APPROVE_BLOCK.format(0)
@@ -214,23 +270,40 @@ async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, A
     view = await elections.show(ctx, slug)
     standing = _standing(view.candidates)
     start = page * STATEMENTS_PER_PAGE
-    chunk = standing[start:start + STATEMENTS_PER_PAGE]
+    chunk = standing[start : start + STATEMENTS_PER_PAGE]
     blocks: list[Block] = [section(f"*{escape(view.election.title)}*: {len(standing)} candidate(s).")]
     for s in chunk:
         statement = escape(s.statement) if s.statement else "_No statement._"
         blocks.append(section(clip(f"*{escape(s.name)}* (@{escape(s.handle)})\n{statement}", 3000)))
     nav = []
     if page > 0:
-        nav.append({"type": "button", "action_id": STATEMENTS_ACTION + "_prev", "value": f"{slug}|{page - 1}",
-                    "text": plain("Previous")})
+        nav.append(
+            {
+                "type": "button",
+                "action_id": STATEMENTS_ACTION + "_prev",
+                "value": f"{slug}|{page - 1}",
+                "text": plain("Previous"),
+            }
+        )
     if start + STATEMENTS_PER_PAGE < len(standing):
-        nav.append({"type": "button", "action_id": STATEMENTS_ACTION + "_next", "value": f"{slug}|{page + 1}",
-                    "text": plain("Next")})
+        nav.append(
+            {
+                "type": "button",
+                "action_id": STATEMENTS_ACTION + "_next",
+                "value": f"{slug}|{page + 1}",
+                "text": plain("Next"),
+            }
+        )
     if nav:
         blocks.append({"type": "actions", "block_id": "pages", "elements": nav})
-    return {"type": "modal", "callback_id": STATEMENTS_CALLBACK, "title": plain("Candidates", 24),
-            "close": plain("Back", 24), "private_metadata": json.dumps({"slug": slug, "page": page}),
-            "blocks": blocks}
+    return {
+        "type": "modal",
+        "callback_id": STATEMENTS_CALLBACK,
+        "title": plain("Candidates", 24),
+        "close": plain("Back", 24),
+        "private_metadata": json.dumps({"slug": slug, "page": page}),
+        "blocks": blocks,
+    }
 
 
 async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
@@ -241,24 +314,47 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
         raise Closed(f"Motion M{m.id} is {m.phase}; votes are no longer taken.")
     deadline = m.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
     blocks: list[Block] = [
-        section(f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\nNeeds {m.threshold} of "
-                f"{m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated}; closes {deadline}."),
+        section(
+            f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\nNeeds {m.threshold} of "
+            f"{m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated}; closes {deadline}."
+        ),
     ]
     if m.text:
         blocks.append(section(escape(m.text)))
     blocks.append(context("Secret ballot." if m.secret else "Roll-call vote: how you vote is public."))
-    blocks.append({"type": "actions", "block_id": "motion_vote", "elements": [
-        {"type": "button", "action_id": f"{MOTION_VOTE_ACTION}_{choice}", "value": str(m.id),
-         "text": plain(choice.capitalize()), **({"style": style} if style else {})}
-        for choice, style in (("yes", "primary"), ("no", "danger"), ("abstain", None))]})
-    return {"type": "modal", "callback_id": MOTION_CALLBACK, "title": plain(f"Motion M{m.id}", 24),
-            "close": plain("Close", 24), "private_metadata": json.dumps({"kind": "motion", "motion": m.id}),
-            "blocks": blocks}
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "motion_vote",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": f"{MOTION_VOTE_ACTION}_{choice}",
+                    "value": str(m.id),
+                    "text": plain(choice.capitalize()),
+                    **({"style": style} if style else {}),
+                }
+                for choice, style in (("yes", "primary"), ("no", "danger"), ("abstain", None))
+            ],
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": MOTION_CALLBACK,
+        "title": plain(f"Motion M{m.id}", 24),
+        "close": plain("Close", 24),
+        "private_metadata": json.dumps({"kind": "motion", "motion": m.id}),
+        "blocks": blocks,
+    }
 
 
 def done_view(title: str, text: str, ok: bool = True) -> dict[str, Any]:
     """A modal that only says what happened (after a vote, or when the vote was refused)."""
     head = text if ok else f":warning: *{text}*"
-    return {"type": "modal", "callback_id": "gov_done", "title": plain(title, 24),
-            "close": plain("Close", 24),
-            "blocks": [section(head)]}
+    return {
+        "type": "modal",
+        "callback_id": "gov_done",
+        "title": plain(title, 24),
+        "close": plain("Close", 24),
+        "blocks": [section(head)],
+    }

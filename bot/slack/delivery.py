@@ -47,8 +47,9 @@ class Undeliverable(Exception):
 async def slack_user_of(ctx: Context, person_id: int, team_id: str | None = None) -> str | None:
     """The Slack user id linked to a person (in ``team_id`` when given), or None."""
     async with ctx.db.reading() as session:
-        stmt = select(ChatIdentity.user_id).where(ChatIdentity.platform == "slack",
-                                                  ChatIdentity.person_id == person_id)
+        stmt = select(ChatIdentity.user_id).where(
+            ChatIdentity.platform == "slack", ChatIdentity.person_id == person_id
+        )
         if team_id:
             stmt = stmt.where(ChatIdentity.workspace == team_id)
         return (await session.execute(stmt.order_by(ChatIdentity.id).limit(1))).scalar_one_or_none()
@@ -82,8 +83,9 @@ class SlackDelivery:
     """Delivers due outbox messages through one ``AsyncWebClient``; run it with ``run()`` or call
     ``deliver_due()``. ``kick()`` asks the running loop for a round now (after a command wrote)."""
 
-    def __init__(self, ctx: Context, client: AsyncWebClient, *, team_id: str | None = None,
-                 batch: int = 100) -> None:
+    def __init__(
+        self, ctx: Context, client: AsyncWebClient, *, team_id: str | None = None, batch: int = 100
+    ) -> None:
         self.ctx = ctx
         self.client = client
         self.team_id = team_id
@@ -99,8 +101,10 @@ class SlackDelivery:
     async def _send(self, message: outbox.Pending) -> None:
         blocks = await message_blocks(self.ctx, message)
         text = message.text[:3000]
-        metadata = {"event_type": "govbot_outbox",
-                    "event_payload": {"outbox_id": message.id, "kind": message.kind}}
+        metadata = {
+            "event_type": "govbot_outbox",
+            "event_payload": {"outbox_id": message.id, "kind": message.kind},
+        }
         if message.person_id is not None:
             user = await slack_user_of(self.ctx, message.person_id, self.team_id)
             if user is None:
@@ -130,15 +134,20 @@ class SlackDelivery:
                 try:
                     await self._send(message)
                 except Undeliverable as exc:
-                    log.warning("outbox %s (%s) not delivered to Slack: %s; will retry later",
-                                message.id, message.kind, exc)
+                    log.warning(
+                        "outbox %s (%s) not delivered to Slack: %s; will retry later",
+                        message.id,
+                        message.kind,
+                        exc,
+                    )
                     await outbox.mark_failed(self.ctx, message.id, f"undeliverable: {exc}")
                     report.waiting += 1
                     continue
                 except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
                     error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-                    log.warning("outbox %s (%s) failed: %s; will retry later", message.id, message.kind,
-                                error or exc)
+                    log.warning(
+                        "outbox %s (%s) failed: %s; will retry later", message.id, message.kind, error or exc
+                    )
                     await outbox.mark_failed(self.ctx, message.id, f"slack: {error or exc}")
                     report.failed += 1
                     continue
@@ -147,8 +156,9 @@ class SlackDelivery:
                     await outbox.mark_sent(self.ctx, message.id)
                     self._unmarked.discard(message.id)
                 except Exception:
-                    log.exception("outbox %s was sent but could not be marked; marking it next round",
-                                  message.id)
+                    log.exception(
+                        "outbox %s was sent but could not be marked; marking it next round", message.id
+                    )
                 report.sent += 1
         return report
 
@@ -166,4 +176,3 @@ class SlackDelivery:
             finally:
                 for waiter in waits:
                     waiter.cancel()
-

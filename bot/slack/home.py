@@ -37,58 +37,104 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return button
 
 
-async def home_view(ctx: Context, actor: Actor | None, tz: ZoneInfo, *, notice: str | None = None,
-                    linking_hint: str = "") -> dict[str, Any]:
+async def home_view(
+    ctx: Context, actor: Actor | None, tz: ZoneInfo, *, notice: str | None = None, linking_hint: str = ""
+) -> dict[str, Any]:
     """The Home tab for ``actor`` (or, for an unlinked Slack user, how to get linked)."""
     blocks: list[Block] = [{"type": "header", "text": plain("Alliance governance", 150)}]
     if notice:
         blocks.append(section(notice))
     if actor is None or actor.person_id is None:
-        blocks.append(section("Your Slack account is not linked to anyone on the roster yet. "
-                              + linking_hint))
+        blocks.append(
+            section("Your Slack account is not linked to anyone on the roster yet. " + linking_hint)
+        )
         return {"type": "home", "blocks": blocks}
     me = actor.person_id
     async with ctx.db.reading() as session:
-        voted_e = set((await session.execute(
-            select(Voter.election_id).where(Voter.person_id == me))).scalars())
+        voted_e = set(
+            (await session.execute(select(Voter.election_id).where(Voter.person_id == me))).scalars()
+        )
         voted_m = set((await session.execute(select(Voter.motion_id).where(Voter.person_id == me))).scalars())
-        open_elections = (await session.execute(
-            select(Election, Body).join(Body, Election.body_id == Body.id)
-            .where(Election.phase == "voting").order_by(Election.voting_close_at, Election.id))).all()
-        mine = (await session.execute(
-            select(Membership, Body).join(Body, Membership.body_id == Body.id)
-            .where(Membership.person_id == me, Membership.status.in_(("active", "pending")))
-            .order_by(Body.name))).all()
+        open_elections = (
+            await session.execute(
+                select(Election, Body)
+                .join(Body, Election.body_id == Body.id)
+                .where(Election.phase == "voting")
+                .order_by(Election.voting_close_at, Election.id)
+            )
+        ).all()
+        mine = (
+            await session.execute(
+                select(Membership, Body)
+                .join(Body, Membership.body_id == Body.id)
+                .where(Membership.person_id == me, Membership.status.in_(("active", "pending")))
+                .order_by(Body.name)
+            )
+        ).all()
         voting_bodies = [b.id for m, b in mine if m.status == "active" and m.role in VOTING_ROLES]
-        open_motions = (await session.execute(
-            select(Motion, Body).join(Body, Motion.body_id == Body.id)
-            .where(Motion.phase == "open", Motion.body_id.in_(voting_bodies or [-1]))
-            .order_by(Motion.deadline))).all() if voting_bodies else []
-        chaired = [b for m, b in mine if m.status == "active" and m.role in CHAIR_ROLES
-                   and b.kind == "working_group"]
-        pending = (await session.execute(
-            select(Membership, Person, Body).join(Person, Membership.person_id == Person.id)
-            .join(Body, Membership.body_id == Body.id)
-            .where(Membership.status == "pending", Membership.body_id.in_([b.id for b in chaired] or [-1]))
-            .order_by(Body.name, Membership.requested_at))).all() if chaired else []
+        open_motions = (
+            (
+                await session.execute(
+                    select(Motion, Body)
+                    .join(Body, Motion.body_id == Body.id)
+                    .where(Motion.phase == "open", Motion.body_id.in_(voting_bodies or [-1]))
+                    .order_by(Motion.deadline)
+                )
+            ).all()
+            if voting_bodies
+            else []
+        )
+        chaired = [
+            b for m, b in mine if m.status == "active" and m.role in CHAIR_ROLES and b.kind == "working_group"
+        ]
+        pending = (
+            (
+                await session.execute(
+                    select(Membership, Person, Body)
+                    .join(Person, Membership.person_id == Person.id)
+                    .join(Body, Membership.body_id == Body.id)
+                    .where(
+                        Membership.status == "pending",
+                        Membership.body_id.in_([b.id for b in chaired] or [-1]),
+                    )
+                    .order_by(Body.name, Membership.requested_at)
+                )
+            ).all()
+            if chaired
+            else []
+        )
 
     blocks.append(section("*Your open ballots*"))
     if not open_elections and not open_motions:
         blocks.append(context("Nothing to vote on right now."))
     for e, b in open_elections:
-        state = ("you have voted (you may vote again until it closes)" if e.id in voted_e
-                 else "*not voted yet*")
-        blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn", "text": f"*{escape(e.title)}* ({escape(b.name)}) — closes "
-                                f"{_when(e.voting_close_at, tz)}; {state}."},
-                       "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"election:{e.slug}", "primary")})
+        state = (
+            "you have voted (you may vote again until it closes)" if e.id in voted_e else "*not voted yet*"
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{escape(e.title)}* ({escape(b.name)}) — closes "
+                    f"{_when(e.voting_close_at, tz)}; {state}.",
+                },
+                "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"election:{e.slug}", "primary"),
+            }
+        )
     for m, b in open_motions:
         state = "you have voted" if m.id in voted_m else "*not voted yet*"
-        blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn",
-                                "text": f"*M{m.id}: {escape(m.title)}* ({escape(b.name)}) — "
-                                f"closes {_when(m.deadline, tz)}; {state}."},
-                       "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"motion:{m.id}", "primary")})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*M{m.id}: {escape(m.title)}* ({escape(b.name)}) — "
+                    f"closes {_when(m.deadline, tz)}; {state}.",
+                },
+                "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"motion:{m.id}", "primary"),
+            }
+        )
 
     blocks.append({"type": "divider"})
     blocks.append(section("*Your working groups*"))
@@ -107,9 +153,15 @@ async def home_view(ctx: Context, actor: Actor | None, tz: ZoneInfo, *, notice: 
         for _, p, b in pending:
             value = json.dumps({"wg": b.slug, "handle": p.handle})
             blocks.append(section(f"*{escape(p.name)}* (@{p.handle}) asks to join *{escape(b.name)}*."))
-            blocks.append({"type": "actions", "elements": [
-                _button("Approve", WG_APPROVE_ACTION, value, "primary"),
-                _button("Deny", WG_DENY_ACTION, value, "danger")]})
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [
+                        _button("Approve", WG_APPROVE_ACTION, value, "primary"),
+                        _button("Deny", WG_DENY_ACTION, value, "danger"),
+                    ],
+                }
+            )
     if len(blocks) > MAX_HOME_BLOCKS:
         blocks = blocks[: MAX_HOME_BLOCKS - 1]
         blocks.append(context("_More than fits here: see `/gov election list`, `/gov motion list`._"))

@@ -2,7 +2,6 @@
 API served by ``tests.fakes.slack_api``, and a client that sends signed requests shaped as Slack
 documents them (slash commands form-encoded, interactions as ``payload=<json>``, events as JSON)."""
 
-# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +31,17 @@ from tests.fakes.slack_api import FakeSlackAPI
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0001"
-USERS = {"sec": "U0SEC", "alice": "U0ALICE", "bea": "U0BEA", "chen": "U0CHEN", "dana": "U0DANA",
-         "emma": "U0EMMA", "carlos": "U0CARLOS", "farid": "U0FARID", "arjun": "U0ARJUN"}
+USERS = {
+    "sec": "U0SEC",
+    "alice": "U0ALICE",
+    "bea": "U0BEA",
+    "chen": "U0CHEN",
+    "dana": "U0DANA",
+    "emma": "U0EMMA",
+    "carlos": "U0CARLOS",
+    "farid": "U0FARID",
+    "arjun": "U0ARJUN",
+}
 STRANGER = "U0NOBODY"
 
 
@@ -83,12 +91,23 @@ class SlackHarness:
         """The form body of a ``/gov`` slash command (the fields Slack documents)."""
         n = next(self._n)
         user_id = USERS.get(user, user)
-        return urlencode({
-            "token": "verification-token-unused", "team_id": team, "team_domain": "alliance",
-            "channel_id": "C0GENERAL", "channel_name": "general", "user_id": user_id, "user_name": user,
-            "command": "/gov", "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
-            "response_url": self.api.response_url(f"cmd{n}"), "trigger_id": f"{n}.4242.trigger{n}",
-        })
+        return urlencode(
+            {
+                "token": "verification-token-unused",
+                "team_id": team,
+                "team_domain": "alliance",
+                "channel_id": "C0GENERAL",
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": user,
+                "command": "/gov",
+                "text": text,
+                "api_app_id": "A0001",
+                "is_enterprise_install": "false",
+                "response_url": self.api.response_url(f"cmd{n}"),
+                "trigger_id": f"{n}.4242.trigger{n}",
+            }
+        )
 
     async def command(self, user: str, text: str, **kw: Any) -> Sent:
         """Send ``/gov <text>`` as ``user`` (a handle in ``USERS``, or a raw Slack user id)."""
@@ -110,25 +129,51 @@ class SlackHarness:
 
     async def interaction(self, payload: dict[str, Any]) -> Sent:
         """Send an interaction payload form-encoded as ``payload=<json>``."""
-        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
 
-    async def block_action(self, user: str, action_id: str, value: str, *, view: dict[str, Any] | None = None,
-                           block_id: str = "b") -> Sent:
+    async def block_action(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        view: dict[str, Any] | None = None,
+        block_id: str = "b",
+    ) -> Sent:
         """Click a button (in a modal or Home tab ``view``, or in a message when ``view`` is None)."""
         n = next(self._n)
         payload: dict[str, Any] = {
-            "type": "block_actions", "user": self._user(user), "api_app_id": "A0001", "token": "unused",
-            "trigger_id": f"{n}.4242.trigger{n}", "team": {"id": TEAM, "domain": "alliance"},
-            "enterprise": None, "is_enterprise_install": False,
-            "actions": [{"action_id": action_id, "block_id": block_id, "value": value, "type": "button",
-                         "text": {"type": "plain_text", "text": "Click"}, "action_ts": f"{time.time():.6f}"}],
+            "type": "block_actions",
+            "user": self._user(user),
+            "api_app_id": "A0001",
+            "token": "unused",
+            "trigger_id": f"{n}.4242.trigger{n}",
+            "team": {"id": TEAM, "domain": "alliance"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Click"},
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
         }
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
             payload["view"] = view
         else:
-            payload["container"] = {"type": "message", "message_ts": "1700000000.000100",
-                                    "channel_id": "C0GENERAL", "is_ephemeral": True}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": "1700000000.000100",
+                "channel_id": "C0GENERAL",
+                "is_ephemeral": True,
+            }
             payload["channel"] = {"id": "C0GENERAL", "name": "general"}
             payload["response_url"] = self.api.response_url(f"act{n}")
         return await self.interaction(payload)
@@ -137,18 +182,34 @@ class SlackHarness:
         """Submit a modal ``view`` (as opened through the fake) with ``state.values``."""
         submitted = {**view, "state": {"values": values}}
         submitted.setdefault("id", "V0SUBMIT")
-        payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "alliance"},
-                   "user": self._user(user), "api_app_id": "A0001", "token": "unused",
-                   "trigger_id": "1.4242.submit", "view": submitted, "response_urls": [],
-                   "is_enterprise_install": False, "enterprise": None}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "alliance"},
+            "user": self._user(user),
+            "api_app_id": "A0001",
+            "token": "unused",
+            "trigger_id": "1.4242.submit",
+            "view": submitted,
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
         return await self.interaction(payload)
 
     async def event(self, event: dict[str, Any]) -> Sent:
         """Deliver an Events API ``event_callback`` (JSON body)."""
-        body = json.dumps({"token": "unused", "team_id": TEAM, "api_app_id": "A0001", "event": event,
-                           "type": "event_callback", "event_id": f"Ev{next(self._n):06d}",
-                           "event_time": int(time.time()),
-                           "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}]})
+        body = json.dumps(
+            {
+                "token": "unused",
+                "team_id": TEAM,
+                "api_app_id": "A0001",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{next(self._n):06d}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
         return await self.post(body, "application/json")
 
     async def open_ballot(self, user: str, text: str) -> dict[str, Any]:
@@ -167,8 +228,9 @@ class SlackHarness:
         deadline = loop.time() + timeout
         while True:
             async with self.ctx.db.reading() as session:
-                row = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == kind))
-                       ).scalar_one_or_none()
+                row = (
+                    await session.execute(select(OutboxMessage).where(OutboxMessage.kind == kind))
+                ).scalar_one_or_none()
             if row is not None and ((row.sent_at is not None) if sent else row.attempts > 0):
                 return row
             if loop.time() > deadline:
@@ -180,7 +242,9 @@ class SlackHarness:
         async with self.ctx.db.reading() as session:
             counts = []
             for model in (AuditEvent, Ballot, OutboxMessage):
-                counts.append(int((await session.execute(select(func.count()).select_from(model))).scalar_one()))
+                counts.append(
+                    int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+                )
         return counts[0], counts[1], counts[2]
 
 
@@ -197,8 +261,9 @@ async def slack(ctx: Context) -> AsyncIterator[SlackHarness]:
     await seed.seed(ctx)
     await link_all(ctx)
     api = await FakeSlackAPI(team_id=TEAM).start()
-    settings = Settings(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET,
-                        SLACK_API_BASE_URL=api.base_url)
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=api.base_url
+    )
     app = build_app(ctx, settings, tz=ZoneInfo("Europe/Paris"), ack_within=2.0)
     runner = web.AppRunner(web_app(app), access_log=None)
     await runner.setup()

@@ -1,7 +1,6 @@
 """``/gov`` over signed HTTP: replies in the acknowledgement or through response_url, identity and
 linking, and requests that must be refused without changing anything."""
 
-# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import html
@@ -32,7 +31,9 @@ async def test_error_reply_is_flagged_with_its_hint(slack: SlackHarness) -> None
     body = (await slack.command("alice", "election show nope")).json
     assert body["text"].startswith("Error: No election 'nope'.")
     assert body["blocks"][0]["text"]["text"].startswith(":warning: *No election")
-    assert body["blocks"][1]["type"] == "context" and "election list" in body["blocks"][1]["elements"][0]["text"]
+    assert (
+        body["blocks"][1]["type"] == "context" and "election list" in body["blocks"][1]["elements"][0]["text"]
+    )
 
 
 async def test_slow_command_acks_at_once_and_replies_through_response_url(slack: SlackHarness) -> None:
@@ -80,13 +81,17 @@ async def test_forged_signature_gets_401_and_changes_nothing(slack: SlackHarness
     unsigned = await slack.post(body, "application/x-www-form-urlencoded", {})
     assert unsigned.status == 401
     assert await slack.state_counts() == before
-    assert not slack.api.calls_to("auth.test") and not slack.api.calls_to("response_url")  # never reached Bolt
+    assert not slack.api.calls_to("auth.test") and not slack.api.calls_to(
+        "response_url"
+    )  # never reached Bolt
 
 
 async def test_stale_timestamp_replay_gets_401_and_changes_nothing(slack: SlackHarness) -> None:
     before = await slack.state_counts()
     body = slack.command_body("sec", "election create replayed --body board")
-    sent = await slack.post(body, "application/x-www-form-urlencoded", sign(body, timestamp=int(time.time()) - 600))
+    sent = await slack.post(
+        body, "application/x-www-form-urlencoded", sign(body, timestamp=int(time.time()) - 600)
+    )
     assert sent.status == 401
     assert await slack.state_counts() == before
     assert "replayed" not in (await slack.command("sec", "election list")).json["blocks"][1]["text"]["text"]
@@ -100,15 +105,27 @@ async def test_malformed_payload_is_refused_cleanly(slack: SlackHarness) -> None
     sent = await slack.post("{]", "application/json")
     assert 400 <= sent.status < 500
     # A well-formed view submission whose form govbot does not know: an error in the form, nothing cast.
-    view = {"id": "V0X", "type": "modal", "callback_id": "gov_ballot", "private_metadata": "[1, 2]",
-            "blocks": [{"type": "input", "block_id": "rank_1"}]}
+    view = {
+        "id": "V0X",
+        "type": "modal",
+        "callback_id": "gov_ballot",
+        "private_metadata": "[1, 2]",
+        "blocks": [{"type": "input", "block_id": "rank_1"}],
+    }
     sent = await slack.submit("alice", view, {"rank_1": {"pick": "garbage"}})
     assert sent.status == 200
     assert sent.json["response_action"] == "errors"
     assert "not one govbot recognises" in sent.json["errors"]["rank_1"]
     # A slash command that does not say who sent it.
-    body = urlencode({"command": "/gov", "text": "whoami", "team_id": TEAM,
-                      "response_url": slack.api.response_url("x"), "trigger_id": "1.2.3"})
+    body = urlencode(
+        {
+            "command": "/gov",
+            "text": "whoami",
+            "team_id": TEAM,
+            "response_url": slack.api.response_url("x"),
+            "trigger_id": "1.2.3",
+        }
+    )
     sent = await slack.post(body, "application/x-www-form-urlencoded")
     assert sent.status == 200 and "does not say who sent it" in sent.json["text"]
     assert await slack.state_counts() == before
@@ -116,7 +133,8 @@ async def test_malformed_payload_is_refused_cleanly(slack: SlackHarness) -> None
 
 async def test_mentions_and_channels_become_handles_and_ids(slack: SlackHarness) -> None:
     text = await slack.reply_text(
-        "sec", 'body create council "Council" --kind committee --channel <#C0COUNCIL|council>')
+        "sec", 'body create council "Council" --kind committee --channel <#C0COUNCIL|council>'
+    )
     assert text == "Created Council (council, committee)."
     assert await slack.reply_text("sec", "body seat council <@U0BEA|bea>") == "@bea is now member of council."
     shown = (await slack.command("sec", "body show council")).json

@@ -1,7 +1,6 @@
 """Outbox delivery to Slack: DMs and channel posts marked sent, 429s retried, failures retried later,
 nothing dropped and nothing posted twice; and the renderer's limits."""
 
-# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,7 +13,9 @@ from tests.slack.conftest import SlackHarness
 
 
 def _to_bea(c: object) -> bool:
-    return getattr(c, "args", {}).get("channel") == "D0BEA" and "approved" in getattr(c, "args", {}).get("text", "")
+    return getattr(c, "args", {}).get("channel") == "D0BEA" and "approved" in getattr(c, "args", {}).get(
+        "text", ""
+    )
 
 
 async def test_rate_limited_delivery_is_retried_after_retry_after(slack: SlackHarness) -> None:
@@ -28,7 +29,9 @@ async def test_rate_limited_delivery_is_retried_after_retry_after(slack: SlackHa
     assert len(slack.api.calls_to("chat.postMessage", _to_bea)) == 1
 
 
-async def test_failed_delivery_is_retried_later_and_sent_once(slack: SlackHarness, clock: ManualClock) -> None:
+async def test_failed_delivery_is_retried_later_and_sent_once(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
     await slack.reply_text("bea", "wg join safety")
     await slack.outbox("membership.requested", sent=True)
     slack.api.fail("chat.postMessage", "fatal_error", times=1)

@@ -2,7 +2,6 @@
 body's channel; the ranked form's validation; a motion voted with buttons; a working-group join approved
 from the App Home tab."""
 
-# ruff: noqa: E501 - long literal payloads and assertions read better whole
 from __future__ import annotations
 
 import json
@@ -14,14 +13,22 @@ from tests.slack.conftest import USERS, SlackHarness
 
 def pick(handle: str) -> dict[str, Any]:
     """A static_select's state after choosing ``handle``."""
-    return {"pick": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": handle},
-                                                                  "value": handle}}}
+    return {
+        "pick": {
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": handle}, "value": handle},
+        }
+    }
 
 
 def ticks(*handles: str) -> dict[str, Any]:
     """A checkboxes state with ``handles`` ticked."""
-    return {"pick": {"type": "checkboxes", "selected_options": [
-        {"text": {"type": "plain_text", "text": h}, "value": h} for h in handles]}}
+    return {
+        "pick": {
+            "type": "checkboxes",
+            "selected_options": [{"text": {"type": "plain_text", "text": h}, "value": h} for h in handles],
+        }
+    }
 
 
 def dm_to(user: str) -> Any:
@@ -30,20 +37,29 @@ def dm_to(user: str) -> Any:
 
 async def setup_council(slack: SlackHarness, method: str = "irv") -> None:
     """A committee with a channel, four members, and an election with two candidates, voting open."""
-    await slack.reply_text("sec", 'body create council "Council" --kind committee --channel <#C0COUNCIL|council>')
+    await slack.reply_text(
+        "sec", 'body create council "Council" --kind committee --channel <#C0COUNCIL|council>'
+    )
     for handle in ("alice", "bea", "chen", "dana"):
         assert "is now member" in await slack.reply_text("sec", f"body seat council {handle}")
     created = await slack.reply_text("sec", f"election create council-chair --body council --method {method}")
     assert created.startswith("Created"), created
     assert "open" in await slack.reply_text("sec", "election open-nominations council-chair")
-    assert "standing" in await slack.reply_text("alice", "election nominate council-chair --statement 'Open models.'")
+    assert "standing" in await slack.reply_text(
+        "alice", "election nominate council-chair --statement 'Open models.'"
+    )
     assert "standing" in await slack.reply_text("chen", "election nominate council-chair")
     assert "open until" in await slack.reply_text("sec", "election open-voting council-chair --close +7d")
 
 
 async def test_election_voted_through_modal_then_result_posted_to_channel(slack: SlackHarness) -> None:
     await setup_council(slack)
-    votes = {"alice": ["alice", "chen"], "bea": ["chen", "alice"], "chen": ["chen"], "dana": ["chen", "alice"]}
+    votes = {
+        "alice": ["alice", "chen"],
+        "bea": ["chen", "alice"],
+        "chen": ["chen"],
+        "dana": ["chen", "alice"],
+    }
     for voter, ranking in votes.items():
         view = await slack.open_ballot(voter, "vote council-chair")
         inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
@@ -55,8 +71,10 @@ async def test_election_voted_through_modal_then_result_posted_to_channel(slack:
     shown = await slack.reply_text("sec", "election show council-chair")
     assert "4 ballot(s) cast" in shown
     assert (await slack.reply_text("sec", "election close council-chair")) == "Closed. Elected: Chen Wei."
-    posted = await slack.api.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "C0COUNCIL"
-                                      and "Result of" in c.args.get("text", ""))
+    posted = await slack.api.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == "C0COUNCIL" and "Result of" in c.args.get("text", ""),
+    )
     assert len(posted) == 1
     message = posted[0].args
     assert "elected Chen Wei (4 ballots, irv)" in message["text"]
@@ -73,8 +91,10 @@ async def test_ranked_modal_refuses_duplicates_and_gaps_in_place(slack: SlackHar
     assert any(b["type"] == "actions" for b in view["blocks"])  # the statements button
     before = await slack.state_counts()
     dup = await slack.submit("alice", view, {"rank_1": pick("chen"), "rank_2": pick("chen")})
-    assert dup.json == {"response_action": "errors",
-                        "errors": {"rank_2": "Already chosen as choice 1: pick each candidate once."}}
+    assert dup.json == {
+        "response_action": "errors",
+        "errors": {"rank_2": "Already chosen as choice 1: pick each candidate once."},
+    }
     gap = await slack.submit("alice", view, {"rank_1": pick("chen"), "rank_3": pick("dana")})
     assert gap.json["response_action"] == "errors" and "Choice 2 is empty" in gap.json["errors"]["rank_2"]
     empty = await slack.submit("alice", view, {})
@@ -123,12 +143,16 @@ async def test_motion_voted_with_buttons(slack: SlackHarness) -> None:
         view = await slack.open_ballot(voter, "motion vote 1")
         buttons = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert buttons == ["gov_motion_vote_yes", "gov_motion_vote_no", "gov_motion_vote_abstain"]
-        sent = await slack.block_action(voter, f"gov_motion_vote_{choice}", "1", view=view, block_id="motion_vote")
+        sent = await slack.block_action(
+            voter, f"gov_motion_vote_{choice}", "1", view=view, block_id="motion_vote"
+        )
         assert sent.status == 200
-        update = (await slack.api.wait_for("views.update", lambda c, v=view: c.args.get("view_id") == v["id"]))
+        update = await slack.api.wait_for("views.update", lambda c, v=view: c.args.get("view_id") == v["id"])
         assert f"recorded: {choice}" in json.dumps(update[-1].args["view"])
         await slack.api.wait_for("chat.postMessage", dm_to(voter))
-    again = await slack.block_action("bea", "gov_motion_vote_no", "1", view={"id": "V0AGAIN", "type": "modal"})
+    again = await slack.block_action(
+        "bea", "gov_motion_vote_no", "1", view={"id": "V0AGAIN", "type": "modal"}
+    )
     assert again.status == 200
     await slack.api.wait_for("views.update", lambda c: c.args.get("view_id") == "V0AGAIN")
     assert "changed to no" in json.dumps(slack.api.calls_to("views.update")[-1].args["view"])
@@ -136,7 +160,9 @@ async def test_motion_voted_with_buttons(slack: SlackHarness) -> None:
     assert "3 voted" in shown
     closed = await slack.reply_text("sec", "motion close 1")
     assert closed.startswith("Motion did not pass") or closed.startswith("Motion passed")
-    refused = await slack.block_action("dana", "gov_motion_vote_yes", "1", view={"id": "V0LATE", "type": "modal"})
+    refused = await slack.block_action(
+        "dana", "gov_motion_vote_yes", "1", view={"id": "V0LATE", "type": "modal"}
+    )
     assert refused.status == 200
     await slack.api.wait_for("views.update", lambda c: c.args.get("view_id") == "V0LATE")
     assert "no longer taken" in json.dumps(slack.api.calls_to("views.update")[-1].args["view"])
@@ -145,32 +171,59 @@ async def test_motion_voted_with_buttons(slack: SlackHarness) -> None:
 async def test_wg_join_approved_from_the_app_home(slack: SlackHarness) -> None:
     waiting = await slack.reply_text("bea", "wg join safety")
     assert "waiting for a chair's approval" in waiting
-    dm = await slack.api.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "D0DANA"
-                                  and "asks to join AI Safety Working Group" in c.args["text"])
+    dm = await slack.api.wait_for(
+        "chat.postMessage",
+        lambda c: (
+            c.args.get("channel") == "D0DANA" and "asks to join AI Safety Working Group" in c.args["text"]
+        ),
+    )
     assert len(dm) == 1
     opened = await slack.api.wait_for("conversations.open", lambda c: c.args.get("users") == "U0DANA")
     assert opened
-    await slack.event({"type": "app_home_opened", "user": "U0DANA", "channel": "D0DANA", "tab": "home",
-                       "event_ts": "1700000000.000001"})
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0DANA",
+            "channel": "D0DANA",
+            "tab": "home",
+            "event_ts": "1700000000.000001",
+        }
+    )
     home = (await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == "U0DANA"))[-1]
-    approve = [e for b in home.args["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]
-               if e["action_id"] == "gov_wg_approve"]
+    approve = [
+        e
+        for b in home.args["view"]["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "gov_wg_approve"
+    ]
     assert len(approve) == 1
     home_view = {**home.args["view"], "id": "V0HOME"}
     sent = await slack.block_action("dana", "gov_wg_approve", approve[0]["value"], view=home_view)
     assert sent.status == 200
     await slack.api.wait_for("views.publish", lambda c: "Approved @bea" in json.dumps(c.args.get("view")))
-    told = await slack.api.wait_for("chat.postMessage", lambda c: c.args.get("channel") == "D0BEA"
-                                    and "approved your request to join" in c.args["text"])
+    told = await slack.api.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == "D0BEA" and "approved your request to join" in c.args["text"],
+    )
     assert len(told) == 1
     members = (await slack.command("dana", "wg members safety")).json
-    assert "2 member(s)" in members["text"] and "Béatrice Dubois" in json.dumps(members["blocks"], ensure_ascii=False)
+    assert "2 member(s)" in members["text"] and "Béatrice Dubois" in json.dumps(
+        members["blocks"], ensure_ascii=False
+    )
 
 
 async def test_app_home_lists_open_ballots_with_a_vote_button(slack: SlackHarness) -> None:
     await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
-    await slack.event({"type": "app_home_opened", "user": USERS["alice"], "channel": "D0ALICE", "tab": "home",
-                       "event_ts": "1700000000.000002"})
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": USERS["alice"],
+            "channel": "D0ALICE",
+            "tab": "home",
+            "event_ts": "1700000000.000002",
+        }
+    )
     home = (await slack.api.wait_for("views.publish"))[-1].args["view"]
     assert home["type"] == "home"
     buttons = [b["accessory"] for b in home["blocks"] if "accessory" in b]
@@ -182,7 +235,14 @@ async def test_app_home_lists_open_ballots_with_a_vote_button(slack: SlackHarnes
 
 
 async def test_unlinked_user_home_explains_linking(slack: SlackHarness) -> None:
-    await slack.event({"type": "app_home_opened", "user": "U0NOBODY", "channel": "D0X", "tab": "home",
-                       "event_ts": "1700000000.000003"})
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0NOBODY",
+            "channel": "D0X",
+            "tab": "home",
+            "event_ts": "1700000000.000003",
+        }
+    )
     home: Call = (await slack.api.wait_for("views.publish"))[-1]
     assert "slack T0001 U0NOBODY" in json.dumps(home.args["view"])
