@@ -22,7 +22,9 @@ from bot.commands import REGISTRY, Spec
 from bot.discord.render import clip
 from governance.errors import InvalidInput
 
-SKIPPED = frozenset({"roster import"})  # reads a file on the server; use the console or CLI
+# roster import reads a file on the server (use the console); roster role/roles take the interaction's
+# guild and a Discord role instead of ids, so the client adds its own commands for them
+SKIPPED = frozenset({"roster import", "roster role", "roster roles"})
 TOP_ALIASES = {"help": "gov", "whoami": "gov"}
 GROUP_DESCRIPTIONS = {
     "gov": "govbot: help and who you are",

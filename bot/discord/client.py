@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import shlex
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.commands import Spec, dispatch
+from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import ballots, delivery, permissions
 from bot.discord.appcommands import Param, build_groups, build_text
@@ -59,6 +61,13 @@ BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 AUTOCOMPLETE_LIMIT = 25
+ROLE_MAP_TTL = 60.0  # seconds a guild's role mapping is cached (a change made here refreshes it at once)
+GOVBOT_ROLE_CHOICES = [
+    app_commands.Choice(name="admin", value="admin"),
+    app_commands.Choice(name="chair", value="chair"),
+    app_commands.Choice(name="member", value="member"),
+    app_commands.Choice(name="none (remove the mapping)", value="none"),
+]
 
 
 def configure_api_base(base_url: str | None) -> None:
@@ -80,7 +89,6 @@ class GovBot(discord.AutoShardedClient):
         settings: Settings,
         *,
         tz: ZoneInfo,
-        role_mapping: dict[str, str] | None = None,
         delivery_interval: float | None = 5.0,
         **options: Any,
     ) -> None:
@@ -90,7 +98,7 @@ class GovBot(discord.AutoShardedClient):
         self.ctx = ctx
         self.settings = settings
         self.tz = tz
-        self.role_mapping = role_mapping
+        self._role_maps: dict[str, tuple[float, dict[str, str]]] = {}
         self.delivery_interval = delivery_interval
         self.drafts = ballots.Drafts()
         self.tree = app_commands.CommandTree(self)
@@ -98,6 +106,9 @@ class GovBot(discord.AutoShardedClient):
         self.synced: list[app_commands.AppCommand] = []
         self._delivery_task: asyncio.Task[None] | None = None
         for command in build_groups(self._run_command, self._completers()):
+            if isinstance(command, app_commands.Group) and command.name == "roster":
+                for extra in self._role_commands(command):
+                    command.add_command(extra)
             self.tree.add_command(command)
 
     # ------------------------------------------------------------------ start-up
@@ -159,6 +170,28 @@ class GovBot(discord.AutoShardedClient):
             )
         return actor
 
+    async def role_mapping(self, guild_id: str | None, *, refresh: bool = False) -> dict[str, str]:
+        """The guild's Discord-role mapping (role id -> govbot role), cached per guild for
+        ``ROLE_MAP_TTL`` seconds; ``refresh`` reloads it (after a change made through this client)."""
+        if guild_id is None:
+            return {}
+        cached = self._role_maps.get(guild_id)
+        now = time.monotonic()
+        if cached is None or refresh or cached[0] <= now:
+            mapping = await roster.platform_role_map(self.ctx, "discord", guild_id)
+            self._role_maps[guild_id] = (now + ROLE_MAP_TTL, mapping)
+            return mapping
+        return cached[1]
+
+    async def permitted(self, interaction: discord.Interaction, spec: Spec, actor: Actor) -> bool:
+        """Check the roster and the guild's role mapping; refuse privately (and return False) if denied."""
+        mapping = await self.role_mapping(self.workspace(interaction))
+        denied = permissions.check(spec, actor, self.member_role_ids(interaction), mapping)
+        if denied is not None:
+            await self.fail(interaction, error(denied.message, denied.hint))
+            return False
+        return True
+
     def member_role_ids(self, interaction: discord.Interaction) -> list[int]:
         """The Discord role ids of the member behind an interaction (none in a DM)."""
         user = interaction.user
@@ -203,9 +236,7 @@ class GovBot(discord.AutoShardedClient):
         if isinstance(actor, Reply):
             await self.fail(interaction, actor)
             return
-        denied = permissions.check(spec, actor, self.member_role_ids(interaction), self.role_mapping)
-        if denied is not None:
-            await self.fail(interaction, error(denied.message, denied.hint))
+        if not await self.permitted(interaction, spec, actor):
             return
         if path == "vote" and not values.get("choices"):
             await self.open_ballot(interaction, actor, str(values.get("election") or ""))
@@ -237,6 +268,79 @@ class GovBot(discord.AutoShardedClient):
         await self.send(interaction, rendered, view)
         if reply.ok and path in BALLOT_COMMANDS:
             await self.dm_receipt(interaction, reply.text)
+
+    def _role_commands(self, parent: app_commands.Group) -> list[app_commands.Command[Any, Any, Any]]:
+        """``/roster role`` (a Discord role of this server -> a govbot role) and ``/roster roles``."""
+
+        @app_commands.describe(
+            role="A role of this server", govbot_role="What it means to govbot (none removes the mapping)"
+        )
+        @app_commands.choices(govbot_role=GOVBOT_ROLE_CHOICES)
+        async def role(interaction: discord.Interaction, role: discord.Role, govbot_role: str) -> None:
+            await self.map_role(interaction, role, govbot_role)
+
+        async def roles(interaction: discord.Interaction) -> None:
+            await self.list_roles(interaction)
+
+        return [
+            app_commands.Command(
+                name="role",
+                description="Map a role of this server to govbot admin, chair or member (admins).",
+                callback=role,
+                parent=parent,
+            ),
+            app_commands.Command(
+                name="roles",
+                description="List this server's roles mapped to govbot roles.",
+                callback=roles,
+                parent=parent,
+            ),
+        ]
+
+    async def _guild_actor(self, interaction: discord.Interaction) -> tuple[str, Actor] | None:
+        if not interaction.guild_id:
+            await self.fail(interaction, error("Role mappings belong to a server: run this in the server."))
+            return None
+        actor = await self.actor_for(interaction)
+        if isinstance(actor, Reply):
+            await self.fail(interaction, actor)
+            return None
+        return str(interaction.guild_id), actor
+
+    async def map_role(self, interaction: discord.Interaction, role: discord.Role, govbot_role: str) -> None:
+        """``/roster role``: map a role of this guild (admin-only: checked as any admin command)."""
+        found = await self._guild_actor(interaction)
+        if found is None:
+            return
+        guild, actor = found
+        spec, _ = find(["roster", "role"])
+        assert spec is not None
+        if not await self.permitted(interaction, spec, actor):
+            return
+        text = " ".join(
+            [
+                "roster role discord",
+                guild,
+                str(role.id),
+                shlex.quote(govbot_role),
+                shlex.quote(f"--name={role.name}"),
+            ]
+        )
+        reply = await dispatch(self.ctx, actor, text, tz=self.tz, platform="discord")
+        if reply.ok:
+            await self.role_mapping(guild, refresh=True)
+        await self.send(interaction, render(reply, ephemeral=True))
+
+    async def list_roles(self, interaction: discord.Interaction) -> None:
+        """``/roster roles``: the roles of the interaction's guild mapped to govbot roles."""
+        found = await self._guild_actor(interaction)
+        if found is None:
+            return
+        guild, actor = found
+        reply = await dispatch(
+            self.ctx, actor, f"roster roles discord {guild}", tz=self.tz, platform="discord"
+        )
+        await self.send(interaction, render(reply, ephemeral=True))
 
     async def _on_tree_error(
         self, interaction: discord.Interaction, exc: app_commands.AppCommandError

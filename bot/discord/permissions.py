@@ -1,21 +1,18 @@
 """Who may run which command from Discord.
 
-Two sources of authority are meant to agree: govbot's roster (a person's admin flag, their chair role
-in a body; the services enforce these through the policy) and, per guild, a mapping from Discord roles
-to govbot roles (e.g. the "Secretariat" role means admin).
+Two sources of authority must agree: govbot's roster (a person's admin flag, their chair role in a
+body; the services enforce these through the policy) and, per guild, a mapping from Discord roles to
+govbot roles (e.g. the "Secretariat" role means admin), kept in the core's ``platform_role_maps`` table
+and set by admins with ``/roster role`` (the grammar's ``roster role discord <guild> <role-id> <role>``).
 
-Today only the roster is consulted. Keeping the role mapping needs a table that belongs to the core
-(``governance/models.py`` and a migration), proposed in docs/discord.md::
+A guild without any mapping is governed by the roster alone. Once it has one:
 
-    discord_role_map(guild_id varchar(32), role_id varchar(32),
-                     govbot_role varchar(16),  -- 'admin' | 'chair' | 'member'
-                     created_at, created_by_id, primary key (guild_id, role_id))
+- an admin-only command needs the roster's admin flag AND one of the member's Discord roles mapped to
+  ``admin``;
+- a chair-only command needs the roster's chair role (the services check it) AND, when the guild maps
+  any role to ``chair``, one of the member's roles mapped to ``chair``.
 
-with audit events ``discord.role_mapped``/``discord.role_unmapped`` on the ``roster`` stream. Until it
-lands, :func:`check` is called with ``mapping=None`` and admin-only commands require the roster's admin
-flag alone; when a mapping is given, an admin-only command also needs one of the member's Discord roles
-to map to ``admin`` (both sources, as the issue asks). Chair-only commands are decided by the services
-(the roster's chair role), so a Discord role can never grant more than the roster does.
+So a Discord role can only narrow what the roster grants, never widen it.
 """
 
 from __future__ import annotations
@@ -63,22 +60,30 @@ def check(
     member_role_ids: Iterable[int | str] = (),
     mapping: Mapping[str, str] | None = None,
 ) -> Denied | None:
-    """Refuse an admin-only command early, with a clear message; None lets it through to the services.
+    """Refuse an admin-only or chair-only command early, with a clear message; None lets it through.
 
-    ``mapping`` is the guild's Discord-role mapping, or None while it has no table (roster only).
+    ``mapping`` is the guild's Discord-role mapping (role id -> govbot role); None or empty means the
+    guild maps no role, and the roster alone decides.
     """
     path = " ".join(spec.path)
-    if path not in ADMIN_COMMANDS:
-        return None
-    if not actor.is_admin:
+    mapping = mapping or {}
+    granted = roles_granted(member_role_ids, mapping)
+    if path in ADMIN_COMMANDS:
+        if not actor.is_admin:
+            return Denied(
+                f"`{path}` is for the secretariat, and you are not a govbot admin; nothing was changed.",
+                "Ask the secretariat to run it, or to make you an admin on the roster.",
+            )
+        if mapping and "admin" not in granted:
+            return Denied(
+                f"`{path}` needs a Discord role mapped to govbot admin in this server (e.g. "
+                f"{DEFAULT_ADMIN_ROLE_NAME}), and you have none; nothing was changed.",
+                "Ask a server admin to give you that role; `/roster roles` lists the mapped roles.",
+            )
+    if path in CHAIR_COMMANDS and "chair" in mapping.values() and "chair" not in granted:
         return Denied(
-            f"`{path}` is for the secretariat, and you are not a govbot admin.",
-            "Ask the secretariat to run it, or to make you an admin on the roster.",
-        )
-    if mapping is not None and "admin" not in roles_granted(member_role_ids, mapping):
-        return Denied(
-            f"`{path}` needs a Discord role mapped to govbot admin (e.g. "
-            f"{DEFAULT_ADMIN_ROLE_NAME}), and you have none.",
-            "Ask a server admin to give you that role.",
+            f"`{path}` needs a Discord role mapped to govbot chair in this server, and you have none; "
+            "nothing was changed.",
+            "Ask a server admin to give you the chairs' role; `/roster roles` lists the mapped roles.",
         )
     return None

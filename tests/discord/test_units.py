@@ -92,6 +92,14 @@ def test_permissions_roster_only_and_with_a_role_mapping() -> None:
     denied = permissions.check(create, admin, [820000000000000002], mapping)
     assert denied is not None and "Secretariat" in denied.message
     assert "wg approve" in permissions.CHAIR_COMMANDS and "election create" in permissions.ADMIN_COMMANDS
+    assert permissions.check(create, admin, [], {}) is None  # an empty mapping: the roster alone
+    chair = Actor(3, "dana", "Dana")
+    approve = spec("wg approve")
+    assert permissions.check(approve, chair, [], mapping) is None  # no role mapped to chair
+    chairs = {**mapping, "820000000000000003": "chair"}
+    refused = permissions.check(approve, chair, [820000000000000002], chairs)
+    assert refused is not None and "govbot chair" in refused.message
+    assert permissions.check(approve, chair, ["820000000000000003"], chairs) is None
 
 
 def test_ballot_layout_pages_beyond_one_hundred_candidates() -> None:
