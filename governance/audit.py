@@ -6,6 +6,17 @@ stream, so editing, deleting, inserting or reordering any event breaks every has
 per poll means voters in different elections never wait on the same row; only the stream's own head
 row (``audit_heads``) is locked while an event is appended, and only until the transaction commits —
 the same transaction as the state change it records (DESIGN.md invariant 1).
+
+Ballots do not even wait for their own election's head: holding it from the append to the commit
+(whose WAL flush alone takes a millisecond or more) would let only one ballot of an election commit at
+a time. A ballot's event is written *pending* (``append_pending``): no place in the chain yet, a hash
+over its own content, committed with the ballot. The next chained append to the stream (every phase
+change; the close, which first waits for the ballots in flight) or ``seal`` gives the pending events
+their places in the order they were written, checking each against its content hash first. A chain's
+head is only ever recorded or published after sealing, so an export or a result never covers an
+unsealed event. Until then a pending event is protected as the newest events of any chain are before
+its head is published: ``verify_stream`` reports it and checks its content hash, but anyone who can
+write to the database could rewrite both.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +63,103 @@ def event_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def pending_hash(stream: str, at: datetime, actor: str, kind: str, subject: str, payload: str) -> str:
+    """The hash a pending (not yet sealed) event carries: its content alone, checked when it is sealed."""
+    return event_hash("", stream, 0, at, actor, kind, subject, payload)
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("audit events need a timezone-aware time")
+    # Hash the time exactly as it will read back from the database: UTC, microseconds.
+    return at.astimezone(UTC)
+
+
+async def _lock_head(session: AsyncSession, stream: str) -> tuple[int, str]:
+    """Create the stream's head row if needed and lock it until commit; return (seq, hash).
+
+    A no-op update of an existing head locks it (PostgreSQL; SQLite's write transactions are serial
+    already) and returns it, in one round trip.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_head = (pg_insert if dialect == "postgresql" else sqlite_insert)(AuditHead)
+    stmt = (
+        insert_head.values(stream=stream, seq=0, hash=GENESIS)
+        .on_conflict_do_update(index_elements=["stream"], set_={"stream": insert_head.excluded.stream})
+        .returning(col(AuditHead.seq), col(AuditHead.hash))
+    )
+    row = (await session.execute(stmt)).one()
+    return int(row[0]), str(row[1])
+
+
+class TamperedPendingEvent(ValueError):
+    """A pending event no longer matches the hash it was written with: it was edited before sealing."""
+
+
+async def _seal_locked(session: AsyncSession, stream: str, seq: int, head: str) -> tuple[int, str]:
+    """Chain the stream's pending events after (seq, head), in the order they were written."""
+    pending = (
+        await session.execute(
+            select(
+                col(AuditEvent.id),
+                col(AuditEvent.at),
+                col(AuditEvent.actor),
+                col(AuditEvent.kind),
+                col(AuditEvent.subject),
+                col(AuditEvent.payload),
+                col(AuditEvent.hash),
+            )
+            .where(col(AuditEvent.stream) == stream, col(AuditEvent.seq).is_(None))
+            .order_by(col(AuditEvent.id))
+        )
+    ).all()
+    if not pending:
+        return seq, head
+    updates = []
+    for event_id, at, actor, kind, subject, payload, content_hash in pending:
+        if pending_hash(stream, at, actor, kind, subject, payload) != content_hash:
+            raise TamperedPendingEvent(
+                f"pending audit event {event_id} of {stream} does not match its hash (edited before sealing)"
+            )
+        seq += 1
+        digest = event_hash(head, stream, seq, at, actor, kind, subject, payload)
+        updates.append({"event_id": event_id, "seq": seq, "prev_hash": head, "hash": digest})
+        head = digest
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("event_id"))
+        .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
+        updates,
+    )
+    return seq, head
+
+
+async def _store_head(session: AsyncSession, stream: str, seq: int, head: str) -> None:
+    await session.execute(update(AuditHead).where(col(AuditHead.stream) == stream).values(seq=seq, hash=head))
+
+
+async def seal(session: AsyncSession, stream: str) -> tuple[int, str]:
+    """Chain ``stream``'s pending events (see ``append_pending``) in the caller's transaction.
+
+    Returns the new head (seq, hash). Raises ``TamperedPendingEvent`` rather than chain an event that
+    was edited since it was written.
+    """
+    seq, head = await _lock_head(session, stream)
+    new_seq, new_head = await _seal_locked(session, stream, seq, head)
+    if new_seq != seq:
+        await _store_head(session, stream, new_seq, new_head)
+    return new_seq, new_head
+
+
+async def pending_streams(session: AsyncSession) -> list[str]:
+    """Streams that have events waiting to be sealed (for a periodic sealing job)."""
+    rows = await session.execute(
+        select(col(AuditEvent.stream)).where(col(AuditEvent.seq).is_(None)).distinct()
+    )
+    return sorted(rows.scalars())
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -62,29 +170,17 @@ async def append(
     payload: Mapping[str, Any],
     at: datetime,
 ) -> AuditEvent:
-    """Append one event to ``stream`` inside the caller's transaction and return it."""
-    if at.tzinfo is None:
-        raise ValueError("audit events need a timezone-aware time")
-    # Hash the time exactly as it will read back from the database: UTC, microseconds.
-    at = at.astimezone(UTC)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(AuditHead)
-        .values(stream=stream, seq=0, hash=GENESIS)
-        .on_conflict_do_nothing(index_elements=["stream"])
-    )
-    head = (
-        await session.execute(
-            select(AuditHead)
-            .where(col(AuditHead.stream) == stream)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    seq = head.seq + 1
+    """Append one event to ``stream``'s chain inside the caller's transaction and return it.
+
+    The stream's pending events are sealed first, so the chain keeps the order in which events were
+    written. The head row stays locked until the caller commits.
+    """
+    at = _utc(at)
+    seq, head = await _lock_head(session, stream)
+    seq, head = await _seal_locked(session, stream, seq, head)
+    seq += 1
     body = canonical_json(payload)
-    digest = event_hash(head.hash, stream, seq, at, actor, kind, subject, body)
+    digest = event_hash(head, stream, seq, at, actor, kind, subject, body)
     event = AuditEvent(
         stream=stream,
         seq=seq,
@@ -93,14 +189,53 @@ async def append(
         kind=kind,
         subject=subject,
         payload=body,
-        prev_hash=head.hash,
+        prev_hash=head,
         hash=digest,
     )
     session.add(event)
-    head.seq = seq
-    head.hash = digest
     await session.flush()
+    await _store_head(session, stream, seq, digest)
     return event
+
+
+def pending_values(
+    *, stream: str, actor: str, kind: str, subject: str, payload: Mapping[str, Any], at: datetime
+) -> dict[str, Any]:
+    """The column values of a pending event (for callers that insert it in a statement of their own)."""
+    at = _utc(at)
+    body = canonical_json(payload)
+    return {
+        "stream": stream,
+        "seq": None,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "subject": subject,
+        "payload": body,
+        "prev_hash": None,
+        "hash": pending_hash(stream, at, actor, kind, subject, body),
+    }
+
+
+async def append_pending(
+    session: AsyncSession,
+    *,
+    stream: str,
+    actor: str,
+    kind: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    at: datetime,
+) -> None:
+    """Write an event in the caller's transaction without taking the stream's head: it is sealed later.
+
+    For the hot path of casting: thousands of voters append to one election's stream at once, and a
+    chained append would make each of them wait for the one before to commit. The event commits with
+    its state change all the same (DESIGN.md invariant 1); it joins the chain at the stream's next
+    chained append (every phase change, the close) or ``seal``.
+    """
+    values = pending_values(stream=stream, actor=actor, kind=kind, subject=subject, payload=payload, at=at)
+    await session.execute(insert(AuditEvent.__table__), values)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +248,7 @@ class ChainCheck:
     head: str
     broken_seq: int | None = None
     problem: str | None = None
+    pending: int = 0  # events written but not sealed into the chain yet (counted in ``events``)
 
 
 def verify_chain(
@@ -178,17 +314,35 @@ def verify_chain(
 
 
 async def verify_stream(session: AsyncSession, stream: str) -> ChainCheck:
-    """Verify one stream as stored in the database against its recorded head."""
+    """Verify one stream as stored in the database against its recorded head.
+
+    Sealed events must form the chain that ends at the recorded head. Pending events (written by
+    ``append_pending`` and not sealed yet) follow it; each must still match the hash of its content, and
+    is reported at the place in the chain it would take.
+    """
     events = await stream_events(session, stream)
+    sealed = [e for e in events if e.seq is not None]
+    pending = events[len(sealed) :]
     head = await session.get(AuditHead, stream)
     if head is None:
-        return verify_chain(stream, events, GENESIS if events else None, 0 if events else None)
-    return verify_chain(stream, events, head.hash, head.seq)
+        check = verify_chain(stream, sealed, GENESIS if events else None, 0 if events else None)
+    else:
+        check = verify_chain(stream, sealed, head.hash, head.seq)
+    if not check.ok or not pending:
+        return check
+    for place, event in enumerate(pending, start=check.events + 1):
+        content = pending_hash(stream, event.at, event.actor, event.kind, event.subject, event.payload)
+        if event.stream != stream or content != event.hash:
+            problem = f"pending event {event.id}'s content does not match its hash (edited)"
+            return ChainCheck(stream, False, place, check.head, place, problem, len(pending))
+    return ChainCheck(stream, True, len(events), check.head, pending=len(pending))
 
 
 async def stream_events(session: AsyncSession, stream: str) -> list[AuditEvent]:
-    """All events of a stream in order."""
+    """All events of a stream in order: the chain, then the pending events in the order they were written."""
     rows = await session.execute(
-        select(AuditEvent).where(col(AuditEvent.stream) == stream).order_by(col(AuditEvent.seq))
+        select(AuditEvent)
+        .where(col(AuditEvent.stream) == stream)
+        .order_by(col(AuditEvent.seq).is_(None), col(AuditEvent.seq), col(AuditEvent.id))
     )
     return list(rows.scalars())

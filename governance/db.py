@@ -3,6 +3,10 @@
 SQLite is tuned for a bot that many people use at once: WAL (readers never wait for the writer), a
 busy timeout, foreign keys enforced, and every write transaction opened with ``BEGIN IMMEDIATE`` so
 that concurrent writers queue for the lock instead of failing half-way with "database is locked".
+Within one process (the supported SQLite deployment, see README) write transactions also queue on an
+``asyncio.Lock`` first: a waiting writer then sleeps until the writer before it commits, instead of
+polling SQLite's busy handler (whose back-off sleeps up to 100 ms at a time and let waits grow to
+seconds under load). The busy timeout still covers other processes (``govbot migrate``, a console).
 """
 
 from __future__ import annotations
@@ -82,12 +86,31 @@ class Database:
         self._readonly_sessions = async_sessionmaker(
             self.engine.execution_options(govbot_readonly=True), expire_on_commit=False
         )
+        self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._writer: asyncio.Task[Any] | None = None
+
+    def _sqlite_write_lock(self) -> asyncio.Lock:
+        """The in-process writers' queue (one per event loop: tests and benchmarks run several loops)."""
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock[0] is not loop:
+            self._write_lock = (loop, asyncio.Lock())
+        return self._write_lock[1]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one write transaction: committed on success, rolled back on any exception."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        task = asyncio.current_task()
+        if not self.is_sqlite or task is None or self._writer is task:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sqlite_write_lock():
+            self._writer = task
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._writer = None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -255,20 +255,24 @@ class Voter(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One entry of an append-only, hash-chained event stream (one chain per stream)."""
+    """One entry of an append-only, hash-chained event stream (one chain per stream).
+
+    A *pending* event (a ballot, written without waiting for the stream's head) has no ``seq`` and no
+    ``prev_hash`` yet, and its ``hash`` covers its content only; sealing gives it its place in the chain.
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.UniqueConstraint("stream", "seq", name="uq_audit_stream_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     stream: str = Field(max_length=64)
-    seq: int
+    seq: int | None = Field(default=None)
     at: datetime = Field(sa_column=_ts())
     actor: str = Field(max_length=80)
     kind: str = Field(max_length=64)
     subject: str = Field(max_length=200)
     payload: str = Field(sa_type=sa.Text)
-    prev_hash: str = Field(max_length=64)
+    prev_hash: str | None = Field(default=None, max_length=64)
     hash: str = Field(max_length=64)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -161,52 +161,105 @@ def body_facts(body: Body) -> BodyFacts:
     return BodyFacts(slug=body.slug, name=body.name, kind=body.kind)
 
 
+def facts_columns() -> tuple[Any, ...]:
+    """The columns ``facts_from_row`` reads: join them with ``facts_joins`` to any query on people."""
+    return (
+        col(Person.id),
+        col(Person.handle),
+        col(Person.name),
+        col(Person.status),
+        col(Person.is_admin),
+        col(Organisation.slug),
+        col(Organisation.name).label("organisation_name"),
+        col(Organisation.active),
+        col(Organisation.tier),
+        col(VotingRep.person_id).label("rep_person_id"),
+        col(Membership.role),
+        col(Membership.status).label("membership_status"),
+    )
+
+
+def facts_joins(stmt: Any, person_id: Any, body_id: Any) -> Any:
+    """Outer-join a person (by id) and what a policy may know of them, seen from a body, to ``stmt``.
+
+    ``person_id`` None means ``stmt`` selects from ``people`` already.
+    """
+    if person_id is not None:
+        stmt = stmt.outerjoin(Person, col(Person.id) == person_id)
+    return (
+        stmt.outerjoin(Organisation, col(Organisation.id) == col(Person.organisation_id))
+        .outerjoin(VotingRep, col(VotingRep.organisation_id) == col(Organisation.id))
+        .outerjoin(
+            Membership,
+            and_(col(Membership.body_id) == body_id, col(Membership.person_id) == col(Person.id)),
+        )
+    )
+
+
+def facts_from_row(row: Any, offset: int = 0) -> PersonFacts | None:
+    """The policy facts in a row selected with ``facts_columns`` from ``offset``; None if no such person."""
+    (
+        person_id,
+        handle,
+        name,
+        status,
+        is_admin,
+        org_slug,
+        org_name,
+        org_active,
+        org_tier,
+        rep_person_id,
+        role,
+        membership_status,
+    ) = tuple(row)[offset : offset + 12]
+    if person_id is None:
+        return None
+    return PersonFacts(
+        person_id=person_id,
+        handle=handle,
+        name=name,
+        status=status,
+        is_admin=is_admin,
+        organisation=org_slug,
+        organisation_name=org_name,
+        organisation_active=bool(org_slug is not None and org_active),
+        organisation_tier=org_tier,
+        is_voting_rep=org_slug is not None and rep_person_id == person_id,
+        body_role=role if membership_status == "active" else None,
+        body_status=membership_status,
+    )
+
+
+async def _facts(session: AsyncSession, person_id: int, body: Body | None) -> PersonFacts | None:
+    base = select(*facts_columns()).select_from(Person).where(col(Person.id) == person_id)
+    row = (await session.execute(facts_joins(base, None, body.id if body else -1))).first()
+    return None if row is None else facts_from_row(row)
+
+
 async def person_facts(session: AsyncSession, person: Person, body: Body | None = None) -> PersonFacts:
     """Everything a policy may know of ``person``, seen from ``body`` (membership role and status)."""
-    org = await session.get(Organisation, person.organisation_id) if person.organisation_id else None
-    is_rep = False
-    if org is not None:
-        rep = await session.get(VotingRep, org.id)
-        is_rep = rep is not None and rep.person_id == person.id
-    role = status = None
-    if body is not None:
-        membership = (
-            await session.execute(
-                select(Membership).where(
-                    col(Membership.body_id) == body.id, col(Membership.person_id) == person.id
-                )
-            )
-        ).scalar_one_or_none()
-        if membership is not None:
-            status = membership.status
-            role = membership.role if membership.status == "active" else None
     assert person.id is not None
-    return PersonFacts(
-        person_id=person.id,
-        handle=person.handle,
-        name=person.name,
-        status=person.status,
-        is_admin=person.is_admin,
-        organisation=org.slug if org else None,
-        organisation_name=org.name if org else None,
-        organisation_active=bool(org and org.active),
-        organisation_tier=org.tier if org else None,
-        is_voting_rep=is_rep,
-        body_role=role,
-        body_status=status,
-    )
+    facts = await _facts(session, person.id, body)
+    if facts is None:
+        raise NotFound(f"{person.handle} is no longer on the roster.")
+    return facts
 
 
 async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = None) -> PersonFacts:
     """Policy facts for the actor; the system actor is an admin with no organisation."""
     if actor.person_id is None:
-        return PersonFacts(
-            0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None
-        )
-    person = await session.get(Person, actor.person_id)
-    if person is None:
+        return system_facts(actor)
+    facts = await _facts(session, actor.person_id, body)
+    if facts is None:
         raise NotFound(f"{actor.handle} is no longer on the roster.")
-    return await person_facts(session, person, body)
+    return facts
+
+
+def system_facts(actor: Actor) -> PersonFacts:
+    """The system actor's facts: an admin with no organisation."""
+    return PersonFacts(
+        0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None
+    )
 
 
 def enforce(refusal: Refusal | None, policy: LoadedPolicy) -> None:

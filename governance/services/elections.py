@@ -12,16 +12,18 @@ import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from governance import tally
+from governance import audit, tally
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import (
+    AuditEvent,
     Ballot,
     BallotSlot,
     Body,
@@ -33,7 +35,7 @@ from governance.models import (
     Voter,
 )
 from governance.policies import LoadedPolicy, load_policy
-from governance.policies.base import PollFacts
+from governance.policies.base import BodyFacts, PollFacts
 from governance.services.common import (
     Actor,
     Context,
@@ -43,6 +45,9 @@ from governance.services.common import (
     check_slug,
     count_rows,
     enforce,
+    facts_columns,
+    facts_from_row,
+    facts_joins,
     notify,
     person_by_handle,
     person_facts,
@@ -454,6 +459,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             ctx,
             kind="election.voting_opened",
             body_id=body.id,
+            payload={"election": election.slug},
             text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
             f"`vote {election.slug} <first> <second> ...`.",
         )
@@ -494,10 +500,91 @@ def parse_ranking(choices: list[str]) -> list[list[str]]:
     return tiers
 
 
+_CANDIDATE_PERSON = aliased(Person, name="candidate_person")
+_CAST_QUERIES: dict[bool, Any] = {}
+_BALLOTS = Ballot.__table__  # type: ignore[attr-defined]
+_SLOTS = BallotSlot.__table__  # type: ignore[attr-defined]
+_VOTERS = Voter.__table__  # type: ignore[attr-defined]
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_CAST_FIRST_PG = text(
+    # A first ballot in one round trip. A second ballot of the same voter fails on the slot's unique
+    # constraint (after waiting for the first to commit) and is retried as a replacement.
+    "WITH b AS (INSERT INTO ballots (id, election_id, content, receipt, voter_id) "
+    "VALUES (:ballot_id, :election_id, :content, :receipt, :voter_id)), "
+    "s AS (INSERT INTO ballot_slots (election_id, tag, ballot_id) VALUES (:election_id, :tag, :ballot_id)), "
+    "v AS (INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) "
+    "VALUES (:election_id, :person_id, :now, :now, 1)) "
+    "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
+    "VALUES (:stream, NULL, :now, :actor, :kind, :subject, :payload, NULL, :hash)"
+)
+
+
+def _cast_query(postgres: bool) -> Any:
+    """Everything a ballot needs to know, in one query: the election and its body, the voter's policy
+    facts, and the candidates (one row each).
+
+    On PostgreSQL it share-locks the election row: a concurrent close (which locks it for update) waits
+    for this ballot to commit and then counts it, or runs first and this ballot sees the closed phase.
+    SQLite's write transactions are serial already.
+    """
+    stmt: Any = _CAST_QUERIES.get(postgres)
+    if stmt is None:
+        stmt = select(
+            col(Election.id),
+            col(Election.title),
+            col(Election.phase),
+            col(Election.voting_close_at),
+            col(Election.secret),
+            col(Election.method),
+            col(Election.seats),
+            col(Election.policy_name),
+            col(Election.policy_version),
+            col(Election.policy_hash),
+            col(Body.slug).label("body_slug"),
+            col(Body.name).label("body_name"),
+            col(Body.kind),
+            col(_CANDIDATE_PERSON.handle).label("candidate_handle"),
+            col(Candidate.status).label("candidate_status"),
+            *facts_columns(),
+        ).select_from(Election)
+        stmt = stmt.join(Body, col(Body.id) == col(Election.body_id))
+        stmt = facts_joins(stmt, bindparam("person_id"), col(Election.body_id))
+        stmt = (
+            stmt.outerjoin(Candidate, col(Candidate.election_id) == col(Election.id))
+            .outerjoin(_CANDIDATE_PERSON, col(_CANDIDATE_PERSON.id) == col(Candidate.person_id))
+            .where(col(Election.slug) == bindparam("slug"))
+        )
+        if postgres:
+            stmt = stmt.with_for_update(read=True, key_share=True, of=Election)
+        _CAST_QUERIES[postgres] = stmt
+    return stmt
+
+
+def _check_policy(slug: str, name: str, version: str, sha256: str) -> LoadedPolicy:
+    policy = load_policy(name)
+    if policy.sha256 != sha256:
+        raise Conflict(
+            f"Election {slug} opened under policy {name} {version} "
+            f"(source {sha256[:12]}), but the policy loaded now is {policy.version} "
+            f"(source {policy.sha256[:12]}).",
+            "An election runs to its end under the policy it opened with: restore that policy version.",
+        )
+    return policy
+
+
+def _naive_utc(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
 async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str]) -> CastReceipt:
     """Cast (or replace, before the deadline) a ranked or approval ballot; returns its receipt.
 
     Two ballots from the same voter at the same moment end as one: the second replaces the first.
+
+    The hot path of a poll, so it is written for round trips: one query reads the election (share-locked
+    on PostgreSQL), the voter's policy facts and the candidates; a first ballot is then written in one
+    statement on PostgreSQL (four on SQLite), its audit event *pending* (``audit.append_pending``) so
+    that voters do not queue on the election's chain head. A replacement takes the slower, locking path.
     """
     tiers = parse_ranking(choices)
     if not tiers:
@@ -506,110 +593,164 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
     twice = [n for n, k in Counter(flat).items() if k > 1]
     if twice:
         raise InvalidInput(f"{', '.join(twice)} ranked more than once.", "Rank each candidate at most once.")
+    if actor.person_id is None:
+        raise Forbidden("Only a person can vote.")
+    person_id = actor.person_id
+    slug = slug.strip().lower()
+    postgres = not ctx.db.is_sqlite
+    attempts = 0
 
     async def work(session: AsyncSession) -> CastReceipt:
-        # Share-lock the election row: a concurrent close (which locks it for update) waits for this
-        # ballot to commit and then counts it, or runs first and this ballot sees the closed phase.
-        election = await election_by_slug(session, slug, lock="share")
-        policy = _policy_of(election)
-        if election.phase != "voting":
-            raise Closed(f"{election.title} is not open for voting (it is {election.phase}).")
-        if election.voting_close_at is not None and ctx.now() >= election.voting_close_at:
+        nonlocal attempts
+        attempts += 1
+        rows = (await session.execute(_cast_query(postgres), {"slug": slug, "person_id": person_id})).all()
+        if not rows:
+            raise NotFound(f"No election {slug!r}.", "See `election list`.")
+        first = rows[0]
+        (
+            election_id,
+            title,
+            phase,
+            voting_close_at,
+            secret,
+            method,
+            seats,
+            policy_name,
+            policy_version,
+            policy_hash,
+            body_slug,
+            body_name,
+            body_kind,
+        ) = tuple(first)[:13]
+        policy = _check_policy(slug, policy_name, policy_version, policy_hash)
+        now = ctx.now()
+        if phase != "voting":
+            raise Closed(f"{title} is not open for voting (it is {phase}).")
+        if voting_close_at is not None and now >= voting_close_at:
             raise Closed(
-                f"Voting in {election.title} closed at {election.voting_close_at:%Y-%m-%d %H:%M} UTC; "
+                f"Voting in {title} closed at {voting_close_at:%Y-%m-%d %H:%M} UTC; "
                 "this ballot was not counted."
             )
-        if actor.person_id is None:
-            raise Forbidden("Only a person can vote.")
-        body, poll = await _poll_facts(session, election)
-        enforce(policy.may_vote(poll, await actor_facts(session, actor, body)), policy)
-        candidates = await _candidate_handles(session, election)
-        standing = {h: cp for h, cp in candidates.items() if cp[0].status == "accepted"}
-        unknown = [n for n in flat if n not in standing]
+        facts = facts_from_row(first, 15)
+        if facts is None:
+            raise NotFound(f"{actor.handle} is no longer on the roster.")
+        poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
+        enforce(policy.may_vote(poll, facts), policy)
+        candidates = {r[13]: r[14] for r in rows if r[13] is not None}
+        unknown = [n for n in flat if candidates.get(n) != "accepted"]
         if unknown:
             detail = []
             for n in unknown:
                 if n in candidates:
-                    detail.append(f"{n} is not standing ({candidates[n][0].status})")
+                    detail.append(f"{n} is not standing ({candidates[n]})")
                 else:
                     detail.append(f"{n} is not a candidate")
-            raise InvalidInput(
-                f"{'; '.join(detail)} in {election.slug}.", f"Candidates: {', '.join(sorted(standing))}."
-            )
+            standing = sorted(h for h, status in candidates.items() if status == "accepted")
+            raise InvalidInput(f"{'; '.join(detail)} in {slug}.", f"Candidates: {', '.join(standing)}.")
         ballot_tiers: list[list[str]]
-        if election.method == "approval":
+        if method == "approval":
             ballot_tiers = [flat]
-        elif election.method == "plurality":
-            if len(flat) > election.seats:
-                raise InvalidInput(f"Vote for at most {election.seats} candidate(s) in {election.slug}.")
-            ballot_tiers = [flat] if election.seats > 1 else tiers
+        elif method == "plurality":
+            if len(flat) > seats:
+                raise InvalidInput(f"Vote for at most {seats} candidate(s) in {slug}.")
+            ballot_tiers = [flat] if seats > 1 else tiers
         else:
-            if any(len(t) > 1 for t in tiers) and election.method not in TIES_ALLOWED:
+            if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
                 raise InvalidInput(
-                    f"{election.method} ballots cannot rank candidates equally.",
+                    f"{method} ballots cannot rank candidates equally.",
                     "Give each candidate its own rank.",
                 )
             ballot_tiers = tiers
-        content = json.dumps(ballot_tiers)
-        poll_key = f"election:{election.id}"
-        tag = ctx.tag(poll_key, actor.person_id)
+        tag = ctx.tag(f"election:{election_id}", person_id)
         receipt = _receipt()
-        ballot = Ballot(
-            id=secrets.token_hex(16),
-            election_id=election.id,
-            content=content,
-            receipt=receipt,
-            voter_id=None if election.secret else actor.person_id,
-        )
+        ballot = {
+            "id": secrets.token_hex(16),
+            "election_id": election_id,
+            "content": json.dumps(ballot_tiers),
+            "receipt": receipt,
+            "voter_id": None if secret else person_id,
+        }
+        payload: dict[str, object] = {} if secret else {"ballot": ballot_tiers, "voter": actor.handle}
+        stream = f"election:{slug}"
+
+        def event(kind: str) -> dict[str, Any]:
+            return audit.pending_values(
+                stream=stream, actor=actor.label, kind=kind, subject=slug, payload=payload, at=now
+            )
+
+        if attempts == 1:  # optimistic: most ballots are a voter's first
+            if postgres:
+                values = event("ballot.cast")
+                await session.execute(
+                    _CAST_FIRST_PG,
+                    {
+                        "ballot_id": ballot["id"],
+                        "election_id": election_id,
+                        "content": ballot["content"],
+                        "receipt": receipt,
+                        "voter_id": ballot["voter_id"],
+                        "tag": tag,
+                        "person_id": person_id,
+                        "now": _naive_utc(now),
+                        "stream": stream,
+                        "actor": values["actor"],
+                        "kind": values["kind"],
+                        "subject": values["subject"],
+                        "payload": values["payload"],
+                        "hash": values["hash"],
+                    },
+                )
+            else:
+                await session.execute(insert(_BALLOTS), ballot)
+                await session.execute(
+                    insert(_SLOTS), {"election_id": election_id, "tag": tag, "ballot_id": ballot["id"]}
+                )
+                await session.execute(
+                    insert(_VOTERS),
+                    {
+                        "election_id": election_id,
+                        "person_id": person_id,
+                        "first_voted_at": now,
+                        "last_voted_at": now,
+                        "times": 1,
+                    },
+                )
+                await session.execute(insert(_EVENTS), event("ballot.cast"))
+            return CastReceipt(slug, receipt, False, ballot_tiers)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
             await session.execute(
-                select(BallotSlot)
-                .where(col(BallotSlot.election_id) == election.id, col(BallotSlot.tag) == tag)
+                select(_SLOTS.c.id, _SLOTS.c.ballot_id)
+                .where(_SLOTS.c.election_id == election_id, _SLOTS.c.tag == tag)
                 .with_for_update()
             )
-        ).scalar_one_or_none()
-        replaced = slot is not None
-        session.add(ballot)
-        await session.flush()
+        ).first()
+        await session.execute(insert(_BALLOTS), ballot)
         if slot is not None:
-            old = await session.get(Ballot, slot.ballot_id)
-            slot.ballot_id = ballot.id
-            await session.flush()
-            if old is not None:
-                await session.delete(old)
-            voter = (
-                await session.execute(
-                    select(Voter).where(
-                        col(Voter.election_id) == election.id, col(Voter.person_id) == actor.person_id
-                    )
-                )
-            ).scalar_one()
-            voter.last_voted_at = ctx.now()
-            voter.times += 1
-        else:
-            session.add(BallotSlot(election_id=election.id, tag=tag, ballot_id=ballot.id))
-            session.add(
-                Voter(
-                    election_id=election.id,
-                    person_id=actor.person_id,
-                    first_voted_at=ctx.now(),
-                    last_voted_at=ctx.now(),
-                    times=1,
-                )
+            await session.execute(update(_SLOTS).where(_SLOTS.c.id == slot[0]).values(ballot_id=ballot["id"]))
+            await session.execute(delete(_BALLOTS).where(_BALLOTS.c.id == slot[1]))
+            await session.execute(
+                update(_VOTERS)
+                .where(_VOTERS.c.election_id == election_id, _VOTERS.c.person_id == person_id)
+                .values(last_voted_at=now, times=_VOTERS.c.times + 1)
             )
-        await session.flush()
-        await record(
-            session,
-            ctx,
-            actor,
-            stream=_stream(election),
-            kind="ballot.replaced" if replaced else "ballot.cast",
-            subject=election.slug,
-            payload={} if election.secret else {"ballot": ballot_tiers, "voter": actor.handle},
-        )
-        return CastReceipt(election.slug, receipt, replaced, ballot_tiers)
+        else:
+            await session.execute(
+                insert(_SLOTS), {"election_id": election_id, "tag": tag, "ballot_id": ballot["id"]}
+            )
+            await session.execute(
+                insert(_VOTERS),
+                {
+                    "election_id": election_id,
+                    "person_id": person_id,
+                    "first_voted_at": now,
+                    "last_voted_at": now,
+                    "times": 1,
+                },
+            )
+        await session.execute(insert(_EVENTS), event("ballot.replaced" if slot else "ballot.cast"))
+        return CastReceipt(slug, receipt, slot is not None, ballot_tiers)
 
     return await ctx.db.run(work, retry_integrity=True)
 

@@ -160,6 +160,7 @@ async def propose(
             ctx,
             kind="motion.proposed",
             body_id=target.id,
+            payload={"motion": motion.id},
             text=f"Motion M{motion.id} before {target.name}: {motion.title}. Vote with "
             f"`motion vote {motion.id} yes|no|abstain` by {motion.deadline:%Y-%m-%d %H:%M} UTC "
             f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).",
