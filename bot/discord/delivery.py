@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class Undeliverable(Exception):
@@ -98,20 +99,42 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
             )
         }
     if message.kind == "election.voting_opened":
-        hint = VOTE_HINT.search(message.text)
-        return {"view": ballots.vote_button(hint.group(1))} if hint else {}
+        slug = ballot_target(message, payload)
+        return {"view": ballots.vote_button(slug)} if slug else {}
     if message.kind == "motion.proposed":
-        number = MOTION_NUMBER.search(message.text)
-        return {"view": ballots.motion_buttons(int(number.group(1)))} if number else {}
+        number = ballot_target(message, payload)
+        return {"view": ballots.motion_buttons(int(number))} if number else {}
     return {}
+
+
+def ballot_target(message: outbox.Pending, payload: dict[str, Any]) -> str | None:
+    """The election slug of a "voting opened" notice, or the motion number of a "motion proposed" one:
+    from the payload's ``election``/``motion`` key, else (older messages) from the text."""
+    if message.kind == "election.voting_opened":
+        slug = str(payload.get("election") or "")
+        if SLUG.fullmatch(slug):
+            return slug
+        hint = VOTE_HINT.search(message.text)
+        return hint.group(1) if hint else None
+    if message.kind == "motion.proposed":
+        number = str(payload.get("motion") or "")
+        if number.isdigit():
+            return number
+        found = MOTION_NUMBER.search(message.text)
+        return found.group(1) if found else None
+    return None
 
 
 async def deliver_due(
     client: discord.Client, ctx: Context, *, guild_id: str | None, limit: int = 100
 ) -> DeliveryReport:
-    """Deliver every due outbox message once: DM or channel, then ``mark_sent``; ``mark_failed`` on error."""
+    """Deliver due outbox messages once: DM or channel, then ``mark_sent``; ``mark_failed`` on error.
+
+    Messages are taken with ``outbox.claim`` (a lease), so several replicas delivering at once never
+    pick the same message; one whose deliverer died comes back when its lease ends.
+    """
     report = DeliveryReport()
-    for message in await outbox.due(ctx, limit):
+    for message in await outbox.claim(ctx, limit):
         try:
             if message.person_id is not None:
                 target = await _person_target(client, ctx, message.person_id, guild_id)

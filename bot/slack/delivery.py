@@ -4,7 +4,8 @@ a body's channel (``Body.channel``), each marked sent once Slack accepted it.
 A delivery that fails (a Slack error, a network error, 429 after the client's own retries) is marked
 failed and comes back when its back-off expires: never dropped. A message Slack accepted but that could
 not be marked sent (the database was away) is remembered and only marked on the next round, never
-posted twice by this process. A person with no linked Slack account, or a body with no channel, is
+posted twice by this process. Messages are taken with ``outbox.claim`` (a lease), so two deliverers
+(replicas) never send the same one. A person with no linked Slack account, or a body with no channel, is
 logged and retried later (the link or channel may be set in the meantime).
 """
 
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.slack.home import OPEN_BALLOT_ACTION
 from bot.slack.render import context, escape, preformatted, section
 from governance.errors import GovError
 from governance.models import Body, ChatIdentity
@@ -29,6 +32,34 @@ from governance.services import elections, outbox
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
+
+MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
+VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def ballot_target(message: outbox.Pending) -> str | None:
+    """What a notice's Vote button opens: ``election:<slug>`` for "voting opened", ``motion:<n>`` for
+    "motion proposed"; from the payload's ``election``/``motion`` key, else (older messages) the text."""
+    try:
+        payload = json.loads(message.payload or "{}")
+    except ValueError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    if message.kind == "election.voting_opened":
+        slug = str(payload.get("election") or "")
+        if not SLUG.fullmatch(slug):
+            hint = VOTE_HINT.search(message.text)
+            slug = hint.group(1) if hint else ""
+        return f"election:{slug}" if slug else None
+    if message.kind == "motion.proposed":
+        number = str(payload.get("motion") or "")
+        if not number.isdigit():
+            found = MOTION_NUMBER.search(message.text)
+            number = found.group(1) if found else ""
+        return f"motion:{number}" if number else None
+    return None
 
 
 @dataclass
@@ -67,6 +98,23 @@ async def body_channel(ctx: Context, body_id: int) -> tuple[str, str | None]:
 async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str, Any]]:
     """The blocks of an outbox message: its text, and for an election result the count's rounds."""
     blocks = [section(escape(message.text))]
+    target = ballot_target(message)
+    if target is not None:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "gov_outbox_vote",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": OPEN_BALLOT_ACTION,
+                        "value": target,
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Vote"},
+                    }
+                ],
+            }
+        )
     if message.kind == "election.result":
         try:
             slug = json.loads(message.payload or "{}").get("election")
@@ -128,7 +176,7 @@ class SlackDelivery:
                 with contextlib.suppress(Exception):
                     await outbox.mark_sent(self.ctx, message_id)
                     self._unmarked.discard(message_id)
-            for message in await outbox.due(self.ctx, self.batch):
+            for message in await outbox.claim(self.ctx, self.batch):
                 if message.id in self._unmarked:
                     continue
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -9,7 +10,7 @@ from sqlalchemy import update
 from bot.discord.delivery import deliver_due
 from governance.clock import ManualClock
 from governance.models import OutboxMessage
-from governance.services import bodies, outbox, roster
+from governance.services import bodies, elections, outbox, roster
 from tests.discord.conftest import Running, user_id
 
 
@@ -78,3 +79,55 @@ async def test_an_unlinked_person_stays_queued(bot: Running) -> None:
     await bodies.decide_join(ctx, sec, "safety", "zoe", True)
     report = await deliver_due(bot.client, ctx, guild_id=bot.fake.guild_id)
     assert any("no Discord account linked" in reason for reason in report.failed.values())
+
+
+async def test_two_concurrent_deliverers_send_each_message_exactly_once(bot: Running) -> None:
+    fake, ctx = bot.fake, bot.ctx
+    await deliver_due(bot.client, ctx, guild_id=fake.guild_id)
+    before = len(fake.messages)
+    for handle in ("bea", "chen", "emma", "carlos", "farid", "arjun"):
+        await bodies.request_join(ctx, await roster.actor_for_handle(ctx, handle), "safety")
+    queued = {m.id for m in await outbox.due(ctx)}
+    assert len(queued) == 6
+    reports = await asyncio.gather(*(deliver_due(bot.client, ctx, guild_id=fake.guild_id) for _ in range(3)))
+    sent = [i for r in reports for i in r.sent]
+    assert sorted(sent) == sorted(queued) and not any(r.failed for r in reports)
+    nonces = [m.payload["nonce"] for m in fake.messages[before:]]
+    assert sorted(nonces) == sorted(f"gbo{i}" for i in queued)  # each posted once
+    assert await outbox.due(ctx) == []
+
+
+async def test_a_claimed_message_waits_for_its_lease(bot: Running, clock: ManualClock) -> None:
+    fake, ctx = bot.fake, bot.ctx
+    await deliver_due(bot.client, ctx, guild_id=fake.guild_id)
+    await bodies.request_join(ctx, await roster.actor_for_handle(ctx, "farid"), "safety")
+    claimed = await outbox.claim(ctx)  # another replica took it and died
+    assert len(claimed) == 1
+    assert (await deliver_due(bot.client, ctx, guild_id=fake.guild_id)).sent == []
+    clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
+    assert (await deliver_due(bot.client, ctx, guild_id=fake.guild_id)).sent == [claimed[0].id]
+
+
+async def test_vote_buttons_come_from_the_payload_or_the_text(bot: Running) -> None:
+    from bot.discord.delivery import ballot_target
+    from governance.services.outbox import Pending
+
+    def target(kind: str, text: str, payload: dict[str, object]) -> str | None:
+        return ballot_target(Pending(1, kind, None, 1, text, "", 0), payload)
+
+    opened = "Voting is open in Board until 2026-02-01 18:00 UTC: `vote board-2027 <first> <second> ...`."
+    assert target("election.voting_opened", opened, {"election": "e2"}) == "e2"
+    assert target("election.voting_opened", opened, {}) == "board-2027"
+    assert target("election.voting_opened", opened, {"election": "../bad slug"}) == "board-2027"
+    proposed = "Motion M7 before TOC: Adopt. Vote with `motion vote 7 yes|no|abstain`."
+    assert target("motion.proposed", proposed, {"motion": 12}) == "12"
+    assert target("motion.proposed", proposed, {}) == "7"
+    assert target("motion.proposed", "Something else", {}) is None
+    # end to end: the voting-opened post carries the button for the payload's election
+    await deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
+    sec = await roster.actor_for_handle(bot.ctx, "sec")
+    await elections.open_voting(bot.ctx, sec, "board-2027")
+    await deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
+    posted = [m for m in bot.fake.messages if "Voting is open" in m.content]
+    ids = [c["custom_id"] for row in posted[-1].payload["components"] for c in row["components"]]
+    assert any("board-2027" in i for i in ids)

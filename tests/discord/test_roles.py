@@ -14,7 +14,6 @@ from bot.discord import client as client_module
 from governance.services import bodies, elections, roster
 from tests.bot.conftest import snapshot
 from tests.discord.conftest import Running, user_id
-from tests.discord.test_flows import slash
 from tests.fakes.discord_api import Callback, FakeDiscord
 
 SECRETARIAT, MEMBER = "820000000000000001", "820000000000000002"

@@ -3,12 +3,17 @@ nothing dropped and nothing posted twice; and the renderer's limits."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+from sqlalchemy import select
 
 from bot.replies import Reply, Table
 from bot.slack.ballots import Standing, select_element
+from bot.slack.delivery import SlackDelivery, message_blocks
 from bot.slack.render import MAX_BLOCKS, reply_blocks
 from governance.clock import ManualClock
+from governance.models import OutboxMessage
 from tests.slack.conftest import SlackHarness
 
 
@@ -72,3 +77,82 @@ def test_long_candidate_lists_use_option_groups_of_100() -> None:
     assert "options" not in element
     assert [len(g["options"]) for g in element["option_groups"]] == [100, 100, 50]
     assert len(select_element(many[:100], "Choose")["options"]) == 100
+
+
+def _outbox_ids(slack: SlackHarness) -> list[int]:
+    return [
+        int(c.args["metadata"]["event_payload"]["outbox_id"])
+        for c in slack.api.calls_to("chat.postMessage")
+        if isinstance(c.args.get("metadata"), dict)
+    ]
+
+
+async def test_two_concurrent_deliverers_send_each_message_exactly_once(slack: SlackHarness) -> None:
+    from governance.services import bodies, outbox, roster
+
+    await slack.runtime.delivery.deliver_due()
+    ctx = slack.ctx
+    for handle in ("bea", "chen", "emma", "carlos", "farid", "arjun"):
+        await bodies.request_join(ctx, await roster.actor_for_handle(ctx, handle), "safety")
+    async with ctx.db.reading() as session:
+        queued = list(
+            (
+                await session.execute(
+                    select(OutboxMessage.id).where(OutboxMessage.kind == "membership.requested")
+                )
+            ).scalars()
+        )
+    assert len(queued) == 6  # (the app's own deliverer may be running too: a third one)
+    first = SlackDelivery(ctx, slack.runtime.client)
+    second = SlackDelivery(ctx, slack.runtime.client)
+    reports = await asyncio.gather(first.deliver_due(), second.deliver_due(), first.deliver_due())
+    delivered = [i for i in _outbox_ids(slack) if i in queued]
+    assert sorted(delivered) == sorted(queued)  # each exactly once, none twice
+    assert sum(r.sent for r in reports) <= 6
+    assert [m for m in await outbox.due(ctx) if m.id in queued] == []
+
+
+async def test_a_claimed_message_is_not_sent_by_another_deliverer_until_its_lease_ends(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    from governance.services import bodies, outbox, roster
+
+    await slack.runtime.delivery.deliver_due()
+    ctx = slack.ctx
+    await bodies.request_join(ctx, await roster.actor_for_handle(ctx, "farid"), "safety")
+    claimed = await outbox.claim(ctx)  # a replica took it, then died before sending
+    assert len(claimed) == 1
+    other = SlackDelivery(ctx, slack.runtime.client)
+    assert (await other.deliver_due()).sent == 0
+    assert claimed[0].id not in _outbox_ids(slack)
+    clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
+    await other.deliver_due()  # (or the app's own deliverer, whichever comes first)
+    assert _outbox_ids(slack).count(claimed[0].id) == 1
+
+
+async def test_vote_buttons_come_from_the_payload_or_the_text(slack: SlackHarness) -> None:
+    from governance.services.outbox import Pending
+
+    def pending(kind: str, text: str, payload: str) -> Pending:
+        return Pending(1, kind, None, 1, text, payload, 0)
+
+    def button(blocks: list[dict[str, object]]) -> object:
+        actions = [b for b in blocks if b["type"] == "actions"]
+        return actions[0]["elements"][0]["value"] if actions else None  # type: ignore[index]
+
+    ctx = slack.ctx
+    opened = "Voting is open in Board until 2026-02-01 18:00 UTC: `vote board-2027 <first> <second> ...`."
+    assert button(
+        await message_blocks(ctx, pending("election.voting_opened", opened, '{"election": "e2"}'))
+    ) == ("election:e2")
+    assert button(await message_blocks(ctx, pending("election.voting_opened", opened, "{}"))) == (
+        "election:board-2027"
+    )
+    proposed = "Motion M7 before TOC: Adopt. Vote with `motion vote 7 yes|no|abstain` by 2026-02-01."
+    assert (
+        button(await message_blocks(ctx, pending("motion.proposed", proposed, '{"motion": 12}')))
+        == "motion:12"
+    )
+    assert button(await message_blocks(ctx, pending("motion.proposed", proposed, "not json"))) == "motion:7"
+    assert button(await message_blocks(ctx, pending("motion.proposed", "Something else", "{}"))) is None
+    assert button(await message_blocks(ctx, pending("membership.approved", proposed, "{}"))) is None
