@@ -54,23 +54,37 @@ class Papers:
         self.owner: IntArray = np.full(rows, -1, dtype=np.int64)
         self.value: IntArray = np.full(rows, scale, dtype=np.int64)
         self.continuing: BoolArray = np.zeros(self.ncand + 1, dtype=np.bool_)
+        # sums[c]: total value held by candidate c; sums[ncand]: by nobody (exhausted, or not yet placed).
+        self.sums: IntArray = np.zeros(self.ncand + 1, dtype=np.int64)
+        self.sums[self.ncand] = int((self.counts * self.value).sum())
 
     def set_continuing(self, candidates: Sequence[int]) -> None:
         """Mark which candidates may still receive papers."""
         self.continuing[:] = False
         self.continuing[list(candidates)] = True
 
-    def place(self, rows: IntArray, *, advance: bool) -> None:
+    def place(self, rows: IntArray, *, advance: bool, revalue: tuple[int, int] | None = None) -> None:
         """Move each of ``rows`` to its next continuing preference (or exhaust it: owner -1).
 
         With ``advance`` the search starts after the current position (a transfer); without it, at the
-        current position (the first count).
+        current position (the first count). With ``revalue=(num, den)`` the papers first take the value
+        ``value × num // den`` (a surplus transfer, truncated to the count's unit).
         """
         if rows.size == 0:
             return
+        self.sums -= self._held_value(rows)
+        if revalue is not None:
+            num, den = revalue
+            self.value[rows] = self.value[rows] * num // den
         pos, cand = next_continuing(self.grid, rows, self.pos[rows] + (1 if advance else 0), self.continuing)
         self.pos[rows] = pos
         self.owner[rows] = np.where(cand == self.ncand, -1, cand)
+        self.sums += self._held_value(rows)
+
+    def _held_value(self, rows: IntArray) -> IntArray:
+        """The value ``rows`` give each holder (the last entry: nobody)."""
+        holder = np.where(self.owner[rows] < 0, self.ncand, self.owner[rows])
+        return weighted_sum(holder, self.counts[rows] * self.value[rows], self.ncand + 1)
 
     def held_by(self, candidate: int) -> IntArray:
         """The rows whose papers the candidate holds now."""
@@ -78,11 +92,8 @@ class Papers:
 
     def totals(self) -> list[int]:
         """Each candidate's total value of papers held (exact integers in the count's unit)."""
-        held = self.owner >= 0
-        weights = self.counts[held] * self.value[held]
-        return [int(v) for v in weighted_sum(self.owner[held], weights, self.ncand)]
+        return [int(v) for v in self.sums[: self.ncand]]
 
     def exhausted(self) -> int:
         """Total value of papers with no continuing preference left."""
-        gone = self.owner < 0
-        return int((self.counts[gone] * self.value[gone]).sum())
+        return int(self.sums[self.ncand])

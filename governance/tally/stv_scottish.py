@@ -177,9 +177,8 @@ class _Count:
         total = self.current[c]
         surplus = total - self.q
         rows = self.papers.held_by(c)
-        self.papers.value[rows] = self.papers.value[rows] * surplus // total
         self.papers.set_continuing(self.hopeful)
-        self.papers.place(rows, advance=True)
+        self.papers.place(rows, advance=True, revalue=(surplus, total))
         self.fixed[c] = self.q
 
     def exclude(self, losers: list[int]) -> None:
