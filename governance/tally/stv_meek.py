@@ -21,9 +21,14 @@ seed. When the hopeful candidates are no more than the seats left, they are all 
 
 **Precision.** Fixed-point decimal with 9 places, as droop's ``meek`` with ``arithmetic=fixed``
 (precision 9, omega 1/10^6): values are integers in units of 10^-9; keep and carry are each truncated
-(OpenSTV's rounding), and the keep-factor update rounds up. Ballots are distributed as whole arrays of
-distinct rankings (numpy), never ballot by ballot. Group caps exclude a capped group's hopeful
-candidates as soon as the group is full; the round and the result say so.
+(OpenSTV's rounding), and the keep-factor update rounds up. Group caps exclude a capped group's
+hopeful candidates as soon as the group is full; the round and the result say so.
+
+**Speed.** A ballot's path depends only on the elected candidates it meets, in order, before its first
+hopeful one, so distinct rankings are grouped by that path (``_Paths``: a trie of elected prefixes,
+kept up to date with numpy as candidates leave the hopeful set) and each iteration distributes over
+the few paths, not over the ballots, with the same truncated integer steps a ballot-by-ballot walk
+would make.
 """
 
 from __future__ import annotations
