@@ -12,8 +12,9 @@ passed over and the next one taken; the result's notes say who was skipped. Cand
 votes are ordered by a lot drawn from the seed (``governance.tally.lot``); a tie-break is recorded
 whenever the lot decides who is elected or passed over.
 
-Plurality on strict rankings reads the profile's arrays (``Profile.arrays()``): each ballot's first
-eligible candidate is found and counted with whole-array operations, not ballot by ballot.
+Both read the profile's arrays (``Profile.arrays()``; plurality when the rankings are strict): each
+ballot's first eligible candidate, or its first tier, is found and counted with whole-array
+operations, not ballot by ballot.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def plurality(
     plurality and raises ``TallyInputError``; a ballot naming no eligible candidate is blank.
     """
     check_seats(profile, seats, "plurality")
-    arrays = profile.arrays()
-    if arrays.strict:
-        votes, blank = _first_choices(profile)
+    fast = _first_choices(profile) if profile.arrays().strict else None
+    if fast is not None:
+        votes, blank = fast
     else:
         votes = [0] * len(profile.candidates)
         blank = 0
@@ -69,19 +70,53 @@ def approval(
     whose first tier names only withdrawn candidates approves nobody).
     """
     check_seats(profile, seats, "approval")
-    votes = [0] * len(profile.candidates)
-    blank = 0
-    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
-        approved = {c for c in ranking[0] if c not in profile.withdrawn} if ranking else set()
-        if not approved:
-            blank += count
-        for c in approved:
-            votes[c] += count
+    fast = _approvals(profile)
+    if fast is not None:
+        votes, blank = fast
+    else:
+        votes = [0] * len(profile.candidates)
+        blank = 0
+        for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+            approved = {c for c in ranking[0] if c not in profile.withdrawn} if ranking else set()
+            if not approved:
+                blank += count
+            for c in approved:
+                votes[c] += count
     return _elect_top(profile, "approval", votes, blank, seats, seed, caps, "approvals")
 
 
-def _first_choices(profile: Profile) -> tuple[list[int], int]:
-    """First preferences and blank ballots of a profile of strict rankings, from its arrays."""
+def _approvals(profile: Profile) -> tuple[list[int], int] | None:
+    """Approvals and blank ballots from the profile's arrays (None: an index outside the candidates)."""
+    arrays = profile.arrays()
+    n = len(profile.candidates)
+    ranked = np.flatnonzero(arrays.tiers > 0)
+    first_tier = (np.cumsum(arrays.tiers) - arrays.tiers)[ranked]
+    sizes = arrays.tier_sizes
+    if sizes is None:  # one candidate per tier
+        owner, cands = ranked, arrays.entries[first_tier]
+    else:
+        size = sizes[first_tier]
+        owner = np.repeat(ranked, size)
+        within = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)
+        cands = arrays.entries[np.repeat((np.cumsum(sizes) - sizes)[first_tier], size) + within]
+    if cands.size and (int(cands.min()) < 0 or int(cands.max()) >= n):
+        return None
+    if profile.withdrawn:
+        keep = ~np.isin(cands, np.fromiter(profile.withdrawn, dtype=np.int64))
+        owner, cands = owner[keep], cands[keep]
+    if sizes is not None:  # a candidate named twice in one tier is approved once
+        owner, cands = np.divmod(np.unique(owner * n + cands), n)
+    votes = weighted_sum(cands, arrays.counts[owner], n)
+    approving = np.zeros(arrays.counts.size, dtype=np.bool_)
+    approving[owner] = True
+    return [int(v) for v in votes], int(arrays.counts[~approving].sum())
+
+
+def _first_choices(profile: Profile) -> tuple[list[int], int] | None:
+    """First preferences and blank ballots of a profile of strict rankings, from its arrays.
+
+    None when a ballot names an index outside the candidate list (the caller's loop reports it).
+    """
     arrays = profile.arrays()
     if profile.withdrawn:
         owner = np.repeat(np.arange(arrays.tiers.size, dtype=np.int64), arrays.tiers)
@@ -94,6 +129,8 @@ def _first_choices(profile: Profile) -> tuple[list[int], int]:
     else:
         rows = np.flatnonzero(arrays.tiers > 0)
         tops = arrays.entries[(np.cumsum(arrays.tiers) - arrays.tiers)[rows]]
+    if tops.size and (int(tops.min()) < 0 or int(tops.max()) >= len(profile.candidates)):
+        return None
     votes = weighted_sum(tops, arrays.counts[rows], len(profile.candidates))
     blank = int(arrays.counts.sum()) - int(arrays.counts[rows].sum())
     return [int(v) for v in votes], blank
