@@ -12,7 +12,8 @@ seconds under load). The busy timeout still covers other processes (``govbot mig
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 
 T = TypeVar("T")
 
@@ -60,7 +62,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         readonly = conn.get_execution_options().get("govbot_readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        # Straight to aiosqlite: one hop to its thread instead of the adapter's cursor/execute/close.
+        await_(conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE"))
 
 
 class Database:
@@ -144,6 +147,30 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def sqlite_execute(
+    session: AsyncSession, sql: str, params: Sequence[Any], *, fetch: bool = False
+) -> list[Any]:
+    """Run one statement on the session's SQLite connection, inside its transaction, in one hop.
+
+    For hot paths only: SQLAlchemy's aiosqlite adapter makes three or four trips to aiosqlite's thread
+    per statement (cursor, execute, fetch, close), and under load each trip waits for the GIL. Here the
+    parameters and rows are the driver's own (``?`` placeholders; no type processing), and driver errors
+    are raised as SQLAlchemy's (so ``Database.run`` retries them as it would any other).
+    """
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        if fetch:
+            return list(await driver.execute_fetchall(sql, params))
+        await driver.execute(sql, params)
+        return []
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(sql, params, exc) from exc
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(sql, params, exc) from exc
 
 
 def _is_transient(exc: DBAPIError) -> bool:

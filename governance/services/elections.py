@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from governance import audit, tally
+from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import (
     AuditEvent,
@@ -560,6 +561,46 @@ def _cast_query(postgres: bool) -> Any:
     return stmt
 
 
+_SQLITE_CAST: dict[str, tuple[str, tuple[str, ...]]] = {}
+_SQLITE_BALLOT = "INSERT INTO ballots (id, election_id, content, receipt, voter_id) VALUES (?, ?, ?, ?, ?)"
+_SQLITE_SLOT = "INSERT INTO ballot_slots (election_id, tag, ballot_id) VALUES (?, ?, ?)"
+_SQLITE_VOTER = (
+    "INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) VALUES (?, ?, ?, ?, 1)"
+)
+_SQLITE_EVENT = (
+    "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
+    "VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, ?)"
+)
+
+
+def _sqlite_time(when: datetime) -> str:
+    """A time as SQLAlchemy stores it in SQLite (naive UTC, always with microseconds)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id: int) -> list[Any]:
+    """The rows of ``_cast_query``; on SQLite read in one hop and given their Python types here."""
+    if postgres:
+        return list((await session.execute(_cast_query(True), {"slug": slug, "person_id": person_id})).all())
+    dialect = session.bind.dialect if session.bind is not None else None
+    key = dialect.name if dialect is not None else "sqlite"
+    compiled = _SQLITE_CAST.get(key)
+    if compiled is None:
+        statement = _cast_query(False).compile(dialect=dialect)
+        compiled = _SQLITE_CAST[key] = (str(statement), tuple(statement.positiontup or ()))
+    sql, names = compiled
+    params = {"slug": slug, "person_id": person_id}
+    rows = await sqlite_execute(session, sql, [params[n] for n in names], fetch=True)
+    out = []
+    for row in rows:
+        values = list(row)
+        if values[3] is not None:  # voting_close_at
+            values[3] = datetime.fromisoformat(values[3]).replace(tzinfo=UTC)
+        values[4] = bool(values[4])  # secret
+        out.append(values)
+    return out
+
+
 def _check_policy(slug: str, name: str, version: str, sha256: str) -> LoadedPolicy:
     policy = load_policy(name)
     if policy.sha256 != sha256:
@@ -603,7 +644,7 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
     async def work(session: AsyncSession) -> CastReceipt:
         nonlocal attempts
         attempts += 1
-        rows = (await session.execute(_cast_query(postgres), {"slug": slug, "person_id": person_id})).all()
+        rows = await _cast_rows(session, postgres, slug, person_id)
         if not rows:
             raise NotFound(f"No election {slug!r}.", "See `election list`.")
         first = rows[0]
@@ -701,21 +742,29 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
                     },
                 )
             else:
-                await session.execute(insert(_BALLOTS), ballot)
-                await session.execute(
-                    insert(_SLOTS), {"election_id": election_id, "tag": tag, "ballot_id": ballot["id"]}
-                )
-                await session.execute(
-                    insert(_VOTERS),
-                    {
-                        "election_id": election_id,
-                        "person_id": person_id,
-                        "first_voted_at": now,
-                        "last_voted_at": now,
-                        "times": 1,
-                    },
-                )
-                await session.execute(insert(_EVENTS), event("ballot.cast"))
+                values = event("ballot.cast")
+                stamp = _sqlite_time(now)
+                for sql, params in (
+                    (
+                        _SQLITE_BALLOT,
+                        (ballot["id"], election_id, ballot["content"], receipt, ballot["voter_id"]),
+                    ),
+                    (_SQLITE_SLOT, (election_id, tag, ballot["id"])),
+                    (_SQLITE_VOTER, (election_id, person_id, stamp, stamp)),
+                    (
+                        _SQLITE_EVENT,
+                        (
+                            stream,
+                            stamp,
+                            values["actor"],
+                            values["kind"],
+                            slug,
+                            values["payload"],
+                            values["hash"],
+                        ),
+                    ),
+                ):
+                    await sqlite_execute(session, sql, params)
             return CastReceipt(slug, receipt, False, ballot_tiers)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
