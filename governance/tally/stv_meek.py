@@ -295,9 +295,9 @@ class _Paths:
     it meets before its first hopeful one, in order, and on that hopeful candidate. These prefixes of
     elected candidates form a trie (node 0: none); each distinct ranking (row) knows its node and its
     first hopeful candidate (``term``, the sentinel ``ncand`` when none is left) and where that stands
-    in the row (``ptr``), and ``table[node, term]`` sums the ballots of the rows at each pair.
+    in the row (``ptr``); ``t_key``/``t_mult`` sum the ballots of the rows at each (node, term) pair.
     Candidates only ever leave the hopeful set, so ``sync`` moves on just the rows whose first hopeful
-    candidate left it. A distribution then works on the trie and the table, not on the ballots, with
+    candidate left it. A distribution then works on the trie and those sums, not on the ballots, with
     the truncated integer steps a ballot-by-ballot walk makes: at each elected candidate,
     keep = weight × kf // SCALE and weight = weight × (SCALE − kf) // SCALE.
     """
@@ -317,8 +317,10 @@ class _Paths:
         self.parent: list[int] = [0]
         self.via: list[int] = [self.ncand]
         self.depth: list[int] = [0]
-        self.child: IntArray = np.full((1, width), -1, dtype=np.int64)
-        self.table: IntArray = weighted_sum(self.term, self.mult, width).reshape(1, width)
+        self.child = np.full((1, width), -1, dtype=np.int32)  # child[node, cand]: node id, or -1
+        first = weighted_sum(self.term, self.mult, width)
+        self.t_key: IntArray = np.flatnonzero(first)  # node * width + term, sorted
+        self.t_mult: IntArray = first[self.t_key]
         self._index()
 
     def _children(self, nodes: IntArray, cands: IntArray) -> IntArray:
@@ -326,13 +328,13 @@ class _Paths:
         width = self.ncand + 1
         codes = nodes * width + cands
         flat = self.child.reshape(-1)
-        new = np.flatnonzero(np.bincount(codes[flat[codes] < 0], minlength=flat.size))
+        new = np.unique(codes[flat[codes] < 0])
         if new.size:
             grown = len(self.parent) + new.size
-            if grown > self.child.shape[0]:  # grow the trie's tables, doubling
-                rows = max(grown, 2 * self.child.shape[0])
-                self.child = np.vstack([self.child, np.full((rows - self.child.shape[0], width), -1)])
-                self.table = np.vstack([self.table, np.zeros((rows - self.table.shape[0], width), np.int64)])
+            if grown > self.child.shape[0]:  # grow the child table, doubling
+                bigger = np.full((max(grown, 2 * self.child.shape[0]), width), -1, dtype=np.int32)
+                bigger[: self.child.shape[0]] = self.child
+                self.child = bigger
                 flat = self.child.reshape(-1)
             for code in new.tolist():
                 parent, cand = divmod(code, width)
@@ -340,7 +342,7 @@ class _Paths:
                 self.parent.append(parent)
                 self.via.append(cand)
                 self.depth.append(self.depth[parent] + 1)
-        result: IntArray = flat[codes]
+        result: IntArray = flat[codes].astype(np.int64)
         return result
 
     def sync(self, hopeful: Sequence[int], elected: Sequence[int]) -> None:
@@ -354,7 +356,9 @@ class _Paths:
         self.hopeful = now
         is_elected = np.zeros(width, dtype=np.bool_)
         is_elected[list(elected)] = True
-        self.table[:, left] = 0  # every row there moves on
+        # Every row counted at a candidate that left moves on: drop those pairs, add where rows land.
+        stay = ~left[self.t_key % width]
+        keys, mults = [self.t_key[stay]], [self.t_mult[stay]]
         rows = np.flatnonzero(left[self.term])
         ptr, node, cand = self.ptr[rows], self.node[rows], self.term[rows]
         while rows.size:  # every row here stands at a candidate neither hopeful nor the sentinel
@@ -369,29 +373,27 @@ class _Paths:
                 self.ptr[finished] = ptr[done]
                 self.node[finished] = node[done]
                 self.term[finished] = cand[done]
-                codes = node[done] * width + cand[done]
-                self.table.reshape(-1)[: len(self.parent) * width] += weighted_sum(
-                    codes, self.mult[finished], len(self.parent) * width
-                )
+                keys.append(node[done] * width + cand[done])
+                mults.append(self.mult[finished])
                 moving = ~done
                 rows, ptr, node, cand = rows[moving], ptr[moving], node[moving], cand[moving]
+        self.t_key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        self.t_mult = weighted_sum(inverse.reshape(-1), np.concatenate(mults), self.t_key.size)
         self._index()
 
     def _index(self) -> None:
-        """The nonzero (node, term) pairs of the table, and the trie by depth."""
+        """The (node, term) pairs split into their parts, and the trie by depth."""
         width = self.ncand + 1
         nodes = len(self.parent)
-        keys = np.flatnonzero(self.table[:nodes].reshape(-1))
-        self.t_mult: IntArray = self.table.reshape(-1)[keys]
-        self.t_node: IntArray = keys // width
-        self.t_term: IntArray = keys % width
+        self.t_node: IntArray = self.t_key // width
+        self.t_term: IntArray = self.t_key % width
         parent = np.array(self.parent, dtype=np.int64)
         depth = np.array(self.depth, dtype=np.int64)
         self.n_parent = parent
         self.n_via: IntArray = np.array(self.via, dtype=np.int64)
         self.levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
         # below[v]: ballots whose path passes through node v (at v or deeper).
-        below = self.table[:nodes].sum(axis=1)
+        below = weighted_sum(self.t_node, self.t_mult, nodes)
         for level in reversed(self.levels):
             np.add.at(below, parent[level], below[level])
         self.below: IntArray = below
