@@ -47,6 +47,8 @@ def _orders(profile: Profile, overvote: Overvote) -> StrictOrders:
         return strict_orders(profile, "irv")
     if overvote not in ("exhaust", "skip"):
         raise TallyInputError(f"overvote must be reject, exhaust or skip, got {overvote!r}")
+    if profile.arrays().strict:  # no over-votes at all: every rule gives the strict orders
+        return strict_orders(profile, "irv")
     out: list[list[int]] = []
     for ranking in profile.rankings:
         order: list[int] = []
