@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -508,15 +509,23 @@ _SLOTS = BallotSlot.__table__  # type: ignore[attr-defined]
 _VOTERS = Voter.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _CAST_FIRST_PG = text(
-    # A first ballot in one round trip. A second ballot of the same voter fails on the slot's unique
-    # constraint (after waiting for the first to commit) and is retried as a replacement.
-    "WITH b AS (INSERT INTO ballots (id, election_id, content, receipt, voter_id) "
-    "VALUES (:ballot_id, :election_id, :content, :receipt, :voter_id)), "
-    "s AS (INSERT INTO ballot_slots (election_id, tag, ballot_id) VALUES (:election_id, :tag, :ballot_id)), "
+    # A voter's first ballot as one statement (so one transaction): it share-locks the election and
+    # writes only while the election is open; a second ballot of the same voter fails on the slot's
+    # unique constraint (after waiting for the first to commit) and is retried as a replacement.
+    # (Parameters in a SELECT list are typed explicitly: PostgreSQL would take them for text.)
+    "WITH e AS (SELECT id FROM elections WHERE id = :election_id AND phase = 'voting' "
+    "AND (voting_close_at IS NULL OR voting_close_at > CAST(:now AS TIMESTAMP)) FOR KEY SHARE), "
+    "b AS (INSERT INTO ballots (id, election_id, content, receipt, voter_id) "
+    "SELECT CAST(:ballot_id AS VARCHAR), e.id, CAST(:content AS TEXT), CAST(:receipt AS VARCHAR), "
+    "CAST(:voter_id AS INTEGER) FROM e RETURNING id, election_id), "
+    "s AS (INSERT INTO ballot_slots (election_id, tag, ballot_id) "
+    "SELECT b.election_id, CAST(:tag AS VARCHAR), b.id FROM b), "
     "v AS (INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) "
-    "VALUES (:election_id, :person_id, :now, :now, 1)) "
+    "SELECT e.id, CAST(:person_id AS INTEGER), CAST(:now AS TIMESTAMP), CAST(:now AS TIMESTAMP), 1 FROM e) "
     "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
-    "VALUES (:stream, NULL, :now, :actor, :kind, :subject, :payload, NULL, :hash)"
+    "SELECT CAST(:stream AS VARCHAR), NULL, CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), "
+    "CAST(:kind AS VARCHAR), CAST(:subject AS VARCHAR), CAST(:payload AS TEXT), NULL, CAST(:hash AS VARCHAR) "
+    "FROM e RETURNING id"
 )
 
 
@@ -617,15 +626,160 @@ def _naive_utc(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
+@dataclass(frozen=True)
+class _Ballot:
+    """A ballot checked against the election, ready to be written."""
+
+    election_id: int
+    ballot_id: str
+    content: str
+    receipt: str
+    voter_id: int | None
+    tag: str
+    tiers: list[list[str]]
+    payload: dict[str, object]
+    now: datetime
+
+
+def _check_ballot(
+    ctx: Context, actor: Actor, slug: str, rows: list[Any], tiers: list[list[str]], flat: list[str]
+) -> _Ballot:
+    """Check a ballot against the rows of ``_cast_query``: phase, deadline, policy, candidates, method."""
+    assert actor.person_id is not None
+    if not rows:
+        raise NotFound(f"No election {slug!r}.", "See `election list`.")
+    first = rows[0]
+    (
+        election_id,
+        title,
+        phase,
+        voting_close_at,
+        secret,
+        method,
+        seats,
+        policy_name,
+        policy_version,
+        policy_hash,
+        body_slug,
+        body_name,
+        body_kind,
+    ) = tuple(first)[:13]
+    policy = _check_policy(slug, policy_name, policy_version, policy_hash)
+    now = ctx.now()
+    if phase != "voting":
+        raise Closed(f"{title} is not open for voting (it is {phase}).")
+    if voting_close_at is not None and now >= voting_close_at:
+        raise Closed(
+            f"Voting in {title} closed at {voting_close_at:%Y-%m-%d %H:%M} UTC; this ballot was not counted."
+        )
+    facts = facts_from_row(first, 15)
+    if facts is None:
+        raise NotFound(f"{actor.handle} is no longer on the roster.")
+    poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
+    enforce(policy.may_vote(poll, facts), policy)
+    candidates = {r[13]: r[14] for r in rows if r[13] is not None}
+    unknown = [n for n in flat if candidates.get(n) != "accepted"]
+    if unknown:
+        detail = []
+        for n in unknown:
+            if n in candidates:
+                detail.append(f"{n} is not standing ({candidates[n]})")
+            else:
+                detail.append(f"{n} is not a candidate")
+        standing = sorted(h for h, status in candidates.items() if status == "accepted")
+        raise InvalidInput(f"{'; '.join(detail)} in {slug}.", f"Candidates: {', '.join(standing)}.")
+    ballot_tiers: list[list[str]]
+    if method == "approval":
+        ballot_tiers = [flat]
+    elif method == "plurality":
+        if len(flat) > seats:
+            raise InvalidInput(f"Vote for at most {seats} candidate(s) in {slug}.")
+        ballot_tiers = [flat] if seats > 1 else tiers
+    else:
+        if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
+            raise InvalidInput(
+                f"{method} ballots cannot rank candidates equally.", "Give each candidate its own rank."
+            )
+        ballot_tiers = tiers
+    return _Ballot(
+        election_id=election_id,
+        ballot_id=secrets.token_hex(16),
+        content=json.dumps(ballot_tiers),
+        receipt=_receipt(),
+        voter_id=None if secret else actor.person_id,
+        tag=ctx.tag(f"election:{election_id}", actor.person_id),
+        tiers=ballot_tiers,
+        payload={} if secret else {"ballot": ballot_tiers, "voter": actor.handle},
+        now=now,
+    )
+
+
+def _ballot_event(actor: Actor, slug: str, ballot: _Ballot, kind: str) -> dict[str, Any]:
+    return audit.pending_values(
+        stream=f"election:{slug}",
+        actor=actor.label,
+        kind=kind,
+        subject=slug,
+        payload=ballot.payload,
+        at=ballot.now,
+    )
+
+
+async def _first_ballot_postgres(
+    ctx: Context, actor: Actor, slug: str, tiers: list[list[str]], flat: list[str]
+) -> CastReceipt | None:
+    """A voter's first ballot on PostgreSQL in two statements and no explicit transaction.
+
+    The read is not locked: the write is one statement (its own transaction) that share-locks the
+    election and inserts only while it is still open, so a concurrent close either waits for it and
+    counts it, or commits first and the ballot is not written. Returns None when the ballot was not
+    written (the voter has a ballot already, or the election changed): the caller takes the locking path,
+    which replaces the ballot or says why it cannot.
+    """
+    assert actor.person_id is not None
+    async with ctx.db.autocommit() as conn:
+        rows = list(
+            (await conn.execute(_cast_query(False), {"slug": slug, "person_id": actor.person_id})).all()
+        )
+        ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+        event = _ballot_event(actor, slug, ballot, "ballot.cast")
+        try:
+            written = (
+                await conn.execute(
+                    _CAST_FIRST_PG,
+                    {
+                        "ballot_id": ballot.ballot_id,
+                        "election_id": ballot.election_id,
+                        "content": ballot.content,
+                        "receipt": ballot.receipt,
+                        "voter_id": ballot.voter_id,
+                        "tag": ballot.tag,
+                        "person_id": actor.person_id,
+                        "now": _naive_utc(ballot.now),
+                        "stream": event["stream"],
+                        "actor": event["actor"],
+                        "kind": event["kind"],
+                        "subject": event["subject"],
+                        "payload": event["payload"],
+                        "hash": event["hash"],
+                    },
+                )
+            ).first()
+        except IntegrityError:
+            return None
+    return CastReceipt(slug, ballot.receipt, False, ballot.tiers) if written is not None else None
+
+
 async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str]) -> CastReceipt:
     """Cast (or replace, before the deadline) a ranked or approval ballot; returns its receipt.
 
     Two ballots from the same voter at the same moment end as one: the second replaces the first.
 
-    The hot path of a poll, so it is written for round trips: one query reads the election (share-locked
-    on PostgreSQL), the voter's policy facts and the candidates; a first ballot is then written in one
-    statement on PostgreSQL (four on SQLite), its audit event *pending* (``audit.append_pending``) so
-    that voters do not queue on the election's chain head. A replacement takes the slower, locking path.
+    The hot path of a poll, so it is written for round trips: one query reads the election, the voter's
+    policy facts and the candidates; a first ballot is then written in one statement on PostgreSQL
+    (``_first_ballot_postgres``; four on SQLite, in one write transaction), its audit event *pending*
+    (``audit.append_pending``) so that voters do not queue on the election's chain head. A replacement
+    takes the slower, locking path.
     """
     tiers = parse_ranking(choices)
     if not tiers:
@@ -639,167 +793,89 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
     person_id = actor.person_id
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
+    if postgres:
+        receipt = await _first_ballot_postgres(ctx, actor, slug, tiers, flat)
+        if receipt is not None:
+            return receipt
     attempts = 0
 
     async def work(session: AsyncSession) -> CastReceipt:
         nonlocal attempts
         attempts += 1
         rows = await _cast_rows(session, postgres, slug, person_id)
-        if not rows:
-            raise NotFound(f"No election {slug!r}.", "See `election list`.")
-        first = rows[0]
-        (
-            election_id,
-            title,
-            phase,
-            voting_close_at,
-            secret,
-            method,
-            seats,
-            policy_name,
-            policy_version,
-            policy_hash,
-            body_slug,
-            body_name,
-            body_kind,
-        ) = tuple(first)[:13]
-        policy = _check_policy(slug, policy_name, policy_version, policy_hash)
-        now = ctx.now()
-        if phase != "voting":
-            raise Closed(f"{title} is not open for voting (it is {phase}).")
-        if voting_close_at is not None and now >= voting_close_at:
-            raise Closed(
-                f"Voting in {title} closed at {voting_close_at:%Y-%m-%d %H:%M} UTC; "
-                "this ballot was not counted."
-            )
-        facts = facts_from_row(first, 15)
-        if facts is None:
-            raise NotFound(f"{actor.handle} is no longer on the roster.")
-        poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
-        enforce(policy.may_vote(poll, facts), policy)
-        candidates = {r[13]: r[14] for r in rows if r[13] is not None}
-        unknown = [n for n in flat if candidates.get(n) != "accepted"]
-        if unknown:
-            detail = []
-            for n in unknown:
-                if n in candidates:
-                    detail.append(f"{n} is not standing ({candidates[n]})")
-                else:
-                    detail.append(f"{n} is not a candidate")
-            standing = sorted(h for h, status in candidates.items() if status == "accepted")
-            raise InvalidInput(f"{'; '.join(detail)} in {slug}.", f"Candidates: {', '.join(standing)}.")
-        ballot_tiers: list[list[str]]
-        if method == "approval":
-            ballot_tiers = [flat]
-        elif method == "plurality":
-            if len(flat) > seats:
-                raise InvalidInput(f"Vote for at most {seats} candidate(s) in {slug}.")
-            ballot_tiers = [flat] if seats > 1 else tiers
-        else:
-            if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
-                raise InvalidInput(
-                    f"{method} ballots cannot rank candidates equally.",
-                    "Give each candidate its own rank.",
-                )
-            ballot_tiers = tiers
-        tag = ctx.tag(f"election:{election_id}", person_id)
-        receipt = _receipt()
-        ballot = {
-            "id": secrets.token_hex(16),
-            "election_id": election_id,
-            "content": json.dumps(ballot_tiers),
-            "receipt": receipt,
-            "voter_id": None if secret else person_id,
-        }
-        payload: dict[str, object] = {} if secret else {"ballot": ballot_tiers, "voter": actor.handle}
-        stream = f"election:{slug}"
-
-        def event(kind: str) -> dict[str, Any]:
-            return audit.pending_values(
-                stream=stream, actor=actor.label, kind=kind, subject=slug, payload=payload, at=now
-            )
-
-        if attempts == 1:  # optimistic: most ballots are a voter's first
-            if postgres:
-                values = event("ballot.cast")
-                await session.execute(
-                    _CAST_FIRST_PG,
-                    {
-                        "ballot_id": ballot["id"],
-                        "election_id": election_id,
-                        "content": ballot["content"],
-                        "receipt": receipt,
-                        "voter_id": ballot["voter_id"],
-                        "tag": tag,
-                        "person_id": person_id,
-                        "now": _naive_utc(now),
-                        "stream": stream,
-                        "actor": values["actor"],
-                        "kind": values["kind"],
-                        "subject": values["subject"],
-                        "payload": values["payload"],
-                        "hash": values["hash"],
-                    },
-                )
-            else:
-                values = event("ballot.cast")
-                stamp = _sqlite_time(now)
-                for sql, params in (
+        ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+        election_id = ballot.election_id
+        if attempts == 1 and not postgres:  # optimistic: most ballots are a voter's first
+            event = _ballot_event(actor, slug, ballot, "ballot.cast")
+            stamp = _sqlite_time(ballot.now)
+            for sql, params in (
+                (
+                    _SQLITE_BALLOT,
+                    (ballot.ballot_id, election_id, ballot.content, ballot.receipt, ballot.voter_id),
+                ),
+                (_SQLITE_SLOT, (election_id, ballot.tag, ballot.ballot_id)),
+                (_SQLITE_VOTER, (election_id, person_id, stamp, stamp)),
+                (
+                    _SQLITE_EVENT,
                     (
-                        _SQLITE_BALLOT,
-                        (ballot["id"], election_id, ballot["content"], receipt, ballot["voter_id"]),
+                        event["stream"],
+                        stamp,
+                        event["actor"],
+                        event["kind"],
+                        slug,
+                        event["payload"],
+                        event["hash"],
                     ),
-                    (_SQLITE_SLOT, (election_id, tag, ballot["id"])),
-                    (_SQLITE_VOTER, (election_id, person_id, stamp, stamp)),
-                    (
-                        _SQLITE_EVENT,
-                        (
-                            stream,
-                            stamp,
-                            values["actor"],
-                            values["kind"],
-                            slug,
-                            values["payload"],
-                            values["hash"],
-                        ),
-                    ),
-                ):
-                    await sqlite_execute(session, sql, params)
-            return CastReceipt(slug, receipt, False, ballot_tiers)
+                ),
+            ):
+                await sqlite_execute(session, sql, params)
+            return CastReceipt(slug, ballot.receipt, False, ballot.tiers)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
             await session.execute(
                 select(_SLOTS.c.id, _SLOTS.c.ballot_id)
-                .where(_SLOTS.c.election_id == election_id, _SLOTS.c.tag == tag)
+                .where(_SLOTS.c.election_id == election_id, _SLOTS.c.tag == ballot.tag)
                 .with_for_update()
             )
         ).first()
-        await session.execute(insert(_BALLOTS), ballot)
+        await session.execute(
+            insert(_BALLOTS),
+            {
+                "id": ballot.ballot_id,
+                "election_id": election_id,
+                "content": ballot.content,
+                "receipt": ballot.receipt,
+                "voter_id": ballot.voter_id,
+            },
+        )
         if slot is not None:
-            await session.execute(update(_SLOTS).where(_SLOTS.c.id == slot[0]).values(ballot_id=ballot["id"]))
+            await session.execute(
+                update(_SLOTS).where(_SLOTS.c.id == slot[0]).values(ballot_id=ballot.ballot_id)
+            )
             await session.execute(delete(_BALLOTS).where(_BALLOTS.c.id == slot[1]))
             await session.execute(
                 update(_VOTERS)
                 .where(_VOTERS.c.election_id == election_id, _VOTERS.c.person_id == person_id)
-                .values(last_voted_at=now, times=_VOTERS.c.times + 1)
+                .values(last_voted_at=ballot.now, times=_VOTERS.c.times + 1)
             )
         else:
             await session.execute(
-                insert(_SLOTS), {"election_id": election_id, "tag": tag, "ballot_id": ballot["id"]}
+                insert(_SLOTS), {"election_id": election_id, "tag": ballot.tag, "ballot_id": ballot.ballot_id}
             )
             await session.execute(
                 insert(_VOTERS),
                 {
                     "election_id": election_id,
                     "person_id": person_id,
-                    "first_voted_at": now,
-                    "last_voted_at": now,
+                    "first_voted_at": ballot.now,
+                    "last_voted_at": ballot.now,
                     "times": 1,
                 },
             )
-        await session.execute(insert(_EVENTS), event("ballot.replaced" if slot else "ballot.cast"))
-        return CastReceipt(slug, receipt, slot is not None, ballot_tiers)
+        kind = "ballot.replaced" if slot is not None else "ballot.cast"
+        await session.execute(insert(_EVENTS), _ballot_event(actor, slug, ballot, kind))
+        return CastReceipt(slug, ballot.receipt, slot is not None, ballot.tiers)
 
     return await ctx.db.run(work, retry_integrity=True)
 
