@@ -1029,5 +1029,11 @@ async def audit_verify(inv: Invocation) -> Reply:
             "Streams: election:<id>, motion:<number>, body:<id>, roster.",
         )
     if check.ok:
-        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.")
+        waiting = (
+            f" {check.pending} of them (the latest ballots) are not sealed into the chain yet; "
+            "the next phase change or the close seals them."
+            if check.pending
+            else ""
+        )
+        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.{waiting}")
     return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from governance.errors import Conflict
 from governance.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -92,8 +93,12 @@ async def _lock_head(session: AsyncSession, stream: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-class TamperedPendingEvent(ValueError):
-    """A pending event no longer matches the hash it was written with: it was edited before sealing."""
+class TamperedPendingEvent(Conflict):
+    """A pending event no longer matches the hash it was written with: it was edited before sealing.
+
+    Nothing is chained past it and the action that needed the seal (a close, an export) stops, so the
+    secretariat sees the alarm instead of a result built on an edited log.
+    """
 
 
 async def _seal_locked(session: AsyncSession, stream: str, seq: int, head: str) -> tuple[int, str]:
@@ -119,7 +124,9 @@ async def _seal_locked(session: AsyncSession, stream: str, seq: int, head: str) 
     for event_id, at, actor, kind, subject, payload, content_hash in pending:
         if pending_hash(stream, at, actor, kind, subject, payload) != content_hash:
             raise TamperedPendingEvent(
-                f"pending audit event {event_id} of {stream} does not match its hash (edited before sealing)"
+                f"Audit event {event_id} of {stream} does not match the hash it was written with: "
+                "it was edited in the database before it was sealed into the chain.",
+                "Nothing was changed. Investigate the database before going on (see `audit verify`).",
             )
         seq += 1
         digest = event_hash(head, stream, seq, at, actor, kind, subject, payload)
