@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,10 @@ from governance.clock import ManualClock
 from governance.db import Database
 from governance.models import metadata
 from governance.services.common import Context
+
+# Wall-clock deadlines make property tests flaky on a loaded 2-core CI machine; speed is measured in bench/.
+settings.register_profile("govbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("govbot")
 
 PG_URL = os.environ.get("GOVBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
