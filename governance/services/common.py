@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -322,3 +322,33 @@ def notify(
 async def count_rows(session: AsyncSession, stmt: Any) -> int:
     """``SELECT count(*)`` over a select statement."""
     return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+
+
+def governing_policy(name: str, version: str, sha256: str, what: str) -> LoadedPolicy:
+    """The policy a poll opened with; refuses to go on if its source has changed since (invariant 4).
+
+    ``what`` names the poll for the message, e.g. "Election board-2027" or "Motion M3".
+    """
+    policy = load_policy(name)
+    if policy.sha256 != sha256:
+        raise Conflict(
+            f"{what} opened under policy {name} {version} (source {sha256[:12]}), but the policy loaded "
+            f"now is {policy.version} (source {policy.sha256[:12]}).",
+            "A vote runs to its end under the policy it opened with: restore that policy version.",
+        )
+    return policy
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def with_lock(stmt: SelectT, lock: str | None) -> SelectT:
+    """Add a PostgreSQL row lock to a poll's SELECT: "share" for a ballot, "update" for a phase change.
+
+    SQLite ignores it: its write transactions are already serial.
+    """
+    if lock == "share":
+        return stmt.with_for_update(read=True, key_share=True)
+    if lock == "update":
+        return stmt.with_for_update()
+    return stmt

@@ -50,10 +50,12 @@ from governance.services.common import (
     facts_columns,
     facts_from_row,
     facts_joins,
+    governing_policy,
     notify,
     person_by_handle,
     person_facts,
     record,
+    with_lock,
 )
 from governance.tally.caps import GroupCap
 from governance.tally.count import METHODS
@@ -85,11 +87,7 @@ async def election_by_slug(
     the ballots in flight and makes later ones see the new phase.
     """
     slug = slug.strip().lower()
-    stmt = select(Election).where(col(Election.slug) == slug)
-    if lock == "share":
-        stmt = stmt.with_for_update(read=True, key_share=True)
-    elif lock == "update":
-        stmt = stmt.with_for_update()
+    stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
         raise NotFound(f"No election {slug!r}.", "See `election list`.")
@@ -98,15 +96,9 @@ async def election_by_slug(
 
 def _policy_of(election: Election) -> LoadedPolicy:
     """The policy the election opened with; refuses to go on if its source has changed since."""
-    policy = load_policy(election.policy_name)
-    if policy.sha256 != election.policy_hash:
-        raise Conflict(
-            f"Election {election.slug} opened under policy {election.policy_name} {election.policy_version} "
-            f"(source {election.policy_hash[:12]}), but the policy loaded now is {policy.version} "
-            f"(source {policy.sha256[:12]}).",
-            "An election runs to its end under the policy it opened with: restore that policy version.",
-        )
-    return policy
+    return governing_policy(
+        election.policy_name, election.policy_version, election.policy_hash, f"Election {election.slug}"
+    )
 
 
 async def _poll_facts(session: AsyncSession, election: Election) -> tuple[Body, PollFacts]:

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Ballot, BallotSlot, Body, Membership, Motion, Person, Voter
-from governance.policies import LoadedPolicy, load_policy
+from governance.policies import LoadedPolicy
 from governance.services.common import (
     Actor,
     Context,
@@ -26,8 +26,10 @@ from governance.services.common import (
     body_facts,
     count_rows,
     enforce,
+    governing_policy,
     notify,
     record,
+    with_lock,
 )
 from governance.tally.motion import MotionResult, count_motion
 
@@ -52,11 +54,7 @@ async def motion_by_ref(
     text = str(ref).strip().lstrip("#").upper().removeprefix("M")
     if not text.isdigit():
         raise InvalidInput(f"{ref!r} is not a motion number.", "Motions are numbered: `motion show 12`.")
-    stmt = select(Motion).where(col(Motion.id) == int(text))
-    if lock == "share":
-        stmt = stmt.with_for_update(read=True, key_share=True)
-    elif lock == "update":
-        stmt = stmt.with_for_update()
+    stmt = with_lock(select(Motion).where(col(Motion.id) == int(text)), lock)
     motion = (await session.execute(stmt)).scalar_one_or_none()
     if motion is None:
         raise NotFound(f"No motion M{text}.", "See `motion list`.")
@@ -64,14 +62,10 @@ async def motion_by_ref(
 
 
 def _policy_of(motion: Motion) -> LoadedPolicy:
-    policy = load_policy(motion.policy_name)
-    if policy.sha256 != motion.policy_hash:
-        raise Conflict(
-            f"Motion M{motion.id} opened under policy {motion.policy_name} {motion.policy_version}, "
-            f"but the policy loaded now has different source ({policy.version}).",
-            "A vote runs to its end under the policy it opened with: restore that policy version.",
-        )
-    return policy
+    """The policy the motion opened with; refuses to go on if its source has changed since."""
+    return governing_policy(
+        motion.policy_name, motion.policy_version, motion.policy_hash, f"Motion M{motion.id}"
+    )
 
 
 async def _seated(session: AsyncSession, body_id: int) -> int:

@@ -34,12 +34,17 @@ def resolve_seed(seed: str | None) -> str:
     return DEFAULT_SEED if seed is None else seed
 
 
-def check_seats(profile: Profile, seats: int, method: str) -> None:
-    """Refuse a seat count a method cannot fill meaningfully (fewer than one seat)."""
+def check_seats(profile: Profile, seats: int | None, method: str) -> int:
+    """The seats to fill (the profile's own when ``seats`` is None); refuses a count a method cannot fill."""
+    if seats is None:
+        if profile.seats is None:
+            raise TallyInputError(f"{method} needs the number of seats")
+        seats = profile.seats
     if seats < 1:
         raise TallyInputError(f"{method} needs at least one seat to fill, got {seats}")
     if not profile.candidates:
         raise TallyInputError(f"{method} needs at least one candidate")
+    return seats
 
 
 def strict_ballots(profile: Profile, method: str) -> list[tuple[tuple[int, ...], int]]:

@@ -48,7 +48,6 @@ from governance.tally._ballots import (
     weighted_sum,
 )
 from governance.tally.caps import GroupCap
-from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
 from governance.tally.result import Number, Result, Round, TieBreak
 
@@ -72,11 +71,7 @@ def stv_meek(
 
     Ballots must rank candidates strictly (``TallyInputError`` otherwise).
     """
-    if seats is None:
-        if profile.seats is None:
-            raise TallyInputError("stv-meek needs the number of seats")
-        seats = profile.seats
-    check_seats(profile, seats, "stv-meek")
+    seats = check_seats(profile, seats, "stv-meek")
     return _Meek(profile, seats, resolve_seed(seed), caps).run()
 
 

@@ -35,7 +35,6 @@ from decimal import Decimal
 from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_orders
 from governance.tally._papers import Papers
 from governance.tally.caps import GroupCap
-from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
 from governance.tally.result import Number, Result, Round, TieBreak
 
@@ -60,11 +59,7 @@ def stv_scottish(
 
     Ballots must rank candidates strictly (``TallyInputError`` otherwise).
     """
-    if seats is None:
-        if profile.seats is None:
-            raise TallyInputError("stv-scottish needs the number of seats")
-        seats = profile.seats
-    check_seats(profile, seats, "stv-scottish")
+    seats = check_seats(profile, seats, "stv-scottish")
     return _Count(profile, seats, resolve_seed(seed), caps).run()
 
 
