@@ -1037,3 +1037,7 @@ async def audit_verify(inv: Invocation) -> Reply:
         )
         return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.{waiting}")
     return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")
+
+
+# Command groups kept in modules of their own register themselves when imported.
+from bot import audit_commands, policy_commands, schedule_commands  # noqa: E402,F401

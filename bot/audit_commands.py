@@ -1,0 +1,3 @@
+"""Audit commands, registered on import by bot.commands."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Policy commands, registered on import by bot.commands."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Schedule commands, registered on import by bot.commands."""
+
+from __future__ import annotations
