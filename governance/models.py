@@ -129,6 +129,9 @@ class Membership(SQLModel, table=True):
     since: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     note: str | None = Field(default=None, max_length=500)
+    # Member state in this body (active, emeritus, withdrawn, suspended) and when the seat's term ends.
+    state: str = Field(default="active", max_length=16)
+    term_ends_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Election(SQLModel, table=True):

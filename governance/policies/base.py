@@ -29,10 +29,13 @@ shows a refusal's message to the person it refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from fractions import Fraction
 from typing import Literal
 
 ThresholdOf = Literal["cast", "cast_excluding_abstentions", "seated"]
+
+DEFAULT_REMINDER_OFFSETS: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class ElectionRules:
     nomination_days: int = 14
     voting_days: int = 14
     self_nomination: bool = True
+    reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before voting closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +108,4 @@ class MotionRules:
     secret: bool = False
     voting_days: int = 7
     strict: bool = field(default=False)  # True: more than the threshold; False: at least the threshold
+    reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before the deadline
