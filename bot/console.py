@@ -3,7 +3,8 @@
 Interactive (a prompt with history and colours) when standard input is a terminal; otherwise, or with
 ``--script FILE``, it runs one command per line, prints each reply and exits non-zero if any failed.
 Lines starting with ``#`` are comments. Two console-only commands: ``:as <handle>`` changes who you
-are, ``:quit`` leaves. Notifications the commands queue (DMs, channel posts) are delivered here, as
+are, ``:quit`` leaves. Files a reply attaches (an audit export) are saved in the working directory and
+their paths printed. Notifications the commands queue (DMs, channel posts) are delivered here, as
 lines under the reply, when the console is the bot's platform.
 """
 
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from bot.commands import dispatch
-from bot.replies import Reply
+from bot.replies import Attachment, Reply
 from governance.errors import GovError
 from governance.models import Body, Person
 from governance.services import outbox, roster
@@ -47,6 +48,32 @@ def render(console: Console, reply: Reply) -> None:
         console.print(reply.block, markup=False, highlight=False, soft_wrap=True)
 
 
+def save_attachments(attachments: Iterable[Attachment], directory: Path) -> list[Path]:
+    """Write a reply's attached files into ``directory`` and return their paths.
+
+    Only the base name of each file is used, and an existing file is never overwritten: ``x.zip``
+    becomes ``x-1.zip``, ``x-2.zip``, ... so an earlier export stays as it was.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for attachment in attachments:
+        name = Path(attachment.filename).name or "attachment"
+        target = directory / name
+        suffix = "".join(Path(name).suffixes)
+        stem = name[: len(name) - len(suffix)]
+        number = 0
+        while True:
+            try:
+                with target.open("xb") as handle:
+                    handle.write(attachment.data)
+                break
+            except FileExistsError:
+                number += 1
+                target = directory / f"{stem}-{number}{suffix}"
+        saved.append(target.resolve())
+    return saved
+
+
 async def deliver(ctx: Context, console: Console) -> int:
     """Deliver due outbox messages to the terminal and mark them sent; returns how many."""
     delivered = 0
@@ -69,12 +96,22 @@ async def deliver(ctx: Context, console: Console) -> int:
 class Session:
     """One console user's session: who they are, the time zone, and whether to deliver notifications."""
 
-    def __init__(self, ctx: Context, actor: Actor, console: Console, *, tz: ZoneInfo, deliver: bool) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        actor: Actor,
+        console: Console,
+        *,
+        tz: ZoneInfo,
+        deliver: bool,
+        attachments_dir: Path | None = None,
+    ) -> None:
         self.ctx = ctx
         self.actor = actor
         self.console = console
         self.tz = tz
         self.deliver = deliver
+        self.attachments_dir = attachments_dir if attachments_dir is not None else Path.cwd()
 
     async def run_line(self, line: str) -> bool | None:
         """Run one line; True/False for success/failure, None for blank lines and comments."""
@@ -108,6 +145,8 @@ class Session:
             return False
         reply = await dispatch(self.ctx, self.actor, text, tz=self.tz, platform="console")
         render(self.console, reply)
+        for path in save_attachments(reply.attachments, self.attachments_dir):
+            self.console.print(f"Saved {path}", style="cyan", markup=False, highlight=False, soft_wrap=True)
         if self.deliver:
             await deliver(self.ctx, self.console)
         return reply.ok
@@ -168,6 +207,7 @@ async def main(
     tz: ZoneInfo,
     deliver: bool = True,
     echo: bool | None = None,
+    attachments_dir: Path | None = None,
 ) -> int:
     """Run the console as ``handle``: interactively on a terminal, else as a script."""
     console = Console(highlight=False)
@@ -177,7 +217,7 @@ async def main(
         console.print(f"{exc.message} {exc.hint or ''}", style="bold red")
         console.print("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
         return 2
-    session = Session(ctx, actor, console, tz=tz, deliver=deliver)
+    session = Session(ctx, actor, console, tz=tz, deliver=deliver, attachments_dir=attachments_dir)
     if script is None and sys.stdin.isatty():
         return await run_interactive(session)
     source = script or sys.stdin

@@ -29,6 +29,20 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply (e.g. an audit export): adapters upload it, the console saves it.
+
+    ``filename`` is a bare name (no directories) such as ``board-2027-audit.zip``; ``data`` is the whole
+    file; ``media_type`` helps platforms show it (``application/zip``, ``text/csv``, ...).
+    """
+
+    filename: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """The answer to one command: a sentence, tables, a preformatted block, and whether it failed."""
 
@@ -39,6 +53,7 @@ class Reply:
     ephemeral: bool = False
     hint: str | None = None
     details: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     def to_text(self) -> str:
         """Everything in the reply as plain text."""
@@ -48,6 +63,7 @@ class Reply:
         parts += [t.to_text() for t in self.tables]
         if self.block:
             parts.append(self.block)
+        parts += [f"[attached: {a.filename}, {len(a.data)} bytes]" for a in self.attachments]
         return "\n\n".join(p for p in parts if p)
 
 
