@@ -326,4 +326,52 @@ class PlatformRoleMap(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="people.id")
 
 
+# ---------------------------------------------------------------- Time: due work, reminders, meeting series
+
+
+class ScheduledTask(SQLModel, table=True):
+    """One piece of due work (a phase change, a reminder, a meeting notice), the source of truth for the
+    scheduler: ``key`` is deterministic (``election:3:close``), so a changed timeline moves the row instead
+    of adding one; a worker claims a due row (``claimed_by``/``claimed_until``) and marks it ``done_at``
+    with its ``result``. ``not_after`` is when the work stops being useful (a reminder after its deadline).
+    """
+
+    __tablename__ = "scheduled_tasks"
+    __table_args__ = (sa.Index("ix_scheduled_tasks_due", "done_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    kind: str = Field(max_length=48)
+    subject: str = Field(max_length=200, index=True)
+    due_at: datetime = Field(sa_column=_ts())
+    not_after: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    payload: str = Field(default="{}", sa_type=sa.Text)
+    created_at: datetime = Field(sa_column=_ts())
+    done_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    attempts: int = Field(default=0)
+    result: str | None = Field(default=None, max_length=500)
+
+
+class MeetingSeries(SQLModel, table=True):
+    """A working group's recurring meeting: an RFC 5545 RRULE from a local start time in an IANA zone
+    (so 09:00 Europe/Paris stays 09:00 across daylight-saving changes), with its reminder offsets."""
+
+    __tablename__ = "meeting_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="bodies.id", index=True)
+    title: str = Field(max_length=200)
+    rrule: str = Field(max_length=500)
+    dtstart: str = Field(max_length=16)  # local wall time of the first occurrence, "2026-03-02T09:00"
+    timezone: str = Field(max_length=64)
+    duration_minutes: int = Field(default=60)
+    reminder_offsets: str = Field(default="86400,3600", max_length=100)  # seconds before each meeting
+    active: bool = Field(default=True)
+    created_by_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = Field(sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 metadata = SQLModel.metadata
