@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## messages: re-extract translatable text and merge it into the French catalog (then translate the new entries)
+messages: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --project govbot --copyright-holder "govbot contributors" --no-location --sort-output -o governance/locale/govbot.pot .
+	$(BIN)/pybabel update -i governance/locale/govbot.pot -d governance/locale -D govbot --no-fuzzy-matching --ignore-obsolete

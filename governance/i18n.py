@@ -1,0 +1,172 @@
+"""English and French: message catalogs, the reader's locale, and dates and numbers in that locale.
+
+Every sentence a person reads is written in English in the code and wrapped in ``_()`` (or
+``ngettext()`` when it depends on a count). It is translated when it is built, into the locale of the
+person it is built for: platform adapters and the console set that locale for the duration of a command
+with :func:`using_locale` (a context variable, so concurrent commands in one process each keep their own).
+A message built now for someone else (a DM queued in the outbox) is marked with ``N_()``, stored in
+English with its parameters, and translated at delivery with :func:`translate` in the recipient's locale.
+
+Catalogs are gettext PO files, ``governance/locale/<lang>/LC_MESSAGES/govbot.po``, read with Babel when
+first needed: no compile step, so a fresh checkout runs as it is. ``make messages`` re-extracts the
+template and merges it into each catalog; ``tests/test_i18n.py`` fails on any message without a French
+translation or whose placeholders differ from the English.
+
+Parameters are named and formatted with ``str.format`` after translation (``_("{org} holds {n} seats",
+org=..., n=...)``), so a translator may reorder them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext as _gettext
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime as _babel_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import format_percent as _babel_percent
+
+DOMAIN = "govbot"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr")
+
+_current: ContextVar[str] = ContextVar("govbot_locale", default=DEFAULT_LOCALE)
+
+
+def negotiate(*preferences: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The first supported locale among the reader's preferences, most specific first.
+
+    Platforms name locales in several ways (Slack ``fr-FR``, Discord ``fr``, POSIX ``fr_CA.UTF-8``); the
+    language is what selects a catalog. Unknown or empty preferences are passed over, so a reader whose
+    own locale is unsupported falls back to the workspace's, then to ``default``.
+    """
+    for preference in preferences:
+        if not preference:
+            continue
+        language = preference.replace("-", "_").split(".")[0].split("_")[0].lower()
+        if language in SUPPORTED_LOCALES:
+            return language
+    return default if default in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of the person the current command is answering."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def using_locale(locale: str) -> Iterator[str]:
+    """Build every message inside the block in ``locale`` (negotiated to a supported one)."""
+    chosen = negotiate(locale)
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+@cache
+def catalog(locale: str) -> Catalog | None:
+    """The parsed catalog of ``locale``, or None for English (the source language) or a missing file."""
+    if locale == DEFAULT_LOCALE:
+        return None
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+def _lookup(msgid: str | tuple[str, str], locale: str) -> Any:
+    found = catalog(locale)
+    if found is None:
+        return None
+    message = found.get(msgid)
+    if message is None or message.fuzzy or not message.string:
+        return None
+    strings = message.string
+    if isinstance(strings, tuple | list) and not all(strings):
+        return None
+    return strings
+
+
+def _format(text: str, params: Mapping[str, object]) -> str:
+    return text.format(**params) if params else text
+
+
+def gettext(msgid: str, /, **params: object) -> str:
+    """``msgid`` in the current locale, with its named ``{placeholders}`` filled from ``params``."""
+    return translate(msgid, current_locale(), **params)
+
+
+_ = gettext
+
+
+def translate(msgid: str, locale: str, /, **params: object) -> str:
+    """``msgid`` in a given locale: for messages built for someone other than the current reader."""
+    found = _lookup(msgid, negotiate(locale))
+    return _format(found if isinstance(found, str) else msgid, params)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
+    """The singular or plural form for ``n`` in the current locale; ``{n}`` is available to both.
+
+    French treats 0 and 1 as singular, English only 1: the catalog's plural rule decides, not the code.
+    """
+    locale = current_locale()
+    values = {"n": format_number(n), **params}
+    found = _lookup((singular, plural), locale)
+    rules = catalog(locale)
+    if isinstance(found, tuple | list) and rules is not None:
+        index = int(_plural_rule(rules.plural_expr)(n))
+        return _format(found[min(index, len(found) - 1)], values)
+    return _format(singular if n == 1 else plural, values)
+
+
+@lru_cache(maxsize=8)
+def _plural_rule(expression: str) -> Any:
+    # The catalog's own gettext rule ("(n > 1)" in French), evaluated as gettext itself does.
+    return _gettext.c2py(expression)
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for extraction without translating it now (it is translated at delivery)."""
+    return msgid
+
+
+def format_datetime(when: datetime, tz: ZoneInfo | str, locale: str | None = None) -> str:
+    """A moment as the reader writes it: their locale's date and time, in their time zone, zone named."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return _babel_datetime(when, format="medium", tzinfo=zone, locale=negotiate(locale or current_locale()))
+
+
+def format_number(value: int | float | Decimal | Fraction, locale: str | None = None) -> str:
+    """A count or a vote weight with the locale's digit grouping and decimal sign (1 234,5 in French)."""
+    number = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
+    return _babel_decimal(number, locale=negotiate(locale or current_locale()))
+
+
+def format_percent(value: float | Fraction, locale: str | None = None) -> str:
+    """A share (0.667) as a percentage in the reader's locale: 66.7% or 66,7 %."""
+    share = round(float(value), 3)  # one decimal of a percent: 66.7%, as results are published
+    return _babel_percent(share, locale=negotiate(locale or current_locale()), decimal_quantization=False)
+
+
+def language_name(locale: str, in_locale: str | None = None) -> str:
+    """A language's own name for menus and ``locale`` replies (English, français)."""
+    try:
+        return Locale.parse(locale).get_display_name(negotiate(in_locale or locale)) or locale
+    except (UnknownLocaleError, ValueError):
+        return locale

@@ -1,0 +1,140 @@
+"""English and French: the catalog is complete, placeholders survive translation, locales are chosen right."""
+
+from __future__ import annotations
+
+import asyncio
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.extract import extract_from_dir
+
+from governance import i18n
+from governance.i18n import _, ngettext, using_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+METHOD_MAP = [
+    ("governance/**.py", "python"),
+    ("bot/**.py", "python"),
+    ("bot/templates/**.html", "jinja2"),
+]
+
+
+def _source_messages() -> dict[str | tuple[str, ...], str]:
+    """Every translatable message in the code and templates, with where it was found."""
+    found: dict[str | tuple[str, ...], str] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=METHOD_MAP, options_map={"bot/templates/**.html": {"trimmed": "true"}}
+    ):
+        if not message or (isinstance(message, tuple) and not all(message)):
+            continue
+        key = message if isinstance(message, str) else tuple(m for m in message if m)
+        found.setdefault(key if len(key) > 1 or isinstance(key, str) else key[0], f"{filename}:{lineno}")
+    return found
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def test_every_message_has_a_french_translation() -> None:
+    catalog = i18n.catalog("fr")
+    assert catalog is not None, "governance/locale/fr/LC_MESSAGES/govbot.po is missing"
+    missing = []
+    for msgid, where in _source_messages().items():
+        entry = catalog.get(msgid)
+        if entry is None or entry.fuzzy or not entry.string or (
+            isinstance(entry.string, tuple | list) and not all(entry.string)
+        ):
+            missing.append(f"{where}: {msgid!r}")
+    assert not missing, "untranslated (run `make messages` and translate):\n" + "\n".join(sorted(missing))
+
+
+def test_translations_keep_the_placeholders_of_the_english() -> None:
+    catalog = i18n.catalog("fr")
+    assert catalog is not None
+    wrong = []
+    for entry in catalog:
+        if not entry.id or not entry.string:
+            continue
+        ids = entry.id if isinstance(entry.id, tuple | list) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple | list) else (entry.string,)
+        expected = set().union(*(_fields(i) for i in ids)) - {"n"}
+        for translated in strings:
+            if _fields(translated) - {"n"} != expected:
+                wrong.append(f"{entry.id!r} -> {translated!r}")
+    assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
+
+
+def test_the_catalog_carries_no_stale_entries() -> None:
+    catalog = i18n.catalog("fr")
+    assert catalog is not None
+    live = set(_source_messages())
+    stale = [e.id for e in catalog if e.id and e.id not in live and tuple(e.id) not in live]
+    assert not stale, f"catalog entries no longer in the code (run `make messages`): {stale[:20]}"
+
+
+@pytest.mark.parametrize(
+    ("preferences", "expected"),
+    [
+        (("fr-FR",), "fr"),
+        (("fr_CA.UTF-8",), "fr"),
+        (("de-DE", "fr"), "fr"),
+        (("es-ES", None), "en"),
+        ((None, ""), "en"),
+        (("EN-gb",), "en"),
+    ],
+)
+def test_negotiate_takes_the_first_supported_language(
+    preferences: tuple[str | None, ...], expected: str
+) -> None:
+    assert i18n.negotiate(*preferences) == expected
+
+
+def test_negotiate_falls_back_to_the_workspace_default() -> None:
+    assert i18n.negotiate("pt-BR", default="fr") == "fr"
+    assert i18n.negotiate("pt-BR", default="xx") == "en"
+
+
+def test_untranslated_text_falls_back_to_english_with_its_parameters() -> None:
+    with using_locale("fr"):
+        assert _("no such message {x} in any catalog", x=3) == "no such message 3 in any catalog"
+
+
+def test_english_plural_and_french_plural_rules_differ_at_zero() -> None:
+    with using_locale("en"):
+        assert ngettext("{n} ballot", "{n} ballots", 0) == "0 ballots"
+        assert ngettext("{n} ballot", "{n} ballots", 1) == "1 ballot"
+        assert ngettext("{n} ballot", "{n} ballots", 1234) == "1,234 ballots"
+
+
+async def test_concurrent_commands_keep_their_own_locale() -> None:
+    async def reader(locale: str) -> str:
+        with using_locale(locale):
+            await asyncio.sleep(0)
+            return i18n.current_locale()
+
+    assert await asyncio.gather(reader("fr"), reader("en"), reader("fr-BE")) == ["fr", "en", "fr"]
+    assert i18n.current_locale() == "en"
+
+
+def test_dates_are_shown_in_the_readers_zone_and_language() -> None:
+    moment = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    english = i18n.format_datetime(moment, "America/New_York", "en")
+    french = i18n.format_datetime(moment, ZoneInfo("Europe/Paris"), "fr")
+    assert "Dec 1, 2026" in english and "11:00" in english
+    assert "1 déc. 2026" in french and "17:00" in french
+
+
+def test_numbers_use_the_locales_grouping_and_decimal_sign() -> None:
+    assert i18n.format_number(1234.5, "en") == "1,234.5"
+    assert i18n.format_number(1234.5, "fr") == "1\u202f234,5"
+    assert i18n.format_percent(2 / 3, "en") == "66.7%"
+    assert i18n.format_percent(2 / 3, "fr") == "66,7\u00a0%"
+
+
+def test_language_names_are_given_in_their_own_language() -> None:
+    assert i18n.language_name("fr") == "français"
+    assert i18n.language_name("en", "fr") == "anglais"
