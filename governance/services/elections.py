@@ -34,10 +34,12 @@ from governance.models import (
     Membership,
     Organisation,
     Person,
+    RetiredReceipt,
     Voter,
 )
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import BodyFacts, PollFacts
+from governance.services import due
 from governance.services.common import (
     Actor,
     Context,
@@ -187,6 +189,7 @@ async def create_election(
                 "organisation_cap": rules.organisation_cap,
             },
         )
+        await due.sync_election(session, ctx, election, rules)
         return election
 
 
@@ -239,6 +242,7 @@ async def open_nominations(
             f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC. Nominate with "
             f"`election nominate {election.slug} <handle>`.",
         )
+        await due.sync_election(session, ctx, election, rules)
         return election
 
 
@@ -457,6 +461,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
             f"`vote {election.slug} <first> <second> ...`.",
         )
+        await due.sync_election(session, ctx, election, rules)
         return election
 
 
@@ -498,6 +503,7 @@ _CANDIDATE_PERSON = aliased(Person, name="candidate_person")
 _CAST_QUERIES: dict[bool, Any] = {}
 _BALLOTS = Ballot.__table__  # type: ignore[attr-defined]
 _SLOTS = BallotSlot.__table__  # type: ignore[attr-defined]
+_RETIRED = RetiredReceipt.__table__  # type: ignore[attr-defined]
 _VOTERS = Voter.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _CAST_FIRST_PG = text(
@@ -826,7 +832,7 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
             await session.execute(
-                select(_SLOTS.c.id, _SLOTS.c.ballot_id)
+                select(_SLOTS.c.tag, _SLOTS.c.ballot_id)
                 .where(_SLOTS.c.election_id == election_id, _SLOTS.c.tag == ballot.tag)
                 .with_for_update()
             )
@@ -843,9 +849,17 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         )
         if slot is not None:
             await session.execute(
-                update(_SLOTS).where(_SLOTS.c.id == slot[0]).values(ballot_id=ballot.ballot_id)
+                update(_SLOTS).where(_SLOTS.c.tag == slot[0]).values(ballot_id=ballot.ballot_id)
             )
-            await session.execute(delete(_BALLOTS).where(_BALLOTS.c.id == slot[1]))
+            retired = (
+                await session.execute(
+                    delete(_BALLOTS).where(_BALLOTS.c.id == slot[1]).returning(_BALLOTS.c.receipt)
+                )
+            ).scalar_one_or_none()
+            if retired is not None:  # the old receipt now answers "replaced" and verifies nothing
+                await session.execute(
+                    insert(_RETIRED), {"poll": f"election:{election_id}", "receipt": retired}
+                )
             await session.execute(
                 update(_VOTERS)
                 .where(_VOTERS.c.election_id == election_id, _VOTERS.c.person_id == person_id)
@@ -1057,6 +1071,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             text=f"Result of {election.title}: elected {', '.join(result.elected) or 'nobody'} "
             f"({len(contents)} ballots, {election.method}).",
         )
+        await due.sync_election(session, ctx, election, rules)
         return result
 
 

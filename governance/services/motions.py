@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.models import Ballot, BallotSlot, Body, Membership, Motion, Person, Voter
+from governance.models import Ballot, BallotSlot, Body, Membership, Motion, Person, RetiredReceipt, Voter
 from governance.policies import LoadedPolicy
+from governance.services import due
 from governance.services.common import (
     Actor,
     Context,
@@ -159,6 +160,7 @@ async def propose(
             f"`motion vote {motion.id} yes|no|abstain` by {motion.deadline:%Y-%m-%d %H:%M} UTC "
             f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).",
         )
+        await due.sync_motion(session, ctx, motion, rules)
         return motion
 
 
@@ -218,7 +220,8 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
             old = await session.get(Ballot, slot.ballot_id)
             slot.ballot_id = ballot.id
             await session.flush()
-            if old is not None:
+            if old is not None:  # its receipt now answers "replaced" and verifies nothing
+                session.add(RetiredReceipt(poll=f"motion:{motion.id}", receipt=old.receipt))
                 await session.delete(old)
             voter = (
                 await session.execute(
@@ -321,6 +324,7 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
             dedupe_key=f"motion:{motion.id}:result",
             text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}: {outcome.reason}",
         )
+        await due.sync_motion(session, ctx, motion, None)
         return outcome
 
 
@@ -337,6 +341,7 @@ async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
         await record(
             session, ctx, actor, stream=_stream(motion), kind="motion.withdrawn", subject=f"M{motion.id}"
         )
+        await due.sync_motion(session, ctx, motion, None)
         return motion
 
 
