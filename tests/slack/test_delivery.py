@@ -79,6 +79,11 @@ def test_long_candidate_lists_use_option_groups_of_100() -> None:
     assert len(select_element(many[:100], "Choose")["options"]) == 100
 
 
+def _outbox_id(call: object) -> int | None:
+    metadata = getattr(call, "args", {}).get("metadata")
+    return int(metadata["event_payload"]["outbox_id"]) if isinstance(metadata, dict) else None
+
+
 def _outbox_ids(slack: SlackHarness) -> list[int]:
     return [
         int(c.args["metadata"]["event_payload"]["outbox_id"])
@@ -106,6 +111,9 @@ async def test_two_concurrent_deliverers_send_each_message_exactly_once(slack: S
     first = SlackDelivery(ctx, slack.runtime.client)
     second = SlackDelivery(ctx, slack.runtime.client)
     reports = await asyncio.gather(first.deliver_due(), second.deliver_due(), first.deliver_due())
+    # the app's own deliverer may still be sending what it claimed: wait for every message once
+    await slack.api.wait_for("chat.postMessage", lambda c: _outbox_id(c) in queued, count=len(queued))
+    await second.deliver_due()  # a later round finds nothing left to send
     delivered = [i for i in _outbox_ids(slack) if i in queued]
     assert sorted(delivered) == sorted(queued)  # each exactly once, none twice
     assert sum(r.sent for r in reports) <= 6
