@@ -12,12 +12,15 @@ import importlib
 import importlib.util
 import inspect
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from governance.errors import InvalidInput
+from governance.policies.base import DEFAULT_MEMBER_STATES
+from governance.policies.validate import check_answers
 
 REQUIRED = (
     "may_administer",
@@ -31,8 +34,10 @@ REQUIRED = (
     "may_vote_on_motion",
     "join_rule",
     "may_approve_join",
+    "may_chair",
+    "working_group_rules",
 )
-BUILTIN = ("alliance",)
+BUILTIN = ("alliance", "kubernetes", "debian", "asf", "lazy_consensus")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,12 @@ class LoadedPolicy:
 
     def __getattr__(self, item: str) -> Any:
         return getattr(self.module, item)
+
+    @property
+    def member_states(self) -> Mapping[str, frozenset[str]]:
+        """What each member state may do: the module's ``MEMBER_STATES``, else the default table."""
+        states: Mapping[str, frozenset[str]] = getattr(self.module, "MEMBER_STATES", DEFAULT_MEMBER_STATES)
+        return states
 
     @property
     def identity(self) -> dict[str, str]:
@@ -147,4 +158,5 @@ def _validate(module: ModuleType, spec: str, source: bytes) -> LoadedPolicy:
             f"(missing or not a function).",
             "Every policy answers each question listed in governance/policies/base.py.",
         )
+    check_answers(module, f"{spec} ({name} {version})")
     return LoadedPolicy(module, name, version, hashlib.sha256(source).hexdigest(), spec)

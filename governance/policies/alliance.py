@@ -4,14 +4,22 @@ Board of directors
     Elected by the member organisations, one vote each, cast by the organisation's designated voting
     representative; any active person of an active member organisation may stand, nominated by
     themselves or by another such person; single transferable vote (Meek), at most one seat per
-    organisation; secret ballot.
+    organisation counting the seats its continuing directors hold; secret ballot. Two-year staggered
+    terms (an election fills the seats whose terms end), at most three consecutive terms.
 Technical committees
-    Motions are proposed by members of the committee and voted by them, roll-call (public). Quorum:
-    half the seated members, abstentions counting toward it. An ordinary motion passes with more yes
-    than no votes; a charter change needs two thirds of the votes cast, abstentions excluded.
+    Motions are proposed by members of the committee and voted by them, roll-call (public; a proposer
+    cannot make it secret). Quorum: half the seated members, abstentions counting toward it. An ordinary
+    motion passes with more yes than no votes; a charter change needs two thirds of the votes cast,
+    abstentions excluded. A vote closes early once its outcome can no longer change; a member may give
+    their vote on one motion to another member as proxy.
 Working groups
-    Anyone active may ask to join; a chair or co-chair of the group (or the secretariat) approves.
+    Anyone active may ask to join; a chair or co-chair of the group (or the secretariat) approves; a
+    chair is an active person of an active member organisation. At
+    most 50 members; a member who votes on none of the group's motions for 180 days becomes emeritus.
     Elections inside a body (e.g. a chair) are voted by its members, secret, instant-runoff.
+Member states
+    Active members do everything; emeritus members may join working groups but not vote, stand or
+    propose; withdrawn and suspended members take no part.
 Secretariat
     Admins create and run elections (open, close, certify).
 """
@@ -21,16 +29,21 @@ from __future__ import annotations
 from fractions import Fraction
 
 from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
     BodyFacts,
     ElectionRules,
     MotionRules,
     PersonFacts,
     PollFacts,
     Refusal,
+    WorkingGroupRules,
+    state_refusal,
 )
 
 NAME = "alliance"
-VERSION = "1.0"
+VERSION = "1.1"
+
+MEMBER_STATES = DEFAULT_MEMBER_STATES
 
 VOTING_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 CHAIR_ROLES = frozenset({"chair", "co_chair"})
@@ -39,14 +52,20 @@ CHAIR_ROLES = frozenset({"chair", "co_chair"})
 def election_rules(body: BodyFacts) -> ElectionRules:
     """Board: Meek STV with one seat per organisation; other bodies: IRV among members."""
     if body.kind == "board":
-        return ElectionRules(method="stv-meek", secret=True, seats=3, organisation_cap=1)
+        return ElectionRules(
+            method="stv-meek",
+            secret=True,
+            seats=3,
+            organisation_cap=1,
+            term_months=24,
+            staggered=True,
+            term_limit=3,
+        )
     return ElectionRules(method="irv", secret=True, seats=1)
 
 
-def _standing(person: PersonFacts) -> Refusal | None:
-    if person.status != "active":
-        return Refusal("member-state", f"{person.name} is {person.status}, and only active people take part.")
-    return None
+def _standing(person: PersonFacts, action: str = "vote") -> Refusal | None:
+    return state_refusal(person, action, MEMBER_STATES)
 
 
 def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
@@ -77,7 +96,7 @@ def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
 
 def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
     """Board: anyone active at an active member organisation; else: members of the body."""
-    if refusal := _standing(nominee):
+    if refusal := _standing(nominee, "stand"):
         return refusal
     if election.body.kind == "board":
         if nominee.organisation is None or not nominee.organisation_active:
@@ -97,7 +116,7 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
     """Anyone active who could stand may nominate (themselves or another)."""
     if nominator.is_admin:
         return None
-    if refusal := _standing(nominator):
+    if refusal := _standing(nominator, "nominate"):
         return refusal
     if election.body.kind == "board" and (
         nominator.organisation is None or not nominator.organisation_active
@@ -132,6 +151,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold=Fraction(2, 3),
             threshold_of="cast_excluding_abstentions",
             strict=False,
+            early_close=True,
+            proxies=True,
         )
     return MotionRules(
         quorum=Fraction(1, 2),
@@ -139,6 +160,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold=Fraction(1, 2),
         threshold_of="cast_excluding_abstentions",
         strict=True,
+        early_close=True,
+        proxies=True,
     )
 
 
@@ -146,7 +169,7 @@ def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     """Members of the body (and the secretariat) propose motions."""
     if proposer.is_admin:
         return None
-    if refusal := _standing(proposer):
+    if refusal := _standing(proposer, "propose"):
         return refusal
     if proposer.body_role not in VOTING_ROLES:
         return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
@@ -172,7 +195,24 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     if approver.is_admin:
         return None
     if approver.body_role in CHAIR_ROLES:
-        return _standing(approver)
+        return _standing(approver, "chair")
     return Refusal(
         "chairs-approve", f"Only a chair of {body.name} (or the secretariat) approves join requests."
     )
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """A chair is an active person of an active member organisation."""
+    if refusal := _standing(person, "chair"):
+        return refusal
+    if person.organisation is None or not person.organisation_active:
+        return Refusal(
+            "chairs-from-members",
+            f"{person.name} is not with an active member organisation, so cannot chair {body.name}.",
+        )
+    return None
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """At most 50 members; 180 days without voting on the group's motions makes a member emeritus."""
+    return WorkingGroupRules(max_members=50, inactivity_days=180)

@@ -1,41 +1,93 @@
 """What a policy module must answer, and the facts the engine gives it to answer with.
 
-A policy is a Python module with these names at top level:
+A policy is a Python module with these names at top level (``governance/policies/alliance.py`` is a
+complete example; ``load_policy`` refuses a module that lacks one, or whose answers have the wrong type
+or are impossible, naming the module, the field and the fix):
 
-``NAME: str`` and ``VERSION: str``
-    Its identity, recorded with every decision together with the SHA-256 of its source.
-``election_rules(body: BodyFacts) -> ElectionRules``
-    The counting method, secrecy, default seats and per-organisation cap for elections to a body.
-``may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None``
-    Whether a person may vote in an election; ``None`` means yes, a ``Refusal`` says which rule refused.
-``may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None``
-``may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None``
-``may_administer(actor: PersonFacts, action: str) -> Refusal | None``
-    Who keeps the roster and creates bodies (``action`` is a phrase such as "add people").
-``may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None``
-    Who creates, opens, closes and certifies elections.
-``motion_rules(body: BodyFacts, kind: str) -> MotionRules``
-    Quorum, threshold, secrecy and voting period of a motion of ``kind`` ("ordinary", "charter"...).
-``may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None``
-``may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None``
-``join_rule(body: BodyFacts) -> str``
-    "open" (join at once) or "approval" (a chair approves).
-``may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None``
+Identity
+    ``NAME: str`` and ``VERSION: str``, recorded with every decision together with the SHA-256 of the
+    module's source. A poll opened under one source refuses to go on under another.
+
+Elections (``PollFacts`` describes the election asked about)
+    ``election_rules(body: BodyFacts) -> ElectionRules``
+        Counting method and its parameters, secrecy, seats, per-organisation seat caps (by tier),
+        nomination and voting windows, reminder cadence, term length, staggered terms, term limits,
+        proxies and vote replacement. The engine enforces every field itself.
+    ``may_vote(election, voter: PersonFacts) -> Refusal | None``
+        The electorate: e.g. one vote per member organisation through its designated representative
+        (``voter.is_voting_rep``), one per person, members of the body only, or by tier.
+    ``may_stand(election, nominee) -> Refusal | None`` and
+    ``may_nominate(election, nominator, nominee) -> Refusal | None``
+        Who may be a candidate, and who may put them forward.
+    ``may_run_elections(actor, body) -> Refusal | None``
+        Who creates, opens, closes and certifies elections.
+
+Motions
+    ``motion_rules(body, kind: str) -> MotionRules``
+        For a motion of ``kind`` ("ordinary", "charter"): quorum (of seated members; abstentions
+        counting toward it or not), threshold (simple majority, 2/3, 3/4, unanimity; of votes cast, of
+        votes cast excluding abstentions, or of seated members), roll-call or secret (and whether a
+        proposer may ask for a secret ballot), lazy consensus (passes unless someone objects within the
+        window), early close once the outcome cannot change, vote replacement, proxies, reminders.
+    ``may_propose(body, proposer)`` and ``may_vote_on_motion(body, voter)`` -> ``Refusal | None``
+
+Working groups and bodies
+    ``join_rule(body) -> "open" | "approval"``; ``may_approve_join(body, approver) -> Refusal | None``
+    ``may_chair(body, person) -> Refusal | None``: who may be seated as chair or co-chair.
+    ``working_group_rules(body) -> WorkingGroupRules``: size limit, inactivity rule, emeritus.
+    ``may_administer(actor, action: str) -> Refusal | None``: who keeps the roster and creates bodies.
+
+Member states
+    ``MEMBER_STATES: Mapping[str, frozenset[str]]``: for each state (active, emeritus, withdrawn,
+    suspended) the actions it allows, out of ``ACTIONS``. A person's roster status and their state in
+    the body concerned must both allow an action; ``state_refusal`` applies the table and presets call it
+    first in each ``may_*`` answer.
+
+Proxies: when ``ElectionRules.proxies`` / ``MotionRules.proxies`` is true, a voter may name another
+person who may vote in that poll to cast their vote for them in that one poll; voting in person
+afterwards overrides the proxy (and the proxy's vote), and a secret poll stays secret: the ballot names
+nobody, and only the delegator and delegate know the proxy was used.
 
 The engine never decides these itself: it asks, records the policy's identity with the decision, and
-shows a refusal's message to the person it refused.
+shows a refusal's message (which names the rule) to the person it refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 from typing import Literal
 
 ThresholdOf = Literal["cast", "cast_excluding_abstentions", "seated"]
+JoinRule = Literal["open", "approval"]
 
-DEFAULT_REMINDER_OFFSETS: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
+DEFAULT_REMINDER_OFFSETS: tuple[timedelta, ...] = (
+    timedelta(hours=72),
+    timedelta(hours=24),
+    timedelta(hours=1),
+)
+
+STATES: tuple[str, ...] = ("active", "emeritus", "withdrawn", "suspended")
+ACTIONS: tuple[str, ...] = ("vote", "stand", "nominate", "propose", "join", "chair")
+
+# What each member state may do, unless a policy says otherwise.
+DEFAULT_MEMBER_STATES: Mapping[str, frozenset[str]] = {
+    "active": frozenset(ACTIONS),
+    "emeritus": frozenset({"join"}),
+    "withdrawn": frozenset(),
+    "suspended": frozenset(),
+}
+
+ACTION_WORDS: Mapping[str, str] = {
+    "vote": "vote",
+    "stand": "stand for election",
+    "nominate": "nominate candidates",
+    "propose": "propose motions",
+    "join": "join working groups",
+    "chair": "chair a body",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +114,7 @@ class PersonFacts:
     person_id: int
     handle: str
     name: str
-    status: str  # active, emeritus, withdrawn, suspended
+    status: str  # roster state: active, emeritus, withdrawn, suspended
     is_admin: bool
     organisation: str | None  # organisation slug
     organisation_name: str | None
@@ -71,6 +123,7 @@ class PersonFacts:
     is_voting_rep: bool  # the designated voting representative of their organisation
     body_role: str | None  # role in the body concerned, when an active member
     body_status: str | None  # active, pending, left, removed, denied
+    body_state: str | None = None  # member state in the body concerned: active, emeritus, ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,27 +138,72 @@ class PollFacts:
 
 @dataclass(frozen=True, slots=True)
 class ElectionRules:
-    """How elections to a body are run."""
+    """How elections to a body are run; the engine enforces each field."""
 
     method: str
     secret: bool = True
     seats: int = 1
+    # At most this many seats per organisation, counting seats its continuing members hold.
     organisation_cap: int | None = None
+    # Per-tier override of ``organisation_cap`` (e.g. {"premier": 2, "general": 1}).
+    tier_caps: Mapping[str, int] = field(default_factory=dict)
+    # Parameters of the counting method (debian: "quorum", "supermajority", "default").
+    method_params: Mapping[str, object] = field(default_factory=dict)
     nomination_days: int = 14
     voting_days: int = 14
     self_nomination: bool = True
+    term_months: int | None = None  # None: seats are held until the next election
+    # Staggered terms: an election without a seat count fills the seats whose terms end by its close.
+    staggered: bool = False
+    term_limit: int | None = None  # consecutive terms; then a term off before standing again
+    proxies: bool = False
+    vote_replacement: bool = True
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before voting closes
+
+    def cap_for(self, tier: str | None) -> int | None:
+        """The seat cap of an organisation of ``tier`` (the tier's own, else the general cap)."""
+        if tier is not None and tier in self.tier_caps:
+            return self.tier_caps[tier]
+        return self.organisation_cap
 
 
 @dataclass(frozen=True, slots=True)
 class MotionRules:
-    """What a motion needs to pass and how it is voted."""
+    """What a motion needs to pass and how it is voted; the engine enforces each field."""
 
     quorum: Fraction
     quorum_counts_abstentions: bool
     threshold: Fraction
     threshold_of: ThresholdOf
-    secret: bool = False
+    secret: bool = False  # False: roll-call, every vote is public
+    proposer_may_choose_secret: bool = False  # whether `--secret` may turn a roll-call into a secret vote
     voting_days: int = 7
     strict: bool = field(default=False)  # True: more than the threshold; False: at least the threshold
+    lazy_consensus: bool = False  # passes at the deadline unless someone objects (votes no)
+    early_close: bool = False  # close as soon as the outcome can no longer change
+    vote_replacement: bool = True
+    proxies: bool = False
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before the deadline
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingGroupRules:
+    """How a working group admits, sizes and retires its members."""
+
+    max_members: int | None = None
+    # Members who have not voted on any of the group's motions for this many days become emeritus.
+    inactivity_days: int | None = None
+
+
+def state_refusal(
+    person: PersonFacts, action: str, states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES
+) -> Refusal | None:
+    """Whether ``person``'s roster state and state in the body allow ``action`` (per the states table)."""
+    for state, where in ((person.status, ""), (person.body_state, " in this body")):
+        if state is None or action in states.get(state, frozenset()):
+            continue
+        return Refusal(
+            "member-state",
+            f"{person.name} is {state}{where}; {state} members may not {ACTION_WORDS.get(action, action)}.",
+        )
+    return None

@@ -1,0 +1,131 @@
+"""A board elected as the Apache Software Foundation's members elect its Board of Directors.
+
+Follows the ASF bylaws (apache.org/foundation/bylaws.html) and the board election procedure
+(apache.org/foundation/board/... "Board of Directors election" and the ``steve`` voting tool):
+
+* *Bylaws §3.4 / §5.2*: the members elect the nine directors at the annual meeting; every member has
+  one vote (one per person; employers play no part and there is no cap per company).
+* *Method*: single transferable vote, counted with Meek's method (``steve``'s ``stv`` tool);
+  secret ballot. Directors serve one year, until the next annual meeting (§5.3); no term limit.
+* *Candidacy*: a member nominated by another member (nominations are seconded by members); any
+  member may stand.
+* *Member proxies* (§3.8): a member may appoint another member as proxy for a meeting; here a
+  member may give their vote in one election or resolution to another member, and voting in person
+  overrides it.
+* *Resolutions* at a members' meeting: a majority of the votes cast, quorum one third of the members
+  (§3.7), votes secret.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    WorkingGroupRules,
+    state_refusal,
+)
+
+NAME = "asf"
+VERSION = "1.0"
+MEMBER_STATES = DEFAULT_MEMBER_STATES
+SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """Meek STV, nine seats for the board, no cap per organisation, one-year terms, proxies allowed."""
+    return ElectionRules(
+        method="stv-meek",
+        secret=True,
+        seats=9 if body.kind == "board" else 1,
+        term_months=12,
+        proxies=True,
+        nomination_days=14,
+        voting_days=7,
+    )
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """Every active member votes, one vote each (the roster is the membership)."""
+    return state_refusal(voter, "vote", MEMBER_STATES)
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Any active member may stand."""
+    return state_refusal(nominee, "stand", MEMBER_STATES)
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """Any active member nominates (themselves or another)."""
+    return state_refusal(nominator, "nominate", MEMBER_STATES)
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """The Secretary (admins) keeps the membership roll."""
+    return None if actor.is_admin else Refusal("secretary-only", f"Only the Secretary may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """The Secretary (admins) runs elections."""
+    return (
+        None if actor.is_admin else Refusal("secretary-runs-elections", "Only the Secretary runs elections.")
+    )
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """A majority of votes cast with a quorum of a third of the members; secret; proxies allowed."""
+    return MotionRules(
+        quorum=Fraction(1, 3),
+        quorum_counts_abstentions=True,
+        threshold=Fraction(2, 3) if kind == "charter" else Fraction(1, 2),
+        threshold_of="cast",
+        strict=kind != "charter",
+        secret=True,
+        proxies=True,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Members of the body propose resolutions to it."""
+    if refusal := state_refusal(proposer, "propose", MEMBER_STATES):
+        return refusal
+    if not proposer.is_admin and proposer.body_role not in SEATED:
+        return Refusal("members-propose", f"Only members of {body.name} propose resolutions to it.")
+    return None
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Members of the body vote on its resolutions."""
+    if refusal := state_refusal(voter, "vote", MEMBER_STATES):
+        return refusal
+    if voter.body_role not in SEATED:
+        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+    return None
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Project committees admit on the chair's approval."""
+    return "approval"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """The chair (or the Secretary) approves."""
+    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
+        return None
+    return Refusal("chair-approves", f"Only the chair of {body.name} approves new members.")
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """Any active member may chair."""
+    return state_refusal(person, "chair", MEMBER_STATES)
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """No size limit or inactivity rule."""
+    return WorkingGroupRules()

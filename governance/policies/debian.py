@@ -1,0 +1,141 @@
+"""A body that decides as the Debian project does, after the Debian Constitution.
+
+Source: www.debian.org/devel/constitution.
+
+* *Elections* (§5.2 Appointment of the Project Leader): the members elect one person using the
+  procedure of §A.6 (Condorcet, cloneproof Schwartz sequential dropping) with "None Of The Above" as
+  the default option; the quorum is that of a general resolution (§4.2: 3Q, where Q is half the square
+  root of the number of voters, so 1.5 × √N): a candidate ranked above the default option by fewer than
+  that many voters is dropped (§A.6 step 2), and one not preferred to it by a majority is dropped
+  (step 3). Secret ballot; one vote per member of the body. A one-year term (§5.2.1).
+  Candidates ranked on no ballot sit level with "None Of The Above".
+* *Resolutions* (§4.1, §A.6): an ordinary resolution needs more yes than no; a change to the
+  constitution (``charter`` motions) a 3:1 supermajority (§4.1.2), i.e. at least three quarters of the
+  yes and no votes. Votes are public (§4.2.6: "votes are public" for general resolutions), a vote can
+  be changed until the period ends (§A.3.2), and a motion stays open for its whole period.
+* Any member may propose; anyone may stand who may vote (§5.2.2 nominates themselves).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    WorkingGroupRules,
+    state_refusal,
+)
+
+NAME = "debian"
+VERSION = "1.0"
+MEMBER_STATES = DEFAULT_MEMBER_STATES
+SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """One seat, Debian's Condorcet method with "None Of The Above" and a quorum of 1.5 × √(voters)."""
+    return ElectionRules(
+        method="debian",
+        seats=1,
+        secret=True,
+        method_params={"quorum_factor": Fraction(3, 2)},
+        nomination_days=7,
+        voting_days=14,
+        term_months=12,
+    )
+
+
+def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Refusal | None:
+    if refusal := state_refusal(person, action, MEMBER_STATES):
+        return refusal
+    if person.body_role not in SEATED:
+        return Refusal(rule, f"{person.name} is not a member of {body.name}; only members may {action}.")
+    return None
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """Members of the body (Developers) vote, one vote each."""
+    return _member(voter, election.body, "vote", "developers-vote")
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Any member may stand."""
+    return _member(nominee, election.body, "stand", "developers-stand")
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """Candidates nominate themselves (§5.2.2)."""
+    if nominator.person_id != nominee.person_id and not nominator.is_admin:
+        return Refusal("self-nomination", f"{nominee.name} must nominate themselves (§5.2.2).")
+    return state_refusal(nominator, "nominate", MEMBER_STATES)
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """The Secretary (admins) keeps the roster."""
+    return None if actor.is_admin else Refusal("secretary-only", f"Only the Project Secretary may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """The Project Secretary (an admin) runs votes (§7.2)."""
+    if actor.is_admin:
+        return None
+    return Refusal("secretary-runs-votes", "Only the Project Secretary runs votes (§7.2).")
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """Ordinary: more yes than no. Constitutional (``charter``): 3:1, three quarters of yes and no."""
+    if kind == "charter":
+        return MotionRules(
+            quorum=Fraction(0),
+            quorum_counts_abstentions=False,
+            threshold=Fraction(3, 4),
+            threshold_of="cast_excluding_abstentions",
+            strict=False,
+            voting_days=14,
+        )
+    return MotionRules(
+        quorum=Fraction(0),
+        quorum_counts_abstentions=False,
+        threshold=Fraction(1, 2),
+        threshold_of="cast_excluding_abstentions",
+        strict=True,
+        voting_days=14,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Any member may propose a resolution."""
+    return _member(proposer, body, "propose", "developers-propose")
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Members vote on resolutions."""
+    return _member(voter, body, "vote", "developers-vote")
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Teams are open to any member."""
+    return "open"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """Delegates (chairs) or the Secretary manage team membership."""
+    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
+        return None
+    return Refusal("delegates-approve", f"Only a delegate of {body.name} manages its members.")
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """Any active member may be a delegate."""
+    return state_refusal(person, "chair", MEMBER_STATES)
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """No size limit or inactivity rule."""
+    return WorkingGroupRules()

@@ -1,0 +1,141 @@
+"""A steering committee elected as the Kubernetes project elects its Steering Committee.
+
+Follows github.com/kubernetes/steering, ``elections.md`` and ``charter.md``:
+
+* *Voting*: "Elections are held using Condorcet ranking ... the Schulze method" (Elekto, earlier CIVS);
+  every eligible community member votes once (one vote per person, not per company); ballots are
+  secret. Here: Schulze, one vote per active person with a seat in the electorate body.
+* *Limitations on company representation*: no more than one third of the committee (2 of its 7 seats)
+  may be held by employees of one organisation, counting the members who stay on; a candidate who
+  would break it is passed over and the seat goes down the ranking.
+* *Term*: two years, staggered (three seats one year, four the next); no term limit.
+* *Candidacy*: an eligible voter may stand; nomination needs an endorsement by another eligible voter
+  (self-nomination is not enough): enforced as "nominated by someone else".
+* *Decisions*: the committee decides by majority of its seated members (``charter.md`` "Decision
+  process"), with a quorum of half the committee; votes are public; a proxy is not allowed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    WorkingGroupRules,
+    state_refusal,
+)
+
+NAME = "kubernetes"
+VERSION = "1.0"
+MEMBER_STATES = DEFAULT_MEMBER_STATES
+SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+CHAIRS = frozenset({"chair", "co_chair"})
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """Schulze, at most 2 seats per employer, two-year staggered terms, endorsement required."""
+    return ElectionRules(
+        method="schulze",
+        secret=True,
+        seats=7 if body.kind == "board" else 1,
+        organisation_cap=2,
+        term_months=24,
+        staggered=True,
+        self_nomination=False,
+        nomination_days=14,
+        voting_days=14,
+    )
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """One vote per eligible person (any active person on the roster; their employer does not matter)."""
+    return state_refusal(voter, "vote", MEMBER_STATES)
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Any eligible voter may stand."""
+    return state_refusal(nominee, "stand", MEMBER_STATES)
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """A candidate needs another eligible person's endorsement: nobody nominates themselves."""
+    if refusal := state_refusal(nominator, "nominate", MEMBER_STATES):
+        return refusal
+    if nominator.person_id == nominee.person_id:
+        return Refusal(
+            "endorsement-required",
+            f"{nominee.name} cannot nominate themselves; another eligible member must endorse them.",
+        )
+    return None
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """The election officers (admins) keep the roster."""
+    return None if actor.is_admin else Refusal("officers-only", f"Only an election officer may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """Election officers (admins) run elections."""
+    return (
+        None
+        if actor.is_admin
+        else Refusal("officers-run-elections", "Only an election officer runs elections.")
+    )
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """A majority of the seated committee decides; half the committee is a quorum; votes are public."""
+    return MotionRules(
+        quorum=Fraction(1, 2),
+        quorum_counts_abstentions=True,
+        threshold=Fraction(1, 2),
+        threshold_of="seated",
+        strict=True,
+        early_close=True,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Committee members propose."""
+    if refusal := state_refusal(proposer, "propose", MEMBER_STATES):
+        return refusal
+    if proposer.body_role not in SEATED:
+        return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
+    return None
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Committee members vote on motions."""
+    if refusal := state_refusal(voter, "vote", MEMBER_STATES):
+        return refusal
+    if voter.body_role not in SEATED:
+        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+    return None
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Working groups are open to any contributor."""
+    return "open"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """Chairs (or officers) manage membership."""
+    if approver.is_admin or approver.body_role in CHAIRS:
+        return None
+    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """Any active contributor may chair."""
+    return state_refusal(person, "chair", MEMBER_STATES)
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """No size limit or inactivity rule."""
+    return WorkingGroupRules()

@@ -1,0 +1,128 @@
+"""A simple-majority body that works by lazy consensus, as Apache projects do.
+
+After the Apache "Voting" and "Decision making" pages (apache.org/foundation/voting.html and
+community.apache.org/committers/decisionMaking.html, "Lazy consensus"):
+
+* *Lazy consensus*: a proposal passes unless a member objects within 72 hours ("silence is
+  consent"); an objection is a ``no`` vote, and any one objection stops it. Votes are public.
+* *Majority votes* (``charter`` motions, e.g. changing the group's rules): more yes than no among
+  those voting; the vote closes early once it is decided.
+* Elections (e.g. a chair) are one person one vote among the members, instant-runoff, secret.
+* Anyone active may join; members who are silent for a year become emeritus.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    WorkingGroupRules,
+    state_refusal,
+)
+
+NAME = "lazy_consensus"
+VERSION = "1.0"
+MEMBER_STATES = DEFAULT_MEMBER_STATES
+SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """Instant-runoff among the members, one seat, secret."""
+    return ElectionRules(method="irv", seats=1, secret=True, voting_days=7, nomination_days=7)
+
+
+def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Refusal | None:
+    if refusal := state_refusal(person, action, MEMBER_STATES):
+        return refusal
+    if person.body_role not in SEATED:
+        return Refusal(rule, f"{person.name} is not a member of {body.name}; only members may {action}.")
+    return None
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """Members of the body vote."""
+    return _member(voter, election.body, "vote", "members-only")
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Members of the body stand."""
+    return _member(nominee, election.body, "stand", "members-only")
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """Members nominate."""
+    if nominator.is_admin:
+        return None
+    return _member(nominator, election.body, "nominate", "members-only")
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """Admins keep the roster."""
+    return None if actor.is_admin else Refusal("admins-only", f"Only an admin may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """Admins run elections."""
+    return None if actor.is_admin else Refusal("admins-run-elections", "Only an admin runs elections.")
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """Ordinary: lazy consensus over 72 hours. Charter: simple majority, three taking part, early close."""
+    if kind == "charter":
+        return MotionRules(
+            quorum=Fraction(0),
+            quorum_counts_abstentions=True,
+            threshold=Fraction(1, 2),
+            threshold_of="cast_excluding_abstentions",
+            strict=True,
+            early_close=True,
+        )
+    return MotionRules(
+        quorum=Fraction(0),
+        quorum_counts_abstentions=True,
+        threshold=Fraction(1, 2),
+        threshold_of="cast_excluding_abstentions",
+        lazy_consensus=True,
+        voting_days=3,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Members propose."""
+    if proposer.is_admin:
+        return None
+    return _member(proposer, body, "propose", "members-propose")
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Members vote (and object)."""
+    return _member(voter, body, "vote", "members-only")
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Anyone active joins at once."""
+    return "open"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """Chairs manage membership."""
+    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
+        return None
+    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """Any member in good standing may chair."""
+    return state_refusal(person, "chair", MEMBER_STATES)
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """Silent for 365 days: emeritus."""
+    return WorkingGroupRules(inactivity_days=365)
