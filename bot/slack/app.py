@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -523,11 +524,40 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 
 async def _until_stopped(stop: asyncio.Event) -> None:
+    """Wait for ``stop`` or SIGINT/SIGTERM; the signal handlers are removed again on the way out."""
     loop = asyncio.get_running_loop()
+    installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+            installed.append(sig)
+    try:
+        await stop.wait()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def _socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler | None:
+    """A Socket Mode handler for ``app``, connected; None (logged) when Slack refuses the app token.
+
+    The first WebSocket URL is asked for here, so a wrong token is one clear line at start-up instead of
+    an endless reconnect loop; after that the handler reconnects by itself when the link drops.
+    """
+    handler = AsyncSocketModeHandler(app, app_token)
+    try:
+        opened = await app.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        await handler.close_async()
+        log.error(
+            "Slack refused SLACK_APP_TOKEN (%s): it must be an app-level token (xapp-…) with the "
+            "connections:write scope, and Socket Mode must be on in the app's settings; see docs/slack.md",
+            exc.response.get("error"),
+        )
+        return None
+    handler.client.wss_uri = str(opened["url"])
+    await handler.connect_async()
+    return handler
 
 
 async def serve(
@@ -558,10 +588,9 @@ async def serve(
     deliverer = asyncio.ensure_future(rt.delivery.run(stop))
     try:
         if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            handler = AsyncSocketModeHandler(app, settings.slack_app_token)
-            await handler.connect_async()
+            handler = await _socket_mode(app, str(settings.slack_app_token))
+            if handler is None:
+                return 2
             log.info("govbot is connected to Slack in Socket Mode")
             try:
                 if ready is not None:

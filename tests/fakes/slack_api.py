@@ -7,6 +7,11 @@ method with a Slack error, so retry and failure paths are tested against a real 
 
 Responses sent to a command's ``response_url`` (``respond()`` in Bolt) land on ``POST /respond/<id>``
 and are recorded as the method ``response_url``.
+
+Socket Mode: ``apps.connections.open`` (app-level ``xapp-`` token only) answers with ``socket_url``,
+served by ``tests.fakes.slack_socket``. Files: ``files.getUploadURLExternal`` hands out
+``POST /upload/<file id>`` on this server, which keeps the bytes (recorded as ``upload``), and
+``files.completeUploadExternal`` shares them (``uploads`` maps each file id to what arrived).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 
 
 @dataclass
@@ -46,6 +51,9 @@ class FakeSlackAPI:
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     port: int = 0
+    socket_url: str | None = None
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    _lengths: dict[str, int] = field(default_factory=dict)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
     @property
@@ -67,6 +75,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,8 +107,14 @@ class FakeSlackAPI:
         """The recorded calls of one method (optionally filtered), oldest first."""
         return [c for c in self.calls if c.method == method and (where is None or where(c))]
 
-    async def wait_for(self, method: str, where: Callable[[Call], bool] | None = None, *, count: int = 1,
-                       timeout: float = 5.0) -> list[Call]:
+    async def wait_for(
+        self,
+        method: str,
+        where: Callable[[Call], bool] | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[Call]:
         """Wait until ``count`` matching calls were recorded; returns them (fails after ``timeout``)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -109,8 +124,9 @@ class FakeSlackAPI:
                 return found
             if loop.time() > deadline:
                 seen = ", ".join(c.method for c in self.calls) or "none"
-                raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)} "
-                                     f"(calls: {seen})")
+                raise AssertionError(
+                    f"expected {count} call(s) to {method}, got {len(found)} (calls: {seen})"
+                )
             await asyncio.sleep(0.02)
 
     # ------------------------------------------------------------ handlers
@@ -133,6 +149,23 @@ class FakeSlackAPI:
         self.calls.append(Call("response_url", await self._args(request), None, request.path))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": file_id, "length": len(data)}, None, request.path))
+        if file_id not in self.uploads:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def shared_files(self) -> list[tuple[str, str, bytes]]:
+        """Every completed upload as (channel id, title, bytes), oldest first."""
+        shared = []
+        for call in self.calls_to("files.completeUploadExternal"):
+            for f in call.args.get("files") or []:
+                shared.append((str(call.args.get("channel_id")), str(f.get("title")), self.uploads[f["id"]]))
+        return shared
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
@@ -141,41 +174,111 @@ class FakeSlackAPI:
         if self._rate_limited > 0:
             self._rate_limited -= 1
             self.calls.append(Call(method + ":429", args, token, request.path))
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": str(self._retry_after)})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self._retry_after)},
+            )
         failures = self._failures.get(method)
         if failures:
             error = failures.pop(0)
             self.calls.append(Call(f"{method}:{error}", args, token, request.path))
             return web.json_response({"ok": False, "error": error})
-        self.calls.append(Call(method, args, token, request.path))
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, {**args, "_token": token})
+        recorded = method if answer.get("ok") else f"{method}:{answer.get('error')}"
+        self.calls.append(Call(recorded, args, token, request.path))
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         n = next(self._seq)
         ts = f"1700000000.{n:06d}"
         if method == "auth.test":
-            return {"ok": True, "url": "https://alliance.slack.com/", "team": "Alliance", "user": "govbot",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BBOT",
-                    "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://alliance.slack.com/",
+                "team": "Alliance",
+                "user": "govbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "BBOT",
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
-            return {"ok": True, "channel": args.get("channel"), "ts": ts,
-                    "message": {"type": "message", "text": args.get("text", ""), "user": self.bot_user_id,
-                                "ts": ts,
-                                "bot_id": "BBOT", "blocks": args.get("blocks", [])}}
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "message": {
+                    "type": "message",
+                    "text": args.get("text", ""),
+                    "user": self.bot_user_id,
+                    "ts": ts,
+                    "bot_id": "BBOT",
+                    "blocks": args.get("blocks", []),
+                },
+            }
+        if method == "apps.connections.open":
+            if not str(args.get("_token") or "").startswith("xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            if not self.socket_url:
+                return {"ok": False, "error": "fatal_error"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{n:08d}"
+            self.uploads[file_id] = b""
+            self._lengths[file_id] = int(args.get("length") or -1)
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files") or []
+            unknown = [
+                f.get("id")
+                for f in files
+                if len(self.uploads.get(f.get("id"), b"")) != self._lengths.get(f.get("id"), -2)
+            ]
+            if unknown or not files:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {
+                "ok": True,
+                "files": [
+                    {
+                        "id": f["id"],
+                        "title": f.get("title"),
+                        "size": len(self.uploads[f["id"]]),
+                        "channels": [args.get("channel_id")] if args.get("channel_id") else [],
+                    }
+                    for f in files
+                ],
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in ("views.open", "views.push", "views.update", "views.publish"):
             view = dict(args.get("view") or {})
-            view.update({"id": args.get("view_id") or f"V{n:08d}", "team_id": self.team_id, "hash": f"h{n}",
-                         "state": {"values": {}}, "app_id": "A0001", "bot_id": "BBOT"})
+            view.update(
+                {
+                    "id": args.get("view_id") or f"V{n:08d}",
+                    "team_id": self.team_id,
+                    "hash": f"h{n}",
+                    "state": {"values": {}},
+                    "app_id": "A0001",
+                    "bot_id": "BBOT",
+                }
+            )
             return {"ok": True, "view": view}
         if method == "conversations.open":
             users = str(args.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
         if method == "users.info":
             user = str(args.get("user", ""))
-            return {"ok": True, "user": {"id": user, "team_id": self.team_id, "name": user.lower(),
-                                         "real_name": user, "tz": "Europe/Paris", "tz_offset": 3600,
-                                         "profile": {"real_name": user, "display_name": user.lower()}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "team_id": self.team_id,
+                    "name": user.lower(),
+                    "real_name": user,
+                    "tz": "Europe/Paris",
+                    "tz_offset": 3600,
+                    "profile": {"real_name": user, "display_name": user.lower()},
+                },
+            }
         return {"ok": True}
