@@ -60,8 +60,21 @@ async def _first_admin(ctx: Context) -> str | None:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     ctx = _context(settings)
+    stop_scheduler = asyncio.Event()
+    scheduling: asyncio.Task[None] | None = None
     try:
         await schema.ensure_current(ctx.db)
+        if settings.scheduler:
+            from bot import scheduler
+
+            scheduling = asyncio.ensure_future(
+                scheduler.run(
+                    ctx,
+                    stop_scheduler,
+                    poll_seconds=settings.leader_poll_seconds,
+                    sweep_seconds=settings.scheduler_sweep_seconds,
+                )
+            )
         platform = args.platform if args.platform != "auto" else settings.platform
         tz = ZoneInfo(settings.timezone)
         if platform == "slack":
@@ -91,6 +104,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"govbot: {exc}", file=sys.stderr)
         return 2
     finally:
+        if scheduling is not None:
+            stop_scheduler.set()
+            await scheduling
         await ctx.db.dispose()
 
 

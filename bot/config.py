@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_guild_id: str | None = Field(default=None, alias="DISCORD_GUILD_ID")
     discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
+    scheduler: bool = Field(default=True, alias="GOVBOT_SCHEDULER")
+    scheduler_sweep_seconds: float = Field(
+        default=10.0, gt=0, le=3600, alias="GOVBOT_SCHEDULER_SWEEP_SECONDS"
+    )
+    leader_poll_seconds: float = Field(default=5.0, gt=0, le=25, alias="GOVBOT_LEADER_POLL_SECONDS")
 
     @field_validator("timezone")
     @classmethod
