@@ -8,8 +8,9 @@ Charts are 1080 pixels wide with large type, to stay readable on a phone, and us
 (and viridis for the pairwise heat map), which stays distinct for colour-blind readers; elected,
 excluded and "did not vote" are also told apart by marker or hatching, not by colour alone.
 
-Every visible string goes through ``gettext`` (the identity by default), so the labels can be translated
-with the rest of the bot's messages.
+Every visible string goes through the ``gettext`` argument (the identity by default), called as ``tr``
+inside: pass ``governance.i18n.gettext`` (and add ``tr`` to the extraction keywords) to translate the
+labels with the rest of the bot's messages. Numbers and names inside come from the stored results.
 """
 
 from __future__ import annotations
@@ -163,9 +164,9 @@ def _style_axes(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _method(data: Mapping[str, Any], _: Gettext) -> str:
+def _method(data: Mapping[str, Any], tr: Gettext) -> str:
     method = str(data.get("method", ""))
-    return _(METHOD_NAMES.get(method, method))
+    return tr(METHOD_NAMES.get(method, method))
 
 
 def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettext | None = None) -> Chart:
@@ -175,7 +176,7 @@ def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
     where a candidate is elected and a cross where one is excluded; the quota as a dashed black step
     line, and the exhausted votes in grey. The legend says each candidate's fate and round.
     """
-    _ = gettext or _identity
+    tr = gettext or _identity
     data = _result_data(result)
     rounds: list[Mapping[str, Any]] = list(data.get("rounds", []))
     candidates: list[str] = [str(c) for c in data.get("candidates", [])]
@@ -205,11 +206,11 @@ def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
                 break
         status, at = fate.get(name, ("", 0))
         if status == "elected":
-            label = _("{name}: elected in round {round}").format(name=name, round=at)
+            label = tr("{name}: elected in round {round}").format(name=name, round=at)
         elif status == "excluded":
-            label = _("{name}: excluded in round {round}").format(name=name, round=at)
+            label = tr("{name}: excluded in round {round}").format(name=name, round=at)
         else:
-            label = _("{name}: not elected").format(name=name)
+            label = tr("{name}: not elected").format(name=name)
         ax.plot(xs, ys, style, color=colour, linewidth=3.5, marker="o", markersize=7, label=label)
         if status and at in xs:
             y = ys[xs.index(at)]
@@ -233,24 +234,24 @@ def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
             where="mid",
             color="black",
             linewidth=2.5,
-            label=_("quota"),
+            label=tr("quota"),
         )
     exhausted = [to_number(r.get("exhausted", 0)) for r in rounds]
     if any(exhausted):
         ax.plot(
-            numbers, exhausted, ":", color="#666666", linewidth=2.5, label=_("exhausted (no further choice)")
+            numbers, exhausted, ":", color="#666666", linewidth=2.5, label=tr("exhausted (no further choice)")
         )
     ax.set_xticks(numbers)
-    ax.set_xlabel(_("round"), fontsize=LABEL_PT)
-    ax.set_ylabel(_("votes"), fontsize=LABEL_PT)
+    ax.set_xlabel(tr("round"), fontsize=LABEL_PT)
+    ax.set_ylabel(tr("votes"), fontsize=LABEL_PT)
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color=LIGHT_GREY)
     fig.legend(loc="outside lower center", fontsize=NOTE_PT, frameon=False)
-    subtitle = _("{method}, {seats} seat(s), {ballots} ballots").format(
-        method=_method(data, _), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
+    subtitle = tr("{method}, {seats} seat(s), {ballots} ballots").format(
+        method=_method(data, tr), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
     )
     _title(fig, ax, title, subtitle)
-    alt = _rounds_alt(data, rounds, shown, fate, title, _)
+    alt = _rounds_alt(data, rounds, shown, fate, title, tr)
     return _render("rounds", title, alt, fig, canvas)
 
 
@@ -260,17 +261,17 @@ def _rounds_alt(
     shown: Sequence[str],
     fate: Mapping[str, tuple[str, int]],
     title: str,
-    _: Gettext,
+    tr: Gettext,
 ) -> str:
     parts = [
-        _(
+        tr(
             "Line chart of the count of {title} ({method}) over {n} rounds: votes per candidate per round."
-        ).format(title=title, method=_method(data, _), n=len(rounds))
+        ).format(title=title, method=_method(data, tr), n=len(rounds))
     ]
     if rounds:
         first, last = rounds[0], rounds[-1]
         parts.append(
-            _("Round 1: {counts}.").format(
+            tr("Round 1: {counts}.").format(
                 counts=", ".join(
                     f"{n} {format_number(to_number(v))}" for n, v in first.get("counts", {}).items()
                 )
@@ -278,7 +279,7 @@ def _rounds_alt(
         )
         if len(rounds) > 1:
             parts.append(
-                _("Round {round}: {counts}.").format(
+                tr("Round {round}: {counts}.").format(
                     round=last["round"],
                     counts=", ".join(
                         f"{n} {format_number(to_number(v))}" for n, v in last.get("counts", {}).items()
@@ -286,18 +287,18 @@ def _rounds_alt(
                 )
             )
         if last.get("quota") is not None:
-            parts.append(_("Quota {quota}.").format(quota=format_number(to_number(last["quota"]))))
-    elected = [f"{n} ({_('round')} {fate[n][1]})" for n in shown if fate.get(n, ("", 0))[0] == "elected"]
-    excluded = [f"{n} ({_('round')} {fate[n][1]})" for n in shown if fate.get(n, ("", 0))[0] == "excluded"]
-    parts.append(_("Elected: {names}.").format(names=", ".join(elected) or _("nobody")))
+            parts.append(tr("Quota {quota}.").format(quota=format_number(to_number(last["quota"]))))
+    elected = [f"{n} ({tr('round')} {fate[n][1]})" for n in shown if fate.get(n, ("", 0))[0] == "elected"]
+    excluded = [f"{n} ({tr('round')} {fate[n][1]})" for n in shown if fate.get(n, ("", 0))[0] == "excluded"]
+    parts.append(tr("Elected: {names}.").format(names=", ".join(elected) or tr("nobody")))
     if excluded:
-        parts.append(_("Excluded: {names}.").format(names=", ".join(excluded)))
+        parts.append(tr("Excluded: {names}.").format(names=", ".join(excluded)))
     return " ".join(parts)
 
 
 def counts_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettext | None = None) -> Chart:
     """A single-round count (plurality, approval) as horizontal bars, the elected filled and marked."""
-    _ = gettext or _identity
+    tr = gettext or _identity
     data = _result_data(result)
     rounds = list(data.get("rounds", []))
     counts: Mapping[str, Any] = rounds[-1].get("counts", {}) if rounds else {}
@@ -313,17 +314,17 @@ def counts_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
     bars = ax.barh(labels, values, color=colours, hatch=hatches, edgecolor="black")
     ax.bar_label(bars, labels=[format_number(v) for v in values], fontsize=TICK_PT, padding=6)
     ax.invert_yaxis()
-    ax.set_xlabel(_("votes"), fontsize=LABEL_PT)
+    ax.set_xlabel(tr("votes"), fontsize=LABEL_PT)
     ax.set_xlim(0, max([*values, 1]) * 1.15)
-    subtitle = _("{method}, {seats} seat(s), {ballots} ballots; ✓ elected").format(
-        method=_method(data, _), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
+    subtitle = tr("{method}, {seats} seat(s), {ballots} ballots; ✓ elected").format(
+        method=_method(data, tr), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
     )
     _title(fig, ax, title, subtitle)
-    alt = _("Bar chart of {title} ({method}): {counts}. Elected: {names}.").format(
+    alt = tr("Bar chart of {title} ({method}): {counts}. Elected: {names}.").format(
         title=title,
-        method=_method(data, _),
+        method=_method(data, tr),
         counts=", ".join(f"{n} {format_number(v)}" for n, v in zip(order, values, strict=True)),
-        names=", ".join(n for n in order if n in elected) or _("nobody"),
+        names=", ".join(n for n in order if n in elected) or tr("nobody"),
     )
     return _render("tally", title, alt, fig, canvas)
 
@@ -348,7 +349,7 @@ def pairwise_chart(result: Result | Mapping[str, Any], title: str, gettext: Gett
     colour (viridis) is that number's share of the voters who told the two apart, so a row of bright
     cells is a candidate who beats everyone. Raises ``ValueError`` for a result with no pairwise matrix.
     """
-    _ = gettext or _identity
+    tr = gettext or _identity
     data = _result_data(result)
     extra = _pairwise_round(data)
     if extra is None:
@@ -389,30 +390,32 @@ def pairwise_chart(result: Result | Mapping[str, Any], title: str, gettext: Gett
                 fontweight="bold",
             )
     ax.set_xlabel(
-        _wrap(_("Each cell: voters who prefer the row's candidate to the column's"), 50),
+        _wrap(tr("Each cell: voters who prefer the row's candidate to the column's"), 50),
         fontsize=NOTE_PT,
     )
     bar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.8)
     bar.set_label(
-        _wrap(_("colour: their share of the voters who ranked the two apart"), 50), fontsize=NOTE_PT
+        _wrap(tr("colour: their share of the voters who ranked the two apart"), 50), fontsize=NOTE_PT
     )
     bar.ax.tick_params(labelsize=NOTE_PT)
-    method = _method(data, _)
-    subtitle = _("{method} ranking: {ranking}").format(method=method, ranking=ranking_text(ranking))
+    method = _method(data, tr)
+    subtitle = tr("{method} ranking: {ranking}").format(method=method, ranking=ranking_text(ranking))
     _title(fig, ax, title, subtitle, width=36)
     wins = []
     for i, a in enumerate(order):
         beaten = [order[j] for j in range(n) if j != i and sub[i, j] > sub[j, i]]
         if beaten:
-            wins.append(_("{name} beats {names}").format(name=a, names=", ".join(beaten)))
+            wins.append(tr("{name} beats {names}").format(name=a, names=", ".join(beaten)))
     alt = " ".join(
         [
-            _("Heat map of the pairwise preferences in {title} ({method}), {ballots} ballots.").format(
+            tr("Heat map of the pairwise preferences in {title} ({method}), {ballots} ballots.").format(
                 title=title, method=method, ballots=data.get("ballots", 0)
             ),
-            _("Ranking: {ranking}.").format(ranking=ranking_text(ranking)),
-            ("; ".join(wins) + ".") if wins else _("No candidate beats another."),
-            _("Elected: {names}.").format(names=", ".join(map(str, data.get("elected", []))) or _("nobody")),
+            tr("Ranking: {ranking}.").format(ranking=ranking_text(ranking)),
+            ("; ".join(wins) + ".") if wins else tr("No candidate beats another."),
+            tr("Elected: {names}.").format(
+                names=", ".join(map(str, data.get("elected", []))) or tr("nobody")
+            ),
         ]
     )
     return _render("pairwise", title, alt, fig, canvas)
@@ -430,7 +433,7 @@ def motion_chart(
     The first bar shows who took part (yes, no, abstain, did not vote) with the quorum marked; the
     second shows the yes votes within the threshold's base with the number of yes votes needed marked.
     """
-    _ = gettext or _identity
+    tr = gettext or _identity
     data = _motion_data(result)
     counts = data["counts"]
     yes, no, abstain = int(counts["yes"]), int(counts["no"]), int(counts["abstain"])
@@ -441,14 +444,14 @@ def motion_chart(
     ax = fig.add_subplot()
     _style_axes(ax)
     segments = [
-        (_("yes"), OKABE_ITO[0], "", "white"),
-        (_("no"), OKABE_ITO[3], "", "white"),
-        (_("abstain"), OKABE_ITO[1], "..", "black"),
-        (_("did not vote"), LIGHT_GREY, "//", "black"),
+        (tr("yes"), OKABE_ITO[0], "", "white"),
+        (tr("no"), OKABE_ITO[3], "", "white"),
+        (tr("abstain"), OKABE_ITO[1], "..", "black"),
+        (tr("did not vote"), LIGHT_GREY, "//", "black"),
     ]
     rows = {
-        _("taking part"): [yes, no, abstain, absent],
-        _("threshold"): [
+        tr("taking part"): [yes, no, abstain, absent],
+        tr("threshold"): [
             yes,
             no,
             abstain if base_of in ("cast", "seated") else 0,
@@ -478,8 +481,8 @@ def motion_chart(
     yes_needed = int(data["yes_needed"])
     comparison = str(data.get("comparison", ">="))
     for row, at, text in (
-        (0, quorum_needed, _("quorum: {n}").format(n=quorum_needed)),
-        (1, yes_needed, _("needed: {n} yes").format(n=yes_needed)),
+        (0, quorum_needed, tr("quorum: {n}").format(n=quorum_needed)),
+        (1, yes_needed, tr("needed: {n} yes").format(n=yes_needed)),
     ):
         ax.plot([at, at], [row - 0.42, row + 0.42], color="black", linewidth=4, linestyle="--")
         ax.annotate(
@@ -494,22 +497,22 @@ def motion_chart(
         )
     ax.set_xlim(0, max(seated, yes_needed, quorum_needed, 1) * 1.08)
     ax.set_ylim(1.75, -0.85)
-    ax.set_xlabel(_("seated members ({n})").format(n=seated), fontsize=LABEL_PT)
+    ax.set_xlabel(tr("seated members ({n})").format(n=seated), fontsize=LABEL_PT)
     ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     fig.legend(loc="outside lower center", ncols=4, fontsize=NOTE_PT, frameon=False)
     verdict = (
-        _("passed")
+        tr("passed")
         if data.get("passed")
-        else (_("failed: no quorum") if not data.get("quorum_met") else _("failed"))
+        else (tr("failed: no quorum") if not data.get("quorum_met") else tr("failed"))
     )
-    subtitle = _("{verdict}; threshold {threshold} ({comparison}) of {base}").format(
+    subtitle = tr("{verdict}; threshold {threshold} ({comparison}) of {base}").format(
         verdict=verdict,
         threshold=data.get("threshold", ""),
         comparison=comparison,
-        base=_(base_of.replace("_", " ")),
+        base=tr(base_of.replace("_", " ")),
     )
     _title(fig, ax, title, subtitle)
-    alt = _(
+    alt = tr(
         "Bar chart of the votes on {title}: {yes} yes, {no} no, {abstain} abstain, {absent} did not vote, "
         "of {seated} seated. Quorum {quorum} needed, {taking} taking part. {needed} yes needed. {reason}"
     ).format(
@@ -532,7 +535,7 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
 
     A tier whose electorate is unknown (``eligible`` None) shows its voters without a share.
     """
-    _ = gettext or _identity
+    tr = gettext or _identity
     fig, canvas = _figure(340 + 90 * max(len(rows), 1))
     ax = fig.add_subplot()
     _style_axes(ax)
@@ -540,7 +543,7 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
     if known and rows:
         shares = [100.0 * r.voted / (r.eligible or 1) for r in rows]
         labels = [
-            _("{tier}\n{voted} of {eligible} ({share}%)").format(
+            tr("{tier}\n{voted} of {eligible} ({share}%)").format(
                 tier=r.tier, voted=r.voted, eligible=r.eligible, share=round(s)
             )
             for r, s in zip(rows, shares, strict=True)
@@ -552,11 +555,11 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
             hatch="//",
             edgecolor="black",
             height=0.6,
-            label=_("did not vote"),
+            label=tr("did not vote"),
         )
-        ax.barh(labels, shares, color=OKABE_ITO[0], edgecolor="black", height=0.6, label=_("voted"))
+        ax.barh(labels, shares, color=OKABE_ITO[0], edgecolor="black", height=0.6, label=tr("voted"))
         ax.set_xlim(0, 100)
-        ax.set_xlabel(_("% of the tier's electorate"), fontsize=LABEL_PT)
+        ax.set_xlabel(tr("% of the tier's electorate"), fontsize=LABEL_PT)
         fig.legend(loc="outside lower center", ncols=2, fontsize=NOTE_PT, frameon=False)
     else:
         labels = [r.tier for r in rows]
@@ -564,24 +567,24 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
         bars = ax.barh(labels, values, color=OKABE_ITO[0], edgecolor="black", height=0.6)
         ax.bar_label(bars, labels=[str(v) for v in values], fontsize=NOTE_PT, padding=8)
         ax.set_xlim(0, max([*values, 1]) * 1.2)
-        ax.set_xlabel(_("voters"), fontsize=LABEL_PT)
+        ax.set_xlabel(tr("voters"), fontsize=LABEL_PT)
     ax.invert_yaxis()
     total_voted = sum(r.voted for r in rows)
     total_eligible = sum(r.eligible or 0 for r in rows)
     subtitle = (
-        _("turnout {voted} of {eligible}").format(voted=total_voted, eligible=total_eligible)
+        tr("turnout {voted} of {eligible}").format(voted=total_voted, eligible=total_eligible)
         if known and rows
-        else _("{voted} voters").format(voted=total_voted)
+        else tr("{voted} voters").format(voted=total_voted)
     )
     _title(fig, ax, title, subtitle)
     details = "; ".join(
-        _("{tier}: {voted} of {eligible}").format(tier=r.tier, voted=r.voted, eligible=r.eligible)
+        tr("{tier}: {voted} of {eligible}").format(tier=r.tier, voted=r.voted, eligible=r.eligible)
         if r.eligible
-        else _("{tier}: {voted}").format(tier=r.tier, voted=r.voted)
+        else tr("{tier}: {voted}").format(tier=r.tier, voted=r.voted)
         for r in rows
     )
-    alt = _("Bar chart of turnout by organisation tier in {title}: {details}.").format(
-        title=title, details=details or _("no voters")
+    alt = tr("Bar chart of turnout by organisation tier in {title}: {details}.").format(
+        title=title, details=details or tr("no voters")
     )
     return _render("turnout", title, alt, fig, canvas)
 
@@ -600,7 +603,7 @@ def charts_for_election(
     turnout chart. Condorcet counts get the pairwise heat map, counts of several rounds the round-by-round
     chart, single-round counts a bar chart; turnout by tier follows when given.
     """
-    _ = gettext or _identity
+    tr = gettext or _identity
     data: Mapping[str, Any] | None
     if election is None or isinstance(election, Result | Mapping):
         data = _result_data(election) if election is not None else None
@@ -609,13 +612,13 @@ def charts_for_election(
     charts: list[Chart] = []
     if data is not None:
         if _pairwise_round(data) is not None:
-            charts.append(pairwise_chart(data, title, _))
+            charts.append(pairwise_chart(data, title, tr))
         elif len(data.get("rounds", [])) > 1:
-            charts.append(rounds_chart(data, title, _))
+            charts.append(rounds_chart(data, title, tr))
         elif data.get("rounds"):
-            charts.append(counts_chart(data, title, _))
+            charts.append(counts_chart(data, title, tr))
     if turnout:
-        charts.append(turnout_chart(turnout, _("Turnout: {title}").format(title=title), _))
+        charts.append(turnout_chart(turnout, tr("Turnout: {title}").format(title=title), tr))
     return charts
 
 
