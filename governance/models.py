@@ -8,6 +8,9 @@ Ballot secrecy (DESIGN.md invariant 2) is built into the shape of the tables:
 * ``ballot_slots`` lets a voter replace their own ballot before the deadline: it maps a keyed tag,
   HMAC(server secret, poll and person), to the ballot currently standing for that voter. Without the
   server secret a tag names no one.
+* ``retired_receipts`` lists the receipts of replaced ballots, so that they answer "replaced".
+* Neither storage order nor the writing transaction links a ballot or slot to its voter row: on SQLite
+  these tables have no rowid, on PostgreSQL ``audit.shuffle_ballots`` rewrites them in random order.
 
 Roll-call motions are public by policy: their ballots carry ``voter_id`` and the export says so.
 Times are stored as naive UTC and read back as aware UTC (see ``UTCDateTime``).
@@ -132,6 +135,7 @@ class Membership(SQLModel, table=True):
     # Member state in this body (active, emeritus, withdrawn, suspended) and when the seat's term ends.
     state: str = Field(default="active", max_length=16)
     term_ends_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    terms_served: int = Field(default=0)  # consecutive terms, counted at each certified election
 
 
 class Election(SQLModel, table=True):
@@ -205,14 +209,40 @@ class Motion(SQLModel, table=True):
     policy_name: str = Field(max_length=200)
     policy_version: str = Field(max_length=32)
     policy_hash: str = Field(max_length=64)
+    # Procedure fixed from the policy when proposed: lazy consensus, early close, replacement, proxies.
+    lazy_consensus: bool = Field(default=False)
+    early_close: bool = Field(default=False)
+    vote_replacement: bool = Field(default=True)
+    proxies: bool = Field(default=False)
+
+
+class Proxy(SQLModel, table=True):
+    """A voter's delegation of their vote in one motion to another person; voting in person revokes it."""
+
+    __tablename__ = "proxies"
+    __table_args__ = (sa.UniqueConstraint("motion_id", "delegator_id", name="uq_proxy_motion"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    motion_id: int = Field(foreign_key="motions.id", index=True)
+    delegator_id: int = Field(foreign_key="people.id")
+    delegate_id: int = Field(foreign_key="people.id")
+    created_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Ballot(SQLModel, table=True):
-    """What was voted in one ballot. For a secret poll it carries nothing that names its voter."""
+    """What was voted in one ballot. For a secret poll it carries nothing that names its voter.
+
+    On SQLite the table has no rowid: rows are stored in the order of their random ids, so the order in
+    which ballots were written (which would match the order of the ``voters`` rows) is not kept.
+    PostgreSQL's equivalent (the writing transaction, heap order) is erased by ``audit.shuffle_ballots``.
+    """
 
     __tablename__ = "ballots"
     __table_args__ = (
         sa.CheckConstraint("(election_id IS NULL) <> (motion_id IS NULL)", name="ck_ballot_poll"),
+        {"sqlite_with_rowid": False},
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -224,19 +254,32 @@ class Ballot(SQLModel, table=True):
 
 
 class BallotSlot(SQLModel, table=True):
-    """The keyed tag through which a voter's ballot can be replaced; the tag names no one by itself."""
+    """The keyed tag through which a voter's ballot can be replaced; the tag names no one by itself.
+
+    Keyed by the tag (an HMAC of poll and voter, so unique across polls) with no sequence number and,
+    on SQLite, no rowid: a slot's position says nothing about when it was written.
+    """
 
     __tablename__ = "ballot_slots"
-    __table_args__ = (
-        sa.UniqueConstraint("election_id", "tag", name="uq_slot_election"),
-        sa.UniqueConstraint("motion_id", "tag", name="uq_slot_motion"),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: int | None = Field(default=None, primary_key=True)
     election_id: int | None = Field(default=None, foreign_key="elections.id")
     motion_id: int | None = Field(default=None, foreign_key="motions.id")
-    tag: str = Field(max_length=64)
+    tag: str = Field(max_length=64, primary_key=True)
     ballot_id: str = Field(foreign_key="ballots.id", max_length=32)
+
+
+class RetiredReceipt(SQLModel, table=True):
+    """A receipt whose ballot was replaced before the deadline: it answers "replaced" and verifies nothing.
+
+    It carries no link to the ballot that replaced it (nor, on SQLite, a rowid giving its order).
+    """
+
+    __tablename__ = "retired_receipts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    poll: str = Field(primary_key=True, max_length=40)  # "election:<id>" or "motion:<id>"
+    receipt: str = Field(primary_key=True, max_length=24)
 
 
 class Voter(SQLModel, table=True):

@@ -7,11 +7,11 @@ Board of directors
     organisation counting the seats its continuing directors hold; secret ballot. Two-year staggered
     terms (an election fills the seats whose terms end), at most three consecutive terms.
 Technical committees
-    Motions are proposed by members of the committee and voted by them, roll-call (public; a proposer
-    cannot make it secret). Quorum: half the seated members, abstentions counting toward it. An ordinary
-    motion passes with more yes than no votes; a charter change needs two thirds of the votes cast,
-    abstentions excluded. A vote closes early once its outcome can no longer change; a member may give
-    their vote on one motion to another member as proxy.
+    Motions are proposed by members of the committee and voted by them, roll-call (public) unless the
+    proposer asks for a secret ballot. Quorum: half the seated members, abstentions counting toward
+    it. An ordinary motion passes with more yes than no votes; a charter change needs two thirds of
+    the votes cast, abstentions excluded. A vote stays open until its deadline (the secretariat may
+    close it sooner); a member may give their vote on one motion to another member as proxy.
 Working groups
     Anyone active may ask to join; a chair or co-chair of the group (or the secretariat) approves; a
     chair is an active person of an active member organisation. At
@@ -151,8 +151,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold=Fraction(2, 3),
             threshold_of="cast_excluding_abstentions",
             strict=False,
-            early_close=True,
             proxies=True,
+            proposer_may_choose_secret=True,
         )
     return MotionRules(
         quorum=Fraction(1, 2),
@@ -160,8 +160,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold=Fraction(1, 2),
         threshold_of="cast_excluding_abstentions",
         strict=True,
-        early_close=True,
         proxies=True,
+        proposer_may_choose_secret=True,
     )
 
 

@@ -1,6 +1,11 @@
 """Motions: propose, vote yes/no/abstain (and change the vote before the deadline), close with quorum and
 threshold applied. Roll-call motions are public (each ballot names its voter, as the policy says);
-secret motions use the same secrecy layout as elections."""
+secret motions use the same secrecy layout as elections.
+
+The procedure is fixed from the body's policy when the motion is proposed: lazy consensus (passes at
+the deadline unless someone votes no, i.e. objects), early close (the motion closes as soon as its
+outcome can no longer change), vote replacement, and proxies (a voter names another eligible voter to
+vote for them on this motion; voting in person afterwards revokes the proxy and replaces its vote)."""
 
 from __future__ import annotations
 
@@ -15,8 +20,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from governance import secrecy
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.models import Ballot, BallotSlot, Body, Membership, Motion, Person, RetiredReceipt, Voter
+from governance.models import (
+    Ballot,
+    BallotSlot,
+    Body,
+    Membership,
+    Motion,
+    Person,
+    Proxy,
+    RetiredReceipt,
+    Voter,
+)
 from governance.policies import LoadedPolicy
 from governance.services import due
 from governance.services.common import (
@@ -29,10 +45,13 @@ from governance.services.common import (
     enforce,
     governing_policy,
     notify,
+    person_by_handle,
+    person_facts,
     record,
     with_lock,
+    write_transaction,
 )
-from governance.tally.motion import MotionResult, count_motion
+from governance.tally.motion import MotionResult, count_motion, settled
 
 CHOICES = ("yes", "no", "abstain")
 KINDS = ("ordinary", "charter")
@@ -103,6 +122,13 @@ async def propose(
         policy = ctx.policy_for(target)
         enforce(policy.may_propose(body_facts(target), await actor_facts(session, actor, target)), policy)
         rules = policy.motion_rules(body_facts(target), kind)
+        if secret and not rules.secret and not rules.proposer_may_choose_secret:
+            raise Forbidden(
+                f"Motions of kind {kind} before {target.name} are voted by roll call: every vote is public, "
+                "and a proposer cannot make it secret.",
+                f"(rule 'roll-call' of policy {policy.name} {policy.version}) Propose it without --secret.",
+                rule="roll-call",
+            )
         assert target.id is not None
         seated = await _seated(session, target.id)
         if seated == 0:
@@ -118,7 +144,11 @@ async def propose(
             threshold_strict=rules.strict,
             quorum=str(rules.quorum),
             quorum_counts_abstentions=rules.quorum_counts_abstentions,
-            secret=rules.secret if secret is None else secret,
+            secret=rules.secret or bool(secret),
+            lazy_consensus=rules.lazy_consensus,
+            early_close=rules.early_close,
+            vote_replacement=rules.vote_replacement,
+            proxies=rules.proxies,
             phase="open",
             opened_at=ctx.now(),
             deadline=deadline or ctx.now() + timedelta(days=rules.voting_days),
@@ -147,8 +177,17 @@ async def propose(
                 "secret": motion.secret,
                 "deadline": motion.deadline.isoformat(),
                 "strict": rules.strict,
+                "lazy_consensus": motion.lazy_consensus,
+                "early_close": motion.early_close,
+                "vote_replacement": motion.vote_replacement,
+                "proxies": motion.proxies,
                 "policy": policy.identity,
             },
+        )
+        how = (
+            f"It passes by lazy consensus unless someone objects (`motion vote {motion.id} no`) "
+            if motion.lazy_consensus
+            else f"Vote with `motion vote {motion.id} yes|no|abstain` "
         )
         notify(
             session,
@@ -156,8 +195,8 @@ async def propose(
             kind="motion.proposed",
             body_id=target.id,
             payload={"motion": motion.id},
-            text=f"Motion M{motion.id} before {target.name}: {motion.title}. Vote with "
-            f"`motion vote {motion.id} yes|no|abstain` by {motion.deadline:%Y-%m-%d %H:%M} UTC "
+            text=f"Motion M{motion.id} before {target.name}: {motion.title}. {how}"
+            f"by {motion.deadline:%Y-%m-%d %H:%M} UTC "
             f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).",
         )
         await due.sync_motion(session, ctx, motion, rules)
@@ -175,8 +214,12 @@ class MotionVoteReceipt:
     public: bool
 
 
-async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> MotionVoteReceipt:
-    """Vote yes, no or abstain on an open motion; voting again before the deadline replaces the vote."""
+async def vote(
+    ctx: Context, actor: Actor, ref: str | int, choice: str, *, for_handle: str | None = None
+) -> MotionVoteReceipt:
+    """Vote yes, no or abstain on an open motion; voting again before the deadline replaces the vote
+    (when the policy allows). ``for_handle``: vote as the proxy of that person, who named the actor.
+    Voting in person revokes a proxy given for this motion and replaces any vote it cast."""
     choice = choice.strip().lower()
     if choice not in CHOICES:
         raise InvalidInput(f"{choice!r} is not a vote on a motion.", "Vote yes, no or abstain.")
@@ -195,17 +238,43 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
                 "this vote was not counted."
             )
         body = await session.get(Body, motion.body_id)
-        assert body is not None
+        assert body is not None and motion.id is not None
         enforce(policy.may_vote_on_motion(body_facts(body), await actor_facts(session, actor, body)), policy)
+        voter_id, voter_handle = person_id, actor.handle
+        proxy = await _proxy_of(session, motion.id, person_id)
+        if for_handle is not None:
+            delegator = await person_by_handle(session, for_handle)
+            assert delegator.id is not None
+            proxy = await _proxy_of(session, motion.id, delegator.id)
+            if proxy is None or proxy.delegate_id != person_id:
+                raise Forbidden(
+                    f"{delegator.name} has not named {actor.name} as proxy on M{motion.id}.",
+                    f"{delegator.name} can do so with `motion proxy {motion.id} {actor.handle}`.",
+                )
+            if proxy.revoked_at is not None:
+                raise Conflict(
+                    f"{delegator.name} has voted in person on M{motion.id}, which revoked the proxy.",
+                    "Their own vote stands.",
+                )
+            enforce(
+                policy.may_vote_on_motion(body_facts(body), await person_facts(session, delegator, body)),
+                policy,
+            )
+            proxy.used_at = ctx.now()
+            voter_id, voter_handle = delegator.id, delegator.handle
+        elif proxy is not None and proxy.revoked_at is None:
+            proxy.revoked_at = ctx.now()  # voting in person overrides the proxy
+        else:
+            proxy = None
         receipt = secrets.token_hex(4).upper()
         ballot = Ballot(
             id=secrets.token_hex(16),
             motion_id=motion.id,
             content=json.dumps(choice),
             receipt=receipt,
-            voter_id=None if motion.secret else person_id,
+            voter_id=None if motion.secret else voter_id,
         )
-        tag = ctx.tag(f"motion:{motion.id}", person_id)
+        tag = ctx.tag(f"motion:{motion.id}", voter_id)
         # Lock the voter's slot so that a concurrent change of vote replaces the ballot standing now.
         slot = (
             await session.execute(
@@ -214,6 +283,12 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
                 .with_for_update()
             )
         ).scalar_one_or_none()
+        overriding_proxy = proxy is not None and for_handle is None and proxy.used_at is not None
+        if slot is not None and not motion.vote_replacement and not overriding_proxy:
+            raise Conflict(
+                f"You have already voted on M{motion.id}, and under {policy.name} a vote cannot be changed.",
+                "(rule 'no-vote-replacement')",
+            )
         session.add(ballot)
         await session.flush()
         if slot is not None:
@@ -225,7 +300,7 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
                 await session.delete(old)
             voter = (
                 await session.execute(
-                    select(Voter).where(col(Voter.motion_id) == motion.id, col(Voter.person_id) == person_id)
+                    select(Voter).where(col(Voter.motion_id) == motion.id, col(Voter.person_id) == voter_id)
                 )
             ).scalar_one()
             voter.last_voted_at = ctx.now()
@@ -235,7 +310,7 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
             session.add(
                 Voter(
                     motion_id=motion.id,
-                    person_id=person_id,
+                    person_id=voter_id,
                     first_voted_at=ctx.now(),
                     last_voted_at=ctx.now(),
                 )
@@ -248,14 +323,106 @@ async def vote(ctx: Context, actor: Actor, ref: str | int, choice: str) -> Motio
             stream=_stream(motion),
             kind="motion.vote_changed" if slot else "motion.voted",
             subject=f"M{motion.id}",
-            payload={} if motion.secret else {"voter": actor.handle, "choice": choice},
+            payload=_vote_payload(motion, voter_handle, choice, actor.handle if for_handle else None),
         )
+        if motion.early_close or (motion.lazy_consensus and choice == "no"):
+            await _close_if_settled(session, ctx, motion, body, policy)
         return MotionVoteReceipt(motion.id or 0, choice, slot is not None, receipt, not motion.secret)
 
     return await ctx.db.run(work, retry_integrity=True)
 
 
+def _vote_payload(motion: Motion, voter: str, choice: str, proxy: str | None) -> dict[str, str]:
+    """What the audit log says of a vote: nothing for a secret motion (not even that a proxy voted)."""
+    if motion.secret:
+        return {}
+    return {"voter": voter, "choice": choice, **({"by_proxy": proxy} if proxy else {})}
+
+
+async def _proxy_of(session: AsyncSession, motion_id: int, delegator_id: int) -> Proxy | None:
+    return (
+        await session.execute(
+            select(Proxy)
+            .where(col(Proxy.motion_id) == motion_id, col(Proxy.delegator_id) == delegator_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> Proxy:
+    """Name another eligible voter to vote for the actor on one motion (when its policy allows proxies).
+
+    Naming someone else replaces an unused proxy; voting in person later revokes it.
+    """
+    if actor.person_id is None:
+        raise Forbidden("Only a person can name a proxy.")
+    async with write_transaction(ctx, "A proxy was just named for you by a concurrent request.") as session:
+        motion = await motion_by_ref(session, ref, lock="share")
+        policy = _policy_of(motion)
+        if motion.phase != "open" or ctx.now() >= motion.deadline:
+            raise Closed(f"Motion M{motion.id} is no longer open for votes.")
+        if not motion.proxies:
+            raise Forbidden(
+                f"Under {policy.name}, votes on M{motion.id} cannot be given to a proxy.",
+                f"(rule 'no-proxies' of policy {policy.name} {policy.version}) Vote in person.",
+                rule="no-proxies",
+            )
+        body = await session.get(Body, motion.body_id)
+        assert body is not None and motion.id is not None
+        enforce(policy.may_vote_on_motion(body_facts(body), await actor_facts(session, actor, body)), policy)
+        target = await person_by_handle(session, handle)
+        assert target.id is not None
+        if target.id == actor.person_id:
+            raise InvalidInput("You cannot name yourself as your own proxy.")
+        facts = await person_facts(session, target, body)
+        if refusal := policy.may_vote_on_motion(body_facts(body), facts):
+            raise Forbidden(
+                f"{target.name} cannot be your proxy: {refusal.message}",
+                f"(rule {refusal.rule!r} of policy {policy.name} {policy.version}) "
+                "A proxy must be able to vote.",
+                rule=refusal.rule,
+            )
+        voted = await count_rows(
+            session,
+            select(col(Voter.id)).where(
+                col(Voter.motion_id) == motion.id, col(Voter.person_id) == actor.person_id
+            ),
+        )
+        if voted:
+            raise Conflict(f"You have already voted on M{motion.id}; your own vote stands.")
+        proxy = await _proxy_of(session, motion.id, actor.person_id)
+        if proxy is None:
+            proxy = Proxy(
+                motion_id=motion.id, delegator_id=actor.person_id, delegate_id=target.id, created_at=ctx.now()
+            )
+            session.add(proxy)
+        else:
+            proxy.delegate_id, proxy.created_at, proxy.revoked_at = target.id, ctx.now(), None
+        await session.flush()
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(motion),
+            kind="motion.proxy_named",
+            subject=f"M{motion.id}",
+            payload={"delegator": actor.handle, "delegate": target.handle},
+        )
+        notify(
+            session,
+            ctx,
+            kind="motion.proxy",
+            person_id=target.id,
+            text=f"{actor.name} named you as their proxy on motion M{motion.id} ({motion.title}). Vote for "
+            f"them with `motion vote {motion.id} yes|no|abstain --for {actor.handle}`; "
+            "their own vote, if they cast one, overrides yours.",
+        )
+        return proxy
+
+
 def _tally(motion: Motion, choices: list[str]) -> MotionResult:
+    if motion.lazy_consensus:
+        return _lazy(motion, choices)
     return count_motion(
         choices.count("yes"),
         choices.count("no"),
@@ -266,6 +433,89 @@ def _tally(motion: Motion, choices: list[str]) -> MotionResult:
         threshold=Fraction(motion.threshold),
         threshold_of=motion.threshold_of,  # type: ignore[arg-type]
         strict=motion.threshold_strict,
+    )
+
+
+def _lazy(motion: Motion, choices: list[str]) -> MotionResult:
+    """Lazy consensus: passes unless someone objected (voted no); quorum and threshold do not apply."""
+    yes, no, abstain = (choices.count(c) for c in CHOICES)
+    objected = no > 0
+    reason = (
+        f"Failed: {no} objection{'s' if no != 1 else ''} under lazy consensus."
+        if objected
+        else "Passed by lazy consensus: nobody objected before the deadline."
+    )
+    return MotionResult(
+        passed=not objected,
+        quorum_met=True,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        seated=motion.seated,
+        participation=yes + no + abstain,
+        quorum=Fraction(0),
+        quorum_needed=0,
+        quorum_counts_abstentions=motion.quorum_counts_abstentions,
+        threshold=Fraction(0),
+        threshold_of="cast",
+        strict=False,
+        base=0,
+        yes_needed=0,
+        reason=reason,
+    )
+
+
+def _settled(motion: Motion, choices: list[str]) -> bool:
+    """Whether the remaining seated members can no longer change the outcome."""
+    if motion.lazy_consensus:
+        return "no" in choices
+    return settled(
+        choices.count("yes"),
+        choices.count("no"),
+        choices.count("abstain"),
+        seated=motion.seated,
+        remaining=max(motion.seated - len(choices), 0),
+        quorum=Fraction(motion.quorum),
+        quorum_counts_abstentions=motion.quorum_counts_abstentions,
+        threshold=Fraction(motion.threshold),
+        threshold_of=motion.threshold_of,  # type: ignore[arg-type]
+        strict=motion.threshold_strict,
+    )
+
+
+async def _choices(session: AsyncSession, motion: Motion) -> list[str]:
+    return [
+        json.loads(c)
+        for c in (
+            await session.execute(select(col(Ballot.content)).where(col(Ballot.motion_id) == motion.id))
+        ).scalars()
+    ]
+
+
+async def _close_if_settled(
+    session: AsyncSession, ctx: Context, motion: Motion, body: Body, policy: LoadedPolicy
+) -> None:
+    """Close a motion early, in the vote's transaction, once no remaining vote could change its outcome.
+
+    The base stays the members seated when it was proposed (or more if more have joined since).
+    """
+    choices = await _choices(session, motion)
+    seated_at_proposal = motion.seated
+    seated = max(motion.seated, await _seated(session, body.id or 0), len(choices))
+    motion.seated = seated
+    if not _settled(motion, choices):
+        motion.seated = seated_at_proposal
+        return
+    await _decide(
+        session,
+        ctx,
+        Actor.system(),
+        motion,
+        body,
+        policy,
+        choices,
+        reason="settled",
+        seated_at_proposal=seated_at_proposal,
     )
 
 
@@ -286,46 +536,72 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
                     f"M{motion.id} is open until {motion.deadline:%Y-%m-%d %H:%M} UTC.",
                     "Only the secretariat may close a motion before its deadline.",
                 )
-        choices = [
-            json.loads(c)
-            for c in (
-                await session.execute(select(col(Ballot.content)).where(col(Ballot.motion_id) == motion.id))
-            ).scalars()
-        ]
+        choices = await _choices(session, motion)
         # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
         # the base is the larger figure (and never fewer than the votes cast).
         seated_at_proposal = motion.seated
         motion.seated = max(motion.seated, await _seated(session, body.id or 0), len(choices))
-        outcome = _tally(motion, choices)
-        motion.phase = "closed"
-        motion.closed_at = ctx.now()
-        motion.outcome = "passed" if outcome.passed else ("no_quorum" if not outcome.quorum_met else "failed")
-        motion.result = json.dumps(outcome.to_json(), sort_keys=True)
-        await record(
+        return await _decide(
             session,
             ctx,
             actor,
-            stream=_stream(motion),
-            kind="motion.closed",
-            subject=f"M{motion.id}",
-            payload={
-                "result": outcome.to_json(),
-                "early": early,
-                "policy": policy.identity,
-                "seated_at_proposal": seated_at_proposal,
-                "due_at": motion.deadline.isoformat(),
-            },
+            motion,
+            body,
+            policy,
+            choices,
+            reason="early" if early else "deadline",
+            seated_at_proposal=seated_at_proposal,
         )
-        notify(
-            session,
-            ctx,
-            kind="motion.result",
-            body_id=body.id,
-            dedupe_key=f"motion:{motion.id}:result",
-            text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}: {outcome.reason}",
-        )
-        await due.sync_motion(session, ctx, motion, None)
-        return outcome
+
+
+async def _decide(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    motion: Motion,
+    body: Body,
+    policy: LoadedPolicy,
+    choices: list[str],
+    *,
+    reason: str,
+    seated_at_proposal: int,
+) -> MotionResult:
+    """Count, record and announce the outcome of a motion (its ``seated`` base already settled)."""
+    outcome = _tally(motion, choices)
+    motion.phase = "closed"
+    motion.closed_at = ctx.now()
+    motion.outcome = "passed" if outcome.passed else ("no_quorum" if not outcome.quorum_met else "failed")
+    motion.result = json.dumps(outcome.to_json(), sort_keys=True)
+    if motion.secret:  # no storage trace pairs a ballot with its voter once counted
+        await secrecy.shuffle_poll(session, motion_id=motion.id)
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=_stream(motion),
+        kind="motion.closed",
+        subject=f"M{motion.id}",
+        payload={
+            "result": outcome.to_json(),
+            "early": reason != "deadline",
+            "closed_because": reason,
+            "policy": policy.identity,
+            "seated_at_proposal": seated_at_proposal,
+            "due_at": motion.deadline.isoformat(),
+        },
+    )
+    settled_note = " (closed early: the remaining votes could not change it)" if reason == "settled" else ""
+    notify(
+        session,
+        ctx,
+        kind="motion.result",
+        body_id=body.id,
+        dedupe_key=f"motion:{motion.id}:result",
+        text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}{settled_note}: "
+        f"{outcome.reason}",
+    )
+    await due.sync_motion(session, ctx, motion, None)
+    return outcome
 
 
 async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
