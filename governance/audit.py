@@ -17,13 +17,26 @@ head is only ever recorded or published after sealing, so an export or a result 
 unsealed event. Until then a pending event is protected as the newest events of any chain are before
 its head is published: ``verify_stream`` reports it and checks its content hash, but anyone who can
 write to the database could rewrite both.
+
+**Why this scope, and the anchor.** One chain for the whole deployment would make every state change
+of every poll queue on one head row; one chain per stream keeps elections and motions independent
+(voters in different elections never touch the same row). What a per-stream chain cannot show on its
+own is that a *whole* stream was deleted or replaced by a freshly chained forgery. The deployment-wide
+``anchor`` stream closes that gap: whenever a stream reaches a decision (``ANCHORED_KINDS``: an election
+closed, certified or cancelled, a motion closed or withdrawn) the stream's new head is appended to the
+anchor chain in the same transaction, and ``anchor_all`` (a periodic job, and every export) anchors
+any other stream whose head moved. The anchor is appended to rarely — once per decision — so it is
+no bottleneck. Verification checks each stream, the anchor chain, and that every anchored head is
+still the event it names; an export carries the anchor chain, so a third party checks the same. What
+stays unprotected is the tail written since a stream's last anchoring (an election still in voting):
+deleting that whole stream is found only once the periodic anchoring has seen it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +51,12 @@ from governance.errors import Conflict
 from governance.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+ANCHOR = "anchor"
+"""The deployment-wide stream that records other streams' heads (see the module's note)."""
+ANCHORED_KINDS = frozenset(
+    {"election.closed", "election.certified", "election.cancelled", "motion.closed", "motion.withdrawn"}
+)
+"""Events that end a phase of a poll: appending one also anchors the stream's new head."""
 
 
 def canonical_json(value: Any) -> str:
@@ -45,23 +64,36 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_quote: Callable[[str], str] = json.encoder.encode_basestring  # json.dumps' own (C) string quoting
+
+
+def event_body(
+    prev_hash: str, stream: str, seq: int, at: str, actor: str, kind: str, subject: str, payload: str
+) -> str:
+    """The canonical JSON of an event's hashed fields (``at`` as ISO text), spelled by hand for speed.
+
+    Byte for byte what ``canonical_json`` gives for the same dict (keys sorted, no spaces, UTF-8 kept):
+    exports of a million events are written and verified with it.
+    """
+    return (
+        f'{{"actor":{_quote(actor)},"at":{_quote(at)},"kind":{_quote(kind)},"payload":{_quote(payload)},'
+        f'"prev":{_quote(prev_hash)},"seq":{int(seq)},"stream":{_quote(stream)},"subject":{_quote(subject)}}}'
+    )
+
+
+def event_hash_text(
+    prev_hash: str, stream: str, seq: int, at: str, actor: str, kind: str, subject: str, payload: str
+) -> str:
+    """``event_hash`` with the time given as the ISO text an export carries."""
+    body = event_body(prev_hash, stream, seq, at, actor, kind, subject, payload)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 def event_hash(
     prev_hash: str, stream: str, seq: int, at: datetime, actor: str, kind: str, subject: str, payload: str
 ) -> str:
     """The SHA-256 that chains an event to its predecessor; anyone can recompute it from an export."""
-    body = canonical_json(
-        {
-            "stream": stream,
-            "seq": seq,
-            "at": at.isoformat(),
-            "actor": actor,
-            "kind": kind,
-            "subject": subject,
-            "payload": payload,
-            "prev": prev_hash,
-        }
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return event_hash_text(prev_hash, stream, seq, at.isoformat(), actor, kind, subject, payload)
 
 
 def pending_hash(stream: str, at: datetime, actor: str, kind: str, subject: str, payload: str) -> str:
@@ -202,7 +234,57 @@ async def append(
     session.add(event)
     await session.flush()
     await _store_head(session, stream, seq, digest)
+    if kind in ANCHORED_KINDS and stream != ANCHOR:
+        await _anchor_head(session, stream, seq, digest, actor=actor, at=at)
     return event
+
+
+async def _anchor_head(
+    session: AsyncSession, stream: str, seq: int, head: str, *, actor: str, at: datetime
+) -> None:
+    await append(
+        session,
+        stream=ANCHOR,
+        actor=actor,
+        kind="anchor.head",
+        subject=stream,
+        payload={"stream": stream, "seq": seq, "hash": head},
+        at=at,
+    )
+
+
+async def anchored_heads(session: AsyncSession) -> dict[str, tuple[int, str]]:
+    """The latest head anchored for each stream: stream -> (seq, hash)."""
+    rows = await session.execute(
+        select(col(AuditEvent.payload))
+        .where(col(AuditEvent.stream) == ANCHOR, col(AuditEvent.kind) == "anchor.head")
+        .order_by(col(AuditEvent.seq))
+    )
+    latest: dict[str, tuple[int, str]] = {}
+    for payload in rows.scalars():
+        entry = json.loads(payload)
+        latest[str(entry["stream"])] = (int(entry["seq"]), str(entry["hash"]))
+    return latest
+
+
+async def anchor_all(session: AsyncSession, *, actor: str, at: datetime) -> list[str]:
+    """Seal every stream's pending events and anchor each stream whose head moved since it was anchored.
+
+    For a periodic job and for exports: afterwards, deleting or replacing any whole stream is found by
+    ``verify_deployment``. Returns the streams anchored now. Locks the anchor's head until commit.
+    """
+    await _lock_head(session, ANCHOR)
+    for stream in await pending_streams(session):
+        if stream != ANCHOR:
+            await seal(session, stream)
+    done = await anchored_heads(session)
+    heads = (await session.execute(select(AuditHead).where(col(AuditHead.stream) != ANCHOR))).scalars().all()
+    anchored = []
+    for head in sorted(heads, key=lambda h: h.stream):
+        if head.seq > 0 and done.get(head.stream) != (head.seq, head.hash):
+            await _anchor_head(session, head.stream, head.seq, head.hash, actor=actor, at=at)
+            anchored.append(head.stream)
+    return anchored
 
 
 def pending_values(
@@ -353,3 +435,77 @@ async def stream_events(session: AsyncSession, stream: str) -> list[AuditEvent]:
         .order_by(col(AuditEvent.seq).is_(None), col(AuditEvent.seq), col(AuditEvent.id))
     )
     return list(rows.scalars())
+
+
+def check_anchors(
+    anchor: Iterable[tuple[int, Mapping[str, Any]]],
+    chains: Mapping[str, Sequence[str]],
+    *,
+    streams: Iterable[str] | None = None,
+) -> ChainCheck | None:
+    """Check every anchored head against the chains it names; None when all agree.
+
+    ``anchor`` is the anchor stream's ``anchor.head`` events as (seq, payload); ``chains`` maps a stream
+    to its sealed events' hashes in order. Only the ``streams`` given are checked (all anchored ones by
+    default), so an export of one election checks its own stream against the anchor. A stream anchored
+    but absent, or whose event at the anchored place has another hash, was deleted or rewritten.
+    """
+    wanted = set(streams) if streams is not None else None
+    for anchor_seq, entry in anchor:
+        stream, seq, digest = str(entry["stream"]), int(entry["seq"]), str(entry["hash"])
+        if wanted is not None and stream not in wanted:
+            continue
+        hashes = chains.get(stream)
+        if not hashes:
+            problem = (
+                f"the anchor (event {anchor_seq}) records {stream!r} at event {seq}, "
+                "but the stream has no events (the whole stream was deleted)"
+            )
+            return ChainCheck(stream, False, 0, GENESIS, 1, problem)
+        if seq > len(hashes):
+            problem = (
+                f"the anchor (event {anchor_seq}) records event {seq}, but only {len(hashes)} exist "
+                "(events deleted at the end)"
+            )
+            return ChainCheck(stream, False, len(hashes), hashes[-1], len(hashes) + 1, problem)
+        if hashes[seq - 1] != digest:
+            problem = (
+                f"its hash differs from the head the anchor recorded (anchor event {anchor_seq}): "
+                "the stream was rewritten"
+            )
+            return ChainCheck(stream, False, seq, hashes[seq - 1], seq, problem)
+    return None
+
+
+async def verify_deployment(session: AsyncSession) -> list[ChainCheck]:
+    """Verify every stream, the anchor chain, and every anchored head; one ``ChainCheck`` per stream.
+
+    Problems come first (a stream whose chain breaks, a stream missing or rewritten against the anchor),
+    then the streams that verify.
+    """
+    names = set((await session.execute(select(col(AuditHead.stream)))).scalars())
+    names |= set((await session.execute(select(col(AuditEvent.stream)).distinct())).scalars())
+    checks = {name: await verify_stream(session, name) for name in sorted(names)}
+    if ANCHOR in checks and checks[ANCHOR].ok:
+        chains: dict[str, list[str]] = {}
+        rows = await session.execute(
+            select(col(AuditEvent.stream), col(AuditEvent.hash))
+            .where(col(AuditEvent.seq).is_not(None))
+            .order_by(col(AuditEvent.stream), col(AuditEvent.seq))
+        )
+        for stream, digest in rows.all():
+            chains.setdefault(stream, []).append(digest)
+        anchor_rows = await session.execute(
+            select(col(AuditEvent.seq), col(AuditEvent.payload))
+            .where(col(AuditEvent.stream) == ANCHOR, col(AuditEvent.kind) == "anchor.head")
+            .order_by(col(AuditEvent.seq))
+        )
+        entries = [(int(seq or 0), json.loads(payload)) for seq, payload in anchor_rows.all()]
+        # Check each stream against the anchor; a stream already broken keeps its own report.
+        for stream in sorted({str(e["stream"]) for _, e in entries}):
+            if stream in checks and not checks[stream].ok:
+                continue
+            problem = check_anchors(entries, chains, streams=[stream])
+            if problem is not None:
+                checks[stream] = problem
+    return sorted(checks.values(), key=lambda c: (c.ok, c.stream))

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from governance import audit, tally
+from governance import audit, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import (
@@ -1044,6 +1044,8 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         election.seed = seed
         election.result = result.dumps()
         ballot_digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
+        if election.secret:  # no storage trace pairs a ballot with its voter once counted
+            await secrecy.shuffle_poll(session, election_id=election.id)
         await record(
             session,
             ctx,
