@@ -149,6 +149,30 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
         await ctx.db.dispose()
 
 
+async def _publish(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.publish import publish
+
+    ctx = _context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        report = await publish(ctx, args.out)
+        print(f"Wrote {len(report.pages)} pages and {len(report.charts)} charts to {report.out}.")
+        return 0
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
+    except GovError as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if isinstance(exc, ConnectionError | TimeoutError):
+            raise  # the database, reported by main()
+        print(f"govbot: cannot write the site to {args.out}: {exc.strerror or exc}.", file=sys.stderr)
+        return 1
+    finally:
+        await ctx.db.dispose()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govbot", description="Governance of a member alliance in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--as", dest="as_", metavar="HANDLE", required=True, help="who you are on the roster")
     con.add_argument("--script", metavar="FILE", type=Path, help="run commands from FILE and exit")
     sub.add_parser("seed", help="seed the sample alliance into an empty database")
+    pub = sub.add_parser("publish", help="write the static transparency site (results, charts, audit heads)")
+    pub.add_argument("--out", metavar="DIR", type=Path, required=True, help="where to write the site")
     sub.add_parser(
         "tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False
     )
@@ -190,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             schema.upgrade(settings.database_url)
             print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
             return 0
-        handlers = {"run": _run, "console": _console, "seed": _seed}
+        handlers = {"run": _run, "console": _console, "seed": _seed, "publish": _publish}
         return asyncio.run(handlers[args.command](settings, args))
     except (OSError, DBAPIError) as exc:
         where = make_url(settings.database_url).render_as_string(hide_password=True)

@@ -1,0 +1,334 @@
+"""``govbot publish --out DIR``: the transparency site, static HTML anyone can read without JavaScript.
+
+It shows bodies and their members, working groups with their charters, elections and motions with their
+results, charts (PNG with alt text), round-by-round tables, the policy that governed each poll (name,
+version, SHA-256 of its source) and the head of each audit chain, with the commands that verify it.
+Secret ballots stay secret: an election page gives totals and turnout, never a ballot or who chose
+what; roll-call motions list each member's vote by name.
+
+Everything is read through the services and the audit log in read-only transactions. The site is built
+in a fresh directory beside ``DIR`` and moved into place when complete, so a web server never serves a
+half-written site; a directory that holds something other than a previous site is never overwritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import select
+from sqlmodel import col
+
+from governance import audit, charts
+from governance.charts import Chart, TierTurnout
+from governance.errors import Conflict, InvalidInput
+from governance.models import AuditHead, Body, Election, Organisation, Person, Voter
+from governance.policies import load_policy
+from governance.policies.base import PollFacts
+from governance.services import bodies, elections, motions
+from governance.services.common import Context, body_facts, facts_columns, facts_from_row, facts_joins
+from governance.tally.result import Number
+
+TEMPLATES = Path(__file__).parent / "templates" / "site"
+MARKER = ".govbot-site"
+NO_ORGANISATION = "no organisation"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """An audit stream's head as published: where it ends, and whether it verified when the site was built."""
+
+    stream: str
+    seq: int
+    hash: str
+    ok: bool
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class PublishedChart:
+    """A chart written into the site: its file (relative to the site root), title, alt text and size."""
+
+    path: str
+    title: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class RoundTable:
+    """A count's rounds as a table: one row per candidate, one column per round, then quota and exhausted."""
+
+    rounds: list[int]
+    rows: list[tuple[str, list[tuple[str, str]]]]  # name, [(count, "elected"/"excluded"/"")]
+    quota: list[str] | None
+    exhausted: list[str] | None
+    notes: list[tuple[int, str]]
+
+
+@dataclass
+class SiteReport:
+    """What ``publish`` wrote: page and chart counts and where."""
+
+    out: Path
+    pages: list[str] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["utc"] = _utc
+    env.filters["label"] = lambda text: str(text).replace("_", " ").replace("-", " ")
+    return env
+
+
+def _utc(when: datetime | None) -> str:
+    if when is None:
+        return ""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _cell(value: Number | str | None) -> str:
+    if value is None:
+        return ""
+    return charts.format_number(charts.to_number(value))
+
+
+def round_table(result: Mapping[str, Any]) -> RoundTable | None:
+    """The rounds of a stored result as a table (None for a result without rounds)."""
+    rounds: list[Mapping[str, Any]] = list(result.get("rounds", []))
+    if not rounds:
+        return None
+    names = [str(n) for n in result.get("candidates", [])]
+    rows = []
+    for name in names:
+        cells = []
+        for r in rounds:
+            mark = (
+                "elected"
+                if name in r.get("elected", [])
+                else "excluded"
+                if name in r.get("excluded", [])
+                else ""
+            )
+            cells.append((_cell(r.get("counts", {}).get(name)), mark))
+        if any(value or mark for value, mark in cells):
+            rows.append((name, cells))
+    quota = (
+        [_cell(r.get("quota")) for r in rounds] if any(r.get("quota") is not None for r in rounds) else None
+    )
+    exhausted = [_cell(r.get("exhausted", 0)) for r in rounds]
+    return RoundTable(
+        rounds=[int(r["round"]) for r in rounds],
+        rows=rows,
+        quota=quota,
+        exhausted=exhausted if any(charts.to_number(r.get("exhausted", 0)) for r in rounds) else None,
+        notes=[(int(r["round"]), str(r["note"])) for r in rounds if r.get("note")],
+    )
+
+
+def _ranking(result: Mapping[str, Any] | None) -> str | None:
+    ranking = (result or {}).get("ranking")
+    return charts.ranking_text(ranking) if ranking else None
+
+
+async def chain_head(ctx: Context, stream: str) -> ChainHead | None:
+    """The head of an audit stream and whether the stream verifies now; None if it has no events."""
+    async with ctx.db.reading() as session:
+        head = await session.get(AuditHead, stream)
+        check = await audit.verify_stream(session, stream)
+    if head is None:
+        return None
+    return ChainHead(stream, head.seq, head.hash, check.ok, check.problem)
+
+
+async def election_turnout(ctx: Context, election: Election, body: Body) -> list[TierTurnout]:
+    """Who voted in an election, by organisation tier, against who may vote under its policy.
+
+    The electorate is the roster at publication as the election's policy judges it, plus anyone who
+    voted (so a voter who has since left still counts in both). Only the record of who voted is read,
+    never a ballot. If the policy's source has changed since the election, the electorate is not
+    guessed: each tier shows its voters only.
+    """
+    async with ctx.db.reading() as session:
+        stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
+        people = [f for f in (facts_from_row(row) for row in (await session.execute(stmt)).all()) if f]
+        voted = set(
+            (await session.execute(select(col(Voter.person_id)).where(col(Voter.election_id) == election.id)))
+            .scalars()
+            .all()
+        )
+        tiers = [t for t in (await session.execute(select(col(Organisation.tier)).distinct())).scalars()]
+    policy = load_policy(election.policy_name)
+    known = policy.sha256 == election.policy_hash
+    poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
+    voters: Counter[str] = Counter()
+    electorate: Counter[str] = Counter()
+    for person in people:
+        tier = person.organisation_tier or NO_ORGANISATION
+        did_vote = person.person_id in voted
+        voters[tier] += did_vote
+        if known and (did_vote or policy.may_vote(poll, person) is None):
+            electorate[tier] += 1
+    order = sorted(set(tiers) | set(voters) | set(electorate), key=lambda t: (t == NO_ORGANISATION, t))
+    return [
+        TierTurnout(tier, voters[tier], electorate[tier] if known else None)
+        for tier in order
+        if electorate[tier] or voters[tier]
+    ]
+
+
+def _write_charts(site: Path, folder: str, made: Sequence[Chart], report: SiteReport) -> list[PublishedChart]:
+    target = site / "charts" / folder
+    target.mkdir(parents=True, exist_ok=True)
+    out = []
+    for chart in made:
+        (target / chart.filename).write_bytes(chart.png)
+        path = f"charts/{folder}/{chart.filename}"
+        report.charts.append(path)
+        out.append(PublishedChart(path, chart.title, chart.alt, chart.width, chart.height))
+    return out
+
+
+def _page(env: Environment, site: Path, path: str, template: str, report: SiteReport, **context: Any) -> None:
+    depth = path.count("/")
+    html = env.get_template(template).render(
+        root="../" * depth, generated=context.pop("generated"), **context
+    )
+    target = site / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+    report.pages.append(path)
+
+
+async def build(ctx: Context, site: Path, *, generated: datetime | None = None) -> SiteReport:
+    """Write the whole site into the empty directory ``site``; returns what was written."""
+    env = _environment()
+    when = generated or ctx.now()
+    report = SiteReport(site)
+    common: dict[str, Any] = {"generated": when}
+
+    all_bodies = await bodies.list_bodies(ctx)
+    body_pages = []
+    for body, _count in all_bodies:
+        _body, members = await bodies.members(ctx, body.slug)
+        body_pages.append((body, members))
+        _page(
+            env,
+            site,
+            f"bodies/{body.slug}.html",
+            "body.html",
+            report,
+            body=body,
+            members=members,
+            head=await chain_head(ctx, f"body:{body.slug}"),
+            elections=[e for e, b in await elections.list_elections(ctx, body.slug)],
+            motions=[m for m, b in await motions.list_motions(ctx, body.slug)],
+            **common,
+        )
+
+    election_rows = await elections.list_elections(ctx)
+    for election, body in election_rows:
+        view = await elections.show(ctx, election.slug)
+        turnout = await election_turnout(ctx, election, body)
+        made = charts.charts_for_election(view, title=election.title, turnout=turnout if view.voters else ())
+        _page(
+            env,
+            site,
+            f"elections/{election.slug}.html",
+            "election.html",
+            report,
+            view=view,
+            result=view.result,
+            table=round_table(view.result) if view.result else None,
+            ranking=_ranking(view.result),
+            charts=_write_charts(site, f"election-{election.slug}", made, report),
+            turnout=turnout,
+            head=await chain_head(ctx, f"election:{election.slug}"),
+            **common,
+        )
+
+    motion_rows = await motions.list_motions(ctx)
+    for motion, _body in motion_rows:
+        mview = await motions.show(ctx, motion.id or 0)
+        made = charts.charts_for_motion(mview, title=f"M{motion.id}: {motion.title}")
+        _page(
+            env,
+            site,
+            f"motions/m{motion.id}.html",
+            "motion.html",
+            report,
+            view=mview,
+            result=mview.result,
+            charts=_write_charts(site, f"motion-{motion.id}", made, report),
+            head=await chain_head(ctx, f"motion:{motion.id}"),
+            **common,
+        )
+
+    _page(
+        env,
+        site,
+        "index.html",
+        "index.html",
+        report,
+        bodies=[(b, m) for b, m in body_pages if b.kind != "working_group"],
+        groups=[(b, m) for b, m in body_pages if b.kind == "working_group"],
+        elections=election_rows,
+        motions=motion_rows,
+        **common,
+    )
+    shutil.copyfile(TEMPLATES / "style.css", site / "style.css")
+    (site / MARKER).write_text(f"govbot transparency site, generated {_utc(when)}\n", encoding="utf-8")
+    return report
+
+
+async def publish(ctx: Context, out: Path, *, generated: datetime | None = None) -> SiteReport:
+    """Build the site beside ``out`` and move it into place whole, replacing a previous govbot site.
+
+    Refuses (``InvalidInput``/``Conflict``, nothing written) when ``out`` is a file, or a non-empty
+    directory that is not a site govbot wrote.
+    """
+    out = out.expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(
+            f"{out} is a file, not a directory.", "Give --out a directory to write the site into."
+        )
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise Conflict(
+            f"{out} already holds files that govbot did not write.",
+            "Give --out an empty or new directory (a previous govbot site there is replaced).",
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the site is for everyone to read
+    try:
+        report = await build(ctx, staging, generated=generated)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    report.out = out
+    return report
