@@ -136,8 +136,10 @@ class Scheduler:
 
     @property
     def jobs(self) -> dict[str, datetime]:
-        """The timed jobs the scheduler holds, by id (a row's key) and run time."""
-        return dict(self._jobs)
+        """The timed jobs APScheduler holds, by id (a row's key) and run time."""
+        if self.aps is None:
+            return {}
+        return {j.id: j.trigger.run_date for j in self.aps.get_jobs() if isinstance(j.trigger, DateTrigger)}
 
     def _timed(self, key: str, when: datetime) -> None:
         assert self.aps is not None
@@ -152,8 +154,10 @@ class Scheduler:
         )
         self._jobs[key] = when
 
-    async def start(self) -> int:
-        """Rebuild the timed jobs from the table and start running them; returns how many were restored."""
+    async def start(self, *, paused: bool = False) -> int:
+        """Rebuild the timed jobs from the table and start running them; returns how many were restored.
+
+        ``paused`` holds the jobs without running them (tests drive ``sweep`` themselves)."""
         self.aps = AsyncIOScheduler(
             timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
@@ -171,7 +175,7 @@ class Scheduler:
             replace_existing=True,
             next_run_time=self.ctx.now(),
         )
-        self.aps.start()
+        self.aps.start(paused=paused)
         log.info("scheduler %s: leader; %d scheduled job(s) restored", self.worker, restored)
         return restored
 
@@ -229,11 +233,18 @@ class Scheduler:
         await self.sweep()
 
     def shutdown(self) -> None:
-        """Stop running jobs (the tables keep everything; the next leader rebuilds them)."""
+        """Stop running jobs at once (the tables keep everything; the next leader rebuilds them)."""
         if self.aps is not None and self.aps.running:
             self.aps.shutdown(wait=False)
         self.aps = None
         self._jobs.clear()
+
+    async def stop(self) -> None:
+        """Stop after the sweep in progress, if any, has finished (so no transaction is cut short)."""
+        if self.aps is not None and self.aps.running:
+            self.aps.pause()
+        async with self._sweeping:
+            self.shutdown()
 
 
 async def run(
@@ -262,7 +273,7 @@ async def run(
                     if not stop.is_set():
                         log.warning("scheduler %s lost the leader lock; stepping down", worker)
                 finally:
-                    scheduler.shutdown()
+                    await scheduler.stop()
             else:
                 await _wait(stop, poll_seconds)
     finally:
