@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -34,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
 from bot.replies import Reply, error
-from bot.slack import ballots
+from bot.slack import ballots, files
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
 from bot.slack.render import clip, escape, message
@@ -270,8 +271,11 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         if not busy:
             done, _ = await asyncio.wait({work}, timeout=rt.ack_within)
         if done:
-            await ack(**_ephemeral(work.result()))
+            reply = work.result()
+            await ack(**_ephemeral(reply))
             after_command(text)
+            if reply.attachments:
+                rt.spawn(send_files(user_id, reply, respond))
             return
         await ack(text="Working on it…", response_type="ephemeral")
 
@@ -279,8 +283,29 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             reply = await work
             await respond(**_ephemeral(reply), replace_original=False)
             after_command(text)
+            if reply.attachments:
+                await send_files(user_id, reply, respond)
 
         rt.spawn(finish())
+
+    async def send_files(user_id: str, reply: Reply, respond: AsyncRespond) -> None:
+        """Share a reply's attachments in the person's DM; say so privately when Slack refuses them."""
+        try:
+            await files.send_to_user(rt.client, user_id, reply.attachments, comment=clip(reply.text, 3000))
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+            log.warning("could not send %d file(s) to %s: %s", len(reply.attachments), user_id, reason)
+            names = ", ".join(a.filename for a in reply.attachments)
+            await respond(
+                **_ephemeral(
+                    error(
+                        f"Slack would not take {names} ({reason}); nothing was sent.",
+                        "Run the command again in a moment; on the server, `govbot console` saves the "
+                        "file in its working directory.",
+                    )
+                ),
+                replace_original=False,
+            )
 
     def after_command(text: str) -> None:
         if (

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.replies import Reply, Table
+from bot.slack.files import describe
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -100,9 +101,12 @@ def reply_blocks(reply: Reply) -> list[Block]:
         blocks += table_blocks(table)
     if reply.block:
         blocks += preformatted(reply.block)
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1]
+    room = MAX_BLOCKS - (1 if reply.attachments else 0)
+    if len(blocks) > room:
+        blocks = blocks[: room - 1]
         blocks.append(context("_Cut to fit Slack; the console (`govbot console`) shows it whole._"))
+    if reply.attachments:
+        blocks.append(context(escape(describe(reply.attachments))))
     return blocks
 
 
