@@ -167,11 +167,14 @@ def first_start(rule_text: str, on_or_after: datetime, at: time, tz: ZoneInfo) -
     rule allows, at the wall time ``at``; so a rule's ``BYDAY`` need not match the creation day."""
     local_day = on_or_after.astimezone(tz).replace(tzinfo=None)
     base = datetime.combine(local_day.date(), at)
-    candidate = rrulestr(rule_text, dtstart=base).after(base, inc=True)
+    # The first matching day comes from the rule without its interval ("biweekly tue" made on a
+    # Wednesday starts next Tuesday, not in a fortnight); the interval then counts from that day.
+    every = ";".join(p for p in rule_text.split(";") if not p.startswith(("INTERVAL=", "COUNT=")))
+    candidate = rrulestr(every, dtstart=base).after(base, inc=True)
     if candidate is None:
         raise InvalidInput("That rule has no meeting from today on.", SPEC_HELP)
     if to_utc(candidate, tz) < on_or_after:  # today's time has passed: the next one
-        later = rrulestr(rule_text, dtstart=base).after(candidate, inc=False)
+        later = rrulestr(every, dtstart=base).after(candidate, inc=False)
         if later is None:
             raise InvalidInput("That rule has no meeting from now on.", SPEC_HELP)
         candidate = later

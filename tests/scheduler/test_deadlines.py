@@ -130,7 +130,7 @@ async def test_motion_reminders_reach_seated_members_who_have_not_voted(
     clock.set(motion.deadline)
     closing = await schedule.run_due(ctx, "w")
     assert [o.result for o in closing] == [
-        "skipped: its deadline (%s UTC) has passed" % f"{motion.deadline:%Y-%m-%d %H:%M}",
+        f"skipped: its deadline ({motion.deadline:%Y-%m-%d %H:%M} UTC) has passed",
         "done",
     ]
     assert (await motions.show(ctx, motion.id or 0)).motion.phase == "closed"
