@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +39,7 @@ from governance.models import (
     Voter,
 )
 from governance.policies import LoadedPolicy, load_policy
-from governance.policies.base import BodyFacts, PollFacts
+from governance.policies.base import BodyFacts, ElectionRules, PersonFacts, PollFacts, Refusal
 from governance.services import due
 from governance.services.common import (
     Actor,
@@ -68,6 +69,7 @@ TIES_ALLOWED = frozenset({"schulze", "ranked-pairs"})
 SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SECRET_VOTER = "voter"  # the actor of a secret ballot's audit event: it names no one
 
 
 def _stream(election: Election) -> str:
@@ -272,6 +274,7 @@ async def nominate(
             raise Forbidden("Self-nomination is not allowed in this election.", rule="no-self-nomination")
         enforce(policy.may_nominate(poll, nominator_facts, nominee_facts), policy)
         enforce(policy.may_stand(poll, nominee_facts), policy)
+        enforce(await _term_and_cap_refusal(session, election, body, person, nominee_facts, rules), policy)
         existing = (
             await session.execute(
                 select(Candidate).where(
@@ -713,9 +716,11 @@ def _check_ballot(
 
 
 def _ballot_event(actor: Actor, slug: str, ballot: _Ballot, kind: str) -> dict[str, Any]:
+    # A secret ballot's event is anonymous: the log (and its public export) counts ballots, while who
+    # voted stays in the voters table; a public ballot's event names its voter and their choice.
     return audit.pending_values(
         stream=f"election:{slug}",
-        actor=actor.label,
+        actor=actor.label if ballot.voter_id is not None else SECRET_VOTER,
         kind=kind,
         subject=slug,
         payload=ballot.payload,
@@ -938,7 +943,11 @@ async def _held_seats(session: AsyncSession, election: Election) -> dict[str, in
         await session.execute(
             select(Membership, Person)
             .join(Person, col(Membership.person_id) == col(Person.id))
-            .where(col(Membership.body_id) == election.body_id, col(Membership.status) == "active")
+            .where(
+                col(Membership.body_id) == election.body_id,
+                col(Membership.status) == "active",
+                col(Membership.role).in_(SEATED_ROLES),  # an observer holds no seat
+            )
         )
     ).all()
     standing = set(
@@ -953,14 +962,61 @@ async def _held_seats(session: AsyncSession, election: Election) -> dict[str, in
     for membership, person in rows:
         if person.id in standing or person.organisation_id is None:
             continue
-        if (
-            membership.until is not None
-            and election.voting_close_at
-            and membership.until <= election.voting_close_at
-        ):
+        ends = membership.until or membership.term_ends_at
+        if ends is not None and election.voting_close_at and ends <= election.voting_close_at:
             continue
         held[orgs[person.organisation_id]] += 1
     return dict(held)
+
+
+async def _term_and_cap_refusal(
+    session: AsyncSession,
+    election: Election,
+    body: Body,
+    person: Person,
+    facts: PersonFacts,
+    rules: ElectionRules,
+) -> Refusal | None:
+    """The policy's term limit and per-organisation seat cap, applied to a nominee (issue 4)."""
+    membership = (
+        await session.execute(
+            select(Membership).where(
+                col(Membership.body_id) == body.id, col(Membership.person_id) == person.id
+            )
+        )
+    ).scalar_one_or_none()
+    if (
+        rules.term_limit is not None
+        and membership is not None
+        and membership.status == "active"
+        and membership.terms_served >= rules.term_limit
+    ):
+        return Refusal(
+            "term-limit",
+            f"{person.name} has served {membership.terms_served} consecutive terms on {body.name}, the "
+            f"limit of {rules.term_limit}; they may stand again after a term off.",
+        )
+    cap = rules.cap_for(facts.organisation_tier)
+    if cap is None or facts.organisation is None:
+        return None
+    held = (await _held_seats(session, election)).get(facts.organisation, 0)
+    if membership is not None and membership.status == "active" and membership.role in SEATED_ROLES:
+        ends = membership.until or membership.term_ends_at
+        if ends is None or election.voting_close_at is None or ends > election.voting_close_at:
+            held -= 1  # counted as continuing, but their own seat is the one they stand for again
+    if held < cap:
+        return None
+    whose = "its tier allows" if facts.organisation_tier in rules.tier_caps else "an organisation may hold"
+    return Refusal(
+        "organisation-cap",
+        f"{facts.organisation_name} already holds the {cap} {body.name} seat{'s' if cap != 1 else ''} "
+        f"{whose}, through members who stay on; {person.name} could not take a seat.",
+    )
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """``when`` plus a number of calendar months (a term's end)."""
+    return when + relativedelta(months=months)
 
 
 async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
@@ -1007,16 +1063,19 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         seed = hashlib.sha256(("\n".join([election.slug, *contents])).encode()).hexdigest()[:16]
         rules = policy.election_rules(body_facts(body))
         caps = None
-        if rules.organisation_cap:
-            orgs = {o.id: o.slug for o in (await session.execute(select(Organisation))).scalars()}
+        if rules.organisation_cap or rules.tier_caps:
+            all_orgs = list((await session.execute(select(Organisation))).scalars())
+            orgs = {o.id: o.slug for o in all_orgs}
+            limits = {o.slug: rules.cap_for(o.tier) for o in all_orgs}
             caps = GroupCap(
                 groups={
                     names[p.id]: orgs[p.organisation_id]
                     for _, p in rows
-                    if p.id and p.organisation_id is not None
+                    if p.id and p.organisation_id is not None and limits[orgs[p.organisation_id]] is not None
                 },
-                cap=rules.organisation_cap,
+                cap=rules.organisation_cap or max(rules.tier_caps.values()),
                 held=await _held_seats(session, election),
+                limits={slug: limit for slug, limit in limits.items() if limit is not None},
             )
         if len(rows) == len(withdrawn):
             raise Conflict(
@@ -1086,6 +1145,7 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
         election.phase = "certified"
         election.certified_at = ctx.now()
         election.certified_by_id = actor.person_id
+        rules = policy.election_rules(body_facts(body))
         winners = (
             (
                 await session.execute(
@@ -1105,6 +1165,7 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                     )
                 )
             ).scalar_one_or_none()
+            term_ends_at = add_months(ctx.now(), rules.term_months) if rules.term_months else None
             if membership is None:
                 assert body.id is not None
                 session.add(
@@ -1114,9 +1175,16 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                         role="member",
                         status="active",
                         since=ctx.now(),
+                        term_ends_at=term_ends_at,
+                        terms_served=1,
                     )
                 )
             else:
+                # Re-elected while seated: a consecutive term; after a gap the count starts again.
+                consecutive = membership.status == "active" and membership.role in SEATED_ROLES
+                membership.terms_served = membership.terms_served + 1 if consecutive else 1
+                membership.term_ends_at = term_ends_at
+                membership.state = "active"
                 membership.status = "active"
                 if membership.role not in SEATED_ROLES:  # an observer or emeritus elected takes a seat
                     membership.role = "member"

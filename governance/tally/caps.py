@@ -19,10 +19,16 @@ class GroupCap:
     groups: Mapping[str, str]
     cap: int
     held: Mapping[str, int] = field(default_factory=dict)
+    # Per-group caps overriding ``cap`` (e.g. by an organisation's membership tier).
+    limits: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.cap < 1:
+        if self.cap < 1 or any(limit < 1 for limit in self.limits.values()):
             raise ValueError("a group cap must allow at least one seat")
+
+    def cap_of(self, group: str | None) -> int:
+        """The cap of ``group``: its own limit, else the general cap."""
+        return self.limits.get(group, self.cap) if group is not None else self.cap
 
     def group_of(self, candidate: str) -> str | None:
         """The candidate's group, or None when the candidate belongs to none."""
@@ -33,7 +39,7 @@ class GroupCap:
         if group is None:
             return 1 << 30
         won = sum(1 for name in elected if self.groups.get(name) == group)
-        return self.cap - self.held.get(group, 0) - won
+        return self.cap_of(group) - self.held.get(group, 0) - won
 
     def blocked(self, candidate: str, elected: list[str]) -> bool:
         """Whether electing ``candidate`` now would put its group over the cap."""
@@ -41,4 +47,7 @@ class GroupCap:
 
     def to_json(self) -> dict[str, object]:
         """The cap as recorded in a result's parameters."""
-        return {"cap": self.cap, "groups": dict(self.groups), "held": dict(self.held)}
+        out: dict[str, object] = {"cap": self.cap, "groups": dict(self.groups), "held": dict(self.held)}
+        if self.limits:
+            out["limits"] = dict(self.limits)
+        return out
