@@ -1,3 +1,109 @@
-"""Audit commands, registered on import by bot.commands."""
+"""Audit commands, registered on import by bot.commands: verify a chain, export a bundle, check a receipt."""
 
 from __future__ import annotations
+
+import json
+
+from bot.commands import Invocation, command
+from bot.replies import Attachment, Reply, error
+from governance import audit, export, receipts
+from governance.errors import InvalidInput
+
+MEDIA_TYPES = {"jsonl": "application/jsonl", "csv": "text/csv", "blt": "text/plain", "zip": "application/zip"}
+
+
+@command(
+    "audit verify",
+    "<stream>",
+    "Check an audit chain: election:<id>, motion:<n>, body:<id>, roster, anchor — or all of them.",
+    examples=("audit verify election:board-2027", "audit verify roster", "audit verify all"),
+)
+async def audit_verify(inv: Invocation) -> Reply:
+    """audit verify"""
+    stream = inv.arg("stream")
+    async with inv.ctx.db.reading() as session:
+        if stream.lower() in ("all", "--all"):
+            checks = await audit.verify_deployment(session)
+            broken = [c for c in checks if not c.ok]
+            if broken:
+                return error(
+                    f"BROKEN: {len(broken)} of {len(checks)} chain(s).",
+                    "Investigate the database before going on; nothing was changed.",
+                    [f"{c.stream}: event {c.broken_seq}: {c.problem}" for c in broken],
+                )
+            events = sum(c.events for c in checks)
+            return Reply(text=f"OK: {len(checks)} chain(s), {events} event(s), every anchored head in place.")
+        check = await audit.verify_stream(session, stream)
+    if check.events == 0 and check.ok:
+        raise InvalidInput(
+            f"No audit events in stream {stream!r}.",
+            "Streams: election:<id>, motion:<number>, body:<id>, roster, anchor, or all.",
+        )
+    if check.ok:
+        waiting = (
+            f" {check.pending} of them (the latest ballots) are not sealed into the chain yet; "
+            "the next phase change or the close seals them."
+            if check.pending
+            else ""
+        )
+        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.{waiting}")
+    return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")
+
+
+@command(
+    "audit export",
+    "<subject>",
+    "Export an audit bundle (zip: settings, policy, ballots with receipts, events, result, heads) "
+    "or one file of it (--format jsonl|csv|blt). Admins.",
+    options={"format": "value"},
+    examples=("audit export board-2027", "audit export M12 --format csv", "audit export all"),
+)
+async def audit_export(inv: Invocation) -> Reply:
+    """audit export"""
+    subject = export.parse_subject(inv.arg("subject"))
+    fmt = (inv.opt("format") or "zip").lower()
+    files = await export.export_bundle(inv.ctx, inv.actor, subject)
+    name = "govbot-audit-all" if subject.kind == "all" else f"govbot-audit-{subject.folder}"
+    data = export.zip_bytes(files) if fmt == "zip" else export.single_file(files, subject, fmt)
+    heads = json.loads(files["heads.json"])["heads"]
+    shown = subject.stream if subject.kind != "all" else audit.ANCHOR
+    head = heads.get(shown, {}).get("hash", "-")
+    return Reply(
+        text=f"Audit export of {'everything' if subject.kind == 'all' else subject.stream} ({fmt}): "
+        f"head {head}. Anyone can check a bundle with `govbot audit verify <file>`.",
+        attachments=(Attachment(f"{name}.{fmt}", data, MEDIA_TYPES.get(fmt, "application/octet-stream")),),
+    )
+
+
+@command(
+    "receipt",
+    "<poll> <code>",
+    "Check your ballot by its receipt: is it in the published list, and as you cast it?",
+    examples=("receipt board-2027 K7QX2-M9PLA", "receipt M12 3FA09B1C"),
+)
+async def receipt(inv: Invocation) -> Reply:
+    """receipt"""
+    found = await receipts.check_receipt(inv.ctx, inv.arg("poll"), inv.arg("code"))
+    if found.status == "replaced":
+        return Reply(
+            text=f"Receipt {inv.arg('code')} of {found.poll} was replaced: you voted again before the "
+            "deadline, and only your latest ballot counts. This receipt verifies nothing.",
+            ephemeral=True,
+        )
+    if found.status == "unknown":
+        return error(
+            f"No ballot of {found.poll} has receipt {inv.arg('code')}.",
+            "Check the code (it was sent when you voted). If it is right, tell the secretariat: "
+            "your ballot may be missing.",
+        )
+    ballot = found.ballot
+    if isinstance(ballot, list):
+        shown = " > ".join("=".join(tier) for tier in ballot) or "(blank)"
+    else:
+        shown = str(ballot)
+    where = (
+        "It is in the published ballot list"
+        if found.status == "counted"
+        else "It is stored and will be in the ballot list published at the close"
+    )
+    return Reply(text=f"{where} of {found.poll}, as: {shown}.", ephemeral=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -173,6 +174,48 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         await ctx.db.dispose()
 
 
+async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    from governance import export
+    from governance.services.common import Actor
+
+    ctx = _context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        subject = export.parse_subject("all" if args.all else (args.subject or ""))
+        files = await export.export_bundle(ctx, Actor.system("audit-export"), subject)
+        if args.bundle is not None:
+            path = export.write_bundle(files, args.bundle)
+            heads = json.loads(files["heads.json"])["heads"]
+            print(f"Wrote {path} ({len(files)} files).")
+            for stream, head in sorted(heads.items()):
+                print(f"  head of {stream}: {head['hash']} (event {head['seq']})")
+            return 0
+        data = export.single_file(files, subject, args.format)
+        if args.output is not None:
+            args.output.write_bytes(data)
+            print(f"Wrote {args.output} ({len(data)} bytes).")
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    except GovError as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 1
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await ctx.db.dispose()
+
+
+def _audit_verify(path: Path) -> int:
+    """``govbot audit verify PATH``: no settings, no database, no network."""
+    from governance.verify import verify_bundle
+
+    report = verify_bundle(path)
+    print(report.to_text())
+    return 0 if report.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govbot", description="Governance of a member alliance in chat.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,7 +239,42 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False
     )
+    audit_cmd = sub.add_parser("audit", help="export audit bundles and verify them")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    exp = audit_sub.add_parser("export", help="export an election, a motion (M12) or --all")
+    exp.add_argument("subject", nargs="?", help="election slug (board-2027) or motion (M12)")
+    exp.add_argument("--all", action="store_true", help="every election, motion and stream")
+    exp.add_argument("--format", choices=("jsonl", "csv", "blt"), default="jsonl", help="one file's format")
+    exp.add_argument("--output", type=Path, metavar="FILE", help="write the file here (default: stdout)")
+    exp.add_argument("--bundle", type=Path, metavar="PATH", help="the whole bundle: a dir or .zip")
+    ver = audit_sub.add_parser("verify", help="verify a bundle (directory or .zip) without any database")
+    ver.add_argument("path", type=Path)
+    pol = sub.add_parser("policy", help="check a policy module and print its rules in plain sentences")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True)
+    chk = pol_sub.add_parser("check", help="validate a policy (.py file, dotted module or built-in name)")
+    chk.add_argument("path", help="e.g. ./my_policy.py")
     return parser
+
+
+def _policy_check(spec: str) -> int:
+    """Validate a policy module and print its identity and the rules it gives each kind of body."""
+    from governance.policies.base import BodyFacts
+    from governance.policies.explain import explain
+
+    try:
+        policy = load_policy(spec)
+    except GovError as exc:
+        print(f"govbot: invalid policy: {exc}", file=sys.stderr)
+        return 1
+    print(f"OK: policy {policy.name} {policy.version}, sha256 {policy.sha256} ({policy.origin}).")
+    for body in (
+        BodyFacts("board", "The board", "board"),
+        BodyFacts("committee", "A committee", "committee"),
+        BodyFacts("working-group", "A working group", "working_group"),
+    ):
+        print()
+        print("\n".join(explain(policy, body)[1:]) if body.kind != "board" else "\n".join(explain(policy, body)))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,6 +285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return tally_main(args_list[1:])
     args = _parser().parse_args(args_list)
+    if args.command == "policy":
+        return _policy_check(args.path)
+    if args.command == "audit" and args.audit_command == "verify":
+        return _audit_verify(args.path)
+    if args.command == "audit" and not args.all and not args.subject:
+        _parser().error("audit export: give an election, a motion (M12) or --all")
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command != "migrate":  # Alembic's progress lines matter only while migrating
@@ -216,7 +300,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             schema.upgrade(settings.database_url)
             print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
             return 0
-        handlers = {"run": _run, "console": _console, "seed": _seed, "publish": _publish}
+        handlers = {
+            "run": _run,
+            "console": _console,
+            "seed": _seed,
+            "publish": _publish,
+            "audit": _audit_export,
+        }
         return asyncio.run(handlers[args.command](settings, args))
     except (OSError, DBAPIError) as exc:
         where = make_url(settings.database_url).render_as_string(hide_password=True)

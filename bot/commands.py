@@ -19,7 +19,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
-from governance import audit
 from governance.errors import GovError, InvalidInput
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context, person_by_handle
@@ -961,12 +960,15 @@ async def motion_propose(inv: Invocation) -> Reply:
 @command(
     "motion vote",
     "<motion> <choice>",
-    "Vote yes, no or abstain; voting again replaces your vote.",
-    examples=("motion vote 3 yes",),
+    "Vote yes, no or abstain; voting again replaces your vote. --for H: vote as H's proxy.",
+    options={"for": "value"},
+    examples=("motion vote 3 yes", "motion vote 3 no --for alice"),
 )
 async def motion_vote(inv: Invocation) -> Reply:
     """motion vote"""
-    r = await motions.vote(inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"))
+    r = await motions.vote(
+        inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"), for_handle=inv.opt("for")
+    )
     verb = "changed to" if r.replaced else "recorded:"
     public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
     return Reply(text=f"Your vote on M{r.motion_id} {verb} {r.choice}.{public}", ephemeral=True)
@@ -1007,36 +1009,6 @@ async def motion_withdraw(inv: Invocation) -> Reply:
     """motion withdraw"""
     m = await motions.withdraw(inv.ctx, inv.actor, inv.arg("motion"))
     return Reply(text=f"Motion M{m.id} withdrawn.")
-
-
-# ---------------------------------------------------------------- audit
-
-
-@command(
-    "audit verify",
-    "<stream>",
-    "Check an audit chain: election:<id>, motion:<n>, body:<id> or roster.",
-    examples=("audit verify election:board-2027", "audit verify roster"),
-)
-async def audit_verify(inv: Invocation) -> Reply:
-    """audit verify"""
-    stream = inv.arg("stream")
-    async with inv.ctx.db.reading() as session:
-        check = await audit.verify_stream(session, stream)
-    if check.events == 0 and check.ok:
-        raise InvalidInput(
-            f"No audit events in stream {stream!r}.",
-            "Streams: election:<id>, motion:<number>, body:<id>, roster.",
-        )
-    if check.ok:
-        waiting = (
-            f" {check.pending} of them (the latest ballots) are not sealed into the chain yet; "
-            "the next phase change or the close seals them."
-            if check.pending
-            else ""
-        )
-        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.{waiting}")
-    return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")
 
 
 # Command groups kept in modules of their own register themselves when imported.

@@ -1,0 +1,417 @@
+"""Audit exports: what a third party needs to check a result without trusting the bot or its database.
+
+A **bundle** (a directory or a zip) holds, for each exported poll, a folder ``election-<slug>/`` or
+``motion-<n>/`` with
+
+* ``settings.json`` — the poll's settings, the governing policy (name, version, SHA-256 of its source)
+  and, for an election, exactly how it was counted (candidates in order, withdrawn, seats, seed, caps);
+* ``events.jsonl`` — its audit chain, one event per line with every hashed field, ``prev`` and ``hash``;
+* ``ballots.csv`` — every counted ballot with its receipt (and, for a roll call or a public election,
+  its voter); ``ballots.blt`` — the same ballots for any standard STV/IRV counter (elections);
+* ``result.json`` — the stored result, once counted;
+
+and at the top ``anchor.jsonl`` (the deployment-wide chain of stream heads, see ``governance.audit``),
+``heads.json`` (each exported stream's head) and ``manifest.json`` (every file's SHA-256 and size).
+``governance.verify`` checks a bundle with no database and no network.
+
+For a secret poll nothing in the bundle names a ballot's voter: ballots carry a random receipt only,
+in receipt order, and the events say who voted (as the list of voters does) but never what or which
+ballot. Exporting first seals pending ballot events and anchors every stream's head (a write), so the
+bundle's heads are anchored. Everything else here is pure: rows in, bytes out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from governance import audit, secrecy, tally
+from governance.errors import Forbidden, InvalidInput, NotFound
+from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
+from governance.services.common import Actor, Context
+from governance.tally.formats import write_blt
+
+FORMAT = "govbot-audit-bundle/1"
+_quote = audit._quote  # json.dumps' own string quoting, for hand-spelled canonical lines
+_EVENT_COLUMNS = (
+    col(AuditEvent.stream),
+    col(AuditEvent.seq),
+    col(AuditEvent.at),
+    col(AuditEvent.actor),
+    col(AuditEvent.kind),
+    col(AuditEvent.subject),
+    col(AuditEvent.payload),
+    col(AuditEvent.prev_hash),
+    col(AuditEvent.hash),
+)
+
+
+def event_line(
+    stream: str, seq: int, at: str, actor: str, kind: str, subject: str, payload: str, prev: str, digest: str
+) -> str:
+    """One event as a JSONL line (sorted keys, no spaces): the hashed fields plus ``hash``."""
+    return (
+        f'{{"actor":{_quote(actor)},"at":{_quote(at)},"hash":{_quote(digest)},"kind":{_quote(kind)},'
+        f'"payload":{_quote(payload)},"prev":{_quote(prev)},"seq":{int(seq)},"stream":{_quote(stream)},'
+        f'"subject":{_quote(subject)}}}\n'
+    )
+
+
+def event_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
+    """JSONL lines of event rows (stream, seq, at, actor, kind, subject, payload, prev_hash, hash)."""
+    for stream, seq, at, actor, kind, subject, payload, prev, digest in rows:
+        yield event_line(stream, seq, at.isoformat(), actor, kind, subject, payload, prev, digest)
+
+
+async def stream_lines(session: AsyncSession, stream: str) -> list[str]:
+    """The sealed events of ``stream`` as JSONL lines, in chain order."""
+    result = await session.execute(
+        select(*_EVENT_COLUMNS)
+        .where(col(AuditEvent.stream) == stream, col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq))
+    )
+    return list(event_lines(result.all()))
+
+
+def ballots_csv(ballots: Iterable[tuple[str, str, str | None]], *, public: bool) -> str:
+    """Ballots as CSV: ``receipt,ballot`` (the stored JSON ranking), plus ``voter`` for a public poll.
+
+    Rows are sorted by receipt, which is random: the order says nothing about when or by whom.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["receipt", "ballot", "voter"] if public else ["receipt", "ballot"])
+    for receipt, content, voter in sorted(ballots):
+        writer.writerow([receipt, content, voter or ""] if public else [receipt, content])
+    return out.getvalue()
+
+
+def read_ballots_csv(text: str) -> list[dict[str, str]]:
+    """The rows of a ``ballots.csv`` as dicts (receipt, ballot and, when public, voter)."""
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def election_profile(count: Mapping[str, Any], contents: Iterable[str], title: str = "") -> tally.Profile:
+    """The ballot profile an election was counted on, from its ``count`` settings and stored ballots.
+
+    The same construction as the close: handles map to candidate positions; unknown handles are dropped.
+    """
+    index = {h: i for i, h in enumerate(count["handles"])}
+    ballots = []
+    for content in contents:
+        ranking = [[index[h] for h in tier if h in index] for tier in json.loads(content)]
+        ballots.append((ranking, 1))
+    return tally.Profile.build(
+        list(count["candidates"]), ballots, withdrawn=count["withdrawn"], title=title, seats=count["seats"]
+    )
+
+
+def ballots_blt(count: Mapping[str, Any], contents: Sequence[str], title: str) -> str:
+    """The ballots as BLT text for any standard counter (quotes in names and title become apostrophes)."""
+    profile = election_profile(count, contents, title.replace('"', "'"))
+    safe = tally.Profile.build(
+        [name.replace('"', "'") for name in profile.candidates],
+        zip(profile.rankings, profile.counts, strict=True),
+        withdrawn=profile.withdrawn,
+        title=profile.title,
+        seats=profile.seats,
+    )
+    return write_blt(safe, seats=int(count["seats"]))
+
+
+def dumps(value: Any) -> bytes:
+    """JSON for people and diffs: indented, sorted keys, UTF-8."""
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+
+
+def manifest(files: Mapping[str, bytes]) -> bytes:
+    """``manifest.json``: every file of the bundle with its SHA-256 and size."""
+    listing = {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        for name, data in sorted(files.items())
+    }
+    return dumps({"format": FORMAT, "files": listing})
+
+
+def with_manifest(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files plus their ``manifest.json``."""
+    done = dict(files)
+    done["manifest.json"] = manifest(files)
+    return done
+
+
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    """A bundle as one zip file (deflated, entries in name order)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(name, files[name])
+    return out.getvalue()
+
+
+def write_bundle(files: Mapping[str, bytes], path: Path) -> Path:
+    """Write a bundle to ``path``: a zip when it ends in ``.zip``, else a new or empty directory."""
+    if path.suffix.lower() == ".zip":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(zip_bytes(files))
+        return path
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InvalidInput(
+            f"{path} exists and is not an empty directory.", "Give a new directory or a .zip path."
+        )
+    for name, data in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return path
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What to export: one election (by slug), one motion (by number), or everything (``all``)."""
+
+    kind: str  # "election", "motion" or "all"
+    ref: str = ""
+
+    @property
+    def stream(self) -> str:
+        """The audit stream of the subject."""
+        return f"{self.kind}:{self.ref}"
+
+    @property
+    def folder(self) -> str:
+        """The subject's folder in a bundle."""
+        return f"{self.kind}-{self.ref}"
+
+
+def parse_subject(text: str) -> Subject:
+    """``election:board-2027``, ``board-2027``, ``motion:12``, ``M12``, ``all`` or ``--all``."""
+    value = text.strip()
+    if value.lower() in ("all", "--all"):
+        return Subject("all")
+    kind, sep, ref = value.partition(":")
+    if sep and kind.lower() in ("election", "motion"):
+        value = ref if kind.lower() == "election" else f"M{ref}"
+    if value.upper().startswith("M") and value[1:].isdigit():
+        return Subject("motion", str(int(value[1:])))
+    if not value:
+        raise InvalidInput("Say what to export.", "An election (board-2027), a motion (M12) or all.")
+    return Subject("election", value.lower())
+
+
+async def _election_files(session: AsyncSession, election: Election) -> dict[str, bytes]:
+    body = await session.get(Body, election.body_id)
+    assert body is not None
+    rows = (
+        await session.execute(
+            select(Candidate, Person)
+            .join(Person, col(Candidate.person_id) == col(Person.id))
+            .where(col(Candidate.election_id) == election.id)
+            .order_by(col(Candidate.id))
+        )
+    ).all()
+    # The close counts accepted and withdrawn candidates in nomination order (and then marks them).
+    counted = [(c, p) for c, p in rows if c.status in ("accepted", "withdrawn", "elected", "not_elected")]
+    clashes = Counter(p.name for _, p in counted)
+    names = [p.name if clashes[p.name] == 1 else f"{p.name} ({p.handle})" for _, p in counted]
+    withdrawn = [i for i, (c, _) in enumerate(counted) if c.status == "withdrawn"]
+    result = json.loads(election.result) if election.result else None
+    caps = (result or {}).get("params", {}).get("caps")
+    count = {
+        "candidates": names,
+        "handles": [p.handle for _, p in counted],
+        "withdrawn": withdrawn,
+        "seats": max(0, min(election.seats, len(counted) - len(withdrawn))),
+        "seed": election.seed if election.result else None,
+        "caps": caps,
+    }
+    ballot_rows = (
+        await session.execute(
+            select(col(Ballot.receipt), col(Ballot.content), col(Person.handle))
+            .outerjoin(Person, col(Ballot.voter_id) == col(Person.id))
+            .where(col(Ballot.election_id) == election.id)
+        )
+    ).all()
+    public = not election.secret
+    ballots = [(r, c, h if public else None) for r, c, h in ballot_rows]
+    settings = {
+        "kind": "election",
+        "slug": election.slug,
+        "title": election.title,
+        "body": body.slug,
+        "seats": election.seats,
+        "method": election.method,
+        "secret": election.secret,
+        "phase": election.phase,
+        "nominations_open_at": election.nominations_open_at,
+        "nominations_close_at": election.nominations_close_at,
+        "voting_open_at": election.voting_open_at,
+        "voting_close_at": election.voting_close_at,
+        "closed_at": election.closed_at,
+        "certified_at": election.certified_at,
+        "policy": {
+            "name": election.policy_name,
+            "version": election.policy_version,
+            "sha256": election.policy_hash,
+        },
+        "stream": f"election:{election.slug}",
+        "candidates": [
+            {"handle": p.handle, "name": p.name, "status": c.status}
+            for c, p in sorted(rows, key=lambda r: r[1].handle)
+        ],
+        "count": count,
+    }
+    folder = f"election-{election.slug}"
+    files = {
+        f"{folder}/settings.json": dumps(settings),
+        f"{folder}/events.jsonl": "".join(await stream_lines(session, f"election:{election.slug}")).encode(),
+        f"{folder}/ballots.csv": ballots_csv(ballots, public=public).encode(),
+        f"{folder}/ballots.blt": ballots_blt(count, [c for _, c, _ in ballots], election.title).encode(),
+    }
+    if election.result:
+        files[f"{folder}/result.json"] = election.result.encode()
+    return files
+
+
+async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, bytes]:
+    body = await session.get(Body, motion.body_id)
+    assert body is not None
+    ballot_rows = (
+        await session.execute(
+            select(col(Ballot.receipt), col(Ballot.content), col(Person.handle))
+            .outerjoin(Person, col(Ballot.voter_id) == col(Person.id))
+            .where(col(Ballot.motion_id) == motion.id)
+        )
+    ).all()
+    public = not motion.secret
+    settings = {
+        "kind": "motion",
+        "id": motion.id,
+        "title": motion.title,
+        "text": motion.text,
+        "motion_kind": motion.kind,
+        "body": body.slug,
+        "secret": motion.secret,
+        "roll_call": public,
+        "phase": motion.phase,
+        "outcome": motion.outcome,
+        "opened_at": motion.opened_at,
+        "deadline": motion.deadline,
+        "closed_at": motion.closed_at,
+        "lazy_consensus": bool(getattr(motion, "lazy_consensus", False)),
+        "policy": {
+            "name": motion.policy_name,
+            "version": motion.policy_version,
+            "sha256": motion.policy_hash,
+        },
+        "stream": f"motion:{motion.id}",
+    }
+    folder = f"motion-{motion.id}"
+    files = {
+        f"{folder}/settings.json": dumps(settings),
+        f"{folder}/events.jsonl": "".join(await stream_lines(session, f"motion:{motion.id}")).encode(),
+        f"{folder}/ballots.csv": ballots_csv(
+            [(r, c, h if public else None) for r, c, h in ballot_rows], public=public
+        ).encode(),
+    }
+    if motion.result:
+        files[f"{folder}/result.json"] = motion.result.encode()
+    return files
+
+
+async def prepare(session: AsyncSession, *, actor: str, at: datetime) -> list[str]:
+    """The write an export needs first: seal pending ballot events (shuffling their polls) and anchor
+    every stream whose head moved. Returns the streams anchored."""
+    await secrecy.seal_and_shuffle(session)
+    return await audit.anchor_all(session, actor=actor, at=at)
+
+
+async def collect(session: AsyncSession, subject: Subject, *, generated_at: datetime) -> dict[str, bytes]:
+    """Every file of the bundle for ``subject``, manifest included (read it after ``prepare``)."""
+    files: dict[str, bytes] = {}
+    streams: list[str] = []
+    if subject.kind == "election":
+        election = (
+            await session.execute(select(Election).where(col(Election.slug) == subject.ref))
+        ).scalar_one_or_none()
+        if election is None:
+            raise NotFound(f"No election {subject.ref!r}.", "See `election list`.")
+        files |= await _election_files(session, election)
+        streams.append(subject.stream)
+    elif subject.kind == "motion":
+        motion = await session.get(Motion, int(subject.ref))
+        if motion is None:
+            raise NotFound(f"No motion M{subject.ref}.", "See `motion list`.")
+        files |= await _motion_files(session, motion)
+        streams.append(subject.stream)
+    else:
+        for election in (await session.execute(select(Election).order_by(col(Election.id)))).scalars():
+            files |= await _election_files(session, election)
+            streams.append(f"election:{election.slug}")
+        for motion in (await session.execute(select(Motion).order_by(col(Motion.id)))).scalars():
+            files |= await _motion_files(session, motion)
+            streams.append(f"motion:{motion.id}")
+        others = (
+            await session.execute(
+                select(col(AuditHead.stream))
+                .where(col(AuditHead.stream) != audit.ANCHOR)
+                .order_by(col(AuditHead.stream))
+            )
+        ).scalars()
+        for stream in others:
+            if stream not in streams:
+                files[f"streams/{stream.replace(':', '-')}.jsonl"] = "".join(
+                    await stream_lines(session, stream)
+                ).encode()
+                streams.append(stream)
+    files["anchor.jsonl"] = "".join(await stream_lines(session, audit.ANCHOR)).encode()
+    heads = {
+        h.stream: {"seq": h.seq, "hash": h.hash}
+        for h in (
+            await session.execute(
+                select(AuditHead).where(col(AuditHead.stream).in_([*streams, audit.ANCHOR]))
+            )
+        ).scalars()
+    }
+    files["heads.json"] = dumps({"generated_at": generated_at, "heads": heads})
+    return with_manifest(files)
+
+
+def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes:
+    """One file of a one-poll bundle by format: ``jsonl`` (events), ``csv`` or ``blt`` (ballots)."""
+    names = {"jsonl": "events.jsonl", "csv": "ballots.csv", "blt": "ballots.blt"}
+    if fmt not in names:
+        raise InvalidInput(f"Unknown format {fmt!r}.", "Formats: jsonl, csv, blt (or --bundle PATH).")
+    if subject.kind == "all":
+        if fmt != "jsonl":
+            raise InvalidInput(
+                "--all exports ballots only in a bundle.", "Use --bundle PATH, or --format jsonl."
+            )
+        return b"".join(data for name, data in sorted(files.items()) if name.endswith(".jsonl"))
+    name = f"{subject.folder}/{names[fmt]}"
+    if name not in files:
+        raise InvalidInput(f"A motion has no {fmt} export.", "Motions export as csv or jsonl.")
+    return files[name]
+
+
+async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[str, bytes]:
+    """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything."""
+    if not actor.is_admin:
+        raise Forbidden("Only the secretariat (an admin) exports audit bundles.", "Ask an admin.")
+    async with ctx.db.transaction() as session:
+        await prepare(session, actor=actor.label, at=ctx.now())
+    async with ctx.db.reading() as session:
+        return await collect(session, subject, generated_at=ctx.now())

@@ -1,0 +1,365 @@
+"""Verify an audit bundle (``governance.export``) on its own: no database, no network, no trust in the bot.
+
+``verify_bundle(path)`` checks, and reports exactly what differs:
+
+1. the manifest: every file listed is present with its SHA-256, and no file is unlisted;
+2. every chain (each poll's ``events.jsonl``, other streams, ``anchor.jsonl``): sequence, previous
+   hash and each event's hash, naming the first event that breaks, and the head in ``heads.json``;
+3. the anchor: each exported stream still has, at the place the anchor recorded, the head it recorded
+   (a stream rewritten or cut short after it was anchored);
+4. for a counted election: the ballots match the close event (number, SHA-256 of the ballots, the seed
+   derived from them), ``ballots.blt`` holds the same ballots as ``ballots.csv``, and re-counting them
+   with the recorded method, seats, seed and caps (``governance.tally``) gives ``result.json`` exactly;
+   for a motion: the counts and the decision re-computed from the ballots;
+5. secrecy: a secret poll's ballots name no voter.
+
+The heads it prints are what to compare with the heads the bot published (in its result messages, or
+an earlier export): a bundle rewritten wholesale is consistent with itself, not with those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from governance import audit, tally
+from governance.export import FORMAT, election_profile, read_ballots_csv
+from governance.tally.caps import GroupCap
+from governance.tally.formats import parse_blt
+from governance.tally.motion import count_motion
+
+
+@dataclass
+class Report:
+    """The outcome of verifying a bundle: problems (empty when it verifies), heads, what was checked."""
+
+    problems: list[str] = field(default_factory=list)
+    heads: dict[str, str] = field(default_factory=dict)
+    checked: list[str] = field(default_factory=list)
+    events: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing differs."""
+        return not self.problems
+
+    def to_text(self) -> str:
+        """The report for people: OK with the heads, or each difference on its own line."""
+        if self.ok:
+            lines = [f"OK: {self.events} events in {len(self.heads)} chain(s) verified."]
+            lines += [f"  head of {stream}: {digest}" for stream, digest in sorted(self.heads.items())]
+            lines += [f"  {line}" for line in self.checked]
+            return "\n".join(lines)
+        return "\n".join(["FAILED:", *(f"  {p}" for p in self.problems)])
+
+
+def read_bundle(path: Path) -> dict[str, bytes]:
+    """Every file of a bundle (a directory or a .zip) by its relative name."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        return {
+            p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+        }
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+
+
+def check_lines(
+    stream: str, lines: Sequence[bytes | str], head: str | None = None, head_seq: int | None = None
+) -> audit.ChainCheck:
+    """Verify one exported chain (JSONL lines) like ``audit.verify_chain``; name the first bad event."""
+    prev = audit.GENESIS
+    quote = audit._quote
+    sha256 = hashlib.sha256
+    loads = json.loads
+    head_at: int | None = 0 if head == audit.GENESIS else None
+    count = 0
+    for count, line in enumerate(lines, start=1):
+        try:
+            e = loads(line)
+            seq, stated_prev, digest = e["seq"], e["prev"], e["hash"]
+            if e["stream"] != stream:
+                return audit.ChainCheck(
+                    stream, False, count, prev, count, f"it belongs to stream {e['stream']!r}"
+                )
+            if seq != count:
+                problem = f"expected event {count}, found {seq} (events deleted or reordered)"
+                return audit.ChainCheck(stream, False, count, prev, count, problem)
+            if stated_prev != prev:
+                problem = (
+                    "its previous-hash does not match the event before it (deleted, inserted or swapped)"
+                )
+                return audit.ChainCheck(stream, False, count, prev, count, problem)
+            body = (
+                f'{{"actor":{quote(e["actor"])},"at":{quote(e["at"])},"kind":{quote(e["kind"])},'
+                f'"payload":{quote(e["payload"])},"prev":{quote(prev)},"seq":{count},'
+                f'"stream":{quote(stream)},"subject":{quote(e["subject"])}}}'
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            return audit.ChainCheck(
+                stream, False, count, prev, count, f"line {count} is not an event ({exc})"
+            )
+        if sha256(body.encode()).hexdigest() != digest:
+            return audit.ChainCheck(
+                stream, False, count, prev, count, "its content does not match its hash (edited)"
+            )
+        prev = digest
+        if head_at is None and head is not None and digest == head:
+            head_at = count
+    if head is not None and head != prev:
+        if head_at is not None:
+            problem = f"events after the recorded head (event {head_at}) were added"
+            return audit.ChainCheck(stream, False, count, prev, head_at + 1, problem)
+        problem = "events are missing after the last one (its hash is not the recorded head)"
+        return audit.ChainCheck(stream, False, count, prev, count + 1, problem)
+    if head_seq is not None and head_seq != count:
+        problem = f"the recorded head is event {head_seq}, but {count} events are in the file"
+        return audit.ChainCheck(stream, False, count, prev, min(count, head_seq) + 1, problem)
+    return audit.ChainCheck(stream, True, count, prev)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return [line for line in data.split(b"\n") if line.strip()]
+
+
+def _check_manifest(files: Mapping[str, bytes], report: Report) -> None:
+    raw = files.get("manifest.json")
+    if raw is None:
+        report.problems.append("manifest.json is missing")
+        return
+    try:
+        manifest = json.loads(raw)
+        listed: dict[str, Any] = manifest["files"]
+    except (ValueError, KeyError, TypeError):
+        report.problems.append("manifest.json is not a bundle manifest")
+        return
+    if manifest.get("format") != FORMAT:
+        report.problems.append(
+            f"manifest.json: unknown format {manifest.get('format')!r} (expected {FORMAT})"
+        )
+    for name, entry in sorted(listed.items()):
+        data = files.get(name)
+        if data is None:
+            report.problems.append(f"{name}: listed in the manifest but missing")
+        elif hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            report.problems.append(f"{name}: its SHA-256 differs from the manifest (the file was changed)")
+    for name in sorted(set(files) - set(listed) - {"manifest.json"}):
+        report.problems.append(f"{name}: not listed in the manifest (a file was added)")
+
+
+def _chain(
+    files: Mapping[str, bytes], name: str, stream: str, heads: Mapping[str, Any], report: Report
+) -> list[dict[str, Any]] | None:
+    """Verify one chain file; return its events (parsed) when it verifies."""
+    lines = _lines(files.get(name, b""))
+    head = heads.get(stream)
+    check = check_lines(stream, lines, head["hash"] if head else None, int(head["seq"]) if head else None)
+    report.events += check.events if check.ok else 0
+    if not check.ok:
+        report.problems.append(f"{name}: BROKEN at event {check.broken_seq} of {stream}: {check.problem}")
+        return None
+    if head is None and lines:
+        report.problems.append(f"heads.json records no head for {stream}")
+        return None
+    report.heads[stream] = check.head
+    return [json.loads(line) for line in lines]
+
+
+def _diff(expected: Any, got: Any, where: str = "") -> str:
+    """The first place two JSON values differ, for a message."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in sorted(set(expected) | set(got)):
+            if expected.get(key) != got.get(key):
+                return _diff(expected.get(key), got.get(key), f"{where}.{key}" if where else key)
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
+            if a != b:
+                return _diff(a, b, f"{where}[{i}]")
+    return (
+        f"{where or 'value'}: recorded {json.dumps(expected)[:200]}, re-count gives {json.dumps(got)[:200]}"
+    )
+
+
+def _check_election(
+    files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
+) -> None:
+    settings = json.loads(files[f"{folder}/settings.json"])
+    rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
+    if settings.get("secret") and rows and "voter" in rows[0]:
+        report.problems.append(f"{folder}/ballots.csv names voters, but the election is secret")
+    contents = sorted(r["ballot"] for r in rows)
+    count = settings["count"]
+    profile = election_profile(count, contents, settings.get("title", ""))
+    blt_name = f"{folder}/ballots.blt"
+    if blt_name in files:
+        try:
+            blt = parse_blt(files[blt_name].decode(), path=blt_name)
+        except tally.TallyInputError as exc:
+            report.problems.append(f"{blt_name}: unreadable ({exc})")
+        else:
+            same = (
+                Counter(dict(zip(blt.rankings, blt.counts, strict=True)))
+                == Counter(dict(zip(profile.rankings, profile.counts, strict=True)))
+                and blt.withdrawn == profile.withdrawn
+                and len(blt.candidates) == len(profile.candidates)
+            )
+            if not same:
+                report.problems.append(f"{blt_name}: its ballots differ from ballots.csv")
+    closed = [e for e in events if e["kind"] == "election.closed"]
+    if not closed:
+        report.checked.append(f"{folder}: not counted yet ({len(rows)} ballots exported)")
+        return
+    payload = json.loads(closed[-1]["payload"])
+    digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
+    seed = hashlib.sha256("\n".join([settings["slug"], *contents]).encode()).hexdigest()[:16]
+    if payload.get("ballots") != len(contents):
+        report.problems.append(
+            f"{folder}: the close (event {closed[-1]['seq']}) counted {payload.get('ballots')} ballots, "
+            f"the export has {len(contents)}"
+        )
+    elif payload.get("ballots_sha256", digest) != digest:
+        report.problems.append(
+            f"{folder}: the ballots differ from those the close (event {closed[-1]['seq']}) counted (SHA-256)"
+        )
+    if payload.get("seed") != seed or count.get("seed") != seed:
+        report.problems.append(f"{folder}: the seed is not the one derived from the ballots ({seed})")
+    stored_raw = files.get(f"{folder}/result.json")
+    if stored_raw is None:
+        report.problems.append(f"{folder}/result.json is missing")
+        return
+    stored = json.loads(stored_raw)
+    caps_data = count.get("caps")
+    caps = None
+    if caps_data:  # per-group limits only when the count recorded some (older caps have none)
+        extra = {"limits": caps_data["limits"]} if caps_data.get("limits") else {}
+        caps = GroupCap(caps_data["groups"], int(caps_data["cap"]), caps_data.get("held", {}), **extra)
+    try:
+        recount = tally.count(settings["method"], profile, int(count["seats"]), seed=count["seed"], caps=caps)
+    except tally.TallyInputError as exc:
+        report.problems.append(f"{folder}: the ballots cannot be re-counted: {exc}")
+        return
+    again = json.loads(recount.dumps())
+    if again != stored:
+        report.problems.append(f"{folder}: result mismatch — {_diff(stored, again)}")
+    elif payload.get("elected") != stored.get("elected"):
+        report.problems.append(f"{folder}: result.json's elected differ from the close event's")
+    else:
+        report.checked.append(
+            f"{folder}: {len(contents)} ballots re-counted with {settings['method']}: "
+            f"elected {', '.join(stored['elected']) or 'nobody'} (as recorded)"
+        )
+
+
+def _check_motion(
+    files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
+) -> None:
+    settings = json.loads(files[f"{folder}/settings.json"])
+    rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
+    if settings.get("secret") and rows and "voter" in rows[0]:
+        report.problems.append(f"{folder}/ballots.csv names voters, but the motion is secret")
+    choices = Counter(json.loads(r["ballot"]) for r in rows)
+    stored_raw = files.get(f"{folder}/result.json")
+    if stored_raw is None:
+        report.checked.append(f"{folder}: not decided yet ({len(rows)} ballots exported)")
+        return
+    stored = json.loads(stored_raw)
+    counts = {k: choices.get(k, 0) for k in ("yes", "no", "abstain")}
+    if {k: stored.get("counts", {}).get(k, 0) for k in counts} != counts:
+        report.problems.append(
+            f"{folder}: result mismatch — counts recorded {stored.get('counts')}, ballots give {counts}"
+        )
+        return
+    closed = [e for e in events if e["kind"] == "motion.closed"]
+    if closed and json.loads(closed[-1]["payload"]).get("result") != stored:
+        report.problems.append(
+            f"{folder}: result.json differs from the close event (event {closed[-1]['seq']})"
+        )
+        return
+    if not settings.get("lazy_consensus"):
+        again = count_motion(
+            counts["yes"],
+            counts["no"],
+            counts["abstain"],
+            seated=int(stored["seated"]),
+            quorum=Fraction(stored["quorum"]),
+            quorum_counts_abstentions=bool(stored["quorum_counts_abstentions"]),
+            threshold=Fraction(stored["threshold"]),
+            threshold_of=stored["threshold_of"],
+            strict=stored.get("comparison") == ">",
+        ).to_json()
+        if again != stored:
+            report.problems.append(f"{folder}: result mismatch — {_diff(stored, again)}")
+            return
+    verdict = "passed" if stored.get("passed") else "did not pass"
+    report.checked.append(f"{folder}: {sum(counts.values())} ballots re-counted: {verdict} (as recorded)")
+
+
+def verify_files(files: Mapping[str, bytes]) -> Report:
+    """Verify a bundle given as its files (see the module note); never raises on a bad bundle."""
+    report = Report()
+    _check_manifest(files, report)
+    try:
+        heads = json.loads(files.get("heads.json", b"{}")).get("heads", {})
+    except ValueError:
+        report.problems.append("heads.json is not JSON")
+        heads = {}
+    anchor_events = (
+        _chain(files, "anchor.jsonl", audit.ANCHOR, heads, report) if "anchor.jsonl" in files else None
+    )
+    chains: dict[str, list[str]] = {}
+    polls: list[tuple[str, str, list[dict[str, Any]]]] = []
+    for name in sorted(files):
+        folder, _, base = name.rpartition("/")
+        if base == "events.jsonl" and folder:
+            try:
+                stream = json.loads(files[f"{folder}/settings.json"])["stream"]
+            except (KeyError, ValueError):
+                report.problems.append(f"{folder}/settings.json is missing or unreadable")
+                continue
+        elif folder == "streams" and base.endswith(".jsonl"):
+            stream = base.removesuffix(".jsonl").replace("-", ":", 1)
+        else:
+            continue
+        events = _chain(files, name, stream, heads, report)
+        if events is None:
+            continue
+        chains[stream] = [e["hash"] for e in events]
+        if folder != "streams":
+            polls.append((folder, stream, events))
+    if anchor_events is not None:
+        entries = [
+            (int(e["seq"]), json.loads(e["payload"])) for e in anchor_events if e["kind"] == "anchor.head"
+        ]
+        broken = audit.check_anchors(entries, chains, streams=list(chains))
+        if broken is not None:
+            report.problems.append(
+                f"BROKEN at event {broken.broken_seq} of {broken.stream}: {broken.problem}"
+            )
+    for folder, stream, events in polls:
+        try:
+            if stream.startswith("election:"):
+                _check_election(files, folder, events, report)
+            else:
+                _check_motion(files, folder, events, report)
+        except (KeyError, ValueError, TypeError) as exc:
+            report.problems.append(f"{folder}: malformed export ({type(exc).__name__}: {exc})")
+    if not report.heads and report.ok:
+        report.problems.append("the bundle holds no audit chain")
+    return report
+
+
+def verify_bundle(path: Path) -> Report:
+    """Verify the bundle at ``path`` (a directory or a .zip)."""
+    try:
+        files = read_bundle(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return Report(problems=[f"cannot read {path}: {exc}"])
+    return verify_files(files)
