@@ -272,8 +272,9 @@ def _policy_check(spec: str) -> int:
         BodyFacts("committee", "A committee", "committee"),
         BodyFacts("working-group", "A working group", "working_group"),
     ):
+        lines = explain(policy, body)
         print()
-        print("\n".join(explain(policy, body)[1:]) if body.kind != "board" else "\n".join(explain(policy, body)))
+        print("\n".join(lines if body.kind == "board" else lines[1:]))
     return 0
 
 

@@ -1,3 +1,41 @@
-"""Policy commands, registered on import by bot.commands."""
+"""Policy commands, registered on import by bot.commands: the rules of a body in plain sentences, and
+naming a proxy on a motion."""
 
 from __future__ import annotations
+
+from bot.commands import Invocation, command
+from bot.replies import Reply
+from governance.policies.explain import explain
+from governance.services import motions
+from governance.services.common import body_by_slug, body_facts
+
+
+@command(
+    "policy",
+    "<body>",
+    "Show the rules that govern a body, in plain sentences, from its policy module.",
+    examples=("policy board", "policy toc"),
+)
+async def policy_show(inv: Invocation) -> Reply:
+    """policy <body>"""
+    async with inv.ctx.db.reading() as session:
+        body = await body_by_slug(session, inv.arg("body"))
+    policy = inv.ctx.policy_for(body)
+    lines = explain(policy, body_facts(body))
+    return Reply(text=lines[0], block="\n".join(lines[1:]))
+
+
+@command(
+    "motion proxy",
+    "<motion> <handle>",
+    "Name another member to vote for you on one motion (when the policy allows proxies).",
+    examples=("motion proxy 3 bea",),
+)
+async def motion_proxy(inv: Invocation) -> Reply:
+    """motion proxy <motion> <handle>"""
+    proxy = await motions.delegate(inv.ctx, inv.actor, inv.arg("motion"), inv.arg("handle"))
+    return Reply(
+        text=f"Proxy named on M{proxy.motion_id}: @{inv.arg('handle').lstrip('@').lower()} may vote for you. "
+        "Voting yourself before the deadline overrides it.",
+        ephemeral=True,
+    )
