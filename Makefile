@@ -24,8 +24,13 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/govbot migrate
 	$(BIN)/govbot run
 
-## test: install the dev extra and run the whole test suite (SQLite and PostgreSQL)
+## test: install the dev extra (and Debian's headless Chromium for the site's browser test), run every test
 test: $(DEV_STAMP)
+	@if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium and chromium-driver for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; \
+	fi
 	$(BIN)/python -m pytest
 
 ## lint: ruff and mypy (strict on governance/)
