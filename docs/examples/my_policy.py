@@ -1,0 +1,106 @@
+"""An operator's own charter: every person votes once, Schulze, one seat per organisation, open groups.
+
+Load it with GOVBOT_POLICY_PATH=docs/examples/my_policy.py (or `body create ... --policy PATH`), and
+check it with `govbot policy check docs/examples/my_policy.py`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    WorkingGroupRules,
+    state_refusal,
+)
+
+NAME = "my-charter"
+VERSION = "2026.1"
+MEMBER_STATES = DEFAULT_MEMBER_STATES
+
+
+def election_rules(body: BodyFacts) -> ElectionRules:
+    """Schulze for every body; at most one seat per organisation; one-year terms."""
+    return ElectionRules(method="schulze", seats=2, organisation_cap=1, term_months=12, voting_days=7)
+
+
+def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
+    """Every active person with an organisation votes once."""
+    if refusal := state_refusal(voter, "vote", MEMBER_STATES):
+        return refusal
+    if voter.organisation is None:
+        return Refusal("members-vote", f"{voter.name} is with no member organisation, so cannot vote.")
+    return None
+
+
+def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
+    """Anyone who may vote may stand."""
+    return may_vote(election, nominee)
+
+
+def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
+    """Anyone who may vote may nominate."""
+    return may_vote(election, nominator)
+
+
+def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
+    """Admins keep the roster."""
+    return None if actor.is_admin else Refusal("admins-only", f"Only an admin may {action}.")
+
+
+def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
+    """Admins run elections."""
+    return None if actor.is_admin else Refusal("admins-run-elections", "Only an admin runs elections.")
+
+
+def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
+    """Two thirds of the yes and no votes, a third of the members voting; public; closes once decided."""
+    return MotionRules(
+        quorum=Fraction(1, 3),
+        quorum_counts_abstentions=True,
+        threshold=Fraction(2, 3),
+        threshold_of="cast_excluding_abstentions",
+        early_close=True,
+    )
+
+
+def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
+    """Members of the body propose."""
+    if proposer.body_role is None:
+        return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
+    return state_refusal(proposer, "propose", MEMBER_STATES)
+
+
+def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
+    """Members of the body vote on its motions."""
+    if voter.body_role is None:
+        return Refusal("members-only", f"{voter.name} is not a member of {body.name}.")
+    return state_refusal(voter, "vote", MEMBER_STATES)
+
+
+def join_rule(body: BodyFacts) -> str:
+    """Working groups are open."""
+    return "open"
+
+
+def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
+    """Chairs manage membership."""
+    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
+        return None
+    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+
+
+def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
+    """Any active person may chair."""
+    return state_refusal(person, "chair", MEMBER_STATES)
+
+
+def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
+    """At most 30 members."""
+    return WorkingGroupRules(max_members=30)
