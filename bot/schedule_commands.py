@@ -1,3 +1,271 @@
-"""Schedule commands, registered on import by bot.commands."""
+"""Schedule commands, registered on import by bot.commands: election dates, motion deadlines, what is
+scheduled, working-group meetings (with their .ics file) and the review of inactive members."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.commands import Invocation, command, parse_when
+from bot.replies import Attachment, Reply, Table
+from governance.errors import InvalidInput
+from governance.services import elections, meetings, schedule
+from governance.services.meetings import SeriesView
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date.", "Write it as 2026-03-02.") from None
+
+
+def _minutes(text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise InvalidInput(f"--duration takes minutes, not {text!r}.", "E.g. --duration 45.")
+    return int(text)
+
+
+def _series_id(text: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput(f"{text!r} is not a meeting series number.", "See `wg meetings <wg>`.")
+    return int(text)
+
+
+def _ics(shown: SeriesView) -> Attachment:
+    return Attachment(
+        filename=f"{shown.body.slug}-meeting-{shown.series.id}.ics",
+        data=shown.ics,
+        media_type="text/calendar",
+        description=f"{shown.series.title}: {shown.summary}",
+    )
+
+
+def _next(inv: Invocation, shown: SeriesView) -> str:
+    return ", ".join(f"{s.astimezone(inv.tz):%a %Y-%m-%d %H:%M %Z}" for s in shown.upcoming) or "-"
+
+
+@command(
+    "election timeline",
+    "<election>",
+    "Plan or move an election's dates; its deadlines and reminders move with them (admins).",
+    options={
+        "nominations-open": "value",
+        "nominations-close": "value",
+        "voting-open": "value",
+        "voting-close": "value",
+    },
+    examples=(
+        "election timeline board-2027 --voting-close 2027-02-07",
+        "election timeline board-2028 --nominations-open +1d",
+    ),
+)
+async def election_timeline(inv: Invocation) -> Reply:
+    """election timeline"""
+    election = await schedule.set_election_timeline(
+        inv.ctx,
+        inv.actor,
+        inv.arg("election"),
+        nominations_open_at=inv.when("nominations-open"),
+        nominations_close_at=inv.when("nominations-close"),
+        voting_open_at=inv.when("voting-open"),
+        voting_close_at=inv.when("voting-close"),
+    )
+    return await _schedule_reply(inv, f"election:{election.id}", f"New dates for {election.slug}.")
+
+
+@command(
+    "motion deadline",
+    "<motion> <when>",
+    "Move an open motion's deadline; its close and reminders move with it (admins).",
+    examples=("motion deadline 3 +2d",),
+)
+async def motion_deadline(inv: Invocation) -> Reply:
+    """motion deadline"""
+    when = parse_when(inv.arg("when"), inv.tz, inv.ctx.now())
+    motion = await schedule.set_motion_deadline(inv.ctx, inv.actor, inv.arg("motion"), when)
+    return await _schedule_reply(
+        inv, f"motion:{motion.id}", f"M{motion.id} now closes {inv.show_time(motion.deadline)}."
+    )
+
+
+async def _schedule_reply(inv: Invocation, subject: str, text: str) -> Reply:
+    rows = await schedule.pending(inv.ctx, subject=subject)
+    table = Table(
+        ["when", "what"],
+        [[inv.show_time(t.due_at), _label(t.kind) + _offset(t.key)] for t in rows],
+        title="Scheduled",
+    )
+    return Reply(text=text, tables=[table] if rows else [])
+
+
+def _label(kind: str) -> str:
+    return kind.partition(".")[2].replace("_", " ")
+
+
+def _offset(key: str) -> str:
+    if ":remind:" not in key:
+        return ""
+    from governance.services.due import offset_label
+
+    return f" ({offset_label(timedelta(seconds=int(key.rsplit(':', 1)[1])))} before)"
+
+
+@command(
+    "schedule show",
+    "<what>",
+    "What is scheduled for an election or motion, and what already ran.",
+    examples=("schedule show election:board-2027", "schedule show motion:3"),
+)
+async def schedule_show(inv: Invocation) -> Reply:
+    """schedule show"""
+    what = inv.arg("what").strip().lower()
+    kind, _, ref = what.partition(":")
+    if kind == "election" and ref:
+        view = await elections.show(inv.ctx, ref)
+        subject = f"election:{view.election.id}"
+    elif kind == "motion" and ref.lstrip("m").isdigit():
+        subject = f"motion:{int(ref.lstrip('m'))}"
+    else:
+        raise InvalidInput(f"{what!r} names no election or motion.", "Write election:<id> or motion:<n>.")
+    rows = await schedule.history(inv.ctx, subject)
+    table = Table(
+        ["when", "what", "done", "result"],
+        [
+            [
+                inv.show_time(t.due_at),
+                _label(t.kind) + _offset(t.key),
+                inv.show_time(t.done_at) if t.done_at else "pending",
+                t.result or "",
+            ]
+            for t in rows
+        ],
+    )
+    return Reply(text=f"{len(rows)} scheduled item(s) for {what}.", tables=[table] if rows else [])
+
+
+@command(
+    "wg schedule",
+    "<wg> <recurrence> <time> <tz>",
+    "Schedule a recurring meeting (chairs); reminders before each, and an .ics file for calendars.",
+    options={"title": "value", "duration": "value", "starts": "value", "remind": "value"},
+    examples=(
+        'wg schedule safety "weekly mon" 09:00 Europe/Paris',
+        'wg schedule safety "biweekly tue,thu" 16:30 America/New_York --duration 45 --remind 24h,15m',
+        'wg schedule safety "FREQ=MONTHLY;BYDAY=1WE" 15:00 UTC --title "Monthly review"',
+    ),
+)
+async def wg_schedule(inv: Invocation) -> Reply:
+    """wg schedule"""
+    remind = inv.opt("remind")
+    shown = await meetings.schedule_meeting(
+        inv.ctx,
+        inv.actor,
+        inv.arg("wg"),
+        inv.arg("recurrence"),
+        inv.arg("time"),
+        inv.arg("tz"),
+        title=inv.opt("title"),
+        duration_minutes=_minutes(inv.opt("duration"), 60),
+        starts=_date(inv.opt("starts")),
+        reminders=meetings.parse_offsets(remind) if remind is not None else None,
+    )
+    return Reply(
+        text=f"Scheduled {shown.series.title} (series {shown.series.id}): {shown.summary}. "
+        f"Next: {_next(inv, shown)}.",
+        hint="Add it to your calendar with the attached .ics file.",
+        attachments=(_ics(shown),),
+    )
+
+
+@command(
+    "wg reschedule",
+    "<wg> <series> <recurrence> <time> <tz>",
+    "Move a meeting series to a new day, time or zone (chairs); its reminders move with it.",
+    examples=('wg reschedule safety 1 "weekly thu" 11:00 Europe/Paris',),
+)
+async def wg_reschedule(inv: Invocation) -> Reply:
+    """wg reschedule"""
+    shown = await meetings.reschedule_meeting(
+        inv.ctx,
+        inv.actor,
+        inv.arg("wg"),
+        _series_id(inv.arg("series")),
+        inv.arg("recurrence"),
+        inv.arg("time"),
+        inv.arg("tz"),
+    )
+    return Reply(
+        text=f"{shown.series.title} is now {shown.summary}. Next: {_next(inv, shown)}.",
+        attachments=(_ics(shown),),
+    )
+
+
+@command("wg unschedule", "<wg> <series>", "Cancel a meeting series (chairs).")
+async def wg_unschedule(inv: Invocation) -> Reply:
+    """wg unschedule"""
+    series = await meetings.cancel_meeting(inv.ctx, inv.actor, inv.arg("wg"), _series_id(inv.arg("series")))
+    return Reply(text=f"Cancelled {series.title}; no more reminders.")
+
+
+@command(
+    "wg meetings",
+    "<wg>",
+    "List a working group's meeting series and their next dates; --ics N attaches series N's calendar file.",
+    options={"ics": "value"},
+    examples=("wg meetings safety", "wg meetings safety --ics 1"),
+)
+async def wg_meetings(inv: Invocation) -> Reply:
+    """wg meetings"""
+    body, series = await meetings.list_meetings(inv.ctx, inv.arg("wg"))
+    wanted = inv.opt("ics")
+    if wanted is not None:
+        number = _series_id(wanted)
+        chosen = [s for s in series if s.series.id == number]
+        if not chosen:
+            raise InvalidInput(
+                f"{body.name} has no active meeting series {number}.", f"See `wg meetings {body.slug}`."
+            )
+        return Reply(text=f"Calendar file for {chosen[0].series.title}.", attachments=(_ics(chosen[0]),))
+    table = Table(
+        ["#", "title", "when", "next"],
+        [[str(s.series.id), s.series.title, s.summary, _next(inv, s)] for s in series],
+    )
+    return Reply(text=f"{len(series)} meeting series in {body.name}.", tables=[table] if series else [])
+
+
+@command(
+    "wg review",
+    "<wg>",
+    "List members with no activity in the group for the review period (chairs).",
+    examples=("wg review safety",),
+)
+async def wg_review(inv: Invocation) -> Reply:
+    """wg review"""
+    body, inactive = await schedule.review(inv.ctx, inv.actor, inv.arg("wg"))
+    if not inactive:
+        return Reply(text=f"Nobody in {body.name} has been inactive for {schedule.INACTIVE_AFTER.days} days.")
+    table = Table(
+        ["handle", "name", "member since", "last vote"],
+        [[m.handle, m.name, inv.show_time(m.since), inv.show_time(m.last_active)] for m in inactive],
+    )
+    return Reply(
+        text=f"{len(inactive)} member(s) of {body.name} inactive for {schedule.INACTIVE_AFTER.days} days.",
+        hint=f"Remove them with `wg review-confirm {body.slug} <handle> ...`, or leave them.",
+        tables=[table],
+    )
+
+
+@command(
+    "wg review-confirm",
+    "<wg> <handle>...",
+    "Remove members listed by `wg review` (chairs); each is told why.",
+    examples=("wg review-confirm safety bob carol",),
+)
+async def wg_review_confirm(inv: Invocation) -> Reply:
+    """wg review-confirm"""
+    removed = await schedule.confirm_review(inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"))
+    return Reply(text=f"Removed for inactivity: {', '.join(removed)}.")
