@@ -14,8 +14,8 @@ from governance.services import elections, motions, roster
 from governance.services.common import Actor, Context
 
 # The voting representatives' ballots in the seeded board election (3 seats, Meek STV, one seat per
-# organisation): chen (initech) and dana (univ-lyon) are elected on first preferences and transfers;
-# arjun and emma fight for the third seat.
+# organisation): Chen Wei, Dana Kowalski and Emma Okafor are elected over five rounds, Arjun Rao is
+# excluded as a sure loser and Farid Haddad is not elected.
 BOARD_BALLOTS = {
     "alice": ["chen", "arjun", "dana"],
     "bea": ["farid", "emma", "dana"],
