@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
 import shlex
 import time
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import discord
 from discord import app_commands
+from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import ballots, delivery, permissions
 from bot.discord.appcommands import Param, build_groups, build_text
-from bot.discord.render import Rendered, render
-from bot.replies import Reply, error
+from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
+from bot.replies import Attachment, Reply, error
 from governance.errors import GovError
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
@@ -56,7 +59,8 @@ PUBLIC_COMMANDS = frozenset(
         "audit verify",
     }
 )
-SLOW_COMMANDS = frozenset({"election close"})  # counting may take longer than Discord's 3 s to answer
+# counting, or packing an export, may take longer than Discord's 3 s to answer
+SLOW_COMMANDS = frozenset({"election close", "audit export"})
 BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
@@ -200,9 +204,17 @@ class GovBot(discord.AutoShardedClient):
     # ------------------------------------------------------------------ answering
 
     async def send(
-        self, interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None = None
+        self,
+        interaction: discord.Interaction,
+        rendered: Rendered,
+        view: discord.ui.View | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> None:
-        """Answer an interaction (or follow up when it was already answered or deferred)."""
+        """Answer an interaction (or follow up when it was already answered or deferred).
+
+        Attachments (an audit export) go as files on a follow-up, with the reply's privacy; files larger
+        than the server's upload limit are left off and the answer says so.
+        """
         kwargs: dict[str, Any] = {
             "content": rendered.content,
             "embeds": rendered.embeds,
@@ -210,10 +222,46 @@ class GovBot(discord.AutoShardedClient):
         }
         if view is not None:
             kwargs["view"] = view
+        if attachments:
+            limit = interaction.guild.filesize_limit if interaction.guild else DEFAULT_FILE_SIZE_LIMIT_BYTES
+            fits = [a for a in attachments if len(a.data) <= limit]
+            if len(fits) < len(attachments):
+                names = ", ".join(a.filename for a in attachments if len(a.data) > limit)
+                kwargs["content"] = clip(
+                    f"{rendered.content}\n⚠️ {names}: larger than this server's upload limit "
+                    f"({limit // 1_000_000} MB), so not attached; `govbot console` on the server saves it.",
+                    CONTENT_LIMIT,
+                )
+            if fits:
+                await self._send_files(interaction, kwargs, fits)
+                return
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)
         else:
             await interaction.response.send_message(**kwargs)
+
+    async def _send_files(
+        self, interaction: discord.Interaction, kwargs: dict[str, Any], attachments: Sequence[Attachment]
+    ) -> None:
+        """Send the answer as a follow-up carrying ``attachments``; if Discord refuses the upload, the
+        answer still goes, with a note saying the files did not."""
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=bool(kwargs["ephemeral"]), thinking=True)
+        files = [
+            discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description)
+            for a in attachments
+        ]
+        try:
+            await interaction.followup.send(**kwargs, files=files)
+        except discord.HTTPException as exc:
+            log.warning("Discord refused %d file(s): %s", len(files), exc)
+            names = ", ".join(a.filename for a in attachments)
+            kwargs["content"] = clip(
+                f"{kwargs['content']}\n⚠️ Discord would not take {names} ({exc.text or exc.status}); "
+                "run the command again, or `govbot console` on the server saves it.",
+                CONTENT_LIMIT,
+            )
+            await interaction.followup.send(**kwargs)
 
     async def fail(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Send a failure privately."""
@@ -265,7 +313,7 @@ class GovBot(discord.AutoShardedClient):
         if reply.ok and path == "motion propose":
             number = MOTION_NUMBER.search(reply.text)
             view = ballots.motion_buttons(int(number.group(1))) if number else None
-        await self.send(interaction, rendered, view)
+        await self.send(interaction, rendered, view, reply.attachments)
         if reply.ok and path in BALLOT_COMMANDS:
             await self.dm_receipt(interaction, reply.text)
 

@@ -7,7 +7,8 @@ REST (under ``/api/v10``, which is what ``discord.http.Route.BASE`` points at in
 * ``PUT``/``GET`` ``/applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
   (command sync; the last upload is kept per scope);
 * ``POST /interactions/{id}/{token}/callback`` (every interaction response, recorded);
-* ``POST``/``PATCH`` ``/webhooks/{app}/{token}[/messages/...]`` (follow-ups and edits of the original);
+* ``POST``/``PATCH`` ``/webhooks/{app}/{token}[/messages/...]`` (follow-ups and edits of the original;
+  a follow-up with files comes as multipart/form-data and its files are kept on ``PostedMessage.files``);
 * ``POST /users/@me/channels`` (open a DM) and ``POST /channels/{id}/messages`` (send; a ``nonce`` with
   ``enforce_nonce`` returns the earlier message instead of creating a second one, as Discord does).
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 API = "/api/v10"
 
@@ -55,6 +56,7 @@ class Callback:
     token: str
     type: int
     data: dict[str, Any]
+    files: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
@@ -80,13 +82,32 @@ class Callback:
         return [c for row in self.data.get("components") or [] for c in row.get("components", [])]
 
 
+async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """A request's JSON payload and uploaded files: plain JSON, or multipart/form-data with a
+    ``payload_json`` part and ``files[n]`` parts, as Discord takes messages with attachments."""
+    if not request.content_type.startswith("multipart/"):
+        return await request.json(), []
+    payload: dict[str, Any] = {}
+    uploaded: list[tuple[str, bytes]] = []
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "payload_json":
+            payload = json.loads(await part.text())
+        elif part.name and part.name.startswith("files["):
+            uploaded.append((part.filename or "", bytes(await part.read())))
+    return payload, uploaded
+
+
 @dataclass
 class PostedMessage:
-    """A message the bot created in a channel (or DM), or sent as a follow-up."""
+    """A message the bot created in a channel (or DM), or sent as a follow-up (with any files)."""
 
     id: str
     channel_id: str
     payload: dict[str, Any]
+    files: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def content(self) -> str:
@@ -303,8 +324,19 @@ class FakeDiscord:
         *,
         interaction: bool = False,
         message_id: str | None = None,
+        files: list[tuple[str, bytes]] | None = None,
     ) -> dict[str, Any]:
         """A message object for what the bot posted (documented fields, author = the bot)."""
+        attachments = [
+            {
+                "id": snowflake(self._ids),
+                "filename": name,
+                "size": len(data),
+                "url": f"http://127.0.0.1:{self.port}/attachments/{name}",
+                "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{name}",
+            }
+            for name, data in files or []
+        ]
         return {
             "id": message_id or snowflake(self._ids),
             "channel_id": channel_id,
@@ -316,7 +348,7 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": attachments,
             "embeds": payload.get("embeds") or [],
             "pinned": False,
             "type": 20 if interaction else 0,
@@ -540,10 +572,10 @@ class FakeDiscord:
         return _json(self.commands.get(request.match_info.get("guild", "global"), []))
 
     async def _callback(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body, uploaded = await read_body(request)
         interaction_id, token = request.match_info["id"], request.match_info["token"]
         self.requests.append(("POST", request.path))
-        callback = Callback(interaction_id, token, int(body["type"]), body.get("data") or {})
+        callback = Callback(interaction_id, token, int(body["type"]), body.get("data") or {}, uploaded)
         self.callbacks.append(callback)
         await self._notify()
         answer: dict[str, Any] = {
@@ -555,7 +587,7 @@ class FakeDiscord:
             }
         }
         if callback.type in (4, 7):
-            message = self.message_object(self.channel_id, callback.data, interaction=True)
+            message = self.message_object(self.channel_id, callback.data, interaction=True, files=uploaded)
             answer["interaction"]["response_message_id"] = message["id"]
             answer["resource"] = {"type": callback.type, "message": message}
         elif callback.type in (5, 6, 8):
@@ -563,9 +595,9 @@ class FakeDiscord:
         return _json(answer)
 
     async def _followup(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        message = self.message_object(self.channel_id, body, interaction=True)
-        self.followups.append(PostedMessage(message["id"], self.channel_id, body))
+        body, uploaded = await read_body(request)
+        message = self.message_object(self.channel_id, body, interaction=True, files=uploaded)
+        self.followups.append(PostedMessage(message["id"], self.channel_id, body, uploaded))
         self.requests.append(("POST", request.path))
         await self._notify()
         return _json(message)

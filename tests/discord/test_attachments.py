@@ -1,0 +1,61 @@
+"""Attachments on Discord: a reply's files (an audit export) go as ``discord.File`` on the interaction's
+follow-up — a multipart upload that reaches the fake byte for byte, with the reply's privacy; a file over
+the server's upload limit is left off and the answer says so."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from bot.discord import client as discord_client
+from bot.replies import Attachment, Reply
+from tests.discord.conftest import Running
+from tests.discord.test_flows import slash
+
+EPHEMERAL = 64
+
+
+def attach(monkeypatch: pytest.MonkeyPatch, *files: Attachment) -> None:
+    """Make the client's dispatcher add ``files`` to every reply (as ``audit export`` does)."""
+    real = discord_client.dispatch
+
+    async def dispatch(*args: Any, **kwargs: Any) -> Reply:
+        return dataclasses.replace(await real(*args, **kwargs), attachments=files)
+
+    monkeypatch.setattr(discord_client, "dispatch", dispatch)
+
+
+async def test_attachment_is_uploaded_on_the_follow_up(bot: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = Attachment("board-2027-audit.zip", bytes(range(256)) * 64, "application/zip", "Audit bundle")
+    attach(monkeypatch, bundle)
+    answered = await slash(bot, "sec", ["gov", "whoami"])
+    assert answered.type == 5 and answered.ephemeral  # deferred, privately
+    await bot.fake.wait_for(lambda: bot.fake.followups)
+    followup = bot.fake.followups[-1]
+    assert followup.files == [("board-2027-audit.zip", bundle.data)]
+    assert followup.content.startswith("You are")
+    assert int(followup.payload.get("flags") or 0) & EPHEMERAL
+    assert followup.payload["attachments"][0]["filename"] == "board-2027-audit.zip"
+    assert followup.payload["attachments"][0]["description"] == "Audit bundle"
+
+
+async def test_a_file_over_the_upload_limit_is_left_off_with_a_note(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = Attachment("huge.zip", b"\0" * (10 * 1024 * 1024 + 1), "application/zip")
+    small = Attachment("small.csv", b"a,b\n1,2\n", "text/csv")
+    attach(monkeypatch, huge, small)
+    await slash(bot, "sec", ["gov", "whoami"])
+    await bot.fake.wait_for(lambda: bot.fake.followups)
+    followup = bot.fake.followups[-1]
+    assert followup.files == [("small.csv", small.data)]
+    assert "huge.zip: larger than this server's upload limit" in followup.content
+
+
+async def test_a_reply_without_attachments_is_answered_directly(bot: Running) -> None:
+    answered = await slash(bot, "sec", ["gov", "whoami"])
+    assert answered.type == 4 and answered.files == []
+    assert answered.content.startswith("You are")
+    assert not bot.fake.followups
