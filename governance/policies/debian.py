@@ -3,12 +3,10 @@
 Source: www.debian.org/devel/constitution.
 
 * *Elections* (§5.2 Appointment of the Project Leader): the members elect one person using the
-  procedure of §A.6 (Condorcet, cloneproof Schwartz sequential dropping) with "None Of The Above" as
-  the default option; the quorum is that of a general resolution (§4.2: 3Q, where Q is half the square
-  root of the number of voters, so 1.5 × √N): a candidate ranked above the default option by fewer than
-  that many voters is dropped (§A.6 step 2), and one not preferred to it by a majority is dropped
-  (step 3). Secret ballot; one vote per member of the body. A one-year term (§5.2.1).
-  Candidates ranked on no ballot sit level with "None Of The Above".
+  procedure of §A.6 (Condorcet, cloneproof Schwartz sequential dropping). Secret ballot; one vote per
+  member of the body. A one-year term (§5.2.1). Not yet applied to person elections: the "None Of The
+  Above" default option and the quorum of §4.2 (the engine's debian count supports both for ballot
+  files: ``govbot tally --method debian --default N --quorum Q``).
 * *Resolutions* (§4.1, §A.6): an ordinary resolution needs more yes than no; a change to the
   constitution (``charter`` motions) a 3:1 supermajority (§4.1.2), i.e. at least three quarters of the
   yes and no votes. Votes are public (§4.2.6: "votes are public" for general resolutions), a vote can
@@ -39,12 +37,11 @@ SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:
-    """One seat, Debian's Condorcet method with "None Of The Above" and a quorum of 1.5 × √(voters)."""
+    """One seat, counted by Debian's Condorcet method (§A.6)."""
     return ElectionRules(
         method="debian",
         seats=1,
         secret=True,
-        method_params={"quorum_factor": Fraction(3, 2)},
         nomination_days=7,
         voting_days=14,
         term_months=12,
