@@ -2,7 +2,8 @@
 
 It shows bodies and their members, working groups with their charters, elections and motions with their
 results, charts (PNG with alt text), round-by-round tables, the policy that governed each poll (name,
-version, SHA-256 of its source) and the head of each audit chain, with the commands that verify it.
+version, SHA-256 of its source) and the head of each audit chain, with the downloadable audit bundle
+(``governance.export``) with the command that verifies it.
 Secret ballots stay secret: an election page gives totals and turnout, never a ballot or who chose
 what; roll-call motions list each member's vote by name.
 
@@ -26,14 +27,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlmodel import col
 
-from governance import audit, charts
+from governance import audit, charts, export
 from governance.charts import Chart, TierTurnout
 from governance.errors import Conflict, InvalidInput
 from governance.models import AuditHead, Body, Election, Organisation, Person, Voter
 from governance.policies import load_policy
 from governance.policies.base import PollFacts
 from governance.services import bodies, elections, motions
-from governance.services.common import Context, body_facts, facts_columns, facts_from_row, facts_joins
+from governance.services.common import Actor, Context, body_facts, facts_columns, facts_from_row, facts_joins
 from governance.tally.result import Number
 
 TEMPLATES = Path(__file__).parent / "templates" / "site"
@@ -81,6 +82,7 @@ class SiteReport:
     out: Path
     pages: list[str] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
+    bundles: list[str] = field(default_factory=list)
 
 
 def _environment() -> Environment:
@@ -206,6 +208,19 @@ def _write_charts(site: Path, folder: str, made: Sequence[Chart], report: SiteRe
     return out
 
 
+async def _bundle(ctx: Context, site: Path, subject: export.Subject, report: SiteReport) -> str:
+    """Write the poll's audit bundle (zip) into the site; its path relative to the site root.
+
+    Exporting first seals pending ballot events and anchors the heads (as ``govbot audit export`` does),
+    so the chain heads read afterwards for the page are the ones the bundle carries.
+    """
+    files = await export.export_bundle(ctx, Actor.system("publish"), subject)
+    path = f"bundles/{subject.folder}.zip"
+    export.write_bundle(files, site / path)
+    report.bundles.append(path)
+    return path
+
+
 def _page(env: Environment, site: Path, path: str, template: str, report: SiteReport, **context: Any) -> None:
     depth = path.count("/")
     html = env.get_template(template).render(
@@ -245,6 +260,7 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
 
     election_rows = await elections.list_elections(ctx)
     for election, body in election_rows:
+        bundle = await _bundle(ctx, site, export.Subject("election", election.slug), report)
         view = await elections.show(ctx, election.slug)
         turnout = await election_turnout(ctx, election, body)
         made = charts.charts_for_election(view, title=election.title, turnout=turnout if view.voters else ())
@@ -260,12 +276,14 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
             ranking=_ranking(view.result),
             charts=_write_charts(site, f"election-{election.slug}", made, report),
             turnout=turnout,
+            bundle=bundle,
             head=await chain_head(ctx, f"election:{election.slug}"),
             **common,
         )
 
     motion_rows = await motions.list_motions(ctx)
     for motion, _body in motion_rows:
+        bundle = await _bundle(ctx, site, export.Subject("motion", str(motion.id)), report)
         mview = await motions.show(ctx, motion.id or 0)
         made = charts.charts_for_motion(mview, title=f"M{motion.id}: {motion.title}")
         _page(
@@ -277,6 +295,7 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
             view=mview,
             result=mview.result,
             charts=_write_charts(site, f"motion-{motion.id}", made, report),
+            bundle=bundle,
             head=await chain_head(ctx, f"motion:{motion.id}"),
             **common,
         )

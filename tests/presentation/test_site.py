@@ -3,7 +3,9 @@ back as a visitor would, on both database backends."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,12 @@ async def test_the_site_of_a_seeded_run(run: Run, tmp_path: Path) -> None:
     assert page.ids["chain-head"].strip() == head.hash
     assert "intact" in page.plain
     assert election.policy_hash in page.plain and election.policy_name in page.plain
-    assert "govbot audit export election:board-2027" in page.plain
+    bundle = out / "bundles" / "election-board-2027.zip"
+    assert "../bundles/election-board-2027.zip" in [a["href"] for a in page.all("a")]
+    assert "govbot audit verify election-board-2027.zip" in page.plain
+    with zipfile.ZipFile(bundle) as archive:
+        heads = json.loads(archive.read("heads.json"))["heads"]
+    assert heads["election:board-2027"] == {"seq": head.seq, "hash": head.hash}  # the head on the page
     # round table: one column per round, the quota row, the elected marked
     assert f"Round {len(run.board.rounds)}" in page.plain and "Quota" in page.plain
     images = page.all("img")
