@@ -226,7 +226,8 @@ async def run(backend: str, args: argparse.Namespace) -> list[tuple[str, float, 
                     queued, total, sent = await bench_fanout(ctx, clock, args.voters, args.deliverers)
                     print(
                         f"[{backend}] fan-out: {sent} reminders queued in {queued:.3f} s, all delivered "
-                        f"to the fake Slack API in {total:.3f} s ({sent / total:.0f}/s, {args.deliverers} deliverers)"
+                        f"to the fake Slack API in {total:.3f} s ({sent / total:.0f}/s, "
+                        f"{args.deliverers} deliverers)"
                     )
                     figures.append(
                         (f"{backend} fan-out to {args.voters} non-voters (s)", total, FANOUT_TARGET_S)
