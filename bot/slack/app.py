@@ -506,6 +506,16 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
     button(re.compile(r"^gov_motion_vote_(yes|no|abstain)$"), motion_button)
     button(re.compile(f"^({WG_APPROVE_ACTION}|{WG_DENY_ACTION})$"), decide)
 
+    @app.options(ballots.ACTION)
+    async def ballot_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Type-ahead options for a long ballot's selects (Slack asks as the voter types)."""
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        try:
+            options = await ballots.suggestions(ctx, view or {}, str(body.get("value") or ""))
+        except GovError:
+            options = []
+        await ack(options=options)
+
     @app.view(re.compile(r"^gov_(statements|done|motion)$"))
     async def ack_info_views(ack: AsyncAck) -> None:
         await ack()

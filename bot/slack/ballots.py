@@ -2,16 +2,18 @@
 choice (a select), motions (Yes / No / Abstain buttons), and the candidate statements view.
 
 Block Kit limits shape the forms: a modal holds at most 100 blocks, a select at most 100 options (longer
-lists go into option groups of 100), a checkbox group at most 10 options (longer lists are split over
-several groups). A ranked form offers ``MAX_RANKS`` ranks; a longer ranking is still possible with the
-typed command, and the form says so. Submissions are validated here (duplicates, gaps, too many
-choices) and answered with ``response_action: errors`` so the voter fixes the form in place; the
-ballot itself goes through ``elections.cast_ballot`` / ``motions.vote``, which decide everything else.
+lists become type-ahead selects whose options govbot serves as the voter types), a checkbox group at most 10
+options (longer lists are split over several groups). A ranked form offers ``MAX_RANKS`` ranks; a longer
+ranking is still possible with the typed command, and the form says so. Submissions are validated here
+(duplicates, gaps, too many choices) and answered with ``response_action: errors`` so the voter fixes the
+form in place; the ballot itself goes through ``elections.cast_ballot`` / ``motions.vote``, which decide
+everything else.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +51,7 @@ class Standing:
 
 def _standing(rows: list[tuple[Candidate, Person]]) -> list[Standing]:
     people = [Standing(p.handle, p.name, c.statement) for c, p in rows if c.status == "accepted"]
-    return sorted(people, key=lambda s: (s.name.casefold(), s.handle))
+    return sorted(people, key=lambda s: (_fold(s.name), s.handle))
 
 
 def _option(s: Standing) -> dict[str, Any]:
@@ -57,7 +59,9 @@ def _option(s: Standing) -> dict[str, Any]:
 
 
 def select_element(candidates: list[Standing], placeholder: str) -> dict[str, Any]:
-    """A static select over the candidates; more than 100 go into option groups of up to 100."""
+    """A select over the candidates: a static select of up to 100, else a type-ahead (external) select
+    whose options govbot serves as the voter types (``suggest``), so any number of candidates fits and
+    each rank of the form stays small."""
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": ACTION,
@@ -66,13 +70,37 @@ def select_element(candidates: list[Standing], placeholder: str) -> dict[str, An
     if len(candidates) <= MAX_OPTIONS:
         element["options"] = [_option(s) for s in candidates]
         return element
-    groups = []
-    for start in range(0, len(candidates), MAX_OPTIONS):
-        chunk = candidates[start : start + MAX_OPTIONS]
-        label = f"{chunk[0].name[:1].upper()}–{chunk[-1].name[:1].upper()} ({start + 1}–{start + len(chunk)})"
-        groups.append({"label": plain(label, 75), "options": [_option(s) for s in chunk]})
-    element["option_groups"] = groups[:MAX_OPTIONS]
+    element["type"] = "external_select"
+    element["min_query_length"] = 0
+    element["placeholder"] = plain(f"Type a name ({len(candidates)} candidates)", 150)
     return element
+
+
+def suggest(candidates: list[Standing], query: str, limit: int = MAX_OPTIONS) -> list[dict[str, Any]]:
+    """The options of a type-ahead select for ``query``: candidates whose name or handle contains every
+    word typed (case- and accent-insensitive), names starting with it first, at most ``limit``."""
+    words = _fold(query).split()
+    found = [s for s in candidates if all(w in _fold(f"{s.name} {s.handle}") for w in words)]
+    if words:
+        found.sort(key=lambda s: (not _fold(s.name).startswith(words[0]), _fold(s.name), s.handle))
+    return [_option(s) for s in found[:limit]]
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+async def suggestions(ctx: Context, view: dict[str, Any], query: str) -> list[dict[str, Any]]:
+    """Options for a ballot form's type-ahead select: the standing candidates of the form's election."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return []
+    if not isinstance(meta, dict) or not isinstance(meta.get("slug"), str):
+        return []
+    shown = await elections.show(ctx, meta["slug"])
+    return suggest(_standing(shown.candidates), query)
 
 
 def _kind(method: str, seats: int) -> str:
@@ -144,9 +172,30 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
         )
     else:
         limit = f"at most {e.seats}" if e.method == "plurality" else "as many as you approve of"
-        blocks.append(context(f"Tick {limit}."))
         groups = [standing[i : i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
-        for n, group in enumerate(groups[: MAX_MODAL_BLOCKS - len(blocks)]):
+        if len(standing) > MAX_OPTIONS:  # too many to tick through: pick them by name as you type
+            blocks.append(context(f"Choose {limit}: type a name, then pick; repeat for each."))
+            element: dict[str, Any] = {
+                "type": "multi_external_select",
+                "action_id": ACTION,
+                "min_query_length": 0,
+                "placeholder": plain(f"Type a name ({len(standing)} candidates)", 150),
+            }
+            if e.method == "plurality":
+                element["max_selected_items"] = e.seats
+            blocks.append(
+                {
+                    "type": "input",
+                    "block_id": APPROVE_BLOCK.format(0),
+                    "optional": True,
+                    "label": plain("Candidates"),
+                    "element": element,
+                }
+            )
+            groups = []
+        else:
+            blocks.append(context(f"Tick {limit}."))
+        for n, group in enumerate(groups):
             label = (
                 "Candidates"
                 if len(groups) == 1

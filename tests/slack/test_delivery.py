@@ -71,12 +71,13 @@ def test_long_replies_stay_within_slack_limits() -> None:
     assert reply_blocks(Reply(text="a <b> & c"))[0]["text"]["text"] == "a &lt;b&gt; &amp; c"
 
 
-def test_long_candidate_lists_use_option_groups_of_100() -> None:
+def test_long_candidate_lists_become_type_ahead_selects() -> None:
     many = [Standing(f"c{i:03d}", f"Candidate {i:03d}", None) for i in range(250)]
     element = select_element(many, "Choose")
-    assert "options" not in element
-    assert [len(g["options"]) for g in element["option_groups"]] == [100, 100, 50]
-    assert len(select_element(many[:100], "Choose")["options"]) == 100
+    assert element["type"] == "external_select" and "options" not in element
+    assert element["min_query_length"] == 0
+    exactly = select_element(many[:100], "Choose")
+    assert exactly["type"] == "static_select" and len(exactly["options"]) == 100
 
 
 def _outbox_id(call: object) -> int | None:

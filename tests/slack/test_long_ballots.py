@@ -1,0 +1,107 @@
+"""Long candidate lists in Slack's forms: over 100 candidates, each rank is a type-ahead select whose
+options govbot serves (``block_suggestion``), the form stays small, and a ballot chosen that way counts;
+approval over 100 candidates is one type-ahead multi-select."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from bot.slack.ballots import Standing, suggest
+from governance.services import elections, roster
+from governance.services.common import Actor
+from tests.slack.conftest import TEAM, USERS, SlackHarness
+from tests.slack.test_flows import dm_to, pick
+
+ORGS = ["acme", "globex", "initech", "univ-lyon", "opendata"]
+
+
+async def add_candidates(slack: SlackHarness, election: str, count: int) -> None:
+    """``count`` more people standing in ``election`` (nominations open)."""
+    system = Actor.system("test")
+    for i in range(count):
+        handle = f"cand{i:03d}"
+        await roster.add_person(slack.ctx, system, handle, f"Zed Candidate {i:03d}", organisation=ORGS[i % 5])
+        await elections.nominate(slack.ctx, await roster.actor_for_handle(slack.ctx, handle), election)
+
+
+async def suggestion(slack: SlackHarness, user: str, view: dict[str, Any], typed: str) -> list[str]:
+    """What the form's select offers after typing ``typed`` (a signed ``block_suggestion``)."""
+    sent = await slack.interaction(
+        {
+            "type": "block_suggestion",
+            "user": {"id": USERS[user], "username": user, "team_id": TEAM},
+            "container": {"type": "view", "view_id": view["id"]},
+            "api_app_id": "A0001",
+            "token": "unused",
+            "action_id": "pick",
+            "block_id": "rank_1",
+            "value": typed,
+            "team": {"id": TEAM, "domain": "alliance"},
+            "view": view,
+            "action_ts": f"{time.time():.6f}",
+        }
+    )
+    assert sent.status == 200, sent.text
+    return [o["value"] for o in sent.json["options"]]
+
+
+async def test_over_100_candidates_rank_by_type_ahead_and_the_ballot_counts(slack: SlackHarness) -> None:
+    await add_candidates(slack, "board-2027", 120)
+    assert "open until" in await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    view = await slack.open_ballot("alice", "vote board-2027")
+    ranks = [b for b in view["blocks"] if b["type"] == "input"]
+    assert len(ranks) == 30  # MAX_RANKS; the form says how to rank more by typing
+    assert {b["element"]["type"] for b in ranks} == {"external_select"}
+    assert "125 candidates" in ranks[0]["element"]["placeholder"]["text"]
+    assert len(json.dumps(view)) < 40_000  # no per-rank copy of 125 options
+    assert "to rank more" in json.dumps(view["blocks"])
+
+    everyone = await suggestion(slack, "alice", view, "")
+    assert len(everyone) == 100  # a select shows at most 100 options
+    assert await suggestion(slack, "alice", view, "candidate 10") == [
+        f"cand{i:03d}" for i in (10, *range(100, 111))
+    ]
+    assert await suggestion(slack, "alice", view, "CHEN") == ["chen"]
+    assert await suggestion(slack, "alice", view, "nobody by that name") == []
+
+    sent = await slack.submit("alice", view, {"rank_1": pick("cand105"), "rank_2": pick("chen")})
+    assert sent.status == 200 and sent.text == "", sent.text
+    receipt = await slack.api.wait_for("chat.postMessage", dm_to("alice"))
+    assert "cand105 > chen" in receipt[-1].args["text"]
+    assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show board-2027")
+
+
+async def test_approval_over_100_candidates_is_one_type_ahead_multi_select(slack: SlackHarness) -> None:
+    created = await slack.reply_text("sec", "election create big-approval --body board --method approval")
+    assert created.startswith("Created"), created
+    await slack.reply_text("sec", "election open-nominations big-approval")
+    await add_candidates(slack, "big-approval", 101)
+    assert "open until" in await slack.reply_text("sec", "election open-voting big-approval --close +7d")
+    view = await slack.open_ballot("bea", "vote big-approval")
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [(b["block_id"], b["element"]["type"]) for b in inputs] == [("approve_0", "multi_external_select")]
+    chosen = {
+        "pick": {
+            "type": "multi_external_select",
+            "selected_options": [
+                {"text": {"type": "plain_text", "text": h}, "value": h} for h in ("cand000", "cand100")
+            ],
+        }
+    }
+    sent = await slack.submit("bea", view, {"approve_0": chosen})
+    assert sent.status == 200 and sent.text == "", sent.text
+    assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show big-approval")
+
+
+def test_suggest_matches_every_word_ignoring_case_and_accents() -> None:
+    people = [
+        Standing("bea", "Béatrice Dubois", None),
+        Standing("bob", "Bob Beaumont", None),
+        Standing("zoe", "Zoé Martin", None),
+    ]
+    assert [o["value"] for o in suggest(people, "bea")] == ["bea", "bob"]  # names starting with it first
+    assert [o["value"] for o in suggest(people, "ZOE mar")] == ["zoe"]
+    assert [o["value"] for o in suggest(people, "")] == ["bea", "bob", "zoe"]
+    assert len(suggest(people * 50, "", limit=100)) == 100
