@@ -411,9 +411,14 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 errors={first: clip(exc.message + (f" {exc.hint}" if exc.hint else ""), 300)},
             )
             return
-        await ack()
         order = " > ".join(" = ".join(t) for t in receipt.ranking)
         verb = "replaced your earlier ballot" if receipt.replaced else "recorded your ballot"
+        confirmation = (
+            f"{'Your earlier ballot was replaced' if receipt.replaced else 'Your ballot is recorded'}: "
+            f"{escape(order)}.\nReceipt `{receipt.receipt}` (a copy is in your direct messages). You may "
+            f"vote again until voting closes; your latest ballot counts."
+        )
+        await ack(response_action="update", view=ballots.done_view("Ballot", confirmation))
         rt.spawn(
             dm(
                 user_id,
@@ -421,6 +426,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 f"(keep it to find your ballot in the published list).",
             )
         )
+        rt.spawn(publish_home(user_id, actor, team_id))
         rt.delivery.kick()
 
     async def motion_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:

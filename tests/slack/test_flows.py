@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from tests.fakes.slack_api import Call
-from tests.slack.conftest import USERS, SlackHarness
+from tests.slack.conftest import USERS, Sent, SlackHarness
 
 
 def pick(handle: str) -> dict[str, Any]:
@@ -29,6 +29,18 @@ def ticks(*handles: str) -> dict[str, Any]:
             "selected_options": [{"text": {"type": "plain_text", "text": h}, "value": h} for h in handles],
         }
     }
+
+
+def recorded(sent: Sent) -> bool:
+    """Whether a ballot submission was answered by turning the form into its confirmation."""
+    body = sent.json
+    text = json.dumps(body.get("view", {}).get("blocks", []))
+    return (
+        sent.status == 200
+        and body.get("response_action") == "update"
+        and ("Your ballot is recorded" in text or "Your earlier ballot was replaced" in text)
+        and "Receipt" in text
+    )
 
 
 def dm_to(user: str) -> Any:
@@ -65,7 +77,7 @@ async def test_election_voted_through_modal_then_result_posted_to_channel(slack:
         inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
         assert inputs == ["rank_1", "rank_2"]
         sent = await slack.submit(voter, view, {f"rank_{i}": pick(h) for i, h in enumerate(ranking, 1)})
-        assert sent.status == 200 and sent.text == "", sent.text
+        assert recorded(sent), sent.text
         receipt = await slack.api.wait_for("chat.postMessage", dm_to(voter))
         assert "recorded your ballot in council-chair: " + " > ".join(ranking) in receipt[-1].args["text"]
     shown = await slack.reply_text("sec", "election show council-chair")
@@ -105,8 +117,10 @@ async def test_ranked_modal_refuses_duplicates_and_gaps_in_place(slack: SlackHar
     assert "voting representative" in not_rep.json["errors"]["rank_1"]
     assert await slack.state_counts() == before
     ok = await slack.submit("alice", view, {"rank_1": pick("chen"), "rank_2": pick("dana")})
-    assert ok.status == 200 and ok.text == ""
+    assert recorded(ok), ok.text
     assert "chen > dana" in (await slack.api.wait_for("chat.postMessage", dm_to("alice")))[-1].args["text"]
+    home = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["alice"])
+    assert "you have voted" in json.dumps(home[-1].args["view"])  # the Home tab is brought up to date
 
 
 async def test_candidate_statements_are_readable_from_the_modal(slack: SlackHarness) -> None:
@@ -125,7 +139,7 @@ async def test_approval_ballot_uses_checkboxes(slack: SlackHarness) -> None:
     boxes = [b for b in view["blocks"] if b["type"] == "input"]
     assert [b["element"]["type"] for b in boxes] == ["checkboxes"]
     sent = await slack.submit("bea", view, {"approve_0": ticks("alice", "chen")})
-    assert sent.status == 200 and sent.text == ""
+    assert recorded(sent), sent.text
     assert "alice > chen" not in (await slack.api.wait_for("chat.postMessage", dm_to("bea")))[-1].args["text"]
     assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show council-chair")
 
