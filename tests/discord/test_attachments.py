@@ -5,6 +5,8 @@ the server's upload limit is left off and the answer says so."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -59,3 +61,24 @@ async def test_a_reply_without_attachments_is_answered_directly(bot: Running) ->
     assert answered.type == 4 and answered.files == []
     assert answered.content.startswith("You are")
     assert not bot.fake.followups
+
+
+async def test_audit_export_arrives_as_a_zip_on_the_follow_up(bot: Running) -> None:
+    answered = await slash(bot, "sec", ["audit", "export"], subject="board-2027")
+    assert answered.type == 5 and answered.ephemeral  # deferred before the bundle is packed
+    await bot.fake.wait_for(lambda: bot.fake.followups)
+    followup = bot.fake.followups[-1]
+    assert followup.content.startswith("Audit export of election:board-2027 (zip)")
+    [(name, data)] = followup.files
+    assert name == "govbot-audit-election-board-2027.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        assert bundle.testzip() is None
+        assert any(n.endswith("heads.json") for n in bundle.namelist())
+
+
+async def test_audit_export_is_refused_to_a_member_without_a_file(bot: Running) -> None:
+    answered = await slash(bot, "alice", ["audit", "export"], subject="board-2027")
+    await bot.fake.wait_for(lambda: bot.fake.followups or answered.type == 4)
+    sent = bot.fake.followups[-1] if bot.fake.followups else answered
+    assert "Only the secretariat" in sent.text
+    assert all(not f.files for f in bot.fake.followups) and answered.files == []

@@ -5,7 +5,9 @@ refused upload is reported privately and shares nothing."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -87,3 +89,27 @@ def test_reply_blocks_name_the_files_and_their_sizes() -> None:
     text = json.dumps(blocks[-1])
     assert "a.csv (999 B)" in text and "b.zip (2.5 MB)" in text
     assert reply_blocks(Reply(text="Nothing attached."))[-1]["type"] == "section"
+
+
+async def test_audit_export_from_slack_reaches_the_admin_dm_as_a_zip(slack: SlackHarness) -> None:
+    sent = await slack.command("sec", "audit export board-2027")
+    assert sent.status == 200
+    body = sent.json
+    if body.get("text") == "Working on it…":
+        body = (await slack.api.wait_for("response_url"))[-1].args
+    assert body["text"].startswith("Audit export of election:board-2027 (zip)")
+    assert "govbot-audit-election-board-2027.zip" in json.dumps(body["blocks"])
+    await slack.api.wait_for("files.completeUploadExternal")
+    [(channel, title, data)] = slack.api.shared_files()
+    assert channel == "D0SEC" and title == "govbot-audit-election-board-2027.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        names = bundle.namelist()
+        assert bundle.testzip() is None
+    assert any(n.endswith("heads.json") for n in names)
+
+
+async def test_audit_export_is_refused_to_a_member_and_nothing_is_uploaded(slack: SlackHarness) -> None:
+    text = await slack.reply_text("alice", "audit export board-2027")
+    assert "Only the secretariat" in text
+    assert not slack.api.calls_to("files.getUploadURLExternal")
+    assert slack.api.shared_files() == []
