@@ -960,14 +960,14 @@ async def motion_propose(inv: Invocation) -> Reply:
 @command(
     "motion vote",
     "<motion> <choice>",
-    "Vote yes, no or abstain; voting again replaces your vote. --for H: vote as H's proxy.",
-    options={"for": "value"},
-    examples=("motion vote 3 yes", "motion vote 3 no --for alice"),
+    "Vote yes, no or abstain; voting again replaces your vote. --proxy-for H: vote as H's proxy.",
+    options={"proxy-for": "value"},
+    examples=("motion vote 3 yes", "motion vote 3 no --proxy-for alice"),
 )
 async def motion_vote(inv: Invocation) -> Reply:
     """motion vote"""
     r = await motions.vote(
-        inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"), for_handle=inv.opt("for")
+        inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"), for_handle=inv.opt("proxy-for")
     )
     verb = "changed to" if r.replaced else "recorded:"
     public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."

@@ -414,7 +414,7 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
             kind="motion.proxy",
             person_id=target.id,
             text=f"{actor.name} named you as their proxy on motion M{motion.id} ({motion.title}). Vote for "
-            f"them with `motion vote {motion.id} yes|no|abstain --for {actor.handle}`; "
+            f"them with `motion vote {motion.id} yes|no|abstain --proxy-for {actor.handle}`; "
             "their own vote, if they cast one, overrides yours.",
         )
         return proxy
