@@ -24,16 +24,21 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.replies import Attachment
+from bot.slack import files
 from bot.slack.home import OPEN_BALLOT_ACTION
 from bot.slack.render import context, escape, preformatted, section
+from governance import charts
+from governance.charts import Chart
 from governance.errors import GovError
 from governance.models import Body, ChatIdentity
-from governance.services import elections, outbox
+from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
 
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
+RESULT_KINDS = frozenset({"election.result", "motion.result"})
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -127,6 +132,35 @@ async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str
     return blocks
 
 
+async def result_charts(ctx: Context, message: outbox.Pending) -> list[Attachment]:
+    """The charts that go with a result notice (an election's count, a motion's vote) as PNG files; none
+    for other notices. Drawn in a worker thread, so acknowledgements never wait behind matplotlib."""
+    if message.kind == "election.result":
+        try:
+            slug = json.loads(message.payload or "{}").get("election")
+        except (ValueError, AttributeError):
+            return []
+        if not isinstance(slug, str) or not slug:
+            return []
+        election = await elections.show(ctx, slug)
+        drawn = await asyncio.to_thread(charts.charts_for_election, election, title=election.election.title)
+        return chart_attachments(drawn, slug)
+    if message.kind == "motion.result":
+        found = MOTION_NUMBER.search(message.text)
+        if found is None:
+            return []
+        motion = await motions.show(ctx, int(found.group(1)))
+        title = f"M{motion.motion.id}: {motion.motion.title}"
+        drawn = await asyncio.to_thread(charts.charts_for_motion, motion, title=title)
+        return chart_attachments(drawn, f"motion-{motion.motion.id}")
+    return []
+
+
+def chart_attachments(drawn: list[Chart], stem: str) -> list[Attachment]:
+    """Charts as files to share: ``<stem>-<chart>.png`` with the chart's alt text as description."""
+    return [Attachment(f"{stem}-{c.filename}", c.png, "image/png", c.alt) for c in drawn]
+
+
 class SlackDelivery:
     """Delivers due outbox messages through one ``AsyncWebClient``; run it with ``run()`` or call
     ``deliver_due()``. ``kick()`` asks the running loop for a round now (after a command wrote)."""
@@ -146,7 +180,21 @@ class SlackDelivery:
         """Wake the delivery loop now instead of at its next interval."""
         self._kick.set()
 
-    async def _send(self, message: outbox.Pending) -> None:
+    async def _share_charts(self, message: outbox.Pending, channel: str) -> None:
+        """Share a result's charts in the channel its notice went to. The notice itself is already
+        delivered (and marked), so a chart that cannot be drawn or uploaded is logged, never re-posted."""
+        try:
+            drawn = await result_charts(self.ctx, message)
+            if drawn:
+                await files.upload(self.client, channel, drawn)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+            log.warning("outbox %s: chart not shared in %s: %s", message.id, channel, error)
+        except Exception:  # a chart is an extra: whatever went wrong drawing it, delivery goes on
+            log.exception("outbox %s: chart could not be drawn", message.id)
+
+    async def _send(self, message: outbox.Pending) -> str | None:
+        """Send one message; returns the channel of a body's notice (where its charts go), else None."""
         blocks = await message_blocks(self.ctx, message)
         text = message.text[:3000]
         metadata = {
@@ -165,8 +213,10 @@ class SlackDelivery:
             if not channel:
                 raise Undeliverable(f"{name} has no channel (set one with `body create ... --channel`)")
             await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
+            return channel
         else:
             raise Undeliverable("the message names neither a person nor a body")
+        return None
 
     async def deliver_due(self) -> DeliveryReport:
         """One round: send every due message, mark it sent or failed; returns the counts."""
@@ -180,7 +230,7 @@ class SlackDelivery:
                 if message.id in self._unmarked:
                     continue
                 try:
-                    await self._send(message)
+                    channel = await self._send(message)
                 except Undeliverable as exc:
                     log.warning(
                         "outbox %s (%s) not delivered to Slack: %s; will retry later",
@@ -208,6 +258,8 @@ class SlackDelivery:
                         "outbox %s was sent but could not be marked; marking it next round", message.id
                     )
                 report.sent += 1
+                if channel is not None and message.kind in RESULT_KINDS:
+                    await self._share_charts(message, channel)
         return report
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:

@@ -33,12 +33,13 @@ def describe(attachments: Sequence[Attachment]) -> str:
 
 
 def _upload(attachment: Attachment) -> dict[str, Any]:
+    image = attachment.media_type.startswith("image/")
     item: dict[str, Any] = {
         "file": attachment.data,
         "filename": attachment.filename,
-        "title": attachment.description or attachment.filename,
+        "title": attachment.filename if image else (attachment.description or attachment.filename),
     }
-    if attachment.media_type.startswith("image/") and attachment.description:
+    if image and attachment.description:  # an image's description is its alt text for screen readers
         item["alt_txt"] = attachment.description[:1000]
     return item
 
