@@ -62,6 +62,8 @@ async def audit_export(inv: Invocation) -> Reply:
     """audit export"""
     subject = export.parse_subject(inv.arg("subject"))
     fmt = (inv.opt("format") or "zip").lower()
+    if fmt != "zip":
+        export.check_format(subject, fmt)
     files = await export.export_bundle(inv.ctx, inv.actor, subject)
     name = "govbot-audit-all" if subject.kind == "all" else f"govbot-audit-{subject.folder}"
     data = export.zip_bytes(files) if fmt == "zip" else export.single_file(files, subject, fmt)

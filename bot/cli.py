@@ -182,6 +182,8 @@ async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await schema.ensure_current(ctx.db)
         subject = export.parse_subject("all" if args.all else (args.subject or ""))
+        if args.bundle is None:
+            export.check_format(subject, args.format)
         files = await export.export_bundle(ctx, Actor.system("audit-export"), subject)
         if args.bundle is not None:
             path = export.write_bundle(files, args.bundle)

@@ -390,21 +390,25 @@ async def collect(session: AsyncSession, subject: Subject, *, generated_at: date
     return with_manifest(files)
 
 
+_SINGLE = {"jsonl": "events.jsonl", "csv": "ballots.csv", "blt": "ballots.blt"}
+
+
+def check_format(subject: Subject, fmt: str) -> None:
+    """Refuse a format the subject has no file for (before anything is written)."""
+    if fmt not in _SINGLE:
+        raise InvalidInput(f"Unknown format {fmt!r}.", "Formats: jsonl, csv, blt (or a whole bundle).")
+    if subject.kind == "all" and fmt != "jsonl":
+        raise InvalidInput("Everything exports ballots only in a bundle.", "Ask for the bundle, or jsonl.")
+    if subject.kind == "motion" and fmt == "blt":
+        raise InvalidInput("A motion has no blt export.", "Motions export as csv or jsonl.")
+
+
 def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes:
-    """One file of a one-poll bundle by format: ``jsonl`` (events), ``csv`` or ``blt`` (ballots)."""
-    names = {"jsonl": "events.jsonl", "csv": "ballots.csv", "blt": "ballots.blt"}
-    if fmt not in names:
-        raise InvalidInput(f"Unknown format {fmt!r}.", "Formats: jsonl, csv, blt (or --bundle PATH).")
+    """One file of a bundle by format: ``jsonl`` (events; every chain for ``all``), ``csv`` or ``blt``."""
+    check_format(subject, fmt)
     if subject.kind == "all":
-        if fmt != "jsonl":
-            raise InvalidInput(
-                "--all exports ballots only in a bundle.", "Use --bundle PATH, or --format jsonl."
-            )
         return b"".join(data for name, data in sorted(files.items()) if name.endswith(".jsonl"))
-    name = f"{subject.folder}/{names[fmt]}"
-    if name not in files:
-        raise InvalidInput(f"A motion has no {fmt} export.", "Motions export as csv or jsonl.")
-    return files[name]
+    return files[f"{subject.folder}/{_SINGLE[fmt]}"]
 
 
 async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[str, bytes]:

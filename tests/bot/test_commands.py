@@ -7,6 +7,7 @@ say. A command added to the grammar without a line in both tables fails ``test_e
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -115,6 +116,10 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("alice", "motion withdraw 2", "Motion M2 withdrawn"),
     ("sec", "audit verify election:board-2027", "OK:"),
     ("sec", "audit verify roster", "OK:"),
+    ("sec", "audit verify all", "every anchored head in place"),
+    ("sec", "audit export board-2027", "[attached: govbot-audit-election-board-2027.zip"),
+    ("sec", "audit export M1 --format csv", "Audit export of motion:1 (csv)"),
+    ("bea", "receipt board-2027 {receipt}", "It is in the published ballot list of board-2027"),
 ]
 
 # Run before the failure cases: a pending join request, a second election in voting, an open motion.
@@ -246,6 +251,10 @@ FAILURES: list[tuple[str, str, str]] = [
     ("bea", "motion withdraw 1", "Only the proposer or the secretariat"),
     # audit
     ("sec", "audit verify election:nowhere", "No audit events in stream 'election:nowhere'"),
+    ("alice", "audit export board-2027", "Only the secretariat (an admin) exports audit bundles"),
+    ("sec", "audit export M1 --format blt", "A motion has no blt export"),
+    ("bea", "receipt nowhere ABCDE-FGHJK", "No election 'nowhere'"),
+    ("bea", "receipt board-2027 AAAAA-AAAAA", "No ballot of board-2027 has receipt AAAAA-AAAAA"),
 ]
 
 
@@ -277,11 +286,14 @@ def test_registry_is_well_formed() -> None:
 async def test_scenario_runs_every_command(say: Say, seeded: Context, tmp_path: Path) -> None:
     csv = tmp_path / "members.csv"
     csv.write_text("handle,name,organisation\nyuki,Yuki Tanaka,acme\n", encoding="utf-8")
+    receipt = ""  # the latest receipt a vote returned, for `receipt ... {receipt}`
     for handle, line, expected in SCENARIO:
-        line = line.format(csv=csv)
+        line = line.format(csv=csv, receipt=receipt)
         reply = await say(handle, line)
         assert reply.ok, f"{handle}> {line}\n{reply.to_text()}"
         assert expected in reply.to_text(), f"{handle}> {line}\n{reply.to_text()}"
+        found = re.search(r"Your receipt: ([A-Z0-9]{5}-[A-Z0-9]{5})", reply.text)
+        receipt = found.group(1) if found else receipt
     result = await elections.result(seeded, "board-2027")
     assert result.ballots == 5
 
