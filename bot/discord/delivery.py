@@ -10,9 +10,12 @@ over the last few minutes); ``mark_sent`` only counts the first marker.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +24,11 @@ from sqlalchemy import select
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, clip, result_embed
+from governance import charts
+from governance.charts import Chart
 from governance.errors import GovError
 from governance.models import Body, ChatIdentity
-from governance.services import elections, outbox
+from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
@@ -81,8 +86,22 @@ async def _body_target(
     raise Undeliverable(f"body {body_id} has no channel and the guild no system channel")
 
 
+async def _charts(drawing: Callable[[], list[Chart]], stem: str) -> list[discord.File]:
+    """A result's charts as files (drawn in a worker thread); none, logged, if they cannot be drawn:
+    a chart is an extra and never holds back the notice."""
+    try:
+        drawn = await asyncio.to_thread(drawing)
+    except Exception:
+        log.exception("chart for %s could not be drawn; the result goes without it", stem)
+        return []
+    return [
+        discord.File(io.BytesIO(c.png), filename=f"{stem}-{c.filename}", description=c.alt) for c in drawn
+    ]
+
+
 async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
-    """Embeds and components that make a notification actionable: result embeds, vote buttons."""
+    """Embeds, files and components that make a notification actionable: result embeds with their
+    charts (the first shown in the embed), vote buttons."""
     try:
         payload = json.loads(message.payload or "{}")
     except ValueError:
@@ -93,11 +112,27 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
             result = await elections.result(ctx, str(payload["election"]))
         except GovError:
             return {}
-        return {
-            "embed": result_embed(
-                view.election.title, result.elected, result.method, result.ballots, result.to_text()
-            )
-        }
+        embed = result_embed(
+            view.election.title, result.elected, result.method, result.ballots, result.to_text()
+        )
+        title = view.election.title
+        files = await _charts(lambda: charts.charts_for_election(view, title=title), view.election.slug)
+        if files:
+            embed.set_image(url=f"attachment://{files[0].filename}")
+        return {"embed": embed, "files": files} if files else {"embed": embed}
+    if message.kind == "motion.result":
+        found = MOTION_NUMBER.search(message.text)
+        if found is None:
+            return {}
+        try:
+            shown = await motions.show(ctx, int(found.group(1)))
+        except GovError:
+            return {}
+        title = f"M{shown.motion.id}: {shown.motion.title}"
+        files = await _charts(
+            lambda: charts.charts_for_motion(shown, title=title), f"motion-{shown.motion.id}"
+        )
+        return {"files": files} if files else {}
     if message.kind == "election.voting_opened":
         slug = ballot_target(message, payload)
         return {"view": ballots.vote_button(slug)} if slug else {}

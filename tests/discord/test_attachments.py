@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from bot.discord import client as discord_client
+from bot.discord.delivery import deliver_due
 from bot.replies import Attachment, Reply
+from governance.services import bodies, elections, motions, roster
 from tests.discord.conftest import Running
 from tests.discord.test_flows import slash
 
@@ -82,3 +84,37 @@ async def test_audit_export_is_refused_to_a_member_without_a_file(bot: Running) 
     sent = bot.fake.followups[-1] if bot.fake.followups else answered
     assert "Only the secretariat" in sent.text
     assert all(not f.files for f in bot.fake.followups) and answered.files == []
+
+
+async def test_results_are_posted_with_their_charts(bot: Running) -> None:
+    """Election and motion results go to the body's channel with their chart PNGs attached; the
+    election's first chart is the image of its result embed."""
+    fake, ctx = bot.fake, bot.ctx
+    await deliver_due(bot.client, ctx, guild_id=fake.guild_id)
+    sec = await roster.actor_for_handle(ctx, "sec")
+    await bodies.create_body(ctx, sec, "council", "Council", "committee", channel="#toc")
+    for handle in ("alice", "bea", "chen"):
+        await bodies.seat(ctx, sec, "council", handle)
+    await elections.create_election(
+        ctx, sec, "council", "council-chair", "Council chair", seats=1, method="irv"
+    )
+    await elections.open_nominations(ctx, sec, "council-chair")
+    for handle in ("alice", "chen"):
+        await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "council-chair")
+    await elections.open_voting(ctx, sec, "council-chair")
+    for voter, ranking in (("alice", ["alice"]), ("bea", ["chen", "alice"]), ("chen", ["chen"])):
+        await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, voter), "council-chair", ranking)
+    await elections.close(ctx, sec, "council-chair")
+    motion = await motions.propose(ctx, await roster.actor_for_handle(ctx, "alice"), "council", "Adopt it")
+    for voter in ("alice", "bea"):
+        await motions.vote(ctx, await roster.actor_for_handle(ctx, voter), str(motion.id), "yes")
+    await motions.close(ctx, sec, str(motion.id))
+    report = await deliver_due(bot.client, ctx, guild_id=fake.guild_id)
+    assert not report.failed
+    toc = fake.in_channel("810000000000000003")
+    [result] = [m for m in toc if m.content.startswith("Result of Council chair")]
+    [(name, data)] = result.files
+    assert name.startswith("council-chair-") and data.startswith(b"\x89PNG")
+    assert result.payload["embeds"][0]["image"]["url"] == f"attachment://{name}"
+    [decided] = [m for m in toc if m.content.startswith(f"Motion M{motion.id} (Adopt it)")]
+    assert [n for n, _ in decided.files] == [f"motion-{motion.id}-motion.png"]

@@ -625,7 +625,7 @@ class FakeDiscord:
         )
 
     async def _post_message(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body, uploaded = await read_body(request)
         channel = request.match_info["channel"]
         self.requests.append(("POST", request.path))
         if self.fail_channel_posts > 0:
@@ -638,8 +638,8 @@ class FakeDiscord:
         if nonce and body.get("enforce_nonce") and (channel, nonce) in self._nonces:
             previous = self._nonces[(channel, nonce)]
             return _json(self.message_object(channel, previous.payload, message_id=previous.id))
-        message = self.message_object(channel, body)
-        posted = PostedMessage(message["id"], channel, body)
+        message = self.message_object(channel, body, files=uploaded)
+        posted = PostedMessage(message["id"], channel, body, uploaded)
         self.messages.append(posted)
         if nonce:
             self._nonces[(channel, nonce)] = posted
