@@ -52,6 +52,7 @@ DEFAULT_ACK_WITHIN = 0.25
 IDENTITY_TTL = 30.0
 UNLINKED_TTL = 2.0
 WORK_SLOTS = 4
+DRAIN_TIMEOUT = 10.0
 MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL_RE = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
 LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
@@ -119,6 +120,17 @@ class Runtime:
         the acknowledgements of new requests are never stuck behind a crowd of slow ones."""
         async with self.slots:
             return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack")
+
+    async def drain(self, timeout: float) -> int:
+        """Let work still running after its acknowledgement finish (up to ``timeout`` seconds) before the
+        process exits, so a "Working on it…" is followed by its answer; returns how many were cut off."""
+        pending = set(self.tasks)
+        if not pending:
+            return 0
+        _, cut = await asyncio.wait(pending, timeout=timeout)
+        for task in cut:
+            task.cancel()
+        return len(cut)
 
     def forget(self) -> None:
         """Drop cached identities (after a command that may have linked or unlinked someone)."""
@@ -653,6 +665,9 @@ async def serve(
                 await runner.cleanup()
     finally:
         stop.set()
+        cut = await rt.drain(DRAIN_TIMEOUT)
+        if cut:
+            log.warning("stopped with %d Slack request(s) unfinished after %ss", cut, DRAIN_TIMEOUT)
         await deliverer
     return 0
 

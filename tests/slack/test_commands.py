@@ -3,6 +3,7 @@ linking, and requests that must be refused without changing anything."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import time
@@ -139,3 +140,17 @@ async def test_mentions_and_channels_become_handles_and_ids(slack: SlackHarness)
     assert await slack.reply_text("sec", "body seat council <@U0BEA|bea>") == "@bea is now member of council."
     shown = (await slack.command("sec", "body show council")).json
     assert "bea" in json.dumps(shown["blocks"])
+
+
+async def test_shutdown_lets_work_after_the_ack_finish_and_cuts_off_only_the_stuck(
+    slack: SlackHarness,
+) -> None:
+    slack.runtime.ack_within = 0.0
+    sent = await slack.command("alice", "whoami")
+    assert sent.json["text"] == "Working on it…"
+    assert await slack.runtime.drain(5.0) == 0  # the answer went out before the process would stop
+    assert slack.api.calls_to("response_url")[-1].args["text"].startswith("You are Alice Martin")
+    stuck = slack.runtime.spawn(asyncio.Event().wait())
+    assert await slack.runtime.drain(0.05) == 1
+    await asyncio.sleep(0)
+    assert stuck.cancelled()
