@@ -76,8 +76,28 @@ def event_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
         yield event_line(stream, seq, at.isoformat(), actor, kind, subject, payload, prev, digest)
 
 
+def _sqlite_iso(stored: str) -> str:
+    """SQLite's stored UTC time (``2026-11-21 12:00:00.000001``) as ``datetime.isoformat`` spells it."""
+    micro = stored[20:26]
+    return f"{stored[:10]}T{stored[11:19]}{'' if micro in ('', '000000') else '.' + micro}+00:00"
+
+
 async def stream_lines(session: AsyncSession, stream: str) -> list[str]:
     """The sealed events of ``stream`` as JSONL lines, in chain order."""
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        # Raw rows: the times are read as stored text and spelled as the hash spelled them, which is
+        # several times faster than building a datetime per event (exports run to millions of events).
+        conn = await session.connection()
+        raw = await conn.exec_driver_sql(
+            "SELECT stream, seq, at, actor, kind, subject, payload, prev_hash, hash FROM audit_events "
+            "WHERE stream = ? AND seq IS NOT NULL ORDER BY seq",
+            (stream,),
+        )
+        rows: list[tuple[Any, ...]] = [tuple(row) for row in raw.all()]
+        return [
+            event_line(st, seq, _sqlite_iso(at), actor, kind, subject, payload, prev, digest)
+            for st, seq, at, actor, kind, subject, payload, prev, digest in rows
+        ]
     result = await session.execute(
         select(*_EVENT_COLUMNS)
         .where(col(AuditEvent.stream) == stream, col(AuditEvent.seq).is_not(None))

@@ -1,0 +1,211 @@
+"""Benchmark: the audit log under load, and exporting and verifying a million events.
+
+    .venv/bin/python bench/audit.py [--events 1000000] [--voters 4000] [--tasks 50] [--elections 10]
+
+On a SQLite file (the default deployment), through the services:
+
+1. **Casting with the log on**: ``--tasks`` tasks cast ballots (``elections.cast_ballot``) in
+   ``--elections`` elections while the periodic job (``secrecy.seal_and_shuffle`` then
+   ``audit.anchor_all``) chains the ballots' events into each election's chain and anchors the heads,
+   every second (a deployment runs it every few minutes). The baseline casts as many ballots
+   with the job off: the ballots' events are only appended as unchained rows. Target: with the log
+   on, at least 80% of the baseline's ballots/s. The append rate is the audit events written per
+   second during the run with the log on.
+2. **Export**: a stream of ``--events`` chained events (bulk-inserted) is read from the database and
+   written as the bundle's JSONL (``governance.export.stream_lines``). Target >= 100,000 events/s.
+3. **Verify**: the JSONL is checked as a third party would (``governance.verify.check_lines``: parse
+   every line, recompute every hash, follow the chain to the recorded head). Target >= 200,000 events/s.
+
+Prints the figures and PASS/FAIL per target; exit status 1 if any failed. Other work on the machine
+changes the figures: run it on a quiet machine for numbers to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cast import CANDIDATES, SECRET, _bulk_roster
+from bot import schema
+from governance import audit, export, secrecy
+from governance.db import Database
+from governance.models import AuditEvent, AuditHead
+from governance.services import bodies, elections, roster
+from governance.services.common import Actor, Context
+from governance.verify import check_lines
+
+TARGET_EXPORT = 100_000.0
+TARGET_VERIFY = 200_000.0
+TARGET_RATIO = 0.80
+INTERVAL = 1.0  # seconds between runs of the sealing and anchoring job (minutes in production)
+
+
+async def _setup(ctx: Context, voters: int, n_elections: int) -> list[Actor]:
+    people = await _bulk_roster(ctx.db, voters, ctx.now())
+    sec = await roster.actor_for_handle(ctx, "sec")
+    await bodies.create_body(ctx, sec, "board", "Board of Directors", "board")
+    for e in range(n_elections):
+        slug = f"bench-{e}"
+        await elections.create_election(ctx, sec, "board", slug, f"Bench election {e}", seats=2)
+        await elections.open_nominations(ctx, sec, slug)
+        for handle in CANDIDATES:
+            await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), slug)
+        await elections.open_voting(ctx, sec, slug, ctx.now() + timedelta(days=7))
+    return people
+
+
+async def _cast(ctx: Context, voters: list[Actor], tasks: int, n_elections: int, *, log_on: bool) -> float:
+    """Ballots per second for ``voters`` (each voting once) cast by ``tasks`` tasks."""
+    rng = random.Random(len(voters))
+    work = iter(
+        (voter, f"bench-{i % n_elections}", rng.sample(CANDIDATES, rng.randint(1, len(CANDIDATES))))
+        for i, voter in enumerate(voters)
+    )
+    done = asyncio.Event()
+
+    async def caster() -> None:
+        for voter, slug, ballot in work:
+            await elections.cast_ballot(ctx, voter, slug, ballot)
+
+    async def chainer() -> None:
+        while not done.is_set():
+            async with ctx.db.transaction() as session:
+                await secrecy.seal_and_shuffle(session)
+                await audit.anchor_all(session, actor="scheduler", at=ctx.now())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), INTERVAL)
+
+    job = asyncio.create_task(chainer()) if log_on else None
+    start = time.perf_counter()
+    await asyncio.gather(*(caster() for _ in range(tasks)))
+    seconds = time.perf_counter() - start
+    done.set()
+    if job is not None:
+        await job
+    return len(voters) / seconds
+
+
+async def _million(db: Database, n: int) -> str:
+    """Bulk-insert one stream of ``n`` chained events (hashes computed as govbot does); return its head."""
+    stream = "bench:million"
+    at = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    prev = audit.GENESIS
+    batch: list[dict[str, object]] = []
+    async with db.transaction() as session:
+        for seq in range(1, n + 1):
+            when = at + timedelta(microseconds=seq)
+            payload = f'{{"n":{seq}}}'
+            digest = audit.event_hash(prev, stream, seq, when, "scheduler", "bench.tick", "bench", payload)
+            batch.append(
+                {
+                    "stream": stream,
+                    "seq": seq,
+                    "at": when,
+                    "actor": "scheduler",
+                    "kind": "bench.tick",
+                    "subject": "bench",
+                    "payload": payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+            if len(batch) == 20_000:
+                await session.execute(insert(AuditEvent), batch)
+                batch = []
+        if batch:
+            await session.execute(insert(AuditEvent), batch)
+        await session.execute(insert(AuditHead), {"stream": stream, "seq": n, "hash": prev})
+    return prev
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Run the three measurements on a scratch SQLite file and print figures and verdicts."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}"
+        await asyncio.to_thread(schema.upgrade, url)
+        db = Database(url)
+        ctx = Context(db=db, secret=SECRET)
+        try:
+            people = await _setup(ctx, args.voters, args.elections)
+            half = len(people) // 2
+            async with db.reading() as session:
+                before = int(
+                    (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
+                )
+            baseline = await _cast(ctx, people[:half], args.tasks, args.elections, log_on=False)
+            async with db.reading() as session:
+                middle = int(
+                    (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
+                )
+            start = time.perf_counter()
+            logged = await _cast(ctx, people[half:], args.tasks, args.elections, log_on=True)
+            cast_seconds = time.perf_counter() - start
+            async with db.reading() as session:
+                after = int(
+                    (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
+                )
+                checks = await audit.verify_deployment(session)
+            appended = after - middle
+            print(f"casting: {args.tasks} tasks, {args.elections} elections, {half} ballots per run")
+            print(f"  unchained appends only:     {baseline:9.0f} ballots/s ({middle - before} events)")
+            print(f"  log on (chained, anchored): {logged:9.0f} ballots/s")
+            print(
+                f"  append rate with log on:    {appended / cast_seconds:9.0f} events/s ({appended} events)"
+            )
+            print(f"  chains verify afterwards:   {all(c.ok for c in checks)} ({len(checks)} chains)")
+
+            t0 = time.perf_counter()
+            head = await _million(db, args.events)
+            print(f"\n{args.events} events bulk-inserted in {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            async with db.reading() as session:
+                lines = await export.stream_lines(session, "bench:million")
+            jsonl = "".join(lines).encode()
+            export_seconds = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            check = check_lines("bench:million", jsonl.split(b"\n")[:-1], head, args.events)
+            verify_seconds = time.perf_counter() - t0
+        finally:
+            await db.dispose()
+    export_rate = args.events / export_seconds
+    verify_rate = args.events / verify_seconds
+    print(f"  export: {export_rate:9.0f} events/s ({export_seconds:.2f} s, {len(jsonl) / 1e6:.0f} MB JSONL)")
+    print(f"  verify: {verify_rate:9.0f} events/s ({verify_seconds:.2f} s, chain ok: {check.ok})")
+    verdicts = [
+        ("export >= 100,000 events/s", export_rate >= TARGET_EXPORT),
+        ("verify >= 200,000 events/s", verify_rate >= TARGET_VERIFY and check.ok),
+        (
+            f"casting with the log on >= 80% of unchained appends ({logged / baseline:.0%})",
+            logged >= TARGET_RATIO * baseline and all(c.ok for c in checks),
+        ),
+    ]
+    print()
+    for name, ok in verdicts:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return 0 if all(ok for _, ok in verdicts) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--voters", type=int, default=4000, help="voters in all (half per casting run)")
+    parser.add_argument("--tasks", type=int, default=50)
+    parser.add_argument("--elections", type=int, default=10)
+    return asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
