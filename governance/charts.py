@@ -9,8 +9,9 @@ Charts are 1080 pixels wide with large type, to stay readable on a phone, and us
 excluded and "did not vote" are also told apart by marker or hatching, not by colour alone.
 
 Every visible string goes through the ``gettext`` argument (the identity by default), called as ``tr``
-inside: pass ``governance.i18n.gettext`` (and add ``tr`` to the extraction keywords) to translate the
-labels with the rest of the bot's messages. Numbers and names inside come from the stored results.
+inside: pass ``governance.i18n.gettext`` to translate labels, titles and alt text into the current locale
+(``tr`` is an extraction keyword of ``make messages``). Numbers are written in the current locale too
+(``governance.i18n.using_locale``: 1,234.5 or 1 234,5). Names inside come from the stored results.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from governance import i18n
+from governance.i18n import N_
 from governance.tally.motion import MotionResult
 from governance.tally.result import Result
 
@@ -54,15 +57,20 @@ LABEL_PT = 22
 TICK_PT = 20
 NOTE_PT = 18
 
-METHOD_NAMES = {
-    "plurality": "plurality",
-    "approval": "approval",
-    "irv": "instant-runoff",
-    "stv-scottish": "Scottish STV",
-    "stv-meek": "Meek STV",
-    "schulze": "Schulze",
-    "ranked-pairs": "Ranked Pairs",
-    "debian": "Debian (Condorcet)",
+METHOD_NAMES = {  # English names, translated where shown (N_ marks them for the catalog)
+    "plurality": N_("plurality"),
+    "approval": N_("approval"),
+    "irv": N_("instant-runoff"),
+    "stv-scottish": N_("Scottish STV"),
+    "stv-meek": N_("Meek STV"),
+    "schulze": N_("Schulze"),
+    "ranked-pairs": N_("Ranked Pairs"),
+    "debian": N_("Debian (Condorcet)"),
+}
+THRESHOLD_BASES = {  # what a motion's threshold is measured against (MotionResult.threshold_of)
+    "cast": N_("votes cast"),
+    "cast_excluding_abstentions": N_("votes cast excluding abstentions"),
+    "seated": N_("seated members"),
 }
 
 
@@ -125,10 +133,11 @@ def to_number(value: object) -> float:
 
 
 def format_number(value: float) -> str:
-    """A count for people: whole numbers as such, others with at most two decimals."""
+    """A count for people in the current locale: whole numbers as such, others with at most two decimals
+    (1,234.5 in English, 1 234,5 in French)."""
     if abs(value - round(value)) < 1e-6:
-        return str(round(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+        return i18n.format_number(round(value))
+    return i18n.format_number(Decimal(f"{value:.2f}").normalize())
 
 
 def _result_data(result: Result | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -164,9 +173,14 @@ def _style_axes(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
 
 
+def method_name(method: str, tr: Gettext = _identity) -> str:
+    """A counting method's name for people (``stv-meek`` -> Meek STV), translated by ``tr``; unknown
+    methods (an operator's own) are shown as stored."""
+    return tr(METHOD_NAMES[method]) if method in METHOD_NAMES else method
+
+
 def _method(data: Mapping[str, Any], tr: Gettext) -> str:
-    method = str(data.get("method", ""))
-    return tr(METHOD_NAMES.get(method, method))
+    return method_name(str(data.get("method", "")), tr)
 
 
 def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettext | None = None) -> Chart:
@@ -248,7 +262,9 @@ def rounds_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
     ax.grid(axis="y", color=LIGHT_GREY)
     fig.legend(loc="outside lower center", fontsize=NOTE_PT, frameon=False)
     subtitle = tr("{method}, {seats} seat(s), {ballots} ballots").format(
-        method=_method(data, tr), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
+        method=_method(data, tr),
+        seats=format_number(to_number(data.get("seats", 0))),
+        ballots=format_number(to_number(data.get("ballots", 0))),
     )
     _title(fig, ax, title, subtitle)
     alt = _rounds_alt(data, rounds, shown, fate, title, tr)
@@ -317,7 +333,9 @@ def counts_chart(result: Result | Mapping[str, Any], title: str, gettext: Gettex
     ax.set_xlabel(tr("votes"), fontsize=LABEL_PT)
     ax.set_xlim(0, max([*values, 1]) * 1.15)
     subtitle = tr("{method}, {seats} seat(s), {ballots} ballots; ✓ elected").format(
-        method=_method(data, tr), seats=data.get("seats", 0), ballots=data.get("ballots", 0)
+        method=_method(data, tr),
+        seats=format_number(to_number(data.get("seats", 0))),
+        ballots=format_number(to_number(data.get("ballots", 0))),
     )
     _title(fig, ax, title, subtitle)
     alt = tr("Bar chart of {title} ({method}): {counts}. Elected: {names}.").format(
@@ -409,7 +427,7 @@ def pairwise_chart(result: Result | Mapping[str, Any], title: str, gettext: Gett
     alt = " ".join(
         [
             tr("Heat map of the pairwise preferences in {title} ({method}), {ballots} ballots.").format(
-                title=title, method=method, ballots=data.get("ballots", 0)
+                title=title, method=method, ballots=format_number(to_number(data.get("ballots", 0)))
             ),
             tr("Ranking: {ranking}.").format(ranking=ranking_text(ranking)),
             ("; ".join(wins) + ".") if wins else tr("No candidate beats another."),
@@ -467,7 +485,7 @@ def motion_chart(
         )
         numbers = ax.bar_label(
             bars,
-            labels=[str(w) if w else "" for w in widths],
+            labels=[format_number(w) if w else "" for w in widths],
             label_type="center",
             fontsize=LABEL_PT,
             color=ink,
@@ -481,8 +499,8 @@ def motion_chart(
     yes_needed = int(data["yes_needed"])
     comparison = str(data.get("comparison", ">="))
     for row, at, text in (
-        (0, quorum_needed, tr("quorum: {n}").format(n=quorum_needed)),
-        (1, yes_needed, tr("needed: {n} yes").format(n=yes_needed)),
+        (0, quorum_needed, tr("quorum: {n}").format(n=format_number(quorum_needed))),
+        (1, yes_needed, tr("needed: {n} yes").format(n=format_number(yes_needed))),
     ):
         ax.plot([at, at], [row - 0.42, row + 0.42], color="black", linewidth=4, linestyle="--")
         ax.annotate(
@@ -497,7 +515,7 @@ def motion_chart(
         )
     ax.set_xlim(0, max(seated, yes_needed, quorum_needed, 1) * 1.08)
     ax.set_ylim(1.75, -0.85)
-    ax.set_xlabel(tr("seated members ({n})").format(n=seated), fontsize=LABEL_PT)
+    ax.set_xlabel(tr("seated members ({n})").format(n=format_number(seated)), fontsize=LABEL_PT)
     ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     fig.legend(loc="outside lower center", ncols=4, fontsize=NOTE_PT, frameon=False)
     verdict = (
@@ -509,7 +527,7 @@ def motion_chart(
         verdict=verdict,
         threshold=data.get("threshold", ""),
         comparison=comparison,
-        base=tr(base_of.replace("_", " ")),
+        base=tr(THRESHOLD_BASES[base_of]) if base_of in THRESHOLD_BASES else base_of,
     )
     _title(fig, ax, title, subtitle)
     alt = tr(
@@ -517,14 +535,14 @@ def motion_chart(
         "of {seated} seated. Quorum {quorum} needed, {taking} taking part. {needed} yes needed. {reason}"
     ).format(
         title=title,
-        yes=yes,
-        no=no,
-        abstain=abstain,
-        absent=absent,
-        seated=seated,
-        quorum=quorum_needed,
-        taking=data.get("participation", yes + no + abstain),
-        needed=yes_needed,
+        yes=format_number(yes),
+        no=format_number(no),
+        abstain=format_number(abstain),
+        absent=format_number(absent),
+        seated=format_number(seated),
+        quorum=format_number(quorum_needed),
+        taking=format_number(to_number(data.get("participation", yes + no + abstain))),
+        needed=format_number(yes_needed),
         reason=data.get("reason", ""),
     )
     return _render("motion", title, alt, fig, canvas)
@@ -543,8 +561,11 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
     if known and rows:
         shares = [100.0 * r.voted / (r.eligible or 1) for r in rows]
         labels = [
-            tr("{tier}\n{voted} of {eligible} ({share}%)").format(
-                tier=r.tier, voted=r.voted, eligible=r.eligible, share=round(s)
+            tr("{tier}\n{voted} of {eligible} ({share})").format(
+                tier=r.tier,
+                voted=format_number(r.voted),
+                eligible=format_number(r.eligible or 0),
+                share=i18n.format_percent(round(s) / 100),
             )
             for r, s in zip(rows, shares, strict=True)
         ]
@@ -565,22 +586,26 @@ def turnout_chart(rows: Sequence[TierTurnout], title: str, gettext: Gettext | No
         labels = [r.tier for r in rows]
         values = [r.voted for r in rows]
         bars = ax.barh(labels, values, color=OKABE_ITO[0], edgecolor="black", height=0.6)
-        ax.bar_label(bars, labels=[str(v) for v in values], fontsize=NOTE_PT, padding=8)
+        ax.bar_label(bars, labels=[format_number(v) for v in values], fontsize=NOTE_PT, padding=8)
         ax.set_xlim(0, max([*values, 1]) * 1.2)
         ax.set_xlabel(tr("voters"), fontsize=LABEL_PT)
     ax.invert_yaxis()
     total_voted = sum(r.voted for r in rows)
     total_eligible = sum(r.eligible or 0 for r in rows)
     subtitle = (
-        tr("turnout {voted} of {eligible}").format(voted=total_voted, eligible=total_eligible)
+        tr("turnout {voted} of {eligible}").format(
+            voted=format_number(total_voted), eligible=format_number(total_eligible)
+        )
         if known and rows
-        else tr("{voted} voters").format(voted=total_voted)
+        else tr("{voted} voters").format(voted=format_number(total_voted))
     )
     _title(fig, ax, title, subtitle)
     details = "; ".join(
-        tr("{tier}: {voted} of {eligible}").format(tier=r.tier, voted=r.voted, eligible=r.eligible)
+        tr("{tier}: {voted} of {eligible}").format(
+            tier=r.tier, voted=format_number(r.voted), eligible=format_number(r.eligible)
+        )
         if r.eligible
-        else tr("{tier}: {voted}").format(tier=r.tier, voted=r.voted)
+        else tr("{tier}: {voted}").format(tier=r.tier, voted=format_number(r.voted))
         for r in rows
     )
     alt = tr("Bar chart of turnout by organisation tier in {title}: {details}.").format(
