@@ -156,7 +156,8 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     ctx = _context(settings)
     try:
         await schema.ensure_current(ctx.db)
-        report = await publish(ctx, args.out)
+        locale = args.locale or settings.locale
+        report = await publish(ctx, args.out, locale=locale, timezone=settings.timezone)
         print(f"Wrote {len(report.pages)} pages and {len(report.charts)} charts to {report.out}.")
         return 0
     except schema.SchemaBehind as exc:
@@ -238,6 +239,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("seed", help="seed the sample alliance into an empty database")
     pub = sub.add_parser("publish", help="write the static transparency site (results, charts, audit heads)")
     pub.add_argument("--out", metavar="DIR", type=Path, required=True, help="where to write the site")
+    pub.add_argument(
+        "--locale", choices=("en", "fr"), help="the site's language (default: GOVBOT_LOCALE, else en)"
+    )
     sub.add_parser(
         "tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False
     )

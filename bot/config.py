@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     policy: str = Field(default="alliance", alias="GOVBOT_POLICY")
     policy_path: str | None = Field(default=None, alias="GOVBOT_POLICY_PATH")
     timezone: str = Field(default="UTC", alias="GOVBOT_TIMEZONE")
+    locale: str = Field(default="en", alias="GOVBOT_LOCALE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")

@@ -10,6 +10,13 @@ what; roll-call motions list each member's vote by name.
 Everything is read through the services and the audit log in read-only transactions. The site is built
 in a fresh directory beside ``DIR`` and moved into place when complete, so a web server never serves a
 half-written site; a directory that holds something other than a previous site is never overwritten.
+
+Each build is in one language (``--locale en|fr``): every heading, label, caption and chart is translated
+through ``governance.i18n`` (templates use ``{% trans %}`` blocks, whose ``%(name)s`` placeholders the
+catalog checks), ``<html lang>`` names it, and dates and numbers are written as that language writes them,
+dates in the deployment's time zone. Names, titles and motion texts are shown as the alliance wrote them;
+a motion's recorded reason and a count's notes stay in the English they were recorded in, marked
+``lang="en"`` for screen readers.
 """
 
 from __future__ import annotations
@@ -22,14 +29,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlmodel import col
 
-from governance import audit, charts, export
+from governance import audit, charts, export, i18n
 from governance.charts import Chart, TierTurnout
 from governance.errors import Conflict, InvalidInput
+from governance.i18n import N_
 from governance.models import AuditHead, Body, Election, Organisation, Person, Voter
 from governance.policies import load_policy
 from governance.policies.base import PollFacts
@@ -40,6 +49,44 @@ from governance.tally.result import Number
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 MARKER = ".govbot-site"
 NO_ORGANISATION = "no organisation"
+# Stored values (phases, kinds, roles, standings, outcomes, votes, tiers) as people read them; a value
+# not listed here (an operator's own tier or role) is shown as stored, underscores as spaces.
+LABELS: dict[str, str] = {
+    "draft": N_("in preparation"),
+    "nominating": N_("taking nominations"),
+    "voting": N_("voting"),
+    "open": N_("open for votes"),
+    "closed": N_("closed"),
+    "certified": N_("certified"),
+    "cancelled": N_("cancelled"),
+    "board": N_("board"),
+    "committee": N_("committee"),
+    "working_group": N_("working group"),
+    "member": N_("member"),
+    "chair": N_("chair"),
+    "co_chair": N_("co-chair"),
+    "voting_rep": N_("voting representative"),
+    "observer": N_("observer"),
+    "emeritus": N_("emeritus"),
+    "nominated": N_("nominated"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+    "elected": N_("elected"),
+    "ordinary": N_("ordinary"),
+    "charter": N_("charter change"),
+    "passed": N_("passed"),
+    "failed": N_("failed"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "abstain": N_("abstain"),
+    "premier": N_("premier"),
+    "general": N_("general"),
+    "academic": N_("academic"),
+    "nonprofit": N_("non-profit"),
+    NO_ORGANISATION: N_("no organisation"),
+    **charts.THRESHOLD_BASES,
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +132,8 @@ class SiteReport:
     bundles: list[str] = field(default_factory=list)
 
 
-def _environment() -> Environment:
+def _environment(locale: str, timezone: str) -> Environment:
+    """The site's templates, translating into ``locale`` and writing times in ``timezone``."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -94,15 +142,41 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters["utc"] = _utc
-    env.filters["label"] = lambda text: str(text).replace("_", " ").replace("-", " ")
+
+    def plural(singular: str, plural: str, n: int) -> str:
+        with i18n.using_locale(locale):
+            return i18n.ngettext(singular, plural, n)
+
+    # newstyle: the template's %(name)s parameters are filled (and HTML-escaped) after translation
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda msgid: i18n.translate(msgid, locale), ngettext=plural, newstyle=True
+    )
+    env.globals["lang"] = locale
+    env.filters["date"] = lambda when: local_time(when, timezone, locale)
+    env.filters["num"] = lambda value: i18n.format_number(value, locale) if value is not None else ""
+    env.filters["label"] = lambda value: label(value, locale)
+    env.filters["method"] = lambda name: charts.method_name(str(name), lambda m: i18n.translate(m, locale))
     return env
 
 
-def _utc(when: datetime | None) -> str:
+def label(value: object, locale: str) -> str:
+    """A stored value (``working_group``, ``voting``, ``abstain``) as readers of ``locale`` say it."""
+    text = str(value)
+    if text in LABELS:
+        return i18n.translate(LABELS[text], locale)
+    return text.replace("_", " ").replace("-", " ")
+
+
+def local_time(when: datetime | None, timezone: str, locale: str) -> str:
+    """A stored UTC moment in the site's time zone and language, the zone named (1 déc. 2026, 17:00:00
+    (Europe/Paris))."""
     if when is None:
         return ""
+    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"{i18n.format_datetime(moment, timezone, locale)} ({timezone})"
+
+
+def _utc(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -232,10 +306,21 @@ def _page(env: Environment, site: Path, path: str, template: str, report: SiteRe
     report.pages.append(path)
 
 
-async def build(ctx: Context, site: Path, *, generated: datetime | None = None) -> SiteReport:
-    """Write the whole site into the empty directory ``site``; returns what was written."""
-    env = _environment()
-    when = generated or ctx.now()
+async def build(
+    ctx: Context,
+    site: Path,
+    *,
+    generated: datetime | None = None,
+    locale: str = i18n.DEFAULT_LOCALE,
+    timezone: str = "UTC",
+) -> SiteReport:
+    """Write the whole site into the empty directory ``site`` in ``locale``; returns what was written."""
+    with i18n.using_locale(locale) as chosen:  # charts and round tables read the current locale
+        return await _build(ctx, site, generated or ctx.now(), chosen, timezone)
+
+
+async def _build(ctx: Context, site: Path, when: datetime, locale: str, timezone: str) -> SiteReport:
+    env = _environment(locale, timezone)
     report = SiteReport(site)
     common: dict[str, Any] = {"generated": when}
 
@@ -263,7 +348,10 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
         bundle = await _bundle(ctx, site, export.Subject("election", election.slug), report)
         view = await elections.show(ctx, election.slug)
         turnout = await election_turnout(ctx, election, body)
-        made = charts.charts_for_election(view, title=election.title, turnout=turnout if view.voters else ())
+        tiers = [TierTurnout(label(t.tier, locale), t.voted, t.eligible) for t in turnout]
+        made = charts.charts_for_election(
+            view, title=election.title, turnout=tiers if view.voters else (), gettext=i18n.gettext
+        )
         _page(
             env,
             site,
@@ -285,7 +373,7 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
     for motion, _body in motion_rows:
         bundle = await _bundle(ctx, site, export.Subject("motion", str(motion.id)), report)
         mview = await motions.show(ctx, motion.id or 0)
-        made = charts.charts_for_motion(mview, title=f"M{motion.id}: {motion.title}")
+        made = charts.charts_for_motion(mview, title=f"M{motion.id}: {motion.title}", gettext=i18n.gettext)
         _page(
             env,
             site,
@@ -317,12 +405,32 @@ async def build(ctx: Context, site: Path, *, generated: datetime | None = None) 
     return report
 
 
-async def publish(ctx: Context, out: Path, *, generated: datetime | None = None) -> SiteReport:
-    """Build the site beside ``out`` and move it into place whole, replacing a previous govbot site.
+async def publish(
+    ctx: Context,
+    out: Path,
+    *,
+    generated: datetime | None = None,
+    locale: str = i18n.DEFAULT_LOCALE,
+    timezone: str = "UTC",
+) -> SiteReport:
+    """Build the site in ``locale`` beside ``out`` and move it into place whole, replacing a previous
+    govbot site; times are shown in ``timezone`` (an IANA name).
 
-    Refuses (``InvalidInput``/``Conflict``, nothing written) when ``out`` is a file, or a non-empty
-    directory that is not a site govbot wrote.
+    Refuses (``InvalidInput``/``Conflict``, nothing written) when the locale is not one govbot speaks,
+    the time zone is unknown, ``out`` is a file, or a non-empty directory that is not a site govbot wrote.
     """
+    chosen = i18n.negotiate(locale)
+    if not locale.replace("-", "_").lower().startswith(chosen):  # negotiate falls back to English
+        raise InvalidInput(
+            f"govbot cannot publish the site in {locale!r}.",
+            f"Choose one of: {', '.join(i18n.SUPPORTED_LOCALES)}.",
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"Unknown time zone {timezone!r}.", "Give an IANA name such as UTC or Europe/Paris."
+        ) from None
     out = out.expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise InvalidInput(
@@ -337,7 +445,7 @@ async def publish(ctx: Context, out: Path, *, generated: datetime | None = None)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the site is for everyone to read
     try:
-        report = await build(ctx, staging, generated=generated)
+        report = await build(ctx, staging, generated=generated, locale=chosen, timezone=timezone)
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
