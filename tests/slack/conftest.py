@@ -276,5 +276,6 @@ async def slack(ctx: Context) -> AsyncIterator[SlackHarness]:
         yield SlackHarness(f"http://127.0.0.1:{port}/slack/events", api, ctx, session, runtime_of(app))
     stop.set()
     await deliverer
+    await runtime_of(app).close()
     await runner.cleanup()
     await api.stop()
