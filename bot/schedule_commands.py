@@ -29,6 +29,14 @@ def _minutes(text: str | None, default: int) -> int:
     return int(text)
 
 
+def _days(text: str | None) -> timedelta:
+    if text is None:
+        return schedule.INACTIVE_AFTER
+    if not text.strip().isdigit():
+        raise InvalidInput(f"--days takes a number of days, not {text!r}.", "E.g. --days 90.")
+    return timedelta(days=int(text))
+
+
 def _series_id(text: str) -> int:
     if not text.strip().isdigit():
         raise InvalidInput(f"{text!r} is not a meeting series number.", "See `wg meetings <wg>`.")
@@ -240,21 +248,24 @@ async def wg_meetings(inv: Invocation) -> Reply:
 @command(
     "wg review",
     "<wg>",
-    "List members with no activity in the group for the review period (chairs).",
-    examples=("wg review safety",),
+    "List members with no activity in the group for the review period (chairs; --days, default 180).",
+    options={"days": "value"},
+    examples=("wg review safety", "wg review safety --days 90"),
 )
 async def wg_review(inv: Invocation) -> Reply:
     """wg review"""
-    body, inactive = await schedule.review(inv.ctx, inv.actor, inv.arg("wg"))
+    period = _days(inv.opt("days"))
+    body, inactive = await schedule.review(inv.ctx, inv.actor, inv.arg("wg"), period)
     if not inactive:
-        return Reply(text=f"Nobody in {body.name} has been inactive for {schedule.INACTIVE_AFTER.days} days.")
+        return Reply(text=f"Nobody in {body.name} has been inactive for {period.days} days.")
     table = Table(
         ["handle", "name", "member since", "last vote"],
         [[m.handle, m.name, inv.show_time(m.since), inv.show_time(m.last_active)] for m in inactive],
     )
     return Reply(
-        text=f"{len(inactive)} member(s) of {body.name} inactive for {schedule.INACTIVE_AFTER.days} days.",
-        hint=f"Remove them with `wg review-confirm {body.slug} <handle> ...`, or leave them.",
+        text=f"{len(inactive)} member(s) of {body.name} inactive for {period.days} days.",
+        hint=f"Remove them with `wg review-confirm {body.slug} <handle> ... --days {period.days}`, "
+        "or leave them.",
         tables=[table],
     )
 
@@ -262,10 +273,13 @@ async def wg_review(inv: Invocation) -> Reply:
 @command(
     "wg review-confirm",
     "<wg> <handle>...",
-    "Remove members listed by `wg review` (chairs); each is told why.",
+    "Remove members listed by `wg review` (chairs; the same --days); each is told why.",
+    options={"days": "value"},
     examples=("wg review-confirm safety bob carol",),
 )
 async def wg_review_confirm(inv: Invocation) -> Reply:
     """wg review-confirm"""
-    removed = await schedule.confirm_review(inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"))
+    removed = await schedule.confirm_review(
+        inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"), _days(inv.opt("days"))
+    )
     return Reply(text=f"Removed for inactivity: {', '.join(removed)}.")

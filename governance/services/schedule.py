@@ -821,23 +821,29 @@ async def inactive_members(
     return out
 
 
-async def review(ctx: Context, actor: Actor, slug: str) -> tuple[Body, list[InactiveMember]]:
-    """The inactive members of a working group, for its chair (or the secretariat) to review."""
+async def review(
+    ctx: Context, actor: Actor, slug: str, after: timedelta = INACTIVE_AFTER
+) -> tuple[Body, list[InactiveMember]]:
+    """The members of a working group inactive for ``after``, for its chair (or the secretariat) to review."""
+    if not timedelta(0) <= after <= timedelta(days=3650):
+        raise InvalidInput("The review period is between 0 and 3650 days.")
     async with ctx.db.reading() as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
         enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
-        return body, await inactive_members(session, body, ctx.now())
+        return body, await inactive_members(session, body, ctx.now(), after)
 
 
-async def confirm_review(ctx: Context, actor: Actor, slug: str, handles: Sequence[str]) -> list[str]:
+async def confirm_review(
+    ctx: Context, actor: Actor, slug: str, handles: Sequence[str], after: timedelta = INACTIVE_AFTER
+) -> list[str]:
     """Remove the named members, each of whom must still be inactive (chairs or the secretariat).
 
     All or nothing: a handle that is not an inactive member refuses the whole request.
     """
     if not handles:
         raise InvalidInput("Name the members to remove.", f"See `wg review {slug}` for the inactive members.")
-    body, inactive = await review(ctx, actor, slug)
+    body, inactive = await review(ctx, actor, slug, after)
     known = {m.handle for m in inactive}
     wanted = []
     for handle in handles:
@@ -850,7 +856,7 @@ async def confirm_review(ctx: Context, actor: Actor, slug: str, handles: Sequenc
         wanted.append(person_handle)
     for handle in wanted:
         await bodies.remove_member(
-            ctx, actor, body.slug, handle, reason=f"Inactive in {body.name} for {INACTIVE_AFTER.days} days."
+            ctx, actor, body.slug, handle, reason=f"Inactive in {body.name} for {after.days} days."
         )
     return wanted
 

@@ -120,6 +120,20 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("sec", "audit export board-2027", "[attached: govbot-audit-election-board-2027.zip"),
     ("sec", "audit export M1 --format csv", "Audit export of motion:1 (csv)"),
     ("bea", "receipt board-2027 {receipt}", "It is in the published ballot list of board-2027"),
+    # scheduling
+    ("sec", "schedule show election:board-2027", "scheduled item(s) for election:board-2027"),
+    ("sec", "election create e3 --body board --seats 1", "e3"),
+    ("sec", "election timeline e3 --nominations-open +1d --voting-close +20d", "New dates for e3"),
+    ("alice", 'motion propose toc "Move me"', "Motion M3"),
+    ("sec", "motion deadline 3 +10d", "M3 now closes"),
+    ("sec", 'wg schedule safety "weekly mon" 09:00 Europe/Paris', "every Monday at 09:00 Europe/Paris"),
+    ("sec", "wg meetings safety", "1 meeting series"),
+    ("sec", 'wg reschedule safety 1 "weekly thu" 11:00 Europe/Paris', "every Thursday at 11:00"),
+    ("sec", "wg unschedule safety 1", "Cancelled"),
+    ("yuki", "wg join docs", "waiting for a chair's approval"),
+    ("zoe", "wg approve docs yuki", "@yuki is now a member of docs"),
+    ("zoe", "wg review docs --days 0", "1 member(s) of Docs WG inactive for 0 days"),
+    ("zoe", "wg review-confirm docs yuki --days 0", "Removed for inactivity: yuki"),
 ]
 
 # Run before the failure cases: a pending join request, a second election in voting, an open motion.
@@ -255,6 +269,16 @@ FAILURES: list[tuple[str, str, str]] = [
     ("sec", "audit export M1 --format blt", "A motion has no blt export"),
     ("bea", "receipt nowhere ABCDE-FGHJK", "No election 'nowhere'"),
     ("bea", "receipt board-2027 AAAAA-AAAAA", "No ballot of board-2027 has receipt AAAAA-AAAAA"),
+    # scheduling
+    ("sec", "election timeline e2 --voting-open +3d", "is already open"),
+    ("sec", "motion deadline 1 +5y", "'+5y' is not a time I understand"),
+    ("sec", "schedule show board-2027", "names no election or motion"),
+    ("sec", 'wg schedule safety "weekly funday" 09:00 UTC', "'funday' is not a day of the week"),
+    ("sec", 'wg reschedule safety 9 "weekly mon" 09:00 UTC', "has no meeting series 9"),
+    ("sec", "wg unschedule safety x", "'x' is not a meeting series number"),
+    ("sec", "wg meetings safety --ics 3", "has no active meeting series 3"),
+    ("bea", "wg review safety", "chair"),
+    ("dana", "wg review-confirm safety alice", "not on the inactive list"),
 ]
 
 

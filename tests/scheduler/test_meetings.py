@@ -20,8 +20,9 @@ from tests.scheduler._support import SYSTEM, outbox, tasks
 
 async def _wg(ctx: Context) -> None:
     await roster.add_person(ctx, SYSTEM, "sec", "Sam Secretariat", admin=True)
-    await roster.add_person(ctx, SYSTEM, "dana", "Dana Kowalski")
-    await roster.add_person(ctx, SYSTEM, "bob", "Bob Stone")
+    await roster.add_organisation(ctx, SYSTEM, "acme", "Acme AI", "premier")
+    await roster.add_person(ctx, SYSTEM, "dana", "Dana Kowalski", organisation="acme")
+    await roster.add_person(ctx, SYSTEM, "bob", "Bob Stone", organisation="acme")
     await bodies.create_body(
         ctx, SYSTEM, "safety", "AI Safety WG", "working_group", chairs=["dana"], channel="#wg-safety"
     )

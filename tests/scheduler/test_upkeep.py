@@ -20,8 +20,9 @@ from tests.scheduler._support import SYSTEM, board_voting, outbox
 
 async def _wg(ctx: Context) -> None:
     await roster.add_person(ctx, SYSTEM, "sec", "Sam Secretariat", admin=True)
+    await roster.add_organisation(ctx, SYSTEM, "acme", "Acme AI", "premier")
     for handle in ("dana", "bob", "cy"):
-        await roster.add_person(ctx, SYSTEM, handle, handle.title())
+        await roster.add_person(ctx, SYSTEM, handle, handle.title(), organisation="acme")
     await bodies.create_body(ctx, SYSTEM, "safety", "AI Safety WG", "working_group", chairs=["dana"])
     for handle in ("bob", "cy"):
         await bodies.seat(ctx, SYSTEM, "safety", handle)
