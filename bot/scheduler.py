@@ -158,6 +158,9 @@ class Scheduler:
         """Rebuild the timed jobs from the table and start running them; returns how many were restored.
 
         ``paused`` holds the jobs without running them (tests drive ``sweep`` themselves)."""
+        aps_log = logging.getLogger("apscheduler")  # its per-job INFO lines would drown the console
+        if aps_log.level == logging.NOTSET:
+            aps_log.setLevel(logging.WARNING)
         self.aps = AsyncIOScheduler(
             timezone="UTC", job_defaults={"misfire_grace_time": None, "coalesce": True}
         )
