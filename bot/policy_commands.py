@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.commands import Invocation, command
 from bot.replies import Reply
 from governance.policies.explain import explain
-from governance.services import motions
+from governance.services import bodies, motions
 from governance.services.common import body_by_slug, body_facts
 
 
@@ -39,3 +39,20 @@ async def motion_proxy(inv: Invocation) -> Reply:
         "Voting yourself before the deadline overrides it.",
         ephemeral=True,
     )
+
+
+@command(
+    "body state",
+    "<body> <handle> <state>",
+    "Set a member's state in a body: active, emeritus, withdrawn or suspended (chairs of a working "
+    "group, or the secretariat). The policy's member-states table says what each state may do.",
+    options={"reason": "value"},
+    examples=("body state toc bob suspended --reason 'Conduct review'", "body state safety dan active"),
+)
+async def body_state(inv: Invocation) -> Reply:
+    """body state <body> <handle> <state>"""
+    membership = await bodies.set_state(
+        inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.arg("state"), inv.opt("reason")
+    )
+    handle = inv.arg("handle").lstrip("@").lower()
+    return Reply(text=f"@{handle} is now {membership.state} in {inv.arg('body').strip().lower()}.")

@@ -11,7 +11,8 @@ from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
 from governance.models import Body, Membership, Organisation, Person
-from governance.policies import load_policy
+from governance.policies import LoadedPolicy, load_policy
+from governance.policies.base import STATES, Refusal
 from governance.services.common import (
     Actor,
     Context,
@@ -23,6 +24,7 @@ from governance.services.common import (
     enforce,
     notify,
     person_by_handle,
+    person_facts,
     record,
     write_transaction,
 )
@@ -88,6 +90,7 @@ async def create_body(
             person = await person_by_handle(session, handle)
             if person.handle in seated:
                 continue
+            enforce(loaded.may_chair(body_facts(body), await person_facts(session, person, body)), loaded)
             assert person.id is not None
             session.add(
                 Membership(
@@ -123,6 +126,30 @@ async def _membership(session: AsyncSession, body: Body, person: Person) -> Memb
     ).scalar_one_or_none()
 
 
+async def _check_room(session: AsyncSession, body: Body, policy: LoadedPolicy) -> None:
+    """Refuse one more member when the working group is at its policy's size limit."""
+    limit = policy.working_group_rules(body_facts(body)).max_members
+    if limit is None:
+        return
+    seated = (
+        await session.execute(
+            select(func.count()).where(
+                col(Membership.body_id) == body.id,
+                col(Membership.status) == "active",
+                col(Membership.state) == "active",
+            )
+        )
+    ).scalar_one()
+    if seated >= limit:
+        enforce(
+            Refusal(
+                "max-members",
+                f"{body.name} is full: its policy allows at most {limit} active members and it has {seated}.",
+            ),
+            policy,
+        )
+
+
 async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
     """Ask to join a working group: joined at once when it is open, else pending a chair's approval."""
     if actor.person_id is None:
@@ -148,10 +175,13 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         if existing is not None and existing.status == "pending":
             raise Conflict(f"Your request to join {body.name} is already waiting for a chair.")
         status = "active" if rule == "open" else "pending"
+        if status == "active":
+            await _check_room(session, body, policy)
         if existing is None:
             existing = Membership(body_id=body.id, person_id=person.id, role="member", status=status)
             session.add(existing)
         existing.status = status
+        existing.state = "active"
         existing.role = "member"
         existing.requested_at = ctx.now()
         existing.since = ctx.now() if status == "active" else None
@@ -206,7 +236,10 @@ async def decide_join(
             raise NotFound(
                 f"{person.name} has no pending request to join {body.name}.", f"See `wg pending {body.slug}`."
             )
+        if approve:
+            await _check_room(session, body, policy)
         membership.status = "active" if approve else "denied"
+        membership.state = "active"
         membership.since = ctx.now() if approve else None
         membership.note = reason
         await record(
@@ -297,11 +330,17 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
         membership = await _membership(session, body, person)
         if membership is not None and membership.status == "active" and membership.role == role:
             raise Conflict(f"{person.name} is already {role.replace('_', '-')} of {body.name}.")
+        was_active = membership is not None and membership.status == "active"
+        if role in CHAIR_ROLES:
+            enforce(policy.may_chair(body_facts(body), await person_facts(session, person, body)), policy)
+        if body.kind == "working_group" and not was_active:
+            await _check_room(session, body, policy)
         if membership is None:
             assert body.id is not None and person.id is not None
             membership = Membership(body_id=body.id, person_id=person.id)
             session.add(membership)
-        was_active = membership.status == "active"
+        if not was_active:
+            membership.state = "active"
         previous = membership.role if was_active else None
         membership.role = role
         membership.status = "active"
@@ -324,6 +363,53 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
             kind="membership.seated",
             person_id=person.id,
             text=f"You are now {role.replace('_', '-')} of {body.name}.",
+        )
+        return membership
+
+
+async def set_state(
+    ctx: Context, actor: Actor, slug: str, handle: str, state: str, reason: str | None = None
+) -> Membership:
+    """Set a member's state in a body (active, emeritus, withdrawn, suspended): what the policy's
+    member-states table then lets them do there. Working-group chairs or the secretariat; audit-logged."""
+    state = state.strip().lower()
+    if state not in STATES:
+        raise InvalidInput(f"Unknown member state {state!r}.", f"States: {', '.join(STATES)}.")
+    reason = check_text(reason, "the reason", 500, required=False)
+    async with write_transaction(ctx) as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        facts = await actor_facts(session, actor, body)
+        if body.kind == "working_group":
+            enforce(policy.may_approve_join(body_facts(body), facts), policy)
+        else:
+            enforce(policy.may_administer(facts, f"set member states in {body.name}"), policy)
+        person = await person_by_handle(session, handle)
+        membership = await _membership(session, body, person)
+        if membership is None or membership.status != "active":
+            raise NotFound(f"{person.name} is not a member of {body.name}.", f"See `body show {body.slug}`.")
+        if membership.state == state:
+            raise Conflict(f"{person.name} is already {state} in {body.name}.")
+        if state == "active" and body.kind == "working_group":
+            await _check_room(session, body, policy)
+        previous = membership.state
+        membership.state = state
+        membership.note = reason
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(body),
+            kind="membership.state",
+            subject=person.handle,
+            payload={"state": state, "previous": previous, "reason": reason, "policy": policy.identity},
+        )
+        notify(
+            session,
+            ctx,
+            kind="membership.state",
+            person_id=person.id,
+            text=f"You are now {state} in {body.name}." + (f" {reason}" if reason else ""),
         )
         return membership
 

@@ -176,6 +176,7 @@ def facts_columns() -> tuple[Any, ...]:
         col(VotingRep.person_id).label("rep_person_id"),
         col(Membership.role),
         col(Membership.status).label("membership_status"),
+        col(Membership.state).label("membership_state"),
     )
 
 
@@ -211,7 +212,8 @@ def facts_from_row(row: Any, offset: int = 0) -> PersonFacts | None:
         rep_person_id,
         role,
         membership_status,
-    ) = tuple(row)[offset : offset + 12]
+        membership_state,
+    ) = tuple(row)[offset : offset + 13]
     if person_id is None:
         return None
     return PersonFacts(
@@ -227,6 +229,8 @@ def facts_from_row(row: Any, offset: int = 0) -> PersonFacts | None:
         is_voting_rep=org_slug is not None and rep_person_id == person_id,
         body_role=role if membership_status == "active" else None,
         body_status=membership_status,
+        # A state is held by a current member; one who left or was removed is judged by their roster status.
+        body_state=membership_state if membership_status == "active" else None,
     )
 
 
