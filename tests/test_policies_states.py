@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from governance.services import bodies, elections, motions, roster
+from governance.services import bodies, elections, motions, roster, schedule
 from governance.services.common import Actor, Context
-from tests.services._support import SYSTEM, events, small_roster, snapshot
+from tests.conftest import ManualClock
+from tests.services._support import SYSTEM, events, outbox_rows, small_roster, snapshot
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "my_policy.py"
 
@@ -173,3 +175,30 @@ async def test_may_chair_is_asked_when_chairs_are_seated(ctx: Context) -> None:
     with pytest.raises(Forbidden, match="No Body is not with an active member organisation"):
         await bodies.seat(ctx, who["sec"], "ops", "nobody", "co_chair")
     assert (await bodies.seat(ctx, who["sec"], "ops", "bea", "co_chair")).role == "co_chair"
+
+
+async def test_the_inactivity_review_follows_the_policy(
+    ctx: Context, clock: ManualClock, tmp_path: Path
+) -> None:
+    who = await small_roster(ctx)
+    thirty = _module(tmp_path, "open", 10).replace("wg_open_policy.py", "wg_thirty_policy.py")
+    source = Path(_module(tmp_path, "open", 10)).read_text(encoding="utf-8")
+    Path(thirty).write_text(
+        source.replace(
+            "WorkingGroupRules(max_members=10)", "WorkingGroupRules(max_members=10, inactivity_days=30)"
+        ),
+        encoding="utf-8",
+    )
+    await bodies.create_body(ctx, who["sec"], "fast", "Fast WG", "wg", chairs=["bea"], policy=thirty)
+    await bodies.create_body(
+        ctx, who["sec"], "never", "Never WG", "wg", chairs=["bea"], policy=_module(tmp_path, "open", 10)
+    )
+    for slug in ("fast", "never"):
+        await bodies.request_join(ctx, who["alice"], slug)
+        await bodies.request_join(ctx, who["arjun"], slug)
+    await bodies.set_state(ctx, who["bea"], "fast", "arjun", "emeritus")
+    clock.advance(timedelta(days=31))
+    assert await schedule.post_reviews(ctx) == 1  # only Fast WG has an inactivity rule; arjun is emeritus
+    (message,) = [m for m in await outbox_rows(ctx) if m.kind == "wg.review"]
+    assert message.text.startswith("1 member(s) of Fast WG have not taken part for 30 days: alice.")
+    assert "`wg review fast --days 30`" in message.text

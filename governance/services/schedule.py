@@ -804,6 +804,7 @@ async def inactive_members(
             .where(
                 col(Membership.body_id) == body.id,
                 col(Membership.status) == "active",
+                col(Membership.state) == "active",  # emeritus or suspended members are not reviewed again
                 col(Membership.role).not_in(bodies.CHAIR_ROLES),
                 or_(col(Membership.since).is_(None), col(Membership.since) <= cutoff),
             )
@@ -873,7 +874,10 @@ async def post_reviews(ctx: Context, every: timedelta = timedelta(days=30)) -> i
             )
         ).scalars()
         for body in list(groups):
-            inactive = await inactive_members(session, body, now)
+            days = ctx.policy_for(body).working_group_rules(body_facts(body)).inactivity_days
+            if days is None:  # the group's policy has no inactivity rule
+                continue
+            inactive = await inactive_members(session, body, now, timedelta(days=days))
             if not inactive:
                 continue
             chairs = (
@@ -902,8 +906,8 @@ async def post_reviews(ctx: Context, every: timedelta = timedelta(days=30)) -> i
                     dedupe_key=key,
                     payload={"body": body.slug},
                     text=f"{len(inactive)} member(s) of {body.name} have not taken part for "
-                    f"{INACTIVE_AFTER.days} days: {names}. Review with `wg review {body.slug}`; remove with "
-                    f"`wg review-confirm {body.slug} <handle> ...`.",
+                    f"{days} days: {names}. Review with `wg review {body.slug} --days {days}`; remove with "
+                    f"`wg review-confirm {body.slug} <handle> ... --days {days}`.",
                 )
                 queued += 1
     return queued
