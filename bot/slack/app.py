@@ -72,7 +72,7 @@ class Runtime:
     identity_ttl: float = IDENTITY_TTL
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
-    _session: aiohttp.ClientSession | None = None
+    http: aiohttp.ClientSession | None = None
     _identities: dict[tuple[str, str], tuple[float, Actor | None]] = field(default_factory=dict)
     _lookups: dict[tuple[str, str], asyncio.Future[Actor | None]] = field(default_factory=dict)
 
@@ -126,16 +126,16 @@ class Runtime:
     async def post_response(self, response_url: str, message: dict[str, Any]) -> None:
         """Send an answer to a command's ``response_url`` over one shared HTTP session, so answers reuse
         open connections instead of opening one each (Bolt's ``respond`` opens a session per call)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        sent = await AsyncWebhookClient(url=response_url, session=self._session).send_dict(message)
+        if self.http is None or self.http.closed:
+            self.http = aiohttp.ClientSession()
+        sent = await AsyncWebhookClient(url=response_url, session=self.http).send_dict(message)
         if sent.status_code != 200:
             log.warning("response_url answered %s: %s", sent.status_code, sent.body[:200])
 
     async def close(self) -> None:
         """Close the shared HTTP session (when the app stops)."""
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        if self.http is not None and not self.http.closed:
+            await self.http.close()
 
     async def drain(self, timeout: float) -> int:
         """Let work still running after its acknowledgement finish (up to ``timeout`` seconds) before the
@@ -233,7 +233,8 @@ def build_app(
     ack_within: float = DEFAULT_ACK_WITHIN,
     delivery: SlackDelivery | None = None,
 ) -> AsyncApp:
-    """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer.
+    """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer (call it
+    in the running event loop; ``runtime_of(app).close()`` releases its HTTP session).
 
     The Web API goes to ``SLACK_API_BASE_URL`` when set (GovSlack, a proxy, the tests' fake); a 429
     from it is retried after its ``Retry-After``. The deliverer is reachable as
@@ -243,7 +244,10 @@ def build_app(
     if settings.slack_api_base_url:
         base = settings.slack_api_base_url
         client_args["base_url"] = base if base.endswith("/") else base + "/"
-    client = AsyncWebClient(**client_args)
+    # One HTTP session for every Web API call and every answer to a response_url: connections to Slack
+    # are kept alive instead of opened (TLS and all) per call. ``Runtime.close`` closes it.
+    session = aiohttp.ClientSession()
+    client = AsyncWebClient(**client_args, session=session)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     # Listeners acknowledge first and hand slow work to ``Runtime.spawn``, so Bolt may answer as soon as
     # a listener returns instead of polling for the ack (process_before_response).
@@ -253,7 +257,7 @@ def build_app(
         logger=logging.getLogger("bot.slack.bolt"),
         process_before_response=True,
     )
-    runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within)
+    runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, http=session)
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
     return app
