@@ -73,6 +73,7 @@ LABELS: dict[str, str] = {
     "declined": N_("declined"),
     "withdrawn": N_("withdrawn"),
     "elected": N_("elected"),
+    "not_elected": N_("not elected"),
     "ordinary": N_("ordinary"),
     "charter": N_("charter change"),
     "passed": N_("passed"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import string
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
 from governance import i18n
 from governance.i18n import _, ngettext, using_locale
@@ -26,7 +27,10 @@ def _source_messages() -> dict[str | tuple[str, ...], str]:
     """Every translatable message in the code and templates, with where it was found."""
     found: dict[str | tuple[str, ...], str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHOD_MAP, options_map={"bot/templates/**.html": {"trimmed": "true"}}
+        str(ROOT),
+        method_map=METHOD_MAP,
+        options_map={"bot/templates/**.html": {"trimmed": "true"}},
+        keywords={**DEFAULT_KEYWORDS, "tr": None},  # charts translate through their ``tr`` argument
     ):
         if not message or (isinstance(message, tuple) and not all(message)):
             continue
@@ -35,8 +39,13 @@ def _source_messages() -> dict[str | tuple[str, ...], str]:
     return found
 
 
+PERCENT_FIELD = re.compile(r"%\((\w+)\)s")
+
+
 def _fields(text: str) -> set[str]:
-    return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
+    """The named placeholders of a message: ``{name}`` in code, ``%(name)s`` in the site's templates."""
+    braces = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
+    return braces | set(PERCENT_FIELD.findall(text))
 
 
 def test_every_message_has_a_french_translation() -> None:

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag
 
+from governance.i18n import SUPPORTED_LOCALES
+
 
 @dataclass
 class Page(HTMLParser):
@@ -70,8 +72,8 @@ def accessibility_problems(page: Page) -> list[str]:
     """What a page does against the site's accessibility rules (empty when it keeps them all)."""
     problems = []
     html = page.all("html")
-    if not html or html[0].get("lang") != "en":
-        problems.append("the <html> element has no lang")
+    if not html or html[0].get("lang") not in SUPPORTED_LOCALES:
+        problems.append("the <html> element has no lang govbot speaks")
     levels = [
         int(name[1]) for name, _ in page.tags if len(name) == 2 and name[0] == "h" and name[1].isdigit()
     ]
