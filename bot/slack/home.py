@@ -1,8 +1,9 @@
 """The App Home tab: a person's open ballots with their deadlines, their working groups, and, for
 chairs, the join requests waiting for them (with Approve / Deny buttons).
 
-It reads the core's tables directly (read-only, one session); every change it offers goes through the
-services, from the button handlers in ``bot.slack.app``.
+It reads the core's tables directly (read-only, one session) and asks each open election's policy whether
+the person may vote in it, so only ballots they can cast are listed; every change it offers goes through
+the services, from the button handlers in ``bot.slack.app``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.slack.render import Block, context, escape, plain, section
+from governance.errors import GovError
 from governance.models import Body, Election, Membership, Motion, Person, Voter
+from governance.policies.base import PollFacts
 from governance.services.bodies import CHAIR_ROLES
-from governance.services.common import Actor, Context
+from governance.services.common import (
+    Actor,
+    Context,
+    body_facts,
+    facts_columns,
+    facts_from_row,
+    facts_joins,
+    governing_policy,
+)
 from governance.services.motions import VOTING_ROLES
 
 OPEN_BALLOT_ACTION = "gov_open_ballot"
@@ -35,6 +48,21 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     if style:
         button["style"] = style
     return button
+
+
+async def _may_vote(session: AsyncSession, election: Election, body: Body, person_id: int) -> bool:
+    """Whether the election's policy lets the person vote (the tab lists only ballots they can cast)."""
+    try:
+        policy = governing_policy(
+            election.policy_name, election.policy_version, election.policy_hash, f"Election {election.slug}"
+        )
+    except GovError:  # its policy changed mid-vote: the election is stopped until the secretariat acts
+        return False
+    stmt = select(*facts_columns()).select_from(Person).where(col(Person.id) == person_id)
+    row = (await session.execute(facts_joins(stmt, None, body.id))).first()
+    facts = facts_from_row(row) if row is not None else None
+    poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
+    return facts is not None and policy.may_vote(poll, facts) is None
 
 
 async def home_view(
@@ -55,14 +83,18 @@ async def home_view(
             (await session.execute(select(Voter.election_id).where(Voter.person_id == me))).scalars()
         )
         voted_m = set((await session.execute(select(Voter.motion_id).where(Voter.person_id == me))).scalars())
-        open_elections = (
-            await session.execute(
-                select(Election, Body)
-                .join(Body, Election.body_id == Body.id)
-                .where(Election.phase == "voting")
-                .order_by(Election.voting_close_at, Election.id)
-            )
-        ).all()
+        open_elections = [
+            (e, b)
+            for e, b in (
+                await session.execute(
+                    select(Election, Body)
+                    .join(Body, Election.body_id == Body.id)
+                    .where(Election.phase == "voting")
+                    .order_by(Election.voting_close_at, Election.id)
+                )
+            ).all()
+            if await _may_vote(session, e, b, me)
+        ]
         mine = (
             await session.execute(
                 select(Membership, Body)

@@ -246,6 +246,18 @@ async def test_app_home_lists_open_ballots_with_a_vote_button(slack: SlackHarnes
     await slack.block_action("alice", "gov_open_ballot", "election:board-2027", view={**home, "id": "V0H"})
     opened = await slack.api.wait_for("views.open")
     assert opened[-1].args["view"]["callback_id"] == "gov_ballot"
+    # arjun is not his organisation's voting representative: the board ballot is not his to cast
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": USERS["arjun"],
+            "channel": "D0ARJUN",
+            "tab": "home",
+            "event_ts": "1700000000.000004",
+        }
+    )
+    his = (await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["arjun"]))[-1]
+    assert "board-2027" not in json.dumps(his.args["view"]) and "Nothing to vote on" in json.dumps(his.args)
 
 
 async def test_unlinked_user_home_explains_linking(slack: SlackHarness) -> None:
