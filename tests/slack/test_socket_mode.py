@@ -199,3 +199,20 @@ async def test_a_bot_token_given_as_app_token_stops_with_a_clear_message(
         assert api.calls_to("apps.connections.open:not_allowed_token_type")
     finally:
         await api.stop()
+
+
+async def test_home_opened_event_over_the_socket_publishes_the_home_tab(socket_bot: SocketHarness) -> None:
+    event = {
+        "token": "unused",
+        "team_id": TEAM,
+        "api_app_id": "A0001",
+        "event": {"type": "app_home_opened", "user": USERS["dana"], "channel": "D0DANA", "tab": "home"},
+        "type": "event_callback",
+        "event_id": "Ev0SOCKET",
+        "event_time": 1700000000,
+        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+    }
+    ack = await socket_bot.socket.request("events_api", event, accepts_response_payload=False)
+    assert not ack.get("payload")
+    home = await socket_bot.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["dana"])
+    assert "AI Safety Working Group" in json.dumps(home[-1].args["view"], ensure_ascii=False)
