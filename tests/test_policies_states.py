@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from governance.policies import load_policy
+from governance.policies.base import BodyFacts
 from governance.services import bodies, elections, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
@@ -202,3 +204,19 @@ async def test_the_inactivity_review_follows_the_policy(
     (message,) = [m for m in await outbox_rows(ctx) if m.kind == "wg.review"]
     assert message.text.startswith("1 member(s) of Fast WG have not taken part for 30 days: alice.")
     assert "`wg review fast --days 30`" in message.text
+
+
+def test_method_parameters_that_no_count_applies_are_refused(tmp_path: Path) -> None:
+    """Debian's quorum and default option do not reach a person election's count: a module asking for
+    them is refused rather than silently not applied."""
+    source = EXAMPLE.read_text(encoding="utf-8").replace(
+        "organisation_cap=1", "organisation_cap=1, method_params={'quorum_factor': 3}"
+    )
+    path = tmp_path / "params_policy.py"
+    path.write_text(source, encoding="utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        load_policy(str(path))
+    assert "election_rules('board').method_params names quorum_factor, which elections do not apply" in str(
+        refused.value
+    )
+    assert load_policy("debian").election_rules(BodyFacts("dpl", "DPL", "board")).method_params == {}

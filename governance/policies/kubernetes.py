@@ -5,9 +5,9 @@ Follows github.com/kubernetes/steering, ``elections.md`` and ``charter.md``:
 * *Voting*: "Elections are held using Condorcet ranking ... the Schulze method" (Elekto, earlier CIVS);
   every eligible community member votes once (one vote per person, not per company); ballots are
   secret. Here: Schulze, one vote per active person with a seat in the electorate body.
-* *Limitations on company representation*: no more than one third of the committee (2 of its 7 seats)
-  may be held by employees of one organisation, counting the members who stay on; a candidate who
-  would break it is passed over and the seat goes down the ranking.
+* *Maximal representation* (``charter.md``): at most 2 of the committee's 7 seats may be held by
+  employees of one organisation, counting the members who stay on; a candidate who would break it is
+  passed over and the seat goes down the ranking (``organisation_cap=2``).
 * *Term*: two years, staggered (three seats one year, four the next); no term limit.
 * *Candidacy*: an eligible voter may stand; nomination needs an endorsement by another eligible voter
   (self-nomination is not enough): enforced as "nominated by someone else".

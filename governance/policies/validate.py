@@ -95,14 +95,13 @@ def _election(c: _Checker, body: BodyFacts, rules: object) -> None:
         raise c.fail(f"{field}.staggered", "is True but term_months is None", "give the term length.")
     if rules.method == "debian" and rules.seats != 1:
         raise c.fail(f"{field}.seats", f"is {rules.seats} with method debian", "debian elects one.")
-    unknown = set(rules.method_params) - (
-        {"quorum_factor", "supermajority"} if rules.method == "debian" else set()
-    )
-    if unknown:
+    if rules.method_params:
+        # No method's parameters reach the count of a person election yet (debian's quorum and "None Of
+        # The Above" default option included): refuse them rather than accept rules that would not apply.
         raise c.fail(
             f"{field}.method_params",
-            f"names {', '.join(sorted(unknown))}, which {rules.method} does not take",
-            "remove them (debian takes quorum_factor and supermajority).",
+            f"names {', '.join(sorted(map(str, rules.method_params)))}, which elections do not apply",
+            "remove them: the election engine takes no method parameters yet.",
         )
     c.offsets(f"{field}.reminder_offsets", rules.reminder_offsets)
 
