@@ -28,7 +28,7 @@ from bot.replies import Attachment
 from bot.slack import files
 from bot.slack.home import OPEN_BALLOT_ACTION
 from bot.slack.render import context, escape, preformatted, section
-from governance import charts
+from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
 from governance.models import Body, ChatIdentity
@@ -44,21 +44,22 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 def ballot_target(message: outbox.Pending) -> str | None:
-    """What a notice's Vote button opens: ``election:<slug>`` for "voting opened", ``motion:<n>`` for
-    "motion proposed"; from the payload's ``election``/``motion`` key, else (older messages) the text."""
+    """What a notice's Vote button opens: ``election:<slug>`` for "voting opened" and its reminders,
+    ``motion:<n>`` for "motion proposed" and its reminders; from the payload's ``election``/``motion``
+    key, else (older messages) the text."""
     try:
         payload = json.loads(message.payload or "{}")
     except ValueError:
         payload = {}
     if not isinstance(payload, dict):
         payload = {}
-    if message.kind == "election.voting_opened":
+    if message.kind in ("election.voting_opened", "election.reminder"):
         slug = str(payload.get("election") or "")
         if not SLUG.fullmatch(slug):
             hint = VOTE_HINT.search(message.text)
             slug = hint.group(1) if hint else ""
         return f"election:{slug}" if slug else None
-    if message.kind == "motion.proposed":
+    if message.kind in ("motion.proposed", "motion.reminder"):
         number = str(payload.get("motion") or "")
         if not number.isdigit():
             found = MOTION_NUMBER.search(message.text)
@@ -143,7 +144,9 @@ async def result_charts(ctx: Context, message: outbox.Pending) -> list[Attachmen
         if not isinstance(slug, str) or not slug:
             return []
         election = await elections.show(ctx, slug)
-        drawn = await asyncio.to_thread(charts.charts_for_election, election, title=election.election.title)
+        drawn = await asyncio.to_thread(
+            charts.charts_for_election, election, title=election.election.title, gettext=i18n.gettext
+        )
         return chart_attachments(drawn, slug)
     if message.kind == "motion.result":
         found = MOTION_NUMBER.search(message.text)
@@ -151,7 +154,7 @@ async def result_charts(ctx: Context, message: outbox.Pending) -> list[Attachmen
             return []
         motion = await motions.show(ctx, int(found.group(1)))
         title = f"M{motion.motion.id}: {motion.motion.title}"
-        drawn = await asyncio.to_thread(charts.charts_for_motion, motion, title=title)
+        drawn = await asyncio.to_thread(charts.charts_for_motion, motion, title=title, gettext=i18n.gettext)
         return chart_attachments(drawn, f"motion-{motion.motion.id}")
     return []
 

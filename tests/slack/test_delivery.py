@@ -164,4 +164,12 @@ async def test_vote_buttons_come_from_the_payload_or_the_text(slack: SlackHarnes
     )
     assert button(await message_blocks(ctx, pending("motion.proposed", proposed, "not json"))) == "motion:7"
     assert button(await message_blocks(ctx, pending("motion.proposed", "Something else", "{}"))) is None
+    reminder = "Reminder: voting in Board closes 2026-02-01 18:00 UTC (in 2 days) and you have not voted yet."
+    assert button(
+        await message_blocks(ctx, pending("election.reminder", reminder, '{"election": "board-2027"}'))
+    ) == ("election:board-2027")
+    assert (
+        button(await message_blocks(ctx, pending("motion.reminder", "Reminder: motion M3", '{"motion": 3}')))
+        == "motion:3"
+    )
     assert button(await message_blocks(ctx, pending("membership.approved", proposed, "{}"))) is None
