@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, clip, result_embed
-from governance import charts
+from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
 from governance.models import Body, ChatIdentity
@@ -116,7 +116,9 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
             view.election.title, result.elected, result.method, result.ballots, result.to_text()
         )
         title = view.election.title
-        files = await _charts(lambda: charts.charts_for_election(view, title=title), view.election.slug)
+        files = await _charts(
+            lambda: charts.charts_for_election(view, title=title, gettext=i18n.gettext), view.election.slug
+        )
         if files:
             embed.set_image(url=f"attachment://{files[0].filename}")
         return {"embed": embed, "files": files} if files else {"embed": embed}
@@ -130,7 +132,8 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
             return {}
         title = f"M{shown.motion.id}: {shown.motion.title}"
         files = await _charts(
-            lambda: charts.charts_for_motion(shown, title=title), f"motion-{shown.motion.id}"
+            lambda: charts.charts_for_motion(shown, title=title, gettext=i18n.gettext),
+            f"motion-{shown.motion.id}",
         )
         return {"files": files} if files else {}
     if message.kind == "election.voting_opened":
