@@ -8,6 +8,7 @@ from bot.commands import Invocation, command
 from bot.replies import Attachment, Reply, error
 from governance import audit, export, receipts
 from governance.errors import InvalidInput
+from governance.i18n import _
 
 MEDIA_TYPES = {"jsonl": "application/jsonl", "csv": "text/csv", "blt": "text/plain", "zip": "application/zip"}
 
@@ -27,17 +28,27 @@ async def audit_verify(inv: Invocation) -> Reply:
             broken = [c for c in checks if not c.ok]
             if broken:
                 return error(
-                    f"BROKEN: {len(broken)} of {len(checks)} chain(s).",
-                    "Investigate the database before going on; nothing was changed.",
+                    _(
+                        "BROKEN: {len_broken} of {len_checks} chain(s).",
+                        len_broken=len(broken),
+                        len_checks=len(checks),
+                    ),
+                    _("Investigate the database before going on; nothing was changed."),
                     [f"{c.stream}: event {c.broken_seq}: {c.problem}" for c in broken],
                 )
             events = sum(c.events for c in checks)
-            return Reply(text=f"OK: {len(checks)} chain(s), {events} event(s), every anchored head in place.")
+            return Reply(
+                text=_(
+                    "OK: {len_checks} chain(s), {events} event(s), every anchored head in place.",
+                    len_checks=len(checks),
+                    events=events,
+                )
+            )
         check = await audit.verify_stream(session, stream)
     if check.events == 0 and check.ok:
         raise InvalidInput(
-            f"No audit events in stream {stream!r}.",
-            "Streams: election:<id>, motion:<number>, body:<id>, roster, anchor, or all.",
+            _("No audit events in stream {stream!r}.", stream=stream),
+            _("Streams: election:<id>, motion:<number>, body:<id>, roster, anchor, or all."),
         )
     if check.ok:
         waiting = (
@@ -46,8 +57,23 @@ async def audit_verify(inv: Invocation) -> Reply:
             if check.pending
             else ""
         )
-        return Reply(text=f"OK: {check.events} event(s) in {stream}, head {check.head}.{waiting}")
-    return error(f"BROKEN at event {check.broken_seq} of {stream}: {check.problem}.")
+        return Reply(
+            text=_(
+                "OK: {check_events} event(s) in {stream}, head {check_head}.{waiting}",
+                check_events=check.events,
+                stream=stream,
+                check_head=check.head,
+                waiting=waiting,
+            )
+        )
+    return error(
+        _(
+            "BROKEN at event {check_broken_seq} of {stream}: {check_problem}.",
+            check_broken_seq=check.broken_seq,
+            stream=stream,
+            check_problem=check.problem,
+        )
+    )
 
 
 @command(
@@ -71,8 +97,13 @@ async def audit_export(inv: Invocation) -> Reply:
     shown = subject.stream if subject.kind != "all" else audit.ANCHOR
     head = heads.get(shown, {}).get("hash", "-")
     return Reply(
-        text=f"Audit export of {'everything' if subject.kind == 'all' else subject.stream} ({fmt}): "
-        f"head {head}. Anyone can check a bundle with `govbot audit verify <file>`.",
+        text=_(
+            "Audit export of {everything_if_subject_kind_all_e} ({fmt}): head {head}. Anyone can check a "
+            "bundle with `govbot audit verify <file>`.",
+            everything_if_subject_kind_all_e="everything" if subject.kind == "all" else subject.stream,
+            fmt=fmt,
+            head=head,
+        ),
         attachments=(Attachment(f"{name}.{fmt}", data, MEDIA_TYPES.get(fmt, "application/octet-stream")),),
     )
 
@@ -88,15 +119,25 @@ async def receipt(inv: Invocation) -> Reply:
     found = await receipts.check_receipt(inv.ctx, inv.arg("poll"), inv.arg("code"))
     if found.status == "replaced":
         return Reply(
-            text=f"Receipt {inv.arg('code')} of {found.poll} was replaced: you voted again before the "
-            "deadline, and only your latest ballot counts. This receipt verifies nothing.",
+            text=_(
+                "Receipt {inv_arg_code} of {found_poll} was replaced: you voted again before the deadline, "
+                "and only your latest ballot counts. This receipt verifies nothing.",
+                inv_arg_code=inv.arg("code"),
+                found_poll=found.poll,
+            ),
             ephemeral=True,
         )
     if found.status == "unknown":
         return error(
-            f"No ballot of {found.poll} has receipt {inv.arg('code')}.",
-            "Check the code (it was sent when you voted). If it is right, tell the secretariat: "
-            "your ballot may be missing.",
+            _(
+                "No ballot of {found_poll} has receipt {inv_arg_code}.",
+                found_poll=found.poll,
+                inv_arg_code=inv.arg("code"),
+            ),
+            _(
+                "Check the code (it was sent when you voted). If it is right, tell the secretariat: your "
+                "ballot may be missing."
+            ),
         )
     ballot = found.ballot
     if isinstance(ballot, list):
@@ -108,4 +149,7 @@ async def receipt(inv: Invocation) -> Reply:
         if found.status == "counted"
         else "It is stored and will be in the ballot list published at the close"
     )
-    return Reply(text=f"{where} of {found.poll}, as: {shown}.", ephemeral=True)
+    return Reply(
+        text=_("{where} of {found_poll}, as: {shown}.", where=where, found_poll=found.poll, shown=shown),
+        ephemeral=True,
+    )

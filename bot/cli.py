@@ -19,6 +19,7 @@ from bot import console, schema, seed
 from bot.config import Settings
 from governance.db import Database
 from governance.errors import GovError
+from governance.i18n import _
 from governance.policies import load_policy
 from governance.services.common import Context
 
@@ -297,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit" and args.audit_command == "verify":
         return _audit_verify(args.path)
     if args.command == "audit" and not args.all and not args.subject:
-        _parser().error("audit export: give an election, a motion (M12) or --all")
+        _parser().error(_("audit export: give an election, a motion (M12) or --all"))
     settings = _settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command != "migrate":  # Alembic's progress lines matter only while migrating

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
 from governance.errors import GovError, InvalidInput
+from governance.i18n import _
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context, person_by_handle
 
@@ -115,7 +116,7 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
             return now + timedelta(**{RELATIVE_UNITS[unit]: amount})
         except OverflowError:
             raise InvalidInput(
-                f"{text!r} is too far in the future.", "Give a time within a few years."
+                _("{text!r} is too far in the future.", text=text), _("Give a time within a few years.")
             ) from None
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
@@ -127,10 +128,12 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
         try:
             return parsed.replace(tzinfo=tz).astimezone(now.tzinfo)
         except OverflowError:
-            raise InvalidInput(f"{text!r} is out of range.", "Give a time within a few years.") from None
+            raise InvalidInput(
+                _("{text!r} is out of range.", text=text), _("Give a time within a few years.")
+            ) from None
     raise InvalidInput(
-        f"{text!r} is not a time I understand.",
-        "Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m.",
+        _("{text!r} is not a time I understand.", text=text),
+        _("Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m."),
     )
 
 
@@ -182,18 +185,28 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
             if kind is None:
                 known = ", ".join(f"--{o}" for o in spec.options) or "none"
                 raise InvalidInput(
-                    f"`{' '.join(spec.path)}` has no option --{name}.",
-                    f"Options: {known}. Usage: {spec.usage}",
+                    _(
+                        "`{join_spec_path}` has no option --{name}.",
+                        join_spec_path=" ".join(spec.path),
+                        name=name,
+                    ),
+                    _("Options: {known}. Usage: {spec_usage}", known=known, spec_usage=spec.usage),
                 )
             if kind == "flag":
                 if has_inline:
-                    raise InvalidInput(f"--{name} takes no value: give it alone.", f"Usage: {spec.usage}")
+                    raise InvalidInput(
+                        _("--{name} takes no value: give it alone.", name=name),
+                        _("Usage: {spec_usage}", spec_usage=spec.usage),
+                    )
                 options[name] = True
             else:
                 if not has_inline:
                     following = words[i + 1] if i + 1 < len(words) else None
                     if following is None or _is_option(spec, following):
-                        raise InvalidInput(f"--{name} needs a value.", f"Usage: {spec.usage}")
+                        raise InvalidInput(
+                            _("--{name} needs a value.", name=name),
+                            _("Usage: {spec_usage}", spec_usage=spec.usage),
+                        )
                     i += 1
                     inline = following
                 if kind == "multi":
@@ -201,7 +214,7 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
                     assert isinstance(existing, list)
                     existing.append(inline)
                 elif name in options:
-                    raise InvalidInput(f"--{name} is given twice.", "Give each option once.")
+                    raise InvalidInput(_("--{name} is given twice.", name=name), _("Give each option once."))
                 else:
                     options[name] = inline
         else:
@@ -211,12 +224,23 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
     variadic = any(a.rstrip("]").endswith("...") for a in spec.args)
     if len(positional) < len(required):
         missing = required[len(positional)]
-        raise InvalidInput(f"Missing {missing} for `{' '.join(spec.path)}`.", f"Usage: {spec.usage}")
+        raise InvalidInput(
+            _(
+                "Missing {missing} for `{join_spec_path}`.",
+                missing=missing,
+                join_spec_path=" ".join(spec.path),
+            ),
+            _("Usage: {spec_usage}", spec_usage=spec.usage),
+        )
     if not variadic and len(positional) > len(spec.args):
         extra = " ".join(positional[len(spec.args) :])
         raise InvalidInput(
-            f"Unexpected {extra!r} after `{' '.join(spec.path)}`.",
-            f"Usage: {spec.usage} (quote names with spaces).",
+            _(
+                "Unexpected {extra!r} after `{join_spec_path}`.",
+                extra=extra,
+                join_spec_path=" ".join(spec.path),
+            ),
+            _("Usage: {spec_usage} (quote names with spaces).", spec_usage=spec.usage),
         )
     return positional, options
 
@@ -226,7 +250,9 @@ def tokenize(text: str) -> list[str]:
     try:
         words = shlex.split(text.replace("“", '"').replace("”", '"').replace("’", "'"))
     except ValueError as exc:
-        raise InvalidInput(f"Could not read the command: {exc}.", "Close every quote you open.") from exc
+        raise InvalidInput(
+            _("Could not read the command: {exc}.", exc=exc), _("Close every quote you open.")
+        ) from exc
     if words and words[0].lower() in ("/gov", "gov"):
         words = words[1:]
     return words
@@ -256,8 +282,8 @@ async def dispatch(
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, text)
         return error(
-            f"Something went wrong on our side (reference {ref}); nothing was changed.",
-            "Try again; if it persists, give the reference to the secretariat.",
+            _("Something went wrong on our side (reference {ref}); nothing was changed.", ref=ref),
+            _("Try again; if it persists, give the reference to the secretariat."),
         )
 
 
@@ -267,24 +293,35 @@ def _unknown(words: list[str]) -> Reply:
     close = [" ".join(s.path) for s in REGISTRY if s.path[0] == first]
     if close:
         return error(
-            f"`{' '.join(words[:2])}` is not a command.", "Try: " + ", ".join(f"`{c}`" for c in close)
+            _("`{join_words_2}` is not a command.", join_words_2=" ".join(words[:2])),
+            "Try: " + ", ".join(f"`{c}`" for c in close),
         )
-    return error(f"Unknown command {first!r}.", f"Commands start with: {', '.join(groups)}. Try `help`.")
+    return error(
+        _("Unknown command {first!r}.", first=first),
+        _("Commands start with: {join_groups}. Try `help`.", join_groups=", ".join(groups)),
+    )
 
 
 async def _help(ctx: Context, actor: Actor, words: list[str], tz: ZoneInfo | None) -> Reply:
     if words:
         matching = [s for s in REGISTRY if list(s.path[: len(words)]) == [w.lower() for w in words]]
         if not matching:
-            return error(f"No help for {' '.join(words)!r}: no such command.", "Try `help`.")
+            return error(
+                _("No help for {join_words!r}: no such command.", join_words=" ".join(words)),
+                _("Try `help`."),
+            )
         lines = []
         for s in matching:
             lines.append(f"{s.usage}\n    {s.summary}")
             lines += [f"    e.g. {e}" for e in s.examples]
-        return Reply(text=f"Help for {' '.join(words)}:", block="\n".join(lines), ephemeral=True)
+        return Reply(
+            text=_("Help for {join_words}:", join_words=" ".join(words)),
+            block="\n".join(lines),
+            ephemeral=True,
+        )
     rows = [[" ".join(s.path), s.summary] for s in REGISTRY]
     return Reply(
-        text="Commands (`help <command>` for details and examples):",
+        text=_("Commands (`help <command>` for details and examples):"),
         tables=[Table(["command", "what it does"], rows)],
         ephemeral=True,
     )
@@ -304,7 +341,16 @@ async def whoami(inv: Invocation) -> Reply:
     """whoami"""
     person = await roster.get_person(inv.ctx, inv.actor.handle)
     role = "admin (secretariat)" if person.is_admin else "member"
-    return Reply(text=f"You are {person.name} (@{person.handle}), {role}, {person.status}.", ephemeral=True)
+    return Reply(
+        text=_(
+            "You are {person_name} (@{person_handle}), {role}, {person_status}.",
+            person_name=person.name,
+            person_handle=person.handle,
+            role=role,
+            person_status=person.status,
+        ),
+        ephemeral=True,
+    )
 
 
 # ---------------------------------------------------------------- roster
@@ -321,7 +367,7 @@ async def roster_orgs(inv: Invocation) -> Reply:
             for r in rows
         ],
     )
-    return Reply(text=f"{len(rows)} organisation(s).", tables=[table])
+    return Reply(text=_("{len_rows} organisation(s).", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -336,7 +382,14 @@ async def roster_org_add(inv: Invocation) -> Reply:
     org = await roster.add_organisation(
         inv.ctx, inv.actor, inv.arg("slug"), inv.arg("name"), inv.opt("tier") or "general"
     )
-    return Reply(text=f"Added {org.name} ({org.slug}, {org.tier}).")
+    return Reply(
+        text=_(
+            "Added {org_name} ({org_slug}, {org_tier}).",
+            org_name=org.name,
+            org_slug=org.slug,
+            org_tier=org.tier,
+        )
+    )
 
 
 def _yes_no(value: str | None, what: str) -> bool | None:
@@ -346,7 +399,7 @@ def _yes_no(value: str | None, what: str) -> bool | None:
         return True
     if value.lower() in ("no", "false", "off", "0"):
         return False
-    raise InvalidInput(f"--{what} takes yes or no, not {value!r}.")
+    raise InvalidInput(_("--{what} takes yes or no, not {value!r}.", what=what, value=value))
 
 
 @command(
@@ -366,7 +419,14 @@ async def roster_org_set(inv: Invocation) -> Reply:
         tier=inv.opt("tier"),
         active=_yes_no(inv.opt("active"), "active"),
     )
-    return Reply(text=f"Updated {org.name}: tier {org.tier}, {'active' if org.active else 'inactive'}.")
+    return Reply(
+        text=_(
+            "Updated {org_name}: tier {org_tier}, {active_if_org_active_else_inacti}.",
+            org_name=org.name,
+            org_tier=org.tier,
+            active_if_org_active_else_inacti="active" if org.active else "inactive",
+        )
+    )
 
 
 @command("roster people", "", "List people on the roster.", options={"org": "value"})
@@ -377,7 +437,7 @@ async def roster_people(inv: Invocation) -> Reply:
         ["handle", "name", "organisation", "status", "admin"],
         [[p.handle, p.name, o.name if o else "-", p.status, "yes" if p.is_admin else ""] for p, o in rows],
     )
-    return Reply(text=f"{len(rows)} people.", tables=[table])
+    return Reply(text=_("{len_rows} people.", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -398,7 +458,11 @@ async def roster_person_add(inv: Invocation) -> Reply:
         email=inv.opt("email"),
         admin=inv.flag("admin"),
     )
-    return Reply(text=f"Added {person.name} (@{person.handle}).")
+    return Reply(
+        text=_(
+            "Added {person_name} (@{person_handle}).", person_name=person.name, person_handle=person.handle
+        )
+    )
 
 
 @command(
@@ -420,7 +484,14 @@ async def roster_person_set(inv: Invocation) -> Reply:
         admin=_yes_no(inv.opt("admin"), "admin"),
         status=inv.opt("status"),
     )
-    return Reply(text=f"Updated {person.name} (@{person.handle}): {person.status}.")
+    return Reply(
+        text=_(
+            "Updated {person_name} (@{person_handle}): {person_status}.",
+            person_name=person.name,
+            person_handle=person.handle,
+            person_status=person.status,
+        )
+    )
 
 
 @command(
@@ -432,7 +503,13 @@ async def roster_person_set(inv: Invocation) -> Reply:
 async def roster_rep(inv: Invocation) -> Reply:
     """roster rep"""
     await roster.set_voting_rep(inv.ctx, inv.actor, inv.arg("org"), inv.arg("handle"))
-    return Reply(text=f"@{inv.arg('handle').lstrip('@')} now casts {inv.arg('org')}'s vote.")
+    return Reply(
+        text=_(
+            "@{inv_arg_handle_lstrip} now casts {inv_arg_org}'s vote.",
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+            inv_arg_org=inv.arg("org"),
+        )
+    )
 
 
 @command(
@@ -446,7 +523,13 @@ async def roster_link(inv: Invocation) -> Reply:
     await roster.link_identity(
         inv.ctx, inv.actor, inv.arg("handle"), inv.arg("platform"), inv.arg("workspace"), inv.arg("user")
     )
-    return Reply(text=f"Linked that {inv.arg('platform')} account to @{inv.arg('handle').lstrip('@')}.")
+    return Reply(
+        text=_(
+            "Linked that {inv_arg_platform} account to @{inv_arg_handle_lstrip}.",
+            inv_arg_platform=inv.arg("platform"),
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+        )
+    )
 
 
 @command(
@@ -465,12 +548,29 @@ async def roster_unlink(inv: Invocation) -> Reply:
     linked = await roster.resolve_identity(inv.ctx, platform, workspace, user)
     if linked is not None and linked.handle != handle:
         raise InvalidInput(
-            f"That {platform.strip().lower()} account is linked to @{linked.handle}, not @{handle}; "
-            "nothing was changed.",
-            f"To unlink it anyway: `roster unlink {linked.handle} {platform} {workspace} {user}`.",
+            _(
+                "That {platform_strip_lower} account is linked to @{linked_handle}, not @{handle}; nothing "
+                "was changed.",
+                platform_strip_lower=platform.strip().lower(),
+                linked_handle=linked.handle,
+                handle=handle,
+            ),
+            _(
+                "To unlink it anyway: `roster unlink {linked_handle} {platform} {workspace} {user}`.",
+                linked_handle=linked.handle,
+                platform=platform,
+                workspace=workspace,
+                user=user,
+            ),
         )
     spoke_for = await roster.unlink_identity(inv.ctx, inv.actor, platform, workspace, user)
-    return Reply(text=f"Unlinked that {platform.strip().lower()} account from @{spoke_for}.")
+    return Reply(
+        text=_(
+            "Unlinked that {platform_strip_lower} account from @{spoke_for}.",
+            platform_strip_lower=platform.strip().lower(),
+            spoke_for=spoke_for,
+        )
+    )
 
 
 @command(
@@ -496,13 +596,28 @@ async def roster_role(inv: Invocation) -> Reply:
     )
     label = f"{mapped.role_name} ({mapped.role_id})" if mapped.role_name else mapped.role_id
     if mapped.govbot_role == "none":
-        return Reply(text=f"Removed the mapping of {mapped.platform} role {label} in {mapped.workspace}.")
+        return Reply(
+            text=_(
+                "Removed the mapping of {mapped_platform} role {label} in {mapped_workspace}.",
+                mapped_platform=mapped.platform,
+                label=label,
+                mapped_workspace=mapped.workspace,
+            )
+        )
     return Reply(
-        text=f"{mapped.platform.capitalize()} role {label} in {mapped.workspace} now means govbot "
-        f"{mapped.govbot_role}.",
-        hint="It narrows what the roster grants: admin-only commands there need the roster's admin "
-        "flag and a role mapped to admin; chair-only ones need the chair role and, once a role is "
-        "mapped to chair, that role.",
+        text=_(
+            "{mapped_platform_capitalize} role {label} in {mapped_workspace} now means govbot "
+            "{mapped_govbot_role}.",
+            mapped_platform_capitalize=mapped.platform.capitalize(),
+            label=label,
+            mapped_workspace=mapped.workspace,
+            mapped_govbot_role=mapped.govbot_role,
+        ),
+        hint=_(
+            "It narrows what the roster grants: admin-only commands there need the roster's admin flag and "
+            "a role mapped to admin; chair-only ones need the chair role and, once a role is mapped to "
+            "chair, that role."
+        ),
     )
 
 
@@ -518,12 +633,24 @@ async def roster_roles(inv: Invocation) -> Reply:
     rows = await roster.platform_roles(inv.ctx, platform, workspace)
     if not rows:
         return Reply(
-            text=f"No {platform} roles are mapped in {workspace}: the roster alone decides who is admin "
-            "or chair there.",
-            hint=f"Map one with `roster role {platform} {workspace} <role-id> admin`.",
+            text=_(
+                "No {platform} roles are mapped in {workspace}: the roster alone decides who is admin or "
+                "chair there.",
+                platform=platform,
+                workspace=workspace,
+            ),
+            hint=_(
+                "Map one with `roster role {platform} {workspace} <role-id> admin`.",
+                platform=platform,
+                workspace=workspace,
+            ),
         )
     return Reply(
-        text=f"{platform.capitalize()} roles mapped in {workspace}:",
+        text=_(
+            "{platform_capitalize} roles mapped in {workspace}:",
+            platform_capitalize=platform.capitalize(),
+            workspace=workspace,
+        ),
         tables=[
             Table(
                 ["role", "id", "govbot role"], [[m.role_name or "-", m.role_id, m.govbot_role] for m in rows]
@@ -542,23 +669,38 @@ async def roster_import(inv: Invocation) -> Reply:
     """roster import"""
     if inv.platform != "console":
         raise InvalidInput(
-            f"`roster import` reads a file on govbot's server, so it cannot run from {inv.platform}; "
-            "nothing was read or changed.",
-            "Run it on the server from the console: `govbot console --as <handle>`, then "
-            "`roster import <file>` (or put that line in a `--script` file).",
+            _(
+                "`roster import` reads a file on govbot's server, so it cannot run from {platform}; nothing "
+                "was read or changed.",
+                platform=inv.platform,
+            ),
+            _(
+                "Run it on the server from the console: `govbot console --as <handle>`, then `roster import "
+                "<file>` (or put that line in a `--script` file)."
+            ),
         )
     await roster.check_admin(inv.ctx, inv.actor, "import the roster")
     path = Path(inv.arg("file")).expanduser()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not a UTF-8 text file.", "Save the roster as CSV (UTF-8).") from None
+        raise InvalidInput(
+            _("{path} is not a UTF-8 text file.", path=path), _("Save the roster as CSV (UTF-8).")
+        ) from None
     except (OSError, ValueError):
-        raise InvalidInput(f"No file {path} that I can read.", "Give the path of a CSV file.") from None
+        raise InvalidInput(
+            _("No file {path} that I can read.", path=path), _("Give the path of a CSV file.")
+        ) from None
     report = await roster.import_roster_csv(inv.ctx, inv.actor, text)
     return Reply(
-        text=f"Imported: {report.people_added} people added, {report.people_updated} updated, "
-        f"{report.organisations_added} organisation(s) added, {report.reps_set} voting rep(s) set."
+        text=_(
+            "Imported: {report_people_added} people added, {report_people_updated} updated, "
+            "{report_organisations_added} organisation(s) added, {report_reps_set} voting rep(s) set.",
+            report_people_added=report.people_added,
+            report_people_updated=report.people_updated,
+            report_organisations_added=report.organisations_added,
+            report_reps_set=report.reps_set,
+        )
     )
 
 
@@ -573,7 +715,7 @@ async def body_list(inv: Invocation) -> Reply:
         ["id", "name", "kind", "members", "policy"],
         [[b.slug, b.name, b.kind.replace("_", " "), str(n), b.policy] for b, n in rows],
     )
-    return Reply(text=f"{len(rows)} bodies.", tables=[table])
+    return Reply(text=_("{len_rows} bodies.", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -587,7 +729,7 @@ async def body_create(inv: Invocation) -> Reply:
     """body create"""
     kind = inv.opt("kind")
     if not kind:
-        raise InvalidInput("Say which kind of body: --kind board, committee or working_group.")
+        raise InvalidInput(_("Say which kind of body: --kind board, committee or working_group."))
     body = await bodies.create_body(
         inv.ctx,
         inv.actor,
@@ -599,7 +741,14 @@ async def body_create(inv: Invocation) -> Reply:
         policy=inv.opt("policy"),
         channel=inv.opt("channel"),
     )
-    return Reply(text=f"Created {body.name} ({body.slug}, {body.kind.replace('_', ' ')}).")
+    return Reply(
+        text=_(
+            "Created {body_name} ({body_slug}, {body_kind_replace}).",
+            body_name=body.name,
+            body_slug=body.slug,
+            body_kind_replace=body.kind.replace("_", " "),
+        )
+    )
 
 
 @command("body show", "<body>", "Show a body's members.", examples=("body show board",))
@@ -619,7 +768,12 @@ async def body_seat(inv: Invocation) -> Reply:
     """body seat"""
     m = await bodies.seat(inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.opt("role") or "member")
     return Reply(
-        text=f"@{inv.arg('handle').lstrip('@')} is now {m.role.replace('_', '-')} of {inv.arg('body')}."
+        text=_(
+            "@{inv_arg_handle_lstrip} is now {m_role_replace} of {inv_arg_body}.",
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+            m_role_replace=m.role.replace("_", "-"),
+            inv_arg_body=inv.arg("body"),
+        )
     )
 
 
@@ -630,7 +784,15 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
         [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
     )
     charter = f" Charter: {body.charter_url}" if body.charter_url else ""
-    return Reply(text=f"{body.name}: {len(rows)} member(s).{charter}", tables=[table])
+    return Reply(
+        text=_(
+            "{body_name}: {len_rows} member(s).{charter}",
+            body_name=body.name,
+            len_rows=len(rows),
+            charter=charter,
+        ),
+        tables=[table],
+    )
 
 
 @command("wg list", "", "List working groups.")
@@ -641,7 +803,7 @@ async def wg_list(inv: Invocation) -> Reply:
         ["id", "name", "members", "charter"],
         [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows],
     )
-    return Reply(text=f"{len(rows)} working group(s).", tables=[table])
+    return Reply(text=_("{len_rows} working group(s).", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -654,7 +816,7 @@ async def wg_list(inv: Invocation) -> Reply:
 async def wg_create(inv: Invocation) -> Reply:
     """wg create"""
     if not inv.many("chair"):
-        raise InvalidInput("A working group needs at least one chair: --chair <handle>.")
+        raise InvalidInput(_("A working group needs at least one chair: --chair <handle>."))
     body = await bodies.create_body(
         inv.ctx,
         inv.actor,
@@ -666,8 +828,12 @@ async def wg_create(inv: Invocation) -> Reply:
         channel=inv.opt("channel"),
     )
     return Reply(
-        text=f"Created working group {body.name} ({body.slug}), chaired by "
-        f"{', '.join('@' + c.lstrip('@') for c in inv.many('chair'))}."
+        text=_(
+            "Created working group {body_name} ({body_slug}), chaired by {join_c_lstrip_for_c_in_inv_many}.",
+            body_name=body.name,
+            body_slug=body.slug,
+            join_c_lstrip_for_c_in_inv_many=", ".join("@" + c.lstrip("@") for c in inv.many("chair")),
+        )
     )
 
 
@@ -676,8 +842,12 @@ async def wg_join(inv: Invocation) -> Reply:
     """wg join"""
     m = await bodies.request_join(inv.ctx, inv.actor, inv.arg("wg"))
     if m.status == "active":
-        return Reply(text=f"You joined {inv.arg('wg')}.")
-    return Reply(text=f"Your request to join {inv.arg('wg')} is waiting for a chair's approval.")
+        return Reply(text=_("You joined {inv_arg_wg}.", inv_arg_wg=inv.arg("wg")))
+    return Reply(
+        text=_(
+            "Your request to join {inv_arg_wg} is waiting for a chair's approval.", inv_arg_wg=inv.arg("wg")
+        )
+    )
 
 
 @command(
@@ -686,28 +856,46 @@ async def wg_join(inv: Invocation) -> Reply:
 async def wg_approve(inv: Invocation) -> Reply:
     """wg approve"""
     await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), True)
-    return Reply(text=f"@{inv.arg('handle').lstrip('@')} is now a member of {inv.arg('wg')}.")
+    return Reply(
+        text=_(
+            "@{inv_arg_handle_lstrip} is now a member of {inv_arg_wg}.",
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+            inv_arg_wg=inv.arg("wg"),
+        )
+    )
 
 
 @command("wg deny", "<wg> <handle>", "Decline a join request (chairs).", options={"reason": "value"})
 async def wg_deny(inv: Invocation) -> Reply:
     """wg deny"""
     await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), False, inv.opt("reason"))
-    return Reply(text=f"Declined @{inv.arg('handle').lstrip('@')}'s request to join {inv.arg('wg')}.")
+    return Reply(
+        text=_(
+            "Declined @{inv_arg_handle_lstrip}'s request to join {inv_arg_wg}.",
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+            inv_arg_wg=inv.arg("wg"),
+        )
+    )
 
 
 @command("wg leave", "<wg>", "Leave a working group.")
 async def wg_leave(inv: Invocation) -> Reply:
     """wg leave"""
     await bodies.leave(inv.ctx, inv.actor, inv.arg("wg"))
-    return Reply(text=f"You left {inv.arg('wg')}.")
+    return Reply(text=_("You left {inv_arg_wg}.", inv_arg_wg=inv.arg("wg")))
 
 
 @command("wg remove", "<wg> <handle>", "Remove a member (chairs).", options={"reason": "value"})
 async def wg_remove(inv: Invocation) -> Reply:
     """wg remove"""
     await bodies.remove_member(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), inv.opt("reason"))
-    return Reply(text=f"Removed @{inv.arg('handle').lstrip('@')} from {inv.arg('wg')}.")
+    return Reply(
+        text=_(
+            "Removed @{inv_arg_handle_lstrip} from {inv_arg_wg}.",
+            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
+            inv_arg_wg=inv.arg("wg"),
+        )
+    )
 
 
 @command("wg members", "<wg>", "List a working group's members.")
@@ -723,7 +911,10 @@ async def wg_pending(inv: Invocation) -> Reply:
     table = Table(
         ["handle", "name", "organisation"], [[r.handle, r.name, r.organisation or "-"] for r in rows]
     )
-    return Reply(text=f"{len(rows)} pending request(s) to join {body.name}.", tables=[table])
+    return Reply(
+        text=_("{len_rows} pending request(s) to join {body_name}.", len_rows=len(rows), body_name=body.name),
+        tables=[table],
+    )
 
 
 # ---------------------------------------------------------------- elections
@@ -740,7 +931,7 @@ async def election_list(inv: Invocation) -> Reply:
             for e, b in rows
         ],
     )
-    return Reply(text=f"{len(rows)} election(s).", tables=[table])
+    return Reply(text=_("{len_rows} election(s).", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -761,10 +952,10 @@ async def election_create(inv: Invocation) -> Reply:
     """election create"""
     body = inv.opt("body")
     if not body:
-        raise InvalidInput("Say which body the election fills: --body <body>.", "See `body list`.")
+        raise InvalidInput(_("Say which body the election fills: --body <body>."), _("See `body list`."))
     seats_text = inv.opt("seats")
     if seats_text is not None and not seats_text.isdigit():
-        raise InvalidInput(f"--seats takes a whole number, not {seats_text!r}.")
+        raise InvalidInput(_("--seats takes a whole number, not {seats_text!r}.", seats_text=seats_text))
     election = await elections.create_election(
         inv.ctx,
         inv.actor,
@@ -777,9 +968,18 @@ async def election_create(inv: Invocation) -> Reply:
         voting_close_at=inv.when("voting-close"),
     )
     return Reply(
-        text=f"Created {election.title} ({election.slug}): {election.seats} seat(s), {election.method}, "
-        f"{'secret' if election.secret else 'public'} ballot, policy {election.policy_name} "
-        f"{election.policy_version}. Next: `election open-nominations {election.slug}`."
+        text=_(
+            "Created {election_title} ({election_slug}): {election_seats} seat(s), {election_method}, "
+            "{secret_if_election_secret_else_p} ballot, policy {election_policy_name} "
+            "{election_policy_version}. Next: `election open-nominations {election_slug}`.",
+            election_title=election.title,
+            election_slug=election.slug,
+            election_seats=election.seats,
+            election_method=election.method,
+            secret_if_election_secret_else_p="secret" if election.secret else "public",
+            election_policy_name=election.policy_name,
+            election_policy_version=election.policy_version,
+        )
     )
 
 
@@ -805,7 +1005,13 @@ async def election_show(inv: Invocation) -> Reply:
 async def election_open_nominations(inv: Invocation) -> Reply:
     """election open-nominations"""
     e = await elections.open_nominations(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
-    return Reply(text=f"Nominations for {e.title} are open until {inv.show_time(e.nominations_close_at)}.")
+    return Reply(
+        text=_(
+            "Nominations for {e_title} are open until {inv_show_time_e_nominations_clos}.",
+            e_title=e.title,
+            inv_show_time_e_nominations_clos=inv.show_time(e.nominations_close_at),
+        )
+    )
 
 
 @command(
@@ -822,22 +1028,32 @@ async def election_nominate(inv: Invocation) -> Reply:
     )
     who = inv.arg("handle").lstrip("@") or inv.actor.handle
     if c.status == "accepted":
-        return Reply(text=f"@{who} is standing in {inv.arg('election')}.")
-    return Reply(text=f"Nominated @{who} in {inv.arg('election')}; they must accept.")
+        return Reply(
+            text=_("@{who} is standing in {inv_arg_election}.", who=who, inv_arg_election=inv.arg("election"))
+        )
+    return Reply(
+        text=_(
+            "Nominated @{who} in {inv_arg_election}; they must accept.",
+            who=who,
+            inv_arg_election=inv.arg("election"),
+        )
+    )
 
 
 @command("election accept", "<election>", "Accept your nomination.", options={"statement": "value"})
 async def election_accept(inv: Invocation) -> Reply:
     """election accept"""
     await elections.respond(inv.ctx, inv.actor, inv.arg("election"), True, inv.opt("statement"))
-    return Reply(text=f"You are standing in {inv.arg('election')}.")
+    return Reply(text=_("You are standing in {inv_arg_election}.", inv_arg_election=inv.arg("election")))
 
 
 @command("election decline", "<election>", "Decline your nomination.")
 async def election_decline(inv: Invocation) -> Reply:
     """election decline"""
     await elections.respond(inv.ctx, inv.actor, inv.arg("election"), False)
-    return Reply(text=f"You declined the nomination in {inv.arg('election')}.")
+    return Reply(
+        text=_("You declined the nomination in {inv_arg_election}.", inv_arg_election=inv.arg("election"))
+    )
 
 
 @command(
@@ -849,14 +1065,14 @@ async def election_decline(inv: Invocation) -> Reply:
 async def election_statement(inv: Invocation) -> Reply:
     """election statement"""
     await elections.set_statement(inv.ctx, inv.actor, inv.arg("election"), inv.arg("text"))
-    return Reply(text="Statement saved.")
+    return Reply(text=_("Statement saved."))
 
 
 @command("election withdraw", "<election> [handle]", "Withdraw your candidacy (admins: anyone's).")
 async def election_withdraw(inv: Invocation) -> Reply:
     """election withdraw"""
     c = await elections.withdraw(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None)
-    return Reply(text=f"Candidacy withdrawn ({c.status}).")
+    return Reply(text=_("Candidacy withdrawn ({c_status}).", c_status=c.status))
 
 
 @command(
@@ -869,7 +1085,13 @@ async def election_withdraw(inv: Invocation) -> Reply:
 async def election_open_voting(inv: Invocation) -> Reply:
     """election open-voting"""
     e = await elections.open_voting(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
-    return Reply(text=f"Voting in {e.title} is open until {inv.show_time(e.voting_close_at)}.")
+    return Reply(
+        text=_(
+            "Voting in {e_title} is open until {inv_show_time_e_voting_close_at}.",
+            e_title=e.title,
+            inv_show_time_e_voting_close_at=inv.show_time(e.voting_close_at),
+        )
+    )
 
 
 @command(
@@ -884,8 +1106,14 @@ async def vote(inv: Invocation) -> Reply:
     order = " > ".join(" = ".join(t) for t in receipt.ranking)
     verb = "replaced your earlier ballot" if receipt.replaced else "recorded"
     return Reply(
-        text=f"Ballot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
-        f"(keep it to check your ballot in the published list).",
+        text=_(
+            "Ballot {verb} in {receipt_election}: {order}. Your receipt: {receipt_receipt} (keep it to "
+            "check your ballot in the published list).",
+            verb=verb,
+            receipt_election=receipt.election,
+            order=order,
+            receipt_receipt=receipt.receipt,
+        ),
         ephemeral=True,
     )
 
@@ -894,21 +1122,33 @@ async def vote(inv: Invocation) -> Reply:
 async def election_close(inv: Invocation) -> Reply:
     """election close"""
     result = await elections.close(inv.ctx, inv.actor, inv.arg("election"))
-    return Reply(text=f"Closed. Elected: {', '.join(result.elected) or 'nobody'}.", block=result.to_text())
+    return Reply(
+        text=_(
+            "Closed. Elected: {join_result_elected_or_nobody}.",
+            join_result_elected_or_nobody=", ".join(result.elected) or "nobody",
+        ),
+        block=result.to_text(),
+    )
 
 
 @command("election result", "<election>", "Show the result with every round of the count.")
 async def election_result(inv: Invocation) -> Reply:
     """election result"""
     result = await elections.result(inv.ctx, inv.arg("election"))
-    return Reply(text=f"Elected: {', '.join(result.elected) or 'nobody'}.", block=result.to_text())
+    return Reply(
+        text=_(
+            "Elected: {join_result_elected_or_nobody}.",
+            join_result_elected_or_nobody=", ".join(result.elected) or "nobody",
+        ),
+        block=result.to_text(),
+    )
 
 
 @command("election certify", "<election>", "Certify the result and seat the elected (admins).")
 async def election_certify(inv: Invocation) -> Reply:
     """election certify"""
     e = await elections.certify(inv.ctx, inv.actor, inv.arg("election"))
-    return Reply(text=f"{e.title} is certified; the elected now sit on the body.")
+    return Reply(text=_("{e_title} is certified; the elected now sit on the body.", e_title=e.title))
 
 
 # ---------------------------------------------------------------- motions
@@ -925,7 +1165,7 @@ async def motion_list(inv: Invocation) -> Reply:
             for m, b in rows
         ],
     )
-    return Reply(text=f"{len(rows)} motion(s).", tables=[table])
+    return Reply(text=_("{len_rows} motion(s).", len_rows=len(rows)), tables=[table])
 
 
 @command(
@@ -951,9 +1191,18 @@ async def motion_propose(inv: Invocation) -> Reply:
         secret=True if inv.flag("secret") else None,
     )
     return Reply(
-        text=f"Motion M{m.id} is open until {inv.show_time(m.deadline)}: needs {m.threshold} "
-        f"({m.threshold_of.replace('_', ' ')}) with a quorum of {m.quorum} of {m.seated} seated; "
-        f"{'secret ballot' if m.secret else 'roll-call (public)'}."
+        text=_(
+            "Motion M{m_id} is open until {inv_show_time_m_deadline}: needs {m_threshold} "
+            "({m_threshold_of_replace}) with a quorum of {m_quorum} of {m_seated} seated; "
+            "{secret_ballot_if_m_secret_else_r}.",
+            m_id=m.id,
+            inv_show_time_m_deadline=inv.show_time(m.deadline),
+            m_threshold=m.threshold,
+            m_threshold_of_replace=m.threshold_of.replace("_", " "),
+            m_quorum=m.quorum,
+            m_seated=m.seated,
+            secret_ballot_if_m_secret_else_r="secret ballot" if m.secret else "roll-call (public)",
+        )
     )
 
 
@@ -971,7 +1220,16 @@ async def motion_vote(inv: Invocation) -> Reply:
     )
     verb = "changed to" if r.replaced else "recorded:"
     public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
-    return Reply(text=f"Your vote on M{r.motion_id} {verb} {r.choice}.{public}", ephemeral=True)
+    return Reply(
+        text=_(
+            "Your vote on M{r_motion_id} {verb} {r_choice}.{public}",
+            r_motion_id=r.motion_id,
+            verb=verb,
+            r_choice=r.choice,
+            public=public,
+        ),
+        ephemeral=True,
+    )
 
 
 @command("motion show", "<motion>", "Show a motion, its roll call and result.")
@@ -989,7 +1247,7 @@ async def motion_show(inv: Invocation) -> Reply:
     if view.result:
         lines.append(str(view.result.get("reason", "")))
     tables = (
-        [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], "Roll call")]
+        [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], _("Roll call"))]
         if view.roll_call
         else []
     )
@@ -1001,14 +1259,14 @@ async def motion_close(inv: Invocation) -> Reply:
     """motion close"""
     outcome = await motions.close(inv.ctx, inv.actor, inv.arg("motion"))
     verdict = "passed" if outcome.passed else "did not pass"
-    return Reply(text=f"Motion {verdict}: {outcome.reason}")
+    return Reply(text=_("Motion {verdict}: {outcome_reason}", verdict=verdict, outcome_reason=outcome.reason))
 
 
 @command("motion withdraw", "<motion>", "Withdraw a motion (its proposer or admins).")
 async def motion_withdraw(inv: Invocation) -> Reply:
     """motion withdraw"""
     m = await motions.withdraw(inv.ctx, inv.actor, inv.arg("motion"))
-    return Reply(text=f"Motion M{m.id} withdrawn.")
+    return Reply(text=_("Motion M{m_id} withdrawn.", m_id=m.id))
 
 
 # Command groups kept in modules of their own register themselves when imported.

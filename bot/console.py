@@ -24,6 +24,7 @@ from rich.table import Table as RichTable
 from bot.commands import dispatch
 from bot.replies import Attachment, Reply
 from governance.errors import GovError
+from governance.i18n import _
 from governance.models import Body, Person
 from governance.services import outbox, roster
 from governance.services.common import Actor, Context
@@ -120,11 +121,11 @@ class Session:
             return None
         if text in (":quit", ":q", "exit", "quit"):
             raise EOFError
-        word, _, rest = text.partition(" ")
+        word, _sep, rest = text.partition(" ")
         if word == ":as":
             handle = rest.strip()
             if not handle:
-                render(self.console, Reply(text="Say who to be: `:as <handle>`.", ok=False))
+                render(self.console, Reply(text=_("Say who to be: `:as <handle>`."), ok=False))
                 return False
             try:
                 self.actor = await roster.actor_for_handle(self.ctx, handle)
@@ -137,9 +138,9 @@ class Session:
             render(
                 self.console,
                 Reply(
-                    text=f"Unknown console command {word!r}.",
+                    text=_("Unknown console command {word!r}.", word=word),
                     ok=False,
-                    hint="Console commands: `:as <handle>`, `:quit`.",
+                    hint=_("Console commands: `:as <handle>`, `:quit`."),
                 ),
             )
             return False

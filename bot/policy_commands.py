@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands import Invocation, command
 from bot.replies import Reply
+from governance.i18n import _
 from governance.policies.explain import explain
 from governance.services import bodies, motions
 from governance.services.common import body_by_slug, body_facts
@@ -35,8 +36,12 @@ async def motion_proxy(inv: Invocation) -> Reply:
     """motion proxy <motion> <handle>"""
     proxy = await motions.delegate(inv.ctx, inv.actor, inv.arg("motion"), inv.arg("handle"))
     return Reply(
-        text=f"Proxy named on M{proxy.motion_id}: @{inv.arg('handle').lstrip('@').lower()} may vote for you. "
-        "Voting yourself before the deadline overrides it.",
+        text=_(
+            "Proxy named on M{proxy_motion_id}: @{inv_arg_handle_lstrip_lower} may vote for you. Voting "
+            "yourself before the deadline overrides it.",
+            proxy_motion_id=proxy.motion_id,
+            inv_arg_handle_lstrip_lower=inv.arg("handle").lstrip("@").lower(),
+        ),
         ephemeral=True,
     )
 
@@ -55,4 +60,11 @@ async def body_state(inv: Invocation) -> Reply:
         inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.arg("state"), inv.opt("reason")
     )
     handle = inv.arg("handle").lstrip("@").lower()
-    return Reply(text=f"@{handle} is now {membership.state} in {inv.arg('body').strip().lower()}.")
+    return Reply(
+        text=_(
+            "@{handle} is now {membership_state} in {inv_arg_body_strip_lower}.",
+            handle=handle,
+            membership_state=membership.state,
+            inv_arg_body_strip_lower=inv.arg("body").strip().lower(),
+        )
+    )

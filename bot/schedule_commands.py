@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from bot.commands import Invocation, command, parse_when
 from bot.replies import Attachment, Reply, Table
 from governance.errors import InvalidInput
+from governance.i18n import _
 from governance.services import elections, meetings, schedule
 from governance.services.meetings import SeriesView
 
@@ -18,14 +19,14 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date.", "Write it as 2026-03-02.") from None
+        raise InvalidInput(_("{text!r} is not a date.", text=text), _("Write it as 2026-03-02.")) from None
 
 
 def _minutes(text: str | None, default: int) -> int:
     if text is None:
         return default
     if not text.strip().isdigit():
-        raise InvalidInput(f"--duration takes minutes, not {text!r}.", "E.g. --duration 45.")
+        raise InvalidInput(_("--duration takes minutes, not {text!r}.", text=text), _("E.g. --duration 45."))
     return int(text)
 
 
@@ -33,13 +34,15 @@ def _days(text: str | None) -> timedelta:
     if text is None:
         return schedule.INACTIVE_AFTER
     if not text.strip().isdigit():
-        raise InvalidInput(f"--days takes a number of days, not {text!r}.", "E.g. --days 90.")
+        raise InvalidInput(_("--days takes a number of days, not {text!r}.", text=text), _("E.g. --days 90."))
     return timedelta(days=int(text))
 
 
 def _series_id(text: str) -> int:
     if not text.strip().isdigit():
-        raise InvalidInput(f"{text!r} is not a meeting series number.", "See `wg meetings <wg>`.")
+        raise InvalidInput(
+            _("{text!r} is not a meeting series number.", text=text), _("See `wg meetings <wg>`.")
+        )
     return int(text)
 
 
@@ -105,7 +108,7 @@ async def _schedule_reply(inv: Invocation, subject: str, text: str) -> Reply:
     table = Table(
         ["when", "what"],
         [[inv.show_time(t.due_at), _label(t.kind) + _offset(t.key)] for t in rows],
-        title="Scheduled",
+        title=_("Scheduled"),
     )
     return Reply(text=text, tables=[table] if rows else [])
 
@@ -131,14 +134,16 @@ def _offset(key: str) -> str:
 async def schedule_show(inv: Invocation) -> Reply:
     """schedule show"""
     what = inv.arg("what").strip().lower()
-    kind, _, ref = what.partition(":")
+    kind, _sep, ref = what.partition(":")
     if kind == "election" and ref:
         view = await elections.show(inv.ctx, ref)
         subject = f"election:{view.election.id}"
     elif kind == "motion" and ref.lstrip("m").isdigit():
         subject = f"motion:{int(ref.lstrip('m'))}"
     else:
-        raise InvalidInput(f"{what!r} names no election or motion.", "Write election:<id> or motion:<n>.")
+        raise InvalidInput(
+            _("{what!r} names no election or motion.", what=what), _("Write election:<id> or motion:<n>.")
+        )
     rows = await schedule.history(inv.ctx, subject)
     table = Table(
         ["when", "what", "done", "result"],
@@ -152,7 +157,10 @@ async def schedule_show(inv: Invocation) -> Reply:
             for t in rows
         ],
     )
-    return Reply(text=f"{len(rows)} scheduled item(s) for {what}.", tables=[table] if rows else [])
+    return Reply(
+        text=_("{len_rows} scheduled item(s) for {what}.", len_rows=len(rows), what=what),
+        tables=[table] if rows else [],
+    )
 
 
 @command(
@@ -182,9 +190,15 @@ async def wg_schedule(inv: Invocation) -> Reply:
         reminders=meetings.parse_offsets(remind) if remind is not None else None,
     )
     return Reply(
-        text=f"Scheduled {shown.series.title} (series {shown.series.id}): {shown.summary}. "
-        f"Next: {_next(inv, shown)}.",
-        hint="Add it to your calendar with the attached .ics file.",
+        text=_(
+            "Scheduled {shown_series_title} (series {shown_series_id}): {shown_summary}. Next: "
+            "{next_inv_shown}.",
+            shown_series_title=shown.series.title,
+            shown_series_id=shown.series.id,
+            shown_summary=shown.summary,
+            next_inv_shown=_next(inv, shown),
+        ),
+        hint=_("Add it to your calendar with the attached .ics file."),
         attachments=(_ics(shown),),
     )
 
@@ -207,7 +221,12 @@ async def wg_reschedule(inv: Invocation) -> Reply:
         inv.arg("tz"),
     )
     return Reply(
-        text=f"{shown.series.title} is now {shown.summary}. Next: {_next(inv, shown)}.",
+        text=_(
+            "{shown_series_title} is now {shown_summary}. Next: {next_inv_shown}.",
+            shown_series_title=shown.series.title,
+            shown_summary=shown.summary,
+            next_inv_shown=_next(inv, shown),
+        ),
         attachments=(_ics(shown),),
     )
 
@@ -216,7 +235,7 @@ async def wg_reschedule(inv: Invocation) -> Reply:
 async def wg_unschedule(inv: Invocation) -> Reply:
     """wg unschedule"""
     series = await meetings.cancel_meeting(inv.ctx, inv.actor, inv.arg("wg"), _series_id(inv.arg("series")))
-    return Reply(text=f"Cancelled {series.title}; no more reminders.")
+    return Reply(text=_("Cancelled {series_title}; no more reminders.", series_title=series.title))
 
 
 @command(
@@ -235,14 +254,23 @@ async def wg_meetings(inv: Invocation) -> Reply:
         chosen = [s for s in series if s.series.id == number]
         if not chosen:
             raise InvalidInput(
-                f"{body.name} has no active meeting series {number}.", f"See `wg meetings {body.slug}`."
+                _("{body_name} has no active meeting series {number}.", body_name=body.name, number=number),
+                _("See `wg meetings {body_slug}`.", body_slug=body.slug),
             )
-        return Reply(text=f"Calendar file for {chosen[0].series.title}.", attachments=(_ics(chosen[0]),))
+        return Reply(
+            text=_(
+                "Calendar file for {chosen_0_series_title}.", chosen_0_series_title=chosen[0].series.title
+            ),
+            attachments=(_ics(chosen[0]),),
+        )
     table = Table(
         ["#", "title", "when", "next"],
         [[str(s.series.id), s.series.title, s.summary, _next(inv, s)] for s in series],
     )
-    return Reply(text=f"{len(series)} meeting series in {body.name}.", tables=[table] if series else [])
+    return Reply(
+        text=_("{len_series} meeting series in {body_name}.", len_series=len(series), body_name=body.name),
+        tables=[table] if series else [],
+    )
 
 
 @command(
@@ -257,15 +285,30 @@ async def wg_review(inv: Invocation) -> Reply:
     period = _days(inv.opt("days"))
     body, inactive = await schedule.review(inv.ctx, inv.actor, inv.arg("wg"), period)
     if not inactive:
-        return Reply(text=f"Nobody in {body.name} has been inactive for {period.days} days.")
+        return Reply(
+            text=_(
+                "Nobody in {body_name} has been inactive for {period_days} days.",
+                body_name=body.name,
+                period_days=period.days,
+            )
+        )
     table = Table(
         ["handle", "name", "member since", "last vote"],
         [[m.handle, m.name, inv.show_time(m.since), inv.show_time(m.last_active)] for m in inactive],
     )
     return Reply(
-        text=f"{len(inactive)} member(s) of {body.name} inactive for {period.days} days.",
-        hint=f"Remove them with `wg review-confirm {body.slug} <handle> ... --days {period.days}`, "
-        "or leave them.",
+        text=_(
+            "{len_inactive} member(s) of {body_name} inactive for {period_days} days.",
+            len_inactive=len(inactive),
+            body_name=body.name,
+            period_days=period.days,
+        ),
+        hint=_(
+            "Remove them with `wg review-confirm {body_slug} <handle> ... --days {period_days}`, or leave "
+            "them.",
+            body_slug=body.slug,
+            period_days=period.days,
+        ),
         tables=[table],
     )
 
@@ -282,4 +325,4 @@ async def wg_review_confirm(inv: Invocation) -> Reply:
     removed = await schedule.confirm_review(
         inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"), _days(inv.opt("days"))
     )
-    return Reply(text=f"Removed for inactivity: {', '.join(removed)}.")
+    return Reply(text=_("Removed for inactivity: {join_removed}.", join_removed=", ".join(removed)))

@@ -36,6 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
+from governance.i18n import _
 from governance.services import meetings, schedule
 from governance.services.common import Context
 
@@ -179,7 +180,7 @@ class Scheduler:
             next_run_time=self.ctx.now(),
         )
         self.aps.start(paused=paused)
-        log.info("scheduler %s: leader; %d scheduled job(s) restored", self.worker, restored)
+        log.info(_("scheduler %s: leader; %d scheduled job(s) restored"), self.worker, restored)
         return restored
 
     async def restore(self) -> int:
@@ -205,7 +206,9 @@ class Scheduler:
                 log.exception("scheduler sweep failed; the next one retries")
                 return []
             for outcome in outcomes:
-                log.info("scheduled %s (due %s): %s", outcome.key, outcome.due_at.isoformat(), outcome.result)
+                log.info(
+                    _("scheduled %s (due %s): %s"), outcome.key, outcome.due_at.isoformat(), outcome.result
+                )
             if self.aps is not None:
                 await self.restore()
             if outcomes and self.on_work is not None:

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Conflict
+from governance.i18n import _
 from governance.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -156,9 +157,13 @@ async def _seal_locked(session: AsyncSession, stream: str, seq: int, head: str) 
     for event_id, at, actor, kind, subject, payload, content_hash in pending:
         if pending_hash(stream, at, actor, kind, subject, payload) != content_hash:
             raise TamperedPendingEvent(
-                f"Audit event {event_id} of {stream} does not match the hash it was written with: "
-                "it was edited in the database before it was sealed into the chain.",
-                "Nothing was changed. Investigate the database before going on (see `audit verify`).",
+                _(
+                    "Audit event {event_id} of {stream} does not match the hash it was written with: it was "
+                    "edited in the database before it was sealed into the chain.",
+                    event_id=event_id,
+                    stream=stream,
+                ),
+                _("Nothing was changed. Investigate the database before going on (see `audit verify`)."),
             )
         seq += 1
         digest = event_hash(head, stream, seq, at, actor, kind, subject, payload)

@@ -40,6 +40,7 @@ from sqlmodel import col
 
 from governance import audit, secrecy, tally
 from governance.errors import Forbidden, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
 from governance.services.common import Actor, Context
 from governance.tally.formats import write_blt
@@ -190,7 +191,8 @@ def write_bundle(files: Mapping[str, bytes], path: Path) -> Path:
         return path
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InvalidInput(
-            f"{path} exists and is not an empty directory.", "Give a new directory or a .zip path."
+            _("{path} exists and is not an empty directory.", path=path),
+            _("Give a new directory or a .zip path."),
         )
     for name, data in files.items():
         target = path / name
@@ -228,7 +230,7 @@ def parse_subject(text: str) -> Subject:
     if value.upper().startswith("M") and value[1:].isdigit():
         return Subject("motion", str(int(value[1:])))
     if not value:
-        raise InvalidInput("Say what to export.", "An election (board-2027), a motion (M12) or all.")
+        raise InvalidInput(_("Say what to export."), _("An election (board-2027), a motion (M12) or all."))
     return Subject("election", value.lower())
 
 
@@ -368,13 +370,15 @@ async def collect(session: AsyncSession, subject: Subject, *, generated_at: date
             await session.execute(select(Election).where(col(Election.slug) == subject.ref))
         ).scalar_one_or_none()
         if election is None:
-            raise NotFound(f"No election {subject.ref!r}.", "See `election list`.")
+            raise NotFound(
+                _("No election {subject_ref!r}.", subject_ref=subject.ref), _("See `election list`.")
+            )
         files |= await _election_files(session, election)
         streams.append(subject.stream)
     elif subject.kind == "motion":
         motion = await session.get(Motion, int(subject.ref))
         if motion is None:
-            raise NotFound(f"No motion M{subject.ref}.", "See `motion list`.")
+            raise NotFound(_("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`."))
         files |= await _motion_files(session, motion)
         streams.append(subject.stream)
     else:
@@ -416,11 +420,15 @@ _SINGLE = {"jsonl": "events.jsonl", "csv": "ballots.csv", "blt": "ballots.blt"}
 def check_format(subject: Subject, fmt: str) -> None:
     """Refuse a format the subject has no file for (before anything is written)."""
     if fmt not in _SINGLE:
-        raise InvalidInput(f"Unknown format {fmt!r}.", "Formats: jsonl, csv, blt (or a whole bundle).")
+        raise InvalidInput(
+            _("Unknown format {fmt!r}.", fmt=fmt), _("Formats: jsonl, csv, blt (or a whole bundle).")
+        )
     if subject.kind == "all" and fmt != "jsonl":
-        raise InvalidInput("Everything exports ballots only in a bundle.", "Ask for the bundle, or jsonl.")
+        raise InvalidInput(
+            _("Everything exports ballots only in a bundle."), _("Ask for the bundle, or jsonl.")
+        )
     if subject.kind == "motion" and fmt == "blt":
-        raise InvalidInput("A motion has no blt export.", "Motions export as csv or jsonl.")
+        raise InvalidInput(_("A motion has no blt export."), _("Motions export as csv or jsonl."))
 
 
 def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes:
@@ -434,7 +442,7 @@ def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes
 async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[str, bytes]:
     """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything."""
     if not actor.is_admin:
-        raise Forbidden("Only the secretariat (an admin) exports audit bundles.", "Ask an admin.")
+        raise Forbidden(_("Only the secretariat (an admin) exports audit bundles."), _("Ask an admin."))
     async with ctx.db.transaction() as session:
         await prepare(session, actor=actor.label, at=ctx.now())
     async with ctx.db.reading() as session:

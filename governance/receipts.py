@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from governance.errors import InvalidInput, NotFound
 from governance.export import parse_subject
+from governance.i18n import _
 from governance.models import Ballot, Election, Motion, RetiredReceipt
 from governance.services.common import Context
 
@@ -32,23 +33,29 @@ async def check_receipt(ctx: Context, poll_ref: str, code: str) -> ReceiptCheck:
     """Look a receipt up in one election or motion; anyone may ask (the receipt is the secret)."""
     subject = parse_subject(poll_ref)
     if subject.kind == "all":
-        raise InvalidInput("Name the election or motion of the receipt.", "`receipt board-2027 ABCDE-FGHJK`")
+        raise InvalidInput(
+            _("Name the election or motion of the receipt."), _("`receipt board-2027 ABCDE-FGHJK`")
+        )
     receipt = _normalise(code)
     if not receipt:
-        raise InvalidInput("Give the receipt code you were sent when you voted.")
+        raise InvalidInput(_("Give the receipt code you were sent when you voted."))
     async with ctx.db.reading() as session:
         if subject.kind == "election":
             election = (
                 await session.execute(select(Election).where(col(Election.slug) == subject.ref))
             ).scalar_one_or_none()
             if election is None:
-                raise NotFound(f"No election {subject.ref!r}.", "See `election list`.")
+                raise NotFound(
+                    _("No election {subject_ref!r}.", subject_ref=subject.ref), _("See `election list`.")
+                )
             poll, label, published = f"election:{election.id}", election.slug, election.result is not None
             where = col(Ballot.election_id) == election.id
         else:
             motion = await session.get(Motion, int(subject.ref))
             if motion is None:
-                raise NotFound(f"No motion M{subject.ref}.", "See `motion list`.")
+                raise NotFound(
+                    _("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`.")
+                )
             poll, label, published = f"motion:{motion.id}", f"M{motion.id}", motion.result is not None
             where = col(Ballot.motion_id) == motion.id
         content = (

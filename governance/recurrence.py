@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrule, rrulestr
 
 from governance.errors import InvalidInput
+from governance.i18n import _
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -46,8 +47,8 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"{name!r} is not a time zone I know.",
-            "Give an IANA zone such as Europe/Paris or America/New_York.",
+            _("{name!r} is not a time zone I know.", name=name),
+            _("Give an IANA zone such as Europe/Paris or America/New_York."),
         ) from None
 
 
@@ -56,7 +57,8 @@ def parse_time(text: str) -> time:
     match = re.fullmatch(r"([01]?\d|2[0-3])[:h]([0-5]\d)", text.strip().lower())
     if not match:
         raise InvalidInput(
-            f"{text!r} is not a time of day.", "Write it as HH:MM on a 24-hour clock, e.g. 16:30."
+            _("{text!r} is not a time of day.", text=text),
+            _("Write it as HH:MM on a 24-hour clock, e.g. 16:30."),
         )
     return time(int(match.group(1)), int(match.group(2)))
 
@@ -68,11 +70,11 @@ def _days(text: str) -> list[str]:
             continue
         code = _DAY_WORDS.get(word)
         if code is None:
-            raise InvalidInput(f"{word!r} is not a day of the week.", SPEC_HELP)
+            raise InvalidInput(_("{word!r} is not a day of the week.", word=word), SPEC_HELP)
         if code not in codes:
             codes.append(code)
     if not codes:
-        raise InvalidInput("Say which day(s) the meeting is on.", SPEC_HELP)
+        raise InvalidInput(_("Say which day(s) the meeting is on."), SPEC_HELP)
     return sorted(codes, key=DAYS.index)
 
 
@@ -85,19 +87,23 @@ def parse_spec(spec: str) -> str:
     text = " ".join(spec.strip().split())
     lower = text.lower()
     if not text:
-        raise InvalidInput("The meeting needs a recurrence.", SPEC_HELP)
+        raise InvalidInput(_("The meeting needs a recurrence."), SPEC_HELP)
     if "freq=" in lower:
         body = text.split(":", 1)[1] if lower.startswith("rrule:") else text
         body = body.upper().replace(" ", "")
         if "DTSTART" in body:
-            raise InvalidInput("Give the start as the time argument, not DTSTART inside the rule.", SPEC_HELP)
+            raise InvalidInput(
+                _("Give the start as the time argument, not DTSTART inside the rule."), SPEC_HELP
+            )
         try:
             parsed = rrulestr(body, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError, KeyError) as exc:
-            raise InvalidInput(f"{spec!r} is not a rule I can read: {exc}.", SPEC_HELP) from None
+            raise InvalidInput(
+                _("{spec!r} is not a rule I can read: {exc}.", spec=spec, exc=exc), SPEC_HELP
+            ) from None
         fields = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
         if not isinstance(parsed, rrule) or fields.get("FREQ") not in FREQS:
-            raise InvalidInput("A meeting recurs at most daily.", SPEC_HELP)
+            raise InvalidInput(_("A meeting recurs at most daily."), SPEC_HELP)
         return body
     if lower == "daily":
         return "FREQ=DAILY"
@@ -108,7 +114,9 @@ def parse_spec(spec: str) -> str:
         ordinal = _ORDINALS.get(monthly.group(1))
         days = _days(monthly.group(2))
         if ordinal is None or len(days) != 1:
-            raise InvalidInput(f"{spec!r}: say e.g. `monthly first tue` or `monthly last fri`.", SPEC_HELP)
+            raise InvalidInput(
+                _("{spec!r}: say e.g. `monthly first tue` or `monthly last fri`.", spec=spec), SPEC_HELP
+            )
         return f"FREQ=MONTHLY;BYDAY={ordinal}{days[0]}"
     interval = 1
     rest = lower
@@ -120,7 +128,7 @@ def parse_spec(spec: str) -> str:
     elif lower.startswith("weekly "):
         rest = lower.split(" ", 1)[1]
     if not 1 <= interval <= 52:
-        raise InvalidInput("Meet at least once a year (every 1 to 52 weeks).", SPEC_HELP)
+        raise InvalidInput(_("Meet at least once a year (every 1 to 52 weeks)."), SPEC_HELP)
     weekly = ",".join(_days(rest.removeprefix("on ")))
     return f"FREQ=WEEKLY;BYDAY={weekly}" + (f";INTERVAL={interval}" if interval > 1 else "")
 
@@ -172,11 +180,11 @@ def first_start(rule_text: str, on_or_after: datetime, at: time, tz: ZoneInfo) -
     every = ";".join(p for p in rule_text.split(";") if not p.startswith(("INTERVAL=", "COUNT=")))
     candidate = rrulestr(every, dtstart=base).after(base, inc=True)
     if candidate is None:
-        raise InvalidInput("That rule has no meeting from today on.", SPEC_HELP)
+        raise InvalidInput(_("That rule has no meeting from today on."), SPEC_HELP)
     if to_utc(candidate, tz) < on_or_after:  # today's time has passed: the next one
         later = rrulestr(every, dtstart=base).after(candidate, inc=False)
         if later is None:
-            raise InvalidInput("That rule has no meeting from now on.", SPEC_HELP)
+            raise InvalidInput(_("That rule has no meeting from now on."), SPEC_HELP)
         candidate = later
     assert isinstance(candidate, datetime)
     return candidate

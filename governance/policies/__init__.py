@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from governance.errors import InvalidInput
+from governance.i18n import _
 from governance.policies.base import DEFAULT_MEMBER_STATES
 from governance.policies.validate import check_answers
 
@@ -74,7 +75,9 @@ def load_policy(spec: str) -> LoadedPolicy:
     if spec in _cache:
         return _cache[spec]
     if not spec:
-        raise InvalidInput("No policy named.", f"Built-in policies: {', '.join(BUILTIN)}.")
+        raise InvalidInput(
+            _("No policy named."), _("Built-in policies: {join_builtin}.", join_builtin=", ".join(BUILTIN))
+        )
     if spec.endswith(".py") or "/" in spec or "\\" in spec:
         module, source = _load_file(spec)
     else:
@@ -87,12 +90,14 @@ def load_policy(spec: str) -> LoadedPolicy:
 def _load_file(spec: str) -> tuple[ModuleType, bytes]:
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise InvalidInput(f"Policy file {spec} does not exist.", "Give the path of a .py policy module.")
+        raise InvalidInput(
+            _("Policy file {spec} does not exist.", spec=spec), _("Give the path of a .py policy module.")
+        )
     source = path.read_bytes()
     name = f"govbot_policy_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}_{path.stem}"
     module_spec = importlib.util.spec_from_file_location(name, path)
     if module_spec is None or module_spec.loader is None:
-        raise InvalidInput(f"Policy file {spec} cannot be loaded as a Python module.")
+        raise InvalidInput(_("Policy file {spec} cannot be loaded as a Python module.", spec=spec))
     module = importlib.util.module_from_spec(module_spec)
     # Registered before running, as an import would: dataclasses and typing look the module up by name.
     sys.modules[name] = module
@@ -112,8 +117,11 @@ def _load_dotted(spec: str) -> tuple[ModuleType, bytes]:
         if exc.name is not None and dotted != exc.name and not dotted.startswith(exc.name + "."):
             raise _broken(spec, exc) from exc  # the policy exists but imports something missing
         raise InvalidInput(
-            f"No policy named {spec!r}.",
-            f"Built-in policies: {', '.join(BUILTIN)}; or give a dotted module path or a .py file.",
+            _("No policy named {spec!r}.", spec=spec),
+            _(
+                "Built-in policies: {join_builtin}; or give a dotted module path or a .py file.",
+                join_builtin=", ".join(BUILTIN),
+            ),
         ) from exc
     except Exception as exc:
         raise _broken(spec, exc) from exc
@@ -124,8 +132,8 @@ def _load_dotted(spec: str) -> tuple[ModuleType, bytes]:
         )
     except (OSError, TypeError) as exc:
         raise InvalidInput(
-            f"Policy module {spec}: its source cannot be read, so its hash cannot be recorded.",
-            "Install the policy as a .py source file.",
+            _("Policy module {spec}: its source cannot be read, so its hash cannot be recorded.", spec=spec),
+            _("Install the policy as a .py source file."),
         ) from exc
     return module, source
 
@@ -135,8 +143,14 @@ def _broken(spec: str, exc: BaseException) -> InvalidInput:
     if isinstance(exc, SyntaxError) and exc.lineno:
         where = f" (line {exc.lineno})"
     return InvalidInput(
-        f"Policy module {spec} failed to load{where}: {type(exc).__name__}: {exc}.",
-        "Fix the module and try again; nothing was changed.",
+        _(
+            "Policy module {spec} failed to load{where}: {type_exc___name}: {exc}.",
+            spec=spec,
+            where=where,
+            type_exc___name=type(exc).__name__,
+            exc=exc,
+        ),
+        _("Fix the module and try again; nothing was changed."),
     )
 
 
@@ -145,18 +159,26 @@ def _validate(module: ModuleType, spec: str, source: bytes) -> LoadedPolicy:
     version = getattr(module, "VERSION", None)
     if not isinstance(name, str) or not name:
         raise InvalidInput(
-            f"Policy module {spec}: NAME is missing or not a string.", 'Add NAME = "my-charter".'
+            _("Policy module {spec}: NAME is missing or not a string.", spec=spec),
+            _('Add NAME = "my-charter".'),
         )
     if not isinstance(version, str) or not version:
         raise InvalidInput(
-            f"Policy module {spec}: VERSION is missing or not a string.", 'Add VERSION = "1.0".'
+            _("Policy module {spec}: VERSION is missing or not a string.", spec=spec),
+            _('Add VERSION = "1.0".'),
         )
     missing = [attr for attr in REQUIRED if not callable(getattr(module, attr, None))]
     if missing:
         raise InvalidInput(
-            f"Policy module {spec} ({name} {version}) does not answer: {', '.join(missing)} "
-            f"(missing or not a function).",
-            "Every policy answers each question listed in governance/policies/base.py.",
+            _(
+                "Policy module {spec} ({name} {version}) does not answer: {join_missing} (missing or not a "
+                "function).",
+                spec=spec,
+                name=name,
+                version=version,
+                join_missing=", ".join(missing),
+            ),
+            _("Every policy answers each question listed in governance/policies/base.py."),
         )
     check_answers(module, f"{spec} ({name} {version})")
     return LoadedPolicy(module, name, version, hashlib.sha256(source).hexdigest(), spec)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
@@ -76,20 +77,31 @@ def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
         if voter.organisation is None or not voter.organisation_active:
             return Refusal(
                 "board-electorate",
-                f"{voter.name} is not with an active member organisation; "
-                "the board is elected by member organisations.",
+                _(
+                    "{voter_name} is not with an active member organisation; the board is elected by member "
+                    "organisations.",
+                    voter_name=voter.name,
+                ),
             )
         if not voter.is_voting_rep:
             return Refusal(
                 "one-vote-per-organisation",
-                f"{voter.name} is not the designated voting representative of {voter.organisation_name}; "
-                "each member organisation votes once, through its representative.",
+                _(
+                    "{voter_name} is not the designated voting representative of {voter_organisation_name}; "
+                    "each member organisation votes once, through its representative.",
+                    voter_name=voter.name,
+                    voter_organisation_name=voter.organisation_name,
+                ),
             )
         return None
     if voter.body_role not in VOTING_ROLES:
         return Refusal(
             "members-only",
-            f"{voter.name} is not a voting member of {election.body.name}; only its members vote.",
+            _(
+                "{voter_name} is not a voting member of {election_body_name}; only its members vote.",
+                voter_name=voter.name,
+                election_body_name=election.body.name,
+            ),
         )
     return None
 
@@ -102,12 +114,21 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
         if nominee.organisation is None or not nominee.organisation_active:
             return Refusal(
                 "board-candidates",
-                f"{nominee.name} is not with an active member organisation, so cannot stand for the board.",
+                _(
+                    "{nominee_name} is not with an active member organisation, so cannot stand for the "
+                    "board.",
+                    nominee_name=nominee.name,
+                ),
             )
         return None
     if nominee.body_role not in VOTING_ROLES:
         return Refusal(
-            "members-only", f"{nominee.name} is not a member of {election.body.name}, so cannot stand."
+            "members-only",
+            _(
+                "{nominee_name} is not a member of {election_body_name}, so cannot stand.",
+                nominee_name=nominee.name,
+                election_body_name=election.body.name,
+            ),
         )
     return None
 
@@ -123,7 +144,10 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
     ):
         return Refusal(
             "board-nominators",
-            f"{nominator.name} is not with an active member organisation, so cannot nominate.",
+            _(
+                "{nominator_name} is not with an active member organisation, so cannot nominate.",
+                nominator_name=nominator.name,
+            ),
         )
     return None
 
@@ -132,14 +156,14 @@ def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The secretariat (admins) keeps the roster and creates bodies."""
     if actor.is_admin:
         return None
-    return Refusal("secretariat-only", f"Only the secretariat (an admin) may {action}.")
+    return Refusal("secretariat-only", _("Only the secretariat (an admin) may {action}.", action=action))
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Only the secretariat (admins) creates, opens, closes and certifies elections."""
     if actor.is_admin:
         return None
-    return Refusal("secretariat-runs-elections", "Only the secretariat (an admin) runs elections.")
+    return Refusal("secretariat-runs-elections", _("Only the secretariat (an admin) runs elections."))
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -172,7 +196,9 @@ def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     if refusal := _standing(proposer, "propose"):
         return refusal
     if proposer.body_role not in VOTING_ROLES:
-        return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
+        return Refusal(
+            "members-propose", _("Only members of {body_name} propose motions to it.", body_name=body.name)
+        )
     return None
 
 
@@ -181,7 +207,14 @@ def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
     if refusal := _standing(voter):
         return refusal
     if voter.body_role not in VOTING_ROLES:
-        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+        return Refusal(
+            "members-only",
+            _(
+                "{voter_name} is not a voting member of {body_name}.",
+                voter_name=voter.name,
+                body_name=body.name,
+            ),
+        )
     return None
 
 
@@ -197,7 +230,8 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     if approver.body_role in CHAIR_ROLES:
         return _standing(approver, "chair")
     return Refusal(
-        "chairs-approve", f"Only a chair of {body.name} (or the secretariat) approves join requests."
+        "chairs-approve",
+        _("Only a chair of {body_name} (or the secretariat) approves join requests.", body_name=body.name),
     )
 
 
@@ -208,7 +242,11 @@ def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
     if person.organisation is None or not person.organisation_active:
         return Refusal(
             "chairs-from-members",
-            f"{person.name} is not with an active member organisation, so cannot chair {body.name}.",
+            _(
+                "{person_name} is not with an active member organisation, so cannot chair {body_name}.",
+                person_name=person.name,
+                body_name=body.name,
+            ),
         )
     return None
 

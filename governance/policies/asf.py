@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
@@ -68,13 +69,19 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The Secretary (admins) keeps the membership roll."""
-    return None if actor.is_admin else Refusal("secretary-only", f"Only the Secretary may {action}.")
+    return (
+        None
+        if actor.is_admin
+        else Refusal("secretary-only", _("Only the Secretary may {action}.", action=action))
+    )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """The Secretary (admins) runs elections."""
     return (
-        None if actor.is_admin else Refusal("secretary-runs-elections", "Only the Secretary runs elections.")
+        None
+        if actor.is_admin
+        else Refusal("secretary-runs-elections", _("Only the Secretary runs elections."))
     )
 
 
@@ -96,7 +103,10 @@ def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     if refusal := state_refusal(proposer, "propose", MEMBER_STATES):
         return refusal
     if not proposer.is_admin and proposer.body_role not in SEATED:
-        return Refusal("members-propose", f"Only members of {body.name} propose resolutions to it.")
+        return Refusal(
+            "members-propose",
+            _("Only members of {body_name} propose resolutions to it.", body_name=body.name),
+        )
     return None
 
 
@@ -105,7 +115,14 @@ def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
     if refusal := state_refusal(voter, "vote", MEMBER_STATES):
         return refusal
     if voter.body_role not in SEATED:
-        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+        return Refusal(
+            "members-only",
+            _(
+                "{voter_name} is not a voting member of {body_name}.",
+                voter_name=voter.name,
+                body_name=body.name,
+            ),
+        )
     return None
 
 
@@ -118,7 +135,9 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """The chair (or the Secretary) approves."""
     if approver.is_admin or approver.body_role in ("chair", "co_chair"):
         return None
-    return Refusal("chair-approves", f"Only the chair of {body.name} approves new members.")
+    return Refusal(
+        "chair-approves", _("Only the chair of {body_name} approves new members.", body_name=body.name)
+    )
 
 
 def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:

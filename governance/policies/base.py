@@ -60,6 +60,8 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Literal
 
+from governance.i18n import _
+
 ThresholdOf = Literal["cast", "cast_excluding_abstentions", "seated"]
 JoinRule = Literal["open", "approval"]
 
@@ -204,6 +206,12 @@ def state_refusal(
             continue
         return Refusal(
             "member-state",
-            f"{person.name} is {state}{where}; {state} members may not {ACTION_WORDS.get(action, action)}.",
+            _(
+                "{person_name} is {state}{where}; {state} members may not {action_words_get_action_action}.",
+                person_name=person.name,
+                state=state,
+                where=where,
+                action_words_get_action_action=ACTION_WORDS.get(action, action),
+            ),
         )
     return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
@@ -52,7 +53,15 @@ def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Ref
     if refusal := state_refusal(person, action, MEMBER_STATES):
         return refusal
     if person.body_role not in SEATED:
-        return Refusal(rule, f"{person.name} is not a member of {body.name}; only members may {action}.")
+        return Refusal(
+            rule,
+            _(
+                "{person_name} is not a member of {body_name}; only members may {action}.",
+                person_name=person.name,
+                body_name=body.name,
+                action=action,
+            ),
+        )
     return None
 
 
@@ -69,20 +78,27 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
 def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
     """Candidates nominate themselves (§5.2.2)."""
     if nominator.person_id != nominee.person_id and not nominator.is_admin:
-        return Refusal("self-nomination", f"{nominee.name} must nominate themselves (§5.2.2).")
+        return Refusal(
+            "self-nomination",
+            _("{nominee_name} must nominate themselves (§5.2.2).", nominee_name=nominee.name),
+        )
     return state_refusal(nominator, "nominate", MEMBER_STATES)
 
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The Secretary (admins) keeps the roster."""
-    return None if actor.is_admin else Refusal("secretary-only", f"Only the Project Secretary may {action}.")
+    return (
+        None
+        if actor.is_admin
+        else Refusal("secretary-only", _("Only the Project Secretary may {action}.", action=action))
+    )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """The Project Secretary (an admin) runs votes (§7.2)."""
     if actor.is_admin:
         return None
-    return Refusal("secretary-runs-votes", "Only the Project Secretary runs votes (§7.2).")
+    return Refusal("secretary-runs-votes", _("Only the Project Secretary runs votes (§7.2)."))
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -125,7 +141,9 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Delegates (chairs) or the Secretary manage team membership."""
     if approver.is_admin or approver.body_role in ("chair", "co_chair"):
         return None
-    return Refusal("delegates-approve", f"Only a delegate of {body.name} manages its members.")
+    return Refusal(
+        "delegates-approve", _("Only a delegate of {body_name} manages its members.", body_name=body.name)
+    )
 
 
 def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
@@ -70,14 +71,21 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
     if nominator.person_id == nominee.person_id:
         return Refusal(
             "endorsement-required",
-            f"{nominee.name} cannot nominate themselves; another eligible member must endorse them.",
+            _(
+                "{nominee_name} cannot nominate themselves; another eligible member must endorse them.",
+                nominee_name=nominee.name,
+            ),
         )
     return None
 
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The election officers (admins) keep the roster."""
-    return None if actor.is_admin else Refusal("officers-only", f"Only an election officer may {action}.")
+    return (
+        None
+        if actor.is_admin
+        else Refusal("officers-only", _("Only an election officer may {action}.", action=action))
+    )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
@@ -85,7 +93,7 @@ def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     return (
         None
         if actor.is_admin
-        else Refusal("officers-run-elections", "Only an election officer runs elections.")
+        else Refusal("officers-run-elections", _("Only an election officer runs elections."))
     )
 
 
@@ -106,7 +114,9 @@ def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     if refusal := state_refusal(proposer, "propose", MEMBER_STATES):
         return refusal
     if proposer.body_role not in SEATED:
-        return Refusal("members-propose", f"Only members of {body.name} propose motions to it.")
+        return Refusal(
+            "members-propose", _("Only members of {body_name} propose motions to it.", body_name=body.name)
+        )
     return None
 
 
@@ -115,7 +125,14 @@ def may_vote_on_motion(body: BodyFacts, voter: PersonFacts) -> Refusal | None:
     if refusal := state_refusal(voter, "vote", MEMBER_STATES):
         return refusal
     if voter.body_role not in SEATED:
-        return Refusal("members-only", f"{voter.name} is not a voting member of {body.name}.")
+        return Refusal(
+            "members-only",
+            _(
+                "{voter_name} is not a voting member of {body_name}.",
+                voter_name=voter.name,
+                body_name=body.name,
+            ),
+        )
     return None
 
 
@@ -128,7 +145,9 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Chairs (or officers) manage membership."""
     if approver.is_admin or approver.body_role in CHAIRS:
         return None
-    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+    return Refusal(
+        "chairs-approve", _("Only a chair of {body_name} manages its members.", body_name=body.name)
+    )
 
 
 def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
@@ -42,7 +43,15 @@ def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Ref
     if refusal := state_refusal(person, action, MEMBER_STATES):
         return refusal
     if person.body_role not in SEATED:
-        return Refusal(rule, f"{person.name} is not a member of {body.name}; only members may {action}.")
+        return Refusal(
+            rule,
+            _(
+                "{person_name} is not a member of {body_name}; only members may {action}.",
+                person_name=person.name,
+                body_name=body.name,
+                action=action,
+            ),
+        )
     return None
 
 
@@ -65,12 +74,12 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """Admins keep the roster."""
-    return None if actor.is_admin else Refusal("admins-only", f"Only an admin may {action}.")
+    return None if actor.is_admin else Refusal("admins-only", _("Only an admin may {action}.", action=action))
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Admins run elections."""
-    return None if actor.is_admin else Refusal("admins-run-elections", "Only an admin runs elections.")
+    return None if actor.is_admin else Refusal("admins-run-elections", _("Only an admin runs elections."))
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -115,7 +124,9 @@ def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Chairs manage membership."""
     if approver.is_admin or approver.body_role in ("chair", "co_chair"):
         return None
-    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+    return Refusal(
+        "chairs-approve", _("Only a chair of {body_name} manages its members.", body_name=body.name)
+    )
 
 
 def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:

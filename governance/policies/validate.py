@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from governance.errors import InvalidInput
+from governance.i18n import _
 from governance.policies.base import (
     ACTIONS,
     STATES,
@@ -35,7 +36,10 @@ class _Checker:
         self.where = where
 
     def fail(self, field: str, problem: str, fix: str) -> InvalidInput:
-        return InvalidInput(f"Policy module {self.where}: {field} {problem}.", f"Fix: {fix}")
+        return InvalidInput(
+            _("Policy module {where}: {field} {problem}.", where=self.where, field=field, problem=problem),
+            _("Fix: {fix}", fix=fix),
+        )
 
     def ask(self, field: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:

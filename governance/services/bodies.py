@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import Body, Membership, Organisation, Person
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import STATES, Refusal
@@ -57,20 +58,26 @@ async def create_body(
     if kind == "wg":
         kind = "working_group"
     if kind not in KINDS:
-        raise InvalidInput(f"Unknown kind of body {kind!r}.", f"Kinds: {', '.join(KINDS)}.")
+        raise InvalidInput(
+            _("Unknown kind of body {kind!r}.", kind=kind),
+            _("Kinds: {join_kinds}.", join_kinds=", ".join(KINDS)),
+        )
     name = check_text(name, "a body's name", 200) or ""
     charter_url = check_text(charter_url, "the charter link", 500, required=False)
     if charter_url and not charter_url.startswith(("https://", "http://")):
-        raise InvalidInput(f"{charter_url!r} is not a web link.", "Give the charter as an https:// link.")
+        raise InvalidInput(
+            _("{charter_url!r} is not a web link.", charter_url=charter_url),
+            _("Give the charter as an https:// link."),
+        )
     channel = check_text(channel, "the channel", 100, required=False)
     policy_spec = (policy or ctx.default_policy).strip()
     if len(policy_spec) > 200:
-        raise InvalidInput("The policy name is too long.", "Keep it to 200 characters.")
+        raise InvalidInput(_("The policy name is too long."), _("Keep it to 200 characters."))
     loaded = load_policy(policy_spec)
     async with write_transaction(ctx, f"A body {slug!r} was just created by someone else.") as session:
         enforce(loaded.may_administer(await actor_facts(session, actor), "create bodies"), loaded)
         if (await session.execute(select(col(Body.id)).where(col(Body.slug) == slug))).first():
-            raise Conflict(f"A body {slug!r} already exists.", "See `body list`.")
+            raise Conflict(_("A body {slug!r} already exists.", slug=slug), _("See `body list`."))
         body = Body(
             slug=slug,
             name=name,
@@ -144,7 +151,13 @@ async def _check_room(session: AsyncSession, body: Body, policy: LoadedPolicy) -
         enforce(
             Refusal(
                 "max-members",
-                f"{body.name} is full: its policy allows at most {limit} active members and it has {seated}.",
+                _(
+                    "{body_name} is full: its policy allows at most {limit} active members and it has "
+                    "{seated}.",
+                    body_name=body.name,
+                    limit=limit,
+                    seated=seated,
+                ),
             ),
             policy,
         )
@@ -153,27 +166,43 @@ async def _check_room(session: AsyncSession, body: Body, policy: LoadedPolicy) -
 async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
     """Ask to join a working group: joined at once when it is open, else pending a chair's approval."""
     if actor.person_id is None:
-        raise InvalidInput("Only a person can join a working group.")
+        raise InvalidInput(_("Only a person can join a working group."))
     async with write_transaction(ctx, "Your request to join was already being recorded.") as session:
         body = await body_by_slug(session, slug)
         if body.kind != "working_group":
             raise InvalidInput(
-                f"{body.name} is not a working group; its seats are filled by election or appointment."
+                _(
+                    "{body_name} is not a working group; its seats are filled by election or appointment.",
+                    body_name=body.name,
+                )
             )
         if not body.active:
-            raise Conflict(f"{body.name} is closed.")
+            raise Conflict(_("{body_name} is closed.", body_name=body.name))
         person = await session.get(Person, actor.person_id)
         if person is None or person.id is None or body.id is None:
-            raise NotFound(f"{actor.handle} is no longer on the roster.")
+            raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
         if person.status != "active":
-            raise InvalidInput(f"You are {person.status}; only active people join working groups.")
+            raise InvalidInput(
+                _(
+                    "You are {person_status}; only active people join working groups.",
+                    person_status=person.status,
+                )
+            )
         policy = ctx.policy_for(body)
         rule = policy.join_rule(body_facts(body))
         existing = await _membership(session, body, person)
         if existing is not None and existing.status == "active":
-            raise Conflict(f"You are already a member of {body.name} ({existing.role}).")
+            raise Conflict(
+                _(
+                    "You are already a member of {body_name} ({existing_role}).",
+                    body_name=body.name,
+                    existing_role=existing.role,
+                )
+            )
         if existing is not None and existing.status == "pending":
-            raise Conflict(f"Your request to join {body.name} is already waiting for a chair.")
+            raise Conflict(
+                _("Your request to join {body_name} is already waiting for a chair.", body_name=body.name)
+            )
         status = "active" if rule == "open" else "pending"
         if status == "active":
             await _check_room(session, body, policy)
@@ -234,7 +263,12 @@ async def decide_join(
         membership = await _membership(session, body, person)
         if membership is None or membership.status != "pending":
             raise NotFound(
-                f"{person.name} has no pending request to join {body.name}.", f"See `wg pending {body.slug}`."
+                _(
+                    "{person_name} has no pending request to join {body_name}.",
+                    person_name=person.name,
+                    body_name=body.name,
+                ),
+                _("See `wg pending {body_slug}`.", body_slug=body.slug),
             )
         if approve:
             await _check_room(session, body, policy)
@@ -269,10 +303,10 @@ async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
         body = await body_by_slug(session, slug)
         person = await session.get(Person, actor.person_id) if actor.person_id else None
         if person is None:
-            raise InvalidInput("Only a person can leave a body.")
+            raise InvalidInput(_("Only a person can leave a body."))
         membership = await _membership(session, body, person)
         if membership is None or membership.status not in ("active", "pending"):
-            raise NotFound(f"You are not a member of {body.name}.")
+            raise NotFound(_("You are not a member of {body_name}.", body_name=body.name))
         membership.status = "left"
         membership.until = ctx.now()
         await record(session, ctx, actor, stream=_stream(body), kind="membership.left", subject=person.handle)
@@ -290,7 +324,13 @@ async def remove_member(
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is None or membership.status != "active":
-            raise NotFound(f"{person.name} is not a member of {body.name}.")
+            raise NotFound(
+                _(
+                    "{person_name} is not a member of {body_name}.",
+                    person_name=person.name,
+                    body_name=body.name,
+                )
+            )
         membership.status = "removed"
         membership.until = ctx.now()
         membership.note = reason
@@ -317,7 +357,9 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
     """Seat a person in a body with a role, or change their role (secretariat; chairs within their group)."""
     role = role.strip().lower().replace("-", "_")
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}.", f"Roles: {', '.join(ROLES)}.")
+        raise InvalidInput(
+            _("Unknown role {role!r}.", role=role), _("Roles: {join_roles}.", join_roles=", ".join(ROLES))
+        )
     async with write_transaction(ctx, "Someone seated that person at the same moment.") as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -329,7 +371,14 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is not None and membership.status == "active" and membership.role == role:
-            raise Conflict(f"{person.name} is already {role.replace('_', '-')} of {body.name}.")
+            raise Conflict(
+                _(
+                    "{person_name} is already {role_replace} of {body_name}.",
+                    person_name=person.name,
+                    role_replace=role.replace("_", "-"),
+                    body_name=body.name,
+                )
+            )
         was_active = membership is not None and membership.status == "active"
         if role in CHAIR_ROLES:
             enforce(policy.may_chair(body_facts(body), await person_facts(session, person, body)), policy)
@@ -374,7 +423,10 @@ async def set_state(
     member-states table then lets them do there. Working-group chairs or the secretariat; audit-logged."""
     state = state.strip().lower()
     if state not in STATES:
-        raise InvalidInput(f"Unknown member state {state!r}.", f"States: {', '.join(STATES)}.")
+        raise InvalidInput(
+            _("Unknown member state {state!r}.", state=state),
+            _("States: {join_states}.", join_states=", ".join(STATES)),
+        )
     reason = check_text(reason, "the reason", 500, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
@@ -387,9 +439,23 @@ async def set_state(
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is None or membership.status != "active":
-            raise NotFound(f"{person.name} is not a member of {body.name}.", f"See `body show {body.slug}`.")
+            raise NotFound(
+                _(
+                    "{person_name} is not a member of {body_name}.",
+                    person_name=person.name,
+                    body_name=body.name,
+                ),
+                _("See `body show {body_slug}`.", body_slug=body.slug),
+            )
         if membership.state == state:
-            raise Conflict(f"{person.name} is already {state} in {body.name}.")
+            raise Conflict(
+                _(
+                    "{person_name} is already {state} in {body_name}.",
+                    person_name=person.name,
+                    state=state,
+                    body_name=body.name,
+                )
+            )
         if state == "active" and body.kind == "working_group":
             await _check_room(session, body, policy)
         previous = membership.state

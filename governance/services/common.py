@@ -22,6 +22,7 @@ from governance import audit
 from governance.clock import Clock, SystemClock
 from governance.db import Database
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import Body, Membership, Organisation, OutboxMessage, Person, VotingRep
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import BodyFacts, PersonFacts, Refusal
@@ -95,7 +96,9 @@ async def write_transaction(
         async with ctx.db.transaction() as session:
             yield session
     except IntegrityError as exc:
-        raise Conflict(race, "Look again (it may already be done) and retry if it is still needed.") from exc
+        raise Conflict(
+            race, _("Look again (it may already be done) and retry if it is still needed.")
+        ) from exc
 
 
 def check_text(value: str | None, what: str, max_length: int, *, required: bool = True) -> str | None:
@@ -103,15 +106,24 @@ def check_text(value: str | None, what: str, max_length: int, *, required: bool 
     text = (value or "").strip()
     if not text:
         if required:
-            raise InvalidInput(f"{what[0].upper()}{what[1:]} cannot be empty.")
+            raise InvalidInput(
+                _("{what_0_upper}{what_1} cannot be empty.", what_0_upper=what[0].upper(), what_1=what[1:])
+            )
         return None
     if len(text) > max_length:
         raise InvalidInput(
-            f"{what[0].upper()}{what[1:]} is too long ({len(text)} characters).",
-            f"Keep it to {max_length} characters.",
+            _(
+                "{what_0_upper}{what_1} is too long ({len_text} characters).",
+                what_0_upper=what[0].upper(),
+                what_1=what[1:],
+                len_text=len(text),
+            ),
+            _("Keep it to {max_length} characters.", max_length=max_length),
         )
     if any(ch in text for ch in "\x00\r\n"):
-        raise InvalidInput(f"{what[0].upper()}{what[1:]} must be on one line.")
+        raise InvalidInput(
+            _("{what_0_upper}{what_1} must be on one line.", what_0_upper=what[0].upper(), what_1=what[1:])
+        )
     return text
 
 
@@ -120,9 +132,11 @@ def check_slug(value: str, what: str) -> str:
     slug = value.strip().lower()
     if not SLUG_RE.match(slug):
         raise InvalidInput(
-            f"{value!r} is not a valid {what}.",
-            "Use lower-case letters, digits, '-' or '_' (up to 64 characters), "
-            "starting with a letter or digit.",
+            _("{value!r} is not a valid {what}.", value=value, what=what),
+            _(
+                "Use lower-case letters, digits, '-' or '_' (up to 64 characters), starting with a letter "
+                "or digit."
+            ),
         )
     return slug
 
@@ -132,7 +146,9 @@ async def person_by_handle(session: AsyncSession, handle: str) -> Person:
     handle = handle.strip().lstrip("@").lower()
     person = (await session.execute(select(Person).where(col(Person.handle) == handle))).scalar_one_or_none()
     if person is None:
-        raise NotFound(f"No person with handle {handle!r}.", "See `roster people` for the roster.")
+        raise NotFound(
+            _("No person with handle {handle!r}.", handle=handle), _("See `roster people` for the roster.")
+        )
     return person
 
 
@@ -143,7 +159,9 @@ async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation
         await session.execute(select(Organisation).where(col(Organisation.slug) == slug))
     ).scalar_one_or_none()
     if org is None:
-        raise NotFound(f"No organisation {slug!r}.", "See `roster orgs` for the member organisations.")
+        raise NotFound(
+            _("No organisation {slug!r}.", slug=slug), _("See `roster orgs` for the member organisations.")
+        )
     return org
 
 
@@ -152,7 +170,9 @@ async def body_by_slug(session: AsyncSession, slug: str) -> Body:
     slug = slug.strip().lower()
     body = (await session.execute(select(Body).where(col(Body.slug) == slug))).scalar_one_or_none()
     if body is None:
-        raise NotFound(f"No body or working group {slug!r}.", "See `body list` (or `wg list`).")
+        raise NotFound(
+            _("No body or working group {slug!r}.", slug=slug), _("See `body list` (or `wg list`).")
+        )
     return body
 
 
@@ -245,7 +265,7 @@ async def person_facts(session: AsyncSession, person: Person, body: Body | None 
     assert person.id is not None
     facts = await _facts(session, person.id, body)
     if facts is None:
-        raise NotFound(f"{person.handle} is no longer on the roster.")
+        raise NotFound(_("{person_handle} is no longer on the roster.", person_handle=person.handle))
     return facts
 
 
@@ -255,7 +275,7 @@ async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = N
         return system_facts(actor)
     facts = await _facts(session, actor.person_id, body)
     if facts is None:
-        raise NotFound(f"{actor.handle} is no longer on the roster.")
+        raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
     return facts
 
 
@@ -271,7 +291,12 @@ def enforce(refusal: Refusal | None, policy: LoadedPolicy) -> None:
     if refusal is not None:
         raise Forbidden(
             refusal.message,
-            f"(rule {refusal.rule!r} of policy {policy.name} {policy.version})",
+            _(
+                "(rule {refusal_rule!r} of policy {policy_name} {policy_version})",
+                refusal_rule=refusal.rule,
+                policy_name=policy.name,
+                policy_version=policy.version,
+            ),
             rule=refusal.rule,
         )
 
@@ -336,9 +361,17 @@ def governing_policy(name: str, version: str, sha256: str, what: str) -> LoadedP
     policy = load_policy(name)
     if policy.sha256 != sha256:
         raise Conflict(
-            f"{what} opened under policy {name} {version} (source {sha256[:12]}), but the policy loaded "
-            f"now is {policy.version} (source {policy.sha256[:12]}).",
-            "A vote runs to its end under the policy it opened with: restore that policy version.",
+            _(
+                "{what} opened under policy {name} {version} (source {sha256_12}), but the policy loaded "
+                "now is {policy_version} (source {policy_sha256_12}).",
+                what=what,
+                name=name,
+                version=version,
+                sha256_12=sha256[:12],
+                policy_version=policy.version,
+                policy_sha256_12=policy.sha256[:12],
+            ),
+            _("A vote runs to its end under the policy it opened with: restore that policy version."),
         )
     return policy
 

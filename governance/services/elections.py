@@ -25,6 +25,7 @@ from sqlmodel import col
 from governance import audit, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import (
     AuditEvent,
     Ballot,
@@ -94,7 +95,7 @@ async def election_by_slug(
     stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
-        raise NotFound(f"No election {slug!r}.", "See `election list`.")
+        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
     return election
 
 
@@ -118,7 +119,8 @@ async def _require_runner(session: AsyncSession, actor: Actor, body: Body, polic
 def _future(ctx: Context, when: datetime | None, what: str) -> None:
     if when is not None and when <= ctx.now():
         raise InvalidInput(
-            f"The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", "Give a time in the future."
+            _("The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", what=what, when=when),
+            _("Give a time in the future."),
         )
 
 
@@ -137,24 +139,33 @@ async def create_election(
     """Create an election to a body in the draft phase, with the body's policy's defaults."""
     slug = check_slug(slug, "election id")
     if method is not None and method not in ELECTION_METHODS:
-        raise InvalidInput(f"Unknown counting method {method!r}.", f"Methods: {', '.join(ELECTION_METHODS)}.")
+        raise InvalidInput(
+            _("Unknown counting method {method!r}.", method=method),
+            _("Methods: {join_election_methods}.", join_election_methods=", ".join(ELECTION_METHODS)),
+        )
     if seats is not None and seats < 1:
-        raise InvalidInput("An election fills at least one seat.")
+        raise InvalidInput(_("An election fills at least one seat."))
     _future(ctx, nominations_close_at, "nomination deadline")
     _future(ctx, voting_close_at, "voting deadline")
     if nominations_close_at and voting_close_at and voting_close_at <= nominations_close_at:
-        raise InvalidInput("Voting must close after nominations close.")
+        raise InvalidInput(_("Voting must close after nominations close."))
     async with ctx.db.transaction() as session:
         target = await body_by_slug(session, body)
         policy = ctx.policy_for(target)
         await _require_runner(session, actor, target, policy)
         if (await session.execute(select(col(Election.id)).where(col(Election.slug) == slug))).first():
-            raise Conflict(f"An election {slug!r} already exists.", "Choose another id.")
+            raise Conflict(_("An election {slug!r} already exists.", slug=slug), _("Choose another id."))
         assert target.id is not None
         rules = policy.election_rules(body_facts(target))
         chosen_method = method or rules.method
         if chosen_method not in METHODS:
-            raise InvalidInput(f"Policy {policy.name} names an unknown counting method {chosen_method!r}.")
+            raise InvalidInput(
+                _(
+                    "Policy {policy_name} names an unknown counting method {chosen_method!r}.",
+                    policy_name=policy.name,
+                    chosen_method=chosen_method,
+                )
+            )
         election = Election(
             slug=slug,
             body_id=target.id,
@@ -215,7 +226,11 @@ async def open_nominations(
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "draft":
             raise Conflict(
-                f"Nominations for {election.slug} can only open from draft; it is {election.phase}."
+                _(
+                    "Nominations for {election_slug} can only open from draft; it is {election_phase}.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
             )
         rules = policy.election_rules(body_facts(body))
         election.phase = "nominating"
@@ -253,17 +268,27 @@ async def nominate(
 ) -> Candidate:
     """Nominate someone (or oneself) while nominations are open; a self-nomination is accepted at once."""
     if actor.person_id is None:
-        raise Forbidden("Only a person can nominate.")
+        raise Forbidden(_("Only a person can nominate."))
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
         body, poll = await _poll_facts(session, election)
         if election.phase != "nominating":
-            raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
+            raise Closed(
+                _(
+                    "Nominations for {election_slug} are not open (it is {election_phase}).",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         if election.nominations_close_at and ctx.now() >= election.nominations_close_at:
             raise Closed(
-                f"Nominations for {election.slug} closed at "
-                f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC."
+                _(
+                    "Nominations for {election_slug} closed at {election_nominations_close_at:%Y-%m-%d "
+                    "%H:%M} UTC.",
+                    election_slug=election.slug,
+                    election_nominations_close_at=election.nominations_close_at,
+                )
             )
         person = await person_by_handle(session, nominee or actor.handle)
         nominator_facts = await actor_facts(session, actor, body)
@@ -271,7 +296,7 @@ async def nominate(
         rules = policy.election_rules(body_facts(body))
         is_self = person.id == actor.person_id
         if is_self and not rules.self_nomination:
-            raise Forbidden("Self-nomination is not allowed in this election.", rule="no-self-nomination")
+            raise Forbidden(_("Self-nomination is not allowed in this election."), rule="no-self-nomination")
         enforce(policy.may_nominate(poll, nominator_facts, nominee_facts), policy)
         enforce(policy.may_stand(poll, nominee_facts), policy)
         enforce(await _term_and_cap_refusal(session, election, body, person, nominee_facts, rules), policy)
@@ -283,7 +308,14 @@ async def nominate(
             )
         ).scalar_one_or_none()
         if existing is not None and existing.status not in ("declined", "withdrawn"):
-            raise Conflict(f"{person.name} is already a candidate in {election.slug} ({existing.status}).")
+            raise Conflict(
+                _(
+                    "{person_name} is already a candidate in {election_slug} ({existing_status}).",
+                    person_name=person.name,
+                    election_slug=election.slug,
+                    existing_status=existing.status,
+                )
+            )
         status = "accepted" if is_self else "nominated"
         if existing is not None:
             existing.status = status
@@ -333,7 +365,7 @@ async def _own_candidacy(session: AsyncSession, actor: Actor, election: Election
         )
     ).scalar_one_or_none()
     if candidate is None:
-        raise NotFound(f"You are not a candidate in {election.slug}.")
+        raise NotFound(_("You are not a candidate in {election_slug}.", election_slug=election.slug))
     return candidate
 
 
@@ -344,10 +376,22 @@ async def respond(
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
         if election.phase != "nominating":
-            raise Closed(f"Nominations for {election.slug} are not open (it is {election.phase}).")
+            raise Closed(
+                _(
+                    "Nominations for {election_slug} are not open (it is {election_phase}).",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         candidate = await _own_candidacy(session, actor, election)
         if candidate.status not in ("nominated", "accepted") or (accept and candidate.status == "accepted"):
-            raise Conflict(f"Your candidacy in {election.slug} is {candidate.status}.")
+            raise Conflict(
+                _(
+                    "Your candidacy in {election_slug} is {candidate_status}.",
+                    election_slug=election.slug,
+                    candidate_status=candidate.status,
+                )
+            )
         candidate.status = "accepted" if accept else "declined"
         if statement:
             candidate.statement = statement
@@ -366,13 +410,24 @@ async def respond(
 async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -> Candidate:
     """Write or replace one's candidate statement until voting closes."""
     if not statement.strip():
-        raise InvalidInput("The statement is empty.")
+        raise InvalidInput(_("The statement is empty."))
     if len(statement) > 4000:
-        raise InvalidInput(f"The statement is {len(statement)} characters; keep it under 4,000.")
+        raise InvalidInput(
+            _(
+                "The statement is {len_statement} characters; keep it under 4,000.",
+                len_statement=len(statement),
+            )
+        )
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
         if election.phase not in ("nominating", "voting"):
-            raise Closed(f"{election.slug} is {election.phase}; statements can no longer change.")
+            raise Closed(
+                _(
+                    "{election_slug} is {election_phase}; statements can no longer change.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         candidate = await _own_candidacy(session, actor, election)
         candidate.statement = statement.strip()
         await record(
@@ -393,7 +448,13 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
         election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
         if election.phase not in ("nominating", "voting"):
-            raise Closed(f"{election.slug} is {election.phase}; candidacies can no longer change.")
+            raise Closed(
+                _(
+                    "{election_slug} is {election_phase}; candidacies can no longer change.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         person = await person_by_handle(session, handle or actor.handle)
         if person.id != actor.person_id:
             body = await session.get(Body, election.body_id)
@@ -407,7 +468,13 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
             )
         ).scalar_one_or_none()
         if candidate is None or candidate.status in ("withdrawn", "declined"):
-            raise NotFound(f"{person.name} is not standing in {election.slug}.")
+            raise NotFound(
+                _(
+                    "{person_name} is not standing in {election_slug}.",
+                    person_name=person.name,
+                    election_slug=election.slug,
+                )
+            )
         candidate.status = "withdrawn"
         await record(
             session, ctx, actor, stream=_stream(election), kind="candidate.withdrawn", subject=person.handle
@@ -422,7 +489,12 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase not in ("draft", "nominating"):
             raise Conflict(
-                f"Voting in {election.slug} can only open from draft or nominating; it is {election.phase}."
+                _(
+                    "Voting in {election_slug} can only open from draft or nominating; it is "
+                    "{election_phase}.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
             )
         candidates = (
             (await session.execute(select(Candidate).where(col(Candidate.election_id) == election.id)))
@@ -432,8 +504,8 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
         standing = [c for c in candidates if c.status == "accepted"]
         if not standing:
             raise Conflict(
-                f"{election.slug} has no accepted candidate.",
-                "Candidates accept with `election accept`, or nominate themselves.",
+                _("{election_slug} has no accepted candidate.", election_slug=election.slug),
+                _("Candidates accept with `election accept`, or nominate themselves."),
             )
         for c in candidates:
             if c.status == "nominated":
@@ -497,7 +569,7 @@ def parse_ranking(choices: list[str]) -> list[list[str]]:
     for word in choices:
         names = [n.strip().lstrip("@").lower() for n in word.split("=")]
         if any(not n for n in names):
-            raise InvalidInput(f"{word!r} is not a candidate or a tie like alice=bob.")
+            raise InvalidInput(_("{word!r} is not a candidate or a tie like alice=bob.", word=word))
         tiers.append(names)
     return tiers
 
@@ -615,10 +687,17 @@ def _check_policy(slug: str, name: str, version: str, sha256: str) -> LoadedPoli
     policy = load_policy(name)
     if policy.sha256 != sha256:
         raise Conflict(
-            f"Election {slug} opened under policy {name} {version} "
-            f"(source {sha256[:12]}), but the policy loaded now is {policy.version} "
-            f"(source {policy.sha256[:12]}).",
-            "An election runs to its end under the policy it opened with: restore that policy version.",
+            _(
+                "Election {slug} opened under policy {name} {version} (source {sha256_12}), but the policy "
+                "loaded now is {policy_version} (source {policy_sha256_12}).",
+                slug=slug,
+                name=name,
+                version=version,
+                sha256_12=sha256[:12],
+                policy_version=policy.version,
+                policy_sha256_12=policy.sha256[:12],
+            ),
+            _("An election runs to its end under the policy it opened with: restore that policy version."),
         )
     return policy
 
@@ -648,7 +727,7 @@ def _check_ballot(
     """Check a ballot against the rows of ``_cast_query``: phase, deadline, policy, candidates, method."""
     assert actor.person_id is not None
     if not rows:
-        raise NotFound(f"No election {slug!r}.", "See `election list`.")
+        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
     first = rows[0]
     (
         election_id,
@@ -668,14 +747,19 @@ def _check_ballot(
     policy = _check_policy(slug, policy_name, policy_version, policy_hash)
     now = ctx.now()
     if phase != "voting":
-        raise Closed(f"{title} is not open for voting (it is {phase}).")
+        raise Closed(_("{title} is not open for voting (it is {phase}).", title=title, phase=phase))
     if voting_close_at is not None and now >= voting_close_at:
         raise Closed(
-            f"Voting in {title} closed at {voting_close_at:%Y-%m-%d %H:%M} UTC; this ballot was not counted."
+            _(
+                "Voting in {title} closed at {voting_close_at:%Y-%m-%d %H:%M} UTC; this ballot was not "
+                "counted.",
+                title=title,
+                voting_close_at=voting_close_at,
+            )
         )
     facts = facts_from_row(first, 15)
     if facts is None:
-        raise NotFound(f"{actor.handle} is no longer on the roster.")
+        raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
     poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
     enforce(policy.may_vote(poll, facts), policy)
     candidates = {r[13]: r[14] for r in rows if r[13] is not None}
@@ -688,18 +772,22 @@ def _check_ballot(
             else:
                 detail.append(f"{n} is not a candidate")
         standing = sorted(h for h, status in candidates.items() if status == "accepted")
-        raise InvalidInput(f"{'; '.join(detail)} in {slug}.", f"Candidates: {', '.join(standing)}.")
+        raise InvalidInput(
+            _("{join_detail} in {slug}.", join_detail="; ".join(detail), slug=slug),
+            _("Candidates: {join_standing}.", join_standing=", ".join(standing)),
+        )
     ballot_tiers: list[list[str]]
     if method == "approval":
         ballot_tiers = [flat]
     elif method == "plurality":
         if len(flat) > seats:
-            raise InvalidInput(f"Vote for at most {seats} candidate(s) in {slug}.")
+            raise InvalidInput(_("Vote for at most {seats} candidate(s) in {slug}.", seats=seats, slug=slug))
         ballot_tiers = [flat] if seats > 1 else tiers
     else:
         if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
             raise InvalidInput(
-                f"{method} ballots cannot rank candidates equally.", "Give each candidate its own rank."
+                _("{method} ballots cannot rank candidates equally.", method=method),
+                _("Give each candidate its own rank."),
             )
         ballot_tiers = tiers
     return _Ballot(
@@ -786,13 +874,16 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
     """
     tiers = parse_ranking(choices)
     if not tiers:
-        raise InvalidInput("The ballot is empty.", "List at least one candidate, most preferred first.")
+        raise InvalidInput(_("The ballot is empty."), _("List at least one candidate, most preferred first."))
     flat = [n for tier in tiers for n in tier]
     twice = [n for n, k in Counter(flat).items() if k > 1]
     if twice:
-        raise InvalidInput(f"{', '.join(twice)} ranked more than once.", "Rank each candidate at most once.")
+        raise InvalidInput(
+            _("{join_twice} ranked more than once.", join_twice=", ".join(twice)),
+            _("Rank each candidate at most once."),
+        )
     if actor.person_id is None:
-        raise Forbidden("Only a person can vote.")
+        raise Forbidden(_("Only a person can vote."))
     person_id = actor.person_id
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
@@ -993,8 +1084,14 @@ async def _term_and_cap_refusal(
     ):
         return Refusal(
             "term-limit",
-            f"{person.name} has served {membership.terms_served} consecutive terms on {body.name}, the "
-            f"limit of {rules.term_limit}; they may stand again after a term off.",
+            _(
+                "{person_name} has served {membership_terms_served} consecutive terms on {body_name}, the "
+                "limit of {rules_term_limit}; they may stand again after a term off.",
+                person_name=person.name,
+                membership_terms_served=membership.terms_served,
+                body_name=body.name,
+                rules_term_limit=rules.term_limit,
+            ),
         )
     cap = rules.cap_for(facts.organisation_tier)
     if cap is None or facts.organisation is None:
@@ -1009,8 +1106,16 @@ async def _term_and_cap_refusal(
     whose = "its tier allows" if facts.organisation_tier in rules.tier_caps else "an organisation may hold"
     return Refusal(
         "organisation-cap",
-        f"{facts.organisation_name} already holds the {cap} {body.name} seat{'s' if cap != 1 else ''} "
-        f"{whose}, through members who stay on; {person.name} could not take a seat.",
+        _(
+            "{facts_organisation_name} already holds the {cap} {body_name} seat{s_if_cap_1_else} {whose}, "
+            "through members who stay on; {person_name} could not take a seat.",
+            facts_organisation_name=facts.organisation_name,
+            cap=cap,
+            body_name=body.name,
+            s_if_cap_1_else="s" if cap != 1 else "",
+            whose=whose,
+            person_name=person.name,
+        ),
     )
 
 
@@ -1024,7 +1129,13 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "voting":
-            raise Conflict(f"{election.slug} is {election.phase}; only an election in voting can be closed.")
+            raise Conflict(
+                _(
+                    "{election_slug} is {election_phase}; only an election in voting can be closed.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         rows = [
             (c, p)
             for c, p in (
@@ -1079,8 +1190,11 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             )
         if len(rows) == len(withdrawn):
             raise Conflict(
-                f"Every candidate in {election.slug} has withdrawn; there is nobody to elect.",
-                "Ask the secretariat to re-open nominations in a new election.",
+                _(
+                    "Every candidate in {election_slug} has withdrawn; there is nobody to elect.",
+                    election_slug=election.slug,
+                ),
+                _("Ask the secretariat to re-open nominations in a new election."),
             )
         try:
             result = tally.count(
@@ -1092,7 +1206,8 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             )
         except tally.TallyInputError as exc:
             raise Conflict(
-                f"{election.slug} cannot be counted: {exc}.", "Nothing was changed; tell the secretariat."
+                _("{election_slug} cannot be counted: {exc}.", election_slug=election.slug, exc=exc),
+                _("Nothing was changed; tell the secretariat."),
             ) from exc
         elected = set(result.elected)
         for c, p in rows:
@@ -1141,7 +1256,13 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "closed":
-            raise Conflict(f"{election.slug} is {election.phase}; only a closed election can be certified.")
+            raise Conflict(
+                _(
+                    "{election_slug} is {election_phase}; only a closed election can be certified.",
+                    election_slug=election.slug,
+                    election_phase=election.phase,
+                )
+            )
         election.phase = "certified"
         election.certified_at = ctx.now()
         election.certified_by_id = actor.person_id
@@ -1213,7 +1334,13 @@ async def result(ctx: Context, slug: str) -> tally.Result:
     """The stored result of a closed election (re-read from its JSON)."""
     view = await show(ctx, slug)
     if view.election.result is None:
-        raise Conflict(f"{view.election.slug} has no result yet (it is {view.election.phase}).")
+        raise Conflict(
+            _(
+                "{view_election_slug} has no result yet (it is {view_election_phase}).",
+                view_election_slug=view.election.slug,
+                view_election_phase=view.election.phase,
+            )
+        )
     return result_from_json(view.election.result)
 
 

@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from governance import ics, recurrence
 from governance.errors import Conflict, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import Body, MeetingSeries, ScheduledTask
 from governance.services import due
 from governance.services.common import (
@@ -70,11 +71,12 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
         amount = word[:-1]
         if unit not in ("d", "h", "m") or not amount.isdigit() or int(amount) == 0:
             raise InvalidInput(
-                f"{word!r} is not a reminder offset.", "Write e.g. --remind 24h,1h (d, h or m)."
+                _("{word!r} is not a reminder offset.", word=word),
+                _("Write e.g. --remind 24h,1h (d, h or m)."),
             )
         out.append(timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: int(amount)}))
     if len(out) > 5 or any(o > timedelta(days=14) for o in out):
-        raise InvalidInput("Give at most 5 reminders, each at most 14 days before the meeting.")
+        raise InvalidInput(_("Give at most 5 reminders, each at most 14 days before the meeting."))
     return tuple(sorted(set(out), reverse=True))
 
 
@@ -191,7 +193,9 @@ async def schedule_meeting(
     """Schedule a recurring meeting of a body (its chairs or the secretariat), with reminders before each."""
     rule, first, zone_name = _series_fields(ctx, spec, at, tz_name, starts)
     if not 5 <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise InvalidInput("A meeting lasts between 5 minutes and 12 hours.", "Give --duration in minutes.")
+        raise InvalidInput(
+            _("A meeting lasts between 5 minutes and 12 hours."), _("Give --duration in minutes.")
+        )
     offsets = tuple(reminders) if reminders is not None else DEFAULT_REMINDERS
     async with ctx.db.transaction() as session:
         body = await _chair_body(session, actor, slug, ctx)
@@ -237,7 +241,10 @@ async def schedule_meeting(
 async def _series(session: AsyncSession, body: Body, series_id: int) -> MeetingSeries:
     series = await session.get(MeetingSeries, series_id)
     if series is None or series.body_id != body.id:
-        raise NotFound(f"{body.name} has no meeting series {series_id}.", f"See `wg meetings {body.slug}`.")
+        raise NotFound(
+            _("{body_name} has no meeting series {series_id}.", body_name=body.name, series_id=series_id),
+            _("See `wg meetings {body_slug}`.", body_slug=body.slug),
+        )
     return series
 
 
@@ -251,7 +258,8 @@ async def reschedule_meeting(
         series = await _series(session, body, series_id)
         if not series.active:
             raise Conflict(
-                f"Meeting series {series_id} was cancelled.", "Schedule a new one with `wg schedule`."
+                _("Meeting series {series_id} was cancelled.", series_id=series_id),
+                _("Schedule a new one with `wg schedule`."),
             )
         series.rrule, series.dtstart, series.timezone = rule, first.strftime("%Y-%m-%dT%H:%M"), zone_name
         shown = view(series, body, ctx.now())
@@ -282,7 +290,7 @@ async def cancel_meeting(ctx: Context, actor: Actor, slug: str, series_id: int) 
         body = await _chair_body(session, actor, slug, ctx)
         series = await _series(session, body, series_id)
         if not series.active:
-            raise Conflict(f"Meeting series {series_id} is already cancelled.")
+            raise Conflict(_("Meeting series {series_id} is already cancelled.", series_id=series_id))
         series.active = False
         series.cancelled_at = ctx.now()
         await record(

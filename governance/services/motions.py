@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from governance import secrecy
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import (
     Ballot,
     BallotSlot,
@@ -73,11 +74,13 @@ async def motion_by_ref(
     """
     text = str(ref).strip().lstrip("#").upper().removeprefix("M")
     if not text.isdigit():
-        raise InvalidInput(f"{ref!r} is not a motion number.", "Motions are numbered: `motion show 12`.")
+        raise InvalidInput(
+            _("{ref!r} is not a motion number.", ref=ref), _("Motions are numbered: `motion show 12`.")
+        )
     stmt = with_lock(select(Motion).where(col(Motion.id) == int(text)), lock)
     motion = (await session.execute(stmt)).scalar_one_or_none()
     if motion is None:
-        raise NotFound(f"No motion M{text}.", "See `motion list`.")
+        raise NotFound(_("No motion M{text}.", text=text), _("See `motion list`."))
     return motion
 
 
@@ -112,11 +115,16 @@ async def propose(
 ) -> Motion:
     """Put a motion to a body's members; quorum, threshold and period come from the body's policy."""
     if kind not in KINDS:
-        raise InvalidInput(f"Unknown kind of motion {kind!r}.", f"Kinds: {', '.join(KINDS)}.")
+        raise InvalidInput(
+            _("Unknown kind of motion {kind!r}.", kind=kind),
+            _("Kinds: {join_kinds}.", join_kinds=", ".join(KINDS)),
+        )
     if not title.strip():
-        raise InvalidInput("A motion needs a title.")
+        raise InvalidInput(_("A motion needs a title."))
     if deadline is not None and deadline <= ctx.now():
-        raise InvalidInput(f"The deadline ({deadline:%Y-%m-%d %H:%M} UTC) is in the past.")
+        raise InvalidInput(
+            _("The deadline ({deadline:%Y-%m-%d %H:%M} UTC) is in the past.", deadline=deadline)
+        )
     async with ctx.db.transaction() as session:
         target = await body_by_slug(session, body)
         policy = ctx.policy_for(target)
@@ -124,15 +132,29 @@ async def propose(
         rules = policy.motion_rules(body_facts(target), kind)
         if secret and not rules.secret and not rules.proposer_may_choose_secret:
             raise Forbidden(
-                f"Motions of kind {kind} before {target.name} are voted by roll call: every vote is public, "
-                "and a proposer cannot make it secret.",
-                f"(rule 'roll-call' of policy {policy.name} {policy.version}) Propose it without --secret.",
+                _(
+                    "Motions of kind {kind} before {target_name} are voted by roll call: every vote is "
+                    "public, and a proposer cannot make it secret.",
+                    kind=kind,
+                    target_name=target.name,
+                ),
+                _(
+                    "(rule 'roll-call' of policy {policy_name} {policy_version}) Propose it without "
+                    "--secret.",
+                    policy_name=policy.name,
+                    policy_version=policy.version,
+                ),
                 rule="roll-call",
             )
         assert target.id is not None
         seated = await _seated(session, target.id)
         if seated == 0:
-            raise Conflict(f"{target.name} has no voting members, so it cannot vote on a motion.")
+            raise Conflict(
+                _(
+                    "{target_name} has no voting members, so it cannot vote on a motion.",
+                    target_name=target.name,
+                )
+            )
         motion = Motion(
             body_id=target.id,
             title=title.strip(),
@@ -222,20 +244,32 @@ async def vote(
     Voting in person revokes a proxy given for this motion and replaces any vote it cast."""
     choice = choice.strip().lower()
     if choice not in CHOICES:
-        raise InvalidInput(f"{choice!r} is not a vote on a motion.", "Vote yes, no or abstain.")
+        raise InvalidInput(
+            _("{choice!r} is not a vote on a motion.", choice=choice), _("Vote yes, no or abstain.")
+        )
     if actor.person_id is None:
-        raise Forbidden("Only a person can vote.")
+        raise Forbidden(_("Only a person can vote."))
     person_id = actor.person_id
 
     async def work(session: AsyncSession) -> MotionVoteReceipt:
         motion = await motion_by_ref(session, ref, lock="share")
         policy = _policy_of(motion)
         if motion.phase != "open":
-            raise Closed(f"Motion M{motion.id} is {motion.phase}; votes are no longer taken.")
+            raise Closed(
+                _(
+                    "Motion M{motion_id} is {motion_phase}; votes are no longer taken.",
+                    motion_id=motion.id,
+                    motion_phase=motion.phase,
+                )
+            )
         if ctx.now() >= motion.deadline:
             raise Closed(
-                f"Voting on M{motion.id} closed at {motion.deadline:%Y-%m-%d %H:%M} UTC; "
-                "this vote was not counted."
+                _(
+                    "Voting on M{motion_id} closed at {motion_deadline:%Y-%m-%d %H:%M} UTC; this vote was "
+                    "not counted.",
+                    motion_id=motion.id,
+                    motion_deadline=motion.deadline,
+                )
             )
         body = await session.get(Body, motion.body_id)
         assert body is not None and motion.id is not None
@@ -248,13 +282,27 @@ async def vote(
             proxy = await _proxy_of(session, motion.id, delegator.id)
             if proxy is None or proxy.delegate_id != person_id:
                 raise Forbidden(
-                    f"{delegator.name} has not named {actor.name} as proxy on M{motion.id}.",
-                    f"{delegator.name} can do so with `motion proxy {motion.id} {actor.handle}`.",
+                    _(
+                        "{delegator_name} has not named {actor_name} as proxy on M{motion_id}.",
+                        delegator_name=delegator.name,
+                        actor_name=actor.name,
+                        motion_id=motion.id,
+                    ),
+                    _(
+                        "{delegator_name} can do so with `motion proxy {motion_id} {actor_handle}`.",
+                        delegator_name=delegator.name,
+                        motion_id=motion.id,
+                        actor_handle=actor.handle,
+                    ),
                 )
             if proxy.revoked_at is not None:
                 raise Conflict(
-                    f"{delegator.name} has voted in person on M{motion.id}, which revoked the proxy.",
-                    "Their own vote stands.",
+                    _(
+                        "{delegator_name} has voted in person on M{motion_id}, which revoked the proxy.",
+                        delegator_name=delegator.name,
+                        motion_id=motion.id,
+                    ),
+                    _("Their own vote stands."),
                 )
             enforce(
                 policy.may_vote_on_motion(body_facts(body), await person_facts(session, delegator, body)),
@@ -286,8 +334,13 @@ async def vote(
         overriding_proxy = proxy is not None and for_handle is None and proxy.used_at is not None
         if slot is not None and not motion.vote_replacement and not overriding_proxy:
             raise Conflict(
-                f"You have already voted on M{motion.id}, and under {policy.name} a vote cannot be changed.",
-                "(rule 'no-vote-replacement')",
+                _(
+                    "You have already voted on M{motion_id}, and under {policy_name} a vote cannot be "
+                    "changed.",
+                    motion_id=motion.id,
+                    policy_name=policy.name,
+                ),
+                _("(rule 'no-vote-replacement')"),
             )
         session.add(ballot)
         await session.flush()
@@ -355,16 +408,24 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
     Naming someone else replaces an unused proxy; voting in person later revokes it.
     """
     if actor.person_id is None:
-        raise Forbidden("Only a person can name a proxy.")
+        raise Forbidden(_("Only a person can name a proxy."))
     async with write_transaction(ctx, "A proxy was just named for you by a concurrent request.") as session:
         motion = await motion_by_ref(session, ref, lock="share")
         policy = _policy_of(motion)
         if motion.phase != "open" or ctx.now() >= motion.deadline:
-            raise Closed(f"Motion M{motion.id} is no longer open for votes.")
+            raise Closed(_("Motion M{motion_id} is no longer open for votes.", motion_id=motion.id))
         if not motion.proxies:
             raise Forbidden(
-                f"Under {policy.name}, votes on M{motion.id} cannot be given to a proxy.",
-                f"(rule 'no-proxies' of policy {policy.name} {policy.version}) Vote in person.",
+                _(
+                    "Under {policy_name}, votes on M{motion_id} cannot be given to a proxy.",
+                    policy_name=policy.name,
+                    motion_id=motion.id,
+                ),
+                _(
+                    "(rule 'no-proxies' of policy {policy_name} {policy_version}) Vote in person.",
+                    policy_name=policy.name,
+                    policy_version=policy.version,
+                ),
                 rule="no-proxies",
             )
         body = await session.get(Body, motion.body_id)
@@ -373,13 +434,22 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
         target = await person_by_handle(session, handle)
         assert target.id is not None
         if target.id == actor.person_id:
-            raise InvalidInput("You cannot name yourself as your own proxy.")
+            raise InvalidInput(_("You cannot name yourself as your own proxy."))
         facts = await person_facts(session, target, body)
         if refusal := policy.may_vote_on_motion(body_facts(body), facts):
             raise Forbidden(
-                f"{target.name} cannot be your proxy: {refusal.message}",
-                f"(rule {refusal.rule!r} of policy {policy.name} {policy.version}) "
-                "A proxy must be able to vote.",
+                _(
+                    "{target_name} cannot be your proxy: {refusal_message}",
+                    target_name=target.name,
+                    refusal_message=refusal.message,
+                ),
+                _(
+                    "(rule {refusal_rule!r} of policy {policy_name} {policy_version}) A proxy must be able "
+                    "to vote.",
+                    refusal_rule=refusal.rule,
+                    policy_name=policy.name,
+                    policy_version=policy.version,
+                ),
                 rule=refusal.rule,
             )
         voted = await count_rows(
@@ -389,7 +459,9 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
             ),
         )
         if voted:
-            raise Conflict(f"You have already voted on M{motion.id}; your own vote stands.")
+            raise Conflict(
+                _("You have already voted on M{motion_id}; your own vote stands.", motion_id=motion.id)
+            )
         proxy = await _proxy_of(session, motion.id, actor.person_id)
         if proxy is None:
             proxy = Proxy(
@@ -525,7 +597,13 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         motion = await motion_by_ref(session, ref, lock="update")
         policy = _policy_of(motion)
         if motion.phase != "open":
-            raise Conflict(f"Motion M{motion.id} is already {motion.phase}.")
+            raise Conflict(
+                _(
+                    "Motion M{motion_id} is already {motion_phase}.",
+                    motion_id=motion.id,
+                    motion_phase=motion.phase,
+                )
+            )
         body = await session.get(Body, motion.body_id)
         assert body is not None
         early = ctx.now() < motion.deadline
@@ -533,8 +611,12 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
             facts = await actor_facts(session, actor, body)
             if not facts.is_admin:
                 raise Forbidden(
-                    f"M{motion.id} is open until {motion.deadline:%Y-%m-%d %H:%M} UTC.",
-                    "Only the secretariat may close a motion before its deadline.",
+                    _(
+                        "M{motion_id} is open until {motion_deadline:%Y-%m-%d %H:%M} UTC.",
+                        motion_id=motion.id,
+                        motion_deadline=motion.deadline,
+                    ),
+                    _("Only the secretariat may close a motion before its deadline."),
                 )
         choices = await _choices(session, motion)
         # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
@@ -609,9 +691,15 @@ async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
     async with ctx.db.transaction() as session:
         motion = await motion_by_ref(session, ref, lock="update")
         if motion.phase != "open":
-            raise Conflict(f"Motion M{motion.id} is already {motion.phase}.")
+            raise Conflict(
+                _(
+                    "Motion M{motion_id} is already {motion_phase}.",
+                    motion_id=motion.id,
+                    motion_phase=motion.phase,
+                )
+            )
         if actor.person_id != motion.proposer_id and not (await actor_facts(session, actor)).is_admin:
-            raise Forbidden("Only the proposer or the secretariat may withdraw a motion.")
+            raise Forbidden(_("Only the proposer or the secretariat may withdraw a motion."))
         motion.phase = "withdrawn"
         motion.closed_at = ctx.now()
         await record(

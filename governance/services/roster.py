@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import ChatIdentity, Organisation, Person, PlatformRoleMap, VotingRep
 from governance.services.common import (
     Actor,
@@ -50,7 +51,9 @@ async def check_admin(ctx: Context, actor: Actor, action: str) -> None:
 def _check_tier(tier: str) -> str:
     tier = tier.strip().lower()
     if tier not in TIERS:
-        raise InvalidInput(f"Unknown tier {tier!r}.", f"Tiers: {', '.join(TIERS)}.")
+        raise InvalidInput(
+            _("Unknown tier {tier!r}.", tier=tier), _("Tiers: {join_tiers}.", join_tiers=", ".join(TIERS))
+        )
     return tier
 
 
@@ -65,7 +68,9 @@ def _check_email(email: str | None) -> str | None:
     if value is not None and (
         value.count("@") != 1 or any(ch.isspace() for ch in value) or value[0] == "@" or value[-1] == "@"
     ):
-        raise InvalidInput(f"{value!r} is not an e-mail address.", "Give it as name@example.org.")
+        raise InvalidInput(
+            _("{value!r} is not an e-mail address.", value=value), _("Give it as name@example.org.")
+        )
     return value
 
 
@@ -91,10 +96,15 @@ async def add_organisation(
         if (
             await session.execute(select(col(Organisation.id)).where(col(Organisation.slug) == slug))
         ).first():
-            raise Conflict(f"An organisation {slug!r} already exists.", "See `roster orgs`.")
+            raise Conflict(_("An organisation {slug!r} already exists.", slug=slug), _("See `roster orgs`."))
         if (other := await _org_name_taken(session, name)) is not None:
             raise Conflict(
-                f"An organisation named {other.name!r} already exists ({other.slug}).", "See `roster orgs`."
+                _(
+                    "An organisation named {other_name!r} already exists ({other_slug}).",
+                    other_name=other.name,
+                    other_slug=other.slug,
+                ),
+                _("See `roster orgs`."),
             )
         org = Organisation(slug=slug, name=name, tier=tier, active=True, created_at=ctx.now())
         session.add(org)
@@ -131,7 +141,13 @@ async def update_organisation(
         changes: dict[str, object] = {}
         if name is not None and name != org.name:
             if (other := await _org_name_taken(session, name, org.id)) is not None:
-                raise Conflict(f"Another organisation is named {other.name!r} ({other.slug}).")
+                raise Conflict(
+                    _(
+                        "Another organisation is named {other_name!r} ({other_slug}).",
+                        other_name=other.name,
+                        other_slug=other.slug,
+                    )
+                )
             org.name = name
             changes["name"] = name
         if tier is not None and tier != org.tier:
@@ -141,7 +157,10 @@ async def update_organisation(
             org.active = active
             changes["active"] = active
         if not changes:
-            raise InvalidInput(f"Nothing to change for {org.name}.", "Give --name, --tier or --active.")
+            raise InvalidInput(
+                _("Nothing to change for {org_name}.", org_name=org.name),
+                _("Give --name, --tier or --active."),
+            )
         await record(
             session,
             ctx,
@@ -172,8 +191,8 @@ async def add_person(
         await _require_admin(session, ctx, actor, "add people")
         if (await session.execute(select(col(Person.id)).where(col(Person.handle) == handle))).first():
             raise Conflict(
-                f"Someone with handle {handle!r} is already on the roster.",
-                f"Change them with `roster person set {handle} …`.",
+                _("Someone with handle {handle!r} is already on the roster.", handle=handle),
+                _("Change them with `roster person set {handle} …`.", handle=handle),
             )
         org = await organisation_by_slug(session, organisation) if organisation else None
         person = Person(
@@ -218,7 +237,10 @@ async def update_person(
     if status is not None:
         status = status.strip().lower()
         if status not in PERSON_STATES:
-            raise InvalidInput(f"Unknown member state {status!r}.", f"States: {', '.join(PERSON_STATES)}.")
+            raise InvalidInput(
+                _("Unknown member state {status!r}.", status=status),
+                _("States: {join_person_states}.", join_person_states=", ".join(PERSON_STATES)),
+            )
     if name is not None:
         name = _check_name(name, "a person's name")
     if email is not None:
@@ -242,7 +264,7 @@ async def update_person(
                 changes["organisation"] = org.slug if org else None
         if admin is not None and admin != person.is_admin:
             if not admin and actor.person_id == person.id:
-                raise InvalidInput("You cannot remove your own admin flag.", "Ask another admin.")
+                raise InvalidInput(_("You cannot remove your own admin flag."), _("Ask another admin."))
             person.is_admin = admin
             changes["admin"] = admin
         if status is not None and status != person.status:
@@ -250,8 +272,8 @@ async def update_person(
             changes["status"] = status
         if not changes:
             raise InvalidInput(
-                f"Nothing to change for {person.name}.",
-                "Give --name, --email, --org, --admin or --status with a new value.",
+                _("Nothing to change for {person_name}.", person_name=person.name),
+                _("Give --name, --email, --org, --admin or --status with a new value."),
             )
         await record(
             session,
@@ -273,17 +295,33 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
         person = await person_by_handle(session, handle)
         if person.organisation_id != org.id:
             raise InvalidInput(
-                f"{person.name} is not with {org.name}.",
-                f"Set their organisation first: `roster person set {person.handle} --org {org.slug}`.",
+                _("{person_name} is not with {org_name}.", person_name=person.name, org_name=org.name),
+                _(
+                    "Set their organisation first: `roster person set {person_handle} --org {org_slug}`.",
+                    person_handle=person.handle,
+                    org_slug=org.slug,
+                ),
             )
         if person.status != "active":
-            raise InvalidInput(f"{person.name} is {person.status}; a voting representative must be active.")
+            raise InvalidInput(
+                _(
+                    "{person_name} is {person_status}; a voting representative must be active.",
+                    person_name=person.name,
+                    person_status=person.status,
+                )
+            )
         assert org.id is not None and person.id is not None
         rep = await session.get(VotingRep, org.id)
         if rep is None:
             session.add(VotingRep(organisation_id=org.id, person_id=person.id, since=ctx.now()))
         elif rep.person_id == person.id:
-            raise Conflict(f"{person.name} is already the voting representative of {org.name}.")
+            raise Conflict(
+                _(
+                    "{person_name} is already the voting representative of {org_name}.",
+                    person_name=person.name,
+                    org_name=org.name,
+                )
+            )
         else:
             rep.person_id = person.id
             rep.since = ctx.now()
@@ -301,11 +339,14 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
 def _check_identity(platform: str, workspace: str, user_id: str) -> tuple[str, str, str]:
     platform = platform.strip().lower()
     if platform not in PLATFORMS:
-        raise InvalidInput(f"Unknown platform {platform!r}.", f"Platforms: {', '.join(PLATFORMS)}.")
+        raise InvalidInput(
+            _("Unknown platform {platform!r}.", platform=platform),
+            _("Platforms: {join_platforms}.", join_platforms=", ".join(PLATFORMS)),
+        )
     space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX, required=False)
     user = check_text(user_id, "the user id", CHAT_ID_MAX, required=False)
     if space is None or user is None:
-        raise InvalidInput("A chat identity needs a workspace (or guild) id and a user id.")
+        raise InvalidInput(_("A chat identity needs a workspace (or guild) id and a user id."))
     return platform, space, user
 
 
@@ -336,11 +377,21 @@ async def link_identity(
         existing = await _identity(session, platform, workspace, user_id)
         if existing is not None:
             if existing.person_id == person.id:
-                raise Conflict(f"That {platform} account is already linked to {person.name}.")
+                raise Conflict(
+                    _(
+                        "That {platform} account is already linked to {person_name}.",
+                        platform=platform,
+                        person_name=person.name,
+                    )
+                )
             other = await session.get(Person, existing.person_id)
             raise Conflict(
-                f"That {platform} account is linked to {other.name if other else 'someone else'}.",
-                "Unlink it first with `roster unlink`.",
+                _(
+                    "That {platform} account is linked to {other_name_if_other_else_someone}.",
+                    platform=platform,
+                    other_name_if_other_else_someone=other.name if other else "someone else",
+                ),
+                _("Unlink it first with `roster unlink`."),
             )
         assert person.id is not None
         session.add(
@@ -370,7 +421,7 @@ async def unlink_identity(ctx: Context, actor: Actor, platform: str, workspace: 
         await _require_admin(session, ctx, actor, "unlink chat accounts")
         existing = await _identity(session, platform, workspace, user_id)
         if existing is None:
-            raise NotFound(f"That {platform} account is not linked to anyone.")
+            raise NotFound(_("That {platform} account is not linked to anyone.", platform=platform))
         person = await session.get(Person, existing.person_id)
         handle = person.handle if person else str(existing.person_id)
         await session.delete(existing)
@@ -554,7 +605,7 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
             "The roster was not imported: the file is not text (NUL bytes on line "
             + ", ".join(map(str, lines[:20]))
             + ").",
-            "Export the spreadsheet as CSV (UTF-8) and import that.",
+            _("Export the spreadsheet as CSV (UTF-8) and import that."),
         )
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     errors: list[str] = []
@@ -562,13 +613,19 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
         header_fields = next(reader, None)
     except csv.Error as exc:
         raise InvalidInput(
-            f"Line 1 (header) cannot be read: {exc}.",
-            f"Its first line names the columns: {', '.join(CSV_COLUMNS)}.",
+            _("Line 1 (header) cannot be read: {exc}.", exc=exc),
+            _(
+                "Its first line names the columns: {join_csv_columns}.",
+                join_csv_columns=", ".join(CSV_COLUMNS),
+            ),
         ) from exc
     if not header_fields or not any(f.strip() for f in header_fields):
         raise InvalidInput(
-            "The CSV file is empty, or its first line is blank.",
-            f"Its first line names the columns: {', '.join(CSV_COLUMNS)}.",
+            _("The CSV file is empty, or its first line is blank."),
+            _(
+                "Its first line names the columns: {join_csv_columns}.",
+                join_csv_columns=", ".join(CSV_COLUMNS),
+            ),
         )
     header = [f.strip().lower() for f in header_fields]
     problems = []
@@ -586,8 +643,14 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
         problems.append(f"missing column(s) {', '.join(missing)}")
     if problems:
         raise InvalidInput(
-            f"The roster was not imported: line 1 (header): {'; '.join(problems)}.",
-            f"Columns: {', '.join(CSV_COLUMNS)} (handle and name are required).",
+            _(
+                "The roster was not imported: line 1 (header): {join_problems}.",
+                join_problems="; ".join(problems),
+            ),
+            _(
+                "Columns: {join_csv_columns} (handle and name are required).",
+                join_csv_columns=", ".join(CSV_COLUMNS),
+            ),
         )
     rows: list[_CsvRow] = []
     seen: dict[str, int] = {}
@@ -629,7 +692,7 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
     if errors:
         _refuse(errors)
     if not rows:
-        raise InvalidInput("The CSV file has a header but no people.", "Add one line per person.")
+        raise InvalidInput(_("The CSV file has a header but no people."), _("Add one line per person."))
     return rows
 
 
@@ -637,8 +700,8 @@ def _refuse(errors: list[str]) -> None:
     """Refuse the import: the message names the first problem, ``details`` lists every one."""
     summary = errors[0] if len(errors) == 1 else f"{len(errors)} problems, the first {errors[0]}"
     raise InvalidInput(
-        f"The roster was not imported: {summary}.",
-        "Fix these lines and import the whole file again; nothing was changed.",
+        _("The roster was not imported: {summary}.", summary=summary),
+        _("Fix these lines and import the whole file again; nothing was changed."),
         details=errors,
     )
 
@@ -821,9 +884,12 @@ def _check_role_key(platform: str, workspace: str, role_id: str) -> tuple[str, s
     platform = platform.strip().lower()
     if platform not in ROLE_PLATFORMS:
         raise InvalidInput(
-            f"Roles on {platform!r} cannot be mapped.",
-            f"Only {', '.join(ROLE_PLATFORMS)} roles can be mapped to govbot roles; "
-            "the roster's admin flag and chair roles govern everywhere.",
+            _("Roles on {platform!r} cannot be mapped.", platform=platform),
+            _(
+                "Only {join_role_platforms} roles can be mapped to govbot roles; the roster's admin flag "
+                "and chair roles govern everywhere.",
+                join_role_platforms=", ".join(ROLE_PLATFORMS),
+            ),
         )
     space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX)
     role = check_text(role_id, "the role id", CHAT_ID_MAX)
@@ -866,8 +932,11 @@ async def map_platform_role(
     target = govbot_role.strip().lower()
     if target not in (*GOVBOT_ROLES, "none"):
         raise InvalidInput(
-            f"Unknown govbot role {govbot_role!r}.",
-            f"Give one of {', '.join(GOVBOT_ROLES)}, or none to remove the mapping.",
+            _("Unknown govbot role {govbot_role!r}.", govbot_role=govbot_role),
+            _(
+                "Give one of {join_govbot_roles}, or none to remove the mapping.",
+                join_govbot_roles=", ".join(GOVBOT_ROLES),
+            ),
         )
     name = check_text(role_name, "the role name", ROLE_NAME_MAX, required=False)
     race = "The role mapping was changed by someone else at the same moment."
@@ -880,8 +949,8 @@ async def map_platform_role(
         if target == "none":
             if existing is None:
                 raise NotFound(
-                    f"The {label} is not mapped in {workspace}.",
-                    f"See `roster roles {platform} {workspace}`.",
+                    _("The {label} is not mapped in {workspace}.", label=label, workspace=workspace),
+                    _("See `roster roles {platform} {workspace}`.", platform=platform, workspace=workspace),
                 )
             if (
                 existing.govbot_role == "admin"
@@ -889,9 +958,13 @@ async def map_platform_role(
                 and not any(r.govbot_role == "admin" for r in others)
             ):
                 raise Conflict(
-                    f"The {label} is the last role mapped to admin in {workspace}; without it no one "
-                    "could run admin commands there.",
-                    "Map another role to admin first, or remove the other mappings before this one.",
+                    _(
+                        "The {label} is the last role mapped to admin in {workspace}; without it no one "
+                        "could run admin commands there.",
+                        label=label,
+                        workspace=workspace,
+                    ),
+                    _("Map another role to admin first, or remove the other mappings before this one."),
                 )
             await session.delete(existing)
             kind = "role.unmapped"
@@ -900,22 +973,41 @@ async def map_platform_role(
             if target != "admin" and not any(r.govbot_role == "admin" for r in others):
                 if existing is not None and existing.govbot_role == "admin":
                     raise Conflict(
-                        f"The {label} is the last role mapped to admin in {workspace}; without it no "
-                        "one could run admin commands there.",
-                        "Map another role to admin first.",
+                        _(
+                            "The {label} is the last role mapped to admin in {workspace}; without it no one "
+                            "could run admin commands there.",
+                            label=label,
+                            workspace=workspace,
+                        ),
+                        _("Map another role to admin first."),
                     )
                 raise Conflict(
-                    f"{workspace} has no role mapped to admin yet; once a {platform} workspace has a "
-                    "mapping, admin commands there need a role mapped to admin.",
-                    f"Map the secretariat's role first: `roster role {platform} {workspace} <role-id> "
-                    "admin`.",
+                    _(
+                        "{workspace} has no role mapped to admin yet; once a {platform} workspace has a "
+                        "mapping, admin commands there need a role mapped to admin.",
+                        workspace=workspace,
+                        platform=platform,
+                    ),
+                    _(
+                        "Map the secretariat's role first: `roster role {platform} {workspace} <role-id> "
+                        "admin`.",
+                        platform=platform,
+                        workspace=workspace,
+                    ),
                 )
             if (
                 existing is not None
                 and existing.govbot_role == target
                 and (name is None or name == existing.role_name)
             ):
-                raise Conflict(f"The {label} is already mapped to {target} in {workspace}.")
+                raise Conflict(
+                    _(
+                        "The {label} is already mapped to {target} in {workspace}.",
+                        label=label,
+                        target=target,
+                        workspace=workspace,
+                    )
+                )
             if existing is None:
                 existing = PlatformRoleMap(
                     platform=platform,

@@ -33,6 +33,7 @@ from sqlmodel import col
 
 from governance import audit
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
+from governance.i18n import _
 from governance.models import (
     Body,
     Candidate,
@@ -265,7 +266,7 @@ async def _tell_refusal(ctx: Context, task: Claimed, exc: GovError) -> None:
 
 
 async def _body_of(session: AsyncSession, subject: str) -> int | None:
-    kind, _, ident = subject.partition(":")
+    kind, _sep, ident = subject.partition(":")
     table: Any = {"election": Election, "motion": Motion}.get(kind)
     if table is None or not ident.isdigit():
         return None
@@ -314,7 +315,7 @@ async def _election(ctx: Context, task: Claimed) -> Election:
     async with ctx.db.reading() as session:
         election = await session.get(Election, _id_of(task.subject))
     if election is None:
-        raise NotFound(f"The election of task {task.key} no longer exists.")
+        raise NotFound(_("The election of task {task_key} no longer exists.", task_key=task.key))
     return election
 
 
@@ -386,7 +387,7 @@ async def _close_motion(ctx: Context, task: Claimed) -> Ran:
     async with ctx.db.reading() as session:
         motion = await session.get(Motion, motion_id)
     if motion is None:
-        raise NotFound(f"Motion M{motion_id} no longer exists.")
+        raise NotFound(_("Motion M{motion_id} no longer exists.", motion_id=motion_id))
     if motion.phase != "open":
         return Ran(f"skipped: M{motion_id} is {motion.phase}")
     await motions.close(ctx, SCHEDULER, motion_id)
@@ -562,7 +563,8 @@ HANDLERS: dict[str, Handler] = {
 def _future(ctx: Context, when: datetime | None, what: str) -> None:
     if when is not None and when <= ctx.now():
         raise InvalidInput(
-            f"The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", "Give a time in the future."
+            _("The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", what=what, when=when),
+            _("Give a time in the future."),
         )
 
 
@@ -589,8 +591,8 @@ async def set_election_timeline(
     }
     if all(v is None for v in given.values()):
         raise InvalidInput(
-            "Give at least one date to change.",
-            "Options: --nominations-open, --nominations-close, --voting-open, --voting-close.",
+            _("Give at least one date to change."),
+            _("Options: --nominations-open, --nominations-close, --voting-open, --voting-close."),
         )
     for what, when in given.items():
         _future(ctx, when, what)
@@ -604,11 +606,28 @@ async def set_election_timeline(
         enforce(policy.may_run_elections(await actor_facts(session, actor, body), body_facts(body)), policy)
         phase = election.phase
         if phase in ("closed", "certified", "cancelled"):
-            raise Conflict(f"{election.slug} is {phase}; its dates can no longer change.")
+            raise Conflict(
+                _(
+                    "{election_slug} is {phase}; its dates can no longer change.",
+                    election_slug=election.slug,
+                    phase=phase,
+                )
+            )
         if nominations_open_at is not None and phase != "draft":
-            raise Conflict(f"Nominations for {election.slug} already opened ({phase}).")
+            raise Conflict(
+                _(
+                    "Nominations for {election_slug} already opened ({phase}).",
+                    election_slug=election.slug,
+                    phase=phase,
+                )
+            )
         if (nominations_close_at is not None or voting_open_at is not None) and phase == "voting":
-            raise Conflict(f"Voting in {election.slug} is already open; only --voting-close can change.")
+            raise Conflict(
+                _(
+                    "Voting in {election_slug} is already open; only --voting-close can change.",
+                    election_slug=election.slug,
+                )
+            )
         changed: dict[str, str] = {}
         for field_name, value in (
             ("nominations_open_at", nominations_open_at),
@@ -628,7 +647,7 @@ async def set_election_timeline(
         known = [(w, t) for w, t in order if t is not None]
         for (first, a), (second, b) in itertools.pairwise(known):
             if b < a:
-                raise InvalidInput(f"The {second} must come after the {first}.")
+                raise InvalidInput(_("The {second} must come after the {first}.", second=second, first=first))
         rules = policy.election_rules(body_facts(body))
         await record(
             session,
@@ -666,7 +685,13 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
             motion.policy_name, motion.policy_version, motion.policy_hash, f"Motion M{motion.id}"
         )
         if motion.phase != "open":
-            raise Conflict(f"Motion M{motion.id} is {motion.phase}; its deadline can no longer change.")
+            raise Conflict(
+                _(
+                    "Motion M{motion_id} is {motion_phase}; its deadline can no longer change.",
+                    motion_id=motion.id,
+                    motion_phase=motion.phase,
+                )
+            )
         body = await session.get(Body, motion.body_id)
         assert body is not None
         facts = await actor_facts(session, actor, body)
@@ -705,7 +730,7 @@ async def seal_pending(ctx: Context) -> dict[str, int]:
     sealed: dict[str, int] = {}
     for stream in streams:
         async with ctx.db.transaction() as session:
-            seq, _ = await audit.seal(session, stream)
+            seq, _head = await audit.seal(session, stream)
         sealed[stream] = seq
     return sealed
 
@@ -827,7 +852,7 @@ async def review(
 ) -> tuple[Body, list[InactiveMember]]:
     """The members of a working group inactive for ``after``, for its chair (or the secretariat) to review."""
     if not timedelta(0) <= after <= timedelta(days=3650):
-        raise InvalidInput("The review period is between 0 and 3650 days.")
+        raise InvalidInput(_("The review period is between 0 and 3650 days."))
     async with ctx.db.reading() as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -843,7 +868,9 @@ async def confirm_review(
     All or nothing: a handle that is not an inactive member refuses the whole request.
     """
     if not handles:
-        raise InvalidInput("Name the members to remove.", f"See `wg review {slug}` for the inactive members.")
+        raise InvalidInput(
+            _("Name the members to remove."), _("See `wg review {slug}` for the inactive members.", slug=slug)
+        )
     body, inactive = await review(ctx, actor, slug, after)
     known = {m.handle for m in inactive}
     wanted = []
@@ -851,8 +878,15 @@ async def confirm_review(
         person_handle = handle.strip().lstrip("@").lower()
         if person_handle not in known:
             raise InvalidInput(
-                f"{person_handle} is not on the inactive list of {body.name}.",
-                f"See `wg review {body.slug}`; only members listed there can be removed this way.",
+                _(
+                    "{person_handle} is not on the inactive list of {body_name}.",
+                    person_handle=person_handle,
+                    body_name=body.name,
+                ),
+                _(
+                    "See `wg review {body_slug}`; only members listed there can be removed this way.",
+                    body_slug=body.slug,
+                ),
             )
         wanted.append(person_handle)
     for handle in wanted:
