@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
 from governance.errors import GovError, InvalidInput
-from governance.i18n import _
+from governance.i18n import _, current_locale, using_locale
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context, person_by_handle
 
@@ -259,13 +259,26 @@ def tokenize(text: str) -> list[str]:
 
 
 async def dispatch(
-    ctx: Context, actor: Actor, text: str, *, tz: ZoneInfo | None = None, platform: str = "console"
+    ctx: Context,
+    actor: Actor,
+    text: str,
+    *,
+    tz: ZoneInfo | None = None,
+    platform: str = "console",
+    locale: str | None = None,
 ) -> Reply:
-    """Run one command line for ``actor`` and answer it; never raises.
+    """Run one command line for ``actor`` and answer it, in ``locale``; never raises.
 
     ``platform`` says where the line came from (``console``, ``slack``, ``discord``): a few commands,
-    such as ``roster import`` that reads a file on the server, only run from the console.
+    such as ``roster import`` that reads a file on the server, only run from the console. ``locale`` is
+    the reader's language as the platform negotiated it (see ``governance.i18n.negotiate``); every
+    message the command builds, refusals included, is in that language.
     """
+    with using_locale(locale or current_locale()):
+        return await _dispatch(ctx, actor, text, tz, platform)
+
+
+async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, platform: str) -> Reply:
     try:
         words = tokenize(text)
         if not words:
