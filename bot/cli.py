@@ -101,7 +101,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if handle is None:
             print("govbot: nobody to run the console as; give --as <handle>.", file=sys.stderr)
             return 2
-        return await console.main(ctx, handle, tz=ZoneInfo(settings.timezone))
+        return await console.main(ctx, handle, tz=ZoneInfo(settings.timezone), locale=settings.locale)
     except schema.SchemaBehind as exc:
         print(f"govbot: {exc}", file=sys.stderr)
         return 2
@@ -124,6 +124,7 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
                 script=script,
                 tz=ZoneInfo(settings.timezone),
                 deliver=settings.platform == "console",
+                locale=settings.locale,
             )
         finally:
             if script is not None:

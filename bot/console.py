@@ -24,7 +24,7 @@ from rich.table import Table as RichTable
 from bot.commands import dispatch
 from bot.replies import Attachment, Reply
 from governance.errors import GovError
-from governance.i18n import _
+from governance.i18n import DEFAULT_LOCALE, _, negotiate
 from governance.models import Body, Person
 from governance.services import outbox, roster
 from governance.services.common import Actor, Context
@@ -106,11 +106,13 @@ class Session:
         tz: ZoneInfo,
         deliver: bool,
         attachments_dir: Path | None = None,
+        locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.ctx = ctx
         self.actor = actor
         self.console = console
         self.tz = tz
+        self.locale = negotiate(locale)
         self.deliver = deliver
         self.attachments_dir = attachments_dir if attachments_dir is not None else Path.cwd()
 
@@ -144,7 +146,7 @@ class Session:
                 ),
             )
             return False
-        reply = await dispatch(self.ctx, self.actor, text, tz=self.tz, platform="console")
+        reply = await dispatch(self.ctx, self.actor, text, tz=self.tz, platform="console", locale=self.locale)
         render(self.console, reply)
         for path in save_attachments(reply.attachments, self.attachments_dir):
             self.console.print(f"Saved {path}", style="cyan", markup=False, highlight=False, soft_wrap=True)
@@ -209,8 +211,9 @@ async def main(
     deliver: bool = True,
     echo: bool | None = None,
     attachments_dir: Path | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> int:
-    """Run the console as ``handle``: interactively on a terminal, else as a script."""
+    """Run the console as ``handle`` in ``locale``: interactively on a terminal, else as a script."""
     console = Console(highlight=False)
     try:
         actor = await roster.actor_for_handle(ctx, handle)
@@ -218,7 +221,9 @@ async def main(
         console.print(f"{exc.message} {exc.hint or ''}", style="bold red")
         console.print("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
         return 2
-    session = Session(ctx, actor, console, tz=tz, deliver=deliver, attachments_dir=attachments_dir)
+    session = Session(
+        ctx, actor, console, tz=tz, deliver=deliver, attachments_dir=attachments_dir, locale=locale
+    )
     if script is None and sys.stdin.isatty():
         return await run_interactive(session)
     source = script or sys.stdin
