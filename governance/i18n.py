@@ -106,9 +106,73 @@ def _format(text: str, params: Mapping[str, object]) -> str:
     return text.format(**params) if params else text
 
 
+class Translated(str):
+    """A message as built for the current reader, remembering its English source and parameters.
+
+    It is an ordinary string wherever it goes; a notification queued now and read later by someone else
+    (a DM, a post in a channel) keeps ``msgid`` and ``params`` so it can be rendered again in that
+    reader's locale (:meth:`in_locale`).
+    """
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, text: str, msgid: str, params: Mapping[str, object]) -> Translated:
+        made = super().__new__(cls, text)
+        made.msgid = msgid
+        made.params = dict(params)
+        return made
+
+    def in_locale(self, locale: str) -> str:
+        """The same message in ``locale`` (this text itself if its parameters no longer fit)."""
+        return render(self.msgid, self.params, locale, fallback=str(self))
+
+
+def render(msgid: str, params: Mapping[str, object], locale: str, *, fallback: str | None = None) -> str:
+    """A stored message (``msgid`` and ``params``) in ``locale``; ``fallback`` if it cannot be filled."""
+    try:
+        return translate(msgid, locale, **params)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return fallback if fallback is not None else msgid
+
+
+def stored(text: str) -> dict[str, object] | None:
+    """What to keep of a message to render it again in another locale later (None for plain text).
+
+    Parameters are kept JSON-safe: times as ISO strings marked as such, so a ``{when:%Y-%m-%d}``
+    placeholder still formats; anything else that is not a plain value is kept as its text.
+    """
+    if not isinstance(text, Translated):
+        return None
+    return {"msgid": text.msgid, "params": {k: _jsonable(v) for k, v in text.params.items()}}
+
+
+def render_stored(data: Mapping[str, Any], locale: str, fallback: str) -> str:
+    """A message kept by :func:`stored`, rendered in ``locale``."""
+    msgid = data.get("msgid")
+    params = data.get("params")
+    if not isinstance(msgid, str) or not isinstance(params, dict):
+        return fallback
+    return render(msgid, {k: _restored(v) for k, v in params.items()}, locale, fallback=fallback)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _restored(value: object) -> object:
+    if isinstance(value, dict) and isinstance(value.get("$datetime"), str):
+        return datetime.fromisoformat(value["$datetime"])
+    return value
+
+
 def gettext(msgid: str, /, **params: object) -> str:
     """``msgid`` in the current locale, with its named ``{placeholders}`` filled from ``params``."""
-    return translate(msgid, current_locale(), **params)
+    return Translated(translate(msgid, current_locale(), **params), msgid, params)
 
 
 _ = gettext

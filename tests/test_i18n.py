@@ -147,3 +147,17 @@ def test_numbers_use_the_locales_grouping_and_decimal_sign() -> None:
 def test_language_names_are_given_in_their_own_language() -> None:
     assert i18n.language_name("fr") == "français"
     assert i18n.language_name("en", "fr") == "anglais"
+
+
+def test_a_translated_message_remembers_its_source_to_render_again() -> None:
+    with using_locale("en"):
+        text = _("Voting in {slug} closes at {when:%H:%M}.", slug="board", when=datetime(2026, 12, 1, 17, 5))
+    assert text == "Voting in board closes at 17:05."
+    kept = i18n.stored(text)
+    assert kept == {
+        "msgid": "Voting in {slug} closes at {when:%H:%M}.",
+        "params": {"slug": "board", "when": {"$datetime": "2026-12-01T17:05:00"}},
+    }
+    assert i18n.render_stored(kept, "en", "fallback") == "Voting in board closes at 17:05."
+    assert i18n.stored("plain text") is None
+    assert i18n.render_stored({"msgid": "{missing}", "params": {"other": 1}}, "fr", "as queued") == "as queued"

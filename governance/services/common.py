@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit
+from governance import audit, i18n
 from governance.clock import Clock, SystemClock
 from governance.db import Database
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -334,7 +334,14 @@ def notify(
     payload: Mapping[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    """Queue a message (DM to a person, or post to a body's channel) for delivery after commit."""
+    """Queue a message (DM to a person, or post to a body's channel) for delivery after commit.
+
+    A message built with ``_()`` is kept with its English source and parameters, so the deliverer can
+    render it in the reader's language rather than the language of whoever caused it.
+    """
+    fields = dict(payload or {})
+    if (source := i18n.stored(text)) is not None:
+        fields["i18n"] = source
     session.add(
         OutboxMessage(
             created_at=ctx.now(),
@@ -342,7 +349,7 @@ def notify(
             person_id=person_id,
             body_id=body_id,
             text=text,
-            payload=json.dumps(dict(payload or {}), sort_keys=True, default=str),
+            payload=json.dumps(fields, sort_keys=True, default=str),
             dedupe_key=dedupe_key,
         )
     )

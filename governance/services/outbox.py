@@ -9,6 +9,7 @@ the platform adapter to de-duplicate on. ``due`` only looks (a single deliverer,
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from governance import i18n
 from governance.models import OutboxMessage
 from governance.services.common import Context
 
@@ -34,6 +36,15 @@ class Pending:
     text: str
     payload: str
     attempts: int
+
+
+def text_in(message: Pending, locale: str) -> str:
+    """The message's text in the reader's ``locale`` (as queued, when it was not a translatable message)."""
+    try:
+        source = json.loads(message.payload).get("i18n")
+    except (ValueError, AttributeError):
+        return message.text
+    return i18n.render_stored(source, locale, message.text) if isinstance(source, dict) else message.text
 
 
 def _pending(m: OutboxMessage) -> Pending:
