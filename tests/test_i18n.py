@@ -160,4 +160,5 @@ def test_a_translated_message_remembers_its_source_to_render_again() -> None:
     }
     assert i18n.render_stored(kept, "en", "fallback") == "Voting in board closes at 17:05."
     assert i18n.stored("plain text") is None
-    assert i18n.render_stored({"msgid": "{missing}", "params": {"other": 1}}, "fr", "as queued") == "as queued"
+    unfit = {"msgid": "{missing}", "params": {"other": 1}}
+    assert i18n.render_stored(unfit, "fr", "as queued") == "as queued"
