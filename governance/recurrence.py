@@ -13,10 +13,11 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import get_day_names
 from dateutil.rrule import rrule, rrulestr
 
 from governance.errors import InvalidInput
-from governance.i18n import _
+from governance.i18n import N_, _, current_locale, ngettext
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -35,7 +36,7 @@ _ORDINALS = {
     "last": -1,
 }
 FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")  # a meeting recurs at most daily
-SPEC_HELP = (
+SPEC_HELP = N_(
     "Write `weekly mon`, `mon,thu`, `biweekly tue`, `every 3 weeks fri`, `weekdays`, `daily`, "
     "`monthly first tue` / `monthly last fri`, or an RFC 5545 rule such as `FREQ=WEEKLY;BYDAY=MO`."
 )
@@ -70,11 +71,11 @@ def _days(text: str) -> list[str]:
             continue
         code = _DAY_WORDS.get(word)
         if code is None:
-            raise InvalidInput(_("{word!r} is not a day of the week.", word=word), SPEC_HELP)
+            raise InvalidInput(_("{word!r} is not a day of the week.", word=word), _(SPEC_HELP))
         if code not in codes:
             codes.append(code)
     if not codes:
-        raise InvalidInput(_("Say which day(s) the meeting is on."), SPEC_HELP)
+        raise InvalidInput(_("Say which day(s) the meeting is on."), _(SPEC_HELP))
     return sorted(codes, key=DAYS.index)
 
 
@@ -87,23 +88,23 @@ def parse_spec(spec: str) -> str:
     text = " ".join(spec.strip().split())
     lower = text.lower()
     if not text:
-        raise InvalidInput(_("The meeting needs a recurrence."), SPEC_HELP)
+        raise InvalidInput(_("The meeting needs a recurrence."), _(SPEC_HELP))
     if "freq=" in lower:
         body = text.split(":", 1)[1] if lower.startswith("rrule:") else text
         body = body.upper().replace(" ", "")
         if "DTSTART" in body:
             raise InvalidInput(
-                _("Give the start as the time argument, not DTSTART inside the rule."), SPEC_HELP
+                _("Give the start as the time argument, not DTSTART inside the rule."), _(SPEC_HELP)
             )
         try:
             parsed = rrulestr(body, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError, KeyError) as exc:
             raise InvalidInput(
-                _("{spec!r} is not a rule I can read: {exc}.", spec=spec, exc=exc), SPEC_HELP
+                _("{spec!r} is not a rule I can read: {exc}.", spec=spec, exc=exc), _(SPEC_HELP)
             ) from None
         fields = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
         if not isinstance(parsed, rrule) or fields.get("FREQ") not in FREQS:
-            raise InvalidInput(_("A meeting recurs at most daily."), SPEC_HELP)
+            raise InvalidInput(_("A meeting recurs at most daily."), _(SPEC_HELP))
         return body
     if lower == "daily":
         return "FREQ=DAILY"
@@ -115,7 +116,7 @@ def parse_spec(spec: str) -> str:
         days = _days(monthly.group(2))
         if ordinal is None or len(days) != 1:
             raise InvalidInput(
-                _("{spec!r}: say e.g. `monthly first tue` or `monthly last fri`.", spec=spec), SPEC_HELP
+                _("{spec!r}: say e.g. `monthly first tue` or `monthly last fri`.", spec=spec), _(SPEC_HELP)
             )
         return f"FREQ=MONTHLY;BYDAY={ordinal}{days[0]}"
     interval = 1
@@ -128,7 +129,7 @@ def parse_spec(spec: str) -> str:
     elif lower.startswith("weekly "):
         rest = lower.split(" ", 1)[1]
     if not 1 <= interval <= 52:
-        raise InvalidInput(_("Meet at least once a year (every 1 to 52 weeks)."), SPEC_HELP)
+        raise InvalidInput(_("Meet at least once a year (every 1 to 52 weeks)."), _(SPEC_HELP))
     weekly = ",".join(_days(rest.removeprefix("on ")))
     return f"FREQ=WEEKLY;BYDAY={weekly}" + (f";INTERVAL={interval}" if interval > 1 else "")
 
@@ -140,11 +141,18 @@ def describe(rule_text: str) -> str:
     byday = parts.get("BYDAY", "")
     freq = parts.get("FREQ", "")
     if freq == "WEEKLY" and byday and all(d in DAYS for d in byday.split(",")):
-        names = [DAY_NAMES[DAYS.index(d)] for d in byday.split(",")]
-        listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
-        return f"every {listed}" if interval == 1 else f"every {interval} weeks on {listed}"
+        wide = get_day_names("wide", locale=current_locale())
+        names = [wide[DAYS.index(d)] for d in byday.split(",")]
+        listed = (
+            names[0]
+            if len(names) == 1
+            else _("{days} and {last}", days=", ".join(names[:-1]), last=names[-1])
+        )
+        if interval == 1:
+            return _("every {days}", days=listed)
+        return ngettext("every {n} week on {days}", "every {n} weeks on {days}", interval, days=listed)
     if freq == "DAILY" and interval == 1:
-        return "every day"
+        return _("every day")
     return rule_text
 
 
@@ -180,11 +188,11 @@ def first_start(rule_text: str, on_or_after: datetime, at: time, tz: ZoneInfo) -
     every = ";".join(p for p in rule_text.split(";") if not p.startswith(("INTERVAL=", "COUNT=")))
     candidate = rrulestr(every, dtstart=base).after(base, inc=True)
     if candidate is None:
-        raise InvalidInput(_("That rule has no meeting from today on."), SPEC_HELP)
+        raise InvalidInput(_("That rule has no meeting from today on."), _(SPEC_HELP))
     if to_utc(candidate, tz) < on_or_after:  # today's time has passed: the next one
         later = rrulestr(every, dtstart=base).after(candidate, inc=False)
         if later is None:
-            raise InvalidInput(_("That rule has no meeting from now on."), SPEC_HELP)
+            raise InvalidInput(_("That rule has no meeting from now on."), _(SPEC_HELP))
         candidate = later
     assert isinstance(candidate, datetime)
     return candidate

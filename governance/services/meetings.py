@@ -54,7 +54,13 @@ class SeriesView:
     def summary(self) -> str:
         """ "every Monday at 09:00 Europe/Paris (60 min)"."""
         s = self.series
-        return f"{recurrence.describe(s.rrule)} at {s.dtstart[11:16]} {s.timezone} ({s.duration_minutes} min)"
+        return _(
+            "{rule} at {time} {zone} ({minutes} min)",
+            rule=recurrence.describe(s.rrule),
+            time=s.dtstart[11:16],
+            zone=s.timezone,
+            minutes=s.duration_minutes,
+        )
 
 
 def _offsets(series: MeetingSeries) -> list[timedelta]:
@@ -199,7 +205,9 @@ async def schedule_meeting(
     offsets = tuple(reminders) if reminders is not None else DEFAULT_REMINDERS
     async with ctx.db.transaction() as session:
         body = await _chair_body(session, actor, slug, ctx)
-        name = check_text(title, "the meeting's title", 200, required=False) or f"{body.name} meeting"
+        name = check_text(title, _("the meeting's title"), 200, required=False) or _(
+            "{body} meeting", body=body.name
+        )
         assert body.id is not None
         series = MeetingSeries(
             body_id=body.id,
@@ -231,8 +239,15 @@ async def schedule_meeting(
             kind="meeting.scheduled",
             body_id=body.id,
             payload={"series": series.id},
-            text=f"{name}: {shown.summary}, first on {first:%A %Y-%m-%d}. "
-            f"Add it to your calendar: `wg meetings {body.slug} --ics {series.id}`.",
+            text=_(
+                "{name}: {summary}, first on {first:%A %Y-%m-%d}. "
+                "Add it to your calendar: `wg meetings {slug} --ics {series}`.",
+                name=name,
+                summary=shown.summary,
+                first=first,
+                slug=body.slug,
+                series=series.id,
+            ),
         )
         await plan_series(session, ctx, series)
         return shown
@@ -278,7 +293,12 @@ async def reschedule_meeting(
             kind="meeting.rescheduled",
             body_id=body.id,
             payload={"series": series.id},
-            text=f"{series.title} moved: now {shown.summary}, next on {first:%A %Y-%m-%d}.",
+            text=_(
+                "{title} moved: now {summary}, next on {first:%A %Y-%m-%d}.",
+                title=series.title,
+                summary=shown.summary,
+                first=first,
+            ),
         )
         await plan_series(session, ctx, series)
         return shown
@@ -307,7 +327,7 @@ async def cancel_meeting(ctx: Context, actor: Actor, slug: str, series_id: int) 
             kind="meeting.cancelled",
             body_id=body.id,
             payload={"series": series.id},
-            text=f"{series.title} ({body.name}) is cancelled.",
+            text=_("{title} ({body}) is cancelled.", title=series.title, body=body.name),
         )
         await plan_series(session, ctx, series)
         return series
@@ -355,7 +375,13 @@ async def remind(ctx: Context, task: Claimed) -> Ran:
             body_id=body.id,
             dedupe_key=task.key,
             payload={"series": series.id, "start": start.isoformat()},
-            text=f"Reminder: {series.title} starts {local:%A %Y-%m-%d %H:%M} {series.timezone} "
-            f"({start:%H:%M} UTC), in {left_in_words(start - now)}.",
+            text=_(
+                "Reminder: {title} starts {local:%A %Y-%m-%d %H:%M} {zone} ({start:%H:%M} UTC), in {left}.",
+                title=series.title,
+                local=local,
+                zone=series.timezone,
+                start=start,
+                left=left_in_words(start - now),
+            ),
         )
     return Ran("done", sent=1)

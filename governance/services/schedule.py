@@ -33,7 +33,7 @@ from sqlmodel import col
 
 from governance import audit
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _, ngettext
 from governance.models import (
     Body,
     Candidate,
@@ -260,9 +260,43 @@ async def _tell_refusal(ctx: Context, task: Claimed, exc: GovError) -> None:
             body_id=body_id,
             dedupe_key=f"refused:{task.key}:{task.due_at.isoformat()}"[:200],
             payload={"task": task.key},
-            text=f"Scheduled {task.kind.replace('.', ' ').replace('_', ' ')} did not happen: {exc.message}"
-            + (f" {exc.hint}" if exc.hint else ""),
+            text=_(
+                "Scheduled {task} did not happen: {reason}",
+                task=task.kind.replace(".", " ").replace("_", " "),
+                reason=exc.message + (f" {exc.hint}" if exc.hint else ""),
+            ),
         )
+
+
+_TIMELINE_LABELS = {
+    "nominations_open_at": N_("nominations open"),
+    "nominations_close_at": N_("nominations close"),
+    "voting_open_at": N_("voting open"),
+    "voting_close_at": N_("voting close"),
+}
+
+
+def _nominations_closed_text(title: str, standing: list[str], opens: datetime | None) -> str:
+    """The channel post when nominations close: who stands, and when voting opens if it is planned."""
+    if standing and opens is not None:
+        return _(
+            "Nominations for {title} are closed. Standing: {names}. Voting opens {opens:%Y-%m-%d %H:%M} UTC.",
+            title=title,
+            names=", ".join(standing),
+            opens=opens,
+        )
+    if standing:
+        return _(
+            "Nominations for {title} are closed. Standing: {names}.", title=title, names=", ".join(standing)
+        )
+    if opens is not None:
+        return _(
+            "Nominations for {title} are closed. Standing: nobody yet. "
+            "Voting opens {opens:%Y-%m-%d %H:%M} UTC.",
+            title=title,
+            opens=opens,
+        )
+    return _("Nominations for {title} are closed. Standing: nobody yet.", title=title)
 
 
 async def _body_of(session: AsyncSession, subject: str) -> int | None:
@@ -359,9 +393,7 @@ async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
             body_id=election.body_id,
             dedupe_key=f"{task.key}:{task.due_at.isoformat()}",
             payload={"election": election.slug},
-            text=f"Nominations for {election.title} are closed. "
-            f"Standing: {', '.join(standing) or 'nobody yet'}."
-            + (f" Voting opens {opens:%Y-%m-%d %H:%M} UTC." if opens else ""),
+            text=_nominations_closed_text(election.title, standing, opens),
         )
     return Ran("done", f"election:{election.slug}")
 
@@ -481,7 +513,10 @@ async def _remind_election(ctx: Context, task: Claimed) -> Ran:
         if await _superseded(session, task, now):
             return Ran("skipped: a later reminder is due too")
         policy = governing_policy(
-            election.policy_name, election.policy_version, election.policy_hash, f"Election {election.slug}"
+            election.policy_name,
+            election.policy_version,
+            election.policy_hash,
+            _("Election {slug}", slug=election.slug),
         )
         body = await session.get(Body, election.body_id)
         assert body is not None and election.voting_close_at is not None
@@ -489,9 +524,13 @@ async def _remind_election(ctx: Context, task: Claimed) -> Ran:
         voted = select(col(Voter.person_id)).where(col(Voter.election_id) == election.id)
         people = await eligible_non_voters(session, body, lambda f: policy.may_vote(poll, f), voted)
         left = left_in_words(election.voting_close_at - now)
-        text = (
-            f"Reminder: voting in {election.title} closes {election.voting_close_at:%Y-%m-%d %H:%M} UTC "
-            f"(in {left}) and you have not voted yet. Vote with `vote {election.slug} <first> <second> ...`."
+        text = _(
+            "Reminder: voting in {title} closes {closes:%Y-%m-%d %H:%M} UTC (in {left}) and you have not "
+            "voted yet. Vote with `vote {slug} <first> <second> ...`.",
+            title=election.title,
+            closes=election.voting_close_at,
+            left=left,
+            slug=election.slug,
         )
         payload = json.dumps({"election": election.slug, "reminder": task.key})
         sent = await _fan_out(session, ctx, task, "election.reminder", people, text, payload)
@@ -509,7 +548,7 @@ async def _remind_motion(ctx: Context, task: Claimed) -> Ran:
         if await _superseded(session, task, now):
             return Ran("skipped: a later reminder is due too")
         policy: LoadedPolicy = governing_policy(
-            motion.policy_name, motion.policy_version, motion.policy_hash, f"Motion M{motion.id}"
+            motion.policy_name, motion.policy_version, motion.policy_hash, _("Motion M{id}", id=motion.id)
         )
         body = await session.get(Body, motion.body_id)
         assert body is not None
@@ -518,10 +557,14 @@ async def _remind_motion(ctx: Context, task: Claimed) -> Ran:
         people = await eligible_non_voters(
             session, body, lambda f: policy.may_vote_on_motion(facts, f), voted
         )
-        text = (
-            f"Reminder: voting on motion M{motion.id} ({motion.title}) before {body.name} closes "
-            f"{motion.deadline:%Y-%m-%d %H:%M} UTC (in {left_in_words(motion.deadline - now)}) and you "
-            f"have not voted yet: `motion vote {motion.id} yes|no|abstain`."
+        text = _(
+            "Reminder: voting on motion M{id} ({title}) before {body} closes {deadline:%Y-%m-%d %H:%M} UTC "
+            "(in {left}) and you have not voted yet: `motion vote {id} yes|no|abstain`.",
+            id=motion.id,
+            title=motion.title,
+            body=body.name,
+            deadline=motion.deadline,
+            left=left_in_words(motion.deadline - now),
         )
         payload = json.dumps({"motion": motion.id, "reminder": task.key})
         sent = await _fan_out(session, ctx, task, "motion.reminder", people, text, payload)
@@ -532,10 +575,10 @@ def left_in_words(delta: timedelta) -> str:
     """Time left as people say it: "3 days", "24 hours", "45 minutes"."""
     minutes = max(1, int(delta.total_seconds() // 60))
     if minutes >= 48 * 60:
-        return f"{minutes // 1440} days"
+        return ngettext("{n} day", "{n} days", minutes // 1440)
     if minutes >= 90:
-        return f"{round(minutes / 60)} hours"
-    return f"{minutes} minutes"
+        return ngettext("{n} hour", "{n} hours", round(minutes / 60))
+    return ngettext("{n} minute", "{n} minutes", minutes)
 
 
 async def _meeting_reminder(ctx: Context, task: Claimed) -> Ran:
@@ -563,7 +606,7 @@ HANDLERS: dict[str, Handler] = {
 def _future(ctx: Context, when: datetime | None, what: str) -> None:
     if when is not None and when <= ctx.now():
         raise InvalidInput(
-            _("The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", what=what, when=when),
+            _("The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", what=_(what), when=when),
             _("Give a time in the future."),
         )
 
@@ -584,10 +627,10 @@ async def set_election_timeline(
     the voting deadline until it closes); each must be in the future and the whole must be in order.
     """
     given = {
-        "nominations opening": nominations_open_at,
-        "nomination deadline": nominations_close_at,
-        "voting opening": voting_open_at,
-        "voting deadline": voting_close_at,
+        N_("nominations opening"): nominations_open_at,
+        N_("nomination deadline"): nominations_close_at,
+        N_("voting opening"): voting_open_at,
+        N_("voting deadline"): voting_close_at,
     }
     if all(v is None for v in given.values()):
         raise InvalidInput(
@@ -599,7 +642,10 @@ async def set_election_timeline(
     async with ctx.db.transaction() as session:
         election = await elections.election_by_slug(session, slug, lock="update")
         policy = governing_policy(
-            election.policy_name, election.policy_version, election.policy_hash, f"Election {election.slug}"
+            election.policy_name,
+            election.policy_version,
+            election.policy_hash,
+            _("Election {slug}", slug=election.slug),
         )
         body = await session.get(Body, election.body_id)
         assert body is not None
@@ -639,15 +685,17 @@ async def set_election_timeline(
                 setattr(election, field_name, value)
                 changed[field_name] = value.isoformat()
         order = [
-            ("nominations opening", election.nominations_open_at if phase == "draft" else None),
-            ("nomination deadline", election.nominations_close_at if phase != "voting" else None),
-            ("voting opening", election.voting_open_at if phase != "voting" else None),
-            ("voting deadline", election.voting_close_at),
+            (N_("nominations opening"), election.nominations_open_at if phase == "draft" else None),
+            (N_("nomination deadline"), election.nominations_close_at if phase != "voting" else None),
+            (N_("voting opening"), election.voting_open_at if phase != "voting" else None),
+            (N_("voting deadline"), election.voting_close_at),
         ]
         known = [(w, t) for w, t in order if t is not None]
         for (first, a), (second, b) in itertools.pairwise(known):
             if b < a:
-                raise InvalidInput(_("The {second} must come after the {first}.", second=second, first=first))
+                raise InvalidInput(
+                    _("The {second} must come after the {first}.", second=_(second), first=_(first))
+                )
         rules = policy.election_rules(body_facts(body))
         await record(
             session,
@@ -665,12 +713,18 @@ async def set_election_timeline(
                 kind="election.timeline_changed",
                 body_id=body.id,
                 payload={"election": election.slug},
-                text=f"New dates for {election.title}: "
-                + "; ".join(
-                    f"{k.replace('_at', '').replace('_', ' ')} {datetime.fromisoformat(v):%Y-%m-%d %H:%M} UTC"
-                    for k, v in changed.items()
-                )
-                + ".",
+                text=_(
+                    "New dates for {title}: {dates}.",
+                    title=election.title,
+                    dates="; ".join(
+                        _(
+                            "{what} {when:%Y-%m-%d %H:%M} UTC",
+                            what=_(_TIMELINE_LABELS[k]),
+                            when=datetime.fromisoformat(v),
+                        )
+                        for k, v in changed.items()
+                    ),
+                ),
             )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -678,11 +732,11 @@ async def set_election_timeline(
 
 async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadline: datetime) -> Motion:
     """Move an open motion's deadline (the secretariat); its close and reminders move with it."""
-    _future(ctx, deadline, "deadline")
+    _future(ctx, deadline, N_("deadline"))
     async with ctx.db.transaction() as session:
         motion = await motions.motion_by_ref(session, ref, lock="update")
         policy = governing_policy(
-            motion.policy_name, motion.policy_version, motion.policy_hash, f"Motion M{motion.id}"
+            motion.policy_name, motion.policy_version, motion.policy_hash, _("Motion M{id}", id=motion.id)
         )
         if motion.phase != "open":
             raise Conflict(
@@ -695,7 +749,7 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
         body = await session.get(Body, motion.body_id)
         assert body is not None
         facts = await actor_facts(session, actor, body)
-        enforce(policy.may_administer(facts, "move a motion's deadline"), policy)
+        enforce(policy.may_administer(facts, _("move a motion's deadline")), policy)
         before = motion.deadline
         motion.deadline = deadline
         await record(
@@ -779,8 +833,13 @@ async def notify_expiring_terms(ctx: Context, offsets: Sequence[timedelta] = TER
                 person_id=person.id,
                 dedupe_key=key,
                 payload={"body": body.slug},
-                text=f"Your term on {body.name} ends {ends:%Y-%m-%d} ({left_in_words(ends - now)} from now). "
-                "Ask the secretariat about re-election or renewal if you wish to continue.",
+                text=_(
+                    "Your term on {body} ends {ends:%Y-%m-%d} ({left} from now). "
+                    "Ask the secretariat about re-election or renewal if you wish to continue.",
+                    body=body.name,
+                    ends=ends,
+                    left=left_in_words(ends - now),
+                ),
             )
             channel_key = f"term:{membership.id}:{ends:%Y%m%d%H%M}:channel"
             if not (
@@ -795,7 +854,12 @@ async def notify_expiring_terms(ctx: Context, offsets: Sequence[timedelta] = TER
                     body_id=body.id,
                     dedupe_key=channel_key,
                     payload={"body": body.slug, "person": person.handle},
-                    text=f"{person.name}'s term on {body.name} ends {ends:%Y-%m-%d}.",
+                    text=_(
+                        "{person}'s term on {body} ends {ends:%Y-%m-%d}.",
+                        person=person.name,
+                        body=body.name,
+                        ends=ends,
+                    ),
                 )
             queued += 1
     return queued
@@ -891,7 +955,11 @@ async def confirm_review(
         wanted.append(person_handle)
     for handle in wanted:
         await bodies.remove_member(
-            ctx, actor, body.slug, handle, reason=f"Inactive in {body.name} for {after.days} days."
+            ctx,
+            actor,
+            body.slug,
+            handle,
+            reason=_("Inactive in {body} for {days} days.", body=body.name, days=after.days),
         )
     return wanted
 
@@ -939,9 +1007,16 @@ async def post_reviews(ctx: Context, every: timedelta = timedelta(days=30)) -> i
                     person_id=chair,
                     dedupe_key=key,
                     payload={"body": body.slug},
-                    text=f"{len(inactive)} member(s) of {body.name} have not taken part for "
-                    f"{days} days: {names}. Review with `wg review {body.slug} --days {days}`; remove with "
-                    f"`wg review-confirm {body.slug} <handle> ... --days {days}`.",
+                    text=_(
+                        "{count} member(s) of {body} have not taken part for {days} days: {names}. "
+                        "Review with `wg review {slug} --days {days}`; remove with "
+                        "`wg review-confirm {slug} <handle> ... --days {days}`.",
+                        count=len(inactive),
+                        body=body.name,
+                        days=days,
+                        names=names,
+                        slug=body.slug,
+                    ),
                 )
                 queued += 1
     return queued
