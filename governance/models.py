@@ -217,13 +217,19 @@ class Motion(SQLModel, table=True):
 
 
 class Proxy(SQLModel, table=True):
-    """A voter's delegation of their vote in one motion to another person; voting in person revokes it."""
+    """A voter's delegation of their vote in one motion or one election to another person; voting in
+    person revokes it."""
 
     __tablename__ = "proxies"
-    __table_args__ = (sa.UniqueConstraint("motion_id", "delegator_id", name="uq_proxy_motion"),)
+    __table_args__ = (
+        sa.UniqueConstraint("motion_id", "delegator_id", name="uq_proxy_motion"),
+        sa.UniqueConstraint("election_id", "delegator_id", name="uq_proxy_election"),
+        sa.CheckConstraint("(election_id IS NULL) <> (motion_id IS NULL)", name="ck_proxy_poll"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    motion_id: int = Field(foreign_key="motions.id", index=True)
+    motion_id: int | None = Field(default=None, foreign_key="motions.id", index=True)
+    election_id: int | None = Field(default=None, foreign_key="elections.id", index=True)
     delegator_id: int = Field(foreign_key="people.id")
     delegate_id: int = Field(foreign_key="people.id")
     created_at: datetime = Field(sa_column=_ts())

@@ -35,7 +35,7 @@ from governance.models import (
     Voter,
 )
 from governance.policies import LoadedPolicy
-from governance.services import due
+from governance.services import due, proxies
 from governance.services.common import (
     Actor,
     Context,
@@ -275,45 +275,19 @@ async def vote(
         assert body is not None and motion.id is not None
         enforce(policy.may_vote_on_motion(body_facts(body), await actor_facts(session, actor, body)), policy)
         voter_id, voter_handle = person_id, actor.handle
-        proxy = await _proxy_of(session, motion.id, person_id)
+        poll = _proxy_poll(motion)
+        proxy: Proxy | None
         if for_handle is not None:
             delegator = await person_by_handle(session, for_handle)
             assert delegator.id is not None
-            proxy = await _proxy_of(session, motion.id, delegator.id)
-            if proxy is None or proxy.delegate_id != person_id:
-                raise Forbidden(
-                    _(
-                        "{delegator_name} has not named {actor_name} as proxy on M{motion_id}.",
-                        delegator_name=delegator.name,
-                        actor_name=actor.name,
-                        motion_id=motion.id,
-                    ),
-                    _(
-                        "{delegator_name} can do so with `motion proxy {motion_id} {actor_handle}`.",
-                        delegator_name=delegator.name,
-                        motion_id=motion.id,
-                        actor_handle=actor.handle,
-                    ),
-                )
-            if proxy.revoked_at is not None:
-                raise Conflict(
-                    _(
-                        "{delegator_name} has voted in person on M{motion_id}, which revoked the proxy.",
-                        delegator_name=delegator.name,
-                        motion_id=motion.id,
-                    ),
-                    _("Their own vote stands."),
-                )
+            proxy = await proxies.use_proxy(session, ctx, actor, poll, delegator, f"motion proxy {motion.id}")
             enforce(
                 policy.may_vote_on_motion(body_facts(body), await person_facts(session, delegator, body)),
                 policy,
             )
-            proxy.used_at = ctx.now()
             voter_id, voter_handle = delegator.id, delegator.handle
-        elif proxy is not None and proxy.revoked_at is None:
-            proxy.revoked_at = ctx.now()  # voting in person overrides the proxy
-        else:
-            proxy = None
+        else:  # voting in person overrides the proxy
+            proxy = await proxies.revoke_in_person(session, ctx, poll, person_id)
         receipt = secrets.token_hex(4).upper()
         ballot = Ballot(
             id=secrets.token_hex(16),
@@ -331,7 +305,7 @@ async def vote(
                 .with_for_update()
             )
         ).scalar_one_or_none()
-        overriding_proxy = proxy is not None and for_handle is None and proxy.used_at is not None
+        overriding_proxy = proxy is not None and for_handle is None
         if slot is not None and not motion.vote_replacement and not overriding_proxy:
             raise Conflict(
                 _(
@@ -392,14 +366,9 @@ def _vote_payload(motion: Motion, voter: str, choice: str, proxy: str | None) ->
     return {"voter": voter, "choice": choice, **({"by_proxy": proxy} if proxy else {})}
 
 
-async def _proxy_of(session: AsyncSession, motion_id: int, delegator_id: int) -> Proxy | None:
-    return (
-        await session.execute(
-            select(Proxy)
-            .where(col(Proxy.motion_id) == motion_id, col(Proxy.delegator_id) == delegator_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
+def _proxy_poll(motion: Motion) -> proxies.ProxyPoll:
+    assert motion.id is not None
+    return proxies.ProxyPoll(f"M{motion.id}", motion_id=motion.id)
 
 
 async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> Proxy:
@@ -414,63 +383,22 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
         policy = _policy_of(motion)
         if motion.phase != "open" or ctx.now() >= motion.deadline:
             raise Closed(_("Motion M{motion_id} is no longer open for votes.", motion_id=motion.id))
-        if not motion.proxies:
-            raise Forbidden(
-                _(
-                    "Under {policy_name}, votes on M{motion_id} cannot be given to a proxy.",
-                    policy_name=policy.name,
-                    motion_id=motion.id,
-                ),
-                _(
-                    "(rule 'no-proxies' of policy {policy_name} {policy_version}) Vote in person.",
-                    policy_name=policy.name,
-                    policy_version=policy.version,
-                ),
-                rule="no-proxies",
-            )
+        poll = _proxy_poll(motion)
+        proxies.refuse_without_proxies(motion.proxies, policy, poll)
         body = await session.get(Body, motion.body_id)
         assert body is not None and motion.id is not None
         enforce(policy.may_vote_on_motion(body_facts(body), await actor_facts(session, actor, body)), policy)
         target = await person_by_handle(session, handle)
-        assert target.id is not None
-        if target.id == actor.person_id:
-            raise InvalidInput(_("You cannot name yourself as your own proxy."))
-        facts = await person_facts(session, target, body)
-        if refusal := policy.may_vote_on_motion(body_facts(body), facts):
-            raise Forbidden(
-                _(
-                    "{target_name} cannot be your proxy: {refusal_message}",
-                    target_name=target.name,
-                    refusal_message=refusal.message,
-                ),
-                _(
-                    "(rule {refusal_rule!r} of policy {policy_name} {policy_version}) A proxy must be able "
-                    "to vote.",
-                    refusal_rule=refusal.rule,
-                    policy_name=policy.name,
-                    policy_version=policy.version,
-                ),
-                rule=refusal.rule,
-            )
-        voted = await count_rows(
+        proxy = await proxies.name_proxy(
             session,
-            select(col(Voter.id)).where(
-                col(Voter.motion_id) == motion.id, col(Voter.person_id) == actor.person_id
-            ),
+            ctx,
+            actor,
+            poll,
+            policy,
+            target,
+            lambda facts: policy.may_vote_on_motion(body_facts(body), facts),
+            await person_facts(session, target, body),
         )
-        if voted:
-            raise Conflict(
-                _("You have already voted on M{motion_id}; your own vote stands.", motion_id=motion.id)
-            )
-        proxy = await _proxy_of(session, motion.id, actor.person_id)
-        if proxy is None:
-            proxy = Proxy(
-                motion_id=motion.id, delegator_id=actor.person_id, delegate_id=target.id, created_at=ctx.now()
-            )
-            session.add(proxy)
-        else:
-            proxy.delegate_id, proxy.created_at, proxy.revoked_at = target.id, ctx.now(), None
-        await session.flush()
         await record(
             session,
             ctx,
