@@ -22,17 +22,19 @@ bundle's heads are anchored. Everything else here is pure: rows in, bytes out.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,9 +74,31 @@ def event_line(
 
 
 def event_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
-    """JSONL lines of event rows (stream, seq, at, actor, kind, subject, payload, prev_hash, hash)."""
+    """JSONL lines of event rows (stream, seq, at, actor, kind, subject, payload, prev_hash, hash).
+
+    ``at`` is a datetime, or the ISO text ``datetime.isoformat`` gives (as SQLite rows are read).
+    Byte for byte ``event_line`` of each row; spelled with fewer quotings per event, because exports
+    run to millions of events: the names that repeat (stream, actor, kind, subject) are quoted once,
+    and each hash once (as an event's ``hash`` and again as the next event's ``prev``).
+    """
+    quote = _quote
+    seen: dict[str, str] = {}
+    last_digest, last_quoted = "", ""
     for stream, seq, at, actor, kind, subject, payload, prev, digest in rows:
-        yield event_line(stream, seq, at.isoformat(), actor, kind, subject, payload, prev, digest)
+        if len(seen) > 4096:  # subjects can all differ; keep the memo small
+            seen.clear()
+        q_stream = seen.get(stream) or seen.setdefault(stream, quote(stream))
+        q_actor = seen.get(actor) or seen.setdefault(actor, quote(actor))
+        q_kind = seen.get(kind) or seen.setdefault(kind, quote(kind))
+        q_subject = seen.get(subject) or seen.setdefault(subject, quote(subject))
+        q_prev = last_quoted if prev == last_digest else quote(prev)
+        last_digest, last_quoted = digest, quote(digest)
+        q_at = quote(at if isinstance(at, str) else at.isoformat())
+        yield (
+            f'{{"actor":{q_actor},"at":{q_at},"hash":{last_quoted},"kind":{q_kind},'
+            f'"payload":{quote(payload)},"prev":{q_prev},"seq":{int(seq)},"stream":{q_stream},'
+            f'"subject":{q_subject}}}\n'
+        )
 
 
 def _sqlite_iso(stored: str) -> str:
@@ -83,28 +107,75 @@ def _sqlite_iso(stored: str) -> str:
     return f"{stored[:10]}T{stored[11:19]}{'' if micro in ('', '000000') else '.' + micro}+00:00"
 
 
-async def stream_lines(session: AsyncSession, stream: str) -> list[str]:
-    """The sealed events of ``stream`` as JSONL lines, in chain order."""
+# The same spelling as ``_sqlite_iso``, done by SQLite while it reads the rows (no Python per event).
+_SQLITE_ISO = (
+    "substr(at, 1, 10) || 'T' || substr(at, 12, 8) || CASE WHEN substr(at, 21, 6) IN ('', '000000') "
+    "THEN '' ELSE '.' || substr(at, 21, 6) END || '+00:00'"
+)
+_SQLITE_EVENTS = (
+    f"SELECT stream, seq, {_SQLITE_ISO}, actor, kind, subject, payload, prev_hash, hash FROM audit_events "
+    "WHERE stream = ? AND seq IS NOT NULL ORDER BY seq"
+)
+BATCH = 20_000
+"""Events read and spelled per round trip: an export holds one batch in memory, not the whole chain."""
+
+
+async def iter_stream_lines(session: AsyncSession, stream: str) -> AsyncIterator[list[str]]:
+    """The sealed events of ``stream`` as JSONL lines in chain order, ``BATCH`` lines at a time.
+
+    Rows are streamed (SQLite: the driver's own cursor, times spelled in SQL; PostgreSQL: a server-side
+    cursor over a Core select of the columns), never loaded as ORM objects or all at once.
+    """
     if session.bind is not None and session.bind.dialect.name == "sqlite":
-        # Raw rows: the times are read as stored text and spelled as the hash spelled them, which is
-        # several times faster than building a datetime per event (exports run to millions of events).
         conn = await session.connection()
-        raw = await conn.exec_driver_sql(
-            "SELECT stream, seq, at, actor, kind, subject, payload, prev_hash, hash FROM audit_events "
-            "WHERE stream = ? AND seq IS NOT NULL ORDER BY seq",
-            (stream,),
-        )
-        rows: list[tuple[Any, ...]] = [tuple(row) for row in raw.all()]
-        return [
-            event_line(st, seq, _sqlite_iso(at), actor, kind, subject, payload, prev, digest)
-            for st, seq, at, actor, kind, subject, payload, prev, digest in rows
-        ]
-    result = await session.execute(
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.execute(_SQLITE_EVENTS, (stream,)) as cursor:
+            # The driver's thread reads the next batch while this one is spelled.
+            fetch = asyncio.ensure_future(cursor.fetchmany(BATCH))
+            try:
+                while rows := await fetch:
+                    fetch = asyncio.ensure_future(cursor.fetchmany(BATCH))
+                    yield list(event_lines(rows))
+            finally:
+                if not fetch.done():
+                    fetch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await fetch
+        return
+    result = await session.stream(
         select(*_EVENT_COLUMNS)
         .where(col(AuditEvent.stream) == stream, col(AuditEvent.seq).is_not(None))
         .order_by(col(AuditEvent.seq))
+        .execution_options(yield_per=BATCH)
     )
-    return list(event_lines(result.all()))
+    async for partition in result.partitions():
+        yield list(event_lines(partition))
+
+
+async def stream_lines(session: AsyncSession, stream: str) -> list[str]:
+    """The sealed events of ``stream`` as JSONL lines, in chain order."""
+    return [line async for batch in iter_stream_lines(session, stream) for line in batch]
+
+
+async def stream_jsonl(session: AsyncSession, stream: str) -> bytes:
+    """The sealed events of ``stream`` as the bytes of a JSONL file."""
+    return b"".join([("".join(batch)).encode() async for batch in iter_stream_lines(session, stream)])
+
+
+async def write_stream_jsonl(session: AsyncSession, stream: str, out: BinaryIO) -> tuple[int, str]:
+    """Write ``stream``'s JSONL to ``out`` batch by batch; return (events written, SHA-256 of the bytes).
+
+    For chains too long to hold in memory: at most one batch is held at a time.
+    """
+    digest = hashlib.sha256()
+    count = 0
+    async for batch in iter_stream_lines(session, stream):
+        data = "".join(batch).encode()
+        digest.update(data)
+        out.write(data)
+        count += len(batch)
+    return count, digest.hexdigest()
 
 
 def ballots_csv(ballots: Iterable[tuple[str, str, str | None]], *, public: bool) -> str:
@@ -299,7 +370,7 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
     folder = f"election-{election.slug}"
     files = {
         f"{folder}/settings.json": dumps(settings),
-        f"{folder}/events.jsonl": "".join(await stream_lines(session, f"election:{election.slug}")).encode(),
+        f"{folder}/events.jsonl": await stream_jsonl(session, f"election:{election.slug}"),
         f"{folder}/ballots.csv": ballots_csv(ballots, public=public).encode(),
         f"{folder}/ballots.blt": ballots_blt(count, [c for _, c, _ in ballots], election.title).encode(),
     }
@@ -344,7 +415,7 @@ async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, byte
     folder = f"motion-{motion.id}"
     files = {
         f"{folder}/settings.json": dumps(settings),
-        f"{folder}/events.jsonl": "".join(await stream_lines(session, f"motion:{motion.id}")).encode(),
+        f"{folder}/events.jsonl": await stream_jsonl(session, f"motion:{motion.id}"),
         f"{folder}/ballots.csv": ballots_csv(
             [(r, c, h if public else None) for r, c, h in ballot_rows], public=public
         ).encode(),
@@ -397,11 +468,9 @@ async def collect(session: AsyncSession, subject: Subject, *, generated_at: date
         ).scalars()
         for stream in others:
             if stream not in streams:
-                files[f"streams/{stream.replace(':', '-')}.jsonl"] = "".join(
-                    await stream_lines(session, stream)
-                ).encode()
+                files[f"streams/{stream.replace(':', '-')}.jsonl"] = await stream_jsonl(session, stream)
                 streams.append(stream)
-    files["anchor.jsonl"] = "".join(await stream_lines(session, audit.ANCHOR)).encode()
+    files["anchor.jsonl"] = await stream_jsonl(session, audit.ANCHOR)
     heads = {
         h.stream: {"seq": h.seq, "hash": h.hash}
         for h in (

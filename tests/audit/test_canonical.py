@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from governance import audit
-from governance.export import _sqlite_iso, event_line
+from governance.export import _sqlite_iso, event_line, event_lines
 from governance.verify import _check_parsed, check_lines
 
 text = st.text(max_size=40)
@@ -51,3 +51,30 @@ def test_byte_pass_and_field_pass_agree(events: list[tuple[str, str, str]], at: 
     assert fast.ok == (how == "ok")
     if how == "edit":
         assert fast.broken_seq == at % len(lines) + 1
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["s:1", "s:2"]), text, st.sampled_from(["k", "ballot.cast"]), text, text),
+        min_size=1,
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_event_lines_spell_each_row_as_event_line(
+    events: list[tuple[str, str, str, str, str]], broken_prev: bool
+) -> None:
+    """The batch speller (memoised names, each hash quoted once) is byte for byte ``event_line``."""
+    prev, rows = audit.GENESIS, []
+    for seq, (stream, actor, kind, subject, payload) in enumerate(events, start=1):
+        when = datetime(2026, 11, 21, 12, 0, tzinfo=UTC).replace(microsecond=seq % 3)
+        at: datetime | str = when if seq % 2 else when.isoformat()
+        stated_prev = "x" if broken_prev and seq == 2 else prev
+        digest = audit.event_hash(stated_prev, stream, seq, when, actor, kind, subject, payload)
+        rows.append((stream, seq, at, actor, kind, subject, payload, stated_prev, digest))
+        prev = digest
+    expected = [
+        event_line(s, q, when if isinstance(when, str) else when.isoformat(), a, k, sj, p, pv, d)
+        for s, q, when, a, k, sj, p, pv, d in rows
+    ]
+    assert list(event_lines(rows)) == expected
