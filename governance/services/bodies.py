@@ -245,10 +245,31 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
                     ctx,
                     kind="membership.requested",
                     person_id=chair_id,
-                    text=f"{person.name} asks to join {body.name}: `wg approve {body.slug} {person.handle}` "
-                    f"or `wg deny {body.slug} {person.handle}`.",
+                    text=_(
+                        "{person} asks to join {body}: `wg approve {slug} {handle}` "
+                        "or `wg deny {slug} {handle}`.",
+                        person=person.name,
+                        body=body.name,
+                        slug=body.slug,
+                        handle=person.handle,
+                    ),
                 )
         return existing
+
+
+def _verdict_text(approve: bool, actor: str, body: str, reason: str | None) -> str:
+    """The DM telling someone their request to join was approved or declined, with the reason if given."""
+    if approve and reason:
+        return _(
+            "{actor} approved your request to join {body}. {reason}", actor=actor, body=body, reason=reason
+        )
+    if approve:
+        return _("{actor} approved your request to join {body}.", actor=actor, body=body)
+    if reason:
+        return _(
+            "{actor} declined your request to join {body}. {reason}", actor=actor, body=body, reason=reason
+        )
+    return _("{actor} declined your request to join {body}.", actor=actor, body=body)
 
 
 async def decide_join(
@@ -291,8 +312,7 @@ async def decide_join(
             ctx,
             kind=f"membership.{verdict}",
             person_id=person.id,
-            text=f"{actor.name} {verdict} your request to join {body.name}."
-            + (f" {reason}" if reason else ""),
+            text=_verdict_text(approve, actor.name, body.name, reason),
         )
         return membership
 
@@ -348,7 +368,11 @@ async def remove_member(
             ctx,
             kind="membership.removed",
             person_id=person.id,
-            text=f"You were removed from {body.name}." + (f" {reason}" if reason else ""),
+            text=(
+                _("You were removed from {body}. {reason}", body=body.name, reason=reason)
+                if reason
+                else _("You were removed from {body}.", body=body.name)
+            ),
         )
         return membership
 
@@ -411,7 +435,7 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
             ctx,
             kind="membership.seated",
             person_id=person.id,
-            text=f"You are now {role.replace('_', '-')} of {body.name}.",
+            text=_("You are now {role} of {body}.", role=role.replace("_", "-"), body=body.name),
         )
         return membership
 
@@ -475,7 +499,11 @@ async def set_state(
             ctx,
             kind="membership.state",
             person_id=person.id,
-            text=f"You are now {state} in {body.name}." + (f" {reason}" if reason else ""),
+            text=(
+                _("You are now {state} in {body}. {reason}", state=state, body=body.name, reason=reason)
+                if reason
+                else _("You are now {state} in {body}.", state=state, body=body.name)
+            ),
         )
         return membership
 

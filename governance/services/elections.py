@@ -25,7 +25,7 @@ from sqlmodel import col
 from governance import audit, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import _, ngettext
 from governance.models import (
     AuditEvent,
     Ballot,
@@ -36,12 +36,13 @@ from governance.models import (
     Membership,
     Organisation,
     Person,
+    Proxy,
     RetiredReceipt,
     Voter,
 )
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import BodyFacts, ElectionRules, PersonFacts, PollFacts, Refusal
-from governance.services import due
+from governance.services import due, proxies
 from governance.services.common import (
     Actor,
     Context,
@@ -60,6 +61,7 @@ from governance.services.common import (
     person_facts,
     record,
     with_lock,
+    write_transaction,
 )
 from governance.tally.caps import GroupCap
 from governance.tally.count import METHODS
@@ -102,7 +104,10 @@ async def election_by_slug(
 def _policy_of(election: Election) -> LoadedPolicy:
     """The policy the election opened with; refuses to go on if its source has changed since."""
     return governing_policy(
-        election.policy_name, election.policy_version, election.policy_hash, f"Election {election.slug}"
+        election.policy_name,
+        election.policy_version,
+        election.policy_hash,
+        _("Election {slug}", slug=election.slug),
     )
 
 
@@ -169,7 +174,7 @@ async def create_election(
         election = Election(
             slug=slug,
             body_id=target.id,
-            title=(title or f"{target.name} election").strip(),
+            title=(title or _("{body} election", body=target.name)).strip(),
             seats=seats or rules.seats,
             method=chosen_method,
             phase="draft",
@@ -255,9 +260,14 @@ async def open_nominations(
             ctx,
             kind="election.nominations_opened",
             body_id=body.id,
-            text=f"Nominations are open for {election.title} ({election.seats} seat(s)) until "
-            f"{election.nominations_close_at:%Y-%m-%d %H:%M} UTC. Nominate with "
-            f"`election nominate {election.slug} <handle>`.",
+            text=_(
+                "Nominations are open for {title} ({seats} seat(s)) until {closes:%Y-%m-%d %H:%M} UTC. "
+                "Nominate with `election nominate {slug} <handle>`.",
+                title=election.title,
+                seats=election.seats,
+                closes=election.nominations_close_at,
+                slug=election.slug,
+            ),
         )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -349,9 +359,13 @@ async def nominate(
                 ctx,
                 kind="candidate.nominated",
                 person_id=person.id,
-                text=f"{actor.name} nominated you in {election.title}. Accept with "
-                f"`election accept {election.slug} [statement]` or decline with "
-                f"`election decline {election.slug}`.",
+                text=_(
+                    "{actor} nominated you in {title}. Accept with `election accept {slug} [statement]` "
+                    "or decline with `election decline {slug}`.",
+                    actor=actor.name,
+                    title=election.title,
+                    slug=election.slug,
+                ),
             )
         return candidate
 
@@ -533,8 +547,13 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             kind="election.voting_opened",
             body_id=body.id,
             payload={"election": election.slug},
-            text=f"Voting is open in {election.title} until {election.voting_close_at:%Y-%m-%d %H:%M} UTC: "
-            f"`vote {election.slug} <first> <second> ...`.",
+            text=_(
+                "Voting is open in {title} until {closes:%Y-%m-%d %H:%M} UTC: "
+                "`vote {slug} <first> <second> ...`.",
+                title=election.title,
+                closes=election.voting_close_at,
+                slug=election.slug,
+            ),
         )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -548,6 +567,7 @@ class CastReceipt:
     receipt: str
     replaced: bool
     ranking: list[list[str]]
+    for_handle: str | None = None  # the delegator, when cast as their proxy
 
 
 async def _candidate_handles(
@@ -719,12 +739,23 @@ class _Ballot:
     tiers: list[list[str]]
     payload: dict[str, object]
     now: datetime
+    policy: LoadedPolicy
+    poll: PollFacts
 
 
 def _check_ballot(
-    ctx: Context, actor: Actor, slug: str, rows: list[Any], tiers: list[list[str]], flat: list[str]
+    ctx: Context,
+    actor: Actor,
+    slug: str,
+    rows: list[Any],
+    tiers: list[list[str]],
+    flat: list[str],
+    by_proxy: str | None = None,
 ) -> _Ballot:
-    """Check a ballot against the rows of ``_cast_query``: phase, deadline, policy, candidates, method."""
+    """Check a ballot against the rows of ``_cast_query``: phase, deadline, policy, candidates, method.
+
+    ``actor`` is the voter the ballot stands for; ``by_proxy`` the handle of the proxy casting it for them
+    (named in a public ballot's audit event, as a roll-call motion's is)."""
     assert actor.person_id is not None
     if not rows:
         raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
@@ -761,6 +792,9 @@ def _check_ballot(
     if facts is None:
         raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
     poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
+    if by_proxy is not None:
+        rules: ElectionRules = policy.election_rules(poll.body)
+        proxies.refuse_without_proxies(rules.proxies, policy, _proxy_poll(slug, election_id))
     enforce(policy.may_vote(poll, facts), policy)
     candidates = {r[13]: r[14] for r in rows if r[13] is not None}
     unknown = [n for n in flat if candidates.get(n) != "accepted"]
@@ -798,8 +832,12 @@ def _check_ballot(
         voter_id=None if secret else actor.person_id,
         tag=ctx.tag(f"election:{election_id}", actor.person_id),
         tiers=ballot_tiers,
-        payload={} if secret else {"ballot": ballot_tiers, "voter": actor.handle},
+        payload={}
+        if secret
+        else {"ballot": ballot_tiers, "voter": actor.handle, **({"by_proxy": by_proxy} if by_proxy else {})},
         now=now,
+        policy=policy,
+        poll=poll,
     )
 
 
@@ -861,10 +899,106 @@ async def _first_ballot_postgres(
     return CastReceipt(slug, ballot.receipt, False, ballot.tiers) if written is not None else None
 
 
-async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str]) -> CastReceipt:
+def _proxy_poll(slug: str, election_id: int) -> proxies.ProxyPoll:
+    return proxies.ProxyPoll(slug, election_id=election_id)
+
+
+def _proxies_allowed(ballot: _Ballot) -> bool:
+    rules: ElectionRules = ballot.policy.election_rules(ballot.poll.body)
+    return rules.proxies
+
+
+async def _use_proxy(
+    session: AsyncSession, ctx: Context, actor: Actor, delegator: Person, ballot: _Ballot
+) -> None:
+    """Check that ``actor`` may cast ``ballot`` as ``delegator``'s proxy, and mark the proxy used."""
+    poll = _proxy_poll(ballot.poll.slug, ballot.election_id)
+    body = await body_by_slug(session, ballot.poll.body.slug)
+    enforce(ballot.policy.may_vote(ballot.poll, await actor_facts(session, actor, body)), ballot.policy)
+    await proxies.use_proxy(session, ctx, actor, poll, delegator, f"election proxy {ballot.poll.slug}")
+
+
+async def _revoke_proxy(
+    session: AsyncSession, ctx: Context, slug: str, ballot: _Ballot, person_id: int
+) -> None:
+    """A vote in person revokes the voter's proxy in this election (where the policy has proxies)."""
+    if _proxies_allowed(ballot):
+        await proxies.revoke_in_person(session, ctx, _proxy_poll(slug, ballot.election_id), person_id)
+
+
+async def delegate(ctx: Context, actor: Actor, slug: str, handle: str) -> Proxy:
+    """Name another voter to cast the actor's ballot in one election (when its policy allows proxies).
+
+    Allowed until voting closes; naming someone else replaces an unused proxy, and voting in person
+    (before or after the proxy votes) overrides it. The proxy must be able to vote in the election.
+    """
+    if actor.person_id is None:
+        raise Forbidden(_("Only a person can name a proxy."))
+    async with write_transaction(ctx, "A proxy was just named for you by a concurrent request.") as session:
+        election = await election_by_slug(session, slug, lock="share")
+        policy = _policy_of(election)
+        body, poll_facts = await _poll_facts(session, election)
+        closes = election.voting_close_at
+        if election.phase not in ("draft", "nominating", "voting") or (
+            election.phase == "voting" and closes is not None and ctx.now() >= closes
+        ):
+            raise Closed(
+                _(
+                    "Voting in {title} has closed; a proxy can no longer be named.",
+                    title=election.title,
+                )
+            )
+        assert election.id is not None
+        poll = _proxy_poll(election.slug, election.id)
+        proxies.refuse_without_proxies(policy.election_rules(body_facts(body)).proxies, policy, poll)
+        enforce(policy.may_vote(poll_facts, await actor_facts(session, actor, body)), policy)
+        target = await person_by_handle(session, handle)
+        proxy = await proxies.name_proxy(
+            session,
+            ctx,
+            actor,
+            poll,
+            policy,
+            target,
+            lambda facts: policy.may_vote(poll_facts, facts),
+            await person_facts(session, target, body),
+        )
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=_stream(election),
+            kind="election.proxy_named",
+            subject=election.slug,
+            payload={"delegator": actor.handle, "delegate": target.handle},
+        )
+        notify(
+            session,
+            ctx,
+            kind="election.proxy",
+            person_id=target.id,
+            text=_(
+                "{delegator} named you as their proxy in {title}. Cast their ballot with "
+                "`vote {slug} <first> <second> ... --proxy-for {handle}`; their own vote, if they cast "
+                "one, overrides yours.",
+                delegator=actor.name,
+                title=election.title,
+                slug=election.slug,
+                handle=actor.handle,
+            ),
+        )
+        return proxy
+
+
+async def cast_ballot(
+    ctx: Context, actor: Actor, slug: str, choices: list[str], *, for_handle: str | None = None
+) -> CastReceipt:
     """Cast (or replace, before the deadline) a ranked or approval ballot; returns its receipt.
 
     Two ballots from the same voter at the same moment end as one: the second replaces the first.
+    ``for_handle``: cast it as the proxy of that person, who named the actor (``delegate``); the ballot
+    stands for them exactly as their own would, and their own vote in person later replaces it (the
+    proxy's receipt then answers "replaced") and revokes the proxy.
 
     The hot path of a poll, so it is written for round trips: one query reads the election, the voter's
     policy facts and the candidates; a first ballot is then written in one statement on PostgreSQL
@@ -884,10 +1018,9 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
         )
     if actor.person_id is None:
         raise Forbidden(_("Only a person can vote."))
-    person_id = actor.person_id
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
-    if postgres:
+    if postgres and for_handle is None:
         receipt = await _first_ballot_postgres(ctx, actor, slug, tiers, flat)
         if receipt is not None:
             return receipt
@@ -896,10 +1029,22 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
     async def work(session: AsyncSession) -> CastReceipt:
         nonlocal attempts
         attempts += 1
+        voter, delegator = actor, None
+        if for_handle is not None:
+            delegator = await person_by_handle(session, for_handle)
+            voter = Actor.of(delegator)
+        person_id = voter.person_id
+        assert person_id is not None
         rows = await _cast_rows(session, postgres, slug, person_id)
-        ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+        ballot = _check_ballot(
+            ctx, voter, slug, rows, tiers, flat, by_proxy=actor.handle if delegator is not None else None
+        )
         election_id = ballot.election_id
-        if attempts == 1 and not postgres:  # optimistic: most ballots are a voter's first
+        if delegator is not None:
+            await _use_proxy(session, ctx, actor, delegator, ballot)
+        elif attempts > 1 or postgres:  # voting in person revokes a proxy (a first ballot: see use_proxy)
+            await _revoke_proxy(session, ctx, slug, ballot, person_id)
+        if attempts == 1 and not postgres and delegator is None:  # optimistic: most ballots are a first
             event = _ballot_event(actor, slug, ballot, "ballot.cast")
             stamp = _sqlite_time(ballot.now)
             for sql, params in (
@@ -977,7 +1122,22 @@ async def cast_ballot(ctx: Context, actor: Actor, slug: str, choices: list[str])
             )
         kind = "ballot.replaced" if slot is not None else "ballot.cast"
         await session.execute(insert(_EVENTS), _ballot_event(actor, slug, ballot, kind))
-        return CastReceipt(slug, ballot.receipt, slot is not None, ballot.tiers)
+        if delegator is not None:
+            notify(
+                session,
+                ctx,
+                kind="election.proxy_voted",
+                person_id=delegator.id,
+                text=_(
+                    "Your proxy {proxy} cast your ballot in {slug}. Vote yourself before voting closes to "
+                    "override it: `vote {slug} <first> <second> ...`.",
+                    proxy=actor.name,
+                    slug=slug,
+                ),
+            )
+        return CastReceipt(
+            slug, ballot.receipt, slot is not None, ballot.tiers, delegator.handle if delegator else None
+        )
 
     return await ctx.db.run(work, retry_integrity=True)
 
@@ -1103,20 +1263,29 @@ async def _term_and_cap_refusal(
             held -= 1  # counted as continuing, but their own seat is the one they stand for again
     if held < cap:
         return None
-    whose = "its tier allows" if facts.organisation_tier in rules.tier_caps else "an organisation may hold"
-    return Refusal(
-        "organisation-cap",
-        _(
-            "{facts_organisation_name} already holds the {cap} {body_name} seat{s_if_cap_1_else} {whose}, "
-            "through members who stay on; {person_name} could not take a seat.",
-            facts_organisation_name=facts.organisation_name,
-            cap=cap,
-            body_name=body.name,
-            s_if_cap_1_else="s" if cap != 1 else "",
-            whose=whose,
-            person_name=person.name,
-        ),
-    )
+    if facts.organisation_tier in rules.tier_caps:
+        why = ngettext(
+            "{org} already holds the {n} {body} seat its tier allows, through members who stay on; "
+            "{person} could not take a seat.",
+            "{org} already holds the {n} {body} seats its tier allows, through members who stay on; "
+            "{person} could not take a seat.",
+            cap,
+            org=facts.organisation_name,
+            body=body.name,
+            person=person.name,
+        )
+    else:
+        why = ngettext(
+            "{org} already holds the {n} {body} seat an organisation may hold, through members who stay "
+            "on; {person} could not take a seat.",
+            "{org} already holds the {n} {body} seats an organisation may hold, through members who stay "
+            "on; {person} could not take a seat.",
+            cap,
+            org=facts.organisation_name,
+            body=body.name,
+            person=person.name,
+        )
+    return Refusal("organisation-cap", why)
 
 
 def add_months(when: datetime, months: int) -> datetime:
@@ -1244,8 +1413,22 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             body_id=body.id,
             dedupe_key=f"election:{election.id}:result",
             payload={"election": election.slug},
-            text=f"Result of {election.title}: elected {', '.join(result.elected) or 'nobody'} "
-            f"({len(contents)} ballots, {election.method}).",
+            text=(
+                _(
+                    "Result of {title}: elected {names} ({count} ballots, {method}).",
+                    title=election.title,
+                    names=", ".join(result.elected),
+                    count=len(contents),
+                    method=election.method,
+                )
+                if result.elected
+                else _(
+                    "Result of {title}: elected nobody ({count} ballots, {method}).",
+                    title=election.title,
+                    count=len(contents),
+                    method=election.method,
+                )
+            ),
         )
         await due.sync_election(session, ctx, election, rules)
         return result
@@ -1325,7 +1508,11 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
             ctx,
             kind="election.certified",
             body_id=body.id,
-            text=f"{election.title} is certified; the elected are now members of {body.name}.",
+            text=_(
+                "{title} is certified; the elected are now members of {body}.",
+                title=election.title,
+                body=body.name,
+            ),
         )
         return election
 

@@ -22,7 +22,7 @@ from sqlmodel import col
 
 from governance import secrecy
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.models import (
     Ballot,
     BallotSlot,
@@ -84,10 +84,45 @@ async def motion_by_ref(
     return motion
 
 
+# The channel posts of a motion, by (lazy consensus, secret ballot) and by (outcome, closed early).
+_PROPOSED = {
+    (True, True): N_(
+        "Motion M{id} before {body}: {title}. It passes by lazy consensus unless someone objects "
+        "(`motion vote {id} no`) by {deadline:%Y-%m-%d %H:%M} UTC (secret ballot)."
+    ),
+    (True, False): N_(
+        "Motion M{id} before {body}: {title}. It passes by lazy consensus unless someone objects "
+        "(`motion vote {id} no`) by {deadline:%Y-%m-%d %H:%M} UTC (roll-call: votes are public)."
+    ),
+    (False, True): N_(
+        "Motion M{id} before {body}: {title}. Vote with `motion vote {id} yes|no|abstain` "
+        "by {deadline:%Y-%m-%d %H:%M} UTC (secret ballot)."
+    ),
+    (False, False): N_(
+        "Motion M{id} before {body}: {title}. Vote with `motion vote {id} yes|no|abstain` "
+        "by {deadline:%Y-%m-%d %H:%M} UTC (roll-call: votes are public)."
+    ),
+}
+_RESULTS = {
+    ("passed", False): N_("Motion M{id} ({title}) passed: {reason}"),
+    ("failed", False): N_("Motion M{id} ({title}) failed: {reason}"),
+    ("no_quorum", False): N_("Motion M{id} ({title}) no quorum: {reason}"),
+    ("passed", True): N_(
+        "Motion M{id} ({title}) passed (closed early: the remaining votes could not change it): {reason}"
+    ),
+    ("failed", True): N_(
+        "Motion M{id} ({title}) failed (closed early: the remaining votes could not change it): {reason}"
+    ),
+    ("no_quorum", True): N_(
+        "Motion M{id} ({title}) no quorum (closed early: the remaining votes could not change it): {reason}"
+    ),
+}
+
+
 def _policy_of(motion: Motion) -> LoadedPolicy:
     """The policy the motion opened with; refuses to go on if its source has changed since."""
     return governing_policy(
-        motion.policy_name, motion.policy_version, motion.policy_hash, f"Motion M{motion.id}"
+        motion.policy_name, motion.policy_version, motion.policy_hash, _("Motion M{id}", id=motion.id)
     )
 
 
@@ -206,20 +241,19 @@ async def propose(
                 "policy": policy.identity,
             },
         )
-        how = (
-            f"It passes by lazy consensus unless someone objects (`motion vote {motion.id} no`) "
-            if motion.lazy_consensus
-            else f"Vote with `motion vote {motion.id} yes|no|abstain` "
-        )
         notify(
             session,
             ctx,
             kind="motion.proposed",
             body_id=target.id,
             payload={"motion": motion.id},
-            text=f"Motion M{motion.id} before {target.name}: {motion.title}. {how}"
-            f"by {motion.deadline:%Y-%m-%d %H:%M} UTC "
-            f"({'secret ballot' if motion.secret else 'roll-call: votes are public'}).",
+            text=_(
+                _PROPOSED[(motion.lazy_consensus, motion.secret)],
+                id=motion.id,
+                body=target.name,
+                title=motion.title,
+                deadline=motion.deadline,
+            ),
         )
         await due.sync_motion(session, ctx, motion, rules)
         return motion
@@ -413,9 +447,15 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
             ctx,
             kind="motion.proxy",
             person_id=target.id,
-            text=f"{actor.name} named you as their proxy on motion M{motion.id} ({motion.title}). Vote for "
-            f"them with `motion vote {motion.id} yes|no|abstain --proxy-for {actor.handle}`; "
-            "their own vote, if they cast one, overrides yours.",
+            text=_(
+                "{actor} named you as their proxy on motion M{id} ({title}). Vote for them with "
+                "`motion vote {id} yes|no|abstain --proxy-for {handle}`; "
+                "their own vote, if they cast one, overrides yours.",
+                actor=actor.name,
+                id=motion.id,
+                title=motion.title,
+                handle=actor.handle,
+            ),
         )
         return proxy
 
@@ -600,15 +640,18 @@ async def _decide(
             "due_at": motion.deadline.isoformat(),
         },
     )
-    settled_note = " (closed early: the remaining votes could not change it)" if reason == "settled" else ""
     notify(
         session,
         ctx,
         kind="motion.result",
         body_id=body.id,
         dedupe_key=f"motion:{motion.id}:result",
-        text=f"Motion M{motion.id} ({motion.title}) {motion.outcome.replace('_', ' ')}{settled_note}: "
-        f"{outcome.reason}",
+        text=_(
+            _RESULTS[(motion.outcome, reason == "settled")],
+            id=motion.id,
+            title=motion.title,
+            reason=outcome.reason,
+        ),
     )
     await due.sync_motion(session, ctx, motion, None)
     return outcome
