@@ -211,9 +211,17 @@ def N_(msgid: str) -> str:
 
 
 def format_datetime(when: datetime, tz: ZoneInfo | str, locale: str | None = None) -> str:
-    """A moment as the reader writes it: their locale's date and time, in their time zone, zone named."""
+    """A moment as the reader writes it, in their time zone, the zone named.
+
+    English keeps the unambiguous ``2026-12-01 17:00 CET`` an international membership reads without
+    guessing day from month; French writes ``1 déc. 2026, 17:00 CET``.
+    """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return _babel_datetime(when, format="medium", tzinfo=zone, locale=negotiate(locale or current_locale()))
+    local = when.astimezone(zone)
+    chosen = negotiate(locale or current_locale())
+    if chosen == DEFAULT_LOCALE:
+        return local.strftime("%Y-%m-%d %H:%M %Z")
+    return f"{_babel_datetime(local, format='d MMM y, HH:mm', locale=chosen)} {local.strftime('%Z')}"
 
 
 def format_number(value: int | float | Decimal | Fraction, locale: str | None = None) -> str:

@@ -31,6 +31,7 @@ from bot.discord.appcommands import Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
 from bot.replies import Attachment, Reply, error
 from governance.errors import GovError
+from governance.i18n import negotiate
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
 
@@ -158,6 +159,14 @@ class GovBot(discord.AutoShardedClient):
         return None
 
     # ------------------------------------------------------------------ who is acting
+
+    def locale_for(self, interaction: discord.Interaction) -> str:
+        """The reader's language: their Discord client's, else the server's, else ``GOVBOT_LOCALE``."""
+        return negotiate(
+            interaction.locale.value if interaction.locale else None,
+            interaction.guild_locale.value if interaction.guild_locale else None,
+            default=self.settings.locale,
+        )
 
     async def actor_for(self, interaction: discord.Interaction) -> Actor | Reply:
         """The roster person this Discord account speaks for, or the error reply to send instead."""
@@ -300,7 +309,9 @@ class GovBot(discord.AutoShardedClient):
         public = path in PUBLIC_COMMANDS
         if path in SLOW_COMMANDS:
             await interaction.response.defer(thinking=True, ephemeral=not public)
-        reply = await dispatch(self.ctx, actor, text, tz=self.tz, platform="discord")
+        reply = await dispatch(
+            self.ctx, actor, text, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
+        )
         title = None
         if reply.ok and path in ("election close", "election result"):
             title = f"Result of {values.get('election')}"
@@ -374,7 +385,9 @@ class GovBot(discord.AutoShardedClient):
                 shlex.quote(f"--name={role.name}"),
             ]
         )
-        reply = await dispatch(self.ctx, actor, text, tz=self.tz, platform="discord")
+        reply = await dispatch(
+            self.ctx, actor, text, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
+        )
         if reply.ok:
             await self.role_mapping(guild, refresh=True)
         await self.send(interaction, render(reply, ephemeral=True))
@@ -386,7 +399,12 @@ class GovBot(discord.AutoShardedClient):
             return
         guild, actor = found
         reply = await dispatch(
-            self.ctx, actor, f"roster roles discord {guild}", tz=self.tz, platform="discord"
+            self.ctx,
+            actor,
+            f"roster roles discord {guild}",
+            tz=self.tz,
+            platform="discord",
+            locale=self.locale_for(interaction),
         )
         await self.send(interaction, render(reply, ephemeral=True))
 
@@ -498,7 +516,12 @@ class GovBot(discord.AutoShardedClient):
                 await self.fail(interaction, error("That is not a vote on a motion; nothing was changed."))
                 return
             reply = await dispatch(
-                self.ctx, actor, f"motion vote {cid.target} {cid.arg}", tz=self.tz, platform="discord"
+                self.ctx,
+                actor,
+                f"motion vote {cid.target} {cid.arg}",
+                tz=self.tz,
+                platform="discord",
+                locale=self.locale_for(interaction),
             )
             await self.send(interaction, render(reply, ephemeral=True))
             if reply.ok:
@@ -521,7 +544,12 @@ class GovBot(discord.AutoShardedClient):
                 )
                 return
             reply = await dispatch(
-                self.ctx, actor, " ".join(["vote", cid.target, *picked]), tz=self.tz, platform="discord"
+                self.ctx,
+                actor,
+                " ".join(["vote", cid.target, *picked]),
+                tz=self.tz,
+                platform="discord",
+                locale=self.locale_for(interaction),
             )
             if not reply.ok:
                 await self.fail(interaction, reply)
