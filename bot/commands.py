@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
 from governance.errors import GovError, InvalidInput
-from governance.i18n import _, current_locale, using_locale
+from governance.i18n import _, current_locale, format_datetime, using_locale
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context, person_by_handle
 
@@ -92,10 +92,10 @@ class Invocation:
         return parse_when(value, self.tz, self.ctx.now()) if value else None
 
     def show_time(self, when: datetime | None) -> str:
-        """A stored UTC time shown in the reader's zone."""
+        """A stored UTC time shown in the reader's zone, written the way the reader's locale writes it."""
         if when is None:
             return "-"
-        return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+        return format_datetime(when, self.tz)
 
 
 RELATIVE_RE = re.compile(r"\+([0-9]{1,7})([dhm])", re.ASCII)
@@ -307,7 +307,7 @@ def _unknown(words: list[str]) -> Reply:
     if close:
         return error(
             _("`{join_words_2}` is not a command.", join_words_2=" ".join(words[:2])),
-            "Try: " + ", ".join(f"`{c}`" for c in close),
+            _("Try: {commands}", commands=", ".join(f"`{c}`" for c in close)),
         )
     return error(
         _("Unknown command {first!r}.", first=first),
@@ -325,17 +325,17 @@ async def _help(ctx: Context, actor: Actor, words: list[str], tz: ZoneInfo | Non
             )
         lines = []
         for s in matching:
-            lines.append(f"{s.usage}\n    {s.summary}")
-            lines += [f"    e.g. {e}" for e in s.examples]
+            lines.append(f"{s.usage}\n    {_(s.summary)}")
+            lines += ["    " + _("e.g. {example}", example=e) for e in s.examples]
         return Reply(
             text=_("Help for {join_words}:", join_words=" ".join(words)),
             block="\n".join(lines),
             ephemeral=True,
         )
-    rows = [[" ".join(s.path), s.summary] for s in REGISTRY]
+    rows = [[" ".join(s.path), _(s.summary)] for s in REGISTRY]
     return Reply(
         text=_("Commands (`help <command>` for details and examples):"),
-        tables=[Table(["command", "what it does"], rows)],
+        tables=[Table([_("command"), _("what it does")], rows)],
         ephemeral=True,
     )
 
@@ -353,17 +353,21 @@ async def help_cmd(inv: Invocation) -> Reply:
 async def whoami(inv: Invocation) -> Reply:
     """whoami"""
     person = await roster.get_person(inv.ctx, inv.actor.handle)
-    role = "admin (secretariat)" if person.is_admin else "member"
-    return Reply(
-        text=_(
-            "You are {person_name} (@{person_handle}), {role}, {person_status}.",
+    if person.is_admin:
+        text = _(
+            "You are {person_name} (@{person_handle}), admin (secretariat), {person_status}.",
             person_name=person.name,
             person_handle=person.handle,
-            role=role,
             person_status=person.status,
-        ),
-        ephemeral=True,
-    )
+        )
+    else:
+        text = _(
+            "You are {person_name} (@{person_handle}), member, {person_status}.",
+            person_name=person.name,
+            person_handle=person.handle,
+            person_status=person.status,
+        )
+    return Reply(text=text, ephemeral=True)
 
 
 # ---------------------------------------------------------------- roster
@@ -374,9 +378,9 @@ async def roster_orgs(inv: Invocation) -> Reply:
     """roster orgs"""
     rows = await roster.list_organisations(inv.ctx)
     table = Table(
-        ["id", "name", "tier", "active", "voting rep", "people"],
+        [_("id"), _("name"), _("tier"), _("active"), _("voting rep"), _("people")],
         [
-            [r.slug, r.name, r.tier, "yes" if r.active else "no", r.voting_rep or "-", str(r.people)]
+            [r.slug, r.name, r.tier, _("yes") if r.active else _("no"), r.voting_rep or "-", str(r.people)]
             for r in rows
         ],
     )
@@ -432,13 +436,12 @@ async def roster_org_set(inv: Invocation) -> Reply:
         tier=inv.opt("tier"),
         active=_yes_no(inv.opt("active"), "active"),
     )
-    return Reply(
-        text=_(
-            "Updated {org_name}: tier {org_tier}, {active_if_org_active_else_inacti}.",
-            org_name=org.name,
-            org_tier=org.tier,
-            active_if_org_active_else_inacti="active" if org.active else "inactive",
+    if org.active:
+        return Reply(
+            text=_("Updated {org_name}: tier {org_tier}, active.", org_name=org.name, org_tier=org.tier)
         )
+    return Reply(
+        text=_("Updated {org_name}: tier {org_tier}, inactive.", org_name=org.name, org_tier=org.tier)
     )
 
 
@@ -447,8 +450,8 @@ async def roster_people(inv: Invocation) -> Reply:
     """roster people"""
     rows = await roster.list_people(inv.ctx, inv.opt("org"))
     table = Table(
-        ["handle", "name", "organisation", "status", "admin"],
-        [[p.handle, p.name, o.name if o else "-", p.status, "yes" if p.is_admin else ""] for p, o in rows],
+        [_("handle"), _("name"), _("organisation"), _("status"), _("admin")],
+        [[p.handle, p.name, o.name if o else "-", p.status, _("yes") if p.is_admin else ""] for p, o in rows],
     )
     return Reply(text=_("{len_rows} people.", len_rows=len(rows)), tables=[table])
 
@@ -666,7 +669,8 @@ async def roster_roles(inv: Invocation) -> Reply:
         ),
         tables=[
             Table(
-                ["role", "id", "govbot role"], [[m.role_name or "-", m.role_id, m.govbot_role] for m in rows]
+                [_("role"), _("id"), _("govbot role")],
+                [[m.role_name or "-", m.role_id, m.govbot_role] for m in rows],
             )
         ],
     )
@@ -725,7 +729,7 @@ async def body_list(inv: Invocation) -> Reply:
     """body list"""
     rows = await bodies.list_bodies(inv.ctx)
     table = Table(
-        ["id", "name", "kind", "members", "policy"],
+        [_("id"), _("name"), _("kind"), _("members"), _("policy")],
         [[b.slug, b.name, b.kind.replace("_", " "), str(n), b.policy] for b, n in rows],
     )
     return Reply(text=_("{len_rows} bodies.", len_rows=len(rows)), tables=[table])
@@ -793,19 +797,19 @@ async def body_seat(inv: Invocation) -> Reply:
 async def _members_reply(inv: Invocation, slug: str) -> Reply:
     body, rows = await bodies.members(inv.ctx, slug)
     table = Table(
-        ["handle", "name", "role", "organisation"],
+        [_("handle"), _("name"), _("role"), _("organisation")],
         [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
     )
-    charter = f" Charter: {body.charter_url}" if body.charter_url else ""
-    return Reply(
-        text=_(
-            "{body_name}: {len_rows} member(s).{charter}",
+    if body.charter_url:
+        text = _(
+            "{body_name}: {len_rows} member(s). Charter: {charter_url}",
             body_name=body.name,
             len_rows=len(rows),
-            charter=charter,
-        ),
-        tables=[table],
-    )
+            charter_url=body.charter_url,
+        )
+    else:
+        text = _("{body_name}: {len_rows} member(s).", body_name=body.name, len_rows=len(rows))
+    return Reply(text=text, tables=[table])
 
 
 @command("wg list", "", "List working groups.")
@@ -813,7 +817,7 @@ async def wg_list(inv: Invocation) -> Reply:
     """wg list"""
     rows = await bodies.list_bodies(inv.ctx, "working_group")
     table = Table(
-        ["id", "name", "members", "charter"],
+        [_("id"), _("name"), _("members"), _("charter")],
         [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows],
     )
     return Reply(text=_("{len_rows} working group(s).", len_rows=len(rows)), tables=[table])
@@ -922,7 +926,7 @@ async def wg_pending(inv: Invocation) -> Reply:
     """wg pending"""
     body, rows = await bodies.pending(inv.ctx, inv.actor, inv.arg("wg"))
     table = Table(
-        ["handle", "name", "organisation"], [[r.handle, r.name, r.organisation or "-"] for r in rows]
+        [_("handle"), _("name"), _("organisation")], [[r.handle, r.name, r.organisation or "-"] for r in rows]
     )
     return Reply(
         text=_("{len_rows} pending request(s) to join {body_name}.", len_rows=len(rows), body_name=body.name),
@@ -938,7 +942,7 @@ async def election_list(inv: Invocation) -> Reply:
     """election list"""
     rows = await elections.list_elections(inv.ctx, inv.opt("body"))
     table = Table(
-        ["id", "title", "body", "seats", "method", "phase", "voting closes"],
+        [_("id"), _("title"), _("body"), _("seats"), _("method"), _("phase"), _("voting closes")],
         [
             [e.slug, e.title, b.slug, str(e.seats), e.method, e.phase, inv.show_time(e.voting_close_at)]
             for e, b in rows
@@ -980,20 +984,29 @@ async def election_create(inv: Invocation) -> Reply:
         nominations_close_at=inv.when("nominations-close"),
         voting_close_at=inv.when("voting-close"),
     )
-    return Reply(
-        text=_(
+    params = {
+        "election_title": election.title,
+        "election_slug": election.slug,
+        "election_seats": election.seats,
+        "election_method": election.method,
+        "election_policy_name": election.policy_name,
+        "election_policy_version": election.policy_version,
+    }
+    if election.secret:
+        text = _(
             "Created {election_title} ({election_slug}): {election_seats} seat(s), {election_method}, "
-            "{secret_if_election_secret_else_p} ballot, policy {election_policy_name} "
-            "{election_policy_version}. Next: `election open-nominations {election_slug}`.",
-            election_title=election.title,
-            election_slug=election.slug,
-            election_seats=election.seats,
-            election_method=election.method,
-            secret_if_election_secret_else_p="secret" if election.secret else "public",
-            election_policy_name=election.policy_name,
-            election_policy_version=election.policy_version,
+            "secret ballot, policy {election_policy_name} {election_policy_version}. Next: "
+            "`election open-nominations {election_slug}`.",
+            **params,
         )
-    )
+    else:
+        text = _(
+            "Created {election_title} ({election_slug}): {election_seats} seat(s), {election_method}, "
+            "public ballot, policy {election_policy_name} {election_policy_version}. Next: "
+            "`election open-nominations {election_slug}`.",
+            **params,
+        )
+    return Reply(text=text)
 
 
 @command("election show", "<election>", "Show an election: phase, deadlines, candidates, turnout.")
@@ -1002,13 +1015,31 @@ async def election_show(inv: Invocation) -> Reply:
     view = await elections.show(inv.ctx, inv.arg("election"))
     e = view.election
     lines = [
-        f"{e.title} ({e.slug}) — {view.body.name}: {e.seats} seat(s), {e.method}, phase {e.phase}.",
-        f"Nominations close {inv.show_time(e.nominations_close_at)}; "
-        f"voting closes {inv.show_time(e.voting_close_at)}. {view.voters} ballot(s) cast so far.",
-        f"Policy: {e.policy_name} {e.policy_version} (sha256 {e.policy_hash[:12]}…).",
+        _(
+            "{title} ({slug}) — {body}: {seats} seat(s), {method}, phase {phase}.",
+            title=e.title,
+            slug=e.slug,
+            body=view.body.name,
+            seats=e.seats,
+            method=e.method,
+            phase=e.phase,
+        ),
+        _(
+            "Nominations close {nominations_close}; voting closes {voting_close}. {voters} ballot(s) cast "
+            "so far.",
+            nominations_close=inv.show_time(e.nominations_close_at),
+            voting_close=inv.show_time(e.voting_close_at),
+            voters=view.voters,
+        ),
+        _(
+            "Policy: {policy} {version} (sha256 {digest}…).",
+            policy=e.policy_name,
+            version=e.policy_version,
+            digest=e.policy_hash[:12],
+        ),
     ]
     table = Table(
-        ["candidate", "handle", "status", "statement"],
+        [_("candidate"), _("handle"), _("status"), _("statement")],
         [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates],
     )
     return Reply(text="\n".join(lines), tables=[table])
@@ -1110,37 +1141,57 @@ async def election_open_voting(inv: Invocation) -> Reply:
 @command(
     "vote",
     "<election> <choice>...",
-    "Cast or replace your ballot: candidates in order of preference.",
-    examples=("vote board-2027 alice carol bob", "vote tc-chair alice=bob carol  (ties, Condorcet only)"),
+    "Cast or replace your ballot: candidates in order of preference. --proxy-for H: cast H's ballot as "
+    "their proxy (see `election proxy`).",
+    options={"proxy-for": "value"},
+    examples=(
+        "vote board-2027 alice carol bob",
+        "vote tc-chair alice=bob carol  (ties, Condorcet only)",
+        "vote board-2027 alice carol --proxy-for dana",
+    ),
 )
 async def vote(inv: Invocation) -> Reply:
     """vote"""
-    receipt = await elections.cast_ballot(inv.ctx, inv.actor, inv.arg("election"), inv.rest("choice"))
+    receipt = await elections.cast_ballot(
+        inv.ctx, inv.actor, inv.arg("election"), inv.rest("choice"), for_handle=inv.opt("proxy-for")
+    )
     order = " > ".join(" = ".join(t) for t in receipt.ranking)
-    verb = "replaced your earlier ballot" if receipt.replaced else "recorded"
-    return Reply(
-        text=_(
-            "Ballot {verb} in {receipt_election}: {order}. Your receipt: {receipt_receipt} (keep it to "
-            "check your ballot in the published list).",
-            verb=verb,
+    if receipt.for_handle is not None:
+        text = _(
+            "Ballot cast for @{delegator} in {election} as their proxy: {order}. Receipt: {receipt}. Their "
+            "own vote before voting closes replaces it.",
+            delegator=receipt.for_handle,
+            election=receipt.election,
+            order=order,
+            receipt=receipt.receipt,
+        )
+    elif receipt.replaced:
+        text = _(
+            "Ballot replaced your earlier ballot in {receipt_election}: {order}. Your receipt: "
+            "{receipt_receipt} (keep it to check your ballot in the published list).",
             receipt_election=receipt.election,
             order=order,
             receipt_receipt=receipt.receipt,
-        ),
-        ephemeral=True,
-    )
+        )
+    else:
+        text = _(
+            "Ballot recorded in {receipt_election}: {order}. Your receipt: {receipt_receipt} (keep it to "
+            "check your ballot in the published list).",
+            receipt_election=receipt.election,
+            order=order,
+            receipt_receipt=receipt.receipt,
+        )
+    return Reply(text=text, ephemeral=True)
 
 
 @command("election close", "<election>", "Close voting and count (admins).")
 async def election_close(inv: Invocation) -> Reply:
     """election close"""
     result = await elections.close(inv.ctx, inv.actor, inv.arg("election"))
+    if not result.elected:
+        return Reply(text=_("Closed. Elected: nobody."), block=result.to_text())
     return Reply(
-        text=_(
-            "Closed. Elected: {join_result_elected_or_nobody}.",
-            join_result_elected_or_nobody=", ".join(result.elected) or "nobody",
-        ),
-        block=result.to_text(),
+        text=_("Closed. Elected: {elected}.", elected=", ".join(result.elected)), block=result.to_text()
     )
 
 
@@ -1148,13 +1199,9 @@ async def election_close(inv: Invocation) -> Reply:
 async def election_result(inv: Invocation) -> Reply:
     """election result"""
     result = await elections.result(inv.ctx, inv.arg("election"))
-    return Reply(
-        text=_(
-            "Elected: {join_result_elected_or_nobody}.",
-            join_result_elected_or_nobody=", ".join(result.elected) or "nobody",
-        ),
-        block=result.to_text(),
-    )
+    if not result.elected:
+        return Reply(text=_("Elected: nobody."), block=result.to_text())
+    return Reply(text=_("Elected: {elected}.", elected=", ".join(result.elected)), block=result.to_text())
 
 
 @command("election certify", "<election>", "Certify the result and seat the elected (admins).")
@@ -1172,7 +1219,7 @@ async def motion_list(inv: Invocation) -> Reply:
     """motion list"""
     rows = await motions.list_motions(inv.ctx, inv.opt("body"))
     table = Table(
-        ["#", "title", "body", "phase", "outcome", "deadline"],
+        ["#", _("title"), _("body"), _("phase"), _("outcome"), _("deadline")],
         [
             [f"M{m.id}", m.title, b.slug, m.phase, m.outcome or "-", inv.show_time(m.deadline)]
             for m, b in rows
@@ -1203,20 +1250,28 @@ async def motion_propose(inv: Invocation) -> Reply:
         deadline=inv.when("deadline"),
         secret=True if inv.flag("secret") else None,
     )
-    return Reply(
-        text=_(
+    params = {
+        "m_id": m.id,
+        "inv_show_time_m_deadline": inv.show_time(m.deadline),
+        "m_threshold": m.threshold,
+        "m_threshold_of_replace": m.threshold_of.replace("_", " "),
+        "m_quorum": m.quorum,
+        "m_seated": m.seated,
+    }
+    if m.secret:
+        text = _(
+            "Motion M{m_id} is open until {inv_show_time_m_deadline}: needs {m_threshold} "
+            "({m_threshold_of_replace}) with a quorum of {m_quorum} of {m_seated} seated; secret ballot.",
+            **params,
+        )
+    else:
+        text = _(
             "Motion M{m_id} is open until {inv_show_time_m_deadline}: needs {m_threshold} "
             "({m_threshold_of_replace}) with a quorum of {m_quorum} of {m_seated} seated; "
-            "{secret_ballot_if_m_secret_else_r}.",
-            m_id=m.id,
-            inv_show_time_m_deadline=inv.show_time(m.deadline),
-            m_threshold=m.threshold,
-            m_threshold_of_replace=m.threshold_of.replace("_", " "),
-            m_quorum=m.quorum,
-            m_seated=m.seated,
-            secret_ballot_if_m_secret_else_r="secret ballot" if m.secret else "roll-call (public)",
+            "roll-call (public).",
+            **params,
         )
-    )
+    return Reply(text=text)
 
 
 @command(
@@ -1231,18 +1286,35 @@ async def motion_vote(inv: Invocation) -> Reply:
     r = await motions.vote(
         inv.ctx, inv.actor, inv.arg("motion"), inv.arg("choice"), for_handle=inv.opt("proxy-for")
     )
-    verb = "changed to" if r.replaced else "recorded:"
-    public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
-    return Reply(
-        text=_(
-            "Your vote on M{r_motion_id} {verb} {r_choice}.{public}",
+    if r.replaced and r.public:
+        text = _(
+            "Your vote on M{r_motion_id} changed to {r_choice}. This is a roll-call vote: your vote is "
+            "public.",
             r_motion_id=r.motion_id,
-            verb=verb,
             r_choice=r.choice,
-            public=public,
-        ),
-        ephemeral=True,
-    )
+        )
+    elif r.replaced:
+        text = _(
+            "Your vote on M{r_motion_id} changed to {r_choice}. Receipt: {receipt}.",
+            r_motion_id=r.motion_id,
+            r_choice=r.choice,
+            receipt=r.receipt,
+        )
+    elif r.public:
+        text = _(
+            "Your vote on M{r_motion_id} recorded: {r_choice}. This is a roll-call vote: your vote is "
+            "public.",
+            r_motion_id=r.motion_id,
+            r_choice=r.choice,
+        )
+    else:
+        text = _(
+            "Your vote on M{r_motion_id} recorded: {r_choice}. Receipt: {receipt}.",
+            r_motion_id=r.motion_id,
+            r_choice=r.choice,
+            receipt=r.receipt,
+        )
+    return Reply(text=text, ephemeral=True)
 
 
 @command("motion show", "<motion>", "Show a motion, its roll call and result.")
@@ -1250,17 +1322,38 @@ async def motion_show(inv: Invocation) -> Reply:
     """motion show"""
     view = await motions.show(inv.ctx, inv.arg("motion"))
     m = view.motion
+    if m.outcome:
+        heading = _(
+            "M{id} {title} — {body}, {phase}, {outcome}.",
+            id=m.id,
+            title=m.title,
+            body=view.body.name,
+            phase=m.phase,
+            outcome=m.outcome,
+        )
+    else:
+        heading = _(
+            "M{id} {title} — {body}, {phase}.", id=m.id, title=m.title, body=view.body.name, phase=m.phase
+        )
     lines = [
-        f"M{m.id} {m.title} — {view.body.name}, {m.phase}" + (f", {m.outcome}" if m.outcome else "") + ".",
-        f"Needs {m.threshold} of {m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated} seated; "
-        f"deadline {inv.show_time(m.deadline)}; {view.voters} voted.",
+        heading,
+        _(
+            "Needs {threshold} of {threshold_of}, quorum {quorum} of {seated} seated; deadline {deadline}; "
+            "{voters} voted.",
+            threshold=m.threshold,
+            threshold_of=m.threshold_of.replace("_", " "),
+            quorum=m.quorum,
+            seated=m.seated,
+            deadline=inv.show_time(m.deadline),
+            voters=view.voters,
+        ),
     ]
     if m.text:
         lines.append(m.text)
     if view.result:
         lines.append(str(view.result.get("reason", "")))
     tables = (
-        [Table(["member", "vote"], [[n, c] for n, c in view.roll_call], _("Roll call"))]
+        [Table([_("member"), _("vote")], [[n, c] for n, c in view.roll_call], _("Roll call"))]
         if view.roll_call
         else []
     )
@@ -1271,8 +1364,9 @@ async def motion_show(inv: Invocation) -> Reply:
 async def motion_close(inv: Invocation) -> Reply:
     """motion close"""
     outcome = await motions.close(inv.ctx, inv.actor, inv.arg("motion"))
-    verdict = "passed" if outcome.passed else "did not pass"
-    return Reply(text=_("Motion {verdict}: {outcome_reason}", verdict=verdict, outcome_reason=outcome.reason))
+    if outcome.passed:
+        return Reply(text=_("Motion passed: {outcome_reason}", outcome_reason=outcome.reason))
+    return Reply(text=_("Motion did not pass: {outcome_reason}", outcome_reason=outcome.reason))
 
 
 @command("motion withdraw", "<motion>", "Withdraw a motion (its proposer or admins).")
