@@ -1,5 +1,5 @@
-"""Policy commands, registered on import by bot.commands: the rules of a body in plain sentences, and
-naming a proxy on a motion."""
+"""Policy commands, registered on import by bot.commands: the rules of a body in plain sentences, naming
+a proxy on a motion or in an election, and member states."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from bot.commands import Invocation, command
 from bot.replies import Reply
 from governance.i18n import _
 from governance.policies.explain import explain
-from governance.services import bodies, motions
+from governance.services import bodies, elections, motions
 from governance.services.common import body_by_slug, body_facts
 
 
@@ -41,6 +41,27 @@ async def motion_proxy(inv: Invocation) -> Reply:
             "yourself before the deadline overrides it.",
             proxy_motion_id=proxy.motion_id,
             inv_arg_handle_lstrip_lower=inv.arg("handle").lstrip("@").lower(),
+        ),
+        ephemeral=True,
+    )
+
+
+@command(
+    "election proxy",
+    "<election> <handle>",
+    "Name another voter to cast your ballot in one election (when the policy allows proxies); your own "
+    "vote before voting closes overrides it.",
+    examples=("election proxy board-2027 bea",),
+)
+async def election_proxy(inv: Invocation) -> Reply:
+    """election proxy <election> <handle>"""
+    await elections.delegate(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle"))
+    return Reply(
+        text=_(
+            "Proxy named in {election}: @{handle} may cast your ballot. Voting yourself before voting "
+            "closes overrides it.",
+            election=inv.arg("election").strip().lower(),
+            handle=inv.arg("handle").lstrip("@").lower(),
         ),
         ephemeral=True,
     )

@@ -138,6 +138,15 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("zoe", "wg approve docs yuki", "@yuki is now a member of docs"),
     ("zoe", "wg review docs --days 0", "1 member(s) of Docs WG inactive for 0 days"),
     ("zoe", "wg review-confirm docs yuki --days 0", "Removed for inactivity: yuki"),
+    # election proxies (asf: proxies allowed)
+    ("sec", 'body create members "Members meeting" --kind committee --policy asf', "Created Members meeting"),
+    ("sec", "election create m1 --body members --seats 1", "m1"),
+    ("sec", "election open-nominations m1", "Nominations for"),
+    ("chen", "election nominate m1", "@chen is standing in m1"),
+    ("sec", "election open-voting m1 --close +3d", "is open until"),
+    ("emma", "election proxy m1 farid", "Proxy named in m1: @farid may cast your ballot"),
+    ("farid", "vote m1 chen --proxy-for emma", "Ballot cast for @emma in m1 as their proxy: chen"),
+    ("emma", "vote m1 chen", "Ballot replaced your earlier ballot in m1"),
 ]
 
 # Run before the failure cases: a pending join request, a second election in voting, an open motion.
@@ -273,6 +282,8 @@ FAILURES: list[tuple[str, str, str]] = [
     ("bea", "motion withdraw 1", "Only the proposer or the secretariat"),
     ("bea", "motion proxy 1 bea", "You cannot name yourself as your own proxy"),
     ("arjun", "motion proxy 1 bea", "not a voting member"),
+    ("alice", "election proxy e2 bea", "Under alliance, votes on e2 cannot be given to a proxy"),
+    ("bea", "vote e2 chen --proxy-for alice", "Under alliance, votes on e2 cannot be given to a proxy"),
     # audit
     ("sec", "audit verify election:nowhere", "No audit events in stream 'election:nowhere'"),
     ("alice", "audit export board-2027", "Only the secretariat (an admin) exports audit bundles"),
