@@ -43,6 +43,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=3600, alias="GOVBOT_SCHEDULER_SWEEP_SECONDS"
     )
     leader_poll_seconds: float = Field(default=5.0, gt=0, le=25, alias="GOVBOT_LEADER_POLL_SECONDS")
+    audit_seal_seconds: float = Field(default=300.0, gt=0, le=86400, alias="GOVBOT_AUDIT_SEAL_SECONDS")
 
     @field_validator("timezone")
     @classmethod

@@ -36,7 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
-from governance.i18n import _
+from bot.config import Settings
 from governance.services import meetings, schedule
 from governance.services.common import Context
 
@@ -121,7 +121,7 @@ class Scheduler:
         *,
         worker: str | None = None,
         sweep_seconds: float = 10.0,
-        seal_seconds: float = 60.0,
+        seal_seconds: float = 300.0,
         upkeep_seconds: float = 3600.0,
         on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
     ) -> None:
@@ -180,7 +180,7 @@ class Scheduler:
             next_run_time=self.ctx.now(),
         )
         self.aps.start(paused=paused)
-        log.info(_("scheduler %s: leader; %d scheduled job(s) restored"), self.worker, restored)
+        log.info("scheduler %s: leader; %d scheduled job(s) restored", self.worker, restored)
         return restored
 
     async def restore(self) -> int:
@@ -206,9 +206,7 @@ class Scheduler:
                 log.exception("scheduler sweep failed; the next one retries")
                 return []
             for outcome in outcomes:
-                log.info(
-                    _("scheduled %s (due %s): %s"), outcome.key, outcome.due_at.isoformat(), outcome.result
-                )
+                log.info("scheduled %s (due %s): %s", outcome.key, outcome.due_at.isoformat(), outcome.result)
             if self.aps is not None:
                 await self.restore()
             if outcomes and self.on_work is not None:
@@ -218,7 +216,8 @@ class Scheduler:
             return outcomes
 
     async def seal(self) -> dict[str, int]:
-        """Seal audit streams with pending ballot events (periodic)."""
+        """The periodic audit sealer (every ``seal_seconds``): seal pending ballot events, shuffle their
+        polls' stored ballots and anchor every stream's head (``schedule.seal_pending``)."""
         try:
             return await schedule.seal_pending(self.ctx)
         except Exception:
@@ -259,17 +258,26 @@ async def run(
     *,
     poll_seconds: float = 5.0,
     sweep_seconds: float = 10.0,
+    seal_seconds: float | None = None,
     on_leader: Callable[[str], Any] | None = None,
     on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
 ) -> None:
     """Until ``stop``: become leader when possible, run the scheduler while leader, step down when the
-    lock is lost (and try again)."""
+    lock is lost (and try again). ``seal_seconds`` defaults to the GOVBOT_AUDIT_SEAL_SECONDS setting."""
+    if seal_seconds is None:
+        seal_seconds = Settings().audit_seal_seconds
     leadership = Leadership(ctx.db.url, is_sqlite=ctx.db.is_sqlite)
     worker = worker_name()
     try:
         while not stop.is_set():
             if await leadership.try_acquire():
-                scheduler = Scheduler(ctx, worker=worker, sweep_seconds=sweep_seconds, on_work=on_work)
+                scheduler = Scheduler(
+                    ctx,
+                    worker=worker,
+                    sweep_seconds=sweep_seconds,
+                    seal_seconds=seal_seconds,
+                    on_work=on_work,
+                )
                 try:
                     await scheduler.start()
                     if on_leader is not None:
@@ -315,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 stop,
                 poll_seconds=settings.leader_poll_seconds,
                 sweep_seconds=settings.scheduler_sweep_seconds,
+                seal_seconds=settings.audit_seal_seconds,
                 on_leader=leader,
             )
             return 0

@@ -94,17 +94,28 @@ async def _poll_of(session: AsyncSession, stream: str) -> dict[str, int] | None:
     return None
 
 
+async def seal_stream(session: AsyncSession, stream: str) -> int:
+    """Seal one stream's pending events and shuffle the ballots of its poll, in the caller's transaction.
+
+    Returns the stream's new head sequence number. ``audit.TamperedPendingEvent`` stops it (nothing is
+    chained past an edited event).
+    """
+    seq, _head = await audit.seal(session, stream)
+    poll = await _poll_of(session, stream)
+    if poll is not None:
+        await shuffle_poll(session, **poll)
+    return seq
+
+
 async def seal_and_shuffle(session: AsyncSession) -> list[str]:
     """Seal every stream's pending events and shuffle the ballots of the polls they belong to.
 
-    The periodic job of the module note (run it every few minutes; it is cheap when nothing is
-    pending). Returns the streams sealed. ``audit.TamperedPendingEvent`` stops it, as it stops a close.
+    All in the caller's transaction (an export's preparation). The periodic sealer
+    (``governance.services.schedule.seal_pending``) does the same with one transaction per stream.
+    Returns the streams sealed. ``audit.TamperedPendingEvent`` stops it, as it stops a close.
     """
     sealed = []
     for stream in await audit.pending_streams(session):
-        await audit.seal(session, stream)
-        poll = await _poll_of(session, stream)
-        if poll is not None:
-            await shuffle_poll(session, **poll)
+        await seal_stream(session, stream)
         sealed.append(stream)
     return sealed

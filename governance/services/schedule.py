@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit
+from governance import audit, secrecy
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -777,15 +777,23 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
 
 
 async def seal_pending(ctx: Context) -> dict[str, int]:
-    """Seal every audit stream that has pending ballot events into its chain; returns the new heads'
-    sequence numbers by stream. One transaction per stream, so one slow stream holds up no other."""
+    """The periodic audit sealer: chain pending ballot events, shuffle their polls' ballots, anchor heads.
+
+    For each stream with pending events, ``secrecy.seal_stream`` gives them their places in the chain
+    and rewrites the poll's stored ballots in random order (on PostgreSQL, so that no ballot keeps the
+    transaction stamp it shares with its voter's row for longer than a period); one transaction per
+    stream, so one slow stream holds up no other. Then every stream whose head moved is anchored in the
+    deployment-wide chain, so deleting or replacing a whole stream is found from then on. Returns the
+    sealed streams' new head sequence numbers.
+    """
     async with ctx.db.reading() as session:
         streams = await audit.pending_streams(session)
     sealed: dict[str, int] = {}
     for stream in streams:
         async with ctx.db.transaction() as session:
-            seq, _head = await audit.seal(session, stream)
-        sealed[stream] = seq
+            sealed[stream] = await secrecy.seal_stream(session, stream)
+    async with ctx.db.transaction() as session:
+        await audit.anchor_all(session, actor=SCHEDULER.label, at=ctx.now())
     return sealed
 
 
