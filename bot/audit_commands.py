@@ -34,7 +34,15 @@ async def audit_verify(inv: Invocation) -> Reply:
                         len_checks=len(checks),
                     ),
                     _("Investigate the database before going on; nothing was changed."),
-                    [f"{c.stream}: event {c.broken_seq}: {c.problem}" for c in broken],
+                    [
+                        _(
+                            "{stream}: event {seq}: {problem}",
+                            stream=c.stream,
+                            seq=c.broken_seq,
+                            problem=c.problem,
+                        )
+                        for c in broken
+                    ],
                 )
             events = sum(c.events for c in checks)
             return Reply(
@@ -50,20 +58,24 @@ async def audit_verify(inv: Invocation) -> Reply:
             _("No audit events in stream {stream!r}.", stream=stream),
             _("Streams: election:<id>, motion:<number>, body:<id>, roster, anchor, or all."),
         )
-    if check.ok:
-        waiting = (
-            f" {check.pending} of them (the latest ballots) are not sealed into the chain yet; "
-            "the next phase change or the close seals them."
-            if check.pending
-            else ""
-        )
+    if check.ok and check.pending:
         return Reply(
             text=_(
-                "OK: {check_events} event(s) in {stream}, head {check_head}.{waiting}",
+                "OK: {check_events} event(s) in {stream}, head {check_head}. {pending} of them (the latest "
+                "ballots) are not sealed into the chain yet; the next phase change or the close seals them.",
                 check_events=check.events,
                 stream=stream,
                 check_head=check.head,
-                waiting=waiting,
+                pending=check.pending,
+            )
+        )
+    if check.ok:
+        return Reply(
+            text=_(
+                "OK: {check_events} event(s) in {stream}, head {check_head}.",
+                check_events=check.events,
+                stream=stream,
+                check_head=check.head,
             )
         )
     return error(
@@ -96,14 +108,23 @@ async def audit_export(inv: Invocation) -> Reply:
     heads = json.loads(files["heads.json"])["heads"]
     shown = subject.stream if subject.kind != "all" else audit.ANCHOR
     head = heads.get(shown, {}).get("hash", "-")
-    return Reply(
-        text=_(
-            "Audit export of {everything_if_subject_kind_all_e} ({fmt}): head {head}. Anyone can check a "
-            "bundle with `govbot audit verify <file>`.",
-            everything_if_subject_kind_all_e="everything" if subject.kind == "all" else subject.stream,
+    if subject.kind == "all":
+        text = _(
+            "Audit export of everything ({fmt}): head {head}. Anyone can check a bundle with "
+            "`govbot audit verify <file>`.",
             fmt=fmt,
             head=head,
-        ),
+        )
+    else:
+        text = _(
+            "Audit export of {stream} ({fmt}): head {head}. Anyone can check a bundle with "
+            "`govbot audit verify <file>`.",
+            stream=subject.stream,
+            fmt=fmt,
+            head=head,
+        )
+    return Reply(
+        text=text,
         attachments=(Attachment(f"{name}.{fmt}", data, MEDIA_TYPES.get(fmt, "application/octet-stream")),),
     )
 
@@ -141,15 +162,20 @@ async def receipt(inv: Invocation) -> Reply:
         )
     ballot = found.ballot
     if isinstance(ballot, list):
-        shown = " > ".join("=".join(tier) for tier in ballot) or "(blank)"
+        shown = " > ".join("=".join(tier) for tier in ballot) or _("(blank)")
     else:
         shown = str(ballot)
-    where = (
-        "It is in the published ballot list"
-        if found.status == "counted"
-        else "It is stored and will be in the ballot list published at the close"
-    )
-    return Reply(
-        text=_("{where} of {found_poll}, as: {shown}.", where=where, found_poll=found.poll, shown=shown),
-        ephemeral=True,
-    )
+    if found.status == "counted":
+        text = _(
+            "It is in the published ballot list of {found_poll}, as: {shown}.",
+            found_poll=found.poll,
+            shown=shown,
+        )
+    else:
+        text = _(
+            "It is stored and will be in the ballot list published at the close of {found_poll}, as: "
+            "{shown}.",
+            found_poll=found.poll,
+            shown=shown,
+        )
+    return Reply(text=text, ephemeral=True)

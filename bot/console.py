@@ -24,7 +24,7 @@ from rich.table import Table as RichTable
 from bot.commands import dispatch
 from bot.replies import Attachment, Reply
 from governance.errors import GovError
-from governance.i18n import DEFAULT_LOCALE, _, negotiate
+from governance.i18n import DEFAULT_LOCALE, _, current_locale, negotiate, using_locale
 from governance.models import Body, Person
 from governance.services import outbox, roster
 from governance.services.common import Actor, Context
@@ -75,20 +75,26 @@ def save_attachments(attachments: Iterable[Attachment], directory: Path) -> list
     return saved
 
 
-async def deliver(ctx: Context, console: Console) -> int:
-    """Deliver due outbox messages to the terminal and mark them sent; returns how many."""
+async def deliver(ctx: Context, console: Console, locale: str | None = None) -> int:
+    """Deliver due outbox messages to the terminal, in ``locale`` (default: the current one), and mark
+    them sent; returns how many."""
+    chosen = negotiate(locale or current_locale())
     delivered = 0
     for message in await outbox.due(ctx):
+        text = outbox.text_in(message, chosen)
         async with ctx.db.reading() as session:
             if message.person_id is not None:
                 person = await session.get(Person, message.person_id)
-                target = f"DM to @{person.handle}" if person else "DM"
+                with using_locale(chosen):
+                    if person:
+                        line = "  ✉ " + _("DM to @{handle}: {text}", handle=person.handle, text=text)
+                    else:
+                        line = "  ✉ " + _("DM: {text}", text=text)
             else:
                 body = await session.get(Body, message.body_id) if message.body_id else None
-                target = f"#{body.channel or body.slug}" if body else "#general"
-        console.print(
-            f"  ✉ {target}: {message.text}", style="dim", markup=False, highlight=False, soft_wrap=True
-        )
+                channel = f"#{body.channel or body.slug}" if body else "#general"
+                line = f"  ✉ {channel}: {text}"
+        console.print(line, style="dim", markup=False, highlight=False, soft_wrap=True)
         if await outbox.mark_sent(ctx, message.id):
             delivered += 1
     return delivered
@@ -117,7 +123,14 @@ class Session:
         self.attachments_dir = attachments_dir if attachments_dir is not None else Path.cwd()
 
     async def run_line(self, line: str) -> bool | None:
-        """Run one line; True/False for success/failure, None for blank lines and comments."""
+        """Run one line; True/False for success/failure, None for blank lines and comments.
+
+        Everything the line prints is in the session's locale, the console's own messages included.
+        """
+        with using_locale(self.locale):
+            return await self._run_line(line)
+
+    async def _run_line(self, line: str) -> bool | None:
         text = line.strip()
         if not text or text.startswith("#"):
             return None
@@ -134,7 +147,11 @@ class Session:
             except GovError as exc:
                 render(self.console, Reply(text=exc.message, ok=False, hint=exc.hint))
                 return False
-            self.console.print(f"You are now {self.actor.name} (@{self.actor.handle}).", style="cyan")
+            self.console.print(
+                _("You are now {name} (@{handle}).", name=self.actor.name, handle=self.actor.handle),
+                style="cyan",
+                markup=False,
+            )
             return True
         if word.startswith(":"):
             render(
@@ -149,9 +166,11 @@ class Session:
         reply = await dispatch(self.ctx, self.actor, text, tz=self.tz, platform="console", locale=self.locale)
         render(self.console, reply)
         for path in save_attachments(reply.attachments, self.attachments_dir):
-            self.console.print(f"Saved {path}", style="cyan", markup=False, highlight=False, soft_wrap=True)
+            self.console.print(
+                _("Saved {path}", path=path), style="cyan", markup=False, highlight=False, soft_wrap=True
+            )
         if self.deliver:
-            await deliver(self.ctx, self.console)
+            await deliver(self.ctx, self.console, self.locale)
         return reply.ok
 
 
@@ -180,9 +199,9 @@ async def run_interactive(session: Session) -> int:
         readline.set_history_length(2000)
     except (ImportError, OSError):
         readline = None  # type: ignore[assignment]
-    session.console.print(
-        "govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.", style="bold cyan"
-    )
+    with using_locale(session.locale):
+        banner = _("govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.")
+    session.console.print(banner, style="bold cyan", markup=False)
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -215,12 +234,15 @@ async def main(
 ) -> int:
     """Run the console as ``handle`` in ``locale``: interactively on a terminal, else as a script."""
     console = Console(highlight=False)
-    try:
-        actor = await roster.actor_for_handle(ctx, handle)
-    except GovError as exc:
-        console.print(f"{exc.message} {exc.hint or ''}", style="bold red")
-        console.print("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
-        return 2
+    with using_locale(locale):
+        try:
+            actor = await roster.actor_for_handle(ctx, handle)
+        except GovError as exc:
+            console.print(f"{exc.message} {exc.hint or ''}", style="bold red", markup=False)
+            console.print(
+                _("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
+            )
+            return 2
     session = Session(
         ctx, actor, console, tz=tz, deliver=deliver, attachments_dir=attachments_dir, locale=locale
     )

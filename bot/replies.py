@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from governance.i18n import ngettext
+
 
 @dataclass(frozen=True)
 class Table:
@@ -63,7 +65,15 @@ class Reply:
         parts += [t.to_text() for t in self.tables]
         if self.block:
             parts.append(self.block)
-        parts += [f"[attached: {a.filename}, {len(a.data)} bytes]" for a in self.attachments]
+        parts += [
+            ngettext(
+                "[attached: {filename}, {n} byte]",
+                "[attached: {filename}, {n} bytes]",
+                len(a.data),
+                filename=a.filename,
+            )
+            for a in self.attachments
+        ]
         return "\n\n".join(p for p in parts if p)
 
 
@@ -76,7 +86,7 @@ def bullets(details: tuple[str, ...] | list[str], limit: int = DETAILS_SHOWN) ->
         return None
     lines = [f"• {d}" for d in details[:limit]]
     if len(details) > limit:
-        lines.append(f"… and {len(details) - limit} more")
+        lines.append(ngettext("… and {n} more", "… and {n} more", len(details) - limit))
     return "\n".join(lines)
 
 

@@ -85,7 +85,9 @@ async def election_timeline(inv: Invocation) -> Reply:
         voting_open_at=inv.when("voting-open"),
         voting_close_at=inv.when("voting-close"),
     )
-    return await _schedule_reply(inv, f"election:{election.id}", f"New dates for {election.slug}.")
+    return await _schedule_reply(
+        inv, f"election:{election.id}", _("New dates for {election}.", election=election.slug)
+    )
 
 
 @command(
@@ -99,15 +101,17 @@ async def motion_deadline(inv: Invocation) -> Reply:
     when = parse_when(inv.arg("when"), inv.tz, inv.ctx.now())
     motion = await schedule.set_motion_deadline(inv.ctx, inv.actor, inv.arg("motion"), when)
     return await _schedule_reply(
-        inv, f"motion:{motion.id}", f"M{motion.id} now closes {inv.show_time(motion.deadline)}."
+        inv,
+        f"motion:{motion.id}",
+        _("M{id} now closes {deadline}.", id=motion.id, deadline=inv.show_time(motion.deadline)),
     )
 
 
 async def _schedule_reply(inv: Invocation, subject: str, text: str) -> Reply:
     rows = await schedule.pending(inv.ctx, subject=subject)
     table = Table(
-        ["when", "what"],
-        [[inv.show_time(t.due_at), _label(t.kind) + _offset(t.key)] for t in rows],
+        [_("when"), _("what")],
+        [[inv.show_time(t.due_at), _what(t.kind, t.key)] for t in rows],
         title=_("Scheduled"),
     )
     return Reply(text=text, tables=[table] if rows else [])
@@ -117,12 +121,14 @@ def _label(kind: str) -> str:
     return kind.partition(".")[2].replace("_", " ")
 
 
-def _offset(key: str) -> str:
+def _what(kind: str, key: str) -> str:
+    """A scheduled task as a label, with how long before its deadline a reminder goes out."""
     if ":remind:" not in key:
-        return ""
+        return _label(kind)
     from governance.services.due import offset_label
 
-    return f" ({offset_label(timedelta(seconds=int(key.rsplit(':', 1)[1])))} before)"
+    offset = offset_label(timedelta(seconds=int(key.rsplit(":", 1)[1])))
+    return _("{task} ({offset} before)", task=_label(kind), offset=offset)
 
 
 @command(
@@ -146,12 +152,12 @@ async def schedule_show(inv: Invocation) -> Reply:
         )
     rows = await schedule.history(inv.ctx, subject)
     table = Table(
-        ["when", "what", "done", "result"],
+        [_("when"), _("what"), _("done"), _("result")],
         [
             [
                 inv.show_time(t.due_at),
-                _label(t.kind) + _offset(t.key),
-                inv.show_time(t.done_at) if t.done_at else "pending",
+                _what(t.kind, t.key),
+                inv.show_time(t.done_at) if t.done_at else _("pending"),
                 t.result or "",
             ]
             for t in rows
@@ -264,7 +270,7 @@ async def wg_meetings(inv: Invocation) -> Reply:
             attachments=(_ics(chosen[0]),),
         )
     table = Table(
-        ["#", "title", "when", "next"],
+        ["#", _("title"), _("when"), _("next")],
         [[str(s.series.id), s.series.title, s.summary, _next(inv, s)] for s in series],
     )
     return Reply(
@@ -293,7 +299,7 @@ async def wg_review(inv: Invocation) -> Reply:
             )
         )
     table = Table(
-        ["handle", "name", "member since", "last vote"],
+        [_("handle"), _("name"), _("member since"), _("last vote")],
         [[m.handle, m.name, inv.show_time(m.since), inv.show_time(m.last_active)] for m in inactive],
     )
     return Reply(
