@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import secrecy
+from governance import audit, secrecy
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
@@ -52,6 +52,7 @@ from governance.services.common import (
     with_lock,
     write_transaction,
 )
+from governance.services.elections import SECRET_VOTER
 from governance.tally.motion import MotionResult, count_motion, settled
 
 CHOICES = ("yes", "no", "abstain")
@@ -377,15 +378,30 @@ async def vote(
                 )
             )
         await session.flush()
-        await record(
-            session,
-            ctx,
-            actor,
-            stream=_stream(motion),
-            kind="motion.vote_changed" if slot else "motion.voted",
-            subject=f"M{motion.id}",
-            payload=_vote_payload(motion, voter_handle, choice, actor.handle if for_handle else None),
-        )
+        vote_kind = "motion.vote_changed" if slot else "motion.voted"
+        if motion.secret:
+            # Anonymous, as a secret election's ballot event: who voted stays in ``voters``. Written
+            # pending (chained by the periodic sealer or the close, which rewrite it), so a secret vote
+            # takes no place in the chain, and holds no head lock, while its transaction is the voter's.
+            await audit.append_pending(
+                session,
+                stream=_stream(motion),
+                actor=SECRET_VOTER,
+                kind=vote_kind,
+                subject=f"M{motion.id}",
+                payload={},
+                at=ctx.now(),
+            )
+        else:
+            await record(
+                session,
+                ctx,
+                actor,
+                stream=_stream(motion),
+                kind=vote_kind,
+                subject=f"M{motion.id}",
+                payload=_vote_payload(motion, voter_handle, choice, actor.handle if for_handle else None),
+            )
         if motion.early_close or (motion.lazy_consensus and choice == "no"):
             await _close_if_settled(session, ctx, motion, body, policy)
         return MotionVoteReceipt(motion.id or 0, choice, slot is not None, receipt, not motion.secret)

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import seed
-from governance import secrecy
+from governance import export, secrecy
 from governance.clock import ManualClock
 from governance.models import AuditEvent, Ballot, BallotSlot, OutboxMessage, Person, RetiredReceipt, Voter
 from governance.services import elections, motions
 from governance.services.common import Context
+from governance.verify import verify_files
 from tests.services.test_elections import SYSTEM, as_, committee, write_policy
 
 REPS = ["alice", "bea", "carlos", "dana", "emma"]
@@ -252,3 +253,43 @@ async def test_replaced_receipts_are_retired_without_a_link(ctx: Context, clock:
     election = (await elections.show(ctx, "board-2027")).election
     assert [(r.poll, r.receipt) for r in retired] == [(f"election:{election.id}", first.receipt)]
     assert {b.receipt for b in await rows(ctx, Ballot)} == {second.receipt}
+
+
+async def test_secret_motion_export_names_no_voter(ctx: Context, clock: ManualClock) -> None:
+    """A secret motion's vote events are anonymous (actor "voter", empty payload) like a secret election's
+    ballots: its exported events and ballots name no voter (handle, name, keyed tag), who voted stays in
+    ``voters``, and the bundle still verifies and re-counts."""
+    await seed.seed(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Sensitive", secret=True)
+    assert m.id is not None
+    votes = (("bea", "no"), ("chen", "yes"), ("dana", "abstain"), ("bea", "yes"))
+    for handle, choice in votes:
+        await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
+    logged = [e for e in await rows(ctx, AuditEvent) if e.stream == f"motion:{m.id}"]
+    vote_events = [e for e in logged if e.kind in ("motion.voted", "motion.vote_changed")]
+    assert [e.kind for e in vote_events] == ["motion.voted"] * 3 + ["motion.vote_changed"]
+    assert {(e.actor, e.payload) for e in vote_events} == {("voter", "{}")}
+    voters = [v for v in await rows(ctx, Voter) if v.motion_id == m.id]
+    everyone = await people(ctx)
+    assert {everyone_handle(everyone, v.person_id) for v in voters} == {"bea", "chen", "dana"}
+
+    clock.advance(timedelta(days=30))  # past the deadline: the close counts and the export follows
+    result = await motions.close(ctx, SYSTEM, m.id)
+    assert (result.yes, result.no, result.abstain) == (2, 0, 1)
+    files = await export.export_bundle(ctx, await as_(ctx, "sec"), export.parse_subject(f"M{m.id}"))
+    assert verify_files(files).ok
+    folder = f"motion-{m.id}"
+    ballots = files[f"{folder}/ballots.csv"].decode()
+    events = [json.loads(line) for line in files[f"{folder}/events.jsonl"].decode().splitlines()]
+    exported_votes = [e for e in events if e["kind"] in ("motion.voted", "motion.vote_changed")]
+    assert len(exported_votes) == 4 and {(e["actor"], e["payload"]) for e in exported_votes} == {
+        ("voter", "{}")
+    }
+    votes_text = json.dumps(exported_votes)
+    for handle in ("bea", "chen", "dana"):
+        person = everyone[handle]
+        tag = ctx.tag(f"motion:{m.id}", person.id or 0)
+        for secret_text in (ballots, votes_text):
+            for identifier in (handle, person.name, tag):
+                assert identifier not in secret_text, (handle, identifier)
+    assert ballots.splitlines()[0] == "receipt,ballot"
