@@ -169,12 +169,12 @@ def label(value: object, locale: str) -> str:
 
 
 def local_time(when: datetime | None, timezone: str, locale: str) -> str:
-    """A stored UTC moment in the site's time zone and language, the zone named (1 déc. 2026, 17:00:00
-    (Europe/Paris))."""
+    """A stored UTC moment in the site's time zone and language, the zone named (2026-12-01 16:00 UTC,
+    1 déc. 2026, 17:00 CET)."""
     if when is None:
         return ""
     moment = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return f"{i18n.format_datetime(moment, timezone, locale)} ({timezone})"
+    return i18n.format_datetime(moment, timezone, locale)
 
 
 def _utc(when: datetime) -> str:

@@ -44,7 +44,7 @@ async def test_a_french_build_is_french_throughout(run: Run, tmp_path: Path) -> 
     assert "1 membre ·" in index.plain  # the working group: French singular
     assert "Bodies" not in index.plain and "Elections, newest first" not in index.plain
     # the generation time in Paris (17:00), written the French way
-    assert "Publié par govbot le 1 déc. 2026, 17:00:00 (Europe/Paris)" in index.plain
+    assert "Publié par govbot le 1 déc. 2026, 17:00 CET" in index.plain
 
     page = read(out / "elections" / "board-2027.html")
     text = page.plain
@@ -100,7 +100,7 @@ async def test_an_english_build_of_the_same_run_stays_english(run: Run, tmp_path
     assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
     index = read(out / "index.html").plain
     assert "Elections, newest first" in index and "board · 3 members" in index
-    assert "Published by govbot on Dec 1, 2026, 4:00:00 PM (UTC)" in index
+    assert "Published by govbot on 2026-12-01 16:00 UTC" in index
     page = read(out / "elections" / "board-2027.html")
     assert "5 ballots counted for 3 seats. The secretariat certified this result." in page.plain
     assert "Counting method Meek STV" in page.plain and "1.25" in page.plain
