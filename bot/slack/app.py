@@ -315,10 +315,13 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
         async def finish() -> None:
             reply = await work
-            if response_url:
-                await rt.post_response(response_url, {**_ephemeral(reply), "replace_original": False})
-            else:
-                await respond(**_ephemeral(reply), replace_original=False)
+            try:
+                if response_url:
+                    await rt.post_response(response_url, {**_ephemeral(reply), "replace_original": False})
+                else:
+                    await respond(**_ephemeral(reply), replace_original=False)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # the command itself has run
+                log.warning("could not send the answer to %s through response_url: %s", user_id, exc)
             after_command(text)
             if reply.attachments:
                 await send_files(user_id, reply, respond)
