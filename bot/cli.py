@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot import console, schema, seed
 from bot.config import Settings
 from governance.db import Database
 from governance.errors import GovError
-from governance.i18n import _
+from governance.i18n import DEFAULT_LOCALE, _, ngettext, using_locale
 from governance.policies import load_policy
 from governance.services.common import Context
 
@@ -31,14 +32,14 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise SystemExit(f"govbot: bad setting: {problems} (see .env.example)") from None
+        raise SystemExit(_("govbot: bad setting: {problems} (see .env.example)", problems=problems)) from None
 
 
 def _context(settings: Settings) -> Context:
     try:
         load_policy(settings.policy_spec)
     except GovError as exc:
-        raise SystemExit(f"govbot: refusing to start: {exc}") from None
+        raise SystemExit(_("govbot: refusing to start: {error}", error=exc)) from None
     return Context(
         db=Database(settings.database_url),
         secret=settings.server_secret(),
@@ -89,17 +90,19 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             return await serve_discord(ctx, settings, tz=tz)
         if await seed.is_empty(ctx):
             if args.no_seed:
-                print("The roster is empty. Add people with `roster person add`, or run `govbot seed`.")
+                print(_("The roster is empty. Add people with `roster person add`, or run `govbot seed`."))
             else:
                 lines = await seed.seed(ctx)
-                print("First start: seeded a sample alliance —\n  " + "\n  ".join(lines))
+                print(_("First start: seeded a sample alliance —") + "\n  " + "\n  ".join(lines))
                 print(
-                    "Try: `election show board-2027`, `election open-voting board-2027 --close +7d`, "
-                    "then `:as alice` and `vote board-2027 chen arjun dana`."
+                    _(
+                        "Try: `election show board-2027`, `election open-voting board-2027 --close +7d`, "
+                        "then `:as alice` and `vote board-2027 chen arjun dana`."
+                    )
                 )
         handle = args.as_ or await _first_admin(ctx)
         if handle is None:
-            print("govbot: nobody to run the console as; give --as <handle>.", file=sys.stderr)
+            print(_("govbot: nobody to run the console as; give --as <handle>."), file=sys.stderr)
             return 2
         return await console.main(ctx, handle, tz=ZoneInfo(settings.timezone), locale=settings.locale)
     except schema.SchemaBehind as exc:
@@ -141,9 +144,9 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await schema.ensure_current(ctx.db)
         if not await seed.is_empty(ctx):
-            print("The roster is not empty; the sample alliance is only seeded into a new database.")
+            print(_("The roster is not empty; the sample alliance is only seeded into a new database."))
             return 1
-        print("Seeded:\n  " + "\n  ".join(await seed.seed(ctx)))
+        print(_("Seeded:") + "\n  " + "\n  ".join(await seed.seed(ctx)))
         return 0
     except schema.SchemaBehind as exc:
         print(f"govbot: {exc}", file=sys.stderr)
@@ -160,7 +163,14 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         await schema.ensure_current(ctx.db)
         locale = args.locale or settings.locale
         report = await publish(ctx, args.out, locale=locale, timezone=settings.timezone)
-        print(f"Wrote {len(report.pages)} pages and {len(report.charts)} charts to {report.out}.")
+        print(
+            _(
+                "Wrote {pages} pages and {charts} charts to {out}.",
+                pages=len(report.pages),
+                charts=len(report.charts),
+                out=report.out,
+            )
+        )
         return 0
     except schema.SchemaBehind as exc:
         print(f"govbot: {exc}", file=sys.stderr)
@@ -171,7 +181,10 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         if isinstance(exc, ConnectionError | TimeoutError):
             raise  # the database, reported by main()
-        print(f"govbot: cannot write the site to {args.out}: {exc.strerror or exc}.", file=sys.stderr)
+        print(
+            _("govbot: cannot write the site to {out}: {reason}.", out=args.out, reason=exc.strerror or exc),
+            file=sys.stderr,
+        )
         return 1
     finally:
         await ctx.db.dispose()
@@ -191,14 +204,24 @@ async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
         if args.bundle is not None:
             path = export.write_bundle(files, args.bundle)
             heads = json.loads(files["heads.json"])["heads"]
-            print(f"Wrote {path} ({len(files)} files).")
+            print(ngettext("Wrote {path} ({n} file).", "Wrote {path} ({n} files).", len(files), path=path))
             for stream, head in sorted(heads.items()):
-                print(f"  head of {stream}: {head['hash']} (event {head['seq']})")
+                print(
+                    "  "
+                    + _(
+                        "head of {stream}: {hash} (event {seq})",
+                        stream=stream,
+                        hash=head["hash"],
+                        seq=head["seq"],
+                    )
+                )
             return 0
         data = export.single_file(files, subject, args.format)
         if args.output is not None:
             args.output.write_bytes(data)
-            print(f"Wrote {args.output} ({len(data)} bytes).")
+            print(
+                ngettext("Wrote {path} ({n} byte).", "Wrote {path} ({n} bytes).", len(data), path=args.output)
+            )
         else:
             sys.stdout.buffer.write(data)
         return 0
@@ -222,45 +245,49 @@ def _audit_verify(path: Path) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="govbot", description="Governance of a member alliance in chat.")
+    parser = argparse.ArgumentParser(prog="govbot", description=_("Governance of a member alliance in chat."))
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot: the console when no Slack/Discord token is set")
+    run = sub.add_parser("run", help=_("run the bot: the console when no Slack/Discord token is set"))
     run.add_argument("--platform", choices=("auto", "console", "slack", "discord"), default="auto")
     run.add_argument(
-        "--as", dest="as_", metavar="HANDLE", help="console: who you are (default: the first admin)"
+        "--as", dest="as_", metavar="HANDLE", help=_("console: who you are (default: the first admin)")
     )
-    run.add_argument("--http", action="store_true", help="slack: HTTP mode instead of Socket Mode")
-    run.add_argument("--port", type=int, default=3000, help="slack --http: port serving /slack/events")
+    run.add_argument("--http", action="store_true", help=_("slack: HTTP mode instead of Socket Mode"))
+    run.add_argument("--port", type=int, default=3000, help=_("slack --http: port serving /slack/events"))
     run.add_argument(
-        "--no-seed", action="store_true", help="do not seed a sample alliance into an empty database"
+        "--no-seed", action="store_true", help=_("do not seed a sample alliance into an empty database")
     )
-    sub.add_parser("migrate", help="upgrade the database to the newest schema")
-    con = sub.add_parser("console", help="the command grammar in a terminal, or a script of commands")
-    con.add_argument("--as", dest="as_", metavar="HANDLE", required=True, help="who you are on the roster")
-    con.add_argument("--script", metavar="FILE", type=Path, help="run commands from FILE and exit")
-    sub.add_parser("seed", help="seed the sample alliance into an empty database")
-    pub = sub.add_parser("publish", help="write the static transparency site (results, charts, audit heads)")
-    pub.add_argument("--out", metavar="DIR", type=Path, required=True, help="where to write the site")
+    sub.add_parser("migrate", help=_("upgrade the database to the newest schema"))
+    con = sub.add_parser("console", help=_("the command grammar in a terminal, or a script of commands"))
+    con.add_argument("--as", dest="as_", metavar="HANDLE", required=True, help=_("who you are on the roster"))
+    con.add_argument("--script", metavar="FILE", type=Path, help=_("run commands from FILE and exit"))
+    sub.add_parser("seed", help=_("seed the sample alliance into an empty database"))
+    pub = sub.add_parser(
+        "publish", help=_("write the static transparency site (results, charts, audit heads)")
+    )
+    pub.add_argument("--out", metavar="DIR", type=Path, required=True, help=_("where to write the site"))
     pub.add_argument(
-        "--locale", choices=("en", "fr"), help="the site's language (default: GOVBOT_LOCALE, else en)"
+        "--locale", choices=("en", "fr"), help=_("the site's language (default: GOVBOT_LOCALE, else en)")
     )
     sub.add_parser(
-        "tally", help="count a BLT or PrefLib ballot file (see `govbot tally --help`)", add_help=False
+        "tally", help=_("count a BLT or PrefLib ballot file (see `govbot tally --help`)"), add_help=False
     )
-    audit_cmd = sub.add_parser("audit", help="export audit bundles and verify them")
+    audit_cmd = sub.add_parser("audit", help=_("export audit bundles and verify them"))
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
-    exp = audit_sub.add_parser("export", help="export an election, a motion (M12) or --all")
-    exp.add_argument("subject", nargs="?", help="election slug (board-2027) or motion (M12)")
-    exp.add_argument("--all", action="store_true", help="every election, motion and stream")
-    exp.add_argument("--format", choices=("jsonl", "csv", "blt"), default="jsonl", help="one file's format")
-    exp.add_argument("--output", type=Path, metavar="FILE", help="write the file here (default: stdout)")
-    exp.add_argument("--bundle", type=Path, metavar="PATH", help="the whole bundle: a dir or .zip")
-    ver = audit_sub.add_parser("verify", help="verify a bundle (directory or .zip) without any database")
+    exp = audit_sub.add_parser("export", help=_("export an election, a motion (M12) or --all"))
+    exp.add_argument("subject", nargs="?", help=_("election slug (board-2027) or motion (M12)"))
+    exp.add_argument("--all", action="store_true", help=_("every election, motion and stream"))
+    exp.add_argument(
+        "--format", choices=("jsonl", "csv", "blt"), default="jsonl", help=_("one file's format")
+    )
+    exp.add_argument("--output", type=Path, metavar="FILE", help=_("write the file here (default: stdout)"))
+    exp.add_argument("--bundle", type=Path, metavar="PATH", help=_("the whole bundle: a dir or .zip"))
+    ver = audit_sub.add_parser("verify", help=_("verify a bundle (directory or .zip) without any database"))
     ver.add_argument("path", type=Path)
-    pol = sub.add_parser("policy", help="check a policy module and print its rules in plain sentences")
+    pol = sub.add_parser("policy", help=_("check a policy module and print its rules in plain sentences"))
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
-    chk = pol_sub.add_parser("check", help="validate a policy (.py file, dotted module or built-in name)")
-    chk.add_argument("path", help="e.g. ./my_policy.py")
+    chk = pol_sub.add_parser("check", help=_("validate a policy (.py file, dotted module or built-in name)"))
+    chk.add_argument("path", help=_("e.g. ./my_policy.py"))
     return parser
 
 
@@ -272,13 +299,21 @@ def _policy_check(spec: str) -> int:
     try:
         policy = load_policy(spec)
     except GovError as exc:
-        print(f"govbot: invalid policy: {exc}", file=sys.stderr)
+        print(_("govbot: invalid policy: {error}", error=exc), file=sys.stderr)
         return 1
-    print(f"OK: policy {policy.name} {policy.version}, sha256 {policy.sha256} ({policy.origin}).")
+    print(
+        _(
+            "OK: policy {name} {version}, sha256 {sha256} ({origin}).",
+            name=policy.name,
+            version=policy.version,
+            sha256=policy.sha256,
+            origin=policy.origin,
+        )
+    )
     for body in (
-        BodyFacts("board", "The board", "board"),
-        BodyFacts("committee", "A committee", "committee"),
-        BodyFacts("working-group", "A working group", "working_group"),
+        BodyFacts("board", _("The board"), "board"),
+        BodyFacts("committee", _("A committee"), "committee"),
+        BodyFacts("working-group", _("A working group"), "working_group"),
     ):
         lines = explain(policy, body)
         print()
@@ -287,7 +322,16 @@ def _policy_check(spec: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line and run the chosen sub-command."""
+    """Parse the command line and run the chosen sub-command, speaking GOVBOT_LOCALE (en or fr).
+
+    The environment variable decides the language of the help and of errors met before the settings are
+    read; once they are, their ``locale`` (which also reads ``.env``) is used.
+    """
+    with using_locale(os.environ.get("GOVBOT_LOCALE") or DEFAULT_LOCALE):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "tally":
         from governance.tally.cli import main as tally_main
@@ -301,13 +345,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "audit" and not args.all and not args.subject:
         _parser().error(_("audit export: give an election, a motion (M12) or --all"))
     settings = _settings()
+    with using_locale(settings.locale):
+        return _with_settings(settings, args)
+
+
+def _with_settings(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command != "migrate":  # Alembic's progress lines matter only while migrating
         logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         if args.command == "migrate":
             schema.upgrade(settings.database_url)
-            print(f"Database is at revision {schema.head_revision(settings.database_url)}.")
+            print(
+                _("Database is at revision {revision}.", revision=schema.head_revision(settings.database_url))
+            )
             return 0
         handlers = {
             "run": _run,
@@ -321,8 +372,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(
-            f"govbot: cannot use the database {where}: {reason}. Check DATABASE_URL and that the server "
-            "is running.",
+            _(
+                "govbot: cannot use the database {where}: {reason}. Check DATABASE_URL and that the server "
+                "is running.",
+                where=where,
+                reason=reason,
+            ),
             file=sys.stderr,
         )
         return 2
