@@ -31,6 +31,7 @@ from typing import Any
 
 from governance import audit, tally
 from governance.export import FORMAT, election_profile, read_ballots_csv
+from governance.i18n import _
 from governance.tally.caps import GroupCap
 from governance.tally.formats import parse_blt
 from governance.tally.motion import count_motion
@@ -53,11 +54,20 @@ class Report:
     def to_text(self) -> str:
         """The report for people: OK with the heads, or each difference on its own line."""
         if self.ok:
-            lines = [f"OK: {self.events} events in {len(self.heads)} chain(s) verified."]
-            lines += [f"  head of {stream}: {digest}" for stream, digest in sorted(self.heads.items())]
+            lines = [
+                _(
+                    "OK: {events} events in {chains} chain(s) verified.",
+                    events=self.events,
+                    chains=len(self.heads),
+                )
+            ]
+            lines += [
+                "  " + _("head of {stream}: {digest}", stream=stream, digest=digest)
+                for stream, digest in sorted(self.heads.items())
+            ]
             lines += [f"  {line}" for line in self.checked]
             return "\n".join(lines)
-        return "\n".join(["FAILED:", *(f"  {p}" for p in self.problems)])
+        return "\n".join([_("FAILED:"), *(f"  {p}" for p in self.problems)])
 
 
 def read_bundle(path: Path) -> dict[str, bytes]:
@@ -178,20 +188,26 @@ def _check_manifest(files: Mapping[str, bytes], report: Report) -> None:
         manifest = json.loads(raw)
         listed: dict[str, Any] = manifest["files"]
     except (ValueError, KeyError, TypeError):
-        report.problems.append("manifest.json is not a bundle manifest")
+        report.problems.append(_("manifest.json is not a bundle manifest"))
         return
     if manifest.get("format") != FORMAT:
         report.problems.append(
-            f"manifest.json: unknown format {manifest.get('format')!r} (expected {FORMAT})"
+            _(
+                "manifest.json: unknown format {found!r} (expected {expected})",
+                found=manifest.get("format"),
+                expected=FORMAT,
+            )
         )
     for name, entry in sorted(listed.items()):
         data = files.get(name)
         if data is None:
-            report.problems.append(f"{name}: listed in the manifest but missing")
+            report.problems.append(_("{name}: listed in the manifest but missing", name=name))
         elif hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            report.problems.append(f"{name}: its SHA-256 differs from the manifest (the file was changed)")
+            report.problems.append(
+                _("{name}: its SHA-256 differs from the manifest (the file was changed)", name=name)
+            )
     for name in sorted(set(files) - set(listed) - {"manifest.json"}):
-        report.problems.append(f"{name}: not listed in the manifest (a file was added)")
+        report.problems.append(_("{name}: not listed in the manifest (a file was added)", name=name))
 
 
 def _chain(
@@ -203,10 +219,18 @@ def _chain(
     check = check_lines(stream, lines, head["hash"] if head else None, int(head["seq"]) if head else None)
     report.events += check.events if check.ok else 0
     if not check.ok:
-        report.problems.append(f"{name}: BROKEN at event {check.broken_seq} of {stream}: {check.problem}")
+        report.problems.append(
+            _(
+                "{name}: BROKEN at event {seq} of {stream}: {problem}",
+                name=name,
+                seq=check.broken_seq,
+                stream=stream,
+                problem=check.problem,
+            )
+        )
         return None
     if head is None and lines:
-        report.problems.append(f"heads.json records no head for {stream}")
+        report.problems.append(_("heads.json records no head for {stream}", stream=stream))
         return None
     report.heads[stream] = check.head
     return [json.loads(line) for line in lines]
@@ -233,7 +257,9 @@ def _check_election(
     settings = json.loads(files[f"{folder}/settings.json"])
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
     if settings.get("secret") and rows and "voter" in rows[0]:
-        report.problems.append(f"{folder}/ballots.csv names voters, but the election is secret")
+        report.problems.append(
+            _("{folder}/ballots.csv names voters, but the election is secret", folder=folder)
+        )
     contents = sorted(r["ballot"] for r in rows)
     count = settings["count"]
     profile = election_profile(count, contents, settings.get("title", ""))
@@ -242,7 +268,7 @@ def _check_election(
         try:
             blt = parse_blt(files[blt_name].decode(), path=blt_name)
         except tally.TallyInputError as exc:
-            report.problems.append(f"{blt_name}: unreadable ({exc})")
+            report.problems.append(_("{name}: unreadable ({error})", name=blt_name, error=exc))
         else:
             same = (
                 Counter(dict(zip(blt.rankings, blt.counts, strict=True)))
@@ -251,28 +277,41 @@ def _check_election(
                 and len(blt.candidates) == len(profile.candidates)
             )
             if not same:
-                report.problems.append(f"{blt_name}: its ballots differ from ballots.csv")
+                report.problems.append(_("{name}: its ballots differ from ballots.csv", name=blt_name))
     closed = [e for e in events if e["kind"] == "election.closed"]
     if not closed:
-        report.checked.append(f"{folder}: not counted yet ({len(rows)} ballots exported)")
+        report.checked.append(
+            _("{folder}: not counted yet ({n} ballots exported)", folder=folder, n=len(rows))
+        )
         return
     payload = json.loads(closed[-1]["payload"])
     digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
     seed = hashlib.sha256("\n".join([settings["slug"], *contents]).encode()).hexdigest()[:16]
     if payload.get("ballots") != len(contents):
         report.problems.append(
-            f"{folder}: the close (event {closed[-1]['seq']}) counted {payload.get('ballots')} ballots, "
-            f"the export has {len(contents)}"
+            _(
+                "{folder}: the close (event {seq}) counted {counted} ballots, the export has {exported}",
+                folder=folder,
+                seq=closed[-1]["seq"],
+                counted=payload.get("ballots"),
+                exported=len(contents),
+            )
         )
     elif payload.get("ballots_sha256", digest) != digest:
         report.problems.append(
-            f"{folder}: the ballots differ from those the close (event {closed[-1]['seq']}) counted (SHA-256)"
+            _(
+                "{folder}: the ballots differ from those the close (event {seq}) counted (SHA-256)",
+                folder=folder,
+                seq=closed[-1]["seq"],
+            )
         )
     if payload.get("seed") != seed or count.get("seed") != seed:
-        report.problems.append(f"{folder}: the seed is not the one derived from the ballots ({seed})")
+        report.problems.append(
+            _("{folder}: the seed is not the one derived from the ballots ({seed})", folder=folder, seed=seed)
+        )
     stored_raw = files.get(f"{folder}/result.json")
     if stored_raw is None:
-        report.problems.append(f"{folder}/result.json is missing")
+        report.problems.append(_("{folder}/result.json is missing", folder=folder))
         return
     stored = json.loads(stored_raw)
     caps_data = count.get("caps")
@@ -283,18 +322,36 @@ def _check_election(
     try:
         recount = tally.count(settings["method"], profile, int(count["seats"]), seed=count["seed"], caps=caps)
     except tally.TallyInputError as exc:
-        report.problems.append(f"{folder}: the ballots cannot be re-counted: {exc}")
+        report.problems.append(
+            _("{folder}: the ballots cannot be re-counted: {error}", folder=folder, error=exc)
+        )
         return
     again = json.loads(recount.dumps())
     if again != stored:
-        report.problems.append(f"{folder}: result mismatch — {_diff(stored, again)}")
-    elif payload.get("elected") != stored.get("elected"):
-        report.problems.append(f"{folder}: result.json's elected differ from the close event's")
-    else:
-        report.checked.append(
-            f"{folder}: {len(contents)} ballots re-counted with {settings['method']}: "
-            f"elected {', '.join(stored['elected']) or 'nobody'} (as recorded)"
+        report.problems.append(
+            _("{folder}: result mismatch — {diff}", folder=folder, diff=_diff(stored, again))
         )
+    elif payload.get("elected") != stored.get("elected"):
+        report.problems.append(
+            _("{folder}: result.json's elected differ from the close event's", folder=folder)
+        )
+    else:
+        if stored["elected"]:
+            checked = _(
+                "{folder}: {n} ballots re-counted with {method}: elected {elected} (as recorded)",
+                folder=folder,
+                n=len(contents),
+                method=settings["method"],
+                elected=", ".join(stored["elected"]),
+            )
+        else:
+            checked = _(
+                "{folder}: {n} ballots re-counted with {method}: elected nobody (as recorded)",
+                folder=folder,
+                n=len(contents),
+                method=settings["method"],
+            )
+        report.checked.append(checked)
 
 
 def _check_motion(
@@ -303,23 +360,36 @@ def _check_motion(
     settings = json.loads(files[f"{folder}/settings.json"])
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
     if settings.get("secret") and rows and "voter" in rows[0]:
-        report.problems.append(f"{folder}/ballots.csv names voters, but the motion is secret")
+        report.problems.append(
+            _("{folder}/ballots.csv names voters, but the motion is secret", folder=folder)
+        )
     choices = Counter(json.loads(r["ballot"]) for r in rows)
     stored_raw = files.get(f"{folder}/result.json")
     if stored_raw is None:
-        report.checked.append(f"{folder}: not decided yet ({len(rows)} ballots exported)")
+        report.checked.append(
+            _("{folder}: not decided yet ({n} ballots exported)", folder=folder, n=len(rows))
+        )
         return
     stored = json.loads(stored_raw)
     counts = {k: choices.get(k, 0) for k in ("yes", "no", "abstain")}
     if {k: stored.get("counts", {}).get(k, 0) for k in counts} != counts:
         report.problems.append(
-            f"{folder}: result mismatch — counts recorded {stored.get('counts')}, ballots give {counts}"
+            _(
+                "{folder}: result mismatch — counts recorded {recorded}, ballots give {counts}",
+                folder=folder,
+                recorded=stored.get("counts"),
+                counts=counts,
+            )
         )
         return
     closed = [e for e in events if e["kind"] == "motion.closed"]
     if closed and json.loads(closed[-1]["payload"]).get("result") != stored:
         report.problems.append(
-            f"{folder}: result.json differs from the close event (event {closed[-1]['seq']})"
+            _(
+                "{folder}: result.json differs from the close event (event {seq})",
+                folder=folder,
+                seq=closed[-1]["seq"],
+            )
         )
         return
     if not settings.get("lazy_consensus"):
@@ -335,10 +405,21 @@ def _check_motion(
             strict=stored.get("comparison") == ">",
         ).to_json()
         if again != stored:
-            report.problems.append(f"{folder}: result mismatch — {_diff(stored, again)}")
+            report.problems.append(
+                _("{folder}: result mismatch — {diff}", folder=folder, diff=_diff(stored, again))
+            )
             return
-    verdict = "passed" if stored.get("passed") else "did not pass"
-    report.checked.append(f"{folder}: {sum(counts.values())} ballots re-counted: {verdict} (as recorded)")
+    if stored.get("passed"):
+        checked = _(
+            "{folder}: {n} ballots re-counted: passed (as recorded)", folder=folder, n=sum(counts.values())
+        )
+    else:
+        checked = _(
+            "{folder}: {n} ballots re-counted: did not pass (as recorded)",
+            folder=folder,
+            n=sum(counts.values()),
+        )
+    report.checked.append(checked)
 
 
 def verify_files(files: Mapping[str, bytes]) -> Report:
@@ -348,7 +429,7 @@ def verify_files(files: Mapping[str, bytes]) -> Report:
     try:
         heads = json.loads(files.get("heads.json", b"{}")).get("heads", {})
     except ValueError:
-        report.problems.append("heads.json is not JSON")
+        report.problems.append(_("heads.json is not JSON"))
         heads = {}
     anchor_events = (
         _chain(files, "anchor.jsonl", audit.ANCHOR, heads, report) if "anchor.jsonl" in files else None
@@ -356,12 +437,12 @@ def verify_files(files: Mapping[str, bytes]) -> Report:
     chains: dict[str, list[str]] = {}
     polls: list[tuple[str, str, list[dict[str, Any]]]] = []
     for name in sorted(files):
-        folder, _, base = name.rpartition("/")
+        folder, _sep, base = name.rpartition("/")
         if base == "events.jsonl" and folder:
             try:
                 stream = json.loads(files[f"{folder}/settings.json"])["stream"]
             except (KeyError, ValueError):
-                report.problems.append(f"{folder}/settings.json is missing or unreadable")
+                report.problems.append(_("{folder}/settings.json is missing or unreadable", folder=folder))
                 continue
         elif folder == "streams" and base.endswith(".jsonl"):
             stream = base.removesuffix(".jsonl").replace("-", ":", 1)
@@ -380,7 +461,12 @@ def verify_files(files: Mapping[str, bytes]) -> Report:
         broken = audit.check_anchors(entries, chains, streams=list(chains))
         if broken is not None:
             report.problems.append(
-                f"BROKEN at event {broken.broken_seq} of {broken.stream}: {broken.problem}"
+                _(
+                    "BROKEN at event {seq} of {stream}: {problem}",
+                    seq=broken.broken_seq,
+                    stream=broken.stream,
+                    problem=broken.problem,
+                )
             )
     for folder, stream, events in polls:
         try:
@@ -389,9 +475,16 @@ def verify_files(files: Mapping[str, bytes]) -> Report:
             else:
                 _check_motion(files, folder, events, report)
         except (KeyError, ValueError, TypeError) as exc:
-            report.problems.append(f"{folder}: malformed export ({type(exc).__name__}: {exc})")
+            report.problems.append(
+                _(
+                    "{folder}: malformed export ({kind}: {error})",
+                    folder=folder,
+                    kind=type(exc).__name__,
+                    error=exc,
+                )
+            )
     if not report.heads and report.ok:
-        report.problems.append("the bundle holds no audit chain")
+        report.problems.append(_("the bundle holds no audit chain"))
     return report
 
 
@@ -400,5 +493,5 @@ def verify_bundle(path: Path) -> Report:
     try:
         files = read_bundle(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        return Report(problems=[f"cannot read {path}: {exc}"])
+        return Report(problems=[_("cannot read {path}: {error}", path=path, error=exc)])
     return verify_files(files)
