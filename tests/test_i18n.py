@@ -30,7 +30,8 @@ def _source_messages() -> dict[str | tuple[str, ...], str]:
         str(ROOT),
         method_map=METHOD_MAP,
         options_map={"bot/templates/**.html": {"trimmed": "true"}},
-        keywords={**DEFAULT_KEYWORDS, "tr": None},  # charts translate through their ``tr`` argument
+        # charts translate through their ``tr`` argument; a command's help summary is its third argument
+        keywords={**DEFAULT_KEYWORDS, "tr": None, "command": (3,)},
     ):
         if not message or (isinstance(message, tuple) and not all(message)):
             continue

@@ -1,0 +1,43 @@
+"""Commands answered in French: refusals, replies and queued notifications in the reader's language."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.commands import dispatch
+from governance.services import outbox, roster
+from governance.services.common import Context
+from tests.bot.conftest import snapshot
+
+
+async def test_a_refusal_is_in_french_and_changes_nothing(seeded: Context) -> None:
+    before = await snapshot(seeded)
+    bea = await roster.actor_for_handle(seeded, "bea")
+    reply = await dispatch(seeded, bea, "roster org add evil 'Evil Corp'", tz=ZoneInfo("UTC"), locale="fr")
+    assert not reply.ok
+    assert "administrateur" in reply.text or "secrétariat" in reply.text
+    assert await snapshot(seeded) == before
+
+
+async def test_help_and_unknown_words_in_french(seeded: Context) -> None:
+    sec = await roster.actor_for_handle(seeded, "sec")
+    unknown = await dispatch(seeded, sec, "electoin list", locale="fr-FR")
+    assert unknown.text == "Commande inconnue : 'electoin'."
+    assert "Essayez `help`" in (unknown.hint or "")
+    english = await dispatch(seeded, sec, "electoin list", locale="en")
+    assert english.text == "Unknown command 'electoin'."
+
+
+async def test_a_notification_queued_by_a_french_reader_is_delivered_in_the_recipients_language(
+    seeded: Context,
+) -> None:
+    sec = await roster.actor_for_handle(seeded, "sec")
+    reply = await dispatch(seeded, sec, "election open-voting board-2027 --close +7d", locale="fr")
+    assert reply.ok, reply.text
+    queued = await outbox.due(seeded, limit=500)
+    assert queued, "opening the vote notifies the body and its voters"
+    texts_fr = [outbox.text_in(m, "fr") for m in queued]
+    texts_en = [outbox.text_in(m, "en") for m in queued]
+    assert texts_fr != texts_en
+    assert any("vote" in t.lower() for t in texts_fr)
+    assert all(t == outbox.text_in(m, "en") for t, m in zip(texts_en, queued, strict=True))
