@@ -23,6 +23,7 @@ from fractions import Fraction
 from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
+    SEATED_ROLES,
     BodyFacts,
     ElectionRules,
     MotionRules,
@@ -36,7 +37,7 @@ from governance.policies.base import (
 NAME = "asf"
 VERSION = "1.0"
 MEMBER_STATES = DEFAULT_MEMBER_STATES
-SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+SEATED = SEATED_ROLES
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:

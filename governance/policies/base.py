@@ -215,3 +215,33 @@ def state_refusal(
             ),
         )
     return None
+
+
+SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
+"""Roles in a body that make someone one of its members (observers are not)."""
+
+
+def member_refusal(
+    person: PersonFacts,
+    body: BodyFacts,
+    action: str,
+    rule: str,
+    states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES,
+) -> Refusal | None:
+    """Whether ``person`` may ``action`` as a member of ``body``: their state allows it and they hold a seat.
+
+    The rule most charters state for proposing and voting in a body; ``rule`` names it in the refusal.
+    """
+    if refusal := state_refusal(person, action, states):
+        return refusal
+    if person.body_role not in SEATED_ROLES:
+        return Refusal(
+            rule,
+            _(
+                "{person_name} is not a member of {body_name}; only members may {action}.",
+                person_name=person.name,
+                body_name=body.name,
+                action=action,
+            ),
+        )
+    return None

@@ -18,6 +18,7 @@ from fractions import Fraction
 from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
+    SEATED_ROLES,
     BodyFacts,
     ElectionRules,
     MotionRules,
@@ -25,13 +26,14 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    member_refusal,
     state_refusal,
 )
 
 NAME = "lazy_consensus"
 VERSION = "1.0"
 MEMBER_STATES = DEFAULT_MEMBER_STATES
-SEATED = frozenset({"member", "chair", "co_chair", "voting_rep"})
+SEATED = SEATED_ROLES
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:
@@ -40,19 +42,7 @@ def election_rules(body: BodyFacts) -> ElectionRules:
 
 
 def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Refusal | None:
-    if refusal := state_refusal(person, action, MEMBER_STATES):
-        return refusal
-    if person.body_role not in SEATED:
-        return Refusal(
-            rule,
-            _(
-                "{person_name} is not a member of {body_name}; only members may {action}.",
-                person_name=person.name,
-                body_name=body.name,
-                action=action,
-            ),
-        )
-    return None
+    return member_refusal(person, body, action, rule, MEMBER_STATES)
 
 
 def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
