@@ -48,5 +48,5 @@ clean:
 
 ## messages: re-extract translatable text and merge it into the French catalog (then translate the new entries)
 messages: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --project govbot --copyright-holder "govbot contributors" --no-location --sort-output -k tr -k command:3 -o governance/locale/govbot.pot .
-	$(BIN)/pybabel update -i governance/locale/govbot.pot -d governance/locale -D govbot --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg --project govbot --copyright-holder "govbot contributors" --no-location --sort-output --no-wrap -k tr -k command:3 -o governance/locale/govbot.pot .
+	$(BIN)/pybabel update -i governance/locale/govbot.pot -d governance/locale -D govbot --no-fuzzy-matching --ignore-obsolete --no-wrap
