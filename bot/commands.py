@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
 from governance.errors import GovError, InvalidInput
-from governance.i18n import _, current_locale, format_datetime, using_locale
-from governance.services import bodies, elections, motions, roster
+from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
+from governance.policies.base import DEFAULT_OPTION_ALIAS
+from governance.services import bodies, elections, motions, roster, terms
 from governance.services.common import Actor, Context, person_by_handle
 
 log = logging.getLogger(__name__)
@@ -557,7 +558,7 @@ async def roster_link(inv: Invocation) -> Reply:
 async def roster_unlink(inv: Invocation) -> Reply:
     """roster unlink"""
     handle = inv.arg("handle").strip().lstrip("@").lower()
-    await roster.check_admin(inv.ctx, inv.actor, "unlink chat accounts")
+    await roster.check_admin(inv.ctx, inv.actor, _("unlink chat accounts"))
     async with inv.ctx.db.reading() as session:
         await person_by_handle(session, handle)  # a clear NotFound for a mistyped handle
     platform, workspace, user = inv.arg("platform"), inv.arg("workspace"), inv.arg("user")
@@ -696,7 +697,7 @@ async def roster_import(inv: Invocation) -> Reply:
                 "<file>` (or put that line in a `--script` file)."
             ),
         )
-    await roster.check_admin(inv.ctx, inv.actor, "import the roster")
+    await roster.check_admin(inv.ctx, inv.actor, _("import the roster"))
     path = Path(inv.arg("file")).expanduser()
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -794,11 +795,31 @@ async def body_seat(inv: Invocation) -> Reply:
     )
 
 
+# A member's name with their state in the body, one whole phrase per state so a translation agrees with it.
+_MEMBER_STATES: dict[tuple[str, bool], str] = {
+    ("emeritus", True): N_("{name} (emeritus since {since})"),
+    ("emeritus", False): N_("{name} (emeritus)"),
+    ("withdrawn", True): N_("{name} (withdrawn since {since})"),
+    ("withdrawn", False): N_("{name} (withdrawn)"),
+    ("suspended", True): N_("{name} (suspended since {since})"),
+    ("suspended", False): N_("{name} (suspended)"),
+}
+
+
+def _member_name(inv: Invocation, row: bodies.MemberRow) -> str:
+    """A member's name, followed by their state in the body when it is not active (and since when)."""
+    phrase = _MEMBER_STATES.get((row.state, row.state_since is not None))
+    if phrase is None:
+        return row.name
+    since = format_date(row.state_since, inv.tz) if row.state_since else ""
+    return _(phrase, name=row.name, since=since)
+
+
 async def _members_reply(inv: Invocation, slug: str) -> Reply:
     body, rows = await bodies.members(inv.ctx, slug)
     table = Table(
         [_("handle"), _("name"), _("role"), _("organisation")],
-        [[r.handle, r.name, r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
+        [[r.handle, _member_name(inv, r), r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
     )
     if body.charter_url:
         text = _(
@@ -898,7 +919,15 @@ async def wg_deny(inv: Invocation) -> Reply:
 @command("wg leave", "<wg>", "Leave a working group.")
 async def wg_leave(inv: Invocation) -> Reply:
     """wg leave"""
-    await bodies.leave(inv.ctx, inv.actor, inv.arg("wg"))
+    membership = await bodies.leave(inv.ctx, inv.actor, inv.arg("wg"))
+    if membership.status == "active":  # the policy keeps those who leave as emeritus
+        return Reply(
+            text=_(
+                "You left {wg}; as its policy says, you stay on its list as an emeritus member, without a "
+                "vote.",
+                wg=inv.arg("wg"),
+            )
+        )
     return Reply(text=_("You left {inv_arg_wg}.", inv_arg_wg=inv.arg("wg")))
 
 
@@ -1038,6 +1067,17 @@ async def election_show(inv: Invocation) -> Reply:
             digest=e.policy_hash[:12],
         ),
     ]
+    if view.seat_plan is not None:
+        lines[1:1] = [" ".join(terms.describe(view.seat_plan, e.seats, view.body.name))]
+    if view.default_option is not None:
+        lines.append(
+            _(
+                "Every ballot also offers {option} (type `{alias}`): rank it above the candidates you would "
+                "rather not see elected; if it wins, no one is elected.",
+                option=_(view.default_option),
+                alias=DEFAULT_OPTION_ALIAS,
+            )
+        )
     table = Table(
         [_("candidate"), _("handle"), _("status"), _("statement")],
         [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates],
@@ -1188,6 +1228,11 @@ async def vote(inv: Invocation) -> Reply:
 async def election_close(inv: Invocation) -> Reply:
     """election close"""
     result = await elections.close(inv.ctx, inv.actor, inv.arg("election"))
+    if not result.elected and result.params.get("default_elects_nobody"):
+        default = result.candidates[int(result.params["default"]) - 1]
+        return Reply(
+            text=_("Closed. {option} won: no one is elected.", option=_(default)), block=result.to_text()
+        )
     if not result.elected:
         return Reply(text=_("Closed. Elected: nobody."), block=result.to_text())
     return Reply(
@@ -1208,6 +1253,15 @@ async def election_result(inv: Invocation) -> Reply:
 async def election_certify(inv: Invocation) -> Reply:
     """election certify"""
     e = await elections.certify(inv.ctx, inv.actor, inv.arg("election"))
+    if e.result and not elections.result_from_json(e.result).elected:
+        return Reply(
+            text=ngettext(
+                "{e_title} is certified; no one was elected, so the seat stays empty.",
+                "{e_title} is certified; no one was elected, so the {n} seats stay empty.",
+                e.seats,
+                e_title=e.title,
+            )
+        )
     return Reply(text=_("{e_title} is certified; the elected now sit on the body.", e_title=e.title))
 
 

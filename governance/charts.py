@@ -30,7 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from governance import i18n
+from governance import i18n, labels
 from governance.i18n import N_
 from governance.tally.motion import MotionResult
 from governance.tally.result import Result
@@ -57,16 +57,7 @@ LABEL_PT = 22
 TICK_PT = 20
 NOTE_PT = 18
 
-METHOD_NAMES = {  # English names, translated where shown (N_ marks them for the catalog)
-    "plurality": N_("plurality"),
-    "approval": N_("approval"),
-    "irv": N_("instant-runoff"),
-    "stv-scottish": N_("Scottish STV"),
-    "stv-meek": N_("Meek STV"),
-    "schulze": N_("Schulze"),
-    "ranked-pairs": N_("Ranked Pairs"),
-    "debian": N_("Debian (Condorcet)"),
-}
+METHOD_NAMES = labels.METHODS  # English names, translated where shown
 THRESHOLD_BASES = {  # what a motion's threshold is measured against (MotionResult.threshold_of)
     "cast": N_("votes cast"),
     "cast_excluding_abstentions": N_("votes cast excluding abstentions"),

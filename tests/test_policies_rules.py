@@ -86,7 +86,7 @@ def test_policy_check_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> 
     assert cli.main(["policy", "check", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("OK: policy my-charter 2026.1, sha256 ")
-    assert "Elections to The board fill 2 seats by schulze, by secret ballot." in out
+    assert "Elections to The board fill 2 seats by Schulze, by secret ballot." in out
     assert "Seats per organisation: at most 1, counting seats its continuing members hold" in out
     assert "It closes as soon as the remaining votes can no longer change the outcome." in out
 
@@ -94,13 +94,13 @@ def test_policy_check_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> 
 def test_every_preset_loads_and_explains_itself() -> None:
     board = BodyFacts("board", "Board", "board")
     k8s = "\n".join(explain(load_policy("kubernetes"), board))
-    assert "fill 7 seats by schulze" in k8s and "at most 2" in k8s
+    assert "fill 7 seats by Schulze" in k8s and "at most 2" in k8s
     assert "Nobody may nominate themselves." in k8s
     debian = "\n".join(explain(load_policy("debian"), board))
-    assert "fill 1 seat by debian, by secret ballot" in debian
+    assert "fill 1 seat by Debian (Condorcet), by secret ballot" in debian
     assert "A charter motion passes with at least three quarters of the yes and no votes" in debian
     asf = "\n".join(explain(load_policy("asf"), board))
-    assert "fill 9 seats by stv-meek" in asf and "Seats per organisation" not in asf
+    assert "fill 9 seats by Meek STV" in asf and "Seats per organisation" not in asf
     lazy = "\n".join(explain(load_policy("lazy_consensus"), BodyFacts("wg", "WG", "working_group")))
     assert "passes by lazy consensus after 3 days unless someone objects" in lazy
     assert "becomes emeritus" in lazy

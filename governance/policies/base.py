@@ -34,7 +34,8 @@ Motions
 Working groups and bodies
     ``join_rule(body) -> "open" | "approval"``; ``may_approve_join(body, approver) -> Refusal | None``
     ``may_chair(body, person) -> Refusal | None``: who may be seated as chair or co-chair.
-    ``working_group_rules(body) -> WorkingGroupRules``: size limit, inactivity rule, emeritus.
+    ``working_group_rules(body) -> WorkingGroupRules``: size limit, inactivity rule, and whether a
+        member who leaves or is confirmed inactive is removed or kept as emeritus.
     ``may_administer(actor, action: str) -> Refusal | None``: who keeps the roster and creates bodies.
 
 Member states
@@ -58,12 +59,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, TypedDict
 
-from governance.i18n import _
+from governance.i18n import N_, _
 
 ThresholdOf = Literal["cast", "cast_excluding_abstentions", "seated"]
 JoinRule = Literal["open", "approval"]
+RetireRule = Literal["remove", "emeritus"]
+RETIRE_RULES: tuple[str, ...] = ("remove", "emeritus")
 
 DEFAULT_REMINDER_OFFSETS: tuple[timedelta, ...] = (
     timedelta(hours=72),
@@ -83,12 +86,26 @@ DEFAULT_MEMBER_STATES: Mapping[str, frozenset[str]] = {
 }
 
 ACTION_WORDS: Mapping[str, str] = {
-    "vote": "vote",
-    "stand": "stand for election",
-    "nominate": "nominate candidates",
-    "propose": "propose motions",
-    "join": "join working groups",
-    "chair": "chair a body",
+    "vote": N_("vote"),
+    "stand": N_("stand for election"),
+    "nominate": N_("nominate candidates"),
+    "propose": N_("propose motions"),
+    "join": N_("join working groups"),
+    "chair": N_("chair a body"),
+}
+"""What each action lets a person do, as a sentence says it (translated where shown)."""
+
+# One whole sentence per member state, on the roster or in the body concerned, so a translation can agree
+# with the state; a state not listed here (an operator's own) takes the general sentence.
+_STATE_REFUSALS: Mapping[tuple[str, bool], str] = {
+    ("active", False): N_("{person_name} is active; active members may not {action}."),
+    ("active", True): N_("{person_name} is active in this body; active members may not {action}."),
+    ("emeritus", False): N_("{person_name} is emeritus; emeritus members may not {action}."),
+    ("emeritus", True): N_("{person_name} is emeritus in this body; emeritus members may not {action}."),
+    ("withdrawn", False): N_("{person_name} is withdrawn; withdrawn members may not {action}."),
+    ("withdrawn", True): N_("{person_name} is withdrawn in this body; withdrawn members may not {action}."),
+    ("suspended", False): N_("{person_name} is suspended; suspended members may not {action}."),
+    ("suspended", True): N_("{person_name} is suspended in this body; suspended members may not {action}."),
 }
 
 
@@ -149,13 +166,15 @@ class ElectionRules:
     organisation_cap: int | None = None
     # Per-tier override of ``organisation_cap`` (e.g. {"premier": 2, "general": 1}).
     tier_caps: Mapping[str, int] = field(default_factory=dict)
-    # Parameters of the counting method (debian: "quorum", "supermajority", "default").
+    # Parameters of the counting method: only "debian" takes any (``DebianParams``).
     method_params: Mapping[str, object] = field(default_factory=dict)
     nomination_days: int = 14
     voting_days: int = 14
     self_nomination: bool = True
     term_months: int | None = None  # None: seats are held until the next election
-    # Staggered terms: an election without a seat count fills the seats whose terms end by its close.
+    # Staggered terms: ``seats`` is then the size of the body, and an election fills the seats whose
+    # terms end by its voting close plus any vacant seat (``--seats`` may leave vacancies for later,
+    # never a seat whose term ends); with nothing to fill, creating the election is refused.
     staggered: bool = False
     term_limit: int | None = None  # consecutive terms; then a term off before standing again
     proxies: bool = False
@@ -167,6 +186,43 @@ class ElectionRules:
         if tier is not None and tier in self.tier_caps:
             return self.tier_caps[tier]
         return self.organisation_cap
+
+    @property
+    def default_option(self) -> str | None:
+        """The label of the option a debian count adds to every ballot ("None Of The Above"), or None."""
+        label = self.method_params.get("default_option") if self.method == "debian" else None
+        return label.strip() if isinstance(label, str) and label.strip() else None
+
+
+class DebianParams(TypedDict, total=False):
+    """``ElectionRules.method_params`` of the "debian" method (constitution §A.6), each optional.
+
+    ``default_option``
+        The label of an option every ballot offers beside the candidates, e.g. "None Of The Above"
+        (Debian §5.2.7). Voters may rank it like a candidate (console: its label or ``nota``); it is
+        not a person (no candidacy, statement or seat cap) and is never elected: if it wins, nobody is.
+        Without one, the count has no default option and so no quorum or majority test.
+    ``quorum``
+        R, the votes ranking a candidate above the default option that it needs, else it is dropped: a
+        number (``45``, ``Fraction(91, 2)``), or a rule ``"kQ"`` computed when voting closes, with Q half
+        the square root of the number of people who may vote then (Debian §4.2: ``"3Q"``).
+    ``supermajority``
+        N of the N:1 majority over the default option every candidate needs (default 1: more voters
+        ranking it above the default option than below).
+    """
+
+    default_option: str | None
+    quorum: int | Fraction | str
+    supermajority: int | Fraction
+
+
+DEBIAN_PARAMS: tuple[str, ...] = ("default_option", "quorum", "supermajority")
+DEFAULT_OPTION_KEY = "*default*"
+"""How a stored ballot names the default option: never a handle (handles are letters, digits, - and _)."""
+DEFAULT_OPTION_ALIAS = "nota"
+"""The short word a voter may type for the default option (unless a candidate has that handle)."""
+NONE_OF_THE_ABOVE = N_("None Of The Above")
+"""The default option of a Debian leader election (§5.2.7), translated where shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,30 +246,47 @@ class MotionRules:
 
 @dataclass(frozen=True, slots=True)
 class WorkingGroupRules:
-    """How a working group admits, sizes and retires its members."""
+    """How a working group (or any body's membership) admits, sizes and retires its members.
+
+    ``on_leave`` and ``on_inactive`` say what becomes of a member who leaves (``wg leave``) or whom a
+    chair confirms as inactive (``wg review-confirm``): ``"remove"`` ends their membership;
+    ``"emeritus"`` keeps them on the member list in the emeritus state (credit kept; the policy's
+    ``MEMBER_STATES`` then decides what they may do, by default no vote). An emeritus member who
+    leaves again is removed. The default is today's behaviour: both remove.
+    """
 
     max_members: int | None = None
-    # Members who have not voted on any of the group's motions for this many days become emeritus.
+    # Members who have not voted on any of the group's motions for this many days are up for review.
     inactivity_days: int | None = None
+    on_leave: RetireRule = "remove"
+    on_inactive: RetireRule = "remove"
 
 
 def state_refusal(
     person: PersonFacts, action: str, states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES
 ) -> Refusal | None:
     """Whether ``person``'s roster state and state in the body allow ``action`` (per the states table)."""
-    for state, where in ((person.status, ""), (person.body_state, " in this body")):
+    for state, in_body in ((person.status, False), (person.body_state, True)):
         if state is None or action in states.get(state, frozenset()):
             continue
-        return Refusal(
-            "member-state",
-            _(
-                "{person_name} is {state}{where}; {state} members may not {action_words_get_action_action}.",
+        words = _(ACTION_WORDS[action]) if action in ACTION_WORDS else action
+        if (state, in_body) in _STATE_REFUSALS:
+            message = _(_STATE_REFUSALS[state, in_body], person_name=person.name, action=words)
+        elif in_body:
+            message = _(
+                "{person_name}'s state in this body ({state}) does not allow them to {action}.",
                 person_name=person.name,
-                state=state,
-                where=where,
-                action_words_get_action_action=ACTION_WORDS.get(action, action),
-            ),
-        )
+                state=state.replace("_", " "),
+                action=words,
+            )
+        else:
+            message = _(
+                "{person_name}'s state ({state}) does not allow them to {action}.",
+                person_name=person.name,
+                state=state.replace("_", " "),
+                action=words,
+            )
+        return Refusal("member-state", message)
     return None
 
 
@@ -241,7 +314,7 @@ def member_refusal(
                 "{person_name} is not a member of {body_name}; only members may {action}.",
                 person_name=person.name,
                 body_name=body.name,
-                action=action,
+                action=_(ACTION_WORDS[action]) if action in ACTION_WORDS else action,
             ),
         )
     return None

@@ -4,6 +4,7 @@ deny, leave, remove, seat), as the body's policy says."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import _
-from governance.models import Body, Membership, Organisation, Person
+from governance.models import AuditEvent, Body, Membership, Organisation, Person
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import STATES, Refusal
 from governance.services.common import (
@@ -53,7 +54,7 @@ async def create_body(
     channel: str | None = None,
 ) -> Body:
     """Create a board, committee or working group with its charter link and chair(s) (admins only)."""
-    slug = check_slug(slug, "body id")
+    slug = check_slug(slug, _("body id"))
     kind = kind.strip().lower().replace("-", "_")
     if kind == "wg":
         kind = "working_group"
@@ -62,20 +63,20 @@ async def create_body(
             _("Unknown kind of body {kind!r}.", kind=kind),
             _("Kinds: {join_kinds}.", join_kinds=", ".join(KINDS)),
         )
-    name = check_text(name, "a body's name", 200) or ""
-    charter_url = check_text(charter_url, "the charter link", 500, required=False)
+    name = check_text(name, _("a body's name"), 200) or ""
+    charter_url = check_text(charter_url, _("the charter link"), 500, required=False)
     if charter_url and not charter_url.startswith(("https://", "http://")):
         raise InvalidInput(
             _("{charter_url!r} is not a web link.", charter_url=charter_url),
             _("Give the charter as an https:// link."),
         )
-    channel = check_text(channel, "the channel", 100, required=False)
+    channel = check_text(channel, _("the channel"), 100, required=False)
     policy_spec = (policy or ctx.default_policy).strip()
     if len(policy_spec) > 200:
         raise InvalidInput(_("The policy name is too long."), _("Keep it to 200 characters."))
     loaded = load_policy(policy_spec)
     async with write_transaction(ctx, f"A body {slug!r} was just created by someone else.") as session:
-        enforce(loaded.may_administer(await actor_facts(session, actor), "create bodies"), loaded)
+        enforce(loaded.may_administer(await actor_facts(session, actor), _("create bodies")), loaded)
         if (await session.execute(select(col(Body.id)).where(col(Body.slug) == slug))).first():
             raise Conflict(_("A body {slug!r} already exists.", slug=slug), _("See `body list`."))
         body = Body(
@@ -191,6 +192,15 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         policy = ctx.policy_for(body)
         rule = policy.join_rule(body_facts(body))
         existing = await _membership(session, body, person)
+        if existing is not None and existing.status == "active" and existing.state == "emeritus":
+            raise Conflict(
+                _("You are an emeritus member of {body_name}.", body_name=body.name),
+                _(
+                    "A chair can make you active again: `body state {body_slug} {handle} active`.",
+                    body_slug=body.slug,
+                    handle=person.handle,
+                ),
+            )
         if existing is not None and existing.status == "active":
             raise Conflict(
                 _(
@@ -318,7 +328,11 @@ async def decide_join(
 
 
 async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
-    """Leave a body (or withdraw a pending request)."""
+    """Leave a body (or withdraw a pending request).
+
+    Where the policy's ``on_leave`` is "emeritus", an active member stays on the body's list as emeritus
+    (their membership kept, their vote gone); an emeritus member who leaves again, or any other, is gone.
+    """
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         person = await session.get(Person, actor.person_id) if actor.person_id else None
@@ -327,6 +341,14 @@ async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
         membership = await _membership(session, body, person)
         if membership is None or membership.status not in ("active", "pending"):
             raise NotFound(_("You are not a member of {body_name}.", body_name=body.name))
+        policy = ctx.policy_for(body)
+        if (
+            membership.status == "active"
+            and membership.state == "active"
+            and policy.working_group_rules(body_facts(body)).on_leave == "emeritus"
+        ):
+            await _make_emeritus(session, ctx, actor, body, person, membership, policy, "left")
+            return membership
         membership.status = "left"
         membership.until = ctx.now()
         await record(session, ctx, actor, stream=_stream(body), kind="membership.left", subject=person.handle)
@@ -351,30 +373,135 @@ async def remove_member(
                     body_name=body.name,
                 )
             )
-        membership.status = "removed"
-        membership.until = ctx.now()
-        membership.note = reason
-        await record(
-            session,
-            ctx,
-            actor,
-            stream=_stream(body),
-            kind="membership.removed",
-            subject=person.handle,
-            payload={"reason": reason, "policy": policy.identity},
-        )
+        await _remove(session, ctx, actor, body, person, membership, policy, reason)
+        return membership
+
+
+async def retire_inactive(
+    ctx: Context, actor: Actor, slug: str, handle: str, reason: str | None = None
+) -> Membership:
+    """Retire a member a chair confirmed as inactive, as the policy's ``on_inactive`` says: remove them,
+    or keep them as emeritus (chairs of the group, or the secretariat)."""
+    async with write_transaction(ctx) as session:
+        body = await body_by_slug(session, slug)
+        policy = ctx.policy_for(body)
+        enforce(policy.may_approve_join(body_facts(body), await actor_facts(session, actor, body)), policy)
+        person = await person_by_handle(session, handle)
+        membership = await _membership(session, body, person)
+        if membership is None or membership.status != "active":
+            raise NotFound(
+                _(
+                    "{person_name} is not a member of {body_name}.",
+                    person_name=person.name,
+                    body_name=body.name,
+                )
+            )
+        if policy.working_group_rules(body_facts(body)).on_inactive == "emeritus":
+            await _make_emeritus(session, ctx, actor, body, person, membership, policy, "inactive", reason)
+        else:
+            await _remove(session, ctx, actor, body, person, membership, policy, reason)
+        return membership
+
+
+async def inactive_rule(ctx: Context, slug: str) -> str:
+    """What the body's policy does with a member confirmed inactive: "remove" or "emeritus"."""
+    async with ctx.db.reading() as session:
+        body = await body_by_slug(session, slug)
+    rule: str = ctx.policy_for(body).working_group_rules(body_facts(body)).on_inactive
+    return rule
+
+
+async def _make_emeritus(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    body: Body,
+    person: Person,
+    membership: Membership,
+    policy: LoadedPolicy,
+    cause: str,
+    reason: str | None = None,
+) -> None:
+    """Keep a member on the body's list as emeritus (after leaving, or confirmed inactive); a chair's role
+    goes with it. Recorded as a state change, like ``set_state``, with its cause."""
+    previous_role = membership.role
+    membership.state = "emeritus"
+    if membership.role in CHAIR_ROLES:
+        membership.role = "member"
+    membership.note = reason
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=_stream(body),
+        kind="membership.state",
+        subject=person.handle,
+        payload={
+            "state": "emeritus",
+            "previous": "active",
+            "reason": reason,
+            "cause": cause,
+            "role": membership.role,
+            "previous_role": previous_role,
+            "policy": policy.identity,
+        },
+    )
+    if cause == "inactive":
         notify(
             session,
             ctx,
-            kind="membership.removed",
+            kind="membership.state",
             person_id=person.id,
             text=(
-                _("You were removed from {body}. {reason}", body=body.name, reason=reason)
+                _(
+                    "You are now an emeritus member of {body}: you stay on its list, without a vote. "
+                    "{reason}",
+                    body=body.name,
+                    reason=reason,
+                )
                 if reason
-                else _("You were removed from {body}.", body=body.name)
+                else _(
+                    "You are now an emeritus member of {body}: you stay on its list, without a vote.",
+                    body=body.name,
+                )
             ),
         )
-        return membership
+
+
+async def _remove(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    body: Body,
+    person: Person,
+    membership: Membership,
+    policy: LoadedPolicy,
+    reason: str | None,
+) -> None:
+    """End a membership by a chair's decision: recorded, and the person told why."""
+    membership.status = "removed"
+    membership.until = ctx.now()
+    membership.note = reason
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=_stream(body),
+        kind="membership.removed",
+        subject=person.handle,
+        payload={"reason": reason, "policy": policy.identity},
+    )
+    notify(
+        session,
+        ctx,
+        kind="membership.removed",
+        person_id=person.id,
+        text=(
+            _("You were removed from {body}. {reason}", body=body.name, reason=reason)
+            if reason
+            else _("You were removed from {body}.", body=body.name)
+        ),
+    )
 
 
 async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "member") -> Membership:
@@ -391,7 +518,7 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
         if body.kind == "working_group" and role not in CHAIR_ROLES:
             enforce(policy.may_approve_join(body_facts(body), facts), policy)
         else:
-            enforce(policy.may_administer(facts, f"seat people in {body.name}"), policy)
+            enforce(policy.may_administer(facts, _("seat people in {body}", body=body.name)), policy)
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is not None and membership.status == "active" and membership.role == role:
@@ -451,7 +578,7 @@ async def set_state(
             _("Unknown member state {state!r}.", state=state),
             _("States: {join_states}.", join_states=", ".join(STATES)),
         )
-    reason = check_text(reason, "the reason", 500, required=False)
+    reason = check_text(reason, _("the reason"), 500, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -459,7 +586,7 @@ async def set_state(
         if body.kind == "working_group":
             enforce(policy.may_approve_join(body_facts(body), facts), policy)
         else:
-            enforce(policy.may_administer(facts, f"set member states in {body.name}"), policy)
+            enforce(policy.may_administer(facts, _("set member states in {body}", body=body.name)), policy)
         person = await person_by_handle(session, handle)
         membership = await _membership(session, body, person)
         if membership is None or membership.status != "active":
@@ -510,17 +637,41 @@ async def set_state(
 
 @dataclass(frozen=True)
 class MemberRow:
-    """A member (or applicant) as listed."""
+    """A member (or applicant) as listed, with their state in the body and since when it holds."""
 
     handle: str
     name: str
     role: str
     status: str
     organisation: str | None
+    state: str = "active"
+    state_since: datetime | None = None  # when a state other than active was recorded, if it was
+
+
+async def _state_dates(session: AsyncSession, body: Body, handles: list[str]) -> dict[str, datetime]:
+    """When each of ``handles`` last had their state in ``body`` changed, from its audit stream."""
+    if not handles:
+        return {}
+    rows = await session.execute(
+        select(col(AuditEvent.subject), func.max(col(AuditEvent.at)))
+        .where(
+            col(AuditEvent.stream) == _stream(body),
+            col(AuditEvent.kind) == "membership.state",
+            col(AuditEvent.subject).in_(handles),
+        )
+        .group_by(col(AuditEvent.subject))
+    )
+    out = {}
+    for handle, at in rows.all():
+        if isinstance(at, str):  # SQLite returns an aggregate's timestamp as text
+            at = datetime.fromisoformat(at)
+        out[handle] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return out
 
 
 async def members(ctx: Context, slug: str, *, status: str = "active") -> tuple[Body, list[MemberRow]]:
-    """The members of a body with the given status (``pending`` lists join requests)."""
+    """The members of a body with the given status (``pending`` lists join requests); each row says the
+    member's state in the body, and since when for a state other than active."""
     async with ctx.db.reading() as session:
         body = await body_by_slug(session, slug)
         rows = (
@@ -532,8 +683,18 @@ async def members(ctx: Context, slug: str, *, status: str = "active") -> tuple[B
                 .order_by(col(Membership.role), col(Person.name))
             )
         ).all()
+        since = await _state_dates(session, body, [p.handle for m, p, _o in rows if m.state != "active"])
         return body, [
-            MemberRow(p.handle, p.name, m.role, m.status, o.name if o else None) for m, p, o in rows
+            MemberRow(
+                p.handle,
+                p.name,
+                m.role,
+                m.status,
+                o.name if o else None,
+                m.state,
+                since.get(p.handle) if m.state != "active" else None,
+            )
+            for m, p, o in rows
         ]
 
 

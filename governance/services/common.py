@@ -102,33 +102,31 @@ async def write_transaction(
 
 
 def check_text(value: str | None, what: str, max_length: int, *, required: bool = True) -> str | None:
-    """Trimmed free text that fits its column: a clear refusal instead of a database error."""
+    """Trimmed free text that fits its column: a clear refusal instead of a database error.
+
+    ``what`` names the field as a sentence would (``_("the e-mail address")``), already translated.
+    """
     text = (value or "").strip()
+    field = what[:1].upper() + what[1:]
     if not text:
         if required:
-            raise InvalidInput(
-                _("{what_0_upper}{what_1} cannot be empty.", what_0_upper=what[0].upper(), what_1=what[1:])
-            )
+            raise InvalidInput(_("{field} cannot be empty.", field=field))
         return None
     if len(text) > max_length:
         raise InvalidInput(
-            _(
-                "{what_0_upper}{what_1} is too long ({len_text} characters).",
-                what_0_upper=what[0].upper(),
-                what_1=what[1:],
-                len_text=len(text),
-            ),
+            _("{field} is too long ({len_text} characters).", field=field, len_text=len(text)),
             _("Keep it to {max_length} characters.", max_length=max_length),
         )
     if any(ch in text for ch in "\x00\r\n"):
-        raise InvalidInput(
-            _("{what_0_upper}{what_1} must be on one line.", what_0_upper=what[0].upper(), what_1=what[1:])
-        )
+        raise InvalidInput(_("{field} must be on one line.", field=field))
     return text
 
 
 def check_slug(value: str, what: str) -> str:
-    """A lower-case identifier people can type: letters, digits, dash and underscore."""
+    """A lower-case identifier people can type: letters, digits, dash and underscore.
+
+    ``what`` names the identifier (``_("handle")``), already translated.
+    """
     slug = value.strip().lower()
     if not SLUG_RE.match(slug):
         raise InvalidInput(

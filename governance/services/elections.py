@@ -41,8 +41,17 @@ from governance.models import (
     Voter,
 )
 from governance.policies import LoadedPolicy, load_policy
-from governance.policies.base import BodyFacts, ElectionRules, PersonFacts, PollFacts, Refusal
-from governance.services import due, proxies
+from governance.policies.base import (
+    DEFAULT_OPTION_ALIAS,
+    DEFAULT_OPTION_KEY,
+    NONE_OF_THE_ABOVE,
+    BodyFacts,
+    ElectionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+)
+from governance.services import due, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -65,10 +74,11 @@ from governance.services.common import (
 )
 from governance.tally.caps import GroupCap
 from governance.tally.count import METHODS
+from governance.tally.debian import quorum_multiple
 
 PHASES = ("draft", "nominating", "voting", "closed", "certified", "cancelled")
-RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs"})
-TIES_ALLOWED = frozenset({"schulze", "ranked-pairs"})
+RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs", "debian"})
+TIES_ALLOWED = frozenset({"schulze", "ranked-pairs", "debian"})  # Debian: equal ranks allowed (§A.6(1))
 SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -82,6 +92,25 @@ def _stream(election: Election) -> str:
 def _receipt() -> str:
     code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
     return f"{code[:5]}-{code[5:]}"
+
+
+def ballot_default_option(method: str, rules: ElectionRules) -> str | None:
+    """The label of the default option every ballot of an election offers besides the candidates, or None.
+
+    Only a debian count has one, when the policy names it (``DebianParams.default_option``, e.g. the
+    Debian preset's "None Of The Above"); an election created with another ``--method`` has none.
+    """
+    return rules.default_option if method == "debian" else None
+
+
+def default_option_words(label: str) -> frozenset[str]:
+    """What a voter may type for the default option: its label in any case (quoted, or with dashes for
+    spaces), its label in the reader's language, ``nota``, or the stored key."""
+    words = {DEFAULT_OPTION_KEY, DEFAULT_OPTION_ALIAS}
+    for spelling in (label, _(label)):
+        folded = spelling.casefold()
+        words |= {folded, "-".join(folded.split())}
+    return frozenset(words)
 
 
 async def election_by_slug(
@@ -142,7 +171,7 @@ async def create_election(
     voting_close_at: datetime | None = None,
 ) -> Election:
     """Create an election to a body in the draft phase, with the body's policy's defaults."""
-    slug = check_slug(slug, "election id")
+    slug = check_slug(slug, _("election id"))
     if method is not None and method not in ELECTION_METHODS:
         raise InvalidInput(
             _("Unknown counting method {method!r}.", method=method),
@@ -171,6 +200,11 @@ async def create_election(
                     chosen_method=chosen_method,
                 )
             )
+        plan = None
+        if rules.staggered:
+            close = terms.planned_close(ctx.now(), rules, nominations_close_at, voting_close_at)
+            plan = await terms.plan_for(session, target, rules, close)
+            seats = terms.check_seats(plan, seats, target, policy)
         election = Election(
             slug=slug,
             body_id=target.id,
@@ -205,6 +239,7 @@ async def create_election(
                 "secret": election.secret,
                 "policy": policy.identity,
                 "organisation_cap": rules.organisation_cap,
+                **({"seat_plan": plan.to_json()} if plan else {}),
             },
         )
         await due.sync_election(session, ctx, election, rules)
@@ -246,6 +281,16 @@ async def open_nominations(
             if planned is not None and planned > ctx.now()
             else ctx.now() + timedelta(days=rules.nomination_days)
         )
+        plan = None
+        if rules.staggered:
+            voting_close = election.voting_close_at
+            close = terms.planned_close(
+                ctx.now(),
+                rules,
+                election.nominations_close_at,
+                voting_close if voting_close and voting_close > ctx.now() else None,
+            )
+            plan = await terms.replan(session, election, body, rules, policy, close)
         await record(
             session,
             ctx,
@@ -253,7 +298,10 @@ async def open_nominations(
             stream=_stream(election),
             kind="election.nominations_opened",
             subject=election.slug,
-            payload={"close_at": election.nominations_close_at.isoformat()},
+            payload={
+                "close_at": election.nominations_close_at.isoformat(),
+                **({"seats": election.seats, "seat_plan": plan.to_json()} if plan else {}),
+            },
         )
         notify(
             session,
@@ -532,6 +580,11 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             if election.voting_close_at and election.voting_close_at > ctx.now()
             else ctx.now() + timedelta(days=rules.voting_days)
         )
+        plan = (
+            await terms.replan(session, election, body, rules, policy, election.voting_close_at)
+            if rules.staggered
+            else None
+        )
         await record(
             session,
             ctx,
@@ -539,7 +592,11 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             stream=_stream(election),
             kind="election.voting_opened",
             subject=election.slug,
-            payload={"close_at": election.voting_close_at.isoformat(), "candidates": len(standing)},
+            payload={
+                "close_at": election.voting_close_at.isoformat(),
+                "candidates": len(standing),
+                **({"seats": election.seats, "seat_plan": plan.to_json()} if plan else {}),
+            },
         )
         notify(
             session,
@@ -566,7 +623,7 @@ class CastReceipt:
     election: str
     receipt: str
     replaced: bool
-    ranking: list[list[str]]
+    ranking: list[list[str]]  # as the voter reads it back: the default option by its label
     for_handle: str | None = None  # the delegator, when cast as their proxy
 
 
@@ -741,6 +798,22 @@ class _Ballot:
     now: datetime
     policy: LoadedPolicy
     poll: PollFacts
+    shown: list[list[str]]  # the tiers as the voter reads them back (the default option by its label)
+
+
+def _with_default_option(
+    tiers: list[list[str]], label: str, candidates: dict[str, str]
+) -> tuple[list[list[str]], list[str]]:
+    """The ballot with each way of writing the default option turned into its stored key (a candidate's
+    handle stays theirs, even ``nota``), and its words in order; refuses the option ranked twice."""
+    words = default_option_words(label) - set(candidates)
+    keyed = [[DEFAULT_OPTION_KEY if w in words else w for w in tier] for tier in tiers]
+    flat = [w for tier in keyed for w in tier]
+    if flat.count(DEFAULT_OPTION_KEY) > 1:
+        raise InvalidInput(
+            _("{option} is ranked more than once.", option=_(label)), _("Rank each candidate at most once.")
+        )
+    return keyed, flat
 
 
 def _check_ballot(
@@ -792,12 +865,17 @@ def _check_ballot(
     if facts is None:
         raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
     poll = PollFacts(slug, BodyFacts(slug=body_slug, name=body_name, kind=body_kind), seats, phase)
+    rules: ElectionRules = policy.election_rules(poll.body)
     if by_proxy is not None:
-        rules: ElectionRules = policy.election_rules(poll.body)
         proxies.refuse_without_proxies(rules.proxies, policy, _proxy_poll(slug, election_id))
     enforce(policy.may_vote(poll, facts), policy)
     candidates = {r[13]: r[14] for r in rows if r[13] is not None}
-    unknown = [n for n in flat if candidates.get(n) != "accepted"]
+    label = ballot_default_option(method, rules)
+    if label is not None:
+        tiers, flat = _with_default_option(tiers, label, candidates)
+    unknown = [
+        n for n in flat if candidates.get(n) != "accepted" and (label is None or n != DEFAULT_OPTION_KEY)
+    ]
     if unknown:
         detail = []
         for n in unknown:
@@ -808,7 +886,14 @@ def _check_ballot(
         standing = sorted(h for h, status in candidates.items() if status == "accepted")
         raise InvalidInput(
             _("{join_detail} in {slug}.", join_detail="; ".join(detail), slug=slug),
-            _("Candidates: {join_standing}.", join_standing=", ".join(standing)),
+            _("Candidates: {join_standing}.", join_standing=", ".join(standing))
+            if label is None
+            else _(
+                "Candidates: {join_standing}; or {alias} for {option}.",
+                join_standing=", ".join(standing),
+                alias=DEFAULT_OPTION_ALIAS,
+                option=_(label),
+            ),
         )
     ballot_tiers: list[list[str]]
     if method == "approval":
@@ -838,6 +923,7 @@ def _check_ballot(
         now=now,
         policy=policy,
         poll=poll,
+        shown=[[_(label) if label and w == DEFAULT_OPTION_KEY else w for w in t] for t in ballot_tiers],
     )
 
 
@@ -896,7 +982,7 @@ async def _first_ballot_postgres(
             ).first()
         except IntegrityError:
             return None
-    return CastReceipt(slug, ballot.receipt, False, ballot.tiers) if written is not None else None
+    return CastReceipt(slug, ballot.receipt, False, ballot.shown) if written is not None else None
 
 
 def _proxy_poll(slug: str, election_id: int) -> proxies.ProxyPoll:
@@ -1068,7 +1154,7 @@ async def cast_ballot(
                 ),
             ):
                 await sqlite_execute(session, sql, params)
-            return CastReceipt(slug, ballot.receipt, False, ballot.tiers)
+            return CastReceipt(slug, ballot.receipt, False, ballot.shown)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
@@ -1136,7 +1222,7 @@ async def cast_ballot(
                 ),
             )
         return CastReceipt(
-            slug, ballot.receipt, slot is not None, ballot.tiers, delegator.handle if delegator else None
+            slug, ballot.receipt, slot is not None, ballot.shown, delegator.handle if delegator else None
         )
 
     return await ctx.db.run(work, retry_integrity=True)
@@ -1151,6 +1237,8 @@ class ElectionView:
     candidates: list[tuple[Candidate, Person]]
     voters: int
     result: dict[str, object] | None
+    seat_plan: terms.SeatPlan | None = None  # how a staggered body's seat count was found
+    default_option: str | None = None  # the label of the option every ballot offers besides the candidates
 
 
 async def show(ctx: Context, slug: str) -> ElectionView:
@@ -1169,7 +1257,26 @@ async def show(ctx: Context, slug: str) -> ElectionView:
         ).all()
         voters = await count_rows(session, select(col(Voter.id)).where(col(Voter.election_id) == election.id))
         result = json.loads(election.result) if election.result else None
-        return ElectionView(election, body, [(c, p) for c, p in rows], voters, result)
+        plan = await terms.recorded_plan(session, _stream(election))
+        return ElectionView(
+            election,
+            body,
+            [(c, p) for c, p in rows],
+            voters,
+            result,
+            plan,
+            default_option=_default_option_of(election, body),
+        )
+
+
+def _default_option_of(election: Election, body: Body) -> str | None:
+    """The default option of an election's ballots (None when its policy has changed since: voting is
+    then refused anyway, with the reason)."""
+    try:
+        policy = _policy_of(election)
+    except (Conflict, InvalidInput):
+        return None
+    return ballot_default_option(election.method, policy.election_rules(body_facts(body)))
 
 
 async def list_elections(ctx: Context, body: str | None = None) -> list[tuple[Election, Body]]:
@@ -1198,6 +1305,7 @@ async def _held_seats(session: AsyncSession, election: Election) -> dict[str, in
                 col(Membership.body_id) == election.body_id,
                 col(Membership.status) == "active",
                 col(Membership.role).in_(SEATED_ROLES),  # an observer holds no seat
+                col(Membership.state).not_in(terms.VACATED_STATES),  # nor one who vacated it
             )
         )
     ).all()
@@ -1322,6 +1430,11 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         names = _candidate_names(rows)
         handle_index = {p.handle: i for i, (_, p) in enumerate(rows)}
         withdrawn = [i for i, (c, _) in enumerate(rows) if c.status == "withdrawn"]
+        label = ballot_default_option(election.method, policy.election_rules(body_facts(body)))
+        options = [names[p.id] for _, p in rows if p.id]
+        if label is not None:  # the default option counts as the last option, under its label
+            handle_index[DEFAULT_OPTION_KEY] = len(options)
+            options.append(label if label not in options else f"{label} ({DEFAULT_OPTION_ALIAS})")
         contents = sorted(
             (
                 await session.execute(
@@ -1334,7 +1447,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             ranking = [[handle_index[h] for h in tier if h in handle_index] for tier in json.loads(content)]
             ballots.append((ranking, 1))
         profile = tally.Profile.build(
-            [names[p.id] for _, p in rows if p.id],
+            options,
             ballots,
             withdrawn=withdrawn,
             title=election.title,
@@ -1365,6 +1478,8 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                 ),
                 _("Ask the secretariat to re-open nominations in a new election."),
             )
+        default = len(options) - 1 if label is not None else None
+        count_options = await _count_options(session, election, body, policy, rules, default)
         try:
             result = tally.count(
                 election.method,
@@ -1372,6 +1487,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                 min(election.seats, len(rows) - len(withdrawn)),
                 seed=seed,
                 caps=caps,
+                **count_options,
             )
         except tally.TallyInputError as exc:
             raise Conflict(
@@ -1404,6 +1520,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                 "method": election.method,
                 "policy": policy.identity,
                 "due_at": election.voting_close_at.isoformat() if election.voting_close_at else None,
+                **({"count_options": count_options} if count_options else {}),
             },
         )
         notify(
@@ -1422,6 +1539,8 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     method=election.method,
                 )
                 if result.elected
+                else _default_option_won(election, label, len(contents))
+                if label is not None
                 else _(
                     "Result of {title}: elected nobody ({count} ballots, {method}).",
                     title=election.title,
@@ -1432,6 +1551,62 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         )
         await due.sync_election(session, ctx, election, rules)
         return result
+
+
+async def _electorate(session: AsyncSession, election: Election, body: Body, policy: LoadedPolicy) -> int:
+    """How many people the policy lets vote in the election now (at its close): a quorum's base."""
+    poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
+    stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
+    people = (facts_from_row(row) for row in (await session.execute(stmt)).all())
+    return sum(1 for facts in people if facts is not None and policy.may_vote(poll, facts) is None)
+
+
+async def _count_options(
+    session: AsyncSession,
+    election: Election,
+    body: Body,
+    policy: LoadedPolicy,
+    rules: ElectionRules,
+    default: int | None,
+) -> dict[str, Any]:
+    """The debian count's options for an election, from its policy's ``method_params``: the default
+    option (``default``, its place among the options), the quorum (a rule such as 3Q is computed from
+    the electorate at close) and the majority ratio. JSON values only: the result records them, and an
+    audit bundle re-counts with them."""
+    if election.method != "debian":
+        return {}
+    if default is None:
+        return {"no_default": True}
+    params = rules.method_params
+    options: dict[str, Any] = {"default": default, "default_elects_nobody": True}
+    quorum = params.get("quorum")
+    if quorum is not None:
+        options["quorum"] = str(quorum)
+        if quorum_multiple(quorum) is not None:
+            options["electorate"] = await _electorate(session, election, body, policy)
+    if params.get("supermajority") is not None:
+        options["supermajority"] = str(params["supermajority"])
+    return options
+
+
+def _default_option_won(election: Election, label: str, ballots: int) -> str:
+    """The result post when the default option won (or every candidate was dropped): nobody is elected."""
+    if label == NONE_OF_THE_ABOVE:
+        return _(
+            "Result of {title}: None Of The Above won: no one is elected; the secretariat may re-run the "
+            "election ({count} ballots, {method}).",
+            title=election.title,
+            count=ballots,
+            method=election.method,
+        )
+    return _(
+        "Result of {title}: the default option, {option}, won: no one is elected; the secretariat may "
+        "re-run the election ({count} ballots, {method}).",
+        title=election.title,
+        option=label,
+        count=ballots,
+        method=election.method,
+    )
 
 
 async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
@@ -1501,7 +1676,11 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
             stream=_stream(election),
             kind="election.certified",
             subject=election.slug,
-            payload={"policy": policy.identity, "seated": len(winners)},
+            payload={
+                "policy": policy.identity,
+                "seated": len(winners),
+                **({"empty_seats": empty} if (empty := max(0, election.seats - len(winners))) else {}),
+            },
         )
         notify(
             session,
@@ -1510,6 +1689,16 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
             body_id=body.id,
             text=_(
                 "{title} is certified; the elected are now members of {body}.",
+                title=election.title,
+                body=body.name,
+            )
+            if winners
+            else ngettext(
+                "{title} is certified: no one was elected, so {n} seat of {body} stays empty until the "
+                "election is run again.",
+                "{title} is certified: no one was elected, so {n} seats of {body} stay empty until the "
+                "election is run again.",
+                empty,
                 title=election.title,
                 body=body.name,
             ),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance.errors import Conflict, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.models import ChatIdentity, Organisation, Person, PlatformRoleMap, VotingRep
 from governance.services.common import (
     Actor,
@@ -35,6 +35,15 @@ CHAT_ID_MAX = 64
 ROLE_PLATFORMS = ("discord",)  # platforms whose adapter reads a member's roles and enforces the mapping
 GOVBOT_ROLES = ("admin", "chair", "member")
 ROLE_NAME_MAX = 100
+
+
+# Why someone cannot be a voting representative, one whole sentence per roster state.
+_NOT_ACTIVE_REP = {
+    "emeritus": N_("{person_name} is emeritus; a voting representative must be active."),
+    "withdrawn": N_("{person_name} is withdrawn; a voting representative must be active."),
+    "suspended": N_("{person_name} is suspended; a voting representative must be active."),
+    "": N_("{person_name} is not active; a voting representative must be active."),
+}
 
 
 async def _require_admin(session: AsyncSession, ctx: Context, actor: Actor, action: str) -> None:
@@ -64,7 +73,7 @@ def _check_name(name: str | None, what: str) -> str:
 
 
 def _check_email(email: str | None) -> str | None:
-    value = check_text(email, "the e-mail address", EMAIL_MAX, required=False)
+    value = check_text(email, _("the e-mail address"), EMAIL_MAX, required=False)
     if value is not None and (
         value.count("@") != 1 or any(ch.isspace() for ch in value) or value[0] == "@" or value[-1] == "@"
     ):
@@ -87,12 +96,12 @@ async def add_organisation(
     ctx: Context, actor: Actor, slug: str, name: str, tier: str = "general"
 ) -> Organisation:
     """Add a member organisation (admins only)."""
-    slug = check_slug(slug, "organisation id")
+    slug = check_slug(slug, _("organisation id"))
     tier = _check_tier(tier)
-    name = _check_name(name, "an organisation's name")
-    race = f"The organisation {slug!r} was just added by someone else."
+    name = _check_name(name, _("an organisation's name"))
+    race = _("The organisation {slug!r} was just added by someone else.", slug=slug)
     async with write_transaction(ctx, race) as session:
-        await _require_admin(session, ctx, actor, "add organisations")
+        await _require_admin(session, ctx, actor, _("add organisations"))
         if (
             await session.execute(select(col(Organisation.id)).where(col(Organisation.slug) == slug))
         ).first():
@@ -134,9 +143,11 @@ async def update_organisation(
     if tier is not None:
         tier = _check_tier(tier)
     if name is not None:
-        name = _check_name(name, "an organisation's name")
-    async with write_transaction(ctx, "Another organisation took that name at the same moment.") as session:
-        await _require_admin(session, ctx, actor, "change organisations")
+        name = _check_name(name, _("an organisation's name"))
+    async with write_transaction(
+        ctx, _("Another organisation took that name at the same moment.")
+    ) as session:
+        await _require_admin(session, ctx, actor, _("change organisations"))
         org = await organisation_by_slug(session, slug)
         changes: dict[str, object] = {}
         if name is not None and name != org.name:
@@ -184,11 +195,13 @@ async def add_person(
     admin: bool = False,
 ) -> Person:
     """Add a person to the roster, optionally affiliated with an organisation (admins only)."""
-    handle = check_slug(handle.strip().lstrip("@"), "handle")
-    name = _check_name(name, "a person's name")
+    handle = check_slug(handle.strip().lstrip("@"), _("handle"))
+    name = _check_name(name, _("a person's name"))
     email = _check_email(email)
-    async with write_transaction(ctx, f"Someone with handle {handle!r} was just added.") as session:
-        await _require_admin(session, ctx, actor, "add people")
+    async with write_transaction(
+        ctx, _("Someone with handle {handle!r} was just added.", handle=handle)
+    ) as session:
+        await _require_admin(session, ctx, actor, _("add people"))
         if (await session.execute(select(col(Person.id)).where(col(Person.handle) == handle))).first():
             raise Conflict(
                 _("Someone with handle {handle!r} is already on the roster.", handle=handle),
@@ -242,11 +255,11 @@ async def update_person(
                 _("States: {join_person_states}.", join_person_states=", ".join(PERSON_STATES)),
             )
     if name is not None:
-        name = _check_name(name, "a person's name")
+        name = _check_name(name, _("a person's name"))
     if email is not None:
         email = _check_email(email)
     async with write_transaction(ctx) as session:
-        await _require_admin(session, ctx, actor, "change people")
+        await _require_admin(session, ctx, actor, _("change people"))
         person = await person_by_handle(session, handle)
         changes: dict[str, object] = {}
         if name is not None and name != person.name:
@@ -289,8 +302,10 @@ async def update_person(
 
 async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: str) -> None:
     """Designate the person who casts an organisation's vote (admins only; the person must be its own)."""
-    async with write_transaction(ctx, "The voting representative was changed at the same moment.") as session:
-        await _require_admin(session, ctx, actor, "designate voting representatives")
+    async with write_transaction(
+        ctx, _("The voting representative was changed at the same moment.")
+    ) as session:
+        await _require_admin(session, ctx, actor, _("designate voting representatives"))
         org = await organisation_by_slug(session, organisation)
         person = await person_by_handle(session, handle)
         if person.organisation_id != org.id:
@@ -304,11 +319,7 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
             )
         if person.status != "active":
             raise InvalidInput(
-                _(
-                    "{person_name} is {person_status}; a voting representative must be active.",
-                    person_name=person.name,
-                    person_status=person.status,
-                )
+                _(_NOT_ACTIVE_REP.get(person.status, _NOT_ACTIVE_REP[""]), person_name=person.name)
             )
         assert org.id is not None and person.id is not None
         rep = await session.get(VotingRep, org.id)
@@ -343,8 +354,8 @@ def _check_identity(platform: str, workspace: str, user_id: str) -> tuple[str, s
             _("Unknown platform {platform!r}.", platform=platform),
             _("Platforms: {join_platforms}.", join_platforms=", ".join(PLATFORMS)),
         )
-    space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX, required=False)
-    user = check_text(user_id, "the user id", CHAT_ID_MAX, required=False)
+    space = check_text(workspace, _("the workspace (or guild) id"), CHAT_ID_MAX, required=False)
+    user = check_text(user_id, _("the user id"), CHAT_ID_MAX, required=False)
     if space is None or user is None:
         raise InvalidInput(_("A chat identity needs a workspace (or guild) id and a user id."))
     return platform, space, user
@@ -370,9 +381,9 @@ async def link_identity(
     """Let a chat account (platform, workspace or guild, user id) speak for a person (admins only)."""
     platform, workspace, user_id = _check_identity(platform, workspace, user_id)
     async with write_transaction(
-        ctx, f"That {platform} account was linked by someone else just now."
+        ctx, _("That {platform} account was linked by someone else just now.", platform=platform)
     ) as session:
-        await _require_admin(session, ctx, actor, "link chat accounts")
+        await _require_admin(session, ctx, actor, _("link chat accounts"))
         person = await person_by_handle(session, handle)
         existing = await _identity(session, platform, workspace, user_id)
         if existing is not None:
@@ -387,10 +398,12 @@ async def link_identity(
             other = await session.get(Person, existing.person_id)
             raise Conflict(
                 _(
-                    "That {platform} account is linked to {other_name_if_other_else_someone}.",
+                    "That {platform} account is linked to {other_name}.",
                     platform=platform,
-                    other_name_if_other_else_someone=other.name if other else "someone else",
-                ),
+                    other_name=other.name,
+                )
+                if other
+                else _("That {platform} account is linked to someone else.", platform=platform),
                 _("Unlink it first with `roster unlink`."),
             )
         assert person.id is not None
@@ -418,7 +431,7 @@ async def unlink_identity(ctx: Context, actor: Actor, platform: str, workspace: 
     """Stop a chat account speaking for anyone (admins only); returns the handle it spoke for."""
     platform, workspace, user_id = _check_identity(platform, workspace, user_id)
     async with write_transaction(ctx) as session:
-        await _require_admin(session, ctx, actor, "unlink chat accounts")
+        await _require_admin(session, ctx, actor, _("unlink chat accounts"))
         existing = await _identity(session, platform, workspace, user_id)
         if existing is None:
             raise NotFound(_("That {platform} account is not linked to anyone.", platform=platform))
@@ -546,7 +559,7 @@ def _csv_flag(value: str, column: str, problems: list[str]) -> bool | None:
         return True
     if value in _FALSE:
         return None if value == "" else False
-    problems.append(f"{column} is {value!r}; write yes or no")
+    problems.append(_("{column} is {value!r}; write yes or no", column=column, value=value))
     return None
 
 
@@ -554,17 +567,19 @@ def _parse_row(line: int, values: dict[str, str]) -> _CsvRow:
     problems: list[str] = []
     raw_handle = values.get("handle", "").strip().lstrip("@")
     try:
-        handle = check_slug(raw_handle, "handle")
+        handle = check_slug(raw_handle, _("handle"))
     except InvalidInput as exc:
         problems.append(exc.message.rstrip("."))
         handle = raw_handle
     try:
-        name = _check_name(values.get("name"), "the name")
+        name = _check_name(values.get("name"), _("the name"))
     except InvalidInput as exc:
         problems.append(
             exc.message.rstrip(".")
             if values.get("name", "").strip()
-            else f"{handle or 'this person'} has no name"
+            else _("{handle} has no name", handle=handle)
+            if handle
+            else _("this person has no name")
         )
         name = ""
     row = _CsvRow(line, handle, name, problems=problems)
@@ -574,12 +589,12 @@ def _parse_row(line: int, values: dict[str, str]) -> _CsvRow:
         problems.append(exc.message.rstrip("."))
     if values.get("organisation", "").strip():
         try:
-            row.organisation = check_slug(values["organisation"], "organisation id")
+            row.organisation = check_slug(values["organisation"], _("organisation id"))
         except InvalidInput as exc:
             problems.append(exc.message.rstrip("."))
     try:
         row.organisation_name = check_text(
-            values.get("organisation_name"), "the organisation name", NAME_MAX, required=False
+            values.get("organisation_name"), _("the organisation name"), NAME_MAX, required=False
         )
     except InvalidInput as exc:
         problems.append(exc.message.rstrip("."))
@@ -589,11 +604,11 @@ def _parse_row(line: int, values: dict[str, str]) -> _CsvRow:
         except InvalidInput as exc:
             problems.append(exc.message.rstrip("."))
     if (row.organisation_name or row.tier) and not values.get("organisation", "").strip():
-        problems.append("organisation_name and tier need an organisation id in the organisation column")
+        problems.append(_("organisation_name and tier need an organisation id in the organisation column"))
     row.admin = _csv_flag(values.get("admin", ""), "admin", problems)
     row.voting_rep = bool(_csv_flag(values.get("voting_rep", ""), "voting_rep", problems))
     if row.voting_rep and not values.get("organisation", "").strip():
-        problems.append("a voting representative needs an organisation")
+        problems.append(_("a voting representative needs an organisation"))
     return row
 
 
@@ -602,9 +617,10 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
     if "\x00" in text:
         lines = sorted({text.count("\n", 0, i) + 1 for i, ch in enumerate(text) if ch == "\x00"})
         raise InvalidInput(
-            "The roster was not imported: the file is not text (NUL bytes on line "
-            + ", ".join(map(str, lines[:20]))
-            + ").",
+            _(
+                "The roster was not imported: the file is not text (NUL bytes on line {lines}).",
+                lines=", ".join(map(str, lines[:20])),
+            ),
             _("Export the spreadsheet as CSV (UTF-8) and import that."),
         )
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
@@ -634,13 +650,13 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
     twice = sorted({f for f in header if f and header.count(f) > 1})
     missing = [c for c in ("handle", "name") if c not in header]
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+        problems.append(_("unknown column(s) {columns}", columns=", ".join(map(repr, unknown))))
     if unnamed:
-        problems.append(f"column(s) {', '.join(unnamed)} have no name")
+        problems.append(_("column(s) {columns} have no name", columns=", ".join(unnamed)))
     if twice:
-        problems.append(f"column(s) {', '.join(twice)} appear twice")
+        problems.append(_("column(s) {columns} appear twice", columns=", ".join(twice)))
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(_("missing column(s) {columns}", columns=", ".join(missing)))
     if problems:
         raise InvalidInput(
             _(
@@ -663,31 +679,50 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(f"line {start}: {exc}")
+            errors.append(_("line {line}: {problem}", line=start, problem=exc))
             continue
         if not any(f.strip() for f in fields):
             continue  # blank line
         if len(fields) > len(header):
-            errors.append(f"line {start}: {len(fields)} fields but the header names {len(header)} columns")
+            errors.append(
+                _(
+                    "line {line}: {fields} fields but the header names {columns} columns",
+                    line=start,
+                    fields=len(fields),
+                    columns=len(header),
+                )
+            )
             continue
         row = _parse_row(start, dict(zip(header, fields, strict=False)))
         if row.handle and row.handle in seen:
-            row.problems.append(f"handle {row.handle} is already on line {seen[row.handle]}")
+            row.problems.append(
+                _("handle {handle} is already on line {line}", handle=row.handle, line=seen[row.handle])
+            )
         elif row.handle:
             seen[row.handle] = start
         if row.organisation and row.voting_rep:
             if row.organisation in reps:
                 row.problems.append(
-                    f"{row.organisation} already has its voting representative on line "
-                    f"{reps[row.organisation]}"
+                    _(
+                        "{organisation} already has its voting representative on line {line}",
+                        organisation=row.organisation,
+                        line=reps[row.organisation],
+                    )
                 )
             else:
                 reps[row.organisation] = start
         if row.organisation and row.organisation_name:
             named = org_names.setdefault(row.organisation, (row.organisation_name, start))
             if named[0] != row.organisation_name:
-                row.problems.append(f"{row.organisation} is named {named[0]!r} on line {named[1]}")
-        errors.extend(f"line {start}: {p}" for p in row.problems)
+                row.problems.append(
+                    _(
+                        "{organisation} is named {name!r} on line {line}",
+                        organisation=row.organisation,
+                        name=named[0],
+                        line=named[1],
+                    )
+                )
+        errors.extend(_("line {line}: {problem}", line=start, problem=p) for p in row.problems)
         rows.append(row)
     if errors:
         _refuse(errors)
@@ -698,7 +733,11 @@ def _parse_roster_csv(text: str) -> list[_CsvRow]:
 
 def _refuse(errors: list[str]) -> None:
     """Refuse the import: the message names the first problem, ``details`` lists every one."""
-    summary = errors[0] if len(errors) == 1 else f"{len(errors)} problems, the first {errors[0]}"
+    summary = (
+        errors[0]
+        if len(errors) == 1
+        else _("{n} problems, the first {first}", n=len(errors), first=errors[0])
+    )
     raise InvalidInput(
         _("The roster was not imported: {summary}.", summary=summary),
         _("Fix these lines and import the whole file again; nothing was changed."),
@@ -716,8 +755,8 @@ async def import_roster_csv(ctx: Context, actor: Actor, text: str) -> ImportRepo
     when the line gives them (an empty cell keeps what the roster has). A person moved to another
     organisation stops being the voting representative of the old one.
     """
-    async with write_transaction(ctx, "The roster changed while it was being imported.") as session:
-        await _require_admin(session, ctx, actor, "import the roster")
+    async with write_transaction(ctx, _("The roster changed while it was being imported.")) as session:
+        await _require_admin(session, ctx, actor, _("import the roster"))
         rows = _parse_roster_csv(text)
         orgs = {o.slug: o for o in (await session.execute(select(Organisation))).scalars()}
         orgs_by_name = {o.name.lower(): o for o in orgs.values()}
@@ -735,22 +774,30 @@ async def import_roster_csv(ctx: Context, actor: Actor, text: str) -> ImportRepo
                 other = orgs_by_name.get(org_name)
                 if other is not None:
                     errors.append(
-                        f"line {row.line}: an organisation named {other.name!r} already exists "
-                        f"({other.slug}); use its id {other.slug}"
+                        _(
+                            "line {line}: an organisation named {name!r} already exists ({slug}); use its "
+                            "id {slug}",
+                            line=row.line,
+                            name=other.name,
+                            slug=other.slug,
+                        )
                     )
                 elif new_names.setdefault(org_name, row.line) != row.line and row.organisation_name:
                     errors.append(
-                        f"line {row.line}: the name {row.organisation_name!r} is given to another new "
-                        f"organisation on line {new_names[org_name]}"
+                        _(
+                            "line {line}: the name {name!r} is given to another new organisation on line "
+                            "{other_line}",
+                            line=row.line,
+                            name=row.organisation_name,
+                            other_line=new_names[org_name],
+                        )
                     )
             person = people.get(row.handle)
             if person is not None and row.voting_rep and person.status != "active":
-                errors.append(
-                    f"line {row.line}: {row.handle} is {person.status}; a voting representative must "
-                    "be active"
-                )
+                reason = _(_NOT_ACTIVE_REP.get(person.status, _NOT_ACTIVE_REP[""]), person_name=row.handle)
+                errors.append(_("line {line}: {problem}", line=row.line, problem=reason.rstrip(".")))
             if person is not None and row.admin is False and person.is_admin and person.id == actor.person_id:
-                errors.append(f"line {row.line}: you cannot remove your own admin flag")
+                errors.append(_("line {line}: you cannot remove your own admin flag", line=row.line))
         if errors:
             _refuse(errors)
         orgs_added = added = updated = unchanged = reps_set = 0
@@ -891,8 +938,8 @@ def _check_role_key(platform: str, workspace: str, role_id: str) -> tuple[str, s
                 join_role_platforms=", ".join(ROLE_PLATFORMS),
             ),
         )
-    space = check_text(workspace, "the workspace (or guild) id", CHAT_ID_MAX)
-    role = check_text(role_id, "the role id", CHAT_ID_MAX)
+    space = check_text(workspace, _("the workspace (or guild) id"), CHAT_ID_MAX)
+    role = check_text(role_id, _("the role id"), CHAT_ID_MAX)
     assert space is not None and role is not None
     return platform, space, role
 
@@ -938,18 +985,18 @@ async def map_platform_role(
                 join_govbot_roles=", ".join(GOVBOT_ROLES),
             ),
         )
-    name = check_text(role_name, "the role name", ROLE_NAME_MAX, required=False)
-    race = "The role mapping was changed by someone else at the same moment."
+    name = check_text(role_name, _("the role name"), ROLE_NAME_MAX, required=False)
+    race = _("The role mapping was changed by someone else at the same moment.")
     async with write_transaction(ctx, race) as session:
-        await _require_admin(session, ctx, actor, "map platform roles")
+        await _require_admin(session, ctx, actor, _("map platform roles"))
         rows = await _role_rows(session, platform, workspace)
         existing = next((r for r in rows if r.role_id == role_id), None)
         others = [r for r in rows if r.role_id != role_id]
-        label = f"role {name or (existing.role_name if existing else None) or role_id}"
+        label = name or (existing.role_name if existing else None) or role_id
         if target == "none":
             if existing is None:
                 raise NotFound(
-                    _("The {label} is not mapped in {workspace}.", label=label, workspace=workspace),
+                    _("The role {label} is not mapped in {workspace}.", label=label, workspace=workspace),
                     _("See `roster roles {platform} {workspace}`.", platform=platform, workspace=workspace),
                 )
             if (
@@ -959,7 +1006,7 @@ async def map_platform_role(
             ):
                 raise Conflict(
                     _(
-                        "The {label} is the last role mapped to admin in {workspace}; without it no one "
+                        "The role {label} is the last role mapped to admin in {workspace}; without it no one "
                         "could run admin commands there.",
                         label=label,
                         workspace=workspace,
@@ -974,8 +1021,8 @@ async def map_platform_role(
                 if existing is not None and existing.govbot_role == "admin":
                     raise Conflict(
                         _(
-                            "The {label} is the last role mapped to admin in {workspace}; without it no one "
-                            "could run admin commands there.",
+                            "The role {label} is the last role mapped to admin in {workspace}; without it no "
+                            "one could run admin commands there.",
                             label=label,
                             workspace=workspace,
                         ),
@@ -1002,7 +1049,7 @@ async def map_platform_role(
             ):
                 raise Conflict(
                     _(
-                        "The {label} is already mapped to {target} in {workspace}.",
+                        "The role {label} is already mapped to {target} in {workspace}.",
                         label=label,
                         target=target,
                         workspace=workspace,

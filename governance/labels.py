@@ -1,0 +1,116 @@
+"""Stored words (a phase, a member state, a role, a counting method, a vote) as a reader says them.
+
+The database keeps short English identifiers (``voting``, ``emeritus``, ``co_chair``, ``stv-meek``);
+a sentence that names one must not carry the identifier into another language. Each table maps the
+identifier to an English phrase marked with ``N_()`` for the catalog, and :func:`label` translates it
+into the current locale when the sentence is built. French sentences around a label are written so the
+label fits whatever its gender (``(phase : vote en cours)``), or the sentence is split per value.
+A value not listed (an operator's own tier or role) is shown as stored, underscores as spaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from governance.i18n import N_, current_locale, translate
+
+METHODS: Mapping[str, str] = {
+    "plurality": N_("plurality"),
+    "approval": N_("approval"),
+    "irv": N_("instant-runoff"),
+    "stv-scottish": N_("Scottish STV"),
+    "stv-meek": N_("Meek STV"),
+    "schulze": N_("Schulze"),
+    "ranked-pairs": N_("Ranked Pairs"),
+    "debian": N_("Debian (Condorcet)"),
+}
+"""Counting methods by the name a policy uses."""
+
+ELECTION_PHASES: Mapping[str, str] = {
+    "draft": N_("in preparation"),
+    "nominating": N_("taking nominations"),
+    "voting": N_("open for votes"),
+    "closed": N_("closed"),
+    "certified": N_("certified"),
+    "cancelled": N_("cancelled"),
+}
+"""Where an election stands."""
+
+MOTION_PHASES: Mapping[str, str] = {
+    "open": N_("open for votes"),
+    "closed": N_("closed"),
+    "withdrawn": N_("withdrawn by its proposer"),
+}
+"""Where a motion stands."""
+
+MEMBER_STATES: Mapping[str, str] = {
+    "active": N_("active"),
+    "emeritus": N_("emeritus"),
+    "withdrawn": N_("withdrawn"),
+    "suspended": N_("suspended"),
+}
+"""A person's roster status or state in a body."""
+
+ROLES: Mapping[str, str] = {
+    "member": N_("member"),
+    "chair": N_("chair"),
+    "co_chair": N_("co-chair"),
+    "voting_rep": N_("voting representative"),
+    "observer": N_("observer"),
+}
+"""A seat's role in a body."""
+
+MEMBERSHIP_STATUSES: Mapping[str, str] = {
+    "active": N_("member"),
+    "pending": N_("pending"),
+    "left": N_("left"),
+    "removed": N_("removed"),
+    "denied": N_("request declined"),
+}
+"""Where a person's membership of a body stands."""
+
+CANDIDACIES: Mapping[str, str] = {
+    "nominated": N_("nominated"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+    "elected": N_("elected"),
+    "not_elected": N_("not elected"),
+}
+"""Where a candidacy stands."""
+
+CHOICES: Mapping[str, str] = {"yes": N_("yes"), "no": N_("no"), "abstain": N_("abstain")}
+"""A vote on a motion."""
+
+OUTCOMES: Mapping[str, str] = {
+    "passed": N_("passed"),
+    "failed": N_("failed"),
+    "no_quorum": N_("no quorum"),
+}
+"""How a motion ended."""
+
+BODY_KINDS: Mapping[str, str] = {
+    "board": N_("board"),
+    "committee": N_("committee"),
+    "working_group": N_("working group"),
+}
+"""Kinds of body."""
+
+MOTION_KINDS: Mapping[str, str] = {"ordinary": N_("ordinary"), "charter": N_("charter change")}
+"""Kinds of motion."""
+
+
+def label(table: Mapping[str, str], value: object, locale: str | None = None) -> str:
+    """``value`` from ``table`` in the reader's language (``locale``, else the current one).
+
+    An unlisted value is shown as stored with underscores as spaces: it is an operator's own word.
+    """
+    text = str(value)
+    if text in table:
+        return translate(table[text], locale or current_locale())
+    return text.replace("_", " ")
+
+
+def method_name(method: object, locale: str | None = None) -> str:
+    """A counting method as readers say it (``stv-meek`` -> Meek STV, VUT Meek)."""
+    return label(METHODS, method, locale)
