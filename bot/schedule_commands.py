@@ -9,7 +9,7 @@ from bot.commands import Invocation, command, parse_when
 from bot.replies import Attachment, Reply, Table
 from governance.errors import InvalidInput
 from governance.i18n import _
-from governance.services import elections, meetings, schedule
+from governance.services import bodies, elections, meetings, schedule
 from governance.services.meetings import SeriesView
 
 
@@ -322,7 +322,8 @@ async def wg_review(inv: Invocation) -> Reply:
 @command(
     "wg review-confirm",
     "<wg> <handle>...",
-    "Remove members listed by `wg review` (chairs; the same --days); each is told why.",
+    "Retire members listed by `wg review` (chairs; the same --days): removed, or kept as emeritus where the "
+    "policy says so; each is told why.",
     options={"days": "value"},
     examples=("wg review-confirm safety bob carol",),
 )
@@ -331,4 +332,11 @@ async def wg_review_confirm(inv: Invocation) -> Reply:
     removed = await schedule.confirm_review(
         inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"), _days(inv.opt("days"))
     )
+    if await bodies.inactive_rule(inv.ctx, inv.arg("wg")) == "emeritus":
+        return Reply(
+            text=_(
+                "Now emeritus for inactivity (kept on the list, without a vote): {handles}.",
+                handles=", ".join(removed),
+            )
+        )
     return Reply(text=_("Removed for inactivity: {join_removed}.", join_removed=", ".join(removed)))

@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -222,6 +223,16 @@ def format_datetime(when: datetime, tz: ZoneInfo | str, locale: str | None = Non
     if chosen == DEFAULT_LOCALE:
         return local.strftime("%Y-%m-%d %H:%M %Z")
     return f"{_babel_datetime(local, format='d MMM y, HH:mm', locale=chosen)} {local.strftime('%Z')}"
+
+
+def format_date(when: datetime, tz: ZoneInfo | str, locale: str | None = None) -> str:
+    """The day of a moment as the reader writes it, in their time zone: ``2026-10-02``, ``2 oct. 2026``."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    local = when.astimezone(zone)
+    chosen = negotiate(locale or current_locale())
+    if chosen == DEFAULT_LOCALE:
+        return local.strftime("%Y-%m-%d")
+    return _babel_date(local.date(), format="d MMM y", locale=chosen)
 
 
 def format_number(value: int | float | Decimal | Fraction, locale: str | None = None) -> str:

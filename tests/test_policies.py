@@ -24,11 +24,11 @@ ALLIANCE_SOURCE = Path(charter.__file__).read_text(encoding="utf-8")
 
 def test_builtin_policy_identity() -> None:
     policy = load_policy("alliance")
-    assert (policy.name, policy.version, policy.origin) == ("alliance", "1.1", "alliance")
+    assert (policy.name, policy.version, policy.origin) == ("alliance", "1.2", "alliance")
     assert (
         policy.sha256 == hashlib.sha256(Path(charter.__file__).read_bytes()).hexdigest()
     )  # `sha256sum` agrees
-    assert policy.identity == {"name": "alliance", "version": "1.1", "sha256": policy.sha256}
+    assert policy.identity == {"name": "alliance", "version": "1.2", "sha256": policy.sha256}
     assert load_policy("governance.policies.alliance").sha256 == policy.sha256
     assert load_policy("alliance") is policy  # loaded once
 
@@ -50,7 +50,7 @@ def test_policy_by_file_path(tmp_path: Path) -> None:
     )
     path = _write(tmp_path, "open_wgs", source)
     policy = load_policy(path)
-    assert (policy.name, policy.version) == ("open-wgs", "1.1")
+    assert (policy.name, policy.version) == ("open-wgs", "1.2")
     assert policy.sha256 == hashlib.sha256(source.encode()).hexdigest()
     assert policy.join_rule(BodyFacts("wg", "WG", "working_group")) == "open"
 

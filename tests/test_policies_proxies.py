@@ -154,7 +154,7 @@ async def test_naming_a_proxy_is_refused_with_the_rule(ctx: Context, clock: Manu
         await elections.delegate(ctx, who["alice"], "a1", "bea")
     assert no_proxies.value.rule == "no-proxies"
     assert no_proxies.value.message == "Under alliance, votes on a1 cannot be given to a proxy."
-    assert no_proxies.value.hint == "(rule 'no-proxies' of policy alliance 1.1) Vote in person."
+    assert no_proxies.value.hint == "(rule 'no-proxies' of policy alliance 1.2) Vote in person."
 
     with pytest.raises(InvalidInput) as yourself:
         await elections.delegate(ctx, who["gil"], "e1", "gil")

@@ -4,18 +4,23 @@ Board of directors
     Elected by the member organisations, one vote each, cast by the organisation's designated voting
     representative; any active person of an active member organisation may stand, nominated by
     themselves or by another such person; single transferable vote (Meek), at most one seat per
-    organisation counting the seats its continuing directors hold; secret ballot. Two-year staggered
-    terms (an election fills the seats whose terms end), at most three consecutive terms.
+    organisation counting the seats its continuing directors hold; secret ballot. Three seats on
+    two-year staggered terms: an election fills the seats whose terms end by its close (and any vacant
+    seat); at most three consecutive terms.
 Technical committees
-    Motions are proposed by members of the committee and voted by them, roll-call (public) unless the
-    proposer asks for a secret ballot. Quorum: half the seated members, abstentions counting toward
-    it. An ordinary motion passes with more yes than no votes; a charter change needs two thirds of
-    the votes cast, abstentions excluded. A vote stays open until its deadline (the secretariat may
-    close it sooner); a member may give their vote on one motion to another member as proxy.
+    Motions are proposed by members of the committee and voted by them by roll call: every vote is
+    public, and a proposer cannot make it secret (the committee answers to the member organisations,
+    who read how each of its members voted). Quorum: half the seated members (emeritus, withdrawn and
+    suspended members hold no vote and are not counted), abstentions counting toward it. An ordinary
+    motion passes with more yes than no votes; a charter change needs two thirds of the votes cast,
+    abstentions excluded. A vote stays open until its deadline (the secretariat may close it sooner); a
+    member may give their vote on one motion to another member as proxy.
 Working groups
     Anyone active may ask to join; a chair or co-chair of the group (or the secretariat) approves; a
-    chair is an active person of an active member organisation. At
-    most 50 members; a member who votes on none of the group's motions for 180 days becomes emeritus.
+    chair is an active person of an active member organisation. At most 50 members. A member who votes
+    on none of the group's motions for 180 days is listed for the chairs' review; one they confirm
+    (``wg review-confirm``) becomes emeritus: their credit is kept (they stay on the group's list,
+    "emeritus since ...") but they no longer vote, stand or propose. A member who leaves is removed.
     Elections inside a body (e.g. a chair) are voted by its members, secret, instant-runoff.
 Member states
     Active members do everything; emeritus members may join working groups but not vote, stand or
@@ -42,7 +47,7 @@ from governance.policies.base import (
 )
 
 NAME = "alliance"
-VERSION = "1.1"
+VERSION = "1.2"
 
 MEMBER_STATES = DEFAULT_MEMBER_STATES
 
@@ -167,7 +172,10 @@ def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
-    """Ordinary motions: simple majority of yes/no; charter changes: two thirds, abstentions excluded."""
+    """Ordinary motions: simple majority of yes/no; charter changes: two thirds, abstentions excluded.
+
+    Both by roll call, which the proposer cannot turn into a secret ballot.
+    """
     if kind == "charter":
         return MotionRules(
             quorum=Fraction(1, 2),
@@ -176,7 +184,6 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold_of="cast_excluding_abstentions",
             strict=False,
             proxies=True,
-            proposer_may_choose_secret=True,
         )
     return MotionRules(
         quorum=Fraction(1, 2),
@@ -185,7 +192,6 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold_of="cast_excluding_abstentions",
         strict=True,
         proxies=True,
-        proposer_may_choose_secret=True,
     )
 
 
@@ -252,5 +258,6 @@ def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
 
 
 def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
-    """At most 50 members; 180 days without voting on the group's motions makes a member emeritus."""
-    return WorkingGroupRules(max_members=50, inactivity_days=180)
+    """At most 50 members; 180 days without voting on the group's motions puts a member up for review,
+    and one the chairs confirm becomes emeritus (credit kept, no vote); a member who leaves is removed."""
+    return WorkingGroupRules(max_members=50, inactivity_days=180, on_inactive="emeritus")

@@ -8,7 +8,16 @@ Follows github.com/kubernetes/steering, ``elections.md`` and ``charter.md``:
 * *Maximal representation* (``charter.md``): at most 2 of the committee's 7 seats may be held by
   employees of one organisation, counting the members who stay on; a candidate who would break it is
   passed over and the seat goes down the ranking (``organisation_cap=2``).
-* *Term*: two years, staggered (three seats one year, four the next); no term limit.
+* *Terms and election cycles* (``elections.md``): the committee has seven seats; members "are elected
+  to serve two year terms", and cycles are scheduled so that "the exact number of seats alternates
+  between 3 and 4" from one yearly election to the next. Here: ``seats=7``, ``term_months=24``,
+  ``staggered=True``: an election fills the seats whose terms end by its voting close (and any vacant
+  seat), so once the two cohorts exist the elections alternate 4 and 3 by themselves. The two cohorts
+  are formed by the first elections: the first fills part of the empty committee (``--seats 4``), the
+  next fills the rest. No term limit.
+* *Emeritus term* (``elections.md``): members "graduate to becoming Emeritus members of the steering
+  committee upon vacating their seat" and "have no binding vote": a steering-committee member who
+  leaves stays on its list as emeritus (``on_leave="emeritus"``), and their seat counts as vacant.
 * *Candidacy*: an eligible voter may stand; nomination needs an endorsement by another eligible voter
   (self-nomination is not enough): enforced as "nominated by someone else".
 * *Decisions*: the committee decides by majority of its seated members (``charter.md`` "Decision
@@ -34,21 +43,23 @@ from governance.policies.base import (
 )
 
 NAME = "kubernetes"
-VERSION = "1.0"
+VERSION = "1.1"
 MEMBER_STATES = DEFAULT_MEMBER_STATES
 SEATED = SEATED_ROLES
 CHAIRS = frozenset({"chair", "co_chair"})
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:
-    """Schulze, at most 2 seats per employer, two-year staggered terms, endorsement required."""
+    """Schulze, at most 2 seats per employer, endorsement required; the steering committee (the board)
+    has 7 seats on two-year staggered terms, other bodies elect one person (e.g. a chair) for two years."""
+    steering = body.kind == "board"
     return ElectionRules(
         method="schulze",
         secret=True,
-        seats=7 if body.kind == "board" else 1,
+        seats=7 if steering else 1,
         organisation_cap=2,
         term_months=24,
-        staggered=True,
+        staggered=steering,
         self_nomination=False,
         nomination_days=14,
         voting_days=14,
@@ -157,5 +168,5 @@ def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
 
 
 def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
-    """No size limit or inactivity rule."""
-    return WorkingGroupRules()
+    """No size limit or inactivity rule; a steering-committee member who leaves becomes emeritus."""
+    return WorkingGroupRules(on_leave="emeritus" if body.kind == "board" else "remove")

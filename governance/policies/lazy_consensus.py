@@ -8,7 +8,9 @@ community.apache.org/committers/decisionMaking.html, "Lazy consensus"):
 * *Majority votes* (``charter`` motions, e.g. changing the group's rules): more yes than no among
   those voting; the vote closes early once it is decided.
 * Elections (e.g. a chair) are one person one vote among the members, instant-runoff, secret.
-* Anyone active may join; members who are silent for a year become emeritus.
+* Anyone active may join; members who are silent for a year are listed for the chairs' review, and
+  those confirmed become emeritus (``on_inactive="emeritus"``): still listed, no longer voting, as
+  Apache projects list their emeritus committers.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from governance.policies.base import (
 )
 
 NAME = "lazy_consensus"
-VERSION = "1.0"
+VERSION = "1.1"
 MEMBER_STATES = DEFAULT_MEMBER_STATES
 SEATED = SEATED_ROLES
 
@@ -125,5 +127,5 @@ def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:
 
 
 def working_group_rules(body: BodyFacts) -> WorkingGroupRules:
-    """Silent for 365 days: emeritus."""
-    return WorkingGroupRules(inactivity_days=365)
+    """Silent for 365 days: up for review; confirmed inactive members become emeritus."""
+    return WorkingGroupRules(inactivity_days=365, on_inactive="emeritus")

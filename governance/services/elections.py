@@ -1721,31 +1721,5 @@ async def result(ctx: Context, slug: str) -> tally.Result:
 
 
 def result_from_json(text: str) -> tally.Result:
-    """Rebuild a ``Result`` for display from its stored JSON."""
-    data = json.loads(text)
-    rounds = [
-        tally.Round(
-            number=r["round"],
-            counts=r["counts"],
-            quota=r.get("quota"),
-            exhausted=r.get("exhausted", 0),
-            elected=r.get("elected", []),
-            excluded=r.get("excluded", []),
-            note=r.get("note", ""),
-        )
-        for r in data.get("rounds", [])
-    ]
-    ties = [tally.TieBreak(**t) for t in data.get("tie_breaks", [])]
-    return tally.Result(
-        method=data["method"],
-        seats=data["seats"],
-        candidates=data["candidates"],
-        elected=data["elected"],
-        rounds=rounds,
-        ranking=data.get("ranking"),
-        tie_breaks=ties,
-        params=data.get("params", {}),
-        seed=data.get("seed"),
-        ballots=data.get("ballots", 0),
-        notes=data.get("notes", []),
-    )
+    """Rebuild a ``Result`` for display from its stored JSON (notes keep their message ids, if recorded)."""
+    return tally.Result.from_json(json.loads(text))

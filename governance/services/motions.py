@@ -127,13 +127,23 @@ def _policy_of(motion: Motion) -> LoadedPolicy:
     )
 
 
-async def _seated(session: AsyncSession, body_id: int) -> int:
+async def _seated(session: AsyncSession, body_id: int, policy: LoadedPolicy) -> int:
+    """The members of a body who may vote on its motions: the quorum and threshold base.
+
+    A voting role is not enough: their state in the body and their roster status must both allow voting
+    under the policy's member-states table (emeritus, withdrawn and suspended members are not counted).
+    """
+    voting = [state for state, actions in policy.member_states.items() if "vote" in actions]
     return await count_rows(
         session,
-        select(col(Membership.id)).where(
+        select(col(Membership.id))
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(
             col(Membership.body_id) == body_id,
             col(Membership.status) == "active",
             col(Membership.role).in_(VOTING_ROLES),
+            col(Membership.state).in_(voting),
+            col(Person.status).in_(voting),
         ),
     )
 
@@ -183,7 +193,7 @@ async def propose(
                 rule="roll-call",
             )
         assert target.id is not None
-        seated = await _seated(session, target.id)
+        seated = await _seated(session, target.id, policy)
         if seated == 0:
             raise Conflict(
                 _(
@@ -557,7 +567,7 @@ async def _close_if_settled(
     """
     choices = await _choices(session, motion)
     seated_at_proposal = motion.seated
-    seated = max(motion.seated, await _seated(session, body.id or 0), len(choices))
+    seated = max(motion.seated, await _seated(session, body.id or 0, policy), len(choices))
     motion.seated = seated
     if not _settled(motion, choices):
         motion.seated = seated_at_proposal
@@ -606,7 +616,7 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
         # the base is the larger figure (and never fewer than the votes cast).
         seated_at_proposal = motion.seated
-        motion.seated = max(motion.seated, await _seated(session, body.id or 0), len(choices))
+        motion.seated = max(motion.seated, await _seated(session, body.id or 0, policy), len(choices))
         return await _decide(
             session,
             ctx,

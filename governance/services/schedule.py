@@ -935,7 +935,8 @@ async def review(
 async def confirm_review(
     ctx: Context, actor: Actor, slug: str, handles: Sequence[str], after: timedelta = INACTIVE_AFTER
 ) -> list[str]:
-    """Remove the named members, each of whom must still be inactive (chairs or the secretariat).
+    """Retire the named members, each of whom must still be inactive (chairs or the secretariat): removed,
+    or kept as emeritus where the group's policy says so (``WorkingGroupRules.on_inactive``).
 
     All or nothing: a handle that is not an inactive member refuses the whole request.
     """
@@ -962,7 +963,7 @@ async def confirm_review(
             )
         wanted.append(person_handle)
     for handle in wanted:
-        await bodies.remove_member(
+        await bodies.retire_inactive(  # removed, or kept as emeritus, as the group's policy says
             ctx,
             actor,
             body.slug,

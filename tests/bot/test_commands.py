@@ -126,7 +126,7 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("bea", "receipt board-2027 {receipt}", "It is in the published ballot list of board-2027"),
     # scheduling
     ("sec", "schedule show election:board-2027", "scheduled item(s) for election:board-2027"),
-    ("sec", "election create e3 --body board --seats 1", "e3"),
+    ("sec", "election create e3 --body tc --seats 1", "e3"),
     ("sec", "election timeline e3 --nominations-open +1d --voting-close +20d", "New dates for e3"),
     ("alice", 'motion propose toc "Move me"', "Motion M3"),
     ("sec", "motion deadline 3 +10d", "M3 now closes"),
@@ -137,7 +137,12 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("yuki", "wg join docs", "waiting for a chair's approval"),
     ("zoe", "wg approve docs yuki", "@yuki is now a member of docs"),
     ("zoe", "wg review docs --days 0", "1 member(s) of Docs WG inactive for 0 days"),
-    ("zoe", "wg review-confirm docs yuki --days 0", "Removed for inactivity: yuki"),
+    (
+        "zoe",
+        "wg review-confirm docs yuki --days 0",
+        "Now emeritus for inactivity (kept on the list, without a vote): yuki",
+    ),
+    ("zoe", "wg members docs", "Yuki Tanaka (emeritus since "),
     # election proxies (asf: proxies allowed)
     ("sec", 'body create members "Members meeting" --kind committee --policy asf', "Created Members meeting"),
     ("sec", "election create m1 --body members --seats 1", "m1"),
@@ -242,6 +247,11 @@ FAILURES: list[tuple[str, str, str]] = [
     ("sec", "election create x --body board --voting-close 2020-01-01", "in the past"),
     ("sec", "election create x --body board --method dice", "Unknown counting method 'dice'"),
     ("sec", "election create board-2027 --body board", "already exists"),
+    (
+        "sec",
+        "election create x --body board --seats 4",
+        "only 3 seats are free, so an election cannot fill 4",
+    ),
     ("sec", "election create x --body nowhere", "No body or working group 'nowhere'"),
     ("sec", "election show nowhere", "No election 'nowhere'"),
     ("sec", "election open-nominations board-2027", "can only open from draft"),
@@ -272,6 +282,7 @@ FAILURES: list[tuple[str, str, str]] = [
     ("sec", "motion list --body nowhere", "No body or working group 'nowhere'"),
     ("arjun", 'motion propose toc "X"', "Only members of Technical Oversight Committee"),
     ("alice", 'motion propose toc "X" --kind weird', "Unknown kind of motion 'weird'"),
+    ("alice", 'motion propose toc "X" --secret', "are voted by roll call: every vote is public"),
     ("alice", 'motion propose toc "X" --deadline +5y', "'+5y' is not a time I understand"),
     ("alice", 'motion propose nowhere "X"', "No body or working group 'nowhere'"),
     ("bea", "motion vote 99 yes", "99"),

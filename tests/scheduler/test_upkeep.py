@@ -62,8 +62,14 @@ async def test_inactive_members_are_listed_for_the_chair_who_confirms_removal(
         await schedule.confirm_review(ctx, dana, "safety", ["bob", "dana"])
     assert [m.handle for m in (await schedule.review(ctx, dana, "safety"))[1]] == ["bob", "cy"]  # unchanged
     assert await schedule.confirm_review(ctx, dana, "safety", ["bob"]) == ["bob"]
+    # the alliance keeps a confirmed inactive member, as emeritus
     _, members = await bodies.members(ctx, "safety")
-    assert sorted(m.handle for m in members) == ["cy", "dana"]
+    assert sorted((m.handle, m.state) for m in members) == [
+        ("bob", "emeritus"),
+        ("cy", "active"),
+        ("dana", "active"),
+    ]
+    assert [m.handle for m in (await schedule.review(ctx, dana, "safety"))[1]] == ["cy"]
 
 
 async def test_the_sealer_chains_pending_ballot_events(ctx: Context, clock: ManualClock) -> None:

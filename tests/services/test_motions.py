@@ -9,6 +9,7 @@ import itertools
 import json
 from datetime import timedelta
 from fractions import Fraction
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,11 +26,30 @@ from governance.tally import count_motion
 from tests.services.test_elections import SYSTEM, as_, events, refused
 
 TOC = ["alice", "bea", "chen", "dana"]  # alice chairs; bea, chen and dana are members: 4 seated
+SECRET_ON_REQUEST = str(Path(__file__).with_name("secret_on_request.py"))
 
 
 async def toc(ctx: Context) -> None:
     """The sample alliance, whose technical oversight committee has four voting members."""
     await seed.seed(ctx)
+
+
+async def secret_toc(ctx: Context) -> str:
+    """The sample alliance and a committee seated like its TOC (alice chairs; bea, chen and dana) whose
+    policy lets a proposer ask for a secret ballot, which the alliance's roll-call committees do not."""
+    await seed.seed(ctx)
+    await bodies.create_body(
+        ctx,
+        SYSTEM,
+        "stoc",
+        "Secret-ballot committee",
+        "committee",
+        chairs=["alice"],
+        policy=SECRET_ON_REQUEST,
+    )
+    for handle in TOC[1:]:
+        await bodies.seat(ctx, SYSTEM, "stoc", handle)
+    return "stoc"
 
 
 async def vote_all(ctx: Context, ref: int, votes: dict[str, str]) -> None:
@@ -134,8 +154,8 @@ async def test_vote_change_and_roll_call(ctx: Context, clock: ManualClock) -> No
 
 
 async def test_secret_motion_keeps_no_roll_call(ctx: Context, clock: ManualClock) -> None:
-    await toc(ctx)
-    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Sensitive", secret=True)
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
     assert m.id is not None and m.secret
     r = await motions.vote(ctx, await as_(ctx, "bea"), m.id, "no")
     assert not r.public
@@ -275,8 +295,8 @@ async def test_withdraw(ctx: Context, clock: ManualClock) -> None:
 
 
 async def test_double_vote_on_a_motion_from_two_concurrent_tasks(ctx: Context, clock: ManualClock) -> None:
-    await toc(ctx)
-    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Adopt", secret=True)
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Adopt", secret=True)
     assert m.id is not None
     bea = await as_(ctx, "bea")
     for i in range(10):
@@ -329,8 +349,8 @@ async def test_close_counts_each_members_last_vote(
     ctx: Context, clock: ManualClock, kind: str, secret: bool, votes: list[tuple[str, str]]
 ) -> None:
     if await seed.is_empty(ctx):
-        await toc(ctx)
-    m = await motions.propose(ctx, SYSTEM, "toc", f"random {next(_motions)}", kind=kind, secret=secret)
+        await secret_toc(ctx)
+    m = await motions.propose(ctx, SYSTEM, "stoc", f"random {next(_motions)}", kind=kind, secret=secret)
     assert m.id is not None
     last: dict[str, str] = {}
     for handle, choice in votes:
@@ -338,7 +358,7 @@ async def test_close_counts_each_members_last_vote(
         assert r.replaced == (handle in last)
         last[handle] = choice
     outcome = await motions.close(ctx, SYSTEM, m.id)
-    rules = load_policy("alliance").motion_rules(None, kind)
+    rules = load_policy(SECRET_ON_REQUEST).motion_rules(None, kind)
     choices = list(last.values())
     expected = count_motion(
         choices.count("yes"),

@@ -21,6 +21,7 @@ from governance.services import elections, motions
 from governance.services.common import Context
 from governance.verify import verify_files
 from tests.services.test_elections import SYSTEM, as_, committee, write_policy
+from tests.services.test_motions import secret_toc
 
 REPS = ["alice", "bea", "carlos", "dana", "emma"]
 
@@ -163,9 +164,9 @@ async def test_public_election_names_its_voters(ctx: Context, clock: ManualClock
 
 
 async def test_secret_motion_keeps_who_apart_from_what(ctx: Context, clock: ManualClock) -> None:
-    await seed.seed(ctx)
-    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Sensitive", secret=True)
-    public = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Open")
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
+    public = await motions.propose(ctx, await as_(ctx, "alice"), body, "Open")
     assert m.id is not None and public.id is not None
     for handle, choice in (("alice", "yes"), ("bea", "no"), ("chen", "abstain"), ("bea", "yes")):
         await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
@@ -259,8 +260,8 @@ async def test_secret_motion_export_names_no_voter(ctx: Context, clock: ManualCl
     """A secret motion's vote events are anonymous (actor "voter", empty payload) like a secret election's
     ballots: its exported events and ballots name no voter (handle, name, keyed tag), who voted stays in
     ``voters``, and the bundle still verifies and re-counts."""
-    await seed.seed(ctx)
-    m = await motions.propose(ctx, await as_(ctx, "alice"), "toc", "Sensitive", secret=True)
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
     assert m.id is not None
     votes = (("bea", "no"), ("chen", "yes"), ("dana", "abstain"), ("bea", "yes"))
     for handle, choice in votes:

@@ -1,0 +1,301 @@
+"""Staggered terms: how many seats an election fills when a body's terms end in cohorts.
+
+Under ``ElectionRules.staggered`` the policy's ``seats`` is the size of the body. An election then
+fills the seats whose terms end by its voting close (``Membership.term_ends_at``, set at certification),
+plus the seats nobody holds. The seats whose terms end must all be filled; vacant ones may be left for a
+later election (that is how a new body forms its cohorts: a first election fills part of the empty
+seats, the next one the rest). A member whose state in the body is emeritus or withdrawn has vacated
+their seat; a suspended member still holds it.
+
+The plan is made when the election is created, made again when nominations and voting open (the close
+is known then), and recorded in the audit log, so ``election show`` can say how the count was found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from babel.lists import format_list
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from governance.errors import Forbidden
+from governance.i18n import _, current_locale, ngettext
+from governance.models import AuditEvent, Body, Election, Membership, Person
+from governance.policies import LoadedPolicy
+from governance.policies.base import SEATED_ROLES, ElectionRules
+
+VACATED_STATES = ("emeritus", "withdrawn")
+"""States in a body whose member no longer holds their seat there."""
+
+RULE = "staggered-terms"
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A seated member as the plan sees them: who, and when their term ends (None: no term end)."""
+
+    name: str
+    handle: str
+    ends: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeatPlan:
+    """Which seats of a staggered body are free by an election's voting close."""
+
+    size: int  # seats on the body, per the policy
+    close: datetime  # the voting close the plan was made for
+    ending: tuple[Holder, ...]  # seated members whose terms end by then, earliest first
+    vacant: int  # seats nobody holds
+    next_end: datetime | None  # the first term end after the close, if any
+
+    @property
+    def free(self) -> int:
+        """Seats an election closing then may fill: the ending terms and the vacant seats."""
+        return len(self.ending) + self.vacant
+
+    def allows(self, seats: int) -> bool:
+        """Whether an election of ``seats`` fits: every ending term filled, at most every free seat."""
+        return seats >= 1 and len(self.ending) <= seats <= self.free
+
+    def fit(self, seats: int) -> int:
+        """``seats`` brought within the plan: at least the ending terms, at most the free seats."""
+        return min(max(seats, len(self.ending), 1), self.free)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as recorded in the audit log."""
+        return {
+            "size": self.size,
+            "close": self.close.isoformat(),
+            "ending": [
+                {"name": h.name, "handle": h.handle, "ends": h.ends.isoformat() if h.ends else None}
+                for h in self.ending
+            ],
+            "vacant": self.vacant,
+            "next_end": self.next_end.isoformat() if self.next_end else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SeatPlan:
+        """A plan read back from its audit record."""
+
+        def when(text: str | None) -> datetime | None:
+            return datetime.fromisoformat(text) if text else None
+
+        close = when(data["close"])
+        assert close is not None
+        return cls(
+            size=int(data["size"]),
+            close=close,
+            ending=tuple(Holder(h["name"], h["handle"], when(h["ends"])) for h in data["ending"]),
+            vacant=int(data["vacant"]),
+            next_end=when(data.get("next_end")),
+        )
+
+
+def plan_seats(size: int, holders: Iterable[Holder], close: datetime) -> SeatPlan:
+    """The seats of a body of ``size`` seats that are free by ``close``, given who holds a seat now."""
+    held = list(holders)
+    ending = sorted(
+        (h for h in held if h.ends is not None and h.ends <= close),
+        key=lambda h: (h.ends, h.name),
+    )
+    later = [h.ends for h in held if h.ends is not None and h.ends > close]
+    return SeatPlan(
+        size=size,
+        close=close,
+        ending=tuple(ending),
+        vacant=max(size - len(held), 0),
+        next_end=min(later, default=None),
+    )
+
+
+def planned_close(
+    now: datetime, rules: ElectionRules, nominations_close: datetime | None, voting_close: datetime | None
+) -> datetime:
+    """The voting close an election will have: the one given, else the policy's windows from now."""
+    if voting_close is not None:
+        return voting_close
+    start = nominations_close or now + timedelta(days=rules.nomination_days)
+    return start + timedelta(days=rules.voting_days)
+
+
+async def plan_for(session: AsyncSession, body: Body, rules: ElectionRules, close: datetime) -> SeatPlan:
+    """The plan for an election to ``body`` closing at ``close``, from the body's current seats."""
+    rows = (
+        await session.execute(
+            select(col(Person.name), col(Person.handle), col(Membership.term_ends_at))
+            .join(Person, col(Person.id) == col(Membership.person_id))
+            .where(
+                col(Membership.body_id) == body.id,
+                col(Membership.status) == "active",
+                col(Membership.role).in_(SEATED_ROLES),
+                col(Membership.state).not_in(VACATED_STATES),
+            )
+        )
+    ).all()
+    return plan_seats(rules.seats, (Holder(name, handle, ends) for name, handle, ends in rows), close)
+
+
+async def replan(
+    session: AsyncSession,
+    election: Election,
+    body: Body,
+    rules: ElectionRules,
+    policy: LoadedPolicy,
+    close: datetime,
+) -> SeatPlan:
+    """Make an election's plan again for its (now better known) close; its seats follow the plan.
+
+    Refused, as at creation, when no seat is free by then.
+    """
+    plan = await plan_for(session, body, rules, close)
+    if plan.free == 0:
+        check_seats(plan, None, body, policy)
+    election.seats = plan.fit(election.seats)
+    return plan
+
+
+PLANNED_KINDS = ("election.created", "election.nominations_opened", "election.voting_opened")
+
+
+async def recorded_plan(session: AsyncSession, stream: str) -> SeatPlan | None:
+    """The last seat plan recorded for an election (None when its body's terms are not staggered)."""
+    payloads = (
+        await session.execute(
+            select(col(AuditEvent.payload))
+            .where(col(AuditEvent.stream) == stream, col(AuditEvent.kind).in_(PLANNED_KINDS))
+            .order_by(col(AuditEvent.id).desc())
+        )
+    ).scalars()
+    for payload in payloads:
+        data = json.loads(payload)
+        if isinstance(data, dict) and isinstance(data.get("seat_plan"), dict):
+            return SeatPlan.from_json(data["seat_plan"])
+    return None
+
+
+def _names(holders: Iterable[Holder]) -> str:
+    return format_list([h.name for h in holders], locale=current_locale())
+
+
+def check_seats(plan: SeatPlan, seats: int | None, body: Body, policy: LoadedPolicy) -> int:
+    """The seats an election fills under ``plan``: ``seats`` when it fits, every free seat when not given.
+
+    Refused, naming the rule, when nothing is free by the close or when ``seats`` leaves a term that
+    ends unfilled or asks for more seats than are free.
+    """
+    who = {"policy_name": policy.name, "policy_version": policy.version}
+    if plan.free == 0:
+        hint = (
+            _(
+                "(rule 'staggered-terms' of policy {policy_name} {policy_version}) The next term ends on "
+                "{ends:%Y-%m-%d}: set the voting close after it (--voting-close).",
+                ends=plan.next_end,
+                **who,
+            )
+            if plan.next_end
+            else _(
+                "(rule 'staggered-terms' of policy {policy_name} {policy_version}) Every seat is held with "
+                "no term end; an election can fill a seat once one is vacant.",
+                **who,
+            )
+        )
+        raise Forbidden(
+            _(
+                "No seat of {body} is free by {close:%Y-%m-%d}: its terms are staggered, every term runs "
+                "past that date and no seat is vacant.",
+                body=body.name,
+                close=plan.close,
+            ),
+            hint,
+            rule=RULE,
+        )
+    if seats is None:
+        return plan.free
+    if plan.allows(seats):
+        return seats
+    if seats > plan.free:
+        message = ngettext(
+            "{body} has staggered terms: by {close:%Y-%m-%d} only {n} seat is free, so an election "
+            "cannot fill {seats}.",
+            "{body} has staggered terms: by {close:%Y-%m-%d} only {n} seats are free, so an election "
+            "cannot fill {seats}.",
+            plan.free,
+            body=body.name,
+            close=plan.close,
+            seats=seats,
+        )
+    else:
+        message = ngettext(
+            "{body} has staggered terms: the term of {names} ends by {close:%Y-%m-%d}, so an election "
+            "then fills at least {n} seat, not {seats}.",
+            "{body} has staggered terms: the terms of {names} end by {close:%Y-%m-%d}, so an election "
+            "then fills at least {n} seats, not {seats}.",
+            len(plan.ending),
+            body=body.name,
+            names=_names(plan.ending),
+            close=plan.close,
+            seats=seats,
+        )
+    raise Forbidden(
+        message,
+        _(
+            "(rule 'staggered-terms' of policy {policy_name} {policy_version}) Leave out --seats to fill "
+            "every free seat.",
+            **who,
+        ),
+        rule=RULE,
+    )
+
+
+def describe(plan: SeatPlan, seats: int, body: str) -> list[str]:
+    """How the seat count of an election was found, in sentences for ``election show``."""
+    out = [
+        _(
+            "Staggered terms: this election fills {seats} of the {size} seats of {body}.",
+            seats=seats,
+            size=plan.size,
+            body=body,
+        )
+    ]
+    if plan.ending:
+        last = max(h.ends for h in plan.ending if h.ends is not None)
+        same_day = len({h.ends.date() for h in plan.ending if h.ends is not None}) == 1
+        if same_day:
+            out.append(
+                ngettext(
+                    "The term of {names} ends on {ends:%Y-%m-%d}.",
+                    "The terms of {names} end on {ends:%Y-%m-%d}.",
+                    len(plan.ending),
+                    names=_names(plan.ending),
+                    ends=last,
+                )
+            )
+        else:
+            out.append(
+                ngettext(
+                    "The term of {names} ends by {ends:%Y-%m-%d}.",
+                    "The terms of {names} end by {ends:%Y-%m-%d}.",
+                    len(plan.ending),
+                    names=_names(plan.ending),
+                    ends=last,
+                )
+            )
+    if plan.vacant:
+        out.append(ngettext("{n} seat is vacant.", "{n} seats are vacant.", plan.vacant))
+    if seats < plan.free:
+        out.append(
+            ngettext(
+                "{n} vacant seat is left for a later election.",
+                "{n} vacant seats are left for a later election.",
+                plan.free - seats,
+            )
+        )
+    return out
