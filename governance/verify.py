@@ -35,6 +35,7 @@ from governance.i18n import _
 from governance.tally.caps import GroupCap
 from governance.tally.formats import parse_blt
 from governance.tally.motion import count_motion
+from governance.tally.result import as_recorded
 
 
 @dataclass
@@ -320,13 +321,20 @@ def _check_election(
         extra = {"limits": caps_data["limits"]} if caps_data.get("limits") else {}
         caps = GroupCap(caps_data["groups"], int(caps_data["cap"]), caps_data.get("held", {}), **extra)
     try:
-        recount = tally.count(settings["method"], profile, int(count["seats"]), seed=count["seed"], caps=caps)
+        recount = tally.count(
+            settings["method"],
+            profile,
+            int(count["seats"]),
+            seed=count["seed"],
+            caps=caps,
+            **(count.get("method_params") or {}),  # debian: default option, quorum, ratios
+        )
     except tally.TallyInputError as exc:
         report.problems.append(
             _("{folder}: the ballots cannot be re-counted: {error}", folder=folder, error=exc)
         )
         return
-    again = json.loads(recount.dumps())
+    again = as_recorded(stored, json.loads(recount.dumps()))
     if again != stored:
         report.problems.append(
             _("{folder}: result mismatch — {diff}", folder=folder, diff=_diff(stored, again))

@@ -41,12 +41,13 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from governance.i18n import N_
 from governance.tally._ballots import resolve_seed
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
-from governance.tally.result import Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak, withdrawn_note
 
 IntMatrix = npt.NDArray[np.int64]
 Unranked = Literal["bottom", "abstain"]
@@ -243,7 +244,14 @@ def fill_seats(
                 break
             if caps is not None and caps.blocked(name, elected):
                 passed.append(name)
-                notes.append(f"{name} passed over: group {caps.group_of(name)!r} is at its cap of {caps.cap}")
+                notes.append(
+                    Message(
+                        N_("{name} passed over: group {group} is at its cap of {cap}"),
+                        name=name,
+                        group=repr(caps.group_of(name)),
+                        cap=caps.cap,
+                    )
+                )
                 continue
             elected.append(name)
     return elected, passed, notes
@@ -297,14 +305,14 @@ def schulze(
         counts=wins,
         elected=list(elected),
         excluded=passed,
-        note="counts = pairwise victories; ranking by strongest paths (winning votes)",
+        note=Message(N_("counts = pairwise victories; ranking by strongest paths (winning votes)")),
         extra={"candidates": list(names), "pairwise": _matrix_json(d), "strongest_paths": _matrix_json(p)},
     )
     params: dict[str, Any] = {"strength": "winning votes", "unranked": unranked}
     if caps is not None:
         params["caps"] = caps.to_json()
     if profile.withdrawn:
-        notes.append("withdrawn: " + ", ".join(names[i] for i in sorted(profile.withdrawn)))
+        notes.append(withdrawn_note([names[i] for i in sorted(profile.withdrawn)]))
     return Result(
         method="schulze",
         seats=seats,
@@ -418,7 +426,7 @@ def ranked_pairs(
         counts=wins,
         elected=list(elected),
         excluded=passed,
-        note="counts = pairwise victories; pairs locked by decreasing margin",
+        note=Message(N_("counts = pairwise victories; pairs locked by decreasing margin")),
         extra={"candidates": list(names), "pairwise": _matrix_json(d), "pairs": log},
     )
     params: dict[str, Any] = {
@@ -429,7 +437,7 @@ def ranked_pairs(
     if caps is not None:
         params["caps"] = caps.to_json()
     if profile.withdrawn:
-        notes.append("withdrawn: " + ", ".join(names[i] for i in sorted(profile.withdrawn)))
+        notes.append(withdrawn_note([names[i] for i in sorted(profile.withdrawn)]))
     return Result(
         method="ranked-pairs",
         seats=seats,

@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from governance.i18n import N_
 from governance.tally._ballots import (
     StrictOrders,
     break_tie,
@@ -37,7 +38,7 @@ from governance.tally._papers import next_continuing
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
-from governance.tally.result import Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak
 
 Overvote = Literal["reject", "exhaust", "skip"]
 
@@ -90,8 +91,12 @@ def irv(
             if caps.blocked(names[c], []):
                 continuing.remove(c)
                 notes.append(
-                    f"{names[c]} excluded before the count: group {caps.group_of(names[c])!r} "
-                    f"already holds its cap of {caps.cap}"
+                    Message(
+                        N_("{name} excluded before the count: group {group} already holds its cap of {cap}"),
+                        name=names[c],
+                        group=repr(caps.group_of(names[c])),
+                        cap=caps.cap,
+                    )
                 )
     if not continuing:
         raise TallyInputError("irv has no eligible candidate to count")
@@ -135,10 +140,15 @@ def irv(
             elected.append(names[leader])
             round_.elected = [names[leader]]
             if len(continuing) == 1:
-                round_.note = f"{names[leader]} is the last candidate left"
+                round_.add_note(Message(N_("{name} is the last candidate left"), name=names[leader]))
             else:
-                round_.note = (
-                    f"{names[leader]} has {votes[leader]} of {live_total} continuing votes, more than half"
+                round_.add_note(
+                    Message(
+                        N_("{name} has {votes} of {total} continuing votes, more than half"),
+                        name=names[leader],
+                        votes=votes[leader],
+                        total=live_total,
+                    )
                 )
             break
         low = min(votes[c] for c in continuing)
@@ -157,7 +167,13 @@ def irv(
             tie_breaks.append(tb)
         history.append(dict(votes))
         round_.excluded = [names[loser]]
-        round_.note = f"no majority; {names[loser]} has fewest votes ({low}) and is excluded"
+        round_.add_note(
+            Message(
+                N_("no majority; {name} has fewest votes ({votes}) and is excluded"),
+                name=names[loser],
+                votes=low,
+            )
+        )
         alive[loser] = False
         continuing.remove(loser)
         moving = np.flatnonzero(top == loser)

@@ -23,12 +23,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from governance.i18n import N_
 from governance.tally._ballots import check_seats, resolve_seed, weighted_sum
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
-from governance.tally.result import Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak
 
 
 def plurality(
@@ -144,6 +145,19 @@ def _first_eligible_tier(ranking: Sequence[Sequence[int]], withdrawn: frozenset[
     return []
 
 
+# The sentences of a count by most first preferences (plurality) or most approvals (approval).
+_PASSED_OVER = {
+    "first preferences": N_(
+        "{name} ({votes} first preferences) passed over: group {group} already holds its cap of {cap}"
+    ),
+    "approvals": N_("{name} ({votes} approvals) passed over: group {group} already holds its cap of {cap}"),
+}
+_BY_MOST = {
+    "first preferences": N_("{seats} seat(s) by most first preferences"),
+    "approvals": N_("{seats} seat(s) by most approvals"),
+}
+
+
 def _elect_top(
     profile: Profile,
     method: str,
@@ -184,8 +198,13 @@ def _elect_top(
             if caps is not None and caps.blocked(names[c], elected):
                 skipped.append(names[c])
                 notes.append(
-                    f"{names[c]} ({votes[c]} {what}) passed over: group {caps.group_of(names[c])!r} "
-                    f"already holds its cap of {caps.cap}"
+                    Message(
+                        _PASSED_OVER[what],
+                        name=names[c],
+                        votes=votes[c],
+                        group=repr(caps.group_of(names[c])),
+                        cap=caps.cap,
+                    )
                 )
                 continue
             elected.append(names[c])
@@ -195,7 +214,9 @@ def _elect_top(
                 TieBreak(1, "elect", [names[c] for c in group], "lot", ", ".join(taken_here), used_seed)
             )
     if len(elected) < seats:
-        notes.append(f"only {len(elected)} of {seats} seats could be filled")
+        notes.append(
+            Message(N_("only {elected} of {seats} seats could be filled"), elected=len(elected), seats=seats)
+        )
     counts: dict[str, Number] = {names[c]: votes[c] for c in eligible}
     round_ = Round(
         number=1,
@@ -203,7 +224,7 @@ def _elect_top(
         exhausted=blank,
         elected=list(elected),
         excluded=skipped,
-        note=f"{seats} seat(s) by most {what}",
+        note=Message(_BY_MOST[what], seats=seats),
     )
     params: dict[str, object] = {}
     if caps is not None:

@@ -9,10 +9,16 @@ strings of their exact decimal value so that a re-count can compare them byte fo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
+
+from babel.numbers import format_decimal
+
+from governance.i18n import DEFAULT_LOCALE, N_, negotiate, translate
+from governance.labels import method_name
 
 Number = int | Fraction | Decimal | float
 
@@ -32,6 +38,167 @@ def number_to_json(value: Number) -> int | str | float:
     return round(value, 9)
 
 
+class Message(str):
+    """A sentence of a count in English that keeps its message id and fields, to be shown in any language.
+
+    The English text is what results store and what a re-count compares, so a count is the same in
+    every locale; ``to_json`` keeps the id and fields beside it (``note_i18n`` in a round, ``notes_i18n``
+    in a result) and :func:`render_message` builds the sentence again in a reader's language. A field
+    may itself be a ``Message`` (a round's note quoted in the result's notes); counts that are not
+    whole are kept as their English digits and written with the reader's decimal sign.
+    """
+
+    msgid: str
+    data: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: object) -> Message:
+        made = super().__new__(cls, msgid.format(**params) if params else msgid)
+        made.msgid = msgid
+        made.data = {"msgid": msgid, "params": {k: _field_json(v) for k, v in params.items()}}
+        return made
+
+    @classmethod
+    def restored(cls, english: str, data: Mapping[str, Any]) -> Message:
+        """A message read back from a stored result: its English as stored, its id and fields as kept."""
+        made = super().__new__(cls, english)
+        made.msgid = str(data["msgid"])
+        made.data = {"msgid": made.msgid, "params": dict(data.get("params") or {})}
+        return made
+
+    def to_json(self) -> dict[str, Any]:
+        """The message id and its fields, JSON-ready (counts as ``{"$number": "12.5"}``)."""
+        return self.data
+
+    def in_locale(self, locale: str) -> str:
+        """The sentence in ``locale`` (English: exactly this text)."""
+        return render_message(self.data, locale, str(self))
+
+
+def _field_json(value: object) -> object:
+    if isinstance(value, Message):
+        return value.to_json()
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Fraction | Decimal | float):
+        return {"$number": str(value)}
+    item = getattr(value, "item", None)  # a numpy scalar
+    return _field_json(item()) if callable(item) else str(value)
+
+
+def _field_text(value: object, locale: str) -> object:
+    if isinstance(value, dict) and isinstance(value.get("msgid"), str):
+        return _render(value, locale)
+    if isinstance(value, dict) and isinstance(value.get("$number"), str):
+        digits = value["$number"]
+        try:
+            return format_decimal(
+                Decimal(digits), locale=locale, decimal_quantization=False, group_separator=False
+            )
+        except (InvalidOperation, ValueError):
+            return digits
+    return value
+
+
+def _render(data: Mapping[str, Any], locale: str) -> str:
+    msgid, params = data["msgid"], data.get("params") or {}
+    if not isinstance(msgid, str) or not isinstance(params, dict):
+        raise TypeError("not a stored message")
+    return translate(msgid, locale, **{k: _field_text(v, locale) for k, v in params.items()})
+
+
+def render_message(data: Mapping[str, Any] | None, locale: str, fallback: str) -> str:
+    """A message kept by :meth:`Message.to_json` in ``locale``; ``fallback`` (the stored English) for
+    English, for a result recorded before messages were kept, or for anything that does not fit."""
+    chosen = negotiate(locale)
+    if chosen == DEFAULT_LOCALE or not data:
+        return fallback
+    try:
+        return _render(data, chosen)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return fallback
+
+
+def text_in(text: str, locale: str) -> str:
+    """A note or other sentence of a result in ``locale``: translated if it is a ``Message``, else as is."""
+    return text.in_locale(locale) if isinstance(text, Message) else text
+
+
+def as_recorded(recorded: Mapping[str, Any], again: dict[str, Any]) -> dict[str, Any]:
+    """A re-count's JSON made comparable with a result recorded before notes kept their message ids.
+
+    Such a result has only the English notes; the re-count's ``note_i18n``/``notes_i18n`` (which the
+    English notes already say) are then left out of the comparison. A result that has them is compared
+    whole, so its translations cannot be changed unnoticed.
+    """
+    kept = "notes_i18n" in recorded or any(
+        isinstance(r, Mapping) and "note_i18n" in r for r in recorded.get("rounds", [])
+    )
+    if kept:
+        return again
+    stripped = {k: v for k, v in again.items() if k != "notes_i18n"}
+    stripped["rounds"] = [
+        {k: v for k, v in r.items() if k != "note_i18n"} if isinstance(r, dict) else r
+        for r in again.get("rounds", [])
+    ]
+    return stripped
+
+
+def withdrawn_note(names: list[str]) -> Message:
+    """The result note naming the candidates withdrawn before the count."""
+    return Message(N_("withdrawn: {names}"), names=", ".join(names))
+
+
+def _messages_json(items: list[str]) -> list[dict[str, Any] | None] | None:
+    if not any(isinstance(m, Message) for m in items):
+        return None
+    return [m.to_json() if isinstance(m, Message) else None for m in items]
+
+
+def _messages_from_json(texts: list[str], data: object) -> list[str]:
+    """Texts with their message ids restored where ``data`` (a ``*_i18n`` list) keeps them."""
+    if not isinstance(data, list) or len(data) != len(texts):
+        return list(texts)
+    return [
+        Message.restored(text, d) if isinstance(d, dict) and isinstance(d.get("msgid"), str) else text
+        for text, d in zip(texts, data, strict=True)
+    ]
+
+
+# What a tie was broken for and by which rule, as the counts record them (in English, for the lot's
+# context and the re-count) and as readers say them; "order pairs of equal margin N" carries its margin.
+TIE_PURPOSES: Mapping[str, str] = {
+    "exclude": N_("exclude"),
+    "elect": N_("elect"),
+    "elect order": N_("order the elected"),
+    "surplus order": N_("order the surpluses"),
+    "order within a tied tier of the ranking": N_("order within a tied tier of the ranking"),
+    "casting vote among the Schwartz set": N_("give the casting vote among the Schwartz set"),
+    "order pairs of equal margin": N_("order pairs of equal margin {margin}"),
+}
+TIE_RULES: Mapping[str, str] = {
+    "earlier round counts": N_("earlier round counts"),
+    "lot": N_("lot"),
+    "winning votes, then lot (tie-break ranking of candidates)": N_(
+        "winning votes, then lot (tie-break ranking of candidates)"
+    ),
+}
+
+
+def _tie_words(table: Mapping[str, str], text: str, locale: str) -> str:
+    if locale == DEFAULT_LOCALE:
+        return text
+    if text in table:
+        return translate(table[text], locale)
+    stem, _, margin = text.rpartition(" ")
+    if stem in table and margin:
+        return translate(table[stem], locale, margin=margin)
+    return text
+
+
 @dataclass(slots=True)
 class TieBreak:
     """A tie the count had to break: between whom, for what, by which rule, and who it chose."""
@@ -42,6 +209,28 @@ class TieBreak:
     rule: str  # e.g. "earlier round counts", "lot"
     chosen: str
     seed: str | None = None
+
+    def text(self, locale: str = DEFAULT_LOCALE) -> str:
+        """The tie-break as a sentence in ``locale`` (its purpose and rule in that language when known)."""
+        fields = {
+            "round": self.round,
+            "purpose": _tie_words(TIE_PURPOSES, self.purpose, locale),
+            "between": ", ".join(self.between),
+            "chosen": self.chosen,
+            "rule": _tie_words(TIE_RULES, self.rule, locale),
+        }
+        if self.seed is None:
+            return translate(
+                N_("Tie in round {round} to {purpose} between {between}: {chosen} by {rule}"),
+                locale,
+                **fields,
+            )
+        return translate(
+            N_("Tie in round {round} to {purpose} between {between}: {chosen} by {rule} (seed {seed})"),
+            locale,
+            seed=self.seed,
+            **fields,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The tie-break as a JSON-ready dict."""
@@ -68,6 +257,28 @@ class Round:
     transfers: dict[str, Number] = field(default_factory=dict)
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The note's sentences as message ids and fields (Message.to_json), to show it in other languages.
+    note_i18n: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.note, Message) and not self.note_i18n:
+            self.note_i18n = [self.note.to_json()]
+        self.note = str(self.note)
+
+    def add_note(self, message: Message) -> None:
+        """Add a sentence to the round's note; sentences are joined with "; "."""
+        if self.note and not self.note_i18n:  # a note kept only in English stays so
+            self.note = f"{self.note}; {message}"
+            return
+        self.note = f"{self.note}; {message}" if self.note else str(message)
+        self.note_i18n.append(message.to_json())
+
+    def note_in(self, locale: str) -> str:
+        """The round's note in ``locale`` (as recorded, in English, when it cannot be translated)."""
+        if not self.note_i18n:
+            return self.note
+        parts = [render_message(part, locale, "") for part in self.note_i18n]
+        return "; ".join(parts) if all(parts) else self.note
 
     def to_json(self) -> dict[str, Any]:
         """The round as a JSON-ready dict."""
@@ -79,6 +290,8 @@ class Round:
             "excluded": self.excluded,
             "note": self.note,
         }
+        if self.note_i18n:
+            data["note_i18n"] = self.note_i18n
         if self.quota is not None:
             data["quota"] = number_to_json(self.quota)
         if self.transfers:
@@ -106,7 +319,7 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """The whole result as a JSON-ready dict (stable key order)."""
-        return {
+        data: dict[str, Any] = {
             "method": self.method,
             "seats": self.seats,
             "params": self.params,
@@ -117,22 +330,80 @@ class Result:
             "ranking": self.ranking,
             "rounds": [r.to_json() for r in self.rounds],
             "tie_breaks": [t.to_json() for t in self.tie_breaks],
-            "notes": self.notes,
+            "notes": [str(n) for n in self.notes],
         }
+        if (kept := _messages_json(self.notes)) is not None:
+            data["notes_i18n"] = kept
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        """A result read back from its JSON (as stored), to show it again; notes keep their message ids."""
+        rounds = [
+            Round(
+                number=r["round"],
+                counts=dict(r["counts"]),
+                quota=r.get("quota"),
+                exhausted=r.get("exhausted", 0),
+                elected=list(r.get("elected", [])),
+                excluded=list(r.get("excluded", [])),
+                transfers=dict(r.get("transfers", {})),
+                note=r.get("note", ""),
+                extra=dict(r.get("extra", {})),
+                note_i18n=[d for d in r.get("note_i18n", []) if isinstance(d, dict)],
+            )
+            for r in data.get("rounds", [])
+        ]
+        return cls(
+            method=data["method"],
+            seats=data["seats"],
+            candidates=list(data["candidates"]),
+            elected=list(data["elected"]),
+            rounds=rounds,
+            ranking=data.get("ranking"),
+            tie_breaks=[TieBreak(**t) for t in data.get("tie_breaks", [])],
+            params=dict(data.get("params", {})),
+            seed=data.get("seed"),
+            ballots=data.get("ballots", 0),
+            notes=_messages_from_json(list(data.get("notes", [])), data.get("notes_i18n")),
+        )
 
     def dumps(self) -> str:
         """The JSON text of the result, indented for people and stable for diffs."""
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
 
-    def to_text(self) -> str:
-        """A readable table: one column per round, one row per candidate, then the outcome."""
-        lines = [f"Method: {self.method}   Seats: {self.seats}   Ballots: {self.ballots}"]
+    def to_text(self, locale: str | None = None) -> str:
+        """A readable table: one column per round, one row per candidate, then the outcome.
+
+        In English (the default, as ``govbot tally`` prints it) or in ``locale``: headings, round notes,
+        ties and notes translated, the method named as readers say it, decimals with the locale's sign.
+        """
+        loc = negotiate(locale) if locale else DEFAULT_LOCALE
+
+        def t(msgid: str, /, **fields: object) -> str:
+            return translate(msgid, loc, **fields)
+
+        def cell(value: Number | None) -> str:
+            return _localised(_fmt(value), loc)
+
+        method = self.method if loc == DEFAULT_LOCALE else method_name(self.method, loc)
+        lines = [
+            t(
+                N_("Method: {method}   Seats: {seats}   Ballots: {ballots}"),
+                method=method,
+                seats=self.seats,
+                ballots=self.ballots,
+            )
+        ]
         if self.params:
-            lines.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in sorted(self.params.items())))
+            params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+            lines.append(t(N_("Parameters: {params}"), params=params))
         if self.rounds:
             names = self.candidates
-            width = max([len(n) for n in names] + [9])
-            header = "Candidate".ljust(width) + "".join(f"{'R' + str(r.number):>13}" for r in self.rounds)
+            first = t(N_("Candidate"))
+            width = max([len(n) for n in names] + [9, len(first)])
+            column = N_("R{number}")
+            header = first.ljust(width) + "".join(f"{t(column, number=r.number):>13}" for r in self.rounds)
             lines.append(header)
             lines.append("-" * len(header))
             for name in names:
@@ -140,29 +411,43 @@ class Result:
                 for r in self.rounds:
                     value = r.counts.get(name)
                     mark = "*" if name in r.elected else ("x" if name in r.excluded else " ")
-                    cells.append(f" {_fmt(value):>11}{mark}" if value is not None else f"{'':>13}")
+                    cells.append(f" {cell(value):>11}{mark}" if value is not None else f"{'':>13}")
                 lines.append(name.ljust(width) + "".join(cells))
             if any(r.exhausted for r in self.rounds):
                 lines.append(
-                    "Exhausted".ljust(width) + "".join(f" {_fmt(r.exhausted):>11} " for r in self.rounds)
+                    t(N_("Exhausted")).ljust(width)
+                    + "".join(f" {cell(r.exhausted):>11} " for r in self.rounds)
                 )
             if any(r.quota is not None for r in self.rounds):
-                lines.append("Quota".ljust(width) + "".join(f" {_fmt(r.quota):>11} " for r in self.rounds))
-            lines.append("(* elected, x excluded)")
+                lines.append(
+                    t(N_("Quota")).ljust(width) + "".join(f" {cell(r.quota):>11} " for r in self.rounds)
+                )
+            lines.append(t(N_("(* elected, x excluded)")))
             for r in self.rounds:
                 if r.note:
-                    lines.append(f"R{r.number}: {r.note}")
+                    lines.append(t(N_("R{number}: {note}"), number=r.number, note=r.note_in(loc)))
         if self.ranking is not None:
-            lines.append("Ranking: " + " > ".join(" = ".join(tier) for tier in self.ranking))
-        lines.append("Elected: " + (", ".join(self.elected) if self.elected else "(none)"))
-        for t in self.tie_breaks:
-            seed = f" (seed {t.seed})" if t.seed is not None else ""
-            lines.append(
-                f"Tie in round {t.round} to {t.purpose} between {', '.join(t.between)}: "
-                f"{t.chosen} by {t.rule}{seed}"
-            )
-        lines.extend(self.notes)
+            ranking = " > ".join(" = ".join(tier) for tier in self.ranking)
+            lines.append(t(N_("Ranking: {ranking}"), ranking=ranking))
+        if self.elected:
+            lines.append(t(N_("Elected: {names}"), names=", ".join(self.elected)))
+        else:
+            lines.append(t(N_("Elected: (none)")))
+        lines.extend(tie.text(loc) for tie in self.tie_breaks)
+        lines.extend(text_in(note, loc) for note in self.notes)
         return "\n".join(lines)
+
+
+def _localised(number: str, locale: str) -> str:
+    """A count as ``_fmt`` writes it, with the decimal sign of ``locale``."""
+    if locale == DEFAULT_LOCALE or not number:
+        return number
+    try:
+        return format_decimal(
+            Decimal(number), locale=locale, decimal_quantization=False, group_separator=False
+        )
+    except (InvalidOperation, ValueError):
+        return number
 
 
 def _fmt(value: Number | None) -> str:

@@ -39,6 +39,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from governance.i18n import N_
 from governance.tally._ballots import (
     StrictOrders,
     break_tie,
@@ -49,7 +50,7 @@ from governance.tally._ballots import (
 )
 from governance.tally.caps import GroupCap
 from governance.tally.profile import Profile
-from governance.tally.result import Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak
 
 PRECISION = 9
 SCALE = 10**PRECISION
@@ -207,10 +208,14 @@ class _Meek:
         if capped:
             self.exclude(capped)
             who = ", ".join(self.names[c] for c in capped)
-            note = f"{who} excluded: group cap of {self.caps.cap} reached; their votes transfer"
+            note = Message(
+                N_("{names} excluded: group cap of {cap} reached; their votes transfer"),
+                names=who,
+                cap=self.caps.cap,
+            )
             round_.excluded.extend(self.names[c] for c in capped)
-            round_.note += "; " + note
-            self.notes.append(f"Round {round_.number}: {note}")
+            round_.add_note(note)
+            self.notes.append(Message(N_("Round {number}: {note}"), number=round_.number, note=note))
 
     def complete(self) -> bool:
         left = self.seats - len(self.elected)
@@ -220,14 +225,14 @@ class _Meek:
     def run(self) -> Result:
         self.votes = [int(v) * SCALE for v in self.first[: len(self.names)]]
         self.quota = (self.valid * SCALE) // (self.seats + 1) + 1
-        self.record("first preferences")
+        self.record(Message(N_("first preferences")))
         if self.caps is not None:
             self.apply_caps(self.rounds[-1])
         while not self.complete():
             self.iterations = 0
             status, chosen = self.iterate()
             if status == "elected":
-                r = self.record(f"iterated {self.iterations} time(s); quota reached")
+                r = self.record(Message(N_("iterated {n} time(s); quota reached"), n=self.iterations))
                 for c in sorted(chosen, key=lambda c: -self.votes[c]):
                     if len(self.elected) >= self.seats:
                         break
@@ -239,7 +244,7 @@ class _Meek:
                 self.apply_caps(r)
                 continue
             if status == "batch":
-                r = self.record(f"iterated {self.iterations} time(s); sure losers excluded")
+                r = self.record(Message(N_("iterated {n} time(s); sure losers excluded"), n=self.iterations))
                 self.exclude(chosen)
                 r.excluded = [self.names[c] for c in chosen]
                 continue
@@ -247,15 +252,19 @@ class _Meek:
             near = [c for c in self.hopeful if self.votes[c] <= low + self.surplus]
             lowest = [c for c in near if self.votes[c] == low]
             loser = self.tie(lowest, lowest=True, purpose="exclude")
-            why = "surplus below omega" if status == "omega" else "surplus stable"
-            r = self.record(f"iterated {self.iterations} time(s); {why}; lowest excluded")
+            why = (
+                N_("iterated {n} time(s); surplus below omega; lowest excluded")
+                if status == "omega"
+                else N_("iterated {n} time(s); surplus stable; lowest excluded")
+            )
+            r = self.record(Message(why, n=self.iterations))
             self.exclude([loser])
             r.excluded = [self.names[loser]]
         # Fill the last seats with the remaining hopeful candidates (highest votes first).
         self.iterations = 0
         if self.hopeful and len(self.elected) < self.seats:
             self.distribute()
-            r = self.record("continuing candidates fill the remaining seats")
+            r = self.record(Message(N_("continuing candidates fill the remaining seats")))
             for c in sorted(self.hopeful, key=lambda c: -self.votes[c]):
                 self.hopeful.remove(c)
                 self.elected.append(c)
@@ -264,7 +273,13 @@ class _Meek:
             self.distribute()
             self.rounds[-1].counts = {self.names[c]: to_decimal(self.votes[c]) for c in self.eligible}
         if len(self.elected) < self.seats:
-            self.notes.append(f"only {len(self.elected)} of {self.seats} seats could be filled")
+            self.notes.append(
+                Message(
+                    N_("only {elected} of {seats} seats could be filled"),
+                    elected=len(self.elected),
+                    seats=self.seats,
+                )
+            )
         params: dict[str, object] = {"precision": PRECISION, "omega": "1e-6", "arithmetic": "fixed"}
         if self.caps is not None:
             params["caps"] = self.caps.to_json()

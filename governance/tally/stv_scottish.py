@@ -32,11 +32,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from governance.i18n import N_
 from governance.tally._ballots import break_tie, check_seats, resolve_seed, strict_orders
 from governance.tally._papers import Papers
 from governance.tally.caps import GroupCap
 from governance.tally.profile import Profile
-from governance.tally.result import Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak
 
 SCALE = 100_000
 """Votes are kept as integers in units of 1/100000 (five decimal places, rule 48(3))."""
@@ -190,7 +191,15 @@ class _Count:
     def run(self) -> Result:
         self.papers.set_continuing(self.hopeful)
         self.papers.place(self.papers.held_by(-1), advance=False)
-        self.record(f"first preferences; quota {self.quota} = floor({self.valid}/{self.seats + 1}) + 1", None)
+        self.record(
+            Message(
+                N_("first preferences; quota {quota} = floor({valid}/{divisor}) + 1"),
+                quota=self.quota,
+                valid=self.valid,
+                divisor=self.seats + 1,
+            ),
+            None,
+        )
         while True:
             self.elect_with_quota()
             if len(self.elected) >= self.seats:
@@ -201,8 +210,14 @@ class _Count:
                 if capped:
                     self.exclude(capped)
                     who = ", ".join(self.names[c] for c in capped)
-                    note = f"{who} excluded: group cap of {self.caps.cap} reached; their papers transfer"
-                    self.notes.append(f"Stage {len(self.rounds) + 1}: {note}")
+                    note = Message(
+                        N_("{names} excluded: group cap of {cap} reached; their papers transfer"),
+                        names=who,
+                        cap=self.caps.cap,
+                    )
+                    self.notes.append(
+                        Message(N_("Stage {number}: {note}"), number=len(self.rounds) + 1, note=note)
+                    )
                     r = self.record(note, before)
                     r.excluded = [self.names[c] for c in capped]
                     continue
@@ -213,9 +228,9 @@ class _Count:
                     self.elected.append(c)
                     self.rounds[-1].elected.append(self.names[c])
                 if rest:
-                    self.rounds[-1].note += (
-                        "; " if self.rounds[-1].note else ""
-                    ) + "continuing candidates fill the remaining seats (rule 52)"
+                    self.rounds[-1].add_note(
+                        Message(N_("continuing candidates fill the remaining seats (rule 52)"))
+                    )
                 break
             if self.pending:
                 top = max(self.current[c] - self.q for c in self.pending)
@@ -229,8 +244,16 @@ class _Count:
                 tv = to_decimal(surplus * SCALE // self.current[c])
                 self.transfer_surplus(c)
                 self.record(
-                    f"surplus of {self.names[c]} ({to_decimal(surplus)}) transferred; "
-                    f"papers at value × {to_decimal(surplus)}/{to_decimal(self.current[c])} (≈ {tv})",
+                    Message(
+                        N_(
+                            "surplus of {name} ({surplus}) transferred; papers at value × {surplus}/{total} "
+                            "(≈ {value})"
+                        ),
+                        name=self.names[c],
+                        surplus=to_decimal(surplus),
+                        total=to_decimal(self.current[c]),
+                        value=tv,
+                    ),
                     before,
                 )
                 continue
@@ -239,13 +262,27 @@ class _Count:
                 [c for c in self.hopeful if self.current[c] == low], lowest=True, purpose="exclude"
             )
             self.exclude([loser])
-            r = self.record(f"{self.names[loser]} excluded with {to_decimal(low)} votes", before)
+            r = self.record(
+                Message(
+                    N_("{name} excluded with {votes} votes"), name=self.names[loser], votes=to_decimal(low)
+                ),
+                before,
+            )
             r.excluded = [self.names[loser]]
         if len(self.elected) < self.seats:
-            self.notes.append(f"only {len(self.elected)} of {self.seats} seats could be filled")
+            self.notes.append(
+                Message(
+                    N_("only {elected} of {seats} seats could be filled"),
+                    elected=len(self.elected),
+                    seats=self.seats,
+                )
+            )
         if self.invalid:
             self.notes.append(
-                f"{self.invalid} ballot(s) ranking no candidate are not valid and were not counted"
+                Message(
+                    N_("{n} ballot(s) ranking no candidate are not valid and were not counted"),
+                    n=self.invalid,
+                )
             )
         for r in self.rounds:
             r.extra.pop("exhausted_units", None)
