@@ -193,6 +193,20 @@ async def test_roll_call_cannot_be_made_secret(ctx: Context) -> None:
     assert not (await motions.propose(ctx, who["alice"], "c", "Open it")).secret
 
 
+async def test_alliance_committees_vote_by_roll_call_only(ctx: Context) -> None:
+    """The alliance's technical committees vote in public: a proposer cannot ask for a secret ballot."""
+    who = await _people(ctx)
+    await _committee(ctx, who, "alliance")
+    with pytest.raises(Forbidden) as refused:
+        await motions.propose(ctx, who["alice"], "c", "Amend the charter", kind="charter", secret=True)
+    assert refused.value.rule == "roll-call"
+    assert refused.value.hint == "(rule 'roll-call' of policy alliance 1.2) Propose it without --secret."
+    assert "are voted by roll call: every vote is public, and a proposer cannot make it secret." in (
+        refused.value.message
+    )
+    assert not (await motions.propose(ctx, who["alice"], "c", "Amend it openly", kind="charter")).secret
+
+
 async def test_lazy_consensus_passes_in_silence_and_fails_on_an_objection(
     ctx: Context, clock: ManualClock
 ) -> None:

@@ -1669,6 +1669,8 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                     membership.role = "member"
                 membership.since = membership.since or ctx.now()
                 membership.until = None
+        if rules.staggered:  # the seats it filled: the members whose terms ended and were not re-elected go
+            await terms.end_replaced_terms(session, ctx, actor, election, body, policy)
         await record(
             session,
             ctx,

@@ -29,6 +29,7 @@ from governance.i18n import _, current_locale, ngettext
 from governance.models import AuditEvent, Body, Election, Membership, Person
 from governance.policies import LoadedPolicy
 from governance.policies.base import SEATED_ROLES, ElectionRules
+from governance.services.common import Actor, Context, body_facts, notify, record
 
 VACATED_STATES = ("emeritus", "withdrawn")
 """States in a body whose member no longer holds their seat there."""
@@ -179,6 +180,93 @@ async def recorded_plan(session: AsyncSession, stream: str) -> SeatPlan | None:
         if isinstance(data, dict) and isinstance(data.get("seat_plan"), dict):
             return SeatPlan.from_json(data["seat_plan"])
     return None
+
+
+async def end_replaced_terms(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    election: Election,
+    body: Body,
+    policy: LoadedPolicy,
+) -> list[str]:
+    """At certification: the members whose terms ended by the close and who were not re-elected vacate
+    their seats, as the policy says of members who leave (removed, or kept on the list as emeritus).
+
+    Returns their handles. A member re-elected already has their new term and is left alone.
+    """
+    plan = await recorded_plan(session, f"election:{election.slug}")
+    if plan is None or not plan.ending:
+        return []
+    emeritus = policy.working_group_rules(body_facts(body)).on_leave == "emeritus"
+    ended = []
+    for holder in plan.ending:
+        row = (
+            await session.execute(
+                select(Membership, Person)
+                .join(Person, col(Person.id) == col(Membership.person_id))
+                .where(col(Membership.body_id) == body.id, col(Person.handle) == holder.handle)
+            )
+        ).first()
+        if row is None:
+            continue
+        membership, person = row
+        ends = membership.term_ends_at
+        if (
+            membership.status != "active"
+            or membership.state in VACATED_STATES
+            or ends is None
+            or ends > plan.close
+        ):
+            continue
+        if emeritus:
+            membership.state = "emeritus"
+            if membership.role in ("chair", "co_chair"):
+                membership.role = "member"
+        else:
+            membership.status = "left"
+            membership.until = ends
+        await record(
+            session,
+            ctx,
+            actor,
+            stream=f"body:{body.slug}",
+            kind="membership.state" if emeritus else "membership.term_ended",
+            subject=person.handle,
+            payload={
+                "state": "emeritus" if emeritus else membership.state,
+                "previous": "active",
+                "cause": "term-ended",
+                "election": election.slug,
+                "term_ended": ends.isoformat(),
+                "policy": policy.identity,
+            },
+        )
+        notify(
+            session,
+            ctx,
+            kind="membership.term_ended",
+            person_id=person.id,
+            text=(
+                _(
+                    "Your term on {body} ended on {ends:%Y-%m-%d} and {title} has filled the seat; you stay "
+                    "on its list as an emeritus member, without a vote.",
+                    body=body.name,
+                    ends=ends,
+                    title=election.title,
+                )
+                if emeritus
+                else _(
+                    "Your term on {body} ended on {ends:%Y-%m-%d} and {title} has filled the seat. Thank "
+                    "you for serving.",
+                    body=body.name,
+                    ends=ends,
+                    title=election.title,
+                )
+            ),
+        )
+        ended.append(person.handle)
+    return ended
 
 
 def _names(holders: Iterable[Holder]) -> str:
