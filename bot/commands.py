@@ -19,11 +19,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, Table, error
+from governance import labels
 from governance.errors import GovError, InvalidInput
 from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS
 from governance.services import bodies, elections, motions, roster, terms
 from governance.services.common import Actor, Context, person_by_handle
+from governance.tally.motion import reason_text
 
 log = logging.getLogger(__name__)
 
@@ -983,7 +985,8 @@ async def election_list(inv: Invocation) -> Reply:
 @command(
     "election create",
     "<slug>",
-    "Create an election to a body (admins).",
+    "Create an election to a body (admins). Where terms are staggered it fills the seats free by its voting "
+    "close; --seats may leave a vacant one for later.",
     options={
         "body": "value",
         "seats": "value",
@@ -1231,12 +1234,14 @@ async def election_close(inv: Invocation) -> Reply:
     if not result.elected and result.params.get("default_elects_nobody"):
         default = result.candidates[int(result.params["default"]) - 1]
         return Reply(
-            text=_("Closed. {option} won: no one is elected.", option=_(default)), block=result.to_text()
+            text=_("Closed. {option} won: no one is elected.", option=_(default)),
+            block=result.to_text(current_locale()),
         )
     if not result.elected:
-        return Reply(text=_("Closed. Elected: nobody."), block=result.to_text())
+        return Reply(text=_("Closed. Elected: nobody."), block=result.to_text(current_locale()))
     return Reply(
-        text=_("Closed. Elected: {elected}.", elected=", ".join(result.elected)), block=result.to_text()
+        text=_("Closed. Elected: {elected}.", elected=", ".join(result.elected)),
+        block=result.to_text(current_locale()),
     )
 
 
@@ -1245,8 +1250,11 @@ async def election_result(inv: Invocation) -> Reply:
     """election result"""
     result = await elections.result(inv.ctx, inv.arg("election"))
     if not result.elected:
-        return Reply(text=_("Elected: nobody."), block=result.to_text())
-    return Reply(text=_("Elected: {elected}.", elected=", ".join(result.elected)), block=result.to_text())
+        return Reply(text=_("Elected: nobody."), block=result.to_text(current_locale()))
+    return Reply(
+        text=_("Elected: {elected}.", elected=", ".join(result.elected)),
+        block=result.to_text(current_locale()),
+    )
 
 
 @command("election certify", "<election>", "Certify the result and seat the elected (admins).")
@@ -1376,18 +1384,19 @@ async def motion_show(inv: Invocation) -> Reply:
     """motion show"""
     view = await motions.show(inv.ctx, inv.arg("motion"))
     m = view.motion
+    phase = labels.label(labels.MOTION_PHASES, m.phase)
     if m.outcome:
         heading = _(
             "M{id} {title} — {body}, {phase}, {outcome}.",
             id=m.id,
             title=m.title,
             body=view.body.name,
-            phase=m.phase,
-            outcome=m.outcome,
+            phase=phase,
+            outcome=labels.label(labels.OUTCOMES, m.outcome),
         )
     else:
         heading = _(
-            "M{id} {title} — {body}, {phase}.", id=m.id, title=m.title, body=view.body.name, phase=m.phase
+            "M{id} {title} — {body}, {phase}.", id=m.id, title=m.title, body=view.body.name, phase=phase
         )
     lines = [
         heading,
@@ -1395,7 +1404,7 @@ async def motion_show(inv: Invocation) -> Reply:
             "Needs {threshold} of {threshold_of}, quorum {quorum} of {seated} seated; deadline {deadline}; "
             "{voters} voted.",
             threshold=m.threshold,
-            threshold_of=m.threshold_of.replace("_", " "),
+            threshold_of=labels.label(labels.THRESHOLD_BASES, m.threshold_of),
             quorum=m.quorum,
             seated=m.seated,
             deadline=inv.show_time(m.deadline),
@@ -1405,9 +1414,15 @@ async def motion_show(inv: Invocation) -> Reply:
     if m.text:
         lines.append(m.text)
     if view.result:
-        lines.append(str(view.result.get("reason", "")))
+        lines.append(reason_text(view.result, current_locale()))
     tables = (
-        [Table([_("member"), _("vote")], [[n, c] for n, c in view.roll_call], _("Roll call"))]
+        [
+            Table(
+                [_("member"), _("vote")],
+                [[n, labels.label(labels.CHOICES, c)] for n, c in view.roll_call],
+                _("Roll call"),
+            )
+        ]
         if view.roll_call
         else []
     )
@@ -1419,8 +1434,12 @@ async def motion_close(inv: Invocation) -> Reply:
     """motion close"""
     outcome = await motions.close(inv.ctx, inv.actor, inv.arg("motion"))
     if outcome.passed:
-        return Reply(text=_("Motion passed: {outcome_reason}", outcome_reason=outcome.reason))
-    return Reply(text=_("Motion did not pass: {outcome_reason}", outcome_reason=outcome.reason))
+        return Reply(
+            text=_("Motion passed: {reason}", reason=reason_text(outcome.to_json(), current_locale()))
+        )
+    return Reply(
+        text=_("Motion did not pass: {reason}", reason=reason_text(outcome.to_json(), current_locale()))
+    )
 
 
 @command("motion withdraw", "<motion>", "Withdraw a motion (its proposer or admins).")
