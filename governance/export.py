@@ -44,7 +44,9 @@ from governance import audit, secrecy, tally
 from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
+from governance.policies.base import DEFAULT_OPTION_KEY
 from governance.services.common import Actor, Context
+from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
 
 FORMAT = "govbot-audit-bundle/1"
@@ -331,6 +333,14 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
         "seed": election.seed if election.result else None,
         "caps": caps,
     }
+    if result is not None and result.get("method") == "debian":
+        # The options the count used (default option, quorum with its electorate, ratios), and the
+        # default option ("None Of The Above"): the last option, stored in ballots under its key.
+        params = result.get("params", {})
+        count["method_params"] = debian_tally.repeat_options(params)
+        if params.get("default_elects_nobody"):
+            names.append(result["candidates"][int(params["default"]) - 1])
+            count["handles"].append(DEFAULT_OPTION_KEY)
     ballot_rows = (
         await session.execute(
             select(col(Ballot.receipt), col(Ballot.content), col(Person.handle))

@@ -207,8 +207,8 @@ async def test_the_inactivity_review_follows_the_policy(
 
 
 def test_method_parameters_that_no_count_applies_are_refused(tmp_path: Path) -> None:
-    """Debian's quorum and default option do not reach a person election's count: a module asking for
-    them is refused rather than silently not applied."""
+    """Only the debian count takes parameters (tests/test_policies_debian.py): a schulze module asking for
+    some is refused rather than silently not applied."""
     source = EXAMPLE.read_text(encoding="utf-8").replace(
         "organisation_cap=1", "organisation_cap=1, method_params={'quorum_factor': 3}"
     )
@@ -216,7 +216,10 @@ def test_method_parameters_that_no_count_applies_are_refused(tmp_path: Path) -> 
     path.write_text(source, encoding="utf-8")
     with pytest.raises(InvalidInput) as refused:
         load_policy(str(path))
-    assert "election_rules('board').method_params names quorum_factor, which elections do not apply" in str(
-        refused.value
+    assert (
+        "election_rules('board').method_params names quorum_factor, but method schulze takes no parameters"
+        in str(refused.value)
     )
-    assert load_policy("debian").election_rules(BodyFacts("dpl", "DPL", "board")).method_params == {}
+    assert load_policy("debian").election_rules(BodyFacts("dpl", "DPL", "board")).default_option == (
+        "None Of The Above"
+    )

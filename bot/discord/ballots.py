@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.discord.render import CONTENT_LIMIT, clip
+from governance import labels
+from governance.i18n import N_, _, ngettext
+from governance.policies.base import DEFAULT_OPTION_KEY
 from governance.services import elections
 from governance.services.common import Context
 
@@ -29,10 +32,10 @@ PREFIX = "gb"
 OPTIONS_PER_SELECT = 25
 SELECTS_PER_PAGE = 4  # the fifth action row holds the buttons
 PAGE_SIZE = OPTIONS_PER_SELECT * SELECTS_PER_PAGE
-MOTION_CHOICES = (
-    ("yes", "Yes", discord.ButtonStyle.success),
-    ("no", "No", discord.ButtonStyle.danger),
-    ("abstain", "Abstain", discord.ButtonStyle.secondary),
+MOTION_CHOICES = (  # labels translated when the buttons are drawn
+    ("yes", N_("Yes"), discord.ButtonStyle.success),
+    ("no", N_("No"), discord.ButtonStyle.danger),
+    ("abstain", N_("Abstain"), discord.ButtonStyle.secondary),
 )
 CUSTOM_ID = re.compile(
     r"^gb:(?P<kind>rk|ap|mv|ballot):(?P<action>[a-z]+):(?P<target>[a-z0-9_-]{1,64})"
@@ -85,7 +88,10 @@ class Drafts:
 async def standing(ctx: Context, slug: str) -> tuple[elections.ElectionView, list[Choice]]:
     """An election and its standing candidates in ballot order (by name, as ``election show`` lists them)."""
     view = await elections.show(ctx, slug)
-    return view, [Choice(p.handle, p.name) for c, p in view.candidates if c.status == "accepted"]
+    choices = [Choice(p.handle, p.name) for c, p in view.candidates if c.status == "accepted"]
+    if view.default_option is not None:  # "None Of The Above": ranked like a candidate, listed last
+        choices.append(Choice(DEFAULT_OPTION_KEY, _(view.default_option)))
+    return view, choices
 
 
 def is_ranked(method: str) -> bool:
@@ -94,9 +100,17 @@ def is_ranked(method: str) -> bool:
 
 
 def _option(choice: Choice) -> discord.SelectOption:
+    default = choice.handle == DEFAULT_OPTION_KEY
+    about = _("if it wins, no one is elected") if default else f"@{choice.handle}"
     return discord.SelectOption(
-        label=clip(choice.name, 100), value=choice.handle, description=clip(f"@{choice.handle}", 100)
+        label=clip(choice.name, 100), value=choice.handle, description=clip(about, 100)
     )
+
+
+def _shown(names: dict[str, str], handle: str) -> str:
+    """A ranked choice as the ballot lists it: the name and handle (the default option by its label)."""
+    name = names.get(handle, handle)
+    return name if handle == DEFAULT_OPTION_KEY else f"{name} (@{handle})"
 
 
 def _view() -> discord.ui.View:
@@ -117,26 +131,36 @@ def ranked_ballot(
     remaining = [c for c in choices if c.handle not in picked]
     pages = max(1, -(-len(remaining) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    lines = [f"**{title}** — ranked ballot. Pick your preferences in order; unranked candidates get none."]
-    if picked:
-        lines.append("Your ranking so far:")
-        lines += [f"{i}. {names.get(h, h)} (@{h})" for i, h in enumerate(picked, start=1)]
-    else:
-        lines.append("Nothing ranked yet.")
-    if remaining:
-        lines.append(
-            f"Choose your preference #{len(picked) + 1}"
-            + (f" (page {page + 1} of {pages})." if pages > 1 else ".")
-            + " Then press **Cast ballot**."
+    lines = [
+        _(
+            "**{title}** — ranked ballot. Pick your preferences in order; unranked candidates get none.",
+            title=title,
         )
+    ]
+    if picked:
+        lines.append(_("Your ranking so far:"))
+        lines += [f"{i}. {_shown(names, h)}" for i, h in enumerate(picked, start=1)]
     else:
-        lines.append("Every candidate is ranked: press **Cast ballot**.")
+        lines.append(_("Nothing ranked yet."))
+    if remaining and pages > 1:
+        lines.append(
+            _(
+                "Choose your preference #{rank} (page {page} of {pages}). Then press **Cast ballot**.",
+                rank=len(picked) + 1,
+                page=page + 1,
+                pages=pages,
+            )
+        )
+    elif remaining:
+        lines.append(_("Choose your preference #{rank}. Then press **Cast ballot**.", rank=len(picked) + 1))
+    else:
+        lines.append(_("Every candidate is ranked: press **Cast ballot**."))
     text = "\n".join(lines)
     if len(text) > CONTENT_LIMIT:
         head = lines[:2]
         tail = lines[-1:]
-        shown = [f"{i}. {names.get(h, h)} (@{h})" for i, h in enumerate(picked, start=1)]
-        keep = [*shown[:5], f"… {len(shown) - 10} more …", *shown[-5:]]
+        shown = [f"{i}. {_shown(names, h)}" for i, h in enumerate(picked, start=1)]
+        keep = [*shown[:5], ngettext("… {n} more …", "… {n} more …", len(shown) - 10), *shown[-5:]]
         text = clip("\n".join([*head, *keep, *tail]), CONTENT_LIMIT)
     view = _view()
     chunk = remaining[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -146,7 +170,10 @@ def ranked_ballot(
         view.add_item(
             discord.ui.Select(
                 custom_id=str(CustomId("rk", "pick", slug, f"{page}s{i // OPTIONS_PER_SELECT}")),
-                placeholder=clip(f"Preference #{len(picked) + 1}: {first} … {last}", 150),
+                placeholder=clip(
+                    _("Preference #{rank}: {first} … {last}", rank=len(picked) + 1, first=first, last=last),
+                    150,
+                ),
                 options=[_option(c) for c in part],
                 min_values=1,
                 max_values=1,
@@ -173,19 +200,19 @@ def ranked_ballot(
         )
     buttons += [
         discord.ui.Button(
-            label="Undo",
+            label=_("Undo"),
             custom_id=str(CustomId("rk", "undo", slug)),
             disabled=not picked,
             style=discord.ButtonStyle.secondary,
         ),
         discord.ui.Button(
-            label="Clear",
+            label=_("Clear"),
             custom_id=str(CustomId("rk", "clear", slug)),
             disabled=not picked,
             style=discord.ButtonStyle.secondary,
         ),
         discord.ui.Button(
-            label="Cast ballot",
+            label=_("Cast ballot"),
             custom_id=str(CustomId("rk", "cast", slug)),
             disabled=not picked,
             style=discord.ButtonStyle.primary,
@@ -203,12 +230,21 @@ def approval_ballot(
     """The text and multi-selects of an approval (or plurality) ballot; None beyond 100 candidates."""
     if len(choices) > PAGE_SIZE:
         return None
-    what = (
-        f"Select up to {max_choices} candidate(s)"
+    text = (
+        ngettext(
+            "**{title}** — plurality ballot. Select up to {n} candidate, then press **Cast ballot**.",
+            "**{title}** — plurality ballot. Select up to {n} candidates, then press **Cast ballot**.",
+            max_choices,
+            title=title,
+        )
         if kind == "plurality"
-        else "Select every candidate you approve of"
+        else _(
+            "**{title}** — {method} ballot. Select every candidate you approve of, then press "
+            "**Cast ballot**.",
+            title=title,
+            method=labels.method_name(kind),
+        )
     )
-    text = f"**{title}** — {kind} ballot. {what}, then press **Cast ballot**."
     view = _view()
     for i in range(0, len(choices), OPTIONS_PER_SELECT):
         part = choices[i : i + OPTIONS_PER_SELECT]
@@ -224,7 +260,7 @@ def approval_ballot(
         )
     view.add_item(
         discord.ui.Button(
-            label="Cast ballot",
+            label=_("Cast ballot"),
             custom_id=str(CustomId("ap", "cast", slug)),
             style=discord.ButtonStyle.primary,
             row=4,
@@ -239,7 +275,7 @@ def motion_buttons(motion_id: int) -> discord.ui.View:
     for value, label, style in MOTION_CHOICES:
         view.add_item(
             discord.ui.Button(
-                label=label, style=style, custom_id=str(CustomId("mv", "vote", str(motion_id), value))
+                label=_(label), style=style, custom_id=str(CustomId("mv", "vote", str(motion_id), value))
             )
         )
     return finished(view)
@@ -250,7 +286,7 @@ def vote_button(slug: str) -> discord.ui.View:
     view = _view()
     view.add_item(
         discord.ui.Button(
-            label="Open my ballot",
+            label=_("Open my ballot"),
             style=discord.ButtonStyle.primary,
             custom_id=str(CustomId("ballot", "open", slug)),
         )

@@ -19,8 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.slack.render import Block, clip, context, escape, plain, section
+from governance import labels
+from governance.charts import THRESHOLD_BASES
 from governance.errors import Closed, InvalidInput
+from governance.i18n import N_, _, format_datetime, ngettext
 from governance.models import Candidate, Person
+from governance.policies.base import DEFAULT_OPTION_KEY
 from governance.services import elections, motions
 from governance.services.common import Context
 
@@ -38,6 +42,7 @@ RANK_BLOCK = "rank_{}"
 CHOICE_BLOCK = "choice"
 APPROVE_BLOCK = "approve_{}"
 ACTION = "pick"
+MOTION_BUTTONS = (("yes", N_("Yes"), "primary"), ("no", N_("No"), "danger"), ("abstain", N_("Abstain"), None))
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,16 @@ def _standing(rows: list[tuple[Candidate, Person]]) -> list[Standing]:
     return sorted(people, key=lambda s: (_fold(s.name), s.handle))
 
 
+def _default_choice(view: elections.ElectionView) -> list[Standing]:
+    """The election's default option ("None Of The Above"), offered after the candidates, if it has one."""
+    if view.default_option is None:
+        return []
+    return [Standing(DEFAULT_OPTION_KEY, _(view.default_option), None)]
+
+
 def _option(s: Standing) -> dict[str, Any]:
-    return {"text": plain(f"{s.name} (@{s.handle})", 75), "value": s.handle[:150]}
+    text = s.name if s.handle == DEFAULT_OPTION_KEY else f"{s.name} (@{s.handle})"
+    return {"text": plain(text, 75), "value": s.handle[:150]}
 
 
 def select_element(candidates: list[Standing], placeholder: str) -> dict[str, Any]:
@@ -72,8 +85,18 @@ def select_element(candidates: list[Standing], placeholder: str) -> dict[str, An
         return element
     element["type"] = "external_select"
     element["min_query_length"] = 0
-    element["placeholder"] = plain(f"Type a name ({len(candidates)} candidates)", 150)
+    element["placeholder"] = plain(type_a_name(len(candidates)), 150)
     return element
+
+
+def type_a_name(count: int) -> str:
+    """The placeholder of a type-ahead select over ``count`` candidates."""
+    return ngettext("Type a name ({n} candidate)", "Type a name ({n} candidates)", count)
+
+
+def choice_label(choice: str) -> str:
+    """A vote on a motion (``yes``/``no``/``abstain``) as the reader says it."""
+    return labels.label(labels.CHOICES, choice)
 
 
 def suggest(candidates: list[Standing], query: str, limit: int = MAX_OPTIONS) -> list[dict[str, Any]]:
@@ -100,7 +123,7 @@ async def suggestions(ctx: Context, view: dict[str, Any], query: str) -> list[di
     if not isinstance(meta, dict) or not isinstance(meta.get("slug"), str):
         return []
     shown = await elections.show(ctx, meta["slug"])
-    return suggest(_standing(shown.candidates), query)
+    return suggest(_standing(shown.candidates) + _default_choice(shown), query)
 
 
 def _kind(method: str, seats: int) -> str:
@@ -116,18 +139,30 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
     view = await elections.show(ctx, slug)
     e = view.election
     if e.phase != "voting":
-        raise Closed(f"{e.title} is not open for voting (it is {e.phase}).", f"See `election show {e.slug}`.")
+        raise Closed(
+            _(
+                "{title} is not open for voting (it is {phase}).",
+                title=e.title,
+                phase=labels.label(labels.ELECTION_PHASES, e.phase),
+            ),
+            _("See `election show {slug}`.", slug=e.slug),
+        )
     standing = _standing(view.candidates)
     if not standing:
-        raise InvalidInput(f"{e.title} has no candidates standing.")
+        raise InvalidInput(_("{title} has no candidates standing.", title=e.title))
+    standing += _default_choice(view)
     kind = _kind(e.method, e.seats)
-    deadline = e.voting_close_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if e.voting_close_at else "-"
+    deadline = format_datetime(e.voting_close_at, tz) if e.voting_close_at else "-"
+    how = ngettext(
+        "{n} seat, counted by {method}; voting closes {deadline}.",
+        "{n} seats, counted by {method}; voting closes {deadline}.",
+        e.seats,
+        method=labels.method_name(e.method),
+        deadline=deadline,
+    )
+    secrecy = _("Your ballot is secret.") if e.secret else _("This election's ballots are public.")
     blocks: list[Block] = [
-        section(
-            f"*{escape(e.title)}* — {escape(view.body.name)}\n{e.seats} seat(s), counted by {e.method}; "
-            f"voting closes {deadline}. "
-            + ("Your ballot is secret." if e.secret else "This election's ballots are public.")
-        ),
+        section(f"*{escape(e.title)}* — {escape(view.body.name)}\n{how} {secrecy}"),
         {
             "type": "actions",
             "block_id": "statements",
@@ -136,7 +171,7 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
                     "type": "button",
                     "action_id": STATEMENTS_ACTION,
                     "value": e.slug,
-                    "text": plain("Read candidate statements"),
+                    "text": plain(_("Read candidate statements")),
                 }
             ],
         },
@@ -144,10 +179,12 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
     ranks = 0
     if kind == "ranked":
         ranks = min(len(standing), MAX_RANKS, MAX_MODAL_BLOCKS - len(blocks) - 1)
-        note = "Rank as many candidates as you like, most preferred first; leave the rest blank."
+        note = _("Rank as many candidates as you like, most preferred first; leave the rest blank.")
         if ranks < len(standing):
-            note += (
-                f" This form ranks up to {ranks}; to rank more, type `/gov vote {e.slug} <first> <second> …`."
+            note += " " + _(
+                "This form ranks up to {ranks}; to rank more, type `/gov vote {slug} <first> <second> …`.",
+                ranks=ranks,
+                slug=e.slug,
             )
         blocks.append(context(note))
         for i in range(1, ranks + 1):
@@ -156,30 +193,39 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
                     "type": "input",
                     "block_id": RANK_BLOCK.format(i),
                     "optional": i > 1,
-                    "label": plain(f"Choice {i}"),
-                    "element": select_element(standing, "Choose a candidate"),
+                    "label": plain(_("Choice {i}", i=i)),
+                    "element": select_element(standing, _("Choose a candidate")),
                 }
             )
     elif kind == "single":
-        blocks.append(context("Choose one candidate."))
+        blocks.append(context(_("Choose one candidate.")))
         blocks.append(
             {
                 "type": "input",
                 "block_id": CHOICE_BLOCK,
-                "label": plain("Your choice"),
-                "element": select_element(standing, "Choose a candidate"),
+                "label": plain(_("Your choice")),
+                "element": select_element(standing, _("Choose a candidate")),
             }
         )
     else:
-        limit = f"at most {e.seats}" if e.method == "plurality" else "as many as you approve of"
+        plurality = e.method == "plurality"
         groups = [standing[i : i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
         if len(standing) > MAX_OPTIONS:  # too many to tick through: pick them by name as you type
-            blocks.append(context(f"Choose {limit}: type a name, then pick; repeat for each."))
+            how_many = (
+                ngettext(
+                    "Choose at most {n} candidate: type a name, then pick; repeat for each.",
+                    "Choose at most {n} candidates: type a name, then pick; repeat for each.",
+                    e.seats,
+                )
+                if plurality
+                else _("Choose as many as you approve of: type a name, then pick; repeat for each.")
+            )
+            blocks.append(context(how_many))
             element: dict[str, Any] = {
                 "type": "multi_external_select",
                 "action_id": ACTION,
                 "min_query_length": 0,
-                "placeholder": plain(f"Type a name ({len(standing)} candidates)", 150),
+                "placeholder": plain(type_a_name(len(standing)), 150),
             }
             if e.method == "plurality":
                 element["max_selected_items"] = e.seats
@@ -188,18 +234,27 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
                     "type": "input",
                     "block_id": APPROVE_BLOCK.format(0),
                     "optional": True,
-                    "label": plain("Candidates"),
+                    "label": plain(_("Candidates")),
                     "element": element,
                 }
             )
             groups = []
         else:
-            blocks.append(context(f"Tick {limit}."))
+            how_many = (
+                ngettext("Tick at most {n} candidate.", "Tick at most {n} candidates.", e.seats)
+                if plurality
+                else _("Tick as many as you approve of.")
+            )
+            blocks.append(context(how_many))
         for n, group in enumerate(groups):
             label = (
-                "Candidates"
+                _("Candidates")
                 if len(groups) == 1
-                else f"Candidates {n * MAX_CHECKBOXES + 1}–{n * MAX_CHECKBOXES + len(group)}"
+                else _(
+                    "Candidates {first}–{last}",
+                    first=n * MAX_CHECKBOXES + 1,
+                    last=n * MAX_CHECKBOXES + len(group),
+                )
             )
             blocks.append(
                 {
@@ -226,9 +281,9 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
         "type": "modal",
         "callback_id": BALLOT_CALLBACK,
         "private_metadata": json.dumps(meta),
-        "title": plain("Ballot", 24),
-        "submit": plain("Cast ballot", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(_("Your ballot"), 24),
+        "submit": plain(_("Cast ballot"), 24),
+        "close": plain(_("Cancel"), 24),
         "blocks": blocks,
     }
 
@@ -243,7 +298,7 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     if not isinstance(meta, dict) or meta.get("kind") != "election" or not isinstance(meta.get("slug"), str):
         raise InvalidInput(
-            "This ballot form is not one govbot recognises.", "Open the ballot again with /gov vote."
+            _("This ballot form is not one govbot recognises."), _("Open the ballot again with /gov vote.")
         )
     values = (view.get("state") or {}).get("values") or {}
     if not isinstance(values, dict):
@@ -276,21 +331,25 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
             if empty_at is not None:
                 errors.setdefault(
                     RANK_BLOCK.format(empty_at),
-                    f"Choice {empty_at} is empty but choice {i} is filled: fill the choices in order.",
+                    _(
+                        "Choice {empty} is empty but choice {filled} is filled: fill the choices in order.",
+                        empty=empty_at,
+                        filled=i,
+                    ),
                 )
             if handle in seen:
-                errors[RANK_BLOCK.format(i)] = (
-                    f"Already chosen as choice {seen[handle]}: pick each candidate once."
+                errors[RANK_BLOCK.format(i)] = _(
+                    "Already chosen as choice {rank}: pick each candidate once.", rank=seen[handle]
                 )
             else:
                 seen[handle] = i
                 choices.append(handle)
         if not choices and not errors:
-            errors[RANK_BLOCK.format(1)] = "Choose at least your first choice."
+            errors[RANK_BLOCK.format(1)] = _("Choose at least your first choice.")
     elif form == "single":
         choices = picked(CHOICE_BLOCK)[:1]
         if not choices:
-            errors[CHOICE_BLOCK] = "Choose a candidate."
+            errors[CHOICE_BLOCK] = _("Choose a candidate.")
     else:
         blocks = sorted(
             (b for b in values if b.startswith("approve_")),
@@ -300,9 +359,14 @@ def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
             choices += picked(block_id)
         first = APPROVE_BLOCK.format(0)
         if not choices:
-            errors[first] = "Tick at least one candidate."
+            errors[first] = _("Tick at least one candidate.")
         elif meta.get("method") == "plurality" and len(choices) > int(meta.get("seats") or 1):
-            errors[first] = f"Tick at most {meta.get('seats')} candidate(s); you ticked {len(choices)}."
+            errors[first] = ngettext(
+                "Tick at most {n} candidate; you ticked {ticked}.",
+                "Tick at most {n} candidates; you ticked {ticked}.",
+                int(meta.get("seats") or 1),
+                ticked=len(choices),
+            )
     return str(meta["slug"]), choices, errors
 
 
@@ -320,9 +384,10 @@ async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, A
     standing = _standing(view.candidates)
     start = page * STATEMENTS_PER_PAGE
     chunk = standing[start : start + STATEMENTS_PER_PAGE]
-    blocks: list[Block] = [section(f"*{escape(view.election.title)}*: {len(standing)} candidate(s).")]
+    count = ngettext("{n} candidate.", "{n} candidates.", len(standing))
+    blocks: list[Block] = [section(f"*{escape(view.election.title)}*: {count}")]
     for s in chunk:
-        statement = escape(s.statement) if s.statement else "_No statement._"
+        statement = escape(s.statement) if s.statement else "_" + _("No statement.") + "_"
         blocks.append(section(clip(f"*{escape(s.name)}* (@{escape(s.handle)})\n{statement}", 3000)))
     nav = []
     if page > 0:
@@ -331,7 +396,7 @@ async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, A
                 "type": "button",
                 "action_id": STATEMENTS_ACTION + "_prev",
                 "value": f"{slug}|{page - 1}",
-                "text": plain("Previous"),
+                "text": plain(_("Previous")),
             }
         )
     if start + STATEMENTS_PER_PAGE < len(standing):
@@ -340,7 +405,7 @@ async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, A
                 "type": "button",
                 "action_id": STATEMENTS_ACTION + "_next",
                 "value": f"{slug}|{page + 1}",
-                "text": plain("Next"),
+                "text": plain(_("Next")),
             }
         )
     if nav:
@@ -348,8 +413,8 @@ async def statements_view(ctx: Context, slug: str, page: int = 0) -> dict[str, A
     return {
         "type": "modal",
         "callback_id": STATEMENTS_CALLBACK,
-        "title": plain("Candidates", 24),
-        "close": plain("Back", 24),
+        "title": plain(_("Candidates"), 24),
+        "close": plain(_("Back"), 24),
         "private_metadata": json.dumps({"slug": slug, "page": page}),
         "blocks": blocks,
     }
@@ -360,17 +425,25 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
     view = await motions.show(ctx, ref)
     m = view.motion
     if m.phase != "open":
-        raise Closed(f"Motion M{m.id} is {m.phase}; votes are no longer taken.")
-    deadline = m.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-    blocks: list[Block] = [
-        section(
-            f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\nNeeds {m.threshold} of "
-            f"{m.threshold_of.replace('_', ' ')}, quorum {m.quorum} of {m.seated}; closes {deadline}."
-        ),
-    ]
+        raise Closed(
+            _(
+                "Motion M{id} is {phase}; votes are no longer taken.",
+                id=m.id,
+                phase=labels.label(labels.MOTION_PHASES, m.phase),
+            )
+        )
+    needs = _(
+        "Needs {threshold} of {base}, quorum {quorum} of {seated}; closes {deadline}.",
+        threshold=m.threshold,
+        base=labels.label(THRESHOLD_BASES, m.threshold_of),
+        quorum=m.quorum,
+        seated=m.seated,
+        deadline=format_datetime(m.deadline, tz),
+    )
+    blocks: list[Block] = [section(f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\n{needs}")]
     if m.text:
         blocks.append(section(escape(m.text)))
-    blocks.append(context("Secret ballot." if m.secret else "Roll-call vote: how you vote is public."))
+    blocks.append(context(_("Secret ballot.") if m.secret else _("Roll-call vote: how you vote is public.")))
     blocks.append(
         {
             "type": "actions",
@@ -380,18 +453,18 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
                     "type": "button",
                     "action_id": f"{MOTION_VOTE_ACTION}_{choice}",
                     "value": str(m.id),
-                    "text": plain(choice.capitalize()),
+                    "text": plain(_(text)),
                     **({"style": style} if style else {}),
                 }
-                for choice, style in (("yes", "primary"), ("no", "danger"), ("abstain", None))
+                for choice, text, style in MOTION_BUTTONS
             ],
         }
     )
     return {
         "type": "modal",
         "callback_id": MOTION_CALLBACK,
-        "title": plain(f"Motion M{m.id}", 24),
-        "close": plain("Close", 24),
+        "title": plain(_("Motion M{id}", id=m.id), 24),
+        "close": plain(_("Close"), 24),
         "private_metadata": json.dumps({"kind": "motion", "motion": m.id}),
         "blocks": blocks,
     }
@@ -404,6 +477,6 @@ def done_view(title: str, text: str, ok: bool = True) -> dict[str, Any]:
         "type": "modal",
         "callback_id": "gov_done",
         "title": plain(title, 24),
-        "close": plain("Close", 24),
+        "close": plain(_("Close"), 24),
         "blocks": [section(head)],
     }

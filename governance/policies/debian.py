@@ -2,11 +2,21 @@
 
 Source: www.debian.org/devel/constitution.
 
-* *Elections* (§5.2 Appointment of the Project Leader): the members elect one person using the
-  procedure of §A.6 (Condorcet, cloneproof Schwartz sequential dropping). Secret ballot; one vote per
-  member of the body. A one-year term (§5.2.1). Not yet applied to person elections: the "None Of The
-  Above" default option and the quorum of §4.2 (the engine's debian count supports both for ballot
-  files: ``govbot tally --method debian --default N --quorum Q``).
+* *Elections* (§5.2 Appointment of the Project Leader): the members elect one person by secret
+  ballot, one vote per member of the body, for a one-year term. The ballot lists the candidates and
+  "None Of The Above", which is to win if the members want none of them (§5.2.6: the election is
+  then run again). §5.2.7 decides by the method of §A.6, with the quorum of a General Resolution
+  (§4.2) and "None Of The Above" as the default option. So:
+
+  - §A.6 counts (Condorcet, cloneproof Schwartz sequential dropping) against the default option: a
+    candidate needs more voters ranking them above "None Of The Above" than below, else is dropped
+    (§A.6(3), a 1:1 majority);
+  - the quorum of §4.2 is 3Q, Q being half the square root of the number of current Developers: here
+    the members who may vote when voting closes. A candidate that fewer than 3Q voters rank above
+    "None Of The Above" is dropped (§A.6(2));
+  - if "None Of The Above" wins, or every candidate is dropped, no one is elected.
+
+  Section numbers as in constitution v1.7 (2016), in force for the shared data's 2016-2018 votes.
 * *Resolutions* (§4.1, §A.6): an ordinary resolution needs more yes than no; a change to the
   constitution (``charter`` motions) a 3:1 supermajority (§4.1.2), i.e. at least three quarters of the
   yes and no votes. Votes are public (§4.2.6: "votes are public" for general resolutions), a vote can
@@ -21,8 +31,10 @@ from fractions import Fraction
 from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
+    NONE_OF_THE_ABOVE,
     SEATED_ROLES,
     BodyFacts,
+    DebianParams,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -40,10 +52,11 @@ SEATED = SEATED_ROLES
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:
-    """One seat, counted by Debian's Condorcet method (§A.6)."""
+    """One seat, counted by Debian's Condorcet method (§A.6) against "None Of The Above" with quorum 3Q."""
     return ElectionRules(
         method="debian",
         seats=1,
+        method_params=DebianParams(default_option=NONE_OF_THE_ABOVE, quorum="3Q"),
         secret=True,
         nomination_days=7,
         voting_days=14,
