@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.commands import dispatch
 from bot.discord import ballots as discord_ballots
@@ -26,7 +27,10 @@ from governance.services import bodies, elections, roster
 from governance.services.common import Actor, Context
 from governance.tally.debian import quorum_figures
 from governance.verify import verify_files
+from tests.discord.conftest import Running, bot, fake, user_id  # noqa: F401 (fixtures)
 from tests.services._support import SYSTEM, events, outbox_rows
+from tests.slack.conftest import SlackHarness, slack  # noqa: F401 (fixture)
+from tests.slack.test_flows import dm_to, pick, recorded
 from tests.tally.realdata import debian_index, read_toi
 
 DEBIAN_SOURCE = Path(__file__).resolve().parents[1] / "governance" / "policies" / "debian.py"
@@ -144,7 +148,9 @@ async def test_none_of_the_above_beats_every_candidate_and_no_one_is_elected(ctx
     assert certified.phase == "certified"
     async with ctx.db.reading() as session:
         statuses = (
-            await session.execute(select(Candidate.status).where(Candidate.election_id == certified.id))  # type: ignore[arg-type]
+            await session.execute(
+                select(col(Candidate.status)).where(col(Candidate.election_id) == certified.id)
+            )
         ).scalars()
         assert sorted(statuses) == ["not_elected", "not_elected"]
     (done,) = [
@@ -262,7 +268,9 @@ async def _developers(ctx: Context, sec: Actor, count: int, candidates: list[str
     await roster.import_roster_csv(ctx, sec, csv)
     body = await bodies.create_body(ctx, sec, "dpl", "Debian Project Leader", "board", policy="debian")
     async with ctx.db.transaction() as session:  # what bodies.seat writes, for a thousand members at once
-        people = (await session.execute(select(Person).where(Person.handle.in_(handles)))).scalars().all()  # type: ignore[attr-defined]
+        people = (
+            (await session.execute(select(Person).where(col(Person.handle).in_(handles)))).scalars().all()
+        )
         for person in people:
             assert person.id is not None and body.id is not None
             session.add(
@@ -510,3 +518,51 @@ def test_good_method_params_load(tmp_path: Path) -> None:
         "A candidate also needs 2 times as many voters ranking them above Reopen Nominations as below it."
         in text
     )
+
+
+# ------------------------------------------- the real slack-bolt and discord.py over the loopback fakes
+
+
+async def _dpl_in_the_alliance(ctx: Context) -> None:
+    """A Debian-governed body in the sample alliance: four members, alice and chen standing, voting open."""
+    sec = await roster.actor_for_handle(ctx, "sec")
+    await bodies.create_body(ctx, sec, "dpl", "Project Leader", "board", policy="debian")
+    who = {}
+    for handle in ("alice", "bea", "chen", "dana"):
+        await bodies.seat(ctx, SYSTEM, "dpl", handle)
+        who[handle] = await roster.actor_for_handle(ctx, handle)
+    await _election(ctx, sec, "dpl", "dpl-2027", who, ["alice", "chen"])
+
+
+async def test_a_slack_ballot_ranks_none_of_the_above(slack: SlackHarness) -> None:  # noqa: F811
+    await _dpl_in_the_alliance(slack.ctx)
+    view = await slack.open_ballot("bea", "vote dpl-2027")
+    ranks = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [o["value"] for o in ranks[0]["element"]["options"]] == ["alice", "chen", DEFAULT_OPTION_KEY]
+    assert ranks[0]["element"]["options"][-1]["text"]["text"] == NOTA
+    sent = await slack.submit("bea", view, {"rank_1": pick(DEFAULT_OPTION_KEY), "rank_2": pick("chen")})
+    assert recorded(sent), sent.text
+    receipt = await slack.api.wait_for("chat.postMessage", dm_to("bea"))
+    assert "None Of The Above > chen" in receipt[-1].args["text"]
+    assert (await elections.show(slack.ctx, "dpl-2027")).voters == 1
+
+
+async def test_a_discord_ballot_ranks_none_of_the_above(bot: Running) -> None:  # noqa: F811
+    await _dpl_in_the_alliance(bot.ctx)
+    ballot = await bot.fake.interact(
+        bot.fake.command_payload(["vote"], {"election": "dpl-2027"}, user_id=user_id("bea"), username="bea")
+    )
+    (select_,) = [c for c in ballot.components() if c["type"] == 3]
+    assert [o["value"] for o in select_["options"]] == ["alice", "chen", DEFAULT_OPTION_KEY]
+    assert select_["options"][-1]["label"] == NOTA
+    press = bot.fake.component_payload(
+        select_["custom_id"], user_id=user_id("bea"), username="bea", values=[DEFAULT_OPTION_KEY]
+    )
+    first = await bot.fake.interact(press)
+    assert "1. None Of The Above\n" in first.content
+    cast_id = next(c["custom_id"] for c in first.components() if c.get("label") == "Cast ballot")
+    cast = await bot.fake.interact(
+        bot.fake.component_payload(cast_id, user_id=user_id("bea"), username="bea")
+    )
+    assert "Ballot recorded in dpl-2027: None Of The Above." in cast.content
+    assert (await elections.show(bot.ctx, "dpl-2027")).voters == 1
