@@ -14,8 +14,9 @@ half-written site; a directory that holds something other than a previous site i
 Each build is in one language (``--locale en|fr``): every heading, label, caption and chart is translated
 through ``governance.i18n`` (templates use ``{% trans %}`` blocks, whose ``%(name)s`` placeholders the
 catalog checks), ``<html lang>`` names it, and dates and numbers are written as that language writes them,
-dates in the deployment's time zone. Names, titles and motion texts are shown as the alliance wrote them;
-a motion's recorded reason and a count's notes stay in the English they were recorded in, marked
+dates in the deployment's time zone. Names, titles and motion texts are shown as the alliance wrote them.
+A count's notes and tie-breaks and a motion's reason are shown in the site's language from the message
+ids the count kept; a result recorded before counts kept them shows its notes in English, marked
 ``lang="en"`` for screen readers.
 """
 
@@ -44,7 +45,8 @@ from governance.policies import load_policy
 from governance.policies.base import PollFacts
 from governance.services import bodies, elections, motions
 from governance.services.common import Actor, Context, body_facts, facts_columns, facts_from_row, facts_joins
-from governance.tally.result import Number
+from governance.tally.motion import reason_text
+from governance.tally.result import Number, notes_in, round_note_in, tie_words
 
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 MARKER = ".govbot-site"
@@ -120,7 +122,7 @@ class RoundTable:
     rows: list[tuple[str, list[tuple[str, str]]]]  # name, [(count, "elected"/"excluded"/"")]
     quota: list[str] | None
     exhausted: list[str] | None
-    notes: list[tuple[int, str]]
+    notes: list[tuple[int, str, str]]  # round, note, the note's language
 
 
 @dataclass
@@ -157,6 +159,9 @@ def _environment(locale: str, timezone: str) -> Environment:
     env.filters["num"] = lambda value: i18n.format_number(value, locale) if value is not None else ""
     env.filters["label"] = lambda value: label(value, locale)
     env.filters["method"] = lambda name: charts.method_name(str(name), lambda m: i18n.translate(m, locale))
+    env.filters["tie"] = lambda words: tie_words(str(words), locale)
+    env.filters["notes"] = lambda result: result_notes(result, locale)
+    env.filters["reason"] = lambda result: motion_reason(result, locale)
     return env
 
 
@@ -187,8 +192,26 @@ def _cell(value: Number | str | None) -> str:
     return charts.format_number(charts.to_number(value))
 
 
-def round_table(result: Mapping[str, Any]) -> RoundTable | None:
-    """The rounds of a stored result as a table (None for a result without rounds)."""
+def _in_language(english: str, shown: str, locale: str) -> tuple[str, str]:
+    """A recorded sentence as shown, with its language: the site's, or English where it stayed English."""
+    return shown, (locale if shown != english or locale == i18n.DEFAULT_LOCALE else "en")
+
+
+def result_notes(result: Mapping[str, Any], locale: str) -> list[tuple[str, str]]:
+    """A stored result's notes in ``locale``, each with its language."""
+    english = [str(n) for n in result.get("notes", [])]
+    return [_in_language(e, n, locale) for e, n in zip(english, notes_in(result, locale), strict=True)]
+
+
+def motion_reason(result: Mapping[str, Any], locale: str) -> tuple[str, str]:
+    """A stored motion result's reason in ``locale``, with its language."""
+    return _in_language(str(result.get("reason", "")), reason_text(result, locale), locale)
+
+
+def round_table(result: Mapping[str, Any], locale: str | None = None) -> RoundTable | None:
+    """The rounds of a stored result as a table (None for a result without rounds), notes in ``locale``
+    (the current one by default)."""
+    locale = locale or i18n.current_locale()
     rounds: list[Mapping[str, Any]] = list(result.get("rounds", []))
     if not rounds:
         return None
@@ -216,7 +239,11 @@ def round_table(result: Mapping[str, Any]) -> RoundTable | None:
         rows=rows,
         quota=quota,
         exhausted=exhausted if any(charts.to_number(r.get("exhausted", 0)) for r in rounds) else None,
-        notes=[(int(r["round"]), str(r["note"])) for r in rounds if r.get("note")],
+        notes=[
+            (int(r["round"]), *_in_language(str(r["note"]), round_note_in(r, locale), locale))
+            for r in rounds
+            if r.get("note")
+        ],
     )
 
 

@@ -31,8 +31,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from governance import i18n, labels
-from governance.i18n import N_
-from governance.tally.motion import MotionResult
+from governance.tally.motion import MotionResult, reason_in
 from governance.tally.result import Result
 
 Gettext = Callable[[str], str]
@@ -58,11 +57,7 @@ TICK_PT = 20
 NOTE_PT = 18
 
 METHOD_NAMES = labels.METHODS  # English names, translated where shown
-THRESHOLD_BASES = {  # what a motion's threshold is measured against (MotionResult.threshold_of)
-    "cast": N_("votes cast"),
-    "cast_excluding_abstentions": N_("votes cast excluding abstentions"),
-    "seated": N_("seated members"),
-}
+THRESHOLD_BASES = labels.THRESHOLD_BASES  # what a motion's threshold is measured against
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,7 +529,8 @@ def motion_chart(
         quorum=format_number(quorum_needed),
         taking=format_number(to_number(data.get("participation", yes + no + abstain))),
         needed=format_number(yes_needed),
-        reason=data.get("reason", ""),
+        reason=reason_in(data, lambda msgid, /, **fields: tr(msgid).format(**fields))
+        or data.get("reason", ""),
     )
     return _render("motion", title, alt, fig, canvas)
 

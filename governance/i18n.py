@@ -130,9 +130,14 @@ class Translated(str):
 
 
 def render(msgid: str, params: Mapping[str, object], locale: str, *, fallback: str | None = None) -> str:
-    """A stored message (``msgid`` and ``params``) in ``locale``; ``fallback`` if it cannot be filled."""
+    """A stored message (``msgid`` and ``params``) in ``locale``; ``fallback`` if it cannot be filled.
+
+    A parameter that is itself a translated message (a ``Translated``, e.g. a state's label or a
+    motion's reason) is rendered in ``locale`` too.
+    """
     try:
-        return translate(msgid, locale, **params)
+        values = {k: v.in_locale(locale) if isinstance(v, Translated) else v for k, v in params.items()}
+        return translate(msgid, locale, **values)
     except (KeyError, IndexError, ValueError, TypeError):
         return fallback if fallback is not None else msgid
 
@@ -141,7 +146,9 @@ def stored(text: str) -> dict[str, object] | None:
     """What to keep of a message to render it again in another locale later (None for plain text).
 
     Parameters are kept JSON-safe: times as ISO strings marked as such, so a ``{when:%Y-%m-%d}``
-    placeholder still formats; anything else that is not a plain value is kept as its text.
+    placeholder still formats; a parameter that is a translated message itself (a label, a reason) is
+    kept as one, to be rendered in the reader's locale too; anything else that is not a plain value is
+    kept as its text.
     """
     if not isinstance(text, Translated):
         return None
@@ -158,6 +165,8 @@ def render_stored(data: Mapping[str, Any], locale: str, fallback: str) -> str:
 
 
 def _jsonable(value: object) -> object:
+    if isinstance(value, Translated):
+        return {"$message": stored(value)}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if value is None or isinstance(value, str | int | float | bool):
@@ -168,6 +177,11 @@ def _jsonable(value: object) -> object:
 def _restored(value: object) -> object:
     if isinstance(value, dict) and isinstance(value.get("$datetime"), str):
         return datetime.fromisoformat(value["$datetime"])
+    if isinstance(value, dict) and isinstance(inner := value.get("$message"), dict):
+        msgid, params = inner.get("msgid"), inner.get("params")
+        if isinstance(msgid, str) and isinstance(params, dict):
+            restored = {k: _restored(v) for k, v in params.items()}
+            return Translated(render(msgid, restored, DEFAULT_LOCALE), msgid, restored)
     return value
 
 

@@ -26,6 +26,13 @@ METHODS: Mapping[str, str] = {
 }
 """Counting methods by the name a policy uses."""
 
+THRESHOLD_BASES: Mapping[str, str] = {
+    "cast": N_("votes cast"),
+    "cast_excluding_abstentions": N_("votes cast excluding abstentions"),
+    "seated": N_("seated members"),
+}
+"""What a motion's threshold is measured against."""
+
 ELECTION_PHASES: Mapping[str, str] = {
     "draft": N_("in preparation"),
     "nominating": N_("taking nominations"),

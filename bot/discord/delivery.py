@@ -2,10 +2,16 @@
 linked in the guild) or to a body's channel, then is marked sent; a failure is marked failed and
 retried later with the outbox's back-off.
 
+Delivery goes in batches through ``governance.services.outbox.Deliverer`` (as on Slack): one claim (a
+lease, so replicas never pick the same message), the batch's people and bodies resolved in one query
+each, up to ``concurrency`` sends at once (discord.py waits out Discord's rate limits per route; a wait
+longer than it allows pauses the round), one ``UPDATE`` marking what was delivered. A DM channel, once
+opened, is remembered per Discord user (a bounded LRU per client), so a second DM to someone is one call.
+
 Never doubled: each message is sent with ``nonce="gbo<outbox id>"`` and ``enforce_nonce``, so if the
-process dies between Discord accepting a message and ``mark_sent`` (or two replicas pick the same
-message), Discord returns the earlier message instead of posting a second one (Discord checks nonces
-over the last few minutes); ``mark_sent`` only counts the first marker.
+process dies between Discord accepting a message and its batch being marked (or two replicas pick the
+same message), Discord returns the earlier message instead of posting a second one (Discord checks
+nonces over the last few minutes); marking only counts the first marker.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import io
 import json
 import logging
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, clip, result_embed
@@ -38,7 +46,7 @@ VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
-class Undeliverable(Exception):
+class Undeliverable(outbox.Undeliverable):
     """A message has nowhere to go yet (unlinked person, body without a channel); retried later."""
 
 
@@ -50,27 +58,81 @@ class DeliveryReport:
     failed: dict[int, str] = field(default_factory=dict)
 
 
-async def _person_target(client: discord.Client, ctx: Context, person_id: int, guild_id: str | None) -> Any:
+@dataclass(frozen=True)
+class Targets:
+    """Where a batch's messages go: Discord user ids by person id, channel references by body id."""
+
+    users: dict[int, str]
+    channels: dict[int, str | None]
+
+
+@dataclass
+class _ClientState:
+    """What a client keeps between rounds: its deliverer (batching, marking) and its DM channels."""
+
+    deliverer: outbox.Deliverer
+    dm_channels: outbox.BoundedCache[str, int]
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_STATES: weakref.WeakKeyDictionary[discord.Client, _ClientState] = weakref.WeakKeyDictionary()
+DM_CACHE = 20_000
+
+
+def _state(client: discord.Client, ctx: Context, limit: int, concurrency: int) -> _ClientState:
+    state = _STATES.get(client)
+    if state is None or state.deliverer.ctx is not ctx:
+        deliverer = outbox.Deliverer(ctx, batch=limit, concurrency=concurrency)
+        state = _STATES[client] = _ClientState(deliverer, outbox.BoundedCache(DM_CACHE))
+    state.deliverer.batch, state.deliverer.concurrency = limit, max(1, concurrency)
+    return state
+
+
+async def _targets(ctx: Context, messages: list[outbox.Pending], guild_id: str | None) -> Targets:
+    """A batch's people (their Discord accounts in the guild) and bodies (their channels), one query
+    each."""
+    people = sorted({m.person_id for m in messages if m.person_id is not None})
+    bodies = sorted({m.body_id for m in messages if m.person_id is None and m.body_id is not None})
+    users: dict[int, str] = {}
+    channels: dict[int, str | None] = {}
     async with ctx.db.reading() as session:
-        stmt = select(ChatIdentity.user_id).where(
-            ChatIdentity.platform == "discord", ChatIdentity.person_id == person_id
-        )
-        if guild_id:
-            stmt = stmt.where(ChatIdentity.workspace == guild_id)
-        user_id = (await session.execute(stmt.order_by(ChatIdentity.id).limit(1))).scalar_one_or_none()
+        if people:
+            stmt = select(col(ChatIdentity.person_id), col(ChatIdentity.user_id)).where(
+                col(ChatIdentity.platform) == "discord", col(ChatIdentity.person_id).in_(people)
+            )
+            if guild_id:
+                stmt = stmt.where(col(ChatIdentity.workspace) == guild_id)
+            rows = (await session.execute(stmt.order_by(col(ChatIdentity.id).desc()))).all()
+            users = {person_id: user_id for person_id, user_id in rows}  # the earliest link last
+        if bodies:
+            refs = (
+                await session.execute(select(col(Body.id), col(Body.channel)).where(col(Body.id).in_(bodies)))
+            ).all()
+            channels = {body_id: channel for body_id, channel in refs if body_id is not None}
+    return Targets(users, channels)
+
+
+async def _person_target(
+    client: discord.Client,
+    state: _ClientState,
+    targets: Targets,
+    person_id: int,
+    guild_id: str | None,
+) -> Any:
+    user_id = targets.users.get(person_id)
     if user_id is None:
         raise Undeliverable(f"person {person_id} has no Discord account linked in guild {guild_id}")
-    return await client.create_dm(discord.Object(id=int(user_id)))
+    channel_id = state.dm_channels.get(user_id)
+    if channel_id is not None:
+        return client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+    dm = await client.create_dm(discord.Object(id=int(user_id)))
+    state.dm_channels.put(user_id, dm.id)
+    return dm
 
 
-async def _body_target(
-    client: discord.Client, ctx: Context, body_id: int | None, guild_id: str | None
+def _body_target(
+    client: discord.Client, channel_ref: str | None, body_id: int | None, guild_id: str | None
 ) -> Any:
-    channel_ref: str | None = None
-    if body_id is not None:
-        async with ctx.db.reading() as session:
-            body = await session.get(Body, body_id)
-            channel_ref = body.channel if body else None
     guild = client.get_guild(int(guild_id)) if guild_id else None
     if channel_ref:
         ref = channel_ref.strip().lstrip("#").removeprefix("<#").removesuffix(">")
@@ -113,7 +175,11 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
         except GovError:
             return {}
         embed = result_embed(
-            view.election.title, result.elected, result.method, result.ballots, result.to_text()
+            view.election.title,
+            result.elected,
+            result.method,
+            result.ballots,
+            result.to_text(i18n.current_locale()),
         )
         title = view.election.title
         files = await _charts(
@@ -163,30 +229,60 @@ def ballot_target(message: outbox.Pending, payload: dict[str, Any]) -> str | Non
     return None
 
 
+async def _send(
+    client: discord.Client,
+    ctx: Context,
+    state: _ClientState,
+    targets: Targets,
+    message: outbox.Pending,
+    guild_id: str | None,
+) -> None:
+    """Send one message with its extras and its nonce; a rate-limit wait longer than discord.py allows
+    pauses the round."""
+    user_id = targets.users.get(message.person_id) if message.person_id is not None else None
+    try:
+        if message.person_id is not None:
+            target = await _person_target(client, state, targets, message.person_id, guild_id)
+        else:
+            channel_ref = targets.channels.get(message.body_id) if message.body_id is not None else None
+            target = _body_target(client, channel_ref, message.body_id, guild_id)
+        await target.send(
+            clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}", **await _extras(ctx, message)
+        )
+    except discord.RateLimited as exc:
+        raise outbox.RateLimited(exc.retry_after, str(exc)) from exc
+    except discord.NotFound:
+        if user_id is not None:  # a cached DM channel Discord no longer knows: open it afresh next time
+            state.dm_channels.discard(user_id)
+        raise
+
+
 async def deliver_due(
-    client: discord.Client, ctx: Context, *, guild_id: str | None, limit: int = 100
+    client: discord.Client,
+    ctx: Context,
+    *,
+    guild_id: str | None,
+    limit: int = 100,
+    concurrency: int = 8,
 ) -> DeliveryReport:
-    """Deliver due outbox messages once: DM or channel, then ``mark_sent``; ``mark_failed`` on error.
+    """Deliver one batch of due outbox messages (up to ``limit``, ``concurrency`` at once): DM or channel,
+    then one ``UPDATE`` marking them sent; failures are recorded for a later retry.
 
     Messages are taken with ``outbox.claim`` (a lease), so several replicas delivering at once never
     pick the same message; one whose deliverer died comes back when its lease ends.
     """
     report = DeliveryReport()
-    for message in await outbox.claim(ctx, limit):
-        try:
-            if message.person_id is not None:
-                target = await _person_target(client, ctx, message.person_id, guild_id)
-            else:
-                target = await _body_target(client, ctx, message.body_id, guild_id)
-            await target.send(
-                clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}", **await _extras(ctx, message)
-            )
-        except (Undeliverable, discord.HTTPException, OSError, ValueError) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            log.warning("outbox %s (%s) not delivered: %s", message.id, message.kind, reason)
-            await outbox.mark_failed(ctx, message.id, reason)
-            report.failed[message.id] = reason
-            continue
-        if await outbox.mark_sent(ctx, message.id):
-            report.sent.append(message.id)
+    state = _state(client, ctx, limit, concurrency)
+    async with state.lock:
+        messages = await state.deliverer.claim()
+        if not messages:
+            return report
+        targets = await _targets(ctx, messages, guild_id)
+        done = await state.deliverer.send(
+            messages,
+            lambda m: _send(client, ctx, state, targets, m, guild_id),
+            expected=(discord.HTTPException, OSError, ValueError),
+        )
+    report.sent = sorted([*done.sent, *done.unmarked])
+    report.failed = {**done.failed, **done.waiting}
     return report

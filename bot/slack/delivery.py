@@ -1,21 +1,26 @@
 """Deliver the outbox to Slack: DMs to people (``conversations.open`` + ``chat.postMessage``) and posts to
 a body's channel (``Body.channel``), each marked sent once Slack accepted it.
 
-A delivery that fails (a Slack error, a network error, 429 after the client's own retries) is marked
+Delivery goes in batches through ``governance.services.outbox.Deliverer``: one claim (a lease, so two
+deliverers, or replicas, never send the same message), the batch's people resolved to Slack users in one
+query and its bodies to channels in another, up to ``concurrency`` sends at once, then one ``UPDATE``
+marking the delivered ones. A DM channel, once opened, is remembered per Slack user (a bounded LRU), so
+a second reminder to someone costs one call, not two. A 429 (after the client's own retries, if it has
+any) pauses every send for its ``Retry-After`` and then sends again; a Slack or network error is marked
 failed and comes back when its back-off expires: never dropped. A message Slack accepted but that could
-not be marked sent (the database was away) is remembered and only marked on the next round, never
-posted twice by this process. Messages are taken with ``outbox.claim`` (a lease), so two deliverers
-(replicas) never send the same one. A person with no linked Slack account, or a body with no channel, is
-logged and retried later (the link or channel may be set in the meantime).
+not be marked sent (the database was away) is remembered and only marked on the next round, never posted
+twice by this process (``outbox`` says where a duplicate remains possible). A person with no linked Slack
+account, or a body with no channel, is logged and retried later (the link or channel may be set in the
+meantime).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +28,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.replies import Attachment
 from bot.slack import files
@@ -77,28 +83,52 @@ class DeliveryReport:
     waiting: int = 0
 
 
-class Undeliverable(Exception):
+class Undeliverable(outbox.Undeliverable):
     """The message has nowhere to go on Slack yet (no linked account, no channel)."""
+
+
+async def slack_users_of(
+    ctx: Context, person_ids: Iterable[int], team_id: str | None = None
+) -> dict[int, str]:
+    """The Slack user id linked to each person (in ``team_id`` when given; the earliest link when a person
+    has several), in one query; people without a link are left out."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    async with ctx.db.reading() as session:
+        stmt = select(col(ChatIdentity.person_id), col(ChatIdentity.user_id)).where(
+            col(ChatIdentity.platform) == "slack", col(ChatIdentity.person_id).in_(wanted)
+        )
+        if team_id:
+            stmt = stmt.where(col(ChatIdentity.workspace) == team_id)
+        rows = (await session.execute(stmt.order_by(col(ChatIdentity.id).desc()))).all()
+    return {person_id: user_id for person_id, user_id in rows}  # the earliest link is written last
 
 
 async def slack_user_of(ctx: Context, person_id: int, team_id: str | None = None) -> str | None:
     """The Slack user id linked to a person (in ``team_id`` when given), or None."""
+    return (await slack_users_of(ctx, [person_id], team_id)).get(person_id)
+
+
+async def body_channels(ctx: Context, body_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """Each body's name and Slack channel (None when it has none), in one query; unknown bodies are
+    named ``body <id>`` with no channel."""
+    wanted = sorted(set(body_ids))
+    if not wanted:
+        return {}
     async with ctx.db.reading() as session:
-        stmt = select(ChatIdentity.user_id).where(
-            ChatIdentity.platform == "slack", ChatIdentity.person_id == person_id
-        )
-        if team_id:
-            stmt = stmt.where(ChatIdentity.workspace == team_id)
-        return (await session.execute(stmt.order_by(ChatIdentity.id).limit(1))).scalar_one_or_none()
+        rows = (
+            await session.execute(
+                select(col(Body.id), col(Body.name), col(Body.channel)).where(col(Body.id).in_(wanted))
+            )
+        ).all()
+    found: dict[int, tuple[str, str | None]] = {i: (name, channel) for i, name, channel in rows if i}
+    return {body_id: found.get(body_id, (f"body {body_id}", None)) for body_id in wanted}
 
 
 async def body_channel(ctx: Context, body_id: int) -> tuple[str, str | None]:
     """A body's name and Slack channel (None when it has none)."""
-    async with ctx.db.reading() as session:
-        body = await session.get(Body, body_id)
-        if body is None:
-            return f"body {body_id}", None
-        return body.name, body.channel
+    return (await body_channels(ctx, [body_id]))[body_id]
 
 
 async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str, Any]]:
@@ -126,7 +156,7 @@ async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str
             slug = json.loads(message.payload or "{}").get("election")
             if slug:
                 result = await elections.result(ctx, slug)
-                blocks += preformatted(result.to_text())[:45]
+                blocks += preformatted(result.to_text(i18n.current_locale()))[:45]
                 blocks.append(context(f"Verify it yourself: `/gov audit verify election:{escape(slug)}`."))
         except (GovError, ValueError) as exc:
             log.warning("outbox %s: result table not attached: %s", message.id, exc)
@@ -164,20 +194,64 @@ def chart_attachments(drawn: list[Chart], stem: str) -> list[Attachment]:
     return [Attachment(f"{stem}-{c.filename}", c.png, "image/png", c.alt) for c in drawn]
 
 
+@dataclass(frozen=True)
+class Targets:
+    """Where a batch's messages go: Slack users by person id, (name, channel) by body id."""
+
+    users: dict[int, str]
+    bodies: dict[int, tuple[str, str | None]]
+
+
+def _describe(exc: Exception) -> str:
+    """A Slack or network error as stored in ``last_error``: ``slack: <Slack's error code>``."""
+    error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+    return f"slack: {error or exc}"
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """The seconds a 429 asks to wait (``Retry-After``; 1 when absent), or None for another error."""
+    if exc.response.status_code != 429:
+        return None
+    headers = {str(k).lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
 class SlackDelivery:
     """Delivers due outbox messages through one ``AsyncWebClient``; run it with ``run()`` or call
-    ``deliver_due()``. ``kick()`` asks the running loop for a round now (after a command wrote)."""
+    ``deliver_due()``. ``kick()`` asks the running loop for a round now (after a command wrote).
+
+    ``batch`` messages are claimed per round and up to ``concurrency`` sent at once; DM channels are
+    cached for up to ``dm_cache`` Slack users. ``sleep`` waits out a 429 (tests record it)."""
 
     def __init__(
-        self, ctx: Context, client: AsyncWebClient, *, team_id: str | None = None, batch: int = 100
+        self,
+        ctx: Context,
+        client: AsyncWebClient,
+        *,
+        team_id: str | None = None,
+        batch: int = 100,
+        concurrency: int = outbox.DEFAULT_CONCURRENCY,
+        dm_cache: int = 20_000,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.ctx = ctx
         self.client = client
         self.team_id = team_id
-        self.batch = batch
-        self._unmarked: set[int] = set()
+        self.outbox = outbox.Deliverer(ctx, batch=batch, concurrency=concurrency, sleep=sleep)
+        self.dm_channels: outbox.BoundedCache[str, str] = outbox.BoundedCache(dm_cache)
         self._lock = asyncio.Lock()
         self._kick = asyncio.Event()
+
+    @property
+    def batch(self) -> int:
+        """How many messages one round claims."""
+        return self.outbox.batch
 
     def kick(self) -> None:
         """Wake the delivery loop now instead of at its next interval."""
@@ -196,8 +270,35 @@ class SlackDelivery:
         except Exception:  # a chart is an extra: whatever went wrong drawing it, delivery goes on
             log.exception("outbox %s: chart could not be drawn", message.id)
 
-    async def _send(self, message: outbox.Pending) -> str | None:
+    async def _targets(self, messages: list[outbox.Pending]) -> Targets:
+        """Resolve a batch's people and bodies in two queries, not one per message."""
+        return Targets(
+            await slack_users_of(self.ctx, (m.person_id for m in messages if m.person_id), self.team_id),
+            await body_channels(
+                self.ctx, (m.body_id for m in messages if m.person_id is None and m.body_id is not None)
+            ),
+        )
+
+    async def _dm_channel(self, user: str) -> str:
+        """The DM channel with a Slack user: cached, else opened (``conversations.open``) and cached."""
+        channel = self.dm_channels.get(user)
+        if channel is None:
+            opened = await self.client.conversations_open(users=user)
+            channel = str(opened["channel"]["id"])
+            self.dm_channels.put(user, channel)
+        return channel
+
+    async def _send(self, message: outbox.Pending, targets: Targets) -> str | None:
         """Send one message; returns the channel of a body's notice (where its charts go), else None."""
+        try:
+            return await self._post(message, targets)
+        except SlackApiError as exc:
+            wait = _retry_after(exc)
+            if wait is not None:
+                raise outbox.RateLimited(wait, _describe(exc)) from exc
+            raise
+
+    async def _post(self, message: outbox.Pending, targets: Targets) -> str | None:
         blocks = await message_blocks(self.ctx, message)
         text = message.text[:3000]
         metadata = {
@@ -205,74 +306,63 @@ class SlackDelivery:
             "event_payload": {"outbox_id": message.id, "kind": message.kind},
         }
         if message.person_id is not None:
-            user = await slack_user_of(self.ctx, message.person_id, self.team_id)
+            user = targets.users.get(message.person_id)
             if user is None:
                 raise Undeliverable(f"person {message.person_id} has no linked Slack account")
-            opened = await self.client.conversations_open(users=user)
-            channel = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
-        elif message.body_id is not None:
-            name, channel = await body_channel(self.ctx, message.body_id)
-            if not channel:
+            channel = await self._dm_channel(user)
+            try:
+                await self.client.chat_postMessage(
+                    channel=channel, text=text, blocks=blocks, metadata=metadata
+                )
+            except SlackApiError as exc:
+                if _retry_after(exc) is None:  # the cached channel may be the trouble: open it afresh
+                    self.dm_channels.discard(user)
+                raise
+            return None
+        if message.body_id is not None:
+            name, posted_in = targets.bodies.get(message.body_id, (f"body {message.body_id}", None))
+            if not posted_in:
                 raise Undeliverable(f"{name} has no channel (set one with `body create ... --channel`)")
-            await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
-            return channel
-        else:
-            raise Undeliverable("the message names neither a person nor a body")
-        return None
+            await self.client.chat_postMessage(channel=posted_in, text=text, blocks=blocks, metadata=metadata)
+            return posted_in
+        raise Undeliverable("the message names neither a person nor a body")
 
     async def deliver_due(self) -> DeliveryReport:
-        """One round: send every due message, mark it sent or failed; returns the counts."""
+        """One round: claim a batch, send it, mark what was sent (one UPDATE) and what failed; returns
+        the counts."""
         report = DeliveryReport()
         async with self._lock:
-            for message_id in sorted(self._unmarked):
-                with contextlib.suppress(Exception):
-                    await outbox.mark_sent(self.ctx, message_id)
-                    self._unmarked.discard(message_id)
-            for message in await outbox.claim(self.ctx, self.batch):
-                if message.id in self._unmarked:
-                    continue
-                try:
-                    channel = await self._send(message)
-                except Undeliverable as exc:
-                    log.warning(
-                        "outbox %s (%s) not delivered to Slack: %s; will retry later",
-                        message.id,
-                        message.kind,
-                        exc,
-                    )
-                    await outbox.mark_failed(self.ctx, message.id, f"undeliverable: {exc}")
-                    report.waiting += 1
-                    continue
-                except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                    error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-                    log.warning(
-                        "outbox %s (%s) failed: %s; will retry later", message.id, message.kind, error or exc
-                    )
-                    await outbox.mark_failed(self.ctx, message.id, f"slack: {error or exc}")
-                    report.failed += 1
-                    continue
-                self._unmarked.add(message.id)
-                try:
-                    await outbox.mark_sent(self.ctx, message.id)
-                    self._unmarked.discard(message.id)
-                except Exception:
-                    log.exception(
-                        "outbox %s was sent but could not be marked; marking it next round", message.id
-                    )
-                report.sent += 1
-                if channel is not None and message.kind in RESULT_KINDS:
-                    await self._share_charts(message, channel)
+            messages = await self.outbox.claim()
+            if not messages:
+                return report
+            targets = await self._targets(messages)
+            done = await self.outbox.send(
+                messages,
+                lambda m: self._send(m, targets),
+                expected=(SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError),
+                describe=_describe,
+            )
+            report.sent = len(done.sent) + len(done.unmarked)
+            report.failed = len(done.failed)
+            report.waiting = len(done.waiting)
+            by_id = {m.id: m for m in messages}
+            for message_id, channel in sorted(done.sent.items()):
+                if channel is not None and by_id[message_id].kind in RESULT_KINDS:
+                    await self._share_charts(by_id[message_id], channel)
         return report
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:
-        """Deliver every ``interval`` seconds (or when kicked) until ``stop`` is set."""
+        """Deliver every ``interval`` seconds (or when kicked) until ``stop`` is set; a full batch is
+        followed by the next round at once."""
         while not stop.is_set():
             self._kick.clear()
             try:
-                await self.deliver_due()
+                report = await self.deliver_due()
             except Exception:
                 log.exception("outbox delivery round failed; trying again in %.0fs", interval)
+                report = DeliveryReport()
+            if report.sent + report.failed + report.waiting >= self.batch:
+                continue
             waits = [asyncio.ensure_future(self._kick.wait()), asyncio.ensure_future(stop.wait())]
             try:
                 await asyncio.wait(waits, timeout=interval, return_when=asyncio.FIRST_COMPLETED)

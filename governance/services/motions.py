@@ -53,7 +53,7 @@ from governance.services.common import (
     write_transaction,
 )
 from governance.services.elections import SECRET_VOTER
-from governance.tally.motion import MotionResult, count_motion, settled
+from governance.tally.motion import MotionResult, count_motion, lazy_reason, reason_in, settled
 
 CHOICES = ("yes", "no", "abstain")
 KINDS = ("ordinary", "charter")
@@ -506,11 +506,7 @@ def _lazy(motion: Motion, choices: list[str]) -> MotionResult:
     """Lazy consensus: passes unless someone objected (voted no); quorum and threshold do not apply."""
     yes, no, abstain = (choices.count(c) for c in CHOICES)
     objected = no > 0
-    reason = (
-        f"Failed: {no} objection{'s' if no != 1 else ''} under lazy consensus."
-        if objected
-        else "Passed by lazy consensus: nobody objected before the deadline."
-    )
+    reason = lazy_reason(no)
     return MotionResult(
         passed=not objected,
         quorum_met=True,
@@ -676,7 +672,7 @@ async def _decide(
             _RESULTS[(motion.outcome, reason == "settled")],
             id=motion.id,
             title=motion.title,
-            reason=outcome.reason,
+            reason=reason_in(outcome.to_json(), _) or outcome.reason,
         ),
     )
     await due.sync_motion(session, ctx, motion, None)

@@ -23,9 +23,12 @@ All arithmetic is exact (integers and ``Fraction``), so a count can be re-done a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
+
+from governance.i18n import DEFAULT_LOCALE, N_, negotiate, translate
 
 ThresholdBase = Literal["cast", "cast_excluding_abstentions", "seated"]
 _BASES: tuple[str, ...] = ("cast", "cast_excluding_abstentions", "seated")
@@ -123,6 +126,126 @@ def _validate(
         raise ValueError(f"threshold_of must be one of {', '.join(_BASES)}, got {threshold_of!r}")
 
 
+Say = Callable[..., str]
+"""How a sentence is built from an English message id and named fields: in English for the stored
+reason (:func:`english`), in a reader's locale to show it (``governance.i18n.translate``), or as a
+``Translated`` to be queued and shown later in each recipient's locale (``governance.i18n.gettext``)."""
+
+
+def english(msgid: str, /, **fields: object) -> str:
+    """The English sentence (what results store and a re-count compares)."""
+    return msgid.format(**fields)
+
+
+_QUORUM_PARTS = {
+    (True, True): N_("quorum met ({participation} members voting, {needed} needed of {seated} seated)"),
+    (True, False): N_(
+        "quorum met ({participation} members voting yes or no, {needed} needed of {seated} seated)"
+    ),
+    (False, True): N_("quorum not met ({participation} members voting, {needed} needed of {seated} seated)"),
+    (False, False): N_(
+        "quorum not met ({participation} members voting yes or no, {needed} needed of {seated} seated)"
+    ),
+}
+_EMPTY_BASE = {
+    "cast": N_("no votes cast (yes + no + abstain) to measure the threshold against"),
+    "cast_excluding_abstentions": N_(
+        "no votes cast excluding abstentions (yes + no) to measure the threshold against"
+    ),
+    "seated": N_("no seated members to measure the threshold against"),
+}
+_THRESHOLD_PARTS = {
+    (True, "cast"): N_(
+        "threshold met: {yes} yes of {base} votes cast (yes + no + abstain), rule yes/base {comparison} "
+        "{threshold} needs {needed} yes"
+    ),
+    (False, "cast"): N_(
+        "threshold not met: {yes} yes of {base} votes cast (yes + no + abstain), rule yes/base {comparison} "
+        "{threshold} needs {needed} yes"
+    ),
+    (True, "cast_excluding_abstentions"): N_(
+        "threshold met: {yes} yes of {base} votes cast excluding abstentions (yes + no), rule yes/base "
+        "{comparison} {threshold} needs {needed} yes"
+    ),
+    (False, "cast_excluding_abstentions"): N_(
+        "threshold not met: {yes} yes of {base} votes cast excluding abstentions (yes + no), rule yes/base "
+        "{comparison} {threshold} needs {needed} yes"
+    ),
+    (True, "seated"): N_(
+        "threshold met: {yes} yes of {base} seated members, rule yes/base {comparison} {threshold} needs "
+        "{needed} yes"
+    ),
+    (False, "seated"): N_(
+        "threshold not met: {yes} yes of {base} seated members, rule yes/base {comparison} {threshold} "
+        "needs {needed} yes"
+    ),
+}
+
+
+def reason_for(result: Mapping[str, Any], say: Say = english) -> str:
+    """Why a counted motion passed or failed, from its figures (as ``MotionResult.to_json`` keeps them).
+
+    One sentence per case, so that a translation reads whole: quorum met or not (counting abstentions or
+    not), then the threshold against its base, or the empty base it could not be measured against.
+    """
+    quorum = say(
+        _QUORUM_PARTS[bool(result["quorum_met"]), bool(result["quorum_counts_abstentions"])],
+        participation=result["participation"],
+        needed=result["quorum_needed"],
+        seated=result["seated"],
+    )
+    of = str(result["threshold_of"])
+    if not result["base"]:
+        threshold = say(_EMPTY_BASE[of])
+    else:
+        met = int(result["counts"]["yes"]) >= int(result["yes_needed"])
+        threshold = say(
+            _THRESHOLD_PARTS[met, of],
+            yes=result["counts"]["yes"],
+            base=result["base"],
+            comparison=result["comparison"],
+            threshold=result["threshold"],
+            needed=result["yes_needed"],
+        )
+    if result["passed"]:
+        return say(N_("Passed: {quorum}; {threshold}."), quorum=quorum, threshold=threshold)
+    return say(N_("Failed: {quorum}; {threshold}."), quorum=quorum, threshold=threshold)
+
+
+def lazy_reason(objections: int, say: Say = english) -> str:
+    """Why a motion under lazy consensus passed (nobody objected) or failed (someone voted no)."""
+    if not objections:
+        return say(N_("Passed by lazy consensus: nobody objected before the deadline."))
+    if objections == 1:
+        return say(N_("Failed: {n} objection under lazy consensus."), n=objections)
+    return say(N_("Failed: {n} objections under lazy consensus."), n=objections)
+
+
+def reason_in(result: Mapping[str, Any], say: Say) -> str | None:
+    """A stored motion result's reason built again with ``say`` (e.g. in a reader's locale), or None
+    when the stored English is not one this module writes (then show it as stored)."""
+    stored = result.get("reason")
+    try:
+        if reason_for(result) == stored:
+            return reason_for(result, say)
+        counts = result.get("counts") or {}
+        objections = int(counts.get("no", 0))
+        if lazy_reason(objections) == stored:
+            return lazy_reason(objections, say)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return None
+
+
+def reason_text(result: Mapping[str, Any], locale: str) -> str:
+    """A stored motion result's reason in ``locale`` (as stored, in English, if it cannot be rebuilt)."""
+    stored = str(result.get("reason", ""))
+    chosen = negotiate(locale)
+    if chosen == DEFAULT_LOCALE:
+        return stored
+    return reason_in(result, lambda msgid, /, **fields: translate(msgid, chosen, **fields)) or stored
+
+
 def count_motion(
     yes: int,
     no: int,
@@ -154,27 +277,22 @@ def count_motion(
     threshold_met = base > 0 and yes >= needed
     passed = quorum_met and threshold_met
 
-    cmp = ">" if strict_ else ">="
-    base_label = {
-        "cast": "votes cast (yes + no + abstain)",
-        "cast_excluding_abstentions": "votes cast excluding abstentions (yes + no)",
-        "seated": "seated members",
-    }[threshold_of]
-    who = "members voting" if quorum_counts_abstentions else "members voting yes or no"
-    parts: list[str] = []
-    if quorum_met:
-        parts.append(f"quorum met ({participation} {who}, {quorum_needed} needed of {seated} seated)")
-    else:
-        parts.append(f"quorum not met ({participation} {who}, {quorum_needed} needed of {seated} seated)")
-    if base == 0:
-        parts.append(f"no {base_label} to measure the threshold against")
-    else:
-        verdict = "met" if threshold_met else "not met"
-        parts.append(
-            f"threshold {verdict}: {yes} yes of {base} {base_label}, rule yes/base {cmp} {threshold} "
-            f"needs {needed} yes"
-        )
-    reason = ("Passed: " if passed else "Failed: ") + "; ".join(parts) + "."
+    reason = reason_for(
+        {
+            "passed": passed,
+            "quorum_met": quorum_met,
+            "counts": {"yes": yes},
+            "seated": seated,
+            "participation": participation,
+            "quorum_needed": quorum_needed,
+            "quorum_counts_abstentions": quorum_counts_abstentions,
+            "threshold": str(threshold),
+            "threshold_of": threshold_of,
+            "comparison": ">" if strict_ else ">=",
+            "base": base,
+            "yes_needed": needed,
+        }
+    )
     return MotionResult(
         passed=passed,
         quorum_met=quorum_met,

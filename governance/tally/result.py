@@ -147,6 +147,23 @@ def as_recorded(recorded: Mapping[str, Any], again: dict[str, Any]) -> dict[str,
     return stripped
 
 
+def round_note_in(data: Mapping[str, Any], locale: str) -> str:
+    """A stored round's note (``Round.to_json``) in ``locale``; its English when it cannot be translated."""
+    parts = [d for d in data.get("note_i18n", []) if isinstance(d, dict)]
+    return Round(number=0, counts={}, note=str(data.get("note", "")), note_i18n=parts).note_in(locale)
+
+
+def notes_in(data: Mapping[str, Any], locale: str) -> list[str]:
+    """A stored result's notes (``Result.to_json``) in ``locale``; each in English when it cannot be."""
+    notes = [str(n) for n in data.get("notes", [])]
+    return [text_in(n, locale) for n in _messages_from_json(notes, data.get("notes_i18n"))]
+
+
+def tie_words(text: str, locale: str) -> str:
+    """A tie-break's purpose or rule (``TieBreak.purpose``/``rule``) as readers of ``locale`` say it."""
+    return _tie_words({**TIE_PURPOSES, **TIE_RULES}, text, negotiate(locale))
+
+
 def withdrawn_note(names: list[str]) -> Message:
     """The result note naming the candidates withdrawn before the count."""
     return Message(N_("withdrawn: {names}"), names=", ".join(names))
@@ -278,7 +295,12 @@ class Round:
         if not self.note_i18n:
             return self.note
         parts = [render_message(part, locale, "") for part in self.note_i18n]
-        return "; ".join(parts) if all(parts) else self.note
+        if not all(parts):
+            return self.note
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = translate(N_("{note}; {more}"), locale, note=joined, more=part)
+        return joined
 
     def to_json(self) -> dict[str, Any]:
         """The round as a JSON-ready dict."""
