@@ -358,17 +358,17 @@ async def whoami(inv: Invocation) -> Reply:
     person = await roster.get_person(inv.ctx, inv.actor.handle)
     if person.is_admin:
         text = _(
-            "You are {person_name} (@{person_handle}), admin (secretariat), {person_status}.",
+            "You are {person_name} (@{person_handle}), admin (secretariat), {status}.",
             person_name=person.name,
             person_handle=person.handle,
-            person_status=person.status,
+            status=labels.label(labels.MEMBER_STATES, person.status),
         )
     else:
         text = _(
-            "You are {person_name} (@{person_handle}), member, {person_status}.",
+            "You are {person_name} (@{person_handle}), member, {status}.",
             person_name=person.name,
             person_handle=person.handle,
-            person_status=person.status,
+            status=labels.label(labels.MEMBER_STATES, person.status),
         )
     return Reply(text=text, ephemeral=True)
 
@@ -505,10 +505,10 @@ async def roster_person_set(inv: Invocation) -> Reply:
     )
     return Reply(
         text=_(
-            "Updated {person_name} (@{person_handle}): {person_status}.",
+            "Updated {person_name} (@{person_handle}): {status}.",
             person_name=person.name,
             person_handle=person.handle,
-            person_status=person.status,
+            status=labels.label(labels.MEMBER_STATES, person.status),
         )
     )
 
@@ -763,10 +763,10 @@ async def body_create(inv: Invocation) -> Reply:
     )
     return Reply(
         text=_(
-            "Created {body_name} ({body_slug}, {body_kind_replace}).",
+            "Created {body_name} ({body_slug}, {kind}).",
             body_name=body.name,
             body_slug=body.slug,
-            body_kind_replace=body.kind.replace("_", " "),
+            kind=labels.label(labels.BODY_KINDS, body.kind),
         )
     )
 
@@ -789,10 +789,10 @@ async def body_seat(inv: Invocation) -> Reply:
     m = await bodies.seat(inv.ctx, inv.actor, inv.arg("body"), inv.arg("handle"), inv.opt("role") or "member")
     return Reply(
         text=_(
-            "@{inv_arg_handle_lstrip} is now {m_role_replace} of {inv_arg_body}.",
-            inv_arg_handle_lstrip=inv.arg("handle").lstrip("@"),
-            m_role_replace=m.role.replace("_", "-"),
-            inv_arg_body=inv.arg("body"),
+            "@{handle} is now {role} of {body}.",
+            handle=inv.arg("handle").lstrip("@"),
+            role=labels.label(labels.ROLES, m.role),
+            body=inv.arg("body"),
         )
     )
 
@@ -821,7 +821,10 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
     body, rows = await bodies.members(inv.ctx, slug)
     table = Table(
         [_("handle"), _("name"), _("role"), _("organisation")],
-        [[r.handle, _member_name(inv, r), r.role.replace("_", "-"), r.organisation or "-"] for r in rows],
+        [
+            [r.handle, _member_name(inv, r), labels.label(labels.ROLES, r.role), r.organisation or "-"]
+            for r in rows
+        ],
     )
     if body.charter_url:
         text = _(
@@ -869,10 +872,10 @@ async def wg_create(inv: Invocation) -> Reply:
     )
     return Reply(
         text=_(
-            "Created working group {body_name} ({body_slug}), chaired by {join_c_lstrip_for_c_in_inv_many}.",
+            "Created working group {body_name} ({body_slug}), chaired by {chairs}.",
             body_name=body.name,
             body_slug=body.slug,
-            join_c_lstrip_for_c_in_inv_many=", ".join("@" + c.lstrip("@") for c in inv.many("chair")),
+            chairs=", ".join("@" + c.lstrip("@") for c in inv.many("chair")),
         )
     )
 
@@ -1020,7 +1023,7 @@ async def election_create(inv: Invocation) -> Reply:
         "election_title": election.title,
         "election_slug": election.slug,
         "election_seats": election.seats,
-        "election_method": election.method,
+        "election_method": labels.method_name(election.method),
         "election_policy_name": election.policy_name,
         "election_policy_version": election.policy_version,
     }
@@ -1053,8 +1056,8 @@ async def election_show(inv: Invocation) -> Reply:
             slug=e.slug,
             body=view.body.name,
             seats=e.seats,
-            method=e.method,
-            phase=e.phase,
+            method=labels.method_name(e.method),
+            phase=labels.label(labels.ELECTION_PHASES, e.phase),
         ),
         _(
             "Nominations close {nominations_close}; voting closes {voting_close}. {voters} ballot(s) cast "
@@ -1159,7 +1162,7 @@ async def election_statement(inv: Invocation) -> Reply:
 async def election_withdraw(inv: Invocation) -> Reply:
     """election withdraw"""
     c = await elections.withdraw(inv.ctx, inv.actor, inv.arg("election"), inv.arg("handle") or None)
-    return Reply(text=_("Candidacy withdrawn ({c_status}).", c_status=c.status))
+    return Reply(text=_("Candidacy withdrawn ({status}).", status=labels.label(labels.CANDIDACIES, c.status)))
 
 
 @command(
@@ -1313,24 +1316,23 @@ async def motion_propose(inv: Invocation) -> Reply:
         secret=True if inv.flag("secret") else None,
     )
     params = {
-        "m_id": m.id,
-        "inv_show_time_m_deadline": inv.show_time(m.deadline),
-        "m_threshold": m.threshold,
-        "m_threshold_of_replace": m.threshold_of.replace("_", " "),
-        "m_quorum": m.quorum,
-        "m_seated": m.seated,
+        "id": m.id,
+        "deadline": inv.show_time(m.deadline),
+        "threshold": m.threshold,
+        "base": labels.label(labels.THRESHOLD_BASES, m.threshold_of),
+        "quorum": m.quorum,
+        "seated": m.seated,
     }
     if m.secret:
         text = _(
-            "Motion M{m_id} is open until {inv_show_time_m_deadline}: needs {m_threshold} "
-            "({m_threshold_of_replace}) with a quorum of {m_quorum} of {m_seated} seated; secret ballot.",
+            "Motion M{id} is open until {deadline}: needs {threshold} ({base}) with a quorum of {quorum} of "
+            "{seated} seated; secret ballot.",
             **params,
         )
     else:
         text = _(
-            "Motion M{m_id} is open until {inv_show_time_m_deadline}: needs {m_threshold} "
-            "({m_threshold_of_replace}) with a quorum of {m_quorum} of {m_seated} seated; "
-            "roll-call (public).",
+            "Motion M{id} is open until {deadline}: needs {threshold} ({base}) with a quorum of {quorum} of "
+            "{seated} seated; roll-call (public).",
             **params,
         )
     return Reply(text=text)
@@ -1350,30 +1352,28 @@ async def motion_vote(inv: Invocation) -> Reply:
     )
     if r.replaced and r.public:
         text = _(
-            "Your vote on M{r_motion_id} changed to {r_choice}. This is a roll-call vote: your vote is "
-            "public.",
-            r_motion_id=r.motion_id,
-            r_choice=r.choice,
+            "Your vote on M{id} changed to {choice}. This is a roll-call vote: your vote is public.",
+            id=r.motion_id,
+            choice=labels.label(labels.CHOICES, r.choice),
         )
     elif r.replaced:
         text = _(
-            "Your vote on M{r_motion_id} changed to {r_choice}. Receipt: {receipt}.",
-            r_motion_id=r.motion_id,
-            r_choice=r.choice,
+            "Your vote on M{id} changed to {choice}. Receipt: {receipt}.",
+            id=r.motion_id,
+            choice=labels.label(labels.CHOICES, r.choice),
             receipt=r.receipt,
         )
     elif r.public:
         text = _(
-            "Your vote on M{r_motion_id} recorded: {r_choice}. This is a roll-call vote: your vote is "
-            "public.",
-            r_motion_id=r.motion_id,
-            r_choice=r.choice,
+            "Your vote on M{id} recorded: {choice}. This is a roll-call vote: your vote is public.",
+            id=r.motion_id,
+            choice=labels.label(labels.CHOICES, r.choice),
         )
     else:
         text = _(
-            "Your vote on M{r_motion_id} recorded: {r_choice}. Receipt: {receipt}.",
-            r_motion_id=r.motion_id,
-            r_choice=r.choice,
+            "Your vote on M{id} recorded: {choice}. Receipt: {receipt}.",
+            id=r.motion_id,
+            choice=labels.label(labels.CHOICES, r.choice),
             receipt=r.receipt,
         )
     return Reply(text=text, ephemeral=True)
@@ -1401,10 +1401,10 @@ async def motion_show(inv: Invocation) -> Reply:
     lines = [
         heading,
         _(
-            "Needs {threshold} of {threshold_of}, quorum {quorum} of {seated} seated; deadline {deadline}; "
+            "Needs {threshold} of {base}, quorum {quorum} of {seated} seated; deadline {deadline}; "
             "{voters} voted.",
             threshold=m.threshold,
-            threshold_of=labels.label(labels.THRESHOLD_BASES, m.threshold_of),
+            base=labels.label(labels.THRESHOLD_BASES, m.threshold_of),
             quorum=m.quorum,
             seated=m.seated,
             deadline=inv.show_time(m.deadline),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands import Invocation, command
 from bot.replies import Reply
+from governance import labels
 from governance.i18n import _
 from governance.policies.explain import explain
 from governance.services import bodies, elections, motions
@@ -83,9 +84,9 @@ async def body_state(inv: Invocation) -> Reply:
     handle = inv.arg("handle").lstrip("@").lower()
     return Reply(
         text=_(
-            "@{handle} is now {membership_state} in {inv_arg_body_strip_lower}.",
+            "@{handle} is now {state} in {body}.",
             handle=handle,
-            membership_state=membership.state,
-            inv_arg_body_strip_lower=inv.arg("body").strip().lower(),
+            state=labels.label(labels.MEMBER_STATES, membership.state),
+            body=inv.arg("body").strip().lower(),
         )
     )

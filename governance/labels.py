@@ -2,8 +2,9 @@
 
 The database keeps short English identifiers (``voting``, ``emeritus``, ``co_chair``, ``stv-meek``);
 a sentence that names one must not carry the identifier into another language. Each table maps the
-identifier to an English phrase marked with ``N_()`` for the catalog, and :func:`label` translates it
-into the current locale when the sentence is built. French sentences around a label are written so the
+identifier to the English a sentence uses (mostly the identifier itself, as commands write it), marked
+with ``N_()`` for the catalog, and :func:`label` translates it into the current locale when the sentence
+is built. French sentences around a label are written so the
 label fits whatever its gender (``(phase : vote en cours)``), or the sentence is split per value.
 A value not listed (an operator's own tier or role) is shown as stored, underscores as spaces.
 """
@@ -34,19 +35,19 @@ THRESHOLD_BASES: Mapping[str, str] = {
 """What a motion's threshold is measured against."""
 
 ELECTION_PHASES: Mapping[str, str] = {
-    "draft": N_("in preparation"),
-    "nominating": N_("taking nominations"),
-    "voting": N_("open for votes"),
+    "draft": N_("draft"),
+    "nominating": N_("nominating"),
+    "voting": N_("voting"),
     "closed": N_("closed"),
     "certified": N_("certified"),
     "cancelled": N_("cancelled"),
 }
-"""Where an election stands."""
+"""Where an election stands (a sentence says ``phase {phase}``)."""
 
 MOTION_PHASES: Mapping[str, str] = {
-    "open": N_("open for votes"),
+    "open": N_("open"),
     "closed": N_("closed"),
-    "withdrawn": N_("withdrawn by its proposer"),
+    "withdrawn": N_("withdrawn"),
 }
 """Where a motion stands."""
 
@@ -62,19 +63,10 @@ ROLES: Mapping[str, str] = {
     "member": N_("member"),
     "chair": N_("chair"),
     "co_chair": N_("co-chair"),
-    "voting_rep": N_("voting representative"),
+    "voting_rep": N_("voting-rep"),
     "observer": N_("observer"),
 }
-"""A seat's role in a body."""
-
-MEMBERSHIP_STATUSES: Mapping[str, str] = {
-    "active": N_("member"),
-    "pending": N_("pending"),
-    "left": N_("left"),
-    "removed": N_("removed"),
-    "denied": N_("request declined"),
-}
-"""Where a person's membership of a body stands."""
+"""A seat's role in a body, as commands write it."""
 
 CANDIDACIES: Mapping[str, str] = {
     "nominated": N_("nominated"),

@@ -139,17 +139,15 @@ def _load_dotted(spec: str) -> tuple[ModuleType, bytes]:
 
 
 def _broken(spec: str, exc: BaseException) -> InvalidInput:
-    where = ""
-    if isinstance(exc, SyntaxError) and exc.lineno:
-        where = f" (line {exc.lineno})"
+    fields = {"spec": spec, "error_type": type(exc).__name__, "error": exc}
     return InvalidInput(
         _(
-            "Policy module {spec} failed to load{where}: {type_exc___name}: {exc}.",
-            spec=spec,
-            where=where,
-            type_exc___name=type(exc).__name__,
-            exc=exc,
-        ),
+            "Policy module {spec} failed to load (line {line}): {error_type}: {error}.",
+            line=exc.lineno,
+            **fields,
+        )
+        if isinstance(exc, SyntaxError) and exc.lineno
+        else _("Policy module {spec} failed to load: {error_type}: {error}.", **fields),
         _("Fix the module and try again; nothing was changed."),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from governance import labels
 from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, Body, Membership, Organisation, Person
@@ -204,9 +205,9 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         if existing is not None and existing.status == "active":
             raise Conflict(
                 _(
-                    "You are already a member of {body_name} ({existing_role}).",
+                    "You are already a member of {body_name} ({role}).",
                     body_name=body.name,
-                    existing_role=existing.role,
+                    role=labels.label(labels.ROLES, existing.role),
                 )
             )
         if existing is not None and existing.status == "pending":
@@ -524,9 +525,9 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
         if membership is not None and membership.status == "active" and membership.role == role:
             raise Conflict(
                 _(
-                    "{person_name} is already {role_replace} of {body_name}.",
+                    "{person_name} is already {role} of {body_name}.",
                     person_name=person.name,
-                    role_replace=role.replace("_", "-"),
+                    role=labels.label(labels.ROLES, role),
                     body_name=body.name,
                 )
             )
@@ -562,7 +563,11 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
             ctx,
             kind="membership.seated",
             person_id=person.id,
-            text=_("You are now {role} of {body}.", role=role.replace("_", "-"), body=body.name),
+            text=_(
+                "You are now {role_name} of {body}.",
+                role_name=_(labels.ROLES.get(role, role)),
+                body=body.name,
+            ),
         )
         return membership
 
@@ -601,9 +606,9 @@ async def set_state(
         if membership.state == state:
             raise Conflict(
                 _(
-                    "{person_name} is already {state} in {body_name}.",
+                    "{person_name} is already {state_name} in {body_name}.",
                     person_name=person.name,
-                    state=state,
+                    state_name=labels.label(labels.MEMBER_STATES, state),
                     body_name=body.name,
                 )
             )
@@ -627,9 +632,18 @@ async def set_state(
             kind="membership.state",
             person_id=person.id,
             text=(
-                _("You are now {state} in {body}. {reason}", state=state, body=body.name, reason=reason)
+                _(
+                    "You are now {state_name} in {body}. {reason}",
+                    state_name=_(labels.MEMBER_STATES.get(state, state)),
+                    body=body.name,
+                    reason=reason,
+                )
                 if reason
-                else _("You are now {state} in {body}.", state=state, body=body.name)
+                else _(
+                    "You are now {state_name} in {body}.",
+                    state_name=_(labels.MEMBER_STATES.get(state, state)),
+                    body=body.name,
+                )
             ),
         )
         return membership

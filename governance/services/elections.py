@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from governance import audit, secrecy, tally
+from governance import audit, labels, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _, ngettext
+from governance.i18n import N_, _, ngettext
 from governance.models import (
     AuditEvent,
     Ballot,
@@ -83,6 +83,19 @@ SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SECRET_VOTER = "voter"  # the actor of a secret ballot's audit event: it names no one
+
+
+# Why a candidacy cannot be accepted or declined, one sentence per where it stands (a translation then
+# agrees with the word); a status not listed takes the general sentence.
+_CANDIDACY_IS = {
+    "nominated": N_("Your candidacy in {slug} is nominated."),
+    "accepted": N_("Your candidacy in {slug} is accepted."),
+    "declined": N_("Your candidacy in {slug} is declined."),
+    "withdrawn": N_("Your candidacy in {slug} is withdrawn."),
+    "elected": N_("Your candidacy in {slug} is elected."),
+    "not_elected": N_("Your candidacy in {slug} is not elected."),
+    "": N_("Your candidacy in {slug} is {status}."),
+}
 
 
 def _stream(election: Election) -> str:
@@ -267,9 +280,9 @@ async def open_nominations(
         if election.phase != "draft":
             raise Conflict(
                 _(
-                    "Nominations for {election_slug} can only open from draft; it is {election_phase}.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "Nominations for {slug} can only open from draft; it is {phase}.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         rules = policy.election_rules(body_facts(body))
@@ -334,9 +347,9 @@ async def nominate(
         if election.phase != "nominating":
             raise Closed(
                 _(
-                    "Nominations for {election_slug} are not open (it is {election_phase}).",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "Nominations for {slug} are not open (it is {phase}).",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         if election.nominations_close_at and ctx.now() >= election.nominations_close_at:
@@ -368,10 +381,10 @@ async def nominate(
         if existing is not None and existing.status not in ("declined", "withdrawn"):
             raise Conflict(
                 _(
-                    "{person_name} is already a candidate in {election_slug} ({existing_status}).",
+                    "{person_name} is already a candidate in {slug} ({status}).",
                     person_name=person.name,
-                    election_slug=election.slug,
-                    existing_status=existing.status,
+                    slug=election.slug,
+                    status=labels.label(labels.CANDIDACIES, existing.status),
                 )
             )
         status = "accepted" if is_self else "nominated"
@@ -440,18 +453,18 @@ async def respond(
         if election.phase != "nominating":
             raise Closed(
                 _(
-                    "Nominations for {election_slug} are not open (it is {election_phase}).",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "Nominations for {slug} are not open (it is {phase}).",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         candidate = await _own_candidacy(session, actor, election)
         if candidate.status not in ("nominated", "accepted") or (accept and candidate.status == "accepted"):
             raise Conflict(
                 _(
-                    "Your candidacy in {election_slug} is {candidate_status}.",
-                    election_slug=election.slug,
-                    candidate_status=candidate.status,
+                    _CANDIDACY_IS.get(candidate.status, _CANDIDACY_IS[""]),
+                    slug=election.slug,
+                    status=labels.label(labels.CANDIDACIES, candidate.status),
                 )
             )
         candidate.status = "accepted" if accept else "declined"
@@ -485,9 +498,9 @@ async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -
         if election.phase not in ("nominating", "voting"):
             raise Closed(
                 _(
-                    "{election_slug} is {election_phase}; statements can no longer change.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "{slug} is {phase}; statements can no longer change.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         candidate = await _own_candidacy(session, actor, election)
@@ -512,9 +525,9 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
         if election.phase not in ("nominating", "voting"):
             raise Closed(
                 _(
-                    "{election_slug} is {election_phase}; candidacies can no longer change.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "{slug} is {phase}; candidacies can no longer change.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         person = await person_by_handle(session, handle or actor.handle)
@@ -552,10 +565,9 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
         if election.phase not in ("draft", "nominating"):
             raise Conflict(
                 _(
-                    "Voting in {election_slug} can only open from draft or nominating; it is "
-                    "{election_phase}.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "Voting in {slug} can only open from draft or nominating; it is {phase}.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         candidates = (
@@ -851,7 +863,13 @@ def _check_ballot(
     policy = _check_policy(slug, policy_name, policy_version, policy_hash)
     now = ctx.now()
     if phase != "voting":
-        raise Closed(_("{title} is not open for voting (it is {phase}).", title=title, phase=phase))
+        raise Closed(
+            _(
+                "{title} is not open for voting (it is {phase}).",
+                title=title,
+                phase=labels.label(labels.ELECTION_PHASES, phase),
+            )
+        )
     if voting_close_at is not None and now >= voting_close_at:
         raise Closed(
             _(
@@ -905,7 +923,9 @@ def _check_ballot(
     else:
         if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
             raise InvalidInput(
-                _("{method} ballots cannot rank candidates equally.", method=method),
+                _("{method} ballots cannot rank candidates equally.", method=_(labels.METHODS[method]))
+                if method in labels.METHODS
+                else _("{method} ballots cannot rank candidates equally.", method=method),
                 _("Give each candidate its own rank."),
             )
         ballot_tiers = tiers
@@ -1408,9 +1428,9 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         if election.phase != "voting":
             raise Conflict(
                 _(
-                    "{election_slug} is {election_phase}; only an election in voting can be closed.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "{slug} is {phase}; only an election in voting can be closed.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         rows = [
@@ -1536,7 +1556,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     title=election.title,
                     names=", ".join(result.elected),
                     count=len(contents),
-                    method=election.method,
+                    method=_(labels.METHODS.get(election.method, election.method)),
                 )
                 if result.elected
                 else _default_option_won(election, label, len(contents))
@@ -1545,7 +1565,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     "Result of {title}: elected nobody ({count} ballots, {method}).",
                     title=election.title,
                     count=len(contents),
-                    method=election.method,
+                    method=_(labels.METHODS.get(election.method, election.method)),
                 )
             ),
         )
@@ -1597,7 +1617,7 @@ def _default_option_won(election: Election, label: str, ballots: int) -> str:
             "election ({count} ballots, {method}).",
             title=election.title,
             count=ballots,
-            method=election.method,
+            method=_(labels.METHODS.get(election.method, election.method)),
         )
     return _(
         "Result of {title}: the default option, {option}, won: no one is elected; the secretariat may "
@@ -1605,7 +1625,7 @@ def _default_option_won(election: Election, label: str, ballots: int) -> str:
         title=election.title,
         option=label,
         count=ballots,
-        method=election.method,
+        method=_(labels.METHODS.get(election.method, election.method)),
     )
 
 
@@ -1616,9 +1636,9 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
         if election.phase != "closed":
             raise Conflict(
                 _(
-                    "{election_slug} is {election_phase}; only a closed election can be certified.",
-                    election_slug=election.slug,
-                    election_phase=election.phase,
+                    "{slug} is {phase}; only a closed election can be certified.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
         election.phase = "certified"
@@ -1714,9 +1734,9 @@ async def result(ctx: Context, slug: str) -> tally.Result:
     if view.election.result is None:
         raise Conflict(
             _(
-                "{view_election_slug} has no result yet (it is {view_election_phase}).",
-                view_election_slug=view.election.slug,
-                view_election_phase=view.election.phase,
+                "{slug} has no result yet (it is {phase}).",
+                slug=view.election.slug,
+                phase=labels.label(labels.ELECTION_PHASES, view.election.phase),
             )
         )
     return result_from_json(view.election.result)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, secrecy
+from governance import audit, labels, secrecy
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
@@ -181,7 +181,7 @@ async def propose(
                 _(
                     "Motions of kind {kind} before {target_name} are voted by roll call: every vote is "
                     "public, and a proposer cannot make it secret.",
-                    kind=kind,
+                    kind=labels.label(labels.MOTION_KINDS, kind),
                     target_name=target.name,
                 ),
                 _(
@@ -302,9 +302,9 @@ async def vote(
         if motion.phase != "open":
             raise Closed(
                 _(
-                    "Motion M{motion_id} is {motion_phase}; votes are no longer taken.",
-                    motion_id=motion.id,
-                    motion_phase=motion.phase,
+                    "Motion M{id} is {phase}; votes are no longer taken.",
+                    id=motion.id,
+                    phase=labels.label(labels.MOTION_PHASES, motion.phase),
                 )
             )
         if ctx.now() >= motion.deadline:
@@ -589,9 +589,9 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
         if motion.phase != "open":
             raise Conflict(
                 _(
-                    "Motion M{motion_id} is already {motion_phase}.",
-                    motion_id=motion.id,
-                    motion_phase=motion.phase,
+                    "Motion M{id} is already {phase}.",
+                    id=motion.id,
+                    phase=labels.label(labels.MOTION_PHASES, motion.phase),
                 )
             )
         body = await session.get(Body, motion.body_id)
@@ -686,9 +686,9 @@ async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
         if motion.phase != "open":
             raise Conflict(
                 _(
-                    "Motion M{motion_id} is already {motion_phase}.",
-                    motion_id=motion.id,
-                    motion_phase=motion.phase,
+                    "Motion M{id} is already {phase}.",
+                    id=motion.id,
+                    phase=labels.label(labels.MOTION_PHASES, motion.phase),
                 )
             )
         if actor.person_id != motion.proposer_id and not (await actor_facts(session, actor)).is_admin:

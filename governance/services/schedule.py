@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, secrecy
+from governance import audit, labels, secrecy
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -654,17 +654,17 @@ async def set_election_timeline(
         if phase in ("closed", "certified", "cancelled"):
             raise Conflict(
                 _(
-                    "{election_slug} is {phase}; its dates can no longer change.",
-                    election_slug=election.slug,
-                    phase=phase,
+                    "{slug} is {phase}; its dates can no longer change.",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, phase),
                 )
             )
         if nominations_open_at is not None and phase != "draft":
             raise Conflict(
                 _(
-                    "Nominations for {election_slug} already opened ({phase}).",
-                    election_slug=election.slug,
-                    phase=phase,
+                    "Nominations for {slug} already opened ({phase}).",
+                    slug=election.slug,
+                    phase=labels.label(labels.ELECTION_PHASES, phase),
                 )
             )
         if (nominations_close_at is not None or voting_open_at is not None) and phase == "voting":
@@ -741,9 +741,9 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
         if motion.phase != "open":
             raise Conflict(
                 _(
-                    "Motion M{motion_id} is {motion_phase}; its deadline can no longer change.",
-                    motion_id=motion.id,
-                    motion_phase=motion.phase,
+                    "Motion M{id} is {phase}; its deadline can no longer change.",
+                    id=motion.id,
+                    phase=labels.label(labels.MOTION_PHASES, motion.phase),
                 )
             )
         body = await session.get(Body, motion.body_id)

@@ -348,7 +348,7 @@ async def test_ties_refused_where_the_method_forbids_them(ctx: Context, clock: M
     err = await refused(
         ctx,
         InvalidInput,
-        "stv-meek ballots cannot rank candidates equally",
+        "Meek STV ballots cannot rank candidates equally",
         elections.cast_ballot(ctx, await as_(ctx, "alice"), "board-2027", ["chen=dana", "emma"]),
     )
     assert err.hint and "own rank" in err.hint

@@ -89,7 +89,7 @@ async def test_election_voted_through_modal_then_result_posted_to_channel(slack:
     )
     assert len(posted) == 1
     message = posted[0].args
-    assert "elected Chen Wei (4 ballots, irv)" in message["text"]
+    assert "elected Chen Wei (4 ballots, instant-runoff)" in message["text"]
     assert any("```" in b.get("text", {}).get("text", "") for b in message["blocks"])  # the count's rounds
     result = await slack.outbox("election.result", sent=True)
     assert result.attempts == 1 and result.last_error is None
