@@ -454,7 +454,16 @@ async def roster_people(inv: Invocation) -> Reply:
     rows = await roster.list_people(inv.ctx, inv.opt("org"))
     table = Table(
         [_("handle"), _("name"), _("organisation"), _("status"), _("admin")],
-        [[p.handle, p.name, o.name if o else "-", p.status, _("yes") if p.is_admin else ""] for p, o in rows],
+        [
+            [
+                p.handle,
+                p.name,
+                o.name if o else "-",
+                labels.label(labels.MEMBER_STATES, p.status),
+                _("yes") if p.is_admin else "",
+            ]
+            for p, o in rows
+        ],
     )
     return Reply(text=_("{len_rows} people.", len_rows=len(rows)), tables=[table])
 
@@ -1086,7 +1095,10 @@ async def election_show(inv: Invocation) -> Reply:
         )
     table = Table(
         [_("candidate"), _("handle"), _("status"), _("statement")],
-        [[p.name, p.handle, c.status, (c.statement or "")[:60]] for c, p in view.candidates],
+        [
+            [p.name, p.handle, labels.label(labels.CANDIDACIES, c.status), (c.statement or "")[:60]]
+            for c, p in view.candidates
+        ],
     )
     return Reply(text="\n".join(lines), tables=[table])
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gettext as _gettext
+import re
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from datetime import datetime
@@ -44,6 +45,8 @@ DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr")
 
 _current: ContextVar[str] = ContextVar("govbot_locale", default=DEFAULT_LOCALE)
+CONTEXT = re.compile(r" \[[^\]]*\]$")
+"""A translators' context at the end of a message id (left out of the English text)."""
 
 
 def negotiate(*preferences: str | None, default: str = DEFAULT_LOCALE) -> str:
@@ -194,9 +197,13 @@ _ = gettext
 
 
 def translate(msgid: str, locale: str, /, **params: object) -> str:
-    """``msgid`` in a given locale: for messages built for someone other than the current reader."""
+    """``msgid`` in a given locale: for messages built for someone other than the current reader.
+
+    A message id may end with a translators' context in brackets (``"active [member state]"``), for a
+    word that another sentence translates differently; the English text leaves it out.
+    """
     found = _lookup(msgid, negotiate(locale))
-    return _format(found if isinstance(found, str) else msgid, params)
+    return _format(found if isinstance(found, str) else CONTEXT.sub("", msgid), params)
 
 
 def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:

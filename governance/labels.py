@@ -52,7 +52,7 @@ MOTION_PHASES: Mapping[str, str] = {
 """Where a motion stands."""
 
 MEMBER_STATES: Mapping[str, str] = {
-    "active": N_("active"),
+    "active": N_("active [member state]"),
     "emeritus": N_("emeritus"),
     "withdrawn": N_("withdrawn"),
     "suspended": N_("suspended"),
@@ -102,12 +102,14 @@ MOTION_KINDS: Mapping[str, str] = {"ordinary": N_("ordinary"), "charter": N_("ch
 def label(table: Mapping[str, str], value: object, locale: str | None = None) -> str:
     """``value`` from ``table`` in the reader's language (``locale``, else the current one).
 
-    An unlisted value is shown as stored with underscores as spaces: it is an operator's own word.
+    A message id may end with a context in brackets (``"active [member state]"``) where the same English
+    word needs another translation elsewhere (``governance.i18n.translate`` leaves it out of English). An
+    unlisted value is shown as stored with underscores as spaces: it is an operator's own word.
     """
     text = str(value)
-    if text in table:
-        return translate(table[text], locale or current_locale())
-    return text.replace("_", " ")
+    if text not in table:
+        return text.replace("_", " ")
+    return translate(table[text], locale or current_locale())
 
 
 def method_name(method: object, locale: str | None = None) -> str:

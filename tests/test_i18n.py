@@ -163,3 +163,27 @@ def test_a_translated_message_remembers_its_source_to_render_again() -> None:
     assert i18n.stored("plain text") is None
     unfit = {"msgid": "{missing}", "params": {"other": 1}}
     assert i18n.render_stored(unfit, "fr", "as queued") == "as queued"
+
+
+def test_a_stored_message_renders_its_translated_parameters_in_the_readers_language() -> None:
+    with using_locale("en"):
+        reason = _("Passed by lazy consensus: nobody objected before the deadline.")
+        text = _("Motion M{id} ({title}) passed: {reason}", id=3, title="Licence", reason=reason)
+    kept = i18n.stored(text)
+    assert kept is not None
+    assert kept["params"]["reason"] == {  # type: ignore[index]
+        "$message": {"msgid": "Passed by lazy consensus: nobody objected before the deadline.", "params": {}}
+    }
+    assert i18n.render_stored(kept, "en", "fallback") == str(text)
+    assert i18n.render_stored(kept, "fr", "fallback") == (
+        "Motion M3 (Licence) adoptée : Adoptée par consensus tacite : personne ne s'y est opposé avant "
+        "l'échéance."
+    )
+
+
+def test_a_translators_context_in_brackets_stays_out_of_english() -> None:
+    assert i18n.translate("active [member state]", "en") == "active"
+    assert i18n.translate("active [member state]", "fr") == "actif·ve"
+    assert i18n.translate("active", "fr") == "active"  # the organisation's column keeps its own word
+    with using_locale("en"):
+        assert _("vote [action]") == "vote"

@@ -86,7 +86,7 @@ DEFAULT_MEMBER_STATES: Mapping[str, frozenset[str]] = {
 }
 
 ACTION_WORDS: Mapping[str, str] = {
-    "vote": N_("vote"),
+    "vote": N_("vote [action]"),
     "stand": N_("stand for election"),
     "nominate": N_("nominate candidates"),
     "propose": N_("propose motions"),

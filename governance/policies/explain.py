@@ -330,7 +330,7 @@ def explain(policy: LoadedPolicy, body: BodyFacts) -> list[str]:
     lines.append(_("Who takes part:"))
     for label, fn in (
         (_("Voting"), policy.may_vote),
-        (_("Standing"), policy.may_stand),
+        (_("Standing [who may stand]"), policy.may_stand),
         (_("Nominating"), policy.may_nominate),
         (_("Motions"), policy.may_propose),
         (_("Voting on motions"), policy.may_vote_on_motion),

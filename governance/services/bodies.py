@@ -186,8 +186,8 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         if person.status != "active":
             raise InvalidInput(
                 _(
-                    "You are {person_status}; only active people join working groups.",
-                    person_status=person.status,
+                    "Your status is {status}; only active people join working groups.",
+                    status=labels.label(labels.MEMBER_STATES, person.status),
                 )
             )
         policy = ctx.policy_for(body)

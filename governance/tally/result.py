@@ -364,12 +364,12 @@ class Result:
         rounds = [
             Round(
                 number=r["round"],
-                counts=dict(r["counts"]),
-                quota=r.get("quota"),
-                exhausted=r.get("exhausted", 0),
+                counts={name: _number(v) for name, v in r["counts"].items()},
+                quota=_number(r["quota"]) if r.get("quota") is not None else None,
+                exhausted=_number(r.get("exhausted", 0)),
                 elected=list(r.get("elected", [])),
                 excluded=list(r.get("excluded", [])),
-                transfers=dict(r.get("transfers", {})),
+                transfers={name: _number(v) for name, v in r.get("transfers", {}).items()},
                 note=r.get("note", ""),
                 extra=dict(r.get("extra", {})),
                 note_i18n=[d for d in r.get("note_i18n", []) if isinstance(d, dict)],
@@ -458,6 +458,18 @@ class Result:
         lines.extend(tie.text(loc) for tie in self.tie_breaks)
         lines.extend(text_in(note, loc) for note in self.notes)
         return "\n".join(lines)
+
+
+def _number(value: object) -> Number:
+    """A count read back from JSON: decimal strings (as ``number_to_json`` writes them) as ``Decimal``."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"not a count: {value!r}") from None
+    if isinstance(value, int | float | Decimal | Fraction):
+        return value
+    raise ValueError(f"not a count: {value!r}")
 
 
 def _localised(number: str, locale: str) -> str:

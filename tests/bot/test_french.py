@@ -41,3 +41,26 @@ async def test_a_notification_queued_by_a_french_reader_is_delivered_in_the_reci
     assert texts_fr != texts_en
     assert any("vote" in t.lower() for t in texts_fr)
     assert all(t == outbox.text_in(m, "en") for t, m in zip(texts_en, queued, strict=True))
+
+
+async def test_stored_words_are_translated_in_french_replies(seeded: Context) -> None:
+    sec = await roster.actor_for_handle(seeded, "sec")
+    shown = await dispatch(seeded, sec, "election show board-2027", locale="fr")
+    assert shown.ok and "VUT Meek, phase appel à candidatures." in shown.text
+    english_show = await dispatch(seeded, sec, "election show board-2027", locale="en")
+    assert "Meek STV, phase nominating." in english_show.text
+    bea = await roster.actor_for_handle(seeded, "bea")
+    refused = await dispatch(seeded, bea, "vote board-2027 chen", locale="fr")
+    assert not refused.ok
+    assert (
+        refused.text
+        == "Le vote n'est pas ouvert pour Board of Directors 2027 (phase actuelle : appel à candidatures)."
+    )
+    before = await snapshot(seeded)
+    again = await dispatch(seeded, sec, "election open-nominations board-2027", locale="fr")
+    assert not again.ok and "(phase : appel à candidatures)" in again.text
+    assert await snapshot(seeded) == before
+    whoami = await dispatch(seeded, sec, "whoami", locale="fr")
+    assert whoami.text == "Vous êtes Sam Secretariat (@sec), administrateur (secrétariat), statut : actif·ve."
+    english = await dispatch(seeded, sec, "whoami", locale="en")
+    assert english.text == "You are Sam Secretariat (@sec), admin (secretariat), active."
