@@ -1,16 +1,17 @@
 """Benchmark: restoring 10,000 scheduled jobs at start, and a reminder fan-out to 5,000 non-voters.
 
-    .venv/bin/python bench/scheduler.py [--jobs 10000] [--voters 5000] [--deliverers 4]
-                                        [--backend sqlite|postgres|both]
+    .venv/bin/python bench/scheduler.py [--jobs 10000] [--voters 5000] [--deliverers 4] [--batch 200]
+                                        [--concurrency 16] [--backend sqlite|postgres|both]
 
 1. Restore: ``--jobs`` pending rows in ``scheduled_tasks`` (bulk-inserted), then the time for
    ``bot.scheduler.Scheduler.start`` to read them and hold one APScheduler job each (target <= 2 s).
 2. Fan-out: a committee of ``--voters`` members (bulk-inserted, each linked to a Slack account) and an
    open motion nobody has voted on; the clock is moved to its 1 h reminder and the time is taken from
    the sweep that claims it (one outbox DM per member) until every DM has been delivered by the real
-   Slack delivery code (``bot.slack.delivery.SlackDelivery``, ``--deliverers`` of them claiming in
-   parallel as replicas would) to the loopback fake of Slack's Web API (target <= 10 s). It checks that
-   each member got exactly one DM.
+   Slack delivery code (``bot.slack.delivery.SlackDelivery``, ``--deliverers`` of them claiming batches
+   of ``--batch`` in parallel as replicas would, each sending ``--concurrency`` at once through one
+   kept-alive HTTP session as ``bot.slack.app`` sets it up) to the loopback fake of Slack's Web API
+   (target <= 10 s). It checks that each member got exactly one DM.
 
 Prints the figures and each target with PASS or FAIL (exit status 1 if any failed). PostgreSQL: a
 scratch database on the server of ``--pg-url`` is created and dropped afterwards.
@@ -28,7 +29,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import asyncpg  # type: ignore[import-untyped]
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
@@ -170,7 +173,7 @@ async def _committee(ctx: Context, voters: int) -> int:
 
 
 async def bench_fanout(
-    ctx: Context, clock: ManualClock, voters: int, deliverers: int
+    ctx: Context, clock: ManualClock, voters: int, deliverers: int, *, batch: int, concurrency: int
 ) -> tuple[float, float, int]:
     """(seconds to queue, seconds to queue and deliver, DMs delivered) for the 1 h reminder."""
     motion_id = await _committee(ctx, voters)
@@ -181,9 +184,14 @@ async def bench_fanout(
             )  # type: ignore[arg-type]
         ).scalar_one()
     fake = await FakeSlackAPI(team_id=TEAM).start()
+    http = aiohttp.ClientSession()  # one kept-alive session and a 429 handler, as bot.slack.app builds it
     try:
-        client = AsyncWebClient(token="xoxb-bench", base_url=fake.base_url)
-        workers = [SlackDelivery(ctx, client, team_id=TEAM, batch=200) for _ in range(deliverers)]
+        client = AsyncWebClient(token="xoxb-bench", base_url=fake.base_url, session=http)
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+        workers = [
+            SlackDelivery(ctx, client, team_id=TEAM, batch=batch, concurrency=concurrency)
+            for _ in range(deliverers)
+        ]
         clock.set(deadline)
         started = time.perf_counter()
         outcomes = await schedule.run_due(ctx, "bench")
@@ -206,6 +214,7 @@ async def bench_fanout(
         assert len(set(channels)) == voters, "a member got two reminders"
         return queued, total, delivered
     finally:
+        await http.close()
         await fake.stop()
 
 
@@ -223,11 +232,19 @@ async def run(backend: str, args: argparse.Namespace) -> list[tuple[str, float, 
                     print(f"[{backend}] restore: {held} jobs held by APScheduler in {took:.3f} s")
                     figures.append((f"{backend} restore {args.jobs} jobs (s)", took, RESTORE_TARGET_S))
                 else:
-                    queued, total, sent = await bench_fanout(ctx, clock, args.voters, args.deliverers)
+                    queued, total, sent = await bench_fanout(
+                        ctx,
+                        clock,
+                        args.voters,
+                        args.deliverers,
+                        batch=args.batch,
+                        concurrency=args.concurrency,
+                    )
                     print(
                         f"[{backend}] fan-out: {sent} reminders queued in {queued:.3f} s, all delivered "
                         f"to the fake Slack API in {total:.3f} s ({sent / total:.0f}/s, "
-                        f"{args.deliverers} deliverers)"
+                        f"{args.deliverers} deliverers, batches of {args.batch}, "
+                        f"{args.concurrency} sends at once each)"
                     )
                     figures.append(
                         (f"{backend} fan-out to {args.voters} non-voters (s)", total, FANOUT_TARGET_S)
@@ -244,6 +261,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--voters", type=int, default=5_000)
     parser.add_argument("--deliverers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=200, help="messages each deliverer claims per round")
+    parser.add_argument("--concurrency", type=int, default=16, help="sends at once per deliverer")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
         "--pg-url",
