@@ -35,9 +35,11 @@ from governance import audit, labels, secrecy
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
+    AuditEvent,
     Body,
     Candidate,
     Election,
+    MeetingSeries,
     Membership,
     Motion,
     OutboxMessage,
@@ -101,11 +103,13 @@ class Claimed:
 @dataclass(frozen=True)
 class Ran:
     """What running a task did: ``result`` ("done", "skipped: ...", "refused: ..."), and for a
-    transition the audit stream to record the due and actual times in."""
+    transition the audit stream to record the due and actual times in; ``made_at`` when the transition
+    was made by an earlier attempt that crashed before its row was marked done."""
 
     result: str
     stream: str | None = None
     sent: int = 0
+    made_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -201,8 +205,8 @@ async def run_task(ctx: Context, worker: str, task: Claimed) -> Outcome | None:
             ran = Ran(f"refused: unknown kind of task {task.kind!r}")
         else:
             ran = await handler(ctx, task)
-    except GovError as exc:  # the service refused: permanent, and said why
-        ran = Ran(f"refused: {exc.message}"[:500], stream=None)
+    except GovError as exc:  # the service refused: permanent, and said why (in the audit log too)
+        ran = Ran(f"refused: {exc.message}"[:500], stream=await _stream_for(ctx, task.subject))
         await _tell_refusal(ctx, task, exc)
     except Exception as exc:
         log.exception("scheduled task %s failed; it will be retried", task.key)
@@ -210,6 +214,27 @@ async def run_task(ctx: Context, worker: str, task: Claimed) -> Outcome | None:
         return Outcome(task.key, task.kind, task.due_at, f"error: {exc}"[:500])
     await _finish(ctx, worker, task, ran)
     return Outcome(task.key, task.kind, task.due_at, ran.result, ran.sent)
+
+
+async def _stream_of(session: AsyncSession, subject: str) -> str:
+    """The audit stream of a task's subject: ``election:<slug>``, ``motion:<id>``, a meeting series'
+    ``body:<slug>``; ``schedule`` for a subject that no longer exists."""
+    kind, _sep, ident = subject.partition(":")
+    if ident.isdigit():
+        if kind == "motion":
+            return subject
+        if kind == "election" and (election := await session.get(Election, int(ident))) is not None:
+            return f"election:{election.slug}"
+        if kind == "meeting" and (series := await session.get(MeetingSeries, int(ident))) is not None:
+            body = await session.get(Body, series.body_id)
+            if body is not None:
+                return f"body:{body.slug}"
+    return "schedule"
+
+
+async def _stream_for(ctx: Context, subject: str) -> str:
+    async with ctx.db.reading() as session:
+        return await _stream_of(session, subject)
 
 
 async def _finish(ctx: Context, worker: str, task: Claimed, ran: Ran) -> None:
@@ -222,6 +247,7 @@ async def _finish(ctx: Context, worker: str, task: Claimed, ran: Ran) -> None:
         )
         if getattr(done, "rowcount", 0) and ran.stream is not None:
             now = ctx.now()
+            ran_at = ran.made_at or now
             await record(
                 session,
                 ctx,
@@ -232,21 +258,46 @@ async def _finish(ctx: Context, worker: str, task: Claimed, ran: Ran) -> None:
                 payload={
                     "task": task.kind,
                     "due_at": task.due_at.isoformat(),
-                    "ran_at": now.isoformat(),
-                    "late_seconds": max(0, int((now - task.due_at).total_seconds())),
+                    "ran_at": ran_at.isoformat(),
+                    "late_seconds": max(0, int((ran_at - task.due_at).total_seconds())),
                     "result": ran.result,
+                    "attempt": task.attempts,
+                    **({"recorded_at": now.isoformat()} if ran.made_at is not None else {}),
                 },
             )
 
 
 async def _release(ctx: Context, worker: str, task: Claimed, error: str) -> None:
-    """Give a failed row back, due again after a back-off that grows with its attempts."""
+    """Give a failed row back, due again after a back-off that grows with its attempts, and record the
+    failure (``schedule.failed``: due and actual time, attempt, error) in the subject's audit stream.
+
+    If even this cannot be written (the database is away), the row stays claimed until its lease ends
+    and is retried then."""
+    now = ctx.now()
     async with ctx.db.transaction() as session:
-        await session.execute(
+        released = await session.execute(
             update(_TASKS)
             .where(_TASKS.c.id == task.id, _TASKS.c.claimed_by == worker, _TASKS.c.done_at.is_(None))
-            .values(claimed_until=ctx.now() + backoff(task.attempts), result=f"error: {error}"[:500])
+            .values(claimed_until=now + backoff(task.attempts), result=f"error: {error}"[:500])
         )
+        if getattr(released, "rowcount", 0):
+            await record(
+                session,
+                ctx,
+                SCHEDULER,
+                stream=await _stream_of(session, task.subject),
+                kind="schedule.failed",
+                subject=task.key,
+                payload={
+                    "task": task.kind,
+                    "due_at": task.due_at.isoformat(),
+                    "ran_at": now.isoformat(),
+                    "late_seconds": max(0, int((now - task.due_at).total_seconds())),
+                    "attempt": task.attempts,
+                    "error": error[:500],
+                    "retry_at": (now + backoff(task.attempts)).isoformat(),
+                },
+            )
 
 
 async def _tell_refusal(ctx: Context, task: Claimed, exc: GovError) -> None:
@@ -353,10 +404,50 @@ async def _election(ctx: Context, task: Claimed) -> Election:
     return election
 
 
+_TRANSITION_EVENTS = {
+    due.ELECTION_OPEN_NOMINATIONS: "election.nominations_opened",
+    due.ELECTION_CLOSE_NOMINATIONS: "election.nominations_closed",
+    due.ELECTION_OPEN_VOTING: "election.voting_opened",
+    due.ELECTION_CLOSE: "election.closed",
+    due.MOTION_CLOSE: "motion.closed",
+}
+
+
+async def _already(session: AsyncSession, task: Claimed, stream: str, skipped: str) -> Ran:
+    """A transition found already made. If an earlier attempt of this very task made it and then
+    crashed before marking its row done (the scheduler's own event for it is in the stream, at or after
+    the due time), it is "done" and its ``schedule.ran`` is recorded now, with the time it was made;
+    otherwise (someone made it by hand) it is ``skipped``."""
+    if task.attempts > 1:
+        made_at = (
+            await session.execute(
+                select(col(AuditEvent.at))
+                .where(
+                    col(AuditEvent.stream) == stream,
+                    col(AuditEvent.kind) == _TRANSITION_EVENTS[task.kind],
+                    col(AuditEvent.actor) == SCHEDULER.label,
+                    col(AuditEvent.at) >= task.due_at,
+                )
+                .order_by(col(AuditEvent.id).desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if made_at is not None:
+            return Ran("done", stream, made_at=made_at)
+    return Ran(skipped)
+
+
+async def _already_made(ctx: Context, task: Claimed, stream: str, skipped: str) -> Ran:
+    async with ctx.db.reading() as session:
+        return await _already(session, task, stream, skipped)
+
+
 async def _open_nominations(ctx: Context, task: Claimed) -> Ran:
     election = await _election(ctx, task)
     if election.phase != "draft":
-        return Ran(f"skipped: {election.slug} is {election.phase}")
+        return await _already_made(
+            ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
+        )
     await elections.open_nominations(ctx, SCHEDULER, election.slug)
     return Ran("done", f"election:{election.slug}")
 
@@ -366,7 +457,9 @@ async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
     async with ctx.db.transaction() as session:
         election = await elections.election_by_slug(session, (await _election(ctx, task)).slug, lock="update")
         if election.phase != "nominating":
-            return Ran(f"skipped: {election.slug} is {election.phase}")
+            return await _already(
+                session, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
+            )
         names = (
             await session.execute(
                 select(col(Person.name))
@@ -401,7 +494,9 @@ async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
 async def _open_voting(ctx: Context, task: Claimed) -> Ran:
     election = await _election(ctx, task)
     if election.phase not in ("draft", "nominating"):
-        return Ran(f"skipped: {election.slug} is {election.phase}")
+        return await _already_made(
+            ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
+        )
     await elections.open_voting(ctx, SCHEDULER, election.slug)
     return Ran("done", f"election:{election.slug}")
 
@@ -409,7 +504,9 @@ async def _open_voting(ctx: Context, task: Claimed) -> Ran:
 async def _close_election(ctx: Context, task: Claimed) -> Ran:
     election = await _election(ctx, task)
     if election.phase != "voting":
-        return Ran(f"skipped: {election.slug} is {election.phase}")
+        return await _already_made(
+            ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
+        )
     await elections.close(ctx, SCHEDULER, election.slug)
     return Ran("done", f"election:{election.slug}")
 
@@ -421,7 +518,9 @@ async def _close_motion(ctx: Context, task: Claimed) -> Ran:
     if motion is None:
         raise NotFound(_("Motion M{motion_id} no longer exists.", motion_id=motion_id))
     if motion.phase != "open":
-        return Ran(f"skipped: M{motion_id} is {motion.phase}")
+        return await _already_made(
+            ctx, task, f"motion:{motion_id}", f"skipped: M{motion_id} is {motion.phase}"
+        )
     await motions.close(ctx, SCHEDULER, motion_id)
     return Ran("done", f"motion:{motion_id}")
 
