@@ -198,10 +198,12 @@ class Scheduler:
         return len(rows)
 
     async def sweep(self) -> list[schedule.Outcome]:
-        """Run everything due (claimed atomically), then re-time the jobs from the table."""
+        """Run everything due (claimed atomically), close early-close motions that became settled without
+        a vote, then re-time the jobs from the table."""
         async with self._sweeping:
             try:
                 outcomes = await schedule.run_due(self.ctx, self.worker)
+                outcomes += await schedule.close_settled_motions(self.ctx)
             except Exception:
                 log.exception("scheduler sweep failed; the next one retries")
                 return []

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -127,15 +127,10 @@ def _policy_of(motion: Motion) -> LoadedPolicy:
     )
 
 
-async def _seated(session: AsyncSession, body_id: int, policy: LoadedPolicy) -> int:
-    """The members of a body who may vote on its motions: the quorum and threshold base.
-
-    A voting role is not enough: their state in the body and their roster status must both allow voting
-    under the policy's member-states table (emeritus, withdrawn and suspended members are not counted).
-    """
+def _seated_members(body_id: int, policy: LoadedPolicy) -> Select[int | None]:
+    """The memberships counted by ``_seated`` (a select of their ids, to count or narrow)."""
     voting = [state for state, actions in policy.member_states.items() if "vote" in actions]
-    return await count_rows(
-        session,
+    return (
         select(col(Membership.id))
         .join(Person, col(Person.id) == col(Membership.person_id))
         .where(
@@ -144,8 +139,17 @@ async def _seated(session: AsyncSession, body_id: int, policy: LoadedPolicy) -> 
             col(Membership.role).in_(VOTING_ROLES),
             col(Membership.state).in_(voting),
             col(Person.status).in_(voting),
-        ),
+        )
     )
+
+
+async def _seated(session: AsyncSession, body_id: int, policy: LoadedPolicy) -> int:
+    """The members of a body who may vote on its motions: the quorum and threshold base.
+
+    A voting role is not enough: their state in the body and their roster status must both allow voting
+    under the policy's member-states table (emeritus, withdrawn and suspended members are not counted).
+    """
+    return await count_rows(session, _seated_members(body_id, policy))
 
 
 async def propose(
@@ -527,16 +531,18 @@ def _lazy(motion: Motion, choices: list[str]) -> MotionResult:
     )
 
 
-def _settled(motion: Motion, choices: list[str]) -> bool:
-    """Whether the remaining seated members can no longer change the outcome."""
+def _settled(motion: Motion, choices: list[str], yet_to_vote: int | None = None) -> bool:
+    """Whether the remaining seated members (``yet_to_vote`` of them when known: a member who left cannot
+    vote any more) can no longer change the outcome."""
     if motion.lazy_consensus:
         return "no" in choices
+    remaining = max(motion.seated - len(choices), 0)
     return settled(
         choices.count("yes"),
         choices.count("no"),
         choices.count("abstain"),
         seated=motion.seated,
-        remaining=max(motion.seated - len(choices), 0),
+        remaining=remaining if yet_to_vote is None else min(yet_to_vote, remaining),
         quorum=Fraction(motion.quorum),
         quorum_counts_abstentions=motion.quorum_counts_abstentions,
         threshold=Fraction(motion.threshold),
@@ -559,13 +565,18 @@ async def _close_if_settled(
 ) -> None:
     """Close a motion early, in the vote's transaction, once no remaining vote could change its outcome.
 
-    The base stays the members seated when it was proposed (or more if more have joined since).
+    The base stays the members seated when it was proposed (or more if more have joined since); the
+    votes still to come are those of the members seated now who have not voted.
     """
     choices = await _choices(session, motion)
     seated_at_proposal = motion.seated
     seated = max(motion.seated, await _seated(session, body.id or 0, policy), len(choices))
     motion.seated = seated
-    if not _settled(motion, choices):
+    voted = select(col(Voter.person_id)).where(col(Voter.motion_id) == motion.id)
+    yet_to_vote = await count_rows(
+        session, _seated_members(body.id or 0, policy).where(col(Membership.person_id).not_in(voted))
+    )
+    if not _settled(motion, choices, yet_to_vote):
         motion.seated = seated_at_proposal
         return
     await _decide(
@@ -579,6 +590,20 @@ async def _close_if_settled(
         reason="settled",
         seated_at_proposal=seated_at_proposal,
     )
+
+
+async def close_if_settled(ctx: Context, motion_id: int) -> bool:
+    """Close an open early-close motion whose outcome no remaining vote can change any more, although
+    nobody voted since it became so (a member left, was suspended or became emeritus); True when this
+    call closed it. The scheduler's sweep calls it; a vote does the same in its own transaction."""
+    async with ctx.db.transaction() as session:
+        motion = await motion_by_ref(session, motion_id, lock="update")
+        if motion.phase != "open" or not motion.early_close or ctx.now() >= motion.deadline:
+            return False  # (at its deadline the close task decides it)
+        body = await session.get(Body, motion.body_id)
+        assert body is not None
+        await _close_if_settled(session, ctx, motion, body, _policy_of(motion))
+        return bool(motion.phase == "closed")
 
 
 async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:

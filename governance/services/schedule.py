@@ -181,6 +181,34 @@ async def run_due(ctx: Context, worker: str, *, limit: int = 100) -> list[Outcom
             return outcomes
 
 
+async def close_settled_motions(ctx: Context) -> list[Outcome]:
+    """Close every open early-close motion whose outcome became settled without a vote (a member left
+    or was suspended, so the votes still to come can no longer change it): part of each sweep. Each is
+    decided once (``motions.close_if_settled`` re-checks under the motion's lock) and its result posted
+    once; returns one outcome per motion closed."""
+    now = ctx.now()
+    async with ctx.db.reading() as session:
+        rows = (
+            await session.execute(
+                select(col(Motion.id), col(Motion.deadline)).where(
+                    col(Motion.phase) == "open", col(Motion.early_close).is_(True), col(Motion.deadline) > now
+                )
+            )
+        ).all()
+    closed = []
+    for motion_id, deadline in rows:
+        if motion_id is None:
+            continue
+        try:
+            if await motions.close_if_settled(ctx, motion_id):
+                closed.append(
+                    Outcome(f"motion:{motion_id}:settled", due.MOTION_CLOSE, deadline, "done: settled")
+                )
+        except GovError as exc:  # e.g. its policy's source changed: the deadline's close will say so
+            log.warning("motion M%s not checked for an early close: %s", motion_id, exc.message)
+    return closed
+
+
 async def _still_mine(ctx: Context, worker: str, task: Claimed) -> bool:
     """Whether the row is still held by ``worker`` and still due (a timeline edit may have moved it)."""
     async with ctx.db.reading() as session:
