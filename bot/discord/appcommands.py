@@ -5,6 +5,11 @@ Each grammar command becomes a slash command: its first word is the top-level co
 the middle words a subcommand group (``/roster org add``), positional arguments and ``--options``
 become options. Running one rebuilds the grammar's text (``election create board-2027 --seats 3``)
 and hands it to :func:`bot.commands.dispatch`, so Discord and the console behave identically.
+
+Command and option names stay English (they are the grammar's words, the same in every language);
+descriptions and choice names are translated for each Discord language govbot has a catalog for by
+:class:`GovTranslator`, which discord.py runs when the command tree is synced (Discord then shows each
+person the descriptions in their client's language).
 """
 
 from __future__ import annotations
@@ -21,22 +26,32 @@ from discord import app_commands
 from bot.commands import REGISTRY, Spec
 from bot.discord.render import clip
 from governance.errors import InvalidInput
+from governance.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, translate
 
 # roster import reads a file on the server (use the console); roster role/roles take the interaction's
 # guild and a Discord role instead of ids, so the client adds its own commands for them
 SKIPPED = frozenset({"roster import", "roster role", "roster roles"})
 TOP_ALIASES = {"help": "gov", "whoami": "gov"}
 GROUP_DESCRIPTIONS = {
-    "gov": "govbot: help and who you are",
-    "roster": "Member organisations, people and voting representatives",
-    "body": "The board, committees and working groups",
-    "wg": "Working groups: join, approve, members",
-    "election": "Elections: nominate, vote, close, certify",
-    "motion": "Motions: propose, vote, close",
-    "audit": "Check the hash-chained audit log",
-    "org": "Member organisations",
-    "person": "People on the roster",
+    "gov": N_("govbot: help and who you are"),
+    "roster": N_("Member organisations, people and voting representatives"),
+    "body": N_("The board, committees and working groups"),
+    "wg": N_("Working groups: join, approve, members"),
+    "election": N_("Elections: nominate, vote, close, certify"),
+    "motion": N_("Motions: propose, vote, close"),
+    "audit": N_("Check the hash-chained audit log"),
+    "org": N_("Member organisations"),
+    "person": N_("People on the roster"),
 }
+DESCRIPTION_LIMIT = 100  # Discord's limit for descriptions and choice names, in every language
+TRANSLATED = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_description,
+        app_commands.TranslationContextLocation.group_description,
+        app_commands.TranslationContextLocation.parameter_description,
+        app_commands.TranslationContextLocation.choice_name,
+    }
+)
 OPTIONAL_ON_DISCORD = {("vote", "choice"), ("motion vote", "choice")}  # absent: show the ballot components
 
 
@@ -125,20 +140,57 @@ def _callback(spec: Spec, params: list[Param], run: Runner) -> Callable[..., Awa
     return callback
 
 
-def _describe(spec: Spec, p: Param) -> str:
+def described(msgid: str, /, **params: object) -> app_commands.locale_str:
+    """A description for Discord: the English (cut to Discord's limit) that the command tree shows by
+    default, carrying its message id and parameters so :class:`GovTranslator` can translate it whole."""
+    english = translate(msgid, DEFAULT_LOCALE, **params)
+    return app_commands.locale_str(clip(english, DESCRIPTION_LIMIT), msgid=msgid, params=params)
+
+
+def localised(string: app_commands.locale_str, locale: str) -> str | None:
+    """``string`` in ``locale`` (cut to Discord's limit), or None where the catalog has nothing different
+    from the English (Discord then shows the English)."""
+    msgid = str(string.extras.get("msgid") or string.message)
+    params = string.extras.get("params") or {}
+    translated = translate(msgid, locale, **params)
+    if translated == translate(msgid, DEFAULT_LOCALE, **params):
+        return None
+    return clip(translated, DESCRIPTION_LIMIT)
+
+
+class GovTranslator(app_commands.Translator):
+    """Descriptions and choice names in each Discord language govbot has a catalog for (French: Discord's
+    ``fr``); command, group and option names are left as they are, the grammar's English words."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        """The translation discord.py puts in ``*_localizations`` for ``locale``, or None for none."""
+        if context.location not in TRANSLATED:
+            return None
+        language = locale.value.split("-")[0].lower()
+        if language == DEFAULT_LOCALE or language not in SUPPORTED_LOCALES:
+            return None
+        return localised(string, language)
+
+
+def _describe(spec: Spec, p: Param) -> app_commands.locale_str:
     if p.kind == "flag":
-        return clip(f"--{p.grammar}", 100)
+        return app_commands.locale_str(clip(f"--{p.grammar}", DESCRIPTION_LIMIT))
     if p.kind == "variadic":
         return (
-            "Words separated by spaces"
+            described(N_("Words separated by spaces"))
             if p.grammar == "command"
-            else ("Candidates, most preferred first (leave empty for a ballot with menus)")
+            else described(N_("Candidates, most preferred first (leave empty for a ballot with menus)"))
         )
     if (" ".join(spec.path), p.grammar) in OPTIONAL_ON_DISCORD:
-        return "yes, no or abstain (leave empty for buttons)"
+        return described(N_("yes, no or abstain (leave empty for buttons)"))
     if p.kind == "multi":
-        return clip(f"One or more {p.grammar} (comma-separated)", 100)
-    return clip(f"{p.grammar} — see /gov help {' '.join(spec.path)}", 100)
+        return described(N_("One or more {option} (comma-separated)"), option=p.grammar)
+    return described(N_("{option} — see /gov help {command}"), option=p.grammar, command=" ".join(spec.path))
 
 
 def build_groups(
@@ -153,9 +205,9 @@ def build_groups(
             continue
         params = params_of(spec)
         callback = _callback(spec, params, run)
-        described = {p.name: _describe(spec, p) for p in params}
-        if described:
-            callback = app_commands.describe(**described)(callback)
+        descriptions = {p.name: _describe(spec, p) for p in params}
+        if descriptions:
+            callback = app_commands.describe(**descriptions)(callback)
         auto = {
             p.name: completers.get(f"{path}:{p.grammar}") or completers[p.grammar]
             for p in params
@@ -166,26 +218,28 @@ def build_groups(
         words = list(spec.path)
         if len(words) == 1 and words[0] not in TOP_ALIASES:
             singles.append(
-                app_commands.Command(name=words[0], description=clip(spec.summary, 100), callback=callback)
+                app_commands.Command(name=words[0], description=described(spec.summary), callback=callback)
             )
             continue
         if len(words) == 1:
             words = [TOP_ALIASES[words[0]], words[0]]
         top = tops.get(words[0])
         if top is None:
-            top = tops[words[0]] = app_commands.Group(
-                name=words[0], description=GROUP_DESCRIPTIONS.get(words[0], words[0])
-            )
+            top = tops[words[0]] = app_commands.Group(name=words[0], description=_group_text(words[0]))
         parent = top
         for middle in words[1:-1]:
             child = next((c for c in parent.commands if c.name == middle), None)
             if child is None:
-                child = app_commands.Group(
-                    name=middle, description=GROUP_DESCRIPTIONS.get(middle, middle), parent=parent
-                )
+                child = app_commands.Group(name=middle, description=_group_text(middle), parent=parent)
             assert isinstance(child, app_commands.Group)
             parent = child
         parent.add_command(
-            app_commands.Command(name=words[-1], description=clip(spec.summary, 100), callback=callback)
+            app_commands.Command(name=words[-1], description=described(spec.summary), callback=callback)
         )
     return [*tops.values(), *singles]
+
+
+def _group_text(word: str) -> app_commands.locale_str:
+    return (
+        described(GROUP_DESCRIPTIONS[word]) if word in GROUP_DESCRIPTIONS else app_commands.locale_str(word)
+    )

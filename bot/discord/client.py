@@ -15,7 +15,7 @@ import logging
 import re
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,11 +27,12 @@ from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import ballots, delivery, permissions
-from bot.discord.appcommands import Param, build_groups, build_text
+from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
 from bot.replies import Attachment, Reply, error
+from governance import labels
 from governance.errors import GovError
-from governance.i18n import negotiate
+from governance.i18n import N_, _, negotiate, using_locale
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
 
@@ -67,12 +68,13 @@ MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 AUTOCOMPLETE_LIMIT = 25
 ROLE_MAP_TTL = 60.0  # seconds a guild's role mapping is cached (a change made here refreshes it at once)
-GOVBOT_ROLE_CHOICES = [
-    app_commands.Choice(name="admin", value="admin"),
-    app_commands.Choice(name="chair", value="chair"),
-    app_commands.Choice(name="member", value="member"),
-    app_commands.Choice(name="none (remove the mapping)", value="none"),
+GOVBOT_ROLE_CHOICES = [  # names translated per Discord language by GovTranslator
+    app_commands.Choice(name=N_("admin"), value="admin"),
+    app_commands.Choice(name=N_("chair"), value="chair"),
+    app_commands.Choice(name=N_("member"), value="member"),
+    app_commands.Choice(name=N_("none (remove the mapping)"), value="none"),
 ]
+READER_LOCALES = 50_000  # Discord users whose last interaction language is remembered (for their DMs)
 
 
 def configure_api_base(base_url: str | None) -> None:
@@ -104,6 +106,7 @@ class GovBot(discord.AutoShardedClient):
         self.settings = settings
         self.tz = tz
         self._role_maps: dict[str, tuple[float, dict[str, str]]] = {}
+        self.reader_locales: dict[str, str] = {}
         self.delivery_interval = delivery_interval
         self.drafts = ballots.Drafts()
         self.tree = app_commands.CommandTree(self)
@@ -119,7 +122,9 @@ class GovBot(discord.AutoShardedClient):
     # ------------------------------------------------------------------ start-up
 
     async def setup_hook(self) -> None:
-        """Sync commands (to the guild when ``DISCORD_GUILD_ID`` is set, else globally); start delivery."""
+        """Sync commands (to the guild when ``DISCORD_GUILD_ID`` is set, else globally) with their French
+        descriptions; start delivery."""
+        await self.tree.set_translator(GovTranslator())
         if self.settings.discord_guild_id:
             guild = discord.Object(id=int(self.settings.discord_guild_id))
             self.tree.copy_global_to(guild=guild)
@@ -168,18 +173,44 @@ class GovBot(discord.AutoShardedClient):
             default=self.settings.locale,
         )
 
+    @contextlib.contextmanager
+    def speaking(self, interaction: discord.Interaction) -> Iterator[str]:
+        """Build everything inside the block in the reader's language; remember it for their later DMs."""
+        locale = self.locale_for(interaction)
+        user = str(interaction.user.id)
+        if user not in self.reader_locales and len(self.reader_locales) >= READER_LOCALES:
+            self.reader_locales.pop(next(iter(self.reader_locales)))
+        self.reader_locales[user] = locale
+        with using_locale(locale):
+            yield locale
+
+    def locale_of_user(self, user_id: str | int) -> str:
+        """The language to DM a Discord user in: their client's at their last interaction with govbot,
+        else the only guild's preferred language, else ``GOVBOT_LOCALE``."""
+        known = self.reader_locales.get(str(user_id))
+        if known is not None:
+            return known
+        guild = self.guilds[0] if len(self.guilds) == 1 else None
+        return negotiate(guild.preferred_locale.value if guild else None, default=self.settings.locale)
+
     async def actor_for(self, interaction: discord.Interaction) -> Actor | Reply:
         """The roster person this Discord account speaks for, or the error reply to send instead."""
         workspace = self.workspace(interaction)
         if workspace is None:
-            return error("Use govbot's commands in the alliance's server, not in a direct message.")
+            return error(_("Use govbot's commands in the alliance's server, not in a direct message."))
         actor = await roster.resolve_identity(self.ctx, "discord", workspace, str(interaction.user.id))
         if actor is None:
             return error(
-                "Your Discord account is not linked to anyone on the alliance's roster, so govbot "
-                "cannot act for you; nothing was changed.",
-                f"Ask the secretariat to run `/roster link handle:<your handle> platform:discord "
-                f"workspace:{workspace} user:{interaction.user.id}`.",
+                _(
+                    "Your Discord account is not linked to anyone on the alliance's roster, so govbot "
+                    "cannot act for you; nothing was changed."
+                ),
+                _(
+                    "Ask the secretariat to run `/roster link handle:<your handle> platform:discord "
+                    "workspace:{workspace} user:{user}`.",
+                    workspace=workspace,
+                    user=interaction.user.id,
+                ),
             )
         return actor
 
@@ -236,11 +267,13 @@ class GovBot(discord.AutoShardedClient):
             fits = [a for a in attachments if len(a.data) <= limit]
             if len(fits) < len(attachments):
                 names = ", ".join(a.filename for a in attachments if len(a.data) > limit)
-                kwargs["content"] = clip(
-                    f"{rendered.content}\n⚠️ {names}: larger than this server's upload limit "
-                    f"({limit // 1_000_000} MB), so not attached; `govbot console` on the server saves it.",
-                    CONTENT_LIMIT,
+                too_big = _(
+                    "{names}: larger than this server's upload limit ({limit} MB), so not attached; "
+                    "`govbot console` on the server saves it.",
+                    names=names,
+                    limit=limit // 1_000_000,
                 )
+                kwargs["content"] = clip(f"{rendered.content}\n⚠️ {too_big}", CONTENT_LIMIT)
             if fits:
                 await self._send_files(interaction, kwargs, fits)
                 return
@@ -265,11 +298,13 @@ class GovBot(discord.AutoShardedClient):
         except discord.HTTPException as exc:
             log.warning("Discord refused %d file(s): %s", len(files), exc)
             names = ", ".join(a.filename for a in attachments)
-            kwargs["content"] = clip(
-                f"{kwargs['content']}\n⚠️ Discord would not take {names} ({exc.text or exc.status}); "
-                "run the command again, or `govbot console` on the server saves it.",
-                CONTENT_LIMIT,
+            refused = _(
+                "Discord would not take {names} ({reason}); run the command again, or `govbot console` on "
+                "the server saves it.",
+                names=names,
+                reason=exc.text or exc.status,
             )
+            kwargs["content"] = clip(f"{kwargs['content']}\n⚠️ {refused}", CONTENT_LIMIT)
             await interaction.followup.send(**kwargs)
 
     async def fail(self, interaction: discord.Interaction, reply: Reply) -> None:
@@ -286,6 +321,12 @@ class GovBot(discord.AutoShardedClient):
     # ------------------------------------------------------------------ slash commands
 
     async def _run_command(
+        self, interaction: discord.Interaction, spec: Spec, params: list[Param], values: dict[str, Any]
+    ) -> None:
+        with self.speaking(interaction):
+            await self._answer_command(interaction, spec, params, values)
+
+    async def _answer_command(
         self, interaction: discord.Interaction, spec: Spec, params: list[Param], values: dict[str, Any]
     ) -> None:
         path = " ".join(spec.path)
@@ -314,7 +355,7 @@ class GovBot(discord.AutoShardedClient):
         )
         title = None
         if reply.ok and path in ("election close", "election result"):
-            title = f"Result of {values.get('election')}"
+            title = _("Result of {election}", election=values.get("election"))
         rendered = render(
             reply, title=title, ephemeral=None if not public else (reply.ephemeral or not reply.ok)
         )
@@ -332,25 +373,28 @@ class GovBot(discord.AutoShardedClient):
         """``/roster role`` (a Discord role of this server -> a govbot role) and ``/roster roles``."""
 
         @app_commands.describe(
-            role="A role of this server", govbot_role="What it means to govbot (none removes the mapping)"
+            role=N_("A role of this server"),
+            govbot_role=N_("What it means to govbot (none removes the mapping)"),
         )
         @app_commands.choices(govbot_role=GOVBOT_ROLE_CHOICES)
         async def role(interaction: discord.Interaction, role: discord.Role, govbot_role: str) -> None:
-            await self.map_role(interaction, role, govbot_role)
+            with self.speaking(interaction):
+                await self.map_role(interaction, role, govbot_role)
 
         async def roles(interaction: discord.Interaction) -> None:
-            await self.list_roles(interaction)
+            with self.speaking(interaction):
+                await self.list_roles(interaction)
 
         return [
             app_commands.Command(
                 name="role",
-                description="Map a role of this server to govbot admin, chair or member (admins).",
+                description=N_("Map a role of this server to govbot admin, chair or member (admins)."),
                 callback=role,
                 parent=parent,
             ),
             app_commands.Command(
                 name="roles",
-                description="List this server's roles mapped to govbot roles.",
+                description=N_("List this server's roles mapped to govbot roles."),
                 callback=roles,
                 parent=parent,
             ),
@@ -358,7 +402,9 @@ class GovBot(discord.AutoShardedClient):
 
     async def _guild_actor(self, interaction: discord.Interaction) -> tuple[str, Actor] | None:
         if not interaction.guild_id:
-            await self.fail(interaction, error("Role mappings belong to a server: run this in the server."))
+            await self.fail(
+                interaction, error(_("Role mappings belong to a server: run this in the server."))
+            )
             return None
         actor = await self.actor_for(interaction)
         if isinstance(actor, Reply):
@@ -372,7 +418,7 @@ class GovBot(discord.AutoShardedClient):
         if found is None:
             return
         guild, actor = found
-        spec, _ = find(["roster", "role"])
+        spec, _rest = find(["roster", "role"])
         assert spec is not None
         if not await self.permitted(interaction, spec, actor):
             return
@@ -412,20 +458,24 @@ class GovBot(discord.AutoShardedClient):
         self, interaction: discord.Interaction, exc: app_commands.AppCommandError
     ) -> None:
         log.warning("app command failed: %s", exc, exc_info=not isinstance(exc, app_commands.CommandNotFound))
+        with self.speaking(interaction):
+            reply = self._tree_error_reply(exc)
+            with contextlib.suppress(discord.HTTPException):
+                await self.fail(interaction, reply)
+
+    def _tree_error_reply(self, exc: app_commands.AppCommandError) -> Reply:
+        """What to tell the person when the command tree could not run their command."""
         if isinstance(
             exc,
             app_commands.CommandNotFound
             | app_commands.CommandSignatureMismatch
             | app_commands.TransformerError,
         ):
-            reply = error(
-                "govbot did not understand that command (it may be out of date); nothing was changed.",
-                "Reload Discord (Ctrl+R) for the current commands, or try `/gov help`.",
+            return error(
+                _("govbot did not understand that command (it may be out of date); nothing was changed."),
+                _("Reload Discord (Ctrl+R) for the current commands, or try `/gov help`."),
             )
-        else:
-            reply = error("Something went wrong on our side; nothing was changed.", "Try again.")
-        with contextlib.suppress(discord.HTTPException):
-            await self.fail(interaction, reply)
+        return error(_("Something went wrong on our side; nothing was changed."), _("Try again."))
 
     # ------------------------------------------------------------------ ballots in components
 
@@ -441,8 +491,12 @@ class GovBot(discord.AutoShardedClient):
             await self.fail(
                 interaction,
                 error(
-                    f"{election.title} is not open for voting (it is {election.phase}).",
-                    "See `/election show`.",
+                    _(
+                        "{title} is not open for voting (it is {phase}).",
+                        title=election.title,
+                        phase=labels.label(labels.ELECTION_PHASES, election.phase),
+                    ),
+                    _("See `/election show`."),
                 ),
             )
             return
@@ -457,8 +511,8 @@ class GovBot(discord.AutoShardedClient):
                 await self.fail(
                     interaction,
                     error(
-                        f"{election.title} has too many candidates for menus.",
-                        f"Vote with `/vote election:{election.slug} choices:a b c`.",
+                        _("{title} has too many candidates for menus.", title=election.title),
+                        _("Vote with `/vote election:{slug} choices:a b c`.", slug=election.slug),
                     ),
                 )
                 return
@@ -475,13 +529,19 @@ class GovBot(discord.AutoShardedClient):
         m = view_.motion
         assert m.id is not None
         await interaction.response.send_message(
-            f"**M{m.id} {m.title}** — your vote:", view=ballots.motion_buttons(m.id), ephemeral=True
+            _("**M{id} {title}** — your vote:", id=m.id, title=m.title),
+            view=ballots.motion_buttons(m.id),
+            ephemeral=True,
         )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route component presses by their custom id (slash commands go through the tree)."""
         if interaction.type is not discord.InteractionType.component:
             return
+        with self.speaking(interaction):
+            await self._answer_component(interaction)
+
+    async def _answer_component(self, interaction: discord.Interaction) -> None:
         data = interaction.data or {}
         raw = str(data.get("custom_id", ""))
         parsed = ballots.parse_custom_id(raw)
@@ -490,8 +550,8 @@ class GovBot(discord.AutoShardedClient):
                 await self.fail(
                     interaction,
                     error(
-                        "govbot did not understand that button or menu; nothing was changed.",
-                        "Open a fresh ballot with `/vote`.",
+                        _("govbot did not understand that button or menu; nothing was changed."),
+                        _("Open a fresh ballot with `/vote`."),
                     ),
                 )
             return
@@ -501,7 +561,8 @@ class GovBot(discord.AutoShardedClient):
             log.exception("component %s failed", raw)
             if not interaction.response.is_done():
                 await self.fail(
-                    interaction, error("Something went wrong on our side; nothing was changed.", "Try again.")
+                    interaction,
+                    error(_("Something went wrong on our side; nothing was changed."), _("Try again.")),
                 )
 
     async def _component(
@@ -513,7 +574,7 @@ class GovBot(discord.AutoShardedClient):
             return
         if cid.kind == "mv":
             if cid.arg not in ("yes", "no", "abstain"):
-                await self.fail(interaction, error("That is not a vote on a motion; nothing was changed."))
+                await self.fail(interaction, error(_("That is not a vote on a motion; nothing was changed.")))
                 return
             reply = await dispatch(
                 self.ctx,
@@ -540,7 +601,10 @@ class GovBot(discord.AutoShardedClient):
             if not picked:
                 await self.fail(
                     interaction,
-                    error("Your ballot is empty; nothing was cast.", "Choose at least one candidate first."),
+                    error(
+                        _("Your ballot is empty; nothing was cast."),
+                        _("Choose at least one candidate first."),
+                    ),
                 )
                 return
             reply = await dispatch(
@@ -562,14 +626,14 @@ class GovBot(discord.AutoShardedClient):
             await self.dm_receipt(interaction, reply.text)
             return
         if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
-            _, choices = await ballots.standing(self.ctx, cid.target)
+            _shown, choices = await ballots.standing(self.ctx, cid.target)
             known = {c.handle for c in choices}
             if any(v not in known for v in values):
                 await self.fail(
                     interaction,
                     error(
-                        "That menu offered someone who is not standing; nothing was changed.",
-                        "Open a fresh ballot with `/vote`.",
+                        _("That menu offered someone who is not standing; nothing was changed."),
+                        _("Open a fresh ballot with `/vote`."),
                     ),
                 )
                 return
@@ -578,7 +642,7 @@ class GovBot(discord.AutoShardedClient):
             return
         if cid.kind != "rk":
             await self.fail(
-                interaction, error("govbot did not understand that button or menu; nothing was changed.")
+                interaction, error(_("govbot did not understand that button or menu; nothing was changed."))
             )
             return
         view_, choices = await ballots.standing(self.ctx, cid.target)
@@ -586,8 +650,11 @@ class GovBot(discord.AutoShardedClient):
             await self.fail(
                 interaction,
                 error(
-                    f"{view_.election.title} is not open for voting "
-                    f"(it is {view_.election.phase}); nothing was cast."
+                    _(
+                        "{title} is not open for voting (it is {phase}); nothing was cast.",
+                        title=view_.election.title,
+                        phase=labels.label(labels.ELECTION_PHASES, view_.election.phase),
+                    )
                 ),
             )
             return
@@ -599,8 +666,8 @@ class GovBot(discord.AutoShardedClient):
                 await self.fail(
                     interaction,
                     error(
-                        "That choice is not a candidate you can still rank; nothing was changed.",
-                        "Open a fresh ballot with `/vote`.",
+                        _("That choice is not a candidate you can still rank; nothing was changed."),
+                        _("Open a fresh ballot with `/vote`."),
                     ),
                 )
                 return
@@ -615,7 +682,7 @@ class GovBot(discord.AutoShardedClient):
             picked.clear()
         else:
             await self.fail(
-                interaction, error("govbot did not understand that button or menu; nothing was changed.")
+                interaction, error(_("govbot did not understand that button or menu; nothing was changed."))
             )
             return
         text, components = ballots.ranked_ballot(view_.election.title, cid.target, choices, picked, page)
@@ -631,23 +698,35 @@ class GovBot(discord.AutoShardedClient):
 
         async def election(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await elections.list_elections(self.ctx)
-            return choices([(f"{e.slug} — {e.title} ({e.phase})", e.slug) for e, _ in rows], current)
+            return choices(
+                [
+                    (f"{e.slug} — {e.title} ({labels.label(labels.ELECTION_PHASES, e.phase)})", e.slug)
+                    for e, _b in rows
+                ],
+                current,
+            )
 
         async def motion(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await motions.list_motions(self.ctx)
-            return choices([(f"M{m.id} {m.title} ({m.phase})", str(m.id)) for m, _ in rows], current)
+            return choices(
+                [
+                    (f"M{m.id} {m.title} ({labels.label(labels.MOTION_PHASES, m.phase)})", str(m.id))
+                    for m, _b in rows
+                ],
+                current,
+            )
 
         async def wg(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await bodies.list_bodies(self.ctx, "working_group")
-            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _ in rows], current)
+            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _n in rows], current)
 
         async def body(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await bodies.list_bodies(self.ctx)
-            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _ in rows], current)
+            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _n in rows], current)
 
         async def handle(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await roster.list_people(self.ctx)
-            return choices([(f"{p.handle} — {p.name}", p.handle) for p, _ in rows], current)
+            return choices([(f"{p.handle} — {p.name}", p.handle) for p, _o in rows], current)
 
         async def org(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             rows = await roster.list_organisations(self.ctx)
@@ -659,7 +738,7 @@ class GovBot(discord.AutoShardedClient):
             slug = str(getattr(interaction.namespace, "election", "") or "")
             if not slug:
                 return []
-            _, standing = await ballots.standing(self.ctx, slug)
+            _view, standing = await ballots.standing(self.ctx, slug)
             words = current.split(" ")
             done, last = words[:-1], words[-1]
             prefix = " ".join(done)
@@ -681,35 +760,38 @@ class GovBot(discord.AutoShardedClient):
         async def motion_choice(
             interaction: discord.Interaction, current: str
         ) -> list[app_commands.Choice[str]]:
-            return choices([(c, c) for c in motions.CHOICES], current)
+            return choices([(labels.label(labels.CHOICES, c), c) for c in motions.CHOICES], current)
 
         async def method(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            return choices([(m, m) for m in elections.ELECTION_METHODS], current)
+            return choices([(labels.method_name(m), m) for m in elections.ELECTION_METHODS], current)
 
         async def tier(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             return choices([(t, t) for t in roster.TIERS], current)
 
-        return {
-            "election": _safe(election),
-            "motion": _safe(motion),
-            "wg": _safe(wg),
-            "body": _safe(body),
-            "handle": _safe(handle),
-            "chair": _safe(handle),
-            "org": _safe(org),
-            "vote:choice": _safe(candidates),
-            "method": _safe(method),
-            "tier": _safe(tier),
-            "motion vote:choice": _safe(motion_choice),
+        completers = {
+            "election": election,
+            "motion": motion,
+            "wg": wg,
+            "body": body,
+            "handle": handle,
+            "chair": handle,
+            "org": org,
+            "vote:choice": candidates,
+            "method": method,
+            "tier": tier,
+            "motion vote:choice": motion_choice,
         }
+        return {name: _safe(fn, self.speaking) for name, fn in completers.items()}
 
 
-def _safe(fn: Any) -> Any:
-    """An autocomplete that answers an empty list rather than fail (a failed lookup must not break typing)."""
+def _safe(fn: Any, speaking: Callable[[discord.Interaction], contextlib.AbstractContextManager[str]]) -> Any:
+    """An autocomplete in the reader's language that answers an empty list rather than fail (a failed
+    lookup must not break typing)."""
 
     async def wrapped(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
-            return await fn(interaction, current)
+            with speaking(interaction):
+                return await fn(interaction, current)
         except Exception:
             log.debug("autocomplete failed", exc_info=True)
             return []

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.replies import Reply, Table
+from governance import labels
+from governance.i18n import _, format_number
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -45,7 +47,7 @@ def _code(text: str, limit: int) -> str:
 def _table_embed(table: Table, colour: discord.Colour) -> discord.Embed:
     return discord.Embed(
         title=clip(table.title, TITLE_LIMIT) if table.title else None,
-        description=_code(table.to_text() if table.rows else "(none)", DESCRIPTION_LIMIT),
+        description=_code(table.to_text() if table.rows else _("(none)"), DESCRIPTION_LIMIT),
         colour=colour,
     )
 
@@ -83,13 +85,14 @@ def render(reply: Reply, *, ephemeral: bool | None = None, title: str | None = N
 
 
 def result_embed(title: str, elected: list[str], method: str, ballots: int, rounds: str) -> discord.Embed:
-    """An election result as an embed: who was elected, how it was counted, every round."""
+    """An election result as an embed: who was elected, how it was counted, every round (in the current
+    locale: the method by its name, the count with the locale's digits)."""
     embed = discord.Embed(
-        title=clip(f"Result: {title}", TITLE_LIMIT),
+        title=clip(_("Result: {title}", title=title), TITLE_LIMIT),
         colour=RESULT_COLOUR,
         description=_code(rounds, DESCRIPTION_LIMIT - 100),
     )
-    embed.add_field(name="Elected", value=clip(", ".join(elected) or "nobody", 1024), inline=False)
-    embed.add_field(name="Method", value=method)
-    embed.add_field(name="Ballots", value=str(ballots))
+    embed.add_field(name=_("Elected"), value=clip(", ".join(elected) or _("nobody"), 1024), inline=False)
+    embed.add_field(name=_("Method"), value=labels.method_name(method))
+    embed.add_field(name=_("Ballots"), value=format_number(ballots))
     return embed

@@ -39,8 +39,10 @@ from bot.replies import Reply, error
 from bot.slack import ballots, files
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
+from bot.slack.locale import UserLocales
 from bot.slack.render import clip, escape, message
 from governance.errors import GovError
+from governance.i18n import _, using_locale
 from governance.services import elections, motions, roster
 from governance.services.bodies import decide_join
 from governance.services.common import Actor, Context
@@ -69,6 +71,7 @@ class Runtime:
     client: AsyncWebClient
     delivery: SlackDelivery
     ack_within: float
+    locales: UserLocales
     identity_ttl: float = IDENTITY_TTL
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
@@ -112,16 +115,22 @@ class Runtime:
         self._identities[key] = (now + ttl, actor)
         return actor
 
+    async def reader(self, team_id: str, user_id: str) -> tuple[Actor | None, str]:
+        """A Slack user's roster actor and the language to answer them in, looked up side by side."""
+        actor, locale = await asyncio.gather(self.actor(team_id, user_id), self.locales.get(user_id))
+        return actor, locale
+
     @property
     def busy(self) -> bool:
         """Whether every command slot is taken (a new command would queue, so it is deferred at once)."""
         return self.slots.locked()
 
-    async def run_command(self, actor: Actor, text: str) -> Reply:
-        """Run one command line in a slot: at most ``WORK_SLOTS`` commands hold the database at once, so
-        the acknowledgements of new requests are never stuck behind a crowd of slow ones."""
+    async def run_command(self, actor: Actor, text: str, locale: str | None = None) -> Reply:
+        """Run one command line in a slot, answering in ``locale``: at most ``WORK_SLOTS`` commands hold
+        the database at once, so the acknowledgements of new requests are never stuck behind a crowd of
+        slow ones."""
         async with self.slots:
-            return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack")
+            return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack", locale=locale)
 
     async def post_response(self, response_url: str, message: dict[str, Any]) -> None:
         """Send an answer to a command's ``response_url`` over one shared HTTP session, so answers reuse
@@ -143,7 +152,7 @@ class Runtime:
         pending = set(self.tasks)
         if not pending:
             return 0
-        _, cut = await asyncio.wait(pending, timeout=timeout)
+        _finished, cut = await asyncio.wait(pending, timeout=timeout)
         for task in cut:
             task.cancel()
         return len(cut)
@@ -160,17 +169,18 @@ def runtime_of(app: AsyncApp) -> Runtime:
 
 def linking_hint(team_id: str, user_id: str) -> str:
     """What an unlinked Slack user must ask for, with the exact command an admin runs."""
-    return (
-        f"Ask the secretariat (a govbot admin) to link your account: "
-        f"`/gov roster link <your-handle> slack {team_id} {user_id}` "
-        f"(or `/gov roster link <your-handle> @you`)."
+    return _(
+        "Ask the secretariat (a govbot admin) to link your account: "
+        "`/gov roster link <your-handle> slack {team} {user}` (or `/gov roster link <your-handle> @you`).",
+        team=team_id,
+        user=user_id,
     )
 
 
 def unlinked_reply(team_id: str, user_id: str) -> Reply:
     """The reply to a Slack user who is not on the roster yet."""
     return error(
-        "Your Slack account is not linked to anyone on the alliance roster yet.",
+        _("Your Slack account is not linked to anyone on the alliance roster yet."),
         linking_hint(team_id, user_id),
     )
 
@@ -236,8 +246,9 @@ def build_app(
     """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer (call it
     in the running event loop; ``runtime_of(app).close()`` releases its HTTP session).
 
-    The Web API goes to ``SLACK_API_BASE_URL`` when set (GovSlack, a proxy, the tests' fake); a 429
-    from it is retried after its ``Retry-After``. The deliverer is reachable as
+    Every answer, form and Home tab is in its reader's Slack language (``users.info``, cached), else in
+    ``GOVBOT_LOCALE``. The Web API goes to ``SLACK_API_BASE_URL`` when set (GovSlack, a proxy, the tests'
+    fake); a 429 from it is retried after its ``Retry-After``. The deliverer is reachable as
     ``runtime_of(app).delivery`` (``serve`` runs it).
     """
     client_args: dict[str, Any] = {"token": settings.slack_bot_token}
@@ -257,7 +268,10 @@ def build_app(
         logger=logging.getLogger("bot.slack.bolt"),
         process_before_response=True,
     )
-    runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, http=session)
+    locales = UserLocales(client, settings.locale, now=ctx.now)
+    runtime = Runtime(
+        ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
+    )
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
     return app
@@ -266,11 +280,13 @@ def build_app(
 def _register(app: AsyncApp, rt: Runtime) -> None:
     ctx, tz = rt.ctx, rt.tz
 
-    async def actor_for(body: dict[str, Any]) -> tuple[Actor | None, str, str]:
+    async def actor_for(body: dict[str, Any]) -> tuple[Actor | None, str, str, str]:
+        """Who sent a request (roster actor, workspace, user) and the language to answer them in."""
         team_id, user_id = _team_user(body)
         if not team_id or not user_id:
-            return None, team_id, user_id
-        return await rt.actor(team_id, user_id), team_id, user_id
+            return None, team_id, user_id, rt.locales.default
+        actor, locale = await rt.reader(team_id, user_id)
+        return actor, team_id, user_id, locale
 
     async def dm(user_id: str, text: str) -> None:
         """A direct message from the app (chat.postMessage to the user opens the app's DM)."""
@@ -284,9 +300,23 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
     @app.command(COMMAND)
     async def gov(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, team_id, user_id = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
+        with using_locale(locale):
+            await answer(ack, body, respond, actor, team_id, user_id, locale)
+
+    async def answer(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        actor: Actor | None,
+        team_id: str,
+        user_id: str,
+        locale: str,
+    ) -> None:
+        """Answer ``/gov`` in the reader's language: in the acknowledgement when the reply is ready in
+        time, else "Working on it…" and the reply through ``response_url``."""
         if not team_id or not user_id:
-            await ack(**_ephemeral(error("This request does not say who sent it; nothing was done.")))
+            await ack(**_ephemeral(error(_("This request does not say who sent it; nothing was done."))))
             return
         if actor is None:
             await ack(**_ephemeral(unlinked_reply(team_id, user_id)))
@@ -298,10 +328,10 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             await open_ballot(ack, respond, target, trigger)
             return
         busy = rt.busy
-        work = rt.spawn(rt.run_command(actor, text))
+        work = rt.spawn(rt.run_command(actor, text, locale))
         done: set[asyncio.Future[Any]] = set()
         if not busy:
-            done, _ = await asyncio.wait({work}, timeout=rt.ack_within)
+            done, _pending = await asyncio.wait({work}, timeout=rt.ack_within)
         if done:
             reply = work.result()
             await ack(**_ephemeral(reply))
@@ -309,7 +339,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             if reply.attachments:
                 rt.spawn(send_files(user_id, reply, respond))
             return
-        await ack(text="Working on it…", response_type="ephemeral")
+        await ack(text=_("Working on it…"), response_type="ephemeral")
 
         response_url = str(body.get("response_url") or "")
 
@@ -339,9 +369,15 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             await respond(
                 **_ephemeral(
                     error(
-                        f"Slack would not take {names} ({reason}); nothing was sent.",
-                        "Run the command again in a moment; on the server, `govbot console` saves the "
-                        "file in its working directory.",
+                        _(
+                            "Slack would not take {names} ({reason}); nothing was sent.",
+                            names=names,
+                            reason=reason,
+                        ),
+                        _(
+                            "Run the command again in a moment; on the server, `govbot console` saves the "
+                            "file in its working directory."
+                        ),
                     )
                 ),
                 replace_original=False,
@@ -376,7 +412,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 await rt.client.views_open(
                     trigger_id=trigger,
                     view=ballots.done_view(
-                        "Ballot", escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+                        _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
                     ),
                 )
             return
@@ -393,8 +429,8 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 await respond(
                     **_ephemeral(
                         error(
-                            "Slack would not open the ballot form.",
-                            f"Vote by typing `/gov vote {ref} <choices>`.",
+                            _("Slack would not open the ballot form."),
+                            _("Vote by typing `/gov vote {ref} <choices>`.", ref=ref),
                         )
                     )
                 )
@@ -402,20 +438,23 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
     # ------------------------------------------------------------ ballots
 
     async def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, _team_id, _user_id = await actor_for(body)
-        kind, _, ref = str(action.get("value") or "").partition(":")
+        actor, _team_id, _user_id, locale = await actor_for(body)
+        kind, _sep, ref = str(action.get("value") or "").partition(":")
         trigger = str(body.get("trigger_id") or "")
         if actor is None or kind not in ("election", "motion") or not ref or not trigger:
             return
-        await open_ballot(None, None, (kind, ref), trigger)
+        with using_locale(locale):
+            await open_ballot(None, None, (kind, ref), trigger)
 
     async def statements(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        _team_id, user_id = _team_user(body)
         value = str(action.get("value") or "")
-        slug, _, page = value.partition("|")
-        try:
-            view = await ballots.statements_view(ctx, slug, int(page) if page.isdigit() else 0)
-        except GovError as exc:
-            view = ballots.done_view("Candidates", escape(exc.message), ok=False)
+        slug, _sep, page = value.partition("|")
+        with using_locale(await rt.locales.get(user_id)):
+            try:
+                view = await ballots.statements_view(ctx, slug, int(page) if page.isdigit() else 0)
+            except GovError as exc:
+                view = ballots.done_view(_("Candidates"), escape(exc.message), ok=False)
         container = body.get("view") or {}
         if action.get("action_id") == ballots.STATEMENTS_ACTION:
             await rt.client.views_push(trigger_id=str(body.get("trigger_id") or ""), view=view)
@@ -424,20 +463,23 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
     @app.view(ballots.BALLOT_CALLBACK)
     async def submit_ballot(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        actor, team_id, user_id = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
+        with using_locale(locale):
+            await cast(ack, view, actor, team_id, user_id)
+
+    async def cast(
+        ack: AsyncAck, view: dict[str, Any], actor: Actor | None, team_id: str, user_id: str
+    ) -> None:
+        """Check and cast a submitted ballot form; problems go back into the form, in the voter's language."""
         first = ballots.first_input(view)
         if actor is None:
-            await ack(
-                response_action="errors",
-                errors={
-                    first: clip("Your Slack account is not linked: " + linking_hint(team_id, user_id), 300)
-                },
-            )
+            unlinked = _("Your Slack account is not linked: {hint}", hint=linking_hint(team_id, user_id))
+            await ack(response_action="errors", errors={first: clip(unlinked, 300)})
             return
         try:
             slug, choices, problems = ballots.read_ballot(view)
         except (GovError, ValueError, TypeError) as exc:
-            text = exc.message if isinstance(exc, GovError) else "This ballot form could not be read."
+            text = exc.message if isinstance(exc, GovError) else _("This ballot form could not be read.")
             await ack(response_action="errors", errors={first: text})
             return
         if problems:
@@ -452,31 +494,62 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             )
             return
         order = " > ".join(" = ".join(t) for t in receipt.ranking)
-        verb = "replaced your earlier ballot" if receipt.replaced else "recorded your ballot"
+        fields = {"order": escape(order), "receipt": receipt.receipt}
         confirmation = (
-            f"{'Your earlier ballot was replaced' if receipt.replaced else 'Your ballot is recorded'}: "
-            f"{escape(order)}.\nReceipt `{receipt.receipt}` (a copy is in your direct messages). You may "
-            f"vote again until voting closes; your latest ballot counts."
+            (
+                _("Your earlier ballot was replaced: {order}.", **fields)
+                if receipt.replaced
+                else _("Your ballot is recorded: {order}.", **fields)
+            )
+            + "\n"
+            + _(
+                "Receipt `{receipt}` (a copy is in your direct messages). You may vote again until voting "
+                "closes; your latest ballot counts.",
+                **fields,
+            )
         )
-        await ack(response_action="update", view=ballots.done_view("Ballot", confirmation))
+        await ack(response_action="update", view=ballots.done_view(_("Your ballot"), confirmation))
+        copy = {"election": receipt.election, "order": order, "receipt": receipt.receipt}
         rt.spawn(
             dm(
                 user_id,
-                f"govbot {verb} in {receipt.election}: {order}. Your receipt: {receipt.receipt} "
-                f"(keep it to find your ballot in the published list).",
+                _(
+                    "govbot replaced your earlier ballot in {election}: {order}. Your receipt: {receipt} "
+                    "(keep it to find your ballot in the published list).",
+                    **copy,
+                )
+                if receipt.replaced
+                else _(
+                    "govbot recorded your ballot in {election}: {order}. Your receipt: {receipt} "
+                    "(keep it to find your ballot in the published list).",
+                    **copy,
+                ),
             )
         )
         rt.spawn(publish_home(user_id, actor, team_id))
         rt.delivery.kick()
 
     async def motion_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, team_id, user_id = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
+        with using_locale(locale):
+            await vote_on_motion(body, action, respond, actor, team_id, user_id)
+
+    async def vote_on_motion(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        actor: Actor | None,
+        team_id: str,
+        user_id: str,
+    ) -> None:
+        """Vote Yes / No / Abstain from a motion's buttons; the outcome replaces the form (or answers)."""
         container = body.get("view") if isinstance(body.get("view"), dict) else None
 
         async def show(text: str, ok: bool) -> None:
             if container is not None:
                 await rt.client.views_update(
-                    view_id=str(container.get("id") or ""), view=ballots.done_view("Motion", escape(text), ok)
+                    view_id=str(container.get("id") or ""),
+                    view=ballots.done_view(_("Motion"), escape(text), ok),
                 )
             else:
                 await respond(**_ephemeral(Reply(text=text, ok=ok)), replace_original=False)
@@ -490,9 +563,16 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         except GovError as exc:
             await show(exc.message + (f" {exc.hint}" if exc.hint else ""), False)
             return
-        verb = "changed to" if r.replaced else "recorded:"
-        public = " This is a roll-call vote: your vote is public." if r.public else f" Receipt: {r.receipt}."
-        text = f"Your vote on M{r.motion_id} {verb} {r.choice}.{public}"
+        fields = {"id": r.motion_id, "choice": ballots.choice_label(r.choice), "receipt": r.receipt}
+        if r.replaced:
+            text = _("Your vote on M{id} changed to {choice}.", **fields)
+        else:
+            text = _("Your vote on M{id} recorded: {choice}.", **fields)
+        text += " " + (
+            _("This is a roll-call vote: your vote is public.")
+            if r.public
+            else _("Receipt: {receipt}.", **fields)
+        )
         await show(text, True)
         await dm(user_id, text)
 
@@ -512,26 +592,33 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         team_id = str(body.get("team_id") or "")
         if not user_id or not team_id:
             return
-        rt.spawn(publish_home(user_id, await rt.actor(team_id, user_id), team_id))
+        actor, locale = await rt.reader(team_id, user_id)
+        with using_locale(locale):
+            rt.spawn(publish_home(user_id, actor, team_id))
 
     async def decide(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, team_id, user_id = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
         if actor is None:
             return
-        try:
-            data = json.loads(str(action.get("value") or "{}"))
-            wg, handle = str(data["wg"]), str(data["handle"])
-        except (ValueError, KeyError, TypeError):
-            stale = ":warning: That button is out of date; nothing was done."
-            await publish_home(user_id, actor, team_id, stale)
-            return
-        approve = action.get("action_id") == WG_APPROVE_ACTION
-        try:
-            await decide_join(ctx, actor, wg, handle, approve)
-            notice = f"{'Approved' if approve else 'Declined'} @{handle}'s request to join {wg}."
-        except GovError as exc:
-            notice = f":warning: {exc.message}"
-        await publish_home(user_id, actor, team_id, escape(notice))
+        with using_locale(locale):
+            try:
+                data = json.loads(str(action.get("value") or "{}"))
+                wg, handle = str(data["wg"]), str(data["handle"])
+            except (ValueError, KeyError, TypeError):
+                stale = ":warning: " + _("That button is out of date; nothing was done.")
+                await publish_home(user_id, actor, team_id, stale)
+                return
+            approve = action.get("action_id") == WG_APPROVE_ACTION
+            try:
+                await decide_join(ctx, actor, wg, handle, approve)
+                notice = (
+                    _("Approved @{handle}'s request to join {wg}.", handle=handle, wg=wg)
+                    if approve
+                    else _("Declined @{handle}'s request to join {wg}.", handle=handle, wg=wg)
+                )
+            except GovError as exc:
+                notice = f":warning: {exc.message}"
+            await publish_home(user_id, actor, team_id, escape(notice))
         rt.delivery.kick()
 
     Work = Callable[[dict[str, Any], dict[str, Any], AsyncRespond], Awaitable[None]]

@@ -15,21 +15,23 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.replies import Attachment
+from governance.i18n import _, format_number
 
 
 def size_text(size: int) -> str:
-    """A file size for people: bytes, kB or MB (powers of 1,000, as Slack shows them)."""
+    """A file size for people: bytes, kB or MB (powers of 1,000, as Slack shows them), in the reader's
+    language (``10.2 kB``, ``10,2 ko``)."""
     if size < 1000:
-        return f"{size} B"
+        return _("{size} B", size=format_number(size))
     if size < 1_000_000:
-        return f"{size / 1000:.1f} kB"
-    return f"{size / 1_000_000:.1f} MB"
+        return _("{size} kB", size=format_number(round(size / 1000, 1)))
+    return _("{size} MB", size=format_number(round(size / 1_000_000, 1)))
 
 
 def describe(attachments: Sequence[Attachment]) -> str:
     """One line naming the files a reply sends by DM (shown under the reply)."""
     names = ", ".join(f"{a.filename} ({size_text(len(a.data))})" for a in attachments)
-    return f":paperclip: {names}: sent to your direct messages with govbot."
+    return ":paperclip: " + _("{names}: sent to your direct messages with govbot.", names=names)
 
 
 def _upload(attachment: Attachment) -> dict[str, Any]:

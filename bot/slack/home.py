@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.slack.render import Block, context, escape, plain, section
+from governance import labels
 from governance.errors import GovError
+from governance.i18n import _, format_datetime
 from governance.models import Body, Election, Membership, Motion, Person, Voter
 from governance.policies.base import PollFacts
 from governance.services.bodies import CHAIR_ROLES
@@ -40,7 +42,7 @@ MAX_HOME_BLOCKS = 100
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if value else "no deadline"
+    return format_datetime(value, tz) if value else _("no deadline")
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -69,12 +71,16 @@ async def home_view(
     ctx: Context, actor: Actor | None, tz: ZoneInfo, *, notice: str | None = None, linking_hint: str = ""
 ) -> dict[str, Any]:
     """The Home tab for ``actor`` (or, for an unlinked Slack user, how to get linked)."""
-    blocks: list[Block] = [{"type": "header", "text": plain("Alliance governance", 150)}]
+    blocks: list[Block] = [{"type": "header", "text": plain(_("Alliance governance"), 150)}]
     if notice:
         blocks.append(section(notice))
     if actor is None or actor.person_id is None:
         blocks.append(
-            section("Your Slack account is not linked to anyone on the roster yet. " + linking_hint)
+            section(
+                _("Your Slack account is not linked to anyone on the alliance roster yet.")
+                + " "
+                + linking_hint
+            )
         )
         return {"type": "home", "blocks": blocks}
     me = actor.person_id
@@ -136,65 +142,80 @@ async def home_view(
             else []
         )
 
-    blocks.append(section("*Your open ballots*"))
+    blocks.append(section("*" + _("Your open ballots") + "*"))
     if not open_elections and not open_motions:
-        blocks.append(context("Nothing to vote on right now."))
+        blocks.append(context(_("Nothing to vote on right now.")))
     for e, b in open_elections:
+        when = _when(e.voting_close_at, tz)
         state = (
-            "you have voted (you may vote again until it closes)" if e.id in voted_e else "*not voted yet*"
+            _("closes {when}; you have voted (you may vote again until it closes).", when=when)
+            if e.id in voted_e
+            else _("closes {when}; *not voted yet*.", when=when)
         )
         blocks.append(
             {
                 "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{escape(e.title)}* ({escape(b.name)}) — closes "
-                    f"{_when(e.voting_close_at, tz)}; {state}.",
-                },
-                "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"election:{e.slug}", "primary"),
+                "text": {"type": "mrkdwn", "text": f"*{escape(e.title)}* ({escape(b.name)}) — {state}"},
+                "accessory": _button(_("Vote"), OPEN_BALLOT_ACTION, f"election:{e.slug}", "primary"),
             }
         )
     for m, b in open_motions:
-        state = "you have voted" if m.id in voted_m else "*not voted yet*"
+        when = _when(m.deadline, tz)
+        state = (
+            _("closes {when}; you have voted.", when=when)
+            if m.id in voted_m
+            else _("closes {when}; *not voted yet*.", when=when)
+        )
         blocks.append(
             {
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*M{m.id}: {escape(m.title)}* ({escape(b.name)}) — "
-                    f"closes {_when(m.deadline, tz)}; {state}.",
+                    "text": f"*M{m.id}: {escape(m.title)}* ({escape(b.name)}) — {state}",
                 },
-                "accessory": _button("Vote", OPEN_BALLOT_ACTION, f"motion:{m.id}", "primary"),
+                "accessory": _button(_("Vote"), OPEN_BALLOT_ACTION, f"motion:{m.id}", "primary"),
             }
         )
 
     blocks.append({"type": "divider"})
-    blocks.append(section("*Your working groups*"))
+    blocks.append(section("*" + _("Your working groups") + "*"))
     groups = [(m, b) for m, b in mine if b.kind == "working_group"]
     if not groups:
-        blocks.append(context("None yet: `/gov wg list`, then `/gov wg join <wg>`."))
+        blocks.append(context(_("None yet: `/gov wg list`, then `/gov wg join <wg>`.")))
     for m, b in groups:
-        role = "waiting for a chair's approval" if m.status == "pending" else m.role.replace("_", "-")
+        role = (
+            _("waiting for a chair's approval")
+            if m.status == "pending"
+            else labels.label(labels.ROLES, m.role)
+        )
         blocks.append(section(f"*{escape(b.name)}* (`{b.slug}`): {role}"))
 
     if chaired:
         blocks.append({"type": "divider"})
-        blocks.append(section("*Join requests waiting for you*"))
+        blocks.append(section("*" + _("Join requests waiting for you") + "*"))
         if not pending:
-            blocks.append(context("No pending requests."))
-        for _, p, b in pending:
+            blocks.append(context(_("No pending requests.")))
+        for _membership, p, b in pending:
             value = json.dumps({"wg": b.slug, "handle": p.handle})
-            blocks.append(section(f"*{escape(p.name)}* (@{p.handle}) asks to join *{escape(b.name)}*."))
+            asks = _(
+                "*{name}* (@{handle}) asks to join *{wg}*.",
+                name=escape(p.name),
+                handle=p.handle,
+                wg=escape(b.name),
+            )
+            blocks.append(section(asks))
             blocks.append(
                 {
                     "type": "actions",
                     "elements": [
-                        _button("Approve", WG_APPROVE_ACTION, value, "primary"),
-                        _button("Deny", WG_DENY_ACTION, value, "danger"),
+                        _button(_("Approve"), WG_APPROVE_ACTION, value, "primary"),
+                        _button(_("Deny"), WG_DENY_ACTION, value, "danger"),
                     ],
                 }
             )
     if len(blocks) > MAX_HOME_BLOCKS:
         blocks = blocks[: MAX_HOME_BLOCKS - 1]
-        blocks.append(context("_More than fits here: see `/gov election list`, `/gov motion list`._"))
+        blocks.append(
+            context("_" + _("More than fits here: see `/gov election list`, `/gov motion list`.") + "_")
+        )
     return {"type": "home", "blocks": blocks}

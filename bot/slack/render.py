@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.replies import Reply, Table
 from bot.slack.files import describe
+from governance.i18n import _
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -77,7 +78,7 @@ def table_blocks(table: Table) -> list[Block]:
     if table.title:
         blocks.append(section(f"*{escape(table.title)}*"))
     if not table.rows:
-        blocks.append(context("_(none)_"))
+        blocks.append(context("_" + _("(none)") + "_"))
         return blocks
     if len(table.headers) == 2 and 2 * (len(table.rows) + 1) <= MAX_FIELDS:
         fields = [mrkdwn(f"*{escape(h)}*") for h in table.headers]
@@ -104,7 +105,9 @@ def reply_blocks(reply: Reply) -> list[Block]:
     room = MAX_BLOCKS - (1 if reply.attachments else 0)
     if len(blocks) > room:
         blocks = blocks[: room - 1]
-        blocks.append(context("_Cut to fit Slack; the console (`govbot console`) shows it whole._"))
+        blocks.append(
+            context("_" + _("Cut to fit Slack; the console (`govbot console`) shows it whole.") + "_")
+        )
     if reply.attachments:
         blocks.append(context(escape(describe(reply.attachments))))
     return blocks
@@ -112,7 +115,7 @@ def reply_blocks(reply: Reply) -> list[Block]:
 
 def fallback_text(reply: Reply) -> str:
     """The notification / screen-reader text of a reply: its sentence (and hint), plain."""
-    text = reply.text if reply.ok else f"Error: {reply.text}"
+    text = reply.text if reply.ok else _("Error: {text}", text=reply.text)
     if reply.hint:
         text += f" {reply.hint}"
     return clip(text, 3000)

@@ -360,7 +360,14 @@ class FakeDiscord:
     # ------------------------------------------------------------------ interactions (pushed by tests)
 
     def _base(
-        self, kind: int, user_id: str, username: str, roles: list[str] | None, guild: bool
+        self,
+        kind: int,
+        user_id: str,
+        username: str,
+        roles: list[str] | None,
+        guild: bool,
+        locale: str = "en-GB",
+        guild_locale: str = "en-US",
     ) -> dict[str, Any]:
         interaction_id = snowflake(self._ids)
         payload: dict[str, Any] = {
@@ -369,7 +376,7 @@ class FakeDiscord:
             "type": kind,
             "token": f"tok-{interaction_id}",
             "version": 1,
-            "locale": "en-GB",
+            "locale": locale,
             "channel_id": self.channel_id,
             "channel": {"id": self.channel_id, "type": 0, "name": self.channels[self.channel_id]},
             "app_permissions": "2248473465835073",
@@ -380,7 +387,9 @@ class FakeDiscord:
         }
         if guild:
             payload.update(
-                guild_id=self.guild_id, guild_locale="en-US", member=self.member(user_id, username, roles)
+                guild_id=self.guild_id,
+                guild_locale=guild_locale,
+                member=self.member(user_id, username, roles),
             )
         else:
             payload.update(user=self.user(user_id, username), context=1)
@@ -398,11 +407,14 @@ class FakeDiscord:
         roles: list[str] | None = None,
         guild: bool = True,
         focused: str | None = None,
+        locale: str = "en-GB",
+        guild_locale: str = "en-US",
     ) -> dict[str, Any]:
         """An APPLICATION_COMMAND (type 2), or AUTOCOMPLETE (type 4) when ``focused`` names an option.
 
         ``path`` is the command then its subcommand group and subcommand (``["roster", "org", "add"]``);
-        option values are typed as Discord types them (string 3, boolean 5).
+        option values are typed as Discord types them (string 3, boolean 5). ``locale`` is the user's
+        Discord client language, ``guild_locale`` the server's.
         """
         leaf = [
             {
@@ -417,7 +429,7 @@ class FakeDiscord:
         for depth, name in reversed(list(enumerate(path[1:], start=1))):
             kind = 1 if depth == len(path) - 1 else 2
             nested = [{"name": name, "type": kind, "options": nested}]
-        payload = self._base(4 if focused else 2, user_id, username, roles, guild)
+        payload = self._base(4 if focused else 2, user_id, username, roles, guild, locale, guild_locale)
         cmd = next((c for c in self._all_commands() if c["name"] == path[0]), None)
         payload["data"] = {
             "id": cmd["id"] if cmd else snowflake(self._ids),
@@ -439,9 +451,11 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         roles: list[str] | None = None,
         guild: bool = True,
+        locale: str = "en-GB",
     ) -> dict[str, Any]:
-        """A MESSAGE_COMPONENT (type 3): a button press, or a string select with ``values``."""
-        payload = self._base(3, user_id, username, roles, guild)
+        """A MESSAGE_COMPONENT (type 3): a button press, or a string select with ``values`` (``locale``: the
+        user's Discord client language)."""
+        payload = self._base(3, user_id, username, roles, guild, locale)
         payload["data"] = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
         if values is not None:
             payload["data"]["values"] = values

@@ -2,14 +2,17 @@
 
 It serves ``POST /api/<method>`` the way ``slack_sdk``'s ``AsyncWebClient`` calls it (form-encoded or
 JSON, token in the ``Authorization`` header) and answers with the ``ok: true`` shapes Slack documents
-for the methods govbot uses. It can answer ``429`` with ``Retry-After`` for the next N calls, or fail a
-method with a Slack error, so retry and failure paths are tested against a real HTTP client.
+for the methods govbot uses. It can answer ``429`` with ``Retry-After`` for the next N calls, fail a
+method with a Slack error, or answer a method late, so retry and failure paths are tested against a real
+HTTP client.
 
 Responses sent to a command's ``response_url`` (``respond()`` in Bolt) land on ``POST /respond/<id>``
 and are recorded as the method ``response_url``.
 
 Socket Mode: ``apps.connections.open`` (app-level ``xapp-`` token only) answers with ``socket_url``,
-served by ``tests.fakes.slack_socket``. Files: ``files.getUploadURLExternal`` hands out
+served by ``tests.fakes.slack_socket``. Users: ``users.info`` (which ``slack_sdk`` sends as a GET) answers
+with the user's ``locale`` when asked ``include_locale``, from ``locales`` (``en-US`` for anyone not
+listed), as Slack does. Files: ``files.getUploadURLExternal`` hands out
 ``POST /upload/<file id>`` on this server, which keeps the bytes (recorded as ``upload``), and
 ``files.completeUploadExternal`` shares them (``uploads`` maps each file id to what arrived).
 """
@@ -49,10 +52,12 @@ class FakeSlackAPI:
     _rate_limited: int = 0
     _retry_after: int = 0
     _failures: dict[str, list[str]] = field(default_factory=dict)
+    _delays: dict[str, float] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     port: int = 0
     socket_url: str | None = None
     uploads: dict[str, bytes] = field(default_factory=dict)
+    locales: dict[str, str] = field(default_factory=dict)
     _lengths: dict[str, int] = field(default_factory=dict)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
@@ -74,6 +79,7 @@ class FakeSlackAPI:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -102,6 +108,10 @@ class FakeSlackAPI:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``
         (recorded as ``<method>:<error>``, as a 429 is recorded as ``<method>:429``)."""
         self._failures.setdefault(method, []).extend([error] * times)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every later call of ``method`` only after ``seconds`` (a slow Slack; 0 stops it)."""
+        self._delays[method] = seconds
 
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         """The recorded calls of one method (optionally filtered), oldest first."""
@@ -179,6 +189,8 @@ class FakeSlackAPI:
                 status=429,
                 headers={"Retry-After": str(self._retry_after)},
             )
+        if self._delays.get(method):
+            await asyncio.sleep(self._delays[method])
         failures = self._failures.get(method)
         if failures:
             error = failures.pop(0)
@@ -269,16 +281,18 @@ class FakeSlackAPI:
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
         if method == "users.info":
             user = str(args.get("user", ""))
-            return {
-                "ok": True,
-                "user": {
-                    "id": user,
-                    "team_id": self.team_id,
-                    "name": user.lower(),
-                    "real_name": user,
-                    "tz": "Europe/Paris",
-                    "tz_offset": 3600,
-                    "profile": {"real_name": user, "display_name": user.lower()},
-                },
+            if not user:
+                return {"ok": False, "error": "user_not_found"}
+            found: dict[str, Any] = {
+                "id": user,
+                "team_id": self.team_id,
+                "name": user.lower(),
+                "real_name": user,
+                "tz": "Europe/Paris",
+                "tz_offset": 3600,
+                "profile": {"real_name": user, "display_name": user.lower()},
             }
+            if str(args.get("include_locale", "")).lower() in ("1", "true"):
+                found["locale"] = self.locales.get(user, "en-US")
+            return {"ok": True, "user": found}
         return {"ok": True}

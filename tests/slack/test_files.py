@@ -26,8 +26,8 @@ BUNDLE = Attachment("board-2027-audit.zip", bytes(range(256)) * 40, "application
 def _with_bundle(slack: SlackHarness) -> None:
     """Make every command's reply carry BUNDLE (as ``audit export`` does), through the real dispatcher."""
 
-    async def run_command(actor: Actor, text: str) -> Reply:
-        reply = await dispatch(slack.ctx, actor, text, tz=ZoneInfo("UTC"), platform="slack")
+    async def run_command(actor: Actor, text: str, locale: str | None = None) -> Reply:
+        reply = await dispatch(slack.ctx, actor, text, tz=ZoneInfo("UTC"), platform="slack", locale=locale)
         return dataclasses.replace(reply, attachments=(BUNDLE,))
 
     slack.runtime.run_command = run_command  # type: ignore[method-assign]

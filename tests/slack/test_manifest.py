@@ -19,6 +19,7 @@ SCOPES_NEEDED = {
     "conversations.open": "im:write",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "users.info": "users:read",  # each person's Slack language, to answer them in it (bot/slack/locale.py)
 }
 
 
