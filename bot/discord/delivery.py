@@ -240,15 +240,21 @@ async def _send(
     """Send one message with its extras and its nonce; a rate-limit wait longer than discord.py allows
     pauses the round."""
     user_id = targets.users.get(message.person_id) if message.person_id is not None else None
+    # a DM in its reader's language (as they last used Discord with govbot); a channel in the deployment's
+    reader: Callable[[str], str] | None = getattr(client, "locale_of_user", None)
+    locale = reader(user_id) if user_id is not None and reader is not None else i18n.current_locale()
     try:
         if message.person_id is not None:
             target = await _person_target(client, state, targets, message.person_id, guild_id)
         else:
             channel_ref = targets.channels.get(message.body_id) if message.body_id is not None else None
             target = _body_target(client, channel_ref, message.body_id, guild_id)
-        await target.send(
-            clip(message.text, CONTENT_LIMIT), nonce=f"gbo{message.id}", **await _extras(ctx, message)
-        )
+        with i18n.using_locale(locale):
+            await target.send(
+                clip(outbox.text_in(message, locale), CONTENT_LIMIT),
+                nonce=f"gbo{message.id}",
+                **await _extras(ctx, message),
+            )
     except discord.RateLimited as exc:
         raise outbox.RateLimited(exc.retry_after, str(exc)) from exc
     except discord.NotFound:

@@ -272,6 +272,7 @@ def build_app(
     runtime = Runtime(
         ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
     )
+    runtime.delivery.locales = locales.get  # DMs in their reader's Slack language
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
     return app

@@ -17,6 +17,7 @@ meantime).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -245,6 +246,9 @@ class SlackDelivery:
         self.team_id = team_id
         self.outbox = outbox.Deliverer(ctx, batch=batch, concurrency=concurrency, sleep=sleep)
         self.dm_channels: outbox.BoundedCache[str, str] = outbox.BoundedCache(dm_cache)
+        # the language to DM a Slack user in (the app sets its users' Slack languages); channels get the
+        # deployment's (the current locale)
+        self.locales: Callable[[str], Awaitable[str]] | None = None
         self._lock = asyncio.Lock()
         self._kick = asyncio.Event()
 
@@ -289,14 +293,20 @@ class SlackDelivery:
         return channel
 
     async def _send(self, message: outbox.Pending, targets: Targets) -> str | None:
-        """Send one message; returns the channel of a body's notice (where its charts go), else None."""
-        try:
-            return await self._post(message, targets)
-        except SlackApiError as exc:
-            wait = _retry_after(exc)
-            if wait is not None:
-                raise outbox.RateLimited(wait, _describe(exc)) from exc
-            raise
+        """Send one message, a DM in its reader's Slack language; returns the channel of a body's notice
+        (where its charts go), else None."""
+        user = targets.users.get(message.person_id) if message.person_id is not None else None
+        locale = await self.locales(user) if user and self.locales else i18n.current_locale()
+        with i18n.using_locale(locale):
+            try:
+                return await self._post(
+                    dataclasses.replace(message, text=outbox.text_in(message, locale)), targets
+                )
+            except SlackApiError as exc:
+                wait = _retry_after(exc)
+                if wait is not None:
+                    raise outbox.RateLimited(wait, _describe(exc)) from exc
+                raise
 
     async def _post(self, message: outbox.Pending, targets: Targets) -> str | None:
         blocks = await message_blocks(self.ctx, message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.discord import delivery
 from governance.i18n import translate
 from tests.discord.conftest import UNLINKED_USER, Running, user_id
 from tests.fakes.discord_api import Callback
@@ -143,3 +144,16 @@ async def test_the_servers_language_is_used_when_the_users_is_not_spoken(bot: Ru
     )
     answer = await bot.fake.interact(payload)
     assert answer.content.startswith("⚠️ Votre compte Discord n'est associé à personne")
+
+
+async def test_dms_are_delivered_in_the_language_their_reader_last_used(bot: Running) -> None:
+    await slash_in(bot, "dana", "fr", ["gov", "whoami"])
+    asked = await slash_in(bot, "farid", "en-GB", ["wg", "join"], wg="safety")
+    assert "waiting for a chair's approval" in asked.content
+    await delivery.deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
+    [asks] = [m for m in bot.fake.dms_to(user_id("dana")) if "Farid" in m.content]
+    assert asks.content.startswith("Farid Haddad demande à rejoindre AI Safety Working Group : ")
+    await slash_in(bot, "dana", "fr", ["wg", "approve"], wg="safety", handle="farid")
+    await delivery.deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
+    [told] = [m for m in bot.fake.dms_to(user_id("farid")) if "Safety" in m.content]
+    assert "approved your request to join AI Safety Working Group" in told.content

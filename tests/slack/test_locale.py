@@ -211,3 +211,19 @@ async def test_the_cache_is_bounded(clock: ManualClock) -> None:
         assert len(api.calls_to("users.info", lambda c: c.args.get("user") == "U1")) == 2
     finally:
         await api.stop()
+
+
+async def test_dms_are_delivered_in_each_readers_slack_language(slack: SlackHarness) -> None:
+    speaks_french(slack, "dana")
+    assert "waiting for a chair's approval" in await slack.reply_text("bea", "wg join safety")
+    [asks] = await slack.api.wait_for(
+        "chat.postMessage", lambda c: c.args.get("channel") == "D0DANA" and "Béatrice" in c.args["text"]
+    )
+    assert asks.args["text"].startswith("Béatrice Dubois demande à rejoindre AI Safety Working Group : ")
+    assert "demande à rejoindre" in texts({"blocks": asks.args["blocks"]})
+    approved = await slack.reply_text("dana", "wg approve safety bea")
+    assert approved == "@bea est désormais membre de safety."  # dana's own answer is French
+    [told] = await slack.api.wait_for(
+        "chat.postMessage", lambda c: c.args.get("channel") == "D0BEA" and "Safety" in c.args["text"]
+    )
+    assert "approved your request to join AI Safety Working Group" in told.args["text"]
