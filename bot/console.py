@@ -5,15 +5,18 @@ Interactive (a prompt with history and colours) when standard input is a termina
 Lines starting with ``#`` are comments. Two console-only commands: ``:as <handle>`` changes who you
 are, ``:quit`` leaves. Files a reply attaches (an audit export) are saved in the working directory and
 their paths printed. Notifications the commands queue (DMs, channel posts) are delivered here, as
-lines under the reply, when the console is the bot's platform.
+lines under the reply, when the console is the bot's platform; at the interactive prompt, those the
+scheduler queues (reminders, results at a deadline) are printed as they become due, without waiting
+for the next command (the prompt and what was typed so far are drawn again below them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -30,6 +33,9 @@ from governance.services import outbox, roster
 from governance.services.common import Actor, Context
 
 HISTORY = Path("~/.govbot_history").expanduser()
+WATCH_SECONDS = 1.0  # how often the interactive prompt looks for notifications that became due
+
+log = logging.getLogger(__name__)
 
 
 def render(console: Console, reply: Reply) -> None:
@@ -75,12 +81,17 @@ def save_attachments(attachments: Iterable[Attachment], directory: Path) -> list
     return saved
 
 
-async def deliver(ctx: Context, console: Console, locale: str | None = None) -> int:
+async def deliver(
+    ctx: Context, console: Console, locale: str | None = None, *, before: Callable[[], None] | None = None
+) -> int:
     """Deliver due outbox messages to the terminal, in ``locale`` (default: the current one), and mark
-    them sent; returns how many."""
+    them sent; returns how many. ``before`` runs once before the first line is printed (to clear the
+    prompt's line)."""
     chosen = negotiate(locale or current_locale())
     delivered = 0
-    for message in await outbox.due(ctx):
+    for number, message in enumerate(await outbox.due(ctx)):
+        if number == 0 and before is not None:
+            before()
         text = outbox.text_in(message, chosen)
         async with ctx.db.reading() as session:
             if message.person_id is not None:
@@ -121,6 +132,12 @@ class Session:
         self.locale = negotiate(locale)
         self.deliver = deliver
         self.attachments_dir = attachments_dir if attachments_dir is not None else Path.cwd()
+        self.printing = asyncio.Lock()  # a command's reply and notifications arriving never interleave
+
+    @property
+    def prompt(self) -> str:
+        """The prompt: who you are."""
+        return f"@{self.actor.handle}> "
 
     async def run_line(self, line: str) -> bool | None:
         """Run one line; True/False for success/failure, None for blank lines and comments.
@@ -128,7 +145,34 @@ class Session:
         Everything the line prints is in the session's locale, the console's own messages included.
         """
         with using_locale(self.locale):
-            return await self._run_line(line)
+            async with self.printing:
+                return await self._run_line(line)
+
+    async def watch(
+        self,
+        stop: asyncio.Event,
+        *,
+        interval: float = WATCH_SECONDS,
+        before: Callable[[], None] | None = None,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """Until ``stop``: every ``interval`` seconds print the notifications that became due (what the
+        scheduler queued: reminders, results posted at a deadline), between ``before`` (clear the
+        prompt's line) and ``after`` (draw the prompt again), never in the middle of a command's reply."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            if stop.is_set():
+                return
+            try:
+                async with self.printing:
+                    with using_locale(self.locale):
+                        printed = await deliver(self.ctx, self.console, self.locale, before=before)
+            except Exception:  # the database was away: the next look tries again
+                log.exception("console: notifications could not be read; trying again")
+                continue
+            if printed and after is not None:
+                after()
 
     async def _run_line(self, line: str) -> bool | None:
         text = line.strip()
@@ -189,8 +233,9 @@ async def run_script(session: Session, lines: Iterable[str], *, echo: bool) -> i
     return 1 if failed else 0
 
 
-async def run_interactive(session: Session) -> int:
-    """A prompt with history (readline) until :quit or end of input."""
+async def run_interactive(session: Session, *, watch_seconds: float = WATCH_SECONDS) -> int:
+    """A prompt with history (readline) until :quit or end of input; notifications that become due while
+    it waits are printed within ``watch_seconds``."""
     try:
         import readline
 
@@ -203,10 +248,30 @@ async def run_interactive(session: Session) -> int:
         banner = _("govbot console — type `help`, `:as <handle>` to switch person, `:quit` to leave.")
     session.console.print(banner, style="bold cyan", markup=False)
     loop = asyncio.get_running_loop()
+    terminal = session.console.is_terminal
+    out = session.console.file
+
+    def clear_prompt() -> None:
+        if terminal:
+            out.write("\r\x1b[2K")
+
+    def redraw_prompt() -> None:
+        if terminal:
+            out.write(session.prompt + (readline.get_line_buffer() if readline is not None else ""))
+            out.flush()
+
+    stop = asyncio.Event()
+    watcher = (
+        asyncio.ensure_future(
+            session.watch(stop, interval=watch_seconds, before=clear_prompt, after=redraw_prompt)
+        )
+        if session.deliver
+        else None
+    )
     try:
         while True:
             try:
-                line = await loop.run_in_executor(None, input, f"@{session.actor.handle}> ")
+                line = await loop.run_in_executor(None, input, session.prompt)
             except (EOFError, KeyboardInterrupt):
                 session.console.print()
                 break
@@ -215,6 +280,9 @@ async def run_interactive(session: Session) -> int:
             except EOFError:
                 break
     finally:
+        stop.set()
+        if watcher is not None:
+            await watcher
         if readline is not None:
             with contextlib.suppress(OSError):
                 readline.write_history_file(HISTORY)
