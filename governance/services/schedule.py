@@ -894,7 +894,12 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
             kind="motion.deadline_changed",
             body_id=body.id,
             payload={"motion": motion.id},
-            text=f"Motion M{motion.id} ({motion.title}) now closes {deadline:%Y-%m-%d %H:%M} UTC.",
+            text=_(
+                "Motion M{id} ({title}) now closes {deadline:%Y-%m-%d %H:%M} UTC.",
+                id=motion.id,
+                title=motion.title,
+                deadline=deadline,
+            ),
         )
         await due.sync_motion(session, ctx, motion, policy.motion_rules(body_facts(body), motion.kind))
         return motion
