@@ -126,12 +126,12 @@ async def test_none_of_the_above_beats_every_candidate_and_no_one_is_elected(ctx
     (message,) = [m for m in await outbox_rows(ctx) if m.kind == "election.result"]
     assert message.text == (
         "Result of Leader dpl-2027: None Of The Above won: no one is elected; the secretariat may re-run the "
-        "election (14 ballots, debian)."
+        "election (14 ballots, Debian (Condorcet))."
     )
     stored = json.loads(message.payload)["i18n"]  # a French reader gets it in French
     assert i18n.render_stored(stored, "fr", message.text) == (
         "Résultat de Leader dpl-2027 : « Aucun des candidats » l'emporte : personne n'est élu ; le "
-        "secrétariat peut organiser un nouveau scrutin (14 bulletins, debian)."
+        "secrétariat peut organiser un nouveau scrutin (14 bulletins, Debian (Condorcet))."
     )
     closed = [
         json.loads(e.payload) for e in await events(ctx, "election:dpl-2027") if e.kind == "election.closed"
