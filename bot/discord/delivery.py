@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,12 @@ class Targets:
 
     users: dict[int, str]
     channels: dict[int, str | None]
+
+    def destination(self, message: outbox.Pending) -> Hashable:
+        """Where ``message`` lands (a Discord user's DMs, a channel): messages to one place go in order."""
+        if message.person_id is not None:
+            return ("user", self.users.get(message.person_id) or message.person_id)
+        return ("channel", self.channels.get(message.body_id or 0) or message.body_id)
 
 
 @dataclass
@@ -288,6 +294,7 @@ async def deliver_due(
             messages,
             lambda m: _send(client, ctx, state, targets, m, guild_id),
             expected=(discord.HTTPException, OSError, ValueError),
+            destination=targets.destination,
         )
     report.sent = sorted([*done.sent, *done.unmarked])
     report.failed = {**done.failed, **done.waiting}

@@ -21,7 +21,7 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,6 +202,13 @@ class Targets:
     users: dict[int, str]
     bodies: dict[int, tuple[str, str | None]]
 
+    def destination(self, message: outbox.Pending) -> Hashable:
+        """Where ``message`` lands (a Slack user's DMs, a channel): messages to one place go in order."""
+        if message.person_id is not None:
+            return ("user", self.users.get(message.person_id) or message.person_id)
+        _, channel = self.bodies.get(message.body_id or 0, ("", None))
+        return ("channel", channel or message.body_id)
+
 
 def _describe(exc: Exception) -> str:
     """A Slack or network error as stored in ``last_error``: ``slack: <Slack's error code>``."""
@@ -351,6 +358,7 @@ class SlackDelivery:
                 lambda m: self._send(m, targets),
                 expected=(SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError),
                 describe=_describe,
+                destination=targets.destination,
             )
             report.sent = len(done.sent) + len(done.unmarked)
             report.failed = len(done.failed)

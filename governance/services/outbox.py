@@ -28,7 +28,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Generic, TypeVar
@@ -276,6 +276,23 @@ class _Pause:
             await self._sleep(delay)
 
 
+def destination_of(message: Pending) -> Hashable:
+    """Where a message goes, as far as the outbox knows: a person's DMs or a body's channel."""
+    if message.person_id is not None:
+        return ("person", message.person_id)
+    return ("body", message.body_id)
+
+
+def by_destination(
+    messages: Iterable[Pending], destination: Callable[[Pending], Hashable]
+) -> list[list[Pending]]:
+    """``messages`` grouped by ``destination``, each group in id order (groups in order of their first id)."""
+    groups: dict[Hashable, list[Pending]] = {}
+    for message in sorted(messages, key=lambda m: m.id):
+        groups.setdefault(destination(message), []).append(message)
+    return list(groups.values())
+
+
 def describe_error(exc: BaseException) -> str:
     """An exception as stored in ``last_error``: its type and message."""
     return f"{type(exc).__name__}: {exc}"
@@ -324,9 +341,15 @@ class Deliverer:
         *,
         expected: tuple[type[Exception], ...] = (),
         describe: Callable[[Exception], str] = describe_error,
+        destination: Callable[[Pending], Hashable] = destination_of,
     ) -> Batch[T]:
         """Send ``messages`` (at most ``concurrency`` at once) and mark them: delivered ones with one
         ``UPDATE``, failed ones in one transaction.
+
+        Messages to one ``destination`` (a person's DMs, a channel) go one after another in id order, so a
+        reader sees them in the order they were written ("proposed" before "closed early"); different
+        destinations are sent concurrently. When one is not delivered, the later ones to the same
+        destination are held back too (recorded as failed, retried with it), never sent ahead of it.
 
         ``send`` raises ``Undeliverable`` for a message with nowhere to go yet, ``RateLimited`` to pause
         every send and try the message again, an ``expected`` error (the platform's or the network's,
@@ -364,8 +387,16 @@ class Deliverer:
                         return
             outcome.failed[message.id] = last
 
+        async def in_order(group: list[Pending]) -> None:
+            for position, message in enumerate(group):
+                await one(message)
+                if message.id not in delivered:
+                    for later in group[position + 1 :]:
+                        outcome.failed[later.id] = f"held behind outbox {message.id} (same destination)"
+                    return
+
         try:
-            await asyncio.gather(*(one(m) for m in messages))
+            await asyncio.gather(*(in_order(group) for group in by_destination(messages, destination)))
         finally:
             await self._mark(outcome, delivered)
         return outcome

@@ -115,3 +115,56 @@ async def test_claims_do_not_overlap_and_leases_expire(ctx: Context, clock: Manu
     # the deliverer holding the last ten crashed: once its lease ends they are due again
     clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
     assert [m.id for m in await outbox.claim(ctx)] == ids[20:]
+
+
+async def queue_to(ctx: Context, destinations: list[tuple[int | None, int | None]]) -> list[int]:
+    """Queue one message per (person id, body id), in order; returns their ids."""
+    async with ctx.db.transaction() as session:
+        for i, (person_id, body_id) in enumerate(destinations):
+            notify(session, ctx, kind="test", text=f"message {i}", person_id=person_id, body_id=body_id)
+    return [m.id or 0 for m in await outbox_rows(ctx)][-len(destinations) :]
+
+
+async def test_messages_to_one_destination_arrive_in_order(ctx: Context, who: dict[str, Actor]) -> None:
+    alice, bea = who["alice"].person_id, who["bea"].person_id
+    ids = await queue_to(
+        ctx, [(alice, None), (alice, None), (bea, None), (None, 1), (None, 1), (alice, None)]
+    )
+    arrived: list[int] = []
+    started: list[int] = []
+
+    async def send(message: outbox.Pending) -> int:
+        started.append(message.id)
+        # the earlier a message, the slower its send: concurrent sends would arrive in reverse
+        await asyncio.sleep(0.01 * (ids[-1] - message.id + 1))
+        arrived.append(message.id)
+        return message.id
+
+    deliverer = outbox.Deliverer(ctx, concurrency=16)
+    done = await deliverer.send(await deliverer.claim(), send)
+    assert sorted(done.sent) == ids
+    to_alice = [i for i in arrived if i in (ids[0], ids[1], ids[5])]
+    to_body = [i for i in arrived if i in (ids[3], ids[4])]
+    assert to_alice == [ids[0], ids[1], ids[5]] and to_body == [ids[3], ids[4]]
+    assert started[:3] == [ids[0], ids[2], ids[3]]  # different destinations still go at once
+
+
+async def test_a_failed_message_holds_back_later_ones_to_the_same_destination(
+    ctx: Context, who: dict[str, Actor]
+) -> None:
+    alice, bea = who["alice"].person_id, who["bea"].person_id
+    first, second, other = await queue_to(ctx, [(alice, None), (alice, None), (bea, None)])
+
+    async def send(message: outbox.Pending) -> None:
+        if message.id == first:
+            raise ValueError("platform said 500")
+
+    deliverer = outbox.Deliverer(ctx)
+    done = await deliverer.send(await deliverer.claim(), send)
+    assert list(done.sent) == [other]
+    assert done.failed == {
+        first: "ValueError: platform said 500",
+        second: f"held behind outbox {first} (same destination)",
+    }
+    rows = {m.id: m for m in await outbox_rows(ctx)}
+    assert rows[second].sent_at is None and rows[second].next_attempt_at == rows[first].next_attempt_at
