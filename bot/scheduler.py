@@ -199,14 +199,18 @@ class Scheduler:
 
     async def sweep(self) -> list[schedule.Outcome]:
         """Run everything due (claimed atomically), close early-close motions that became settled without
-        a vote, then re-time the jobs from the table."""
+        a vote, then re-time the jobs from the table. Each part fails alone (logged; the next sweep
+        retries it): a failed early-close check never drops what ``run_due`` did."""
         async with self._sweeping:
             try:
                 outcomes = await schedule.run_due(self.ctx, self.worker)
-                outcomes += await schedule.close_settled_motions(self.ctx)
             except Exception:
                 log.exception("scheduler sweep failed; the next one retries")
                 return []
+            try:
+                outcomes += await schedule.close_settled_motions(self.ctx)
+            except Exception:
+                log.exception("scheduler: closing settled motions failed; the next sweep retries")
             for outcome in outcomes:
                 log.info("scheduled %s (due %s): %s", outcome.key, outcome.due_at.isoformat(), outcome.result)
             if self.aps is not None:

@@ -153,3 +153,28 @@ async def test_a_refused_transition_is_recorded_in_the_audit_log(ctx: Context, c
     payload = json.loads(ran.payload)
     assert payload["result"] == outcome.result and outcome.result.startswith("refused: board-2028 has no")
     assert payload["due_at"] == payload["ran_at"] == clock.now().isoformat()
+
+
+async def test_a_failing_early_close_check_keeps_the_sweeps_other_work(
+    ctx: Context, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deadline = await board_voting(ctx, clock)
+    election = (await elections.show(ctx, "board-2027")).election
+    key = f"election:{election.id}:close"
+
+    async def broken(ctx: Context) -> list[schedule.Outcome]:
+        raise ConnectionError("the database went away during the early-close check")
+
+    monkeypatch.setattr(schedule, "close_settled_motions", broken)
+    reported: list[list[schedule.Outcome]] = []
+    scheduler = Scheduler(ctx, worker="w", on_work=reported.append)
+    await scheduler.start(paused=True)
+    try:
+        clock.set(deadline)
+        outcomes = await scheduler.sweep()
+        assert (key, "done") in [(o.key, o.result) for o in outcomes]
+        assert reported == [outcomes]  # on_work still heard of it
+        assert key not in scheduler.jobs  # and the jobs were re-timed (restore ran)
+    finally:
+        scheduler.shutdown()
+    assert (await elections.show(ctx, "board-2027")).election.phase == "closed"
