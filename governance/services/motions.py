@@ -4,7 +4,9 @@ secret motions use the same secrecy layout as elections.
 
 The procedure is fixed from the body's policy when the motion is proposed: lazy consensus (passes at
 the deadline unless someone votes no, i.e. objects), early close (the motion closes as soon as its
-outcome can no longer change), vote replacement, and proxies (a voter names another eligible voter to
+outcome can no longer change: conservatively, counting as votes still to come every member who could
+vote before the deadline, suspended, emeritus or withdrawn ones included; only members who left or were
+removed are gone), vote replacement, and proxies (a voter names another eligible voter to
 vote for them on this motion; voting in person afterwards revokes the proxy and replaces its vote)."""
 
 from __future__ import annotations
@@ -560,13 +562,27 @@ async def _choices(session: AsyncSession, motion: Motion) -> list[str]:
     ]
 
 
+def _possible_voters(body_id: int) -> Select[int | None]:
+    """The memberships that could still vote before a deadline: every current holder of a voting role,
+    whatever their member state or roster status (a suspension, emeritus or withdrawn state can be
+    lifted before the deadline); only members who left or were removed are gone."""
+    return select(col(Membership.id)).where(
+        col(Membership.body_id) == body_id,
+        col(Membership.status) == "active",
+        col(Membership.role).in_(VOTING_ROLES),
+    )
+
+
 async def _close_if_settled(
     session: AsyncSession, ctx: Context, motion: Motion, body: Body, policy: LoadedPolicy
 ) -> None:
     """Close a motion early, in the vote's transaction, once no remaining vote could change its outcome.
 
-    The base stays the members seated when it was proposed (or more if more have joined since); the
-    votes still to come are those of the members seated now who have not voted.
+    The rule is conservative, since a closed motion cannot be reopened. The base stays the members seated
+    when it was proposed (or more if more may vote now). The votes still to come are those of every
+    member who could still vote before the deadline and has not: a member who is suspended, emeritus or
+    withdrawn now may be active again by then, so they still count as possible votes; only members who
+    left the body or were removed are gone (``_possible_voters``).
     """
     choices = await _choices(session, motion)
     seated_at_proposal = motion.seated
@@ -574,7 +590,7 @@ async def _close_if_settled(
     motion.seated = seated
     voted = select(col(Voter.person_id)).where(col(Voter.motion_id) == motion.id)
     yet_to_vote = await count_rows(
-        session, _seated_members(body.id or 0, policy).where(col(Membership.person_id).not_in(voted))
+        session, _possible_voters(body.id or 0).where(col(Membership.person_id).not_in(voted))
     )
     if not _settled(motion, choices, yet_to_vote):
         motion.seated = seated_at_proposal
@@ -594,7 +610,7 @@ async def _close_if_settled(
 
 async def close_if_settled(ctx: Context, motion_id: int) -> bool:
     """Close an open early-close motion whose outcome no remaining vote can change any more, although
-    nobody voted since it became so (a member left, was suspended or became emeritus); True when this
+    nobody voted since it became so (a member left or was removed); True when this
     call closed it. The scheduler's sweep calls it; a vote does the same in its own transaction."""
     async with ctx.db.transaction() as session:
         motion = await motion_by_ref(session, motion_id, lock="update")

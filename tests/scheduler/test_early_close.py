@@ -1,6 +1,7 @@
 """Early close by the scheduler, on both backends: an early-close motion whose outcome became settled
-without a vote (a member left, or was suspended) is closed by the sweep once, its result posted once;
-one that a remaining vote could still change stays open."""
+without a vote (a member left, or was removed) is closed by the sweep once, its result posted once;
+one that a remaining vote could still change stays open, counting suspended and emeritus members as
+votes that may still come."""
 
 from __future__ import annotations
 
@@ -57,9 +58,27 @@ async def test_a_member_leaving_settles_the_motion_and_the_sweep_closes_it_once(
     assert await motions.close_if_settled(ctx, motion_id) is False  # already closed: nothing happens
 
 
-async def test_a_suspended_member_settles_it_too(ctx: Context, clock: ManualClock) -> None:
+async def test_a_suspended_or_emeritus_member_still_counts_as_a_possible_vote(
+    ctx: Context, clock: ManualClock
+) -> None:
     who, motion_id = await committee(ctx)
     await roster.update_person(ctx, who["sec"], "gil", status="suspended")
+    assert await motions.close_if_settled(ctx, motion_id) is False  # the suspension may be lifted in time
+    await bodies.set_state(ctx, who["sec"], "c", "gil", "emeritus")
+    assert await Scheduler(ctx, worker="w").sweep() == []
+    assert (await motions.show(ctx, motion_id)).motion.phase == "open"
+    assert await outbox(ctx, "motion.result") == []
+
+    await roster.update_person(ctx, who["sec"], "gil", status="active")
+    await bodies.set_state(ctx, who["sec"], "c", "gil", "active")
+    await motions.vote(ctx, who["gil"], motion_id, "yes")  # back in time: gil's vote carries it
+    view = await motions.show(ctx, motion_id)
+    assert (view.motion.phase, view.motion.outcome) == ("closed", "passed")
+
+
+async def test_a_removed_member_settles_it(ctx: Context, clock: ManualClock) -> None:
+    who, motion_id = await committee(ctx)
+    await bodies.remove_member(ctx, who["sec"], "c", "gil")
     assert await motions.close_if_settled(ctx, motion_id) is True
     assert (await motions.show(ctx, motion_id)).motion.outcome == "failed"
     assert len(await outbox(ctx, "motion.result")) == 1
