@@ -214,6 +214,7 @@ async def create_election(
                 )
             )
         plan = None
+        seats_given = seats is not None
         if rules.staggered:
             close = terms.planned_close(ctx.now(), rules, nominations_close_at, voting_close_at)
             plan = await terms.plan_for(session, target, rules, close)
@@ -252,7 +253,7 @@ async def create_election(
                 "secret": election.secret,
                 "policy": policy.identity,
                 "organisation_cap": rules.organisation_cap,
-                **({"seat_plan": plan.to_json()} if plan else {}),
+                **({"seat_plan": plan.to_json(), "seats_given": seats_given} if plan else {}),
             },
         )
         await due.sync_election(session, ctx, election, rules)
@@ -303,7 +304,7 @@ async def open_nominations(
                 election.nominations_close_at,
                 voting_close if voting_close and voting_close > ctx.now() else None,
             )
-            plan = await terms.replan(session, election, body, rules, policy, close)
+            plan = await terms.replan(session, ctx, actor, election, body, rules, policy, close)
         await record(
             session,
             ctx,
@@ -593,7 +594,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             else ctx.now() + timedelta(days=rules.voting_days)
         )
         plan = (
-            await terms.replan(session, election, body, rules, policy, election.voting_close_at)
+            await terms.replan(session, ctx, actor, election, body, rules, policy, election.voting_close_at)
             if rules.staggered
             else None
         )
@@ -1416,6 +1417,17 @@ async def _term_and_cap_refusal(
     return Refusal("organisation-cap", why)
 
 
+def _term_start(election: Election, membership: Membership | None, now: datetime) -> datetime:
+    """When a term won in ``election`` starts: at its voting close (not at certification, so a yearly
+    cycle with the same dates does not drift), or at the end of the winner's own current term when that
+    is later (a seated member re-elected early serves their term out first)."""
+    start = election.voting_close_at or now
+    current = membership.term_ends_at if membership is not None and membership.status == "active" else None
+    if current is not None and membership is not None and membership.role in SEATED_ROLES and current > start:
+        return current
+    return start
+
+
 def add_months(when: datetime, months: int) -> datetime:
     """``when`` plus a number of calendar months (a term's end)."""
     return when + relativedelta(months=months)
@@ -1664,7 +1676,11 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                     )
                 )
             ).scalar_one_or_none()
-            term_ends_at = add_months(ctx.now(), rules.term_months) if rules.term_months else None
+            term_ends_at = (
+                add_months(_term_start(election, membership, ctx.now()), rules.term_months)
+                if rules.term_months
+                else None
+            )
             if membership is None:
                 assert body.id is not None
                 session.add(
@@ -1691,6 +1707,8 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                 membership.until = None
         if rules.staggered:  # the seats it filled: the members whose terms ended and were not re-elected go
             await terms.end_replaced_terms(session, ctx, actor, election, body, policy)
+            await session.flush()
+            await terms.check_not_overfilled(session, election, body, rules.seats)
         await record(
             session,
             ctx,

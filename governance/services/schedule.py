@@ -49,7 +49,7 @@ from governance.models import (
 )
 from governance.policies import LoadedPolicy
 from governance.policies.base import PersonFacts, PollFacts
-from governance.services import bodies, due, elections, motions
+from governance.services import bodies, due, elections, motions, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -824,6 +824,20 @@ async def set_election_timeline(
                     _("The {second} must come after the {first}.", second=_(second), first=_(first))
                 )
         rules = policy.election_rules(body_facts(body))
+        planned: dict[str, Any] = {}
+        if rules.staggered and (voting_close_at is not None or nominations_close_at is not None):
+            # The seats free by the close follow it: plan again (a count fixed by open voting may not change).
+            now, voting_close = ctx.now(), election.voting_close_at
+            close = terms.planned_close(
+                now,
+                rules,
+                election.nominations_close_at,
+                voting_close if voting_close is not None and voting_close > now else None,
+            )
+            plan = await terms.replan(
+                session, ctx, actor, election, body, rules, policy, close, fixed=phase == "voting"
+            )
+            planned = {"seats": election.seats, "seat_plan": plan.to_json()}
         await record(
             session,
             ctx,
@@ -831,7 +845,7 @@ async def set_election_timeline(
             stream=f"election:{election.slug}",
             kind="election.timeline_changed",
             subject=election.slug,
-            payload=changed,
+            payload={**changed, **planned},
         )
         if phase in ("nominating", "voting"):
             notify(

@@ -7,8 +7,14 @@ later election (that is how a new body forms its cohorts: a first election fills
 seats, the next one the rest). A member whose state in the body is emeritus or withdrawn has vacated
 their seat; a suspended member still holds it.
 
-The plan is made when the election is created, made again when nominations and voting open (the close
-is known then), and recorded in the audit log, so ``election show`` can say how the count was found.
+Seats that another open election of the same body will fill (one not yet certified) are not free: two
+elections never fill the same seat, and certification refuses to seat more members than the body has.
+A new term is counted from the voting close, so a yearly election with the same dates finds the terms
+it replaces ended by its close, cycle after cycle.
+
+The plan is made when the election is created, made again when nominations and voting open and when the
+voting close moves (the close is known better then), and recorded in the audit log, so ``election show``
+can say how the count was found. A seat count the plan changes is recorded and announced.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Forbidden
+from governance.errors import Conflict, Forbidden
 from governance.i18n import _, current_locale, ngettext
 from governance.models import AuditEvent, Body, Election, Membership, Person
 from governance.policies import LoadedPolicy
@@ -35,6 +41,9 @@ VACATED_STATES = ("emeritus", "withdrawn")
 """States in a body whose member no longer holds their seat there."""
 
 RULE = "staggered-terms"
+
+OPEN_PHASES = ("draft", "nominating", "voting", "closed")
+"""Phases of an election whose seats are not yet filled but will be (certified and cancelled are done)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +64,31 @@ class SeatPlan:
     ending: tuple[Holder, ...]  # seated members whose terms end by then, earliest first
     vacant: int  # seats nobody holds
     next_end: datetime | None  # the first term end after the close, if any
+    others: tuple[tuple[str, int], ...] = ()  # other open elections of the body: (id, seats they fill)
+
+    @property
+    def taken(self) -> int:
+        """Seats the body's other open elections will fill."""
+        return sum(seats for _slug, seats in self.others)
+
+    @property
+    def required(self) -> int:
+        """Ending terms no other open election fills: this election must fill them."""
+        return max(len(self.ending) - self.taken, 0)
 
     @property
     def free(self) -> int:
-        """Seats an election closing then may fill: the ending terms and the vacant seats."""
-        return len(self.ending) + self.vacant
+        """Seats an election closing then may fill: the ending terms and the vacant seats, less the
+        seats of the body's other open elections."""
+        return max(len(self.ending) + self.vacant - self.taken, 0)
 
     def allows(self, seats: int) -> bool:
         """Whether an election of ``seats`` fits: every ending term filled, at most every free seat."""
-        return seats >= 1 and len(self.ending) <= seats <= self.free
+        return seats >= 1 and self.required <= seats <= self.free
 
     def fit(self, seats: int) -> int:
         """``seats`` brought within the plan: at least the ending terms, at most the free seats."""
-        return min(max(seats, len(self.ending), 1), self.free)
+        return min(max(seats, self.required, 1), self.free)
 
     def to_json(self) -> dict[str, Any]:
         """The plan as recorded in the audit log."""
@@ -80,6 +101,7 @@ class SeatPlan:
             ],
             "vacant": self.vacant,
             "next_end": self.next_end.isoformat() if self.next_end else None,
+            **({"others": [{"election": e, "seats": n} for e, n in self.others]} if self.others else {}),
         }
 
     @classmethod
@@ -97,11 +119,15 @@ class SeatPlan:
             ending=tuple(Holder(h["name"], h["handle"], when(h["ends"])) for h in data["ending"]),
             vacant=int(data["vacant"]),
             next_end=when(data.get("next_end")),
+            others=tuple((o["election"], int(o["seats"])) for o in data.get("others", ())),
         )
 
 
-def plan_seats(size: int, holders: Iterable[Holder], close: datetime) -> SeatPlan:
-    """The seats of a body of ``size`` seats that are free by ``close``, given who holds a seat now."""
+def plan_seats(
+    size: int, holders: Iterable[Holder], close: datetime, others: Iterable[tuple[str, int]] = ()
+) -> SeatPlan:
+    """The seats of a body of ``size`` seats that are free by ``close``, given who holds a seat now and
+    the seats the body's other open elections (``others``: id and seats) will fill."""
     held = list(holders)
     ending = sorted(
         (h for h in held if h.ends is not None and h.ends <= close),
@@ -114,6 +140,7 @@ def plan_seats(size: int, holders: Iterable[Holder], close: datetime) -> SeatPla
         ending=tuple(ending),
         vacant=max(size - len(held), 0),
         next_end=min(later, default=None),
+        others=tuple(others),
     )
 
 
@@ -127,43 +154,182 @@ def planned_close(
     return start + timedelta(days=rules.voting_days)
 
 
-async def plan_for(session: AsyncSession, body: Body, rules: ElectionRules, close: datetime) -> SeatPlan:
-    """The plan for an election to ``body`` closing at ``close``, from the body's current seats."""
-    rows = (
+def _seated(body: Body) -> Any:
+    """The query of the members who hold a seat in ``body``: name, handle and term end."""
+    return (
+        select(col(Person.name), col(Person.handle), col(Membership.term_ends_at))
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(
+            col(Membership.body_id) == body.id,
+            col(Membership.status) == "active",
+            col(Membership.role).in_(SEATED_ROLES),
+            col(Membership.state).not_in(VACATED_STATES),
+        )
+    )
+
+
+async def plan_for(
+    session: AsyncSession,
+    body: Body,
+    rules: ElectionRules,
+    close: datetime,
+    *,
+    exclude: int | None = None,
+) -> SeatPlan:
+    """The plan for an election to ``body`` closing at ``close``, from the body's current seats and the
+    seats its other open elections (all but the election ``exclude``) will fill."""
+    rows = (await session.execute(_seated(body))).all()
+    others = (
         await session.execute(
-            select(col(Person.name), col(Person.handle), col(Membership.term_ends_at))
-            .join(Person, col(Person.id) == col(Membership.person_id))
+            select(col(Election.slug), col(Election.seats))
             .where(
-                col(Membership.body_id) == body.id,
-                col(Membership.status) == "active",
-                col(Membership.role).in_(SEATED_ROLES),
-                col(Membership.state).not_in(VACATED_STATES),
+                col(Election.body_id) == body.id,
+                col(Election.phase).in_(OPEN_PHASES),
+                col(Election.id) != (exclude if exclude is not None else -1),
             )
+            .order_by(col(Election.id))
         )
     ).all()
-    return plan_seats(rules.seats, (Holder(name, handle, ends) for name, handle, ends in rows), close)
+    return plan_seats(
+        rules.seats,
+        (Holder(name, handle, ends) for name, handle, ends in rows),
+        close,
+        ((slug, seats) for slug, seats in others),
+    )
+
+
+async def _seats_given(session: AsyncSession, election: Election) -> int | None:
+    """The seat count given at creation (--seats), or None when it was found from the plan.
+
+    For elections created before this was recorded, the current count counts as given.
+    """
+    payload = (
+        await session.execute(
+            select(col(AuditEvent.payload)).where(
+                col(AuditEvent.stream) == f"election:{election.slug}",
+                col(AuditEvent.kind) == "election.created",
+            )
+        )
+    ).scalar_one_or_none()
+    data = json.loads(payload) if payload else {}
+    if not isinstance(data, dict) or "seats_given" not in data:
+        return election.seats
+    return int(data["seats"]) if data["seats_given"] else None
 
 
 async def replan(
     session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
     election: Election,
     body: Body,
     rules: ElectionRules,
     policy: LoadedPolicy,
     close: datetime,
+    *,
+    fixed: bool = False,
 ) -> SeatPlan:
     """Make an election's plan again for its (now better known) close; its seats follow the plan.
 
-    Refused, as at creation, when no seat is free by then.
+    A count given with --seats is kept when it still fits; one found from the plan follows it (every free
+    seat). Refused, as at creation, when no seat is free by then. Once voting is open (``fixed``) the
+    count is fixed: a close that would change it is refused, since ballots were cast for that many seats.
+    Before that, a changed count is recorded and announced to the body, so candidates who stood know the
+    new number: govbot has no way to change an election's seats after creation, and the policy's rule
+    leaves the secretariat no choice of count, so a refusal would only strand the election.
     """
-    plan = await plan_for(session, body, rules, close)
+    plan = await plan_for(session, body, rules, close, exclude=election.id)
     if plan.free == 0:
         check_seats(plan, None, body, policy)
-    election.seats = plan.fit(election.seats)
+    given = await _seats_given(session, election)
+    seats = plan.free if given is None else plan.fit(given)
+    if seats == election.seats:
+        return plan
+    if fixed:
+        raise Conflict(
+            ngettext(
+                "Voting in {slug} is open for {seats} seat(s); closing it on {close:%Y-%m-%d} would make it "
+                "fill {n} seat, as the staggered terms of {body} then require, so the voting deadline "
+                "cannot move there.",
+                "Voting in {slug} is open for {seats} seat(s); closing it on {close:%Y-%m-%d} would make it "
+                "fill {n} seats, as the staggered terms of {body} then require, so the voting deadline "
+                "cannot move there.",
+                seats,
+                slug=election.slug,
+                seats=election.seats,
+                close=close,
+                body=body.name,
+            ),
+            _(
+                "(rule 'staggered-terms' of policy {policy_name} {policy_version}) Choose a voting close "
+                "by which the same terms end.",
+                policy_name=policy.name,
+                policy_version=policy.version,
+            ),
+        )
+    before, election.seats = election.seats, seats
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=f"election:{election.slug}",
+        kind="election.seats_changed",
+        subject=election.slug,
+        payload={"seats": seats, "previous": before, "close": close.isoformat(), "rule": RULE},
+    )
+    notify(
+        session,
+        ctx,
+        kind="election.seats_changed",
+        body_id=body.id,
+        payload={"election": election.slug},
+        text=ngettext(
+            "{title} now fills {n} seat, not {before}: with staggered terms, that is what {body} has free "
+            "by its voting close on {close:%Y-%m-%d}.",
+            "{title} now fills {n} seats, not {before}: with staggered terms, that is what {body} has free "
+            "by its voting close on {close:%Y-%m-%d}.",
+            seats,
+            title=election.title,
+            before=before,
+            body=body.name,
+            close=close,
+        ),
+    )
     return plan
 
 
-PLANNED_KINDS = ("election.created", "election.nominations_opened", "election.voting_opened")
+async def check_not_overfilled(session: AsyncSession, election: Election, body: Body, size: int) -> None:
+    """At certification, once the elected are seated: refuse when the body would hold more members than
+    its ``size`` seats (another election or an appointment filled a seat after this one was planned)."""
+    held = len((await session.execute(_seated(body))).all())
+    if held <= size:
+        return
+    raise Conflict(
+        ngettext(
+            "{title} cannot be certified: {body} has {n} seat and seating the elected would make "
+            "{held} members hold one.",
+            "{title} cannot be certified: {body} has {n} seats and seating the elected would make "
+            "{held} members hold one.",
+            size,
+            title=election.title,
+            body=body.name,
+            held=held,
+        ),
+        _(
+            "A seat was filled after {slug} was planned (another election or an appointment); free a seat "
+            "of {body} first, then certify.",
+            slug=election.slug,
+            body=body.name,
+        ),
+    )
+
+
+PLANNED_KINDS = (
+    "election.created",
+    "election.nominations_opened",
+    "election.voting_opened",
+    "election.timeline_changed",
+)
 
 
 async def recorded_plan(session: AsyncSession, stream: str) -> SeatPlan | None:
@@ -198,6 +364,7 @@ async def end_replaced_terms(
     plan = await recorded_plan(session, f"election:{election.slug}")
     if plan is None or not plan.ending:
         return []
+    close = election.voting_close_at or plan.close
     emeritus = policy.working_group_rules(body_facts(body)).on_leave == "emeritus"
     ended = []
     for holder in plan.ending:
@@ -216,9 +383,10 @@ async def end_replaced_terms(
             membership.status != "active"
             or membership.state in VACATED_STATES
             or ends is None
-            or ends > plan.close
+            or ends > close
         ):
             continue
+        previous = membership.state
         if emeritus:
             membership.state = "emeritus"
             if membership.role in ("chair", "co_chair"):
@@ -235,7 +403,7 @@ async def end_replaced_terms(
             subject=person.handle,
             payload={
                 "state": "emeritus" if emeritus else membership.state,
-                "previous": "active",
+                "previous": previous,
                 "cause": "term-ended",
                 "election": election.slug,
                 "term_ended": ends.isoformat(),
@@ -280,6 +448,24 @@ def check_seats(plan: SeatPlan, seats: int | None, body: Body, policy: LoadedPol
     ends unfilled or asks for more seats than are free.
     """
     who = {"policy_name": policy.name, "policy_version": policy.version}
+    elections = format_list([slug for slug, _seats in plan.others], locale=current_locale())
+    if plan.free == 0 and plan.taken and len(plan.ending) + plan.vacant:
+        raise Forbidden(
+            _(
+                "No seat of {body} is free by {close:%Y-%m-%d}: the seats free by then go to {elections}, "
+                "not yet certified.",
+                body=body.name,
+                close=plan.close,
+                elections=elections,
+            ),
+            _(
+                "(rule 'staggered-terms' of policy {policy_name} {policy_version}) One election fills a "
+                "seat at a time; once the seats of {elections} are filled, set a later voting close.",
+                elections=elections,
+                **who,
+            ),
+            rule=RULE,
+        )
     if plan.free == 0:
         hint = (
             _(
@@ -309,7 +495,19 @@ def check_seats(plan: SeatPlan, seats: int | None, body: Body, policy: LoadedPol
         return plan.free
     if plan.allows(seats):
         return seats
-    if seats > plan.free:
+    if seats > plan.free and plan.others:
+        message = ngettext(
+            "{body} has staggered terms: by {close:%Y-%m-%d} only {n} seat is free besides the seats of "
+            "{elections}, so an election cannot fill {seats}.",
+            "{body} has staggered terms: by {close:%Y-%m-%d} only {n} seats are free besides the seats of "
+            "{elections}, so an election cannot fill {seats}.",
+            plan.free,
+            body=body.name,
+            close=plan.close,
+            elections=elections,
+            seats=seats,
+        )
+    elif seats > plan.free:
         message = ngettext(
             "{body} has staggered terms: by {close:%Y-%m-%d} only {n} seat is free, so an election "
             "cannot fill {seats}.",
@@ -326,7 +524,7 @@ def check_seats(plan: SeatPlan, seats: int | None, body: Body, policy: LoadedPol
             "then fills at least {n} seat, not {seats}.",
             "{body} has staggered terms: the terms of {names} end by {close:%Y-%m-%d}, so an election "
             "then fills at least {n} seats, not {seats}.",
-            len(plan.ending),
+            plan.required,
             body=body.name,
             names=_names(plan.ending),
             close=plan.close,
@@ -378,6 +576,15 @@ def describe(plan: SeatPlan, seats: int, body: str) -> list[str]:
             )
     if plan.vacant:
         out.append(ngettext("{n} seat is vacant.", "{n} seats are vacant.", plan.vacant))
+    if plan.others:
+        out.append(
+            ngettext(
+                "{n} of them goes to {elections}, not yet certified.",
+                "{n} of them go to {elections}, not yet certified.",
+                plan.taken,
+                elections=format_list([slug for slug, _seats in plan.others], locale=current_locale()),
+            )
+        )
     if seats < plan.free:
         out.append(
             ngettext(
