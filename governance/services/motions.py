@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, labels, secrecy
-from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
+from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
     Ballot,
@@ -533,17 +533,20 @@ def _lazy(motion: Motion, choices: list[str]) -> MotionResult:
     )
 
 
-def _settled(motion: Motion, choices: list[str], yet_to_vote: int | None = None) -> bool:
+def _settled(
+    motion: Motion, choices: list[str], yet_to_vote: int | None = None, seated: int | None = None
+) -> bool:
     """Whether the remaining seated members (``yet_to_vote`` of them when known: a member who left cannot
-    vote any more) can no longer change the outcome."""
+    vote any more) can no longer change the outcome; ``seated`` is the base when not ``motion.seated``."""
     if motion.lazy_consensus:
         return "no" in choices
-    remaining = max(motion.seated - len(choices), 0)
+    base = motion.seated if seated is None else seated
+    remaining = max(base - len(choices), 0)
     return settled(
         choices.count("yes"),
         choices.count("no"),
         choices.count("abstain"),
-        seated=motion.seated,
+        seated=base,
         remaining=remaining if yet_to_vote is None else min(yet_to_vote, remaining),
         quorum=Fraction(motion.quorum),
         quorum_counts_abstentions=motion.quorum_counts_abstentions,
@@ -620,6 +623,67 @@ async def close_if_settled(ctx: Context, motion_id: int) -> bool:
         assert body is not None
         await _close_if_settled(session, ctx, motion, body, _policy_of(motion))
         return bool(motion.phase == "closed")
+
+
+async def settled_candidates(ctx: Context) -> list[tuple[int, datetime]]:
+    """The open early-close motions (id, deadline) that look settled now, read in one read-only
+    transaction (four queries however many motions are open), so a sweep with nothing to close writes
+    nothing. Only a hint: ``close_if_settled`` decides each again under the motion's lock. A motion whose
+    policy cannot be loaded is returned too, for ``close_if_settled`` to report."""
+    async with ctx.db.reading() as session:
+        open_motions = list(
+            (
+                await session.execute(
+                    select(Motion).where(
+                        col(Motion.phase) == "open",
+                        col(Motion.early_close).is_(True),
+                        col(Motion.deadline) > ctx.now(),
+                    )
+                )
+            ).scalars()
+        )
+        if not open_motions:
+            return []
+        ids = [m.id for m in open_motions]
+        choices: dict[int | None, list[str]] = {}
+        for motion_id, content in await session.execute(
+            select(col(Ballot.motion_id), col(Ballot.content)).where(col(Ballot.motion_id).in_(ids))
+        ):
+            choices.setdefault(motion_id, []).append(json.loads(content))
+        voted: dict[int | None, set[int]] = {}
+        for motion_id, person_id in await session.execute(
+            select(col(Voter.motion_id), col(Voter.person_id)).where(col(Voter.motion_id).in_(ids))
+        ):
+            voted.setdefault(motion_id, set()).add(person_id)
+        members: dict[int, list[tuple[int, str, str]]] = {}
+        for body_id, person_id, state, status in await session.execute(
+            select(
+                col(Membership.body_id), col(Membership.person_id), col(Membership.state), col(Person.status)
+            )
+            .join(Person, col(Person.id) == col(Membership.person_id))
+            .where(
+                col(Membership.body_id).in_({m.body_id for m in open_motions}),
+                col(Membership.status) == "active",
+                col(Membership.role).in_(VOTING_ROLES),
+            )
+        ):
+            members.setdefault(body_id, []).append((person_id, state, status))
+    found = []
+    for motion in open_motions:
+        assert motion.id is not None
+        try:
+            policy = _policy_of(motion)
+        except GovError:  # close_if_settled raises it again, and the sweep logs its message
+            found.append((motion.id, motion.deadline))
+            continue
+        voting = {state for state, actions in policy.member_states.items() if "vote" in actions}
+        possible = members.get(motion.body_id, [])
+        seated_now = sum(1 for _, state, status in possible if state in voting and status in voting)
+        cast = choices.get(motion.id, [])
+        yet_to_vote = sum(1 for person_id, _, _ in possible if person_id not in voted.get(motion.id, set()))
+        if _settled(motion, cast, yet_to_vote, max(motion.seated, seated_now, len(cast))):
+            found.append((motion.id, motion.deadline))
+    return found
 
 
 async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:

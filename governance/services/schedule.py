@@ -183,22 +183,12 @@ async def run_due(ctx: Context, worker: str, *, limit: int = 100) -> list[Outcom
 
 async def close_settled_motions(ctx: Context) -> list[Outcome]:
     """Close every open early-close motion whose outcome became settled without a vote (a member left
-    or was suspended, so the votes still to come can no longer change it): part of each sweep. Each is
-    decided once (``motions.close_if_settled`` re-checks under the motion's lock) and its result posted
-    once; returns one outcome per motion closed."""
-    now = ctx.now()
-    async with ctx.db.reading() as session:
-        rows = (
-            await session.execute(
-                select(col(Motion.id), col(Motion.deadline)).where(
-                    col(Motion.phase) == "open", col(Motion.early_close).is_(True), col(Motion.deadline) > now
-                )
-            )
-        ).all()
+    or was removed, so the votes still to come can no longer change it): part of each sweep. One
+    read-only pass picks the motions that look settled (``motions.settled_candidates``), so an idle sweep
+    writes nothing; each of those is decided once (``motions.close_if_settled`` re-checks under the
+    motion's lock) and its result posted once; returns one outcome per motion closed."""
     closed = []
-    for motion_id, deadline in rows:
-        if motion_id is None:
-            continue
+    for motion_id, deadline in await motions.settled_candidates(ctx):
         try:
             if await motions.close_if_settled(ctx, motion_id):
                 closed.append(

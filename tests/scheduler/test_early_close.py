@@ -6,10 +6,13 @@ votes that may still come."""
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from bot.scheduler import Scheduler
 from governance.clock import ManualClock
-from governance.services import bodies, motions, roster
+from governance.services import bodies, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.scheduler._support import audit_kinds, outbox
 from tests.services._support import SYSTEM, small_roster
@@ -99,3 +102,27 @@ async def test_a_member_leaving_who_could_not_change_it_leaves_it_open(
     assert await Scheduler(ctx, worker="w").sweep() == []  # arjun, bea and gil may still decide it
     assert (await motions.show(ctx, motion.id or 0)).motion.phase == "open"
     assert await outbox(ctx, "motion.result") == []
+
+
+async def test_an_idle_early_close_check_opens_no_write_transaction(
+    ctx: Context, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    who, motion_id = await committee(ctx)
+    writes = 0
+    real_transaction = ctx.db.transaction
+
+    def counted() -> Any:
+        nonlocal writes
+        writes += 1
+        return real_transaction()
+
+    monkeypatch.setattr(ctx.db, "transaction", counted)
+    for _ in range(3):
+        assert await schedule.close_settled_motions(ctx) == []  # open, and gil could still carry it
+    assert writes == 0
+    monkeypatch.setattr(ctx.db, "transaction", real_transaction)
+
+    await bodies.leave(ctx, who["gil"], "c")
+    monkeypatch.setattr(ctx.db, "transaction", counted)
+    assert [o.key for o in await schedule.close_settled_motions(ctx)] == [f"motion:{motion_id}:settled"]
+    assert writes == 1  # the one motion that became settled, closed under its lock
