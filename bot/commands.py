@@ -1093,6 +1093,14 @@ async def election_show(inv: Invocation) -> Reply:
                 alias=DEFAULT_OPTION_ALIAS,
             )
         )
+    if view.electorate is not None:
+        lines.append(
+            ngettext(
+                "Quorum base: {n} person could vote when voting opened; later roster changes do not move it.",
+                "Quorum base: {n} people could vote when voting opened; later roster changes do not move it.",
+                view.electorate,
+            )
+        )
     table = Table(
         [_("candidate"), _("handle"), _("status"), _("statement")],
         [

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import col
 
+from governance import labels
+from governance.i18n import _
 from governance.models import Person
 from governance.services import bodies, elections, roster
 from governance.services.common import Actor, Context
@@ -89,10 +91,16 @@ async def seed(ctx: Context) -> list[str]:
     for handle in ("arjun", "farid", "chen", "dana", "emma"):
         await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "board-2027")
     return [
-        f"{len(ORGS)} organisations, {len(PEOPLE)} people (admin: sec; voting reps: "
-        + ", ".join(h for _, h in REPS)
-        + ")",
-        "bodies: board, toc (Technical Oversight Committee), safety (working group)",
-        "election board-2027: 3 seats, Meek STV, at most one seat per organisation; nominations open, "
-        "5 candidates (arjun, farid, chen, dana, emma)",
+        _(
+            "{orgs} organisations, {people} people (admin: sec; voting reps: {reps})",
+            orgs=len(ORGS),
+            people=len(PEOPLE),
+            reps=", ".join(h for _o, h in REPS),
+        ),
+        _("bodies: board, toc (Technical Oversight Committee), safety (working group)"),
+        _(
+            "election board-2027: 3 seats, {method}, at most one seat per organisation; nominations open, "
+            "5 candidates (arjun, farid, chen, dana, emma)",
+            method=labels.method_name("stv-meek"),
+        ),
     ]

@@ -98,6 +98,44 @@ BODY_KINDS: Mapping[str, str] = {
 MOTION_KINDS: Mapping[str, str] = {"ordinary": N_("ordinary"), "charter": N_("charter change")}
 """Kinds of motion."""
 
+RESULT_PARAMETERS: Mapping[str, str] = {
+    "default": N_("default option"),
+    "quorum": N_("quorum"),
+    "electorate": N_("electorate"),
+    "Q": "Q",
+    "R": "R",
+    "votes_needed": N_("votes needed"),
+    "supermajority": N_("supermajority"),
+    "majority_rule": N_("majority rule"),
+    "strength": N_("defeat strength"),
+    "equal margins": N_("equal margins"),
+    "unranked": N_("unranked candidates"),
+    "overvote": N_("several candidates at one rank"),
+    "precision": N_("decimal places"),
+    "omega": N_("convergence tolerance"),
+    "arithmetic": N_("arithmetic"),
+    "caps": N_("seats per organisation at most"),
+}
+"""The parameters a result's table shows (``Result.params``), by key; a key not listed is internal (the
+re-count's data, e.g. ``ratios``) and not shown."""
+
+RESULT_PARAMETER_VALUES: Mapping[str, str] = {
+    "winning votes": N_("winning votes"),
+    "margins": N_("margins"),
+    "winning votes, then lot": N_("winning votes, then lot"),
+    "current": N_("current rule"),
+    "2003": N_("2003-2015 rule"),
+    "bottom": N_("ranked below the ranked ones"),
+    "abstain": N_("not compared with each other [unranked]"),
+    "reject": N_("ballot rejected [overvote]"),
+    "exhaust": N_("ballot exhausted [overvote]"),
+    "skip": N_("rank skipped [overvote]"),
+    "fixed": N_("fixed-point decimals"),
+    "True": N_("yes [setting]"),
+    "False": N_("no [setting]"),
+}
+"""Words a result's parameters take, as readers say them (any other value is shown as stored)."""
+
 
 def label(table: Mapping[str, str], value: object, locale: str | None = None) -> str:
     """``value`` from ``table`` in the reader's language (``locale``, else the current one).

@@ -1,5 +1,5 @@
 """Debian's leader election (constitution §5.2.7): "None Of The Above" as the default option on every ballot
-and the quorum of §4.2 (3Q, Q half the square root of the electorate at close), through the services on
+and the quorum of §4.2 (3Q, Q half the square root of the electorate when voting opens), through the services on
 both backends, on a real Debian election from the shared data, in the audit bundle, the ballot forms and
 the policy checks."""
 
@@ -91,7 +91,7 @@ def test_the_preset_sets_none_of_the_above_and_the_3q_quorum() -> None:
     )
     assert (
         "Quorum: a candidate needs at least 3Q voters ranking them above None Of The Above, Q being half the "
-        "square root of the number of people who may vote when voting closes; else they are dropped." in text
+        "square root of the number of people who may vote when voting opens; else they are dropped." in text
     )
     assert "A candidate also needs more voters ranking them above None Of The Above than below it." in text
     doc = load_policy("debian").module.__doc__ or ""
@@ -215,7 +215,7 @@ async def test_a_candidate_too_few_rank_above_none_of_the_above_is_dropped_by_th
 ) -> None:
     sec = await _sec(ctx)
     who = await _members(ctx, sec, "dpl", "debian", MEMBERS + 2)
-    # two members who may not vote at close do not count toward the electorate: 16 remain
+    # two members who may not vote when voting opens do not count toward the electorate: 16 remain
     await roster.update_person(ctx, SYSTEM, "dev17", status="suspended")
     await bodies.seat(ctx, SYSTEM, "dpl", "dev18", role="observer")
     await _election(ctx, sec, "dpl", "dpl-2027", who, ["dev01", "dev02", "dev03"])

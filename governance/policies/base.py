@@ -204,7 +204,7 @@ class DebianParams(TypedDict, total=False):
         Without one, the count has no default option and so no quorum or majority test.
     ``quorum``
         R, the votes ranking a candidate above the default option that it needs, else it is dropped: a
-        number (``45``, ``Fraction(91, 2)``), or a rule ``"kQ"`` computed when voting closes, with Q half
+        number (``45``, ``Fraction(91, 2)``), or a rule ``"kQ"`` computed when voting opens, with Q half
         the square root of the number of people who may vote then (Debian §4.2: ``"3Q"``).
     ``supermajority``
         N of the N:1 majority over the default option every candidate needs (default 1: more voters

@@ -12,7 +12,7 @@ Source: www.debian.org/devel/constitution.
     candidate needs more voters ranking them above "None Of The Above" than below, else is dropped
     (§A.6(3), a 1:1 majority);
   - the quorum of §4.2 is 3Q, Q being half the square root of the number of current Developers: here
-    the members who may vote when voting closes. A candidate that fewer than 3Q voters rank above
+    the members who may vote when voting opens. A candidate that fewer than 3Q voters rank above
     "None Of The Above" is dropped (§A.6(2));
   - if "None Of The Above" wins, or every candidate is dropped, no one is elected.
 

@@ -119,7 +119,7 @@ def _default_option_sentences(rules: ElectionRules) -> list[str]:
         out.append(
             _(
                 "Quorum: a candidate needs at least {rule} voters ranking them above {option}, Q being half "
-                "the square root of the number of people who may vote when voting closes; else they are "
+                "the square root of the number of people who may vote when voting opens; else they are "
                 "dropped.",
                 rule=quorum.strip(),
                 option=option,

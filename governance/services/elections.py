@@ -163,12 +163,15 @@ async def _require_runner(session: AsyncSession, actor: Actor, body: Body, polic
     enforce(policy.may_run_elections(await actor_facts(session, actor, body), body_facts(body)), policy)
 
 
-def _future(ctx: Context, when: datetime | None, what: str) -> None:
+NOMINATION_DEADLINE_PAST = N_("The nomination deadline ({when:%Y-%m-%d %H:%M} UTC) is in the past.")
+VOTING_DEADLINE_PAST = N_("The voting deadline ({when:%Y-%m-%d %H:%M} UTC) is in the past.")
+
+
+def _future(ctx: Context, when: datetime | None, sentence: str) -> None:
+    """Refuse a deadline already gone, in ``sentence`` (one of the ``*_DEADLINE_PAST`` messages): a whole
+    sentence per kind of deadline, so no English word goes into a translated one."""
     if when is not None and when <= ctx.now():
-        raise InvalidInput(
-            _("The {what} ({when:%Y-%m-%d %H:%M} UTC) is in the past.", what=what, when=when),
-            _("Give a time in the future."),
-        )
+        raise InvalidInput(_(sentence, when=when), _("Give a time in the future."))
 
 
 async def create_election(
@@ -192,8 +195,8 @@ async def create_election(
         )
     if seats is not None and seats < 1:
         raise InvalidInput(_("An election fills at least one seat."))
-    _future(ctx, nominations_close_at, "nomination deadline")
-    _future(ctx, voting_close_at, "voting deadline")
+    _future(ctx, nominations_close_at, NOMINATION_DEADLINE_PAST)
+    _future(ctx, voting_close_at, VOTING_DEADLINE_PAST)
     if nominations_close_at and voting_close_at and voting_close_at <= nominations_close_at:
         raise InvalidInput(_("Voting must close after nominations close."))
     async with ctx.db.transaction() as session:
@@ -275,7 +278,7 @@ async def open_nominations(
     ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None
 ) -> Election:
     """Open nominations (from draft); they close at ``close_at`` or after the policy's nomination period."""
-    _future(ctx, close_at, "nomination deadline")
+    _future(ctx, close_at, NOMINATION_DEADLINE_PAST)
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase != "draft":
@@ -560,7 +563,7 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
 
 async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None) -> Election:
     """Close nominations and open voting until ``close_at`` (or the policy's voting period)."""
-    _future(ctx, close_at, "voting deadline")
+    _future(ctx, close_at, VOTING_DEADLINE_PAST)
     async with ctx.db.transaction() as session:
         election, body, policy = await _load_for_change(session, actor, slug)
         if election.phase not in ("draft", "nominating"):
@@ -598,6 +601,11 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             if rules.staggered
             else None
         )
+        electorate = (
+            await _electorate(session, election, body, policy)
+            if _quorum_needs_electorate(election, rules)
+            else None
+        )
         await record(
             session,
             ctx,
@@ -609,6 +617,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
                 "close_at": election.voting_close_at.isoformat(),
                 "candidates": len(standing),
                 **({"seats": election.seats, "seat_plan": plan.to_json()} if plan else {}),
+                **({"electorate": electorate} if electorate is not None else {}),
             },
         )
         notify(
@@ -924,9 +933,7 @@ def _check_ballot(
     else:
         if any(len(t) > 1 for t in tiers) and method not in TIES_ALLOWED:
             raise InvalidInput(
-                _("{method} ballots cannot rank candidates equally.", method=_(labels.METHODS[method]))
-                if method in labels.METHODS
-                else _("{method} ballots cannot rank candidates equally.", method=method),
+                _("{method} ballots cannot rank candidates equally.", method=labels.method_name(method)),
                 _("Give each candidate its own rank."),
             )
         ballot_tiers = tiers
@@ -1260,6 +1267,7 @@ class ElectionView:
     result: dict[str, object] | None
     seat_plan: terms.SeatPlan | None = None  # how a staggered body's seat count was found
     default_option: str | None = None  # the label of the option every ballot offers besides the candidates
+    electorate: int | None = None  # the quorum's base, counted when voting opened (a 3Q quorum)
 
 
 async def show(ctx: Context, slug: str) -> ElectionView:
@@ -1287,6 +1295,7 @@ async def show(ctx: Context, slug: str) -> ElectionView:
             result,
             plan,
             default_option=_default_option_of(election, body),
+            electorate=await recorded_electorate(session, election),
         )
 
 
@@ -1568,7 +1577,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     title=election.title,
                     names=", ".join(result.elected),
                     count=len(contents),
-                    method=_(labels.METHODS.get(election.method, election.method)),
+                    method=labels.method_name(election.method),
                 )
                 if result.elected
                 else _default_option_won(election, label, len(contents))
@@ -1577,7 +1586,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     "Result of {title}: elected nobody ({count} ballots, {method}).",
                     title=election.title,
                     count=len(contents),
-                    method=_(labels.METHODS.get(election.method, election.method)),
+                    method=labels.method_name(election.method),
                 )
             ),
         )
@@ -1585,12 +1594,39 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         return result
 
 
+def _quorum_needs_electorate(election: Election, rules: ElectionRules) -> bool:
+    """Whether the election's count takes a quorum rule such as 3Q, computed from the electorate."""
+    quorum = rules.method_params.get("quorum")
+    return election.method == "debian" and quorum is not None and quorum_multiple(quorum) is not None
+
+
 async def _electorate(session: AsyncSession, election: Election, body: Body, policy: LoadedPolicy) -> int:
-    """How many people the policy lets vote in the election now (at its close): a quorum's base."""
+    """How many people the policy lets vote in the election now (as voting opens): a quorum's base."""
     poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
     stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
     people = (facts_from_row(row) for row in (await session.execute(stmt)).all())
     return sum(1 for facts in people if facts is not None and policy.may_vote(poll, facts) is None)
+
+
+async def recorded_electorate(session: AsyncSession, election: Election) -> int | None:
+    """The electorate counted when the election's voting opened (Debian fixes the number of Developers
+    then, so roster changes during voting do not move the quorum); None when none was recorded."""
+    payloads = (
+        await session.execute(
+            select(col(AuditEvent.payload))
+            .where(
+                col(AuditEvent.stream) == _stream(election),
+                col(AuditEvent.kind) == "election.voting_opened",
+            )
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).scalars()
+    for payload in payloads:
+        data = json.loads(payload)
+        if isinstance(data, dict) and isinstance(data.get("electorate"), int):
+            return int(data["electorate"])
+    return None
 
 
 async def _count_options(
@@ -1603,8 +1639,8 @@ async def _count_options(
 ) -> dict[str, Any]:
     """The debian count's options for an election, from its policy's ``method_params``: the default
     option (``default``, its place among the options), the quorum (a rule such as 3Q is computed from
-    the electorate at close) and the majority ratio. JSON values only: the result records them, and an
-    audit bundle re-counts with them."""
+    the electorate counted when voting opened) and the majority ratio. JSON values only: the result
+    records them, and an audit bundle re-counts with them."""
     if election.method != "debian":
         return {}
     if default is None:
@@ -1615,7 +1651,10 @@ async def _count_options(
     if quorum is not None:
         options["quorum"] = str(quorum)
         if quorum_multiple(quorum) is not None:
-            options["electorate"] = await _electorate(session, election, body, policy)
+            recorded = await recorded_electorate(session, election)
+            options["electorate"] = (
+                recorded if recorded is not None else await _electorate(session, election, body, policy)
+            )
     if params.get("supermajority") is not None:
         options["supermajority"] = str(params["supermajority"])
     return options
@@ -1629,7 +1668,7 @@ def _default_option_won(election: Election, label: str, ballots: int) -> str:
             "election ({count} ballots, {method}).",
             title=election.title,
             count=ballots,
-            method=_(labels.METHODS.get(election.method, election.method)),
+            method=labels.method_name(election.method),
         )
     return _(
         "Result of {title}: the default option, {option}, won: no one is elected; the secretariat may "
@@ -1637,7 +1676,7 @@ def _default_option_won(election: Election, label: str, ballots: int) -> str:
         title=election.title,
         option=label,
         count=ballots,
-        method=_(labels.METHODS.get(election.method, election.method)),
+        method=labels.method_name(election.method),
     )
 
 

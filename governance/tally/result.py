@@ -18,7 +18,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from governance.i18n import DEFAULT_LOCALE, N_, negotiate, translate
-from governance.labels import method_name
+from governance.labels import RESULT_PARAMETER_VALUES, RESULT_PARAMETERS, label, method_name
 
 Number = int | Fraction | Decimal | float
 
@@ -69,9 +69,10 @@ class Message(str):
         """The message id and its fields, JSON-ready (counts as ``{"$number": "12.5"}``)."""
         return self.data
 
-    def in_locale(self, locale: str) -> str:
-        """The sentence in ``locale`` (English: exactly this text)."""
-        return render_message(self.data, locale, str(self))
+    def in_locale(self, locale: str, names: Mapping[str, str] | None = None) -> str:
+        """The sentence in ``locale`` (English: exactly this text); a field naming an option found in
+        ``names`` is shown as ``names`` says (the default option in the reader's language)."""
+        return render_message(self.data, locale, str(self), names)
 
 
 def _field_json(value: object) -> object:
@@ -89,9 +90,11 @@ def _field_json(value: object) -> object:
     return _field_json(item()) if callable(item) else str(value)
 
 
-def _field_text(value: object, locale: str) -> object:
+def _field_text(value: object, locale: str, names: Mapping[str, str]) -> object:
+    if isinstance(value, str):
+        return names.get(value, value)
     if isinstance(value, dict) and isinstance(value.get("msgid"), str):
-        return _render(value, locale)
+        return _render(value, locale, names)
     if isinstance(value, dict) and isinstance(value.get("$number"), str):
         digits = value["$number"]
         try:
@@ -103,28 +106,56 @@ def _field_text(value: object, locale: str) -> object:
     return value
 
 
-def _render(data: Mapping[str, Any], locale: str) -> str:
+def _render(data: Mapping[str, Any], locale: str, names: Mapping[str, str]) -> str:
     msgid, params = data["msgid"], data.get("params") or {}
     if not isinstance(msgid, str) or not isinstance(params, dict):
         raise TypeError("not a stored message")
-    return translate(msgid, locale, **{k: _field_text(v, locale) for k, v in params.items()})
+    return translate(msgid, locale, **{k: _field_text(v, locale, names) for k, v in params.items()})
 
 
-def render_message(data: Mapping[str, Any] | None, locale: str, fallback: str) -> str:
+def render_message(
+    data: Mapping[str, Any] | None, locale: str, fallback: str, names: Mapping[str, str] | None = None
+) -> str:
     """A message kept by :meth:`Message.to_json` in ``locale``; ``fallback`` (the stored English) for
-    English, for a result recorded before messages were kept, or for anything that does not fit."""
+    English, for a result recorded before messages were kept, or for anything that does not fit.
+    A field that is a key of ``names`` (an option's stored name) is shown as its value."""
     chosen = negotiate(locale)
     if chosen == DEFAULT_LOCALE or not data:
         return fallback
     try:
-        return _render(data, chosen)
+        return _render(data, chosen, names or {})
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return fallback
 
 
-def text_in(text: str, locale: str) -> str:
+def text_in(text: str, locale: str, names: Mapping[str, str] | None = None) -> str:
     """A note or other sentence of a result in ``locale``: translated if it is a ``Message``, else as is."""
-    return text.in_locale(locale) if isinstance(text, Message) else text
+    return text.in_locale(locale, names) if isinstance(text, Message) else text
+
+
+def default_option_names(data: Mapping[str, Any], locale: str) -> dict[str, str]:
+    """The stored name of a result's default option mapped to its name in ``locale`` (``data`` is the
+    result's JSON): "None Of The Above" is "Aucun des candidats" in French. Empty in English, and when
+    the default option is not one govbot added to the ballot (``govbot tally --default`` names a real
+    candidate, whose name is never translated)."""
+    params = data.get("params") or {}
+    chosen = negotiate(locale)
+    number = params.get("default") if isinstance(params, Mapping) else None
+    candidates = data.get("candidates") or []
+    if (
+        chosen == DEFAULT_LOCALE
+        or data.get("method") != "debian"
+        or not params.get("default_elects_nobody")
+        or not isinstance(number, int)
+        or not 1 <= number <= len(candidates)
+    ):
+        return {}
+    stored = str(candidates[number - 1])
+    label, bracket, alias = stored.partition(" (")  # "None Of The Above (nota)" beside a namesake
+    if "[" in label:  # a translators' context would be cut: an operator's own label stays as written
+        return {}
+    shown = translate(label, chosen) + (bracket + alias if bracket else "")
+    return {stored: shown} if shown != stored else {}
 
 
 def as_recorded(recorded: Mapping[str, Any], again: dict[str, Any]) -> dict[str, Any]:
@@ -147,16 +178,19 @@ def as_recorded(recorded: Mapping[str, Any], again: dict[str, Any]) -> dict[str,
     return stripped
 
 
-def round_note_in(data: Mapping[str, Any], locale: str) -> str:
-    """A stored round's note (``Round.to_json``) in ``locale``; its English when it cannot be translated."""
+def round_note_in(data: Mapping[str, Any], locale: str, names: Mapping[str, str] | None = None) -> str:
+    """A stored round's note (``Round.to_json``) in ``locale``; its English when it cannot be translated.
+    ``names``: options shown otherwise (:func:`default_option_names`)."""
     parts = [d for d in data.get("note_i18n", []) if isinstance(d, dict)]
-    return Round(number=0, counts={}, note=str(data.get("note", "")), note_i18n=parts).note_in(locale)
+    return Round(number=0, counts={}, note=str(data.get("note", "")), note_i18n=parts).note_in(locale, names)
 
 
 def notes_in(data: Mapping[str, Any], locale: str) -> list[str]:
-    """A stored result's notes (``Result.to_json``) in ``locale``; each in English when it cannot be."""
+    """A stored result's notes (``Result.to_json``) in ``locale``; each in English when it cannot be. The
+    default option is named in ``locale`` too."""
     notes = [str(n) for n in data.get("notes", [])]
-    return [text_in(n, locale) for n in _messages_from_json(notes, data.get("notes_i18n"))]
+    names = default_option_names(data, locale)
+    return [text_in(n, locale, names) for n in _messages_from_json(notes, data.get("notes_i18n"))]
 
 
 def tie_words(text: str, locale: str) -> str:
@@ -227,13 +261,15 @@ class TieBreak:
     chosen: str
     seed: str | None = None
 
-    def text(self, locale: str = DEFAULT_LOCALE) -> str:
-        """The tie-break as a sentence in ``locale`` (its purpose and rule in that language when known)."""
+    def text(self, locale: str = DEFAULT_LOCALE, names: Mapping[str, str] | None = None) -> str:
+        """The tie-break as a sentence in ``locale`` (its purpose and rule in that language when known);
+        options named in ``names`` as it says."""
+        shown = names or {}
         fields = {
             "round": self.round,
             "purpose": _tie_words(TIE_PURPOSES, self.purpose, locale),
-            "between": ", ".join(self.between),
-            "chosen": self.chosen,
+            "between": ", ".join(shown.get(n, n) for n in self.between),
+            "chosen": shown.get(self.chosen, self.chosen),
             "rule": _tie_words(TIE_RULES, self.rule, locale),
         }
         if self.seed is None:
@@ -290,11 +326,12 @@ class Round:
         self.note = f"{self.note}; {message}" if self.note else str(message)
         self.note_i18n.append(message.to_json())
 
-    def note_in(self, locale: str) -> str:
-        """The round's note in ``locale`` (as recorded, in English, when it cannot be translated)."""
+    def note_in(self, locale: str, names: Mapping[str, str] | None = None) -> str:
+        """The round's note in ``locale`` (as recorded, in English, when it cannot be translated); options
+        named in ``names`` as it says."""
         if not self.note_i18n:
             return self.note
-        parts = [render_message(part, locale, "") for part in self.note_i18n]
+        parts = [render_message(part, locale, "", names) for part in self.note_i18n]
         if not all(parts):
             return self.note
         joined = parts[0]
@@ -409,6 +446,11 @@ class Result:
             return _localised(_fmt(value), loc)
 
         method = self.method if loc == DEFAULT_LOCALE else method_name(self.method, loc)
+        shown = default_option_names(self.to_json(), loc)
+
+        def named(name: str) -> str:
+            return shown.get(name, name)
+
         lines = [
             t(
                 N_("Method: {method}   Seats: {seats}   Ballots: {ballots}"),
@@ -417,13 +459,12 @@ class Result:
                 ballots=self.ballots,
             )
         ]
-        if self.params:
-            params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        if params := parameters_text(self.params, self.candidates, loc, shown):
             lines.append(t(N_("Parameters: {params}"), params=params))
         if self.rounds:
             names = self.candidates
             first = t(N_("Candidate"))
-            width = max([len(n) for n in names] + [9, len(first)])
+            width = max([len(named(n)) for n in names] + [9, len(first)])
             column = N_("R{number}")
             header = first.ljust(width) + "".join(f"{t(column, number=r.number):>13}" for r in self.rounds)
             lines.append(header)
@@ -434,7 +475,7 @@ class Result:
                     value = r.counts.get(name)
                     mark = "*" if name in r.elected else ("x" if name in r.excluded else " ")
                     cells.append(f" {cell(value):>11}{mark}" if value is not None else f"{'':>13}")
-                lines.append(name.ljust(width) + "".join(cells))
+                lines.append(named(name).ljust(width) + "".join(cells))
             if any(r.exhausted for r in self.rounds):
                 lines.append(
                     t(N_("Exhausted")).ljust(width)
@@ -447,17 +488,58 @@ class Result:
             lines.append(t(N_("(* elected, x excluded)")))
             for r in self.rounds:
                 if r.note:
-                    lines.append(t(N_("R{number}: {note}"), number=r.number, note=r.note_in(loc)))
+                    lines.append(t(N_("R{number}: {note}"), number=r.number, note=r.note_in(loc, shown)))
         if self.ranking is not None:
-            ranking = " > ".join(" = ".join(tier) for tier in self.ranking)
+            ranking = " > ".join(" = ".join(named(n) for n in tier) for tier in self.ranking)
             lines.append(t(N_("Ranking: {ranking}"), ranking=ranking))
         if self.elected:
-            lines.append(t(N_("Elected: {names}"), names=", ".join(self.elected)))
+            lines.append(t(N_("Elected: {names}"), names=", ".join(named(n) for n in self.elected)))
         else:
             lines.append(t(N_("Elected: (none)")))
-        lines.extend(tie.text(loc) for tie in self.tie_breaks)
-        lines.extend(text_in(note, loc) for note in self.notes)
+        lines.extend(tie.text(loc, shown) for tie in self.tie_breaks)
+        lines.extend(text_in(note, loc, shown) for note in self.notes)
         return "\n".join(lines)
+
+
+def parameters_text(
+    params: Mapping[str, Any], candidates: list[str], locale: str, names: Mapping[str, str] | None = None
+) -> str:
+    """A result's parameters as its table shows them in ``locale``: each known one by its label and its
+    value in words (the default option by its name, in ``names`` when given); internal ones (a re-count's
+    data) and empty ones left out. Empty when none is left."""
+    shown = names or {}
+    parts = []
+    for key, value in params.items():
+        if key not in RESULT_PARAMETERS or value is None or value == {}:
+            continue
+        if key == "default" and isinstance(value, int) and 1 <= value <= len(candidates):
+            text = shown.get(candidates[value - 1], candidates[value - 1])
+        elif key == "supermajority" and isinstance(value, Mapping):
+            text = ", ".join(
+                f"{_option_name(k, candidates, shown)} {_localised(str(r), locale)}:1"
+                for k, r in value.items()
+            )
+        elif key == "caps" and isinstance(value, Mapping):
+            text = str(value.get("cap"))
+        elif isinstance(value, bool | str) and str(value) in RESULT_PARAMETER_VALUES:
+            text = label(RESULT_PARAMETER_VALUES, str(value), locale)
+        else:
+            text = _localised(str(value), locale)
+        parts.append(
+            translate(N_("{name}: {value}"), locale, name=label(RESULT_PARAMETERS, key, locale), value=text)
+        )
+    joined = parts[0] if parts else ""
+    for part in parts[1:]:  # "; " (French " ; "): a value may itself hold a comma
+        joined = translate(N_("{note}; {more}"), locale, note=joined, more=part)
+    return joined
+
+
+def _option_name(number: object, candidates: list[str], names: Mapping[str, str]) -> str:
+    """An option by its 1-based number as a result's parameters keep it (``"2"``), by name when known."""
+    index = int(number) - 1 if str(number).isdigit() else -1
+    if 0 <= index < len(candidates):
+        return names.get(candidates[index], candidates[index])
+    return str(number)
 
 
 def _number(value: object) -> Number:
