@@ -1,7 +1,7 @@
 """Debian's leader election (constitution §5.2.7): "None Of The Above" as the default option on every ballot
-and the quorum of §4.2 (3Q, Q half the square root of the electorate when voting opens), through the services on
-both backends, on a real Debian election from the shared data, in the audit bundle, the ballot forms and
-the policy checks."""
+and the quorum of §4.2 (3Q, Q half the square root of the electorate when voting opens), through the
+services on both backends, on a real Debian election from the shared data, in the audit bundle, the ballot
+forms and the policy checks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.discord import ballots as discord_ballots
 from bot.slack import ballots as slack_ballots
 from governance import export, i18n
 from governance.errors import InvalidInput
-from governance.models import Candidate, Membership, Person
+from governance.models import AuditEvent, Candidate, Membership, Person
 from governance.policies import load_policy
 from governance.policies.base import DEFAULT_OPTION_KEY, BodyFacts
 from governance.policies.explain import explain
@@ -238,6 +238,58 @@ async def test_a_candidate_too_few_rank_above_none_of_the_above_is_dropped_by_th
     stored = await elections.result(ctx, "dpl-2027")
     assert stored.rounds[0].excluded == ["Developer 02", "Developer 03"]
     assert json.loads((await elections.show(ctx, "dpl-2027")).election.result or "{}")["params"]["R"] == "6"
+
+
+async def test_the_electorate_is_fixed_when_voting_opens(ctx: Context) -> None:
+    """Debian counts the Developers when voting starts: people who join or leave during the vote do not
+    move R. The number is recorded with the voting-opened event and shown by ``election show``."""
+    sec = await _sec(ctx)
+    who = await _members(ctx, sec, "dpl", "debian", MEMBERS)
+    await _election(ctx, sec, "dpl", "dpl-2027", who, ["dev01", "dev02"])
+    (opened,) = [e for e in await events(ctx, "election:dpl-2027") if e.kind == "election.voting_opened"]
+    assert json.loads(opened.payload)["electorate"] == MEMBERS
+    for i in range(17, 27):  # ten members join during the vote (26 would make R = 7.65)
+        await roster.add_person(ctx, SYSTEM, f"dev{i}", f"Developer {i}")
+        await bodies.seat(ctx, SYSTEM, "dpl", f"dev{i}")
+    await roster.update_person(ctx, SYSTEM, "dev16", status="suspended")  # and one may no longer vote
+    utc = ZoneInfo("UTC")
+    shown = await dispatch(ctx, sec, "election show dpl-2027", tz=utc)
+    assert (
+        "Quorum base: 16 people could vote when voting opened; later roster changes do not move it."
+        in shown.text.splitlines()
+    )
+    french = await dispatch(ctx, sec, "election show dpl-2027", tz=utc, locale="fr")
+    assert (
+        "Base du quorum : 16 personnes pouvaient voter à l'ouverture du vote ; les changements ultérieurs de "
+        "la liste des membres ne la modifient pas." in french.text.splitlines()
+    )
+    await _cast(ctx, "dpl-2027", who, [(6, ["dev01", "nota"]), (1, ["dev02", "nota"])])
+    result = await elections.close(ctx, sec, "dpl-2027")
+    assert (result.params["electorate"], result.params["R"]) == (MEMBERS, "6")
+    assert result.rounds[0].excluded == ["Developer 02"]
+    assert result.elected == ["Developer 01"]  # 6 voters reach R = 6; with 25 voters R would be 7.5
+
+
+async def test_an_election_opened_before_the_electorate_was_recorded_counts_it_at_close(ctx: Context) -> None:
+    sec = await _sec(ctx)
+    who = await _members(ctx, sec, "dpl", "debian", MEMBERS)
+    await _election(ctx, sec, "dpl", "dpl-2027", who, ["dev01"])
+    async with ctx.db.transaction() as session:  # as an older govbot wrote the event
+        (event,) = (
+            await session.execute(
+                select(AuditEvent).where(
+                    col(AuditEvent.stream) == "election:dpl-2027",
+                    col(AuditEvent.kind) == "election.voting_opened",
+                )
+            )
+        ).scalars()
+        event.payload = json.dumps({k: v for k, v in json.loads(event.payload).items() if k != "electorate"})
+    assert (await elections.show(ctx, "dpl-2027")).electorate is None
+    shown = await dispatch(ctx, sec, "election show dpl-2027", tz=ZoneInfo("UTC"))
+    assert "Quorum base" not in shown.text
+    await roster.update_person(ctx, SYSTEM, "dev16", status="suspended")
+    result = await elections.close(ctx, sec, "dpl-2027")
+    assert result.params["electorate"] == MEMBERS - 1
 
 
 @pytest.mark.parametrize(
@@ -545,6 +597,42 @@ async def test_a_slack_ballot_ranks_none_of_the_above(slack: SlackHarness) -> No
     receipt = await slack.api.wait_for("chat.postMessage", dm_to("bea"))
     assert "None Of The Above > chen" in receipt[-1].args["text"]
     assert (await elections.show(slack.ctx, "dpl-2027")).voters == 1
+
+
+async def test_discord_autocomplete_offers_none_of_the_above_as_nota_in_french(bot: Running) -> None:  # noqa: F811
+    await _dpl_in_the_alliance(bot.ctx)
+    offered = await bot.fake.interact(
+        bot.fake.command_payload(
+            ["vote"],
+            {"election": "dpl-2027", "choices": "chen "},
+            user_id=user_id("bea"),
+            username="bea",
+            focused="choices",
+            locale="fr",
+        )
+    )
+    assert [(c["name"], c["value"]) for c in offered.data["choices"]] == [
+        ("chen alice — Alice Martin", "chen alice"),
+        ("chen nota — Aucun des candidats", "chen nota"),
+    ]
+    typed = await bot.fake.interact(
+        bot.fake.command_payload(
+            ["vote"],
+            {"election": "dpl-2027", "choices": "chen no"},
+            user_id=user_id("bea"),
+            username="bea",
+            focused="choices",
+            locale="fr",
+        )
+    )
+    assert [c["value"] for c in typed.data["choices"]] == ["chen nota"]
+    cast = await bot.fake.interact(
+        bot.fake.command_payload(
+            ["vote"], {"election": "dpl-2027", "choices": "chen nota"}, user_id=user_id("bea"), username="bea"
+        )
+    )
+    assert "Ballot recorded in dpl-2027: chen > None Of The Above." in cast.content
+    assert (await elections.show(bot.ctx, "dpl-2027")).voters == 1
 
 
 async def test_a_discord_ballot_ranks_none_of_the_above(bot: Running) -> None:  # noqa: F811

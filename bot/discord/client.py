@@ -33,6 +33,7 @@ from bot.replies import Attachment, Reply, error
 from governance import labels
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
+from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
 
@@ -742,10 +743,14 @@ class GovBot(discord.AutoShardedClient):
             words = current.split(" ")
             done, last = words[:-1], words[-1]
             prefix = " ".join(done)
-            pairs = [
-                (f"{prefix} {c.handle}".strip() + f" — {c.name}", f"{prefix} {c.handle}".strip())
+            typed = [  # the default option is typed `nota` (the vote path reads it), shown by its label
+                (DEFAULT_OPTION_ALIAS if c.handle == DEFAULT_OPTION_KEY else c.handle, c.name)
                 for c in standing
-                if c.handle not in done
+            ]
+            pairs = [
+                (f"{prefix} {word}".strip() + f" — {name}", f"{prefix} {word}".strip())
+                for word, name in typed
+                if word not in done
             ]
             return (
                 choices(pairs, last)

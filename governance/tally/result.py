@@ -536,7 +536,7 @@ def parameters_text(
 
 def _option_name(number: object, candidates: list[str], names: Mapping[str, str]) -> str:
     """An option by its 1-based number as a result's parameters keep it (``"2"``), by name when known."""
-    index = int(number) - 1 if str(number).isdigit() else -1
+    index = int(str(number)) - 1 if str(number).isdigit() else -1
     if 0 <= index < len(candidates):
         return names.get(candidates[index], candidates[index])
     return str(number)

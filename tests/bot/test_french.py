@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot import seed
 from bot.commands import dispatch
-from governance.services import outbox, roster
+from governance.errors import InvalidInput
+from governance.i18n import using_locale
+from governance.services import elections, outbox, roster
 from governance.services.common import Context
 from tests.bot.conftest import snapshot
 
@@ -64,3 +70,34 @@ async def test_stored_words_are_translated_in_french_replies(seeded: Context) ->
     assert whoami.text == "Vous êtes Sam Secretariat (@sec), administrateur (secrétariat), statut : actif·ve."
     english = await dispatch(seeded, sec, "whoami", locale="en")
     assert english.text == "You are Sam Secretariat (@sec), admin (secretariat), active."
+
+
+async def test_a_past_deadline_is_refused_in_a_whole_french_sentence(seeded: Context) -> None:
+    sec = await roster.actor_for_handle(seeded, "sec")
+    before = await snapshot(seeded)
+    voting = await dispatch(seeded, sec, "election open-voting board-2027 --close 2001-01-01", locale="fr")
+    assert not voting.ok
+    assert voting.text == "La date de clôture du vote (2001-01-01 23:59 UTC) est déjà passée."
+    assert voting.hint == "Indiquez une date et une heure à venir."
+    english = await dispatch(seeded, sec, "election open-voting board-2027 --close 2001-01-01", locale="en")
+    assert english.text == "The voting deadline (2001-01-01 23:59 UTC) is in the past."
+    with using_locale("fr"), pytest.raises(InvalidInput) as refused:
+        await elections.create_election(
+            seeded, sec, "board", "board-2028", nominations_close_at=datetime(2001, 1, 1, tzinfo=UTC)
+        )
+    assert (
+        refused.value.message == "La date de clôture des candidatures (2001-01-01 00:00 UTC) est déjà passée."
+    )
+    assert await snapshot(seeded) == before
+
+
+async def test_the_seed_summary_is_in_the_operators_language(ctx: Context) -> None:
+    with using_locale("fr"):
+        lines = await seed.seed(ctx)
+    assert lines == [
+        "5 organisations membres, 9 personnes (administrateur : sec ; représentants votants : alice, bea, "
+        "carlos, dana, emma)",
+        "instances : board, toc (Technical Oversight Committee), safety (groupe de travail)",
+        "élection board-2027 : 3 sièges, VUT Meek, au plus un siège par organisation membre ; appel à "
+        "candidatures ouvert, 5 candidats (arjun, farid, chen, dana, emma)",
+    ]

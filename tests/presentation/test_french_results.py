@@ -26,6 +26,7 @@ from governance.policies.explain import PRESET_RULES, explain
 from governance.services import bodies, elections, motions, outbox, roster
 from governance.services.common import Context
 from governance.tally.motion import reason_text
+from governance.tally.result import notes_in
 from tests.presentation.conftest import Run, as_
 
 # English words a French sentence must not carry (where French writes the same word, e.g. "quorum",
@@ -185,6 +186,10 @@ def test_a_debian_result_with_drops_reads_in_french() -> None:
     assert english_in(french) == [], french
     assert "B abandonné·e : quorum (1 < 2 devant l'option par défaut)" in french
     assert "A abandonné·e : majorité (4/6 = 0,667 n'atteint pas 3:1)" in french
+    assert french.splitlines()[1] == (
+        "Paramètres : option par défaut : FD ; majorité qualifiée : A 3:1 ; quorum : 2 ; règle de majorité : "
+        "règle actuelle"
+    )
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -243,3 +248,82 @@ async def test_a_french_refusal_to_stand_names_no_english_state(ctx: Context) ->
     await elections.open_voting(ctx, sec, "board-2027", ctx.now() + timedelta(days=7))
     refused = await dispatch(ctx, arjun, "vote board-2027 chen", locale="fr")
     assert not refused.ok and english_in(refused.text) == [], refused.text
+
+
+def _none_of_the_above_won() -> tally.Result:
+    """A Debian count as govbot makes it (the default option added to the ballot), re-read from storage:
+    None Of The Above wins over two candidates who pass the 3Q quorum but not the majority."""
+    ballots = [["None Of The Above", "Developer 01", "Developer 02"]] * 8 + [
+        ["Developer 01", "Developer 02", "None Of The Above"]
+    ] * 6
+    profile = tally.Profile.from_names(["Developer 01", "Developer 02", "None Of The Above"], ballots)
+    result = tally.count(
+        "debian", profile, 1, default=2, default_elects_nobody=True, quorum="3Q", electorate=16
+    )
+    return tally.Result.from_json(json.loads(result.dumps()))
+
+
+def test_none_of_the_above_and_the_parameters_read_in_french() -> None:
+    result = _none_of_the_above_won()
+    french = result.to_text("fr").splitlines()
+    assert "None Of The Above" not in "\n".join(french) and english_in("\n".join(french)) == []
+    assert french[1] == (
+        "Paramètres : option par défaut : Aucun des candidats ; quorum : 3Q ; règle de majorité : règle "
+        "actuelle ; corps électoral : 16 ; Q : 2 ; R : 6 ; voix nécessaires : 6"
+    )
+    assert french[4].split() == ["Developer", "01", "6", "6x"]
+    assert french[6].split() == ["Aucun", "des", "candidats", "0"]
+    assert french[8] == (
+        "T1 : quorum 3Q = 6 (Q = 2, corps électoral 16) : voix plaçant chaque option devant Aucun des "
+        "candidats"
+    )
+    assert french[9] == (
+        "T2 : majorité sur Aucun des candidats (règle actuelle) ; décomptes = V(option, option par défaut)"
+    )
+    assert "Classement : Aucun des candidats > Developer 01 = Developer 02" in french
+    assert french[-1] == "Aucun des candidats (l'option par défaut) l'emporte : personne n'est élu"
+    english = result.to_text().splitlines()
+    assert english[1] == (
+        "Parameters: default option: None Of The Above; quorum: 3Q; majority rule: current rule; "
+        "electorate: 16; Q: 2; R: 6; votes needed: 6"
+    )
+    assert english[-1] == "None Of The Above (the default option) won: no one is elected"
+    assert "Ranking: None Of The Above > Developer 01 = Developer 02" in english
+    assert notes_in(result.to_json(), "fr")[-1] == french[-1]  # as the site shows the notes
+
+
+def test_a_default_option_that_is_a_real_candidate_keeps_its_name() -> None:
+    """``govbot tally --default`` names a candidate of the file: it is not govbot's option, not translated."""
+    profile = tally.Profile.from_names(["Lead", "None Of The Above"], [["None Of The Above", "Lead"]] * 3)
+    result = tally.count("debian", profile, 1, default=1)
+    french = result.to_text("fr")
+    assert "Paramètres : option par défaut : None Of The Above ; règle de majorité : règle actuelle" in french
+    assert "Classement : None Of The Above > Lead" in french
+
+
+@pytest.mark.parametrize(
+    ("method", "line"),
+    [
+        (
+            "schulze",
+            "Paramètres : force des défaites : voix gagnantes ; candidats non classés : classés après "
+            "les candidats classés",
+        ),
+        (
+            "ranked-pairs",
+            "Paramètres : force des défaites : marges ; marges égales : voix gagnantes, puis tirage "
+            "au sort ; candidats non classés : classés après les candidats classés",
+        ),
+        (
+            "stv-meek",
+            "Paramètres : décimales : 9 ; tolérance de convergence : 0,000001 ; arithmétique : "
+            "décimales en virgule fixe",
+        ),
+        ("irv", "Paramètres : plusieurs candidats au même rang : bulletin rejeté"),
+    ],
+)
+def test_every_methods_parameters_read_in_french(method: str, line: str) -> None:
+    profile = tally.Profile.from_names(["A", "B", "C"], [["A", "B", "C"]] * 3 + [["B", "C", "A"]] * 2)
+    text = tally.count(method, profile, 1).to_text("fr")
+    assert text.splitlines()[1] == line
+    assert "=" not in text.splitlines()[1] and "_" not in text.splitlines()[1]
