@@ -46,7 +46,7 @@ from governance.policies.base import PollFacts
 from governance.services import bodies, elections, motions
 from governance.services.common import Actor, Context, body_facts, facts_columns, facts_from_row, facts_joins
 from governance.tally.motion import reason_text
-from governance.tally.result import Number, notes_in, round_note_in, tie_words
+from governance.tally.result import Number, default_option_names, notes_in, round_note_in, tie_words
 
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 MARKER = ".govbot-site"
@@ -216,6 +216,7 @@ def round_table(result: Mapping[str, Any], locale: str | None = None) -> RoundTa
     if not rounds:
         return None
     names = [str(n) for n in result.get("candidates", [])]
+    shown = default_option_names(result, locale)  # "None Of The Above" in the site's language
     rows = []
     for name in names:
         cells = []
@@ -229,7 +230,7 @@ def round_table(result: Mapping[str, Any], locale: str | None = None) -> RoundTa
             )
             cells.append((_cell(r.get("counts", {}).get(name)), mark))
         if any(value or mark for value, mark in cells):
-            rows.append((name, cells))
+            rows.append((shown.get(name, name), cells))
     quota = (
         [_cell(r.get("quota")) for r in rounds] if any(r.get("quota") is not None for r in rounds) else None
     )
@@ -240,7 +241,7 @@ def round_table(result: Mapping[str, Any], locale: str | None = None) -> RoundTa
         quota=quota,
         exhausted=exhausted if any(charts.to_number(r.get("exhausted", 0)) for r in rounds) else None,
         notes=[
-            (int(r["round"]), *_in_language(str(r["note"]), round_note_in(r, locale), locale))
+            (int(r["round"]), *_in_language(str(r["note"]), round_note_in(r, locale, shown), locale))
             for r in rounds
             if r.get("note")
         ],

@@ -290,6 +290,9 @@ def test_none_of_the_above_and_the_parameters_read_in_french() -> None:
     assert english[-1] == "None Of The Above (the default option) won: no one is elected"
     assert "Ranking: None Of The Above > Developer 01 = Developer 02" in english
     assert notes_in(result.to_json(), "fr")[-1] == french[-1]  # as the site shows the notes
+    table = publish.round_table(result.to_json(), "fr")  # the site's table of rounds
+    assert table is not None and [name for name, _cells in table.rows][-1] == "Aucun des candidats"
+    assert table.notes[0][1] == french[8].removeprefix("T1 : ")
 
 
 def test_a_default_option_that_is_a_real_candidate_keeps_its_name() -> None:
