@@ -98,6 +98,8 @@ class ChatIdentity(SQLModel, table=True):
     user_id: str = Field(max_length=64)
     person_id: int = Field(foreign_key="people.id", index=True)
     created_at: datetime = Field(sa_column=_ts())
+    # The language the account last used with govbot (``en``, ``fr``), for its DMs; None: the default.
+    locale: str | None = Field(default=None, max_length=16)
 
 
 class Body(SQLModel, table=True):

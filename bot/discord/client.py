@@ -15,7 +15,7 @@ import logging
 import re
 import shlex
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from governance import labels
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
-from governance.services import bodies, elections, motions, roster
+from governance.services import bodies, elections, motions, outbox, roster
 from governance.services.common import Actor, Context
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ GOVBOT_ROLE_CHOICES = [  # names translated per Discord language by GovTranslato
     app_commands.Choice(name=N_("member"), value="member"),
     app_commands.Choice(name=N_("none (remove the mapping)"), value="none"),
 ]
-READER_LOCALES = 50_000  # Discord users whose last interaction language is remembered (for their DMs)
+READER_LOCALES = 50_000  # Discord users whose stored language is remembered in memory (to skip writes)
 
 
 def configure_api_base(base_url: str | None) -> None:
@@ -107,7 +107,8 @@ class GovBot(discord.AutoShardedClient):
         self.settings = settings
         self.tz = tz
         self._role_maps: dict[str, tuple[float, dict[str, str]]] = {}
-        self.reader_locales: dict[str, str] = {}
+        # the language last stored for each Discord user (so an unchanged one is not written again)
+        self.stored_locales: outbox.BoundedCache[str, str] = outbox.BoundedCache(READER_LOCALES)
         self.delivery_interval = delivery_interval
         self.drafts = ballots.Drafts()
         self.tree = app_commands.CommandTree(self)
@@ -174,23 +175,30 @@ class GovBot(discord.AutoShardedClient):
             default=self.settings.locale,
         )
 
-    @contextlib.contextmanager
-    def speaking(self, interaction: discord.Interaction) -> Iterator[str]:
-        """Build everything inside the block in the reader's language; remember it for their later DMs."""
+    @contextlib.asynccontextmanager
+    async def speaking(self, interaction: discord.Interaction) -> AsyncIterator[str]:
+        """Build everything inside the block in the reader's language; store it for their later DMs."""
         locale = self.locale_for(interaction)
-        user = str(interaction.user.id)
-        if user not in self.reader_locales and len(self.reader_locales) >= READER_LOCALES:
-            self.reader_locales.pop(next(iter(self.reader_locales)))
-        self.reader_locales[user] = locale
+        await self.remember_locale(str(interaction.user.id), locale)
         with using_locale(locale):
             yield locale
 
-    def locale_of_user(self, user_id: str | int) -> str:
-        """The language to DM a Discord user in: their client's at their last interaction with govbot,
-        else the only guild's preferred language, else ``GOVBOT_LOCALE``."""
-        known = self.reader_locales.get(str(user_id))
-        if known is not None:
-            return known
+    async def remember_locale(self, user_id: str, locale: str) -> None:
+        """Keep the language a Discord user just used with their chat identity (the deliverer DMs them
+        in it, after a restart and from any replica too); written only when it changed. A failure is
+        logged: the language is a courtesy, never a reason to fail the interaction."""
+        if self.stored_locales.get(user_id) == locale:
+            return
+        try:
+            await outbox.remember_locale(self.ctx, "discord", None, user_id, locale)
+        except Exception:
+            log.exception("the language of Discord user %s could not be stored for their DMs", user_id)
+            return
+        self.stored_locales.put(user_id, locale)
+
+    def dm_locale(self) -> str:
+        """The language to DM someone whose own is not known yet: the only guild's preferred language,
+        else ``GOVBOT_LOCALE``."""
         guild = self.guilds[0] if len(self.guilds) == 1 else None
         return negotiate(guild.preferred_locale.value if guild else None, default=self.settings.locale)
 
@@ -324,7 +332,7 @@ class GovBot(discord.AutoShardedClient):
     async def _run_command(
         self, interaction: discord.Interaction, spec: Spec, params: list[Param], values: dict[str, Any]
     ) -> None:
-        with self.speaking(interaction):
+        async with self.speaking(interaction):
             await self._answer_command(interaction, spec, params, values)
 
     async def _answer_command(
@@ -379,11 +387,11 @@ class GovBot(discord.AutoShardedClient):
         )
         @app_commands.choices(govbot_role=GOVBOT_ROLE_CHOICES)
         async def role(interaction: discord.Interaction, role: discord.Role, govbot_role: str) -> None:
-            with self.speaking(interaction):
+            async with self.speaking(interaction):
                 await self.map_role(interaction, role, govbot_role)
 
         async def roles(interaction: discord.Interaction) -> None:
-            with self.speaking(interaction):
+            async with self.speaking(interaction):
                 await self.list_roles(interaction)
 
         return [
@@ -459,7 +467,7 @@ class GovBot(discord.AutoShardedClient):
         self, interaction: discord.Interaction, exc: app_commands.AppCommandError
     ) -> None:
         log.warning("app command failed: %s", exc, exc_info=not isinstance(exc, app_commands.CommandNotFound))
-        with self.speaking(interaction):
+        async with self.speaking(interaction):
             reply = self._tree_error_reply(exc)
             with contextlib.suppress(discord.HTTPException):
                 await self.fail(interaction, reply)
@@ -539,7 +547,7 @@ class GovBot(discord.AutoShardedClient):
         """Route component presses by their custom id (slash commands go through the tree)."""
         if interaction.type is not discord.InteractionType.component:
             return
-        with self.speaking(interaction):
+        async with self.speaking(interaction):
             await self._answer_component(interaction)
 
     async def _answer_component(self, interaction: discord.Interaction) -> None:
@@ -789,13 +797,15 @@ class GovBot(discord.AutoShardedClient):
         return {name: _safe(fn, self.speaking) for name, fn in completers.items()}
 
 
-def _safe(fn: Any, speaking: Callable[[discord.Interaction], contextlib.AbstractContextManager[str]]) -> Any:
+def _safe(
+    fn: Any, speaking: Callable[[discord.Interaction], contextlib.AbstractAsyncContextManager[str]]
+) -> Any:
     """An autocomplete in the reader's language that answers an empty list rather than fail (a failed
     lookup must not break typing)."""
 
     async def wrapped(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
-            with speaking(interaction):
+            async with speaking(interaction):
                 return await fn(interaction, current)
         except Exception:
             log.debug("autocomplete failed", exc_info=True)

@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import discord
-from sqlalchemy import select
-from sqlmodel import col
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, clip, result_embed
 from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
-from governance.models import Body, ChatIdentity
 from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
@@ -60,15 +57,17 @@ class DeliveryReport:
 
 @dataclass(frozen=True)
 class Targets:
-    """Where a batch's messages go: Discord user ids by person id, channel references by body id."""
+    """Where a batch's messages go: Discord users (with their languages) by person id, channel
+    references by body id."""
 
-    users: dict[int, str]
+    users: dict[int, outbox.Reader]
     channels: dict[int, str | None]
 
     def destination(self, message: outbox.Pending) -> Hashable:
         """Where ``message`` lands (a Discord user's DMs, a channel): messages to one place go in order."""
         if message.person_id is not None:
-            return ("user", self.users.get(message.person_id) or message.person_id)
+            reader = self.users.get(message.person_id)
+            return ("user", reader.user_id if reader else message.person_id)
         return ("channel", self.channels.get(message.body_id or 0) or message.body_id)
 
 
@@ -95,27 +94,15 @@ def _state(client: discord.Client, ctx: Context, limit: int, concurrency: int) -
 
 
 async def _targets(ctx: Context, messages: list[outbox.Pending], guild_id: str | None) -> Targets:
-    """A batch's people (their Discord accounts in the guild) and bodies (their channels), one query
-    each."""
-    people = sorted({m.person_id for m in messages if m.person_id is not None})
-    bodies = sorted({m.body_id for m in messages if m.person_id is None and m.body_id is not None})
-    users: dict[int, str] = {}
-    channels: dict[int, str | None] = {}
-    async with ctx.db.reading() as session:
-        if people:
-            stmt = select(col(ChatIdentity.person_id), col(ChatIdentity.user_id)).where(
-                col(ChatIdentity.platform) == "discord", col(ChatIdentity.person_id).in_(people)
-            )
-            if guild_id:
-                stmt = stmt.where(col(ChatIdentity.workspace) == guild_id)
-            rows = (await session.execute(stmt.order_by(col(ChatIdentity.id).desc()))).all()
-            users = {person_id: user_id for person_id, user_id in rows}  # the earliest link last
-        if bodies:
-            refs = (
-                await session.execute(select(col(Body.id), col(Body.channel)).where(col(Body.id).in_(bodies)))
-            ).all()
-            channels = {body_id: channel for body_id, channel in refs if body_id is not None}
-    return Targets(users, channels)
+    """A batch's people (their Discord accounts in the guild, with their languages) and bodies (their
+    channels), one query each."""
+    users = await outbox.readers_of(
+        ctx, "discord", (m.person_id for m in messages if m.person_id is not None), guild_id
+    )
+    bodies = await outbox.body_channels(
+        ctx, (m.body_id for m in messages if m.person_id is None and m.body_id is not None)
+    )
+    return Targets(users, {body_id: channel for body_id, (_name, channel) in bodies.items()})
 
 
 async def _person_target(
@@ -125,9 +112,10 @@ async def _person_target(
     person_id: int,
     guild_id: str | None,
 ) -> Any:
-    user_id = targets.users.get(person_id)
-    if user_id is None:
+    reader = targets.users.get(person_id)
+    if reader is None:
         raise Undeliverable(f"person {person_id} has no Discord account linked in guild {guild_id}")
+    user_id = reader.user_id
     channel_id = state.dm_channels.get(user_id)
     if channel_id is not None:
         return client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
@@ -245,10 +233,15 @@ async def _send(
 ) -> None:
     """Send one message with its extras and its nonce; a rate-limit wait longer than discord.py allows
     pauses the round."""
-    user_id = targets.users.get(message.person_id) if message.person_id is not None else None
-    # a DM in its reader's language (as they last used Discord with govbot); a channel in the deployment's
-    reader: Callable[[str], str] | None = getattr(client, "locale_of_user", None)
-    locale = reader(user_id) if user_id is not None and reader is not None else i18n.current_locale()
+    reader = targets.users.get(message.person_id) if message.person_id is not None else None
+    user_id = reader.user_id if reader is not None else None
+    # a DM in its reader's language (stored when they last used govbot; else the server's); a channel
+    # in the deployment's. No call to Discord for it.
+    locale = i18n.current_locale()
+    if reader is not None:
+        fallback: Callable[[], str] | None = getattr(client, "dm_locale", None)
+        default = fallback() if fallback is not None else locale
+        locale = i18n.negotiate(reader.locale, default=default) if reader.locale else default
     try:
         if message.person_id is not None:
             target = await _person_target(client, state, targets, message.person_id, guild_id)

@@ -43,7 +43,7 @@ from bot.slack.locale import UserLocales
 from bot.slack.render import clip, escape, message
 from governance.errors import GovError
 from governance.i18n import _, using_locale
-from governance.services import elections, motions, roster
+from governance.services import elections, motions, outbox, roster
 from governance.services.bodies import decide_join
 from governance.services.common import Actor, Context
 
@@ -268,11 +268,14 @@ def build_app(
         logger=logging.getLogger("bot.slack.bolt"),
         process_before_response=True,
     )
-    locales = UserLocales(client, settings.locale, now=ctx.now)
+    async def store_locale(user_id: str, locale: str) -> None:
+        """Keep a user's Slack language with their identity: the deliverer DMs them in it."""
+        await outbox.remember_locale(ctx, "slack", None, user_id, locale)
+
+    locales = UserLocales(client, settings.locale, now=ctx.now, on_found=store_locale)
     runtime = Runtime(
         ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
     )
-    runtime.delivery.locales = locales.get  # DMs in their reader's Slack language
     app.govbot = runtime  # type: ignore[attr-defined]
     _register(app, runtime)
     return app

@@ -21,15 +21,13 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
-from sqlmodel import col
 
 from bot.replies import Attachment
 from bot.slack import files
@@ -38,7 +36,6 @@ from bot.slack.render import context, escape, preformatted, section
 from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
-from governance.models import Body, ChatIdentity
 from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
@@ -86,50 +83,6 @@ class DeliveryReport:
 
 class Undeliverable(outbox.Undeliverable):
     """The message has nowhere to go on Slack yet (no linked account, no channel)."""
-
-
-async def slack_users_of(
-    ctx: Context, person_ids: Iterable[int], team_id: str | None = None
-) -> dict[int, str]:
-    """The Slack user id linked to each person (in ``team_id`` when given; the earliest link when a person
-    has several), in one query; people without a link are left out."""
-    wanted = sorted(set(person_ids))
-    if not wanted:
-        return {}
-    async with ctx.db.reading() as session:
-        stmt = select(col(ChatIdentity.person_id), col(ChatIdentity.user_id)).where(
-            col(ChatIdentity.platform) == "slack", col(ChatIdentity.person_id).in_(wanted)
-        )
-        if team_id:
-            stmt = stmt.where(col(ChatIdentity.workspace) == team_id)
-        rows = (await session.execute(stmt.order_by(col(ChatIdentity.id).desc()))).all()
-    return {person_id: user_id for person_id, user_id in rows}  # the earliest link is written last
-
-
-async def slack_user_of(ctx: Context, person_id: int, team_id: str | None = None) -> str | None:
-    """The Slack user id linked to a person (in ``team_id`` when given), or None."""
-    return (await slack_users_of(ctx, [person_id], team_id)).get(person_id)
-
-
-async def body_channels(ctx: Context, body_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
-    """Each body's name and Slack channel (None when it has none), in one query; unknown bodies are
-    named ``body <id>`` with no channel."""
-    wanted = sorted(set(body_ids))
-    if not wanted:
-        return {}
-    async with ctx.db.reading() as session:
-        rows = (
-            await session.execute(
-                select(col(Body.id), col(Body.name), col(Body.channel)).where(col(Body.id).in_(wanted))
-            )
-        ).all()
-    found: dict[int, tuple[str, str | None]] = {i: (name, channel) for i, name, channel in rows if i}
-    return {body_id: found.get(body_id, (f"body {body_id}", None)) for body_id in wanted}
-
-
-async def body_channel(ctx: Context, body_id: int) -> tuple[str, str | None]:
-    """A body's name and Slack channel (None when it has none)."""
-    return (await body_channels(ctx, [body_id]))[body_id]
 
 
 async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str, Any]]:
@@ -197,15 +150,17 @@ def chart_attachments(drawn: list[Chart], stem: str) -> list[Attachment]:
 
 @dataclass(frozen=True)
 class Targets:
-    """Where a batch's messages go: Slack users by person id, (name, channel) by body id."""
+    """Where a batch's messages go: Slack users (with their languages) by person id, (name, channel) by
+    body id."""
 
-    users: dict[int, str]
+    users: dict[int, outbox.Reader]
     bodies: dict[int, tuple[str, str | None]]
 
     def destination(self, message: outbox.Pending) -> Hashable:
         """Where ``message`` lands (a Slack user's DMs, a channel): messages to one place go in order."""
         if message.person_id is not None:
-            return ("user", self.users.get(message.person_id) or message.person_id)
+            reader = self.users.get(message.person_id)
+            return ("user", reader.user_id if reader else message.person_id)
         _, channel = self.bodies.get(message.body_id or 0, ("", None))
         return ("channel", channel or message.body_id)
 
@@ -253,9 +208,6 @@ class SlackDelivery:
         self.team_id = team_id
         self.outbox = outbox.Deliverer(ctx, batch=batch, concurrency=concurrency, sleep=sleep)
         self.dm_channels: outbox.BoundedCache[str, str] = outbox.BoundedCache(dm_cache)
-        # the language to DM a Slack user in (the app sets its users' Slack languages); channels get the
-        # deployment's (the current locale)
-        self.locales: Callable[[str], Awaitable[str]] | None = None
         self._lock = asyncio.Lock()
         self._kick = asyncio.Event()
 
@@ -282,10 +234,13 @@ class SlackDelivery:
             log.exception("outbox %s: chart could not be drawn", message.id)
 
     async def _targets(self, messages: list[outbox.Pending]) -> Targets:
-        """Resolve a batch's people and bodies in two queries, not one per message."""
+        """Resolve a batch's people (their Slack users and languages) and bodies in two queries, not
+        one per message."""
         return Targets(
-            await slack_users_of(self.ctx, (m.person_id for m in messages if m.person_id), self.team_id),
-            await body_channels(
+            await outbox.readers_of(
+                self.ctx, "slack", (m.person_id for m in messages if m.person_id), self.team_id
+            ),
+            await outbox.body_channels(
                 self.ctx, (m.body_id for m in messages if m.person_id is None and m.body_id is not None)
             ),
         )
@@ -300,10 +255,12 @@ class SlackDelivery:
         return channel
 
     async def _send(self, message: outbox.Pending, targets: Targets) -> str | None:
-        """Send one message, a DM in its reader's Slack language; returns the channel of a body's notice
-        (where its charts go), else None."""
-        user = targets.users.get(message.person_id) if message.person_id is not None else None
-        locale = await self.locales(user) if user and self.locales else i18n.current_locale()
+        """Send one message, a DM in its reader's Slack language (as stored when they last used govbot;
+        the deployment's when not known); returns the channel of a body's notice (where its charts go),
+        else None."""
+        reader = targets.users.get(message.person_id) if message.person_id is not None else None
+        default = i18n.current_locale()
+        locale = i18n.negotiate(reader.locale, default=default) if reader and reader.locale else default
         with i18n.using_locale(locale):
             try:
                 return await self._post(
@@ -323,9 +280,10 @@ class SlackDelivery:
             "event_payload": {"outbox_id": message.id, "kind": message.kind},
         }
         if message.person_id is not None:
-            user = targets.users.get(message.person_id)
-            if user is None:
+            reader = targets.users.get(message.person_id)
+            if reader is None:
                 raise Undeliverable(f"person {message.person_id} has no linked Slack account")
+            user = reader.user_id
             channel = await self._dm_channel(user)
             try:
                 await self.client.chat_postMessage(

@@ -11,6 +11,9 @@ made before ``users:read`` was added, a rate limit, a network error) or is slowe
 reader gets the deployment's default (``GOVBOT_LOCALE``), the failure is logged, and the command goes on.
 A slow answer still fills the cache when it arrives, for the user's next request.
 
+Each language Slack tells is also handed to ``on_found`` (the app stores it with the user's chat
+identity), so the outbox can DM thousands of people in their languages without one ``users.info`` each.
+
 Time is read from the injected clock (``Context.now``), so tests move it instead of waiting.
 """
 
@@ -18,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -27,6 +29,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from governance.i18n import negotiate
+from governance.services.outbox import BoundedCache
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class UserLocales:
         failure_ttl: timedelta = FAILURE_TTL,
         max_users: int = MAX_USERS,
         timeout: float = TIMEOUT,
+        on_found: Callable[[str, str], Awaitable[object]] | None = None,
     ) -> None:
         self.client = client
         self.default = negotiate(default)
@@ -79,7 +83,8 @@ class UserLocales:
         self.failure_ttl = failure_ttl
         self.max_users = max_users
         self.timeout = timeout
-        self._known: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
+        self.on_found = on_found
+        self._known: BoundedCache[str, tuple[datetime, str]] = BoundedCache(max_users)
         self._asking: dict[str, asyncio.Future[str]] = {}
 
     def cached(self, user_id: str) -> str | None:
@@ -89,9 +94,8 @@ class UserLocales:
             return None
         expires, locale = found
         if expires <= self.now():
-            del self._known[user_id]
+            self._known.discard(user_id)
             return None
-        self._known.move_to_end(user_id)
         return locale
 
     async def get(self, user_id: str) -> str:
@@ -128,17 +132,19 @@ class UserLocales:
             self._remember(user_id, self.default, self.failure_ttl)
             return self.default
         self._remember(user_id, locale, self.ttl)
+        if self.on_found is not None:
+            try:
+                await self.on_found(user_id, locale)
+            except Exception:  # storing it is for later DMs: this answer goes on in the language
+                log.exception("the language of %s could not be stored for their DMs", user_id)
         return locale
 
     def _remember(self, user_id: str, locale: str, ttl: timedelta) -> None:
-        self._known[user_id] = (self.now() + ttl, locale)
-        self._known.move_to_end(user_id)
-        while len(self._known) > self.max_users:
-            self._known.popitem(last=False)
+        self._known.put(user_id, (self.now() + ttl, locale))
 
     def forget(self, user_id: str | None = None) -> None:
         """Drop one user's cached language (or everyone's)."""
         if user_id is None:
             self._known.clear()
         else:
-            self._known.pop(user_id, None)
+            self._known.discard(user_id)

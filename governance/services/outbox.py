@@ -38,7 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from governance import i18n
-from governance.models import OutboxMessage
+from governance.models import Body, ChatIdentity, OutboxMessage
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ DEFAULT_CONCURRENCY = 16
 RATE_LIMIT_TRIES = 5  # sends of one message in a round that the platform may answer "rate limited"
 _CHUNK = 500  # ids per IN (...) list
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_IDENTITIES = ChatIdentity.__table__  # type: ignore[attr-defined]
 _COLUMNS = (
     _OUTBOX.c.id,
     _OUTBOX.c.kind,
@@ -216,6 +217,72 @@ async def mark_failed(ctx: Context, message_id: int, error: str) -> bool:
     return message_id in await mark_failed_many(ctx, {message_id: error})
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A person's chat account on one platform, and the language it last used with govbot (None: not
+    known yet, so the deployment's default)."""
+
+    user_id: str
+    locale: str | None = None
+
+
+async def readers_of(
+    ctx: Context, platform: str, person_ids: Iterable[int], workspace: str | None = None
+) -> dict[int, Reader]:
+    """The chat account linked to each person on ``platform`` (in ``workspace`` when given; the earliest
+    link when a person has several) with its language, in one query; people without a link are left
+    out. The deliverers' one identity query per batch: no platform call per message."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    stmt = select(col(ChatIdentity.person_id), col(ChatIdentity.user_id), col(ChatIdentity.locale)).where(
+        col(ChatIdentity.platform) == platform, col(ChatIdentity.person_id).in_(wanted)
+    )
+    if workspace:
+        stmt = stmt.where(col(ChatIdentity.workspace) == workspace)
+    async with ctx.db.reading() as session:
+        rows = (await session.execute(stmt.order_by(col(ChatIdentity.id).desc()))).all()
+    return {person_id: Reader(user_id, locale) for person_id, user_id, locale in rows}  # earliest last
+
+
+async def body_channels(ctx: Context, body_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """Each body's name and channel (None when it has none), in one query; unknown bodies are named
+    ``body <id>`` with no channel."""
+    wanted = sorted(set(body_ids))
+    if not wanted:
+        return {}
+    async with ctx.db.reading() as session:
+        rows = (
+            await session.execute(
+                select(col(Body.id), col(Body.name), col(Body.channel)).where(col(Body.id).in_(wanted))
+            )
+        ).all()
+    found: dict[int, tuple[str, str | None]] = {i: (name, channel) for i, name, channel in rows if i}
+    return {body_id: found.get(body_id, (f"body {body_id}", None)) for body_id in wanted}
+
+
+async def remember_locale(
+    ctx: Context, platform: str, workspace: str | None, user_id: str, locale: str
+) -> bool:
+    """Record the language a chat account just used (``locale``, a supported one), for its later DMs:
+    kept in ``chat_identities``, so it survives restarts and every replica reads it. Writes only when it
+    changed; True when a row was updated (False for an unlinked account or an unchanged language)."""
+    stmt = (
+        update(_IDENTITIES)
+        .where(
+            _IDENTITIES.c.platform == platform,
+            _IDENTITIES.c.user_id == user_id,
+            or_(_IDENTITIES.c.locale.is_(None), _IDENTITIES.c.locale != locale),
+        )
+        .values(locale=locale)
+    )
+    if workspace:
+        stmt = stmt.where(_IDENTITIES.c.workspace == workspace)
+    async with ctx.db.transaction() as session:
+        result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
 class BoundedCache(Generic[K, V]):
     """A least-recently-used map of at most ``size`` entries (DM channels by user id, say): a hit costs
     nothing, and memory stays bounded however many people the alliance has."""
@@ -244,6 +311,10 @@ class BoundedCache(Generic[K, V]):
     def discard(self, key: K) -> None:
         """Forget a value (a cached DM channel the platform no longer knows)."""
         self._items.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget every value."""
+        self._items.clear()
 
 
 @dataclass

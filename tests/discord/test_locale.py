@@ -6,10 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+from sqlmodel import col
+
 from bot.discord import delivery
 from governance.i18n import translate
+from governance.models import ChatIdentity
+from governance.services import outbox
 from tests.discord.conftest import UNLINKED_USER, Running, user_id
 from tests.fakes.discord_api import Callback
+
+
+async def stored_locale(bot: Running, handle: str) -> str | None:
+    """The language kept with a person's Discord identity (for their DMs)."""
+    async with bot.ctx.db.reading() as session:
+        return (
+            await session.execute(
+                select(col(ChatIdentity.locale)).where(
+                    col(ChatIdentity.platform) == "discord", col(ChatIdentity.user_id) == user_id(handle)
+                )
+            )
+        ).scalar_one()
 
 
 async def slash_in(
@@ -107,8 +125,8 @@ async def test_a_french_voter_gets_a_french_ballot_beside_an_english_one(bot: Ru
     assert cast.content.startswith("Bulletin enregistré dans board-2027 : chen. Votre reçu : ")
     await bot.fake.wait_for(lambda: bot.fake.dms_to(user_id("alice")))
     assert bot.fake.dms_to(user_id("alice"))[0].content.startswith("🧾 Bulletin enregistré dans board-2027")
-    assert bot.client.locale_of_user(user_id("alice")) == "fr"  # her later DMs follow her language
-    assert bot.client.locale_of_user(user_id("emma")) == "en"  # never seen: the server's language
+    assert await stored_locale(bot, "alice") == "fr"  # her later DMs follow her language
+    assert await stored_locale(bot, "emma") is None and bot.client.dm_locale() == "en"  # the server's
 
     late = await press_in(bot, "alice", "fr", "gb:ap:cast:board-2027")
     assert late.ephemeral and late.content == (
@@ -157,3 +175,28 @@ async def test_dms_are_delivered_in_the_language_their_reader_last_used(bot: Run
     await delivery.deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
     [told] = [m for m in bot.fake.dms_to(user_id("farid")) if "Safety" in m.content]
     assert "approved your request to join AI Safety Working Group" in told.content
+
+
+async def test_a_readers_language_survives_a_restart_and_is_written_only_when_it_changes(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await slash_in(bot, "dana", "fr", ["gov", "whoami"])
+    bot.client.stored_locales.clear()  # a restart (or another replica): nothing in memory
+    writes = 0
+    real = outbox.remember_locale
+
+    async def counted(*args: Any) -> bool:
+        nonlocal writes
+        writes += 1
+        return await real(*args)
+
+    monkeypatch.setattr(outbox, "remember_locale", counted)
+    asked = await slash_in(bot, "farid", "en-GB", ["wg", "join"], wg="safety")
+    await slash_in(bot, "farid", "en-GB", ["gov", "whoami"])  # unchanged: not written again
+    assert writes == 1
+    monkeypatch.undo()
+    assert "waiting for a chair's approval" in asked.content
+    await delivery.deliver_due(bot.client, bot.ctx, guild_id=bot.fake.guild_id)
+    [asks] = [m for m in bot.fake.dms_to(user_id("dana")) if "Farid" in m.content]
+    assert asks.content.startswith("Farid Haddad demande à rejoindre AI Safety Working Group : ")
+    assert (await stored_locale(bot, "dana"), await stored_locale(bot, "farid")) == ("fr", "en")

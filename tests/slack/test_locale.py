@@ -10,9 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlmodel import col
 
 from bot.slack.locale import UserLocales
 from governance.clock import ManualClock
+from governance.models import ChatIdentity
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.conftest import STRANGER, USERS, SlackHarness
 from tests.slack.test_flows import dm_to, pick
@@ -213,8 +216,22 @@ async def test_the_cache_is_bounded(clock: ManualClock) -> None:
         await api.stop()
 
 
+async def stored_locale(slack: SlackHarness, handle: str) -> str | None:
+    """The language kept with a person's Slack identity (for their DMs)."""
+    async with slack.ctx.db.reading() as session:
+        row = (
+            await session.execute(
+                select(col(ChatIdentity.locale)).where(col(ChatIdentity.user_id) == USERS[handle])
+            )
+        ).scalar_one()
+    return row
+
+
 async def test_dms_are_delivered_in_each_readers_slack_language(slack: SlackHarness) -> None:
     speaks_french(slack, "dana")
+    assert await stored_locale(slack, "dana") is None
+    assert await slack.reply_text("dana", "help")  # her Slack language is looked up once, and kept
+    assert await stored_locale(slack, "dana") == "fr"
     assert "waiting for a chair's approval" in await slack.reply_text("bea", "wg join safety")
     [asks] = await slack.api.wait_for(
         "chat.postMessage", lambda c: c.args.get("channel") == "D0DANA" and "Béatrice" in c.args["text"]
@@ -227,3 +244,21 @@ async def test_dms_are_delivered_in_each_readers_slack_language(slack: SlackHarn
         "chat.postMessage", lambda c: c.args.get("channel") == "D0BEA" and "Safety" in c.args["text"]
     )
     assert "approved your request to join AI Safety Working Group" in told.args["text"]
+    assert (asked(slack, USERS["dana"]), asked(slack, USERS["bea"])) == (1, 1)  # no look-up per DM
+
+
+async def test_dm_languages_come_from_the_database_even_when_slack_refuses_look_ups(
+    slack: SlackHarness,
+) -> None:
+    speaks_french(slack, "dana", "bea")
+    await slack.reply_text("dana", "help")  # dana's language is stored with her identity
+    slack.runtime.locales.forget()  # a restart: nothing cached in memory any more
+    slack.api.fail("users.info", "ratelimited", times=50)  # and Slack now refuses every look-up
+    looked_up = sum(c.method.startswith("users.info") for c in slack.api.calls)
+    assert "waiting for a chair's approval" in await slack.reply_text("bea", "wg join safety")
+    [asks] = await slack.api.wait_for(
+        "chat.postMessage", lambda c: c.args.get("channel") == "D0DANA" and "Béatrice" in c.args["text"]
+    )
+    assert asks.args["text"].startswith("Béatrice Dubois demande à rejoindre AI Safety Working Group : ")
+    assert sum(c.method.startswith("users.info") for c in slack.api.calls) == looked_up + 1  # bea's only
+    assert await stored_locale(slack, "bea") is None  # a refused look-up stores nothing
