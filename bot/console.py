@@ -164,15 +164,23 @@ class Session:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             if stop.is_set():
                 return
+            cleared = False  # a line was printed over the prompt (marked sent by this look or not)
+
+            def clear() -> None:
+                nonlocal cleared
+                cleared = True
+                if before is not None:
+                    before()
+
             try:
                 async with self.printing:
                     with using_locale(self.locale):
-                        printed = await deliver(self.ctx, self.console, self.locale, before=before)
+                        await deliver(self.ctx, self.console, self.locale, before=clear)
             except Exception:  # the database was away: the next look tries again
                 log.exception("console: notifications could not be read; trying again")
-                continue
-            if printed and after is not None:
-                after()
+            finally:
+                if cleared and after is not None:  # whatever happened after printing, the prompt comes back
+                    after()
 
     async def _run_line(self, line: str) -> bool | None:
         text = line.strip()

@@ -107,3 +107,38 @@ async def test_without_delivery_the_prompt_prints_no_notification(
     stdin.close()  # end of input leaves the console
     assert await asyncio.wait_for(running, 5) == 0
     assert "✉" not in out.getvalue()
+
+
+@pytest.mark.parametrize("trouble", ["marked elsewhere", "database away"])
+async def test_the_prompt_is_redrawn_after_printing_whatever_marking_does(
+    ctx: Context, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, trouble: str
+) -> None:
+    await board_voting(ctx, clock)
+    out = io.StringIO()
+    term = Console(file=out, width=200, color_system=None, highlight=False)
+    session = console.Session(
+        ctx, await roster.actor_for_handle(ctx, "alice"), term, tz=ZoneInfo("UTC"), deliver=True
+    )
+
+    async def mark_sent(ctx: Context, message_id: int) -> bool:
+        if trouble == "database away":
+            raise ConnectionError("the database went away")
+        return False  # another deliverer marked it first
+
+    monkeypatch.setattr(console.outbox, "mark_sent", mark_sent)
+    drawn: list[str] = []
+    stop = asyncio.Event()
+    watching = asyncio.ensure_future(
+        session.watch(
+            stop, interval=0.01, before=lambda: drawn.append("clear"), after=lambda: drawn.append("prompt")
+        )
+    )
+    await printed(out, "✉")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while "prompt" not in drawn:
+        assert loop.time() < deadline, f"the prompt was never redrawn: {drawn}"
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(watching, 5)
+    assert drawn[:2] == ["clear", "prompt"]
