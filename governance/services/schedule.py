@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -228,7 +229,7 @@ async def run_task(ctx: Context, worker: str, task: Claimed) -> Outcome | None:
         await _tell_refusal(ctx, task, exc)
     except Exception as exc:
         log.exception("scheduled task %s failed; it will be retried", task.key)
-        await _release(ctx, worker, task, f"{type(exc).__name__}: {exc}")
+        await _release(ctx, worker, task, exc)
         return Outcome(task.key, task.kind, task.due_at, f"error: {exc}"[:500])
     await _finish(ctx, worker, task, ran)
     return Outcome(task.key, task.kind, task.due_at, ran.result, ran.sent)
@@ -285,13 +286,31 @@ async def _finish(ctx: Context, worker: str, task: Claimed, ran: Ran) -> None:
             )
 
 
-async def _release(ctx: Context, worker: str, task: Claimed, error: str) -> None:
+def failure_summary(exc: BaseException) -> tuple[str, str]:
+    """What the exported audit stream says of a crash: the exception's type and a short, fixed
+    description of its kind. Never its message, which may carry host names, paths or queries (the
+    scheduler's log has the whole of it)."""
+    if isinstance(exc, TimeoutError):
+        description = "timed out"
+    elif isinstance(exc, ConnectionError | OSError):
+        description = "connection or system error"
+    elif isinstance(exc, SQLAlchemyError):
+        description = "database error"
+    else:
+        description = "unexpected error"
+    return type(exc).__name__, description
+
+
+async def _release(ctx: Context, worker: str, task: Claimed, exc: Exception) -> None:
     """Give a failed row back, due again after a back-off that grows with its attempts, and record the
-    failure (``schedule.failed``: due and actual time, attempt, error) in the subject's audit stream.
+    failure (``schedule.failed``: due and actual time, attempt, the error's type and a fixed description
+    from ``failure_summary``) in the subject's audit stream; the row's result keeps the message.
 
     If even this cannot be written (the database is away), the row stays claimed until its lease ends
     and is retried then."""
     now = ctx.now()
+    error = f"{type(exc).__name__}: {exc}"
+    kind, description = failure_summary(exc)
     async with ctx.db.transaction() as session:
         released = await session.execute(
             update(_TASKS)
@@ -312,7 +331,8 @@ async def _release(ctx: Context, worker: str, task: Claimed, error: str) -> None
                     "ran_at": now.isoformat(),
                     "late_seconds": max(0, int((now - task.due_at).total_seconds())),
                     "attempt": task.attempts,
-                    "error": error[:500],
+                    "error": kind,
+                    "description": description,
                     "retry_at": (now + backoff(task.attempts)).isoformat(),
                 },
             )

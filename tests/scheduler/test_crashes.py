@@ -33,29 +33,32 @@ async def test_a_crashing_job_records_schedule_failed_and_is_retried_after_its_b
         nonlocal crashes
         crashes += 1
         if crashes == 1:
-            raise ConnectionError("server closed the connection unexpectedly")
+            raise ConnectionError("server db-7.internal:5432 (/var/run/pg) closed the connection")
         return await real_close(*args, **kwargs)
 
     monkeypatch.setattr(elections, "close", close_then_crash)
     clock.set(deadline + timedelta(minutes=3))
     outcomes = {o.key: o.result for o in await schedule.run_due(ctx, "w")}
-    assert outcomes[key] == "error: server closed the connection unexpectedly"
+    assert outcomes[key] == "error: server db-7.internal:5432 (/var/run/pg) closed the connection"
     [failed] = await audit_kinds(ctx, STREAM, "schedule.failed")
     assert failed.actor == "scheduler" and failed.subject == key
-    assert json.loads(failed.payload) == {
+    assert json.loads(failed.payload) == {  # the exported stream names the kind, never hosts or paths
         "task": "election.close",
         "due_at": deadline.isoformat(),
         "ran_at": clock.now().isoformat(),
         "late_seconds": 180,
         "attempt": 1,
-        "error": "ConnectionError: server closed the connection unexpectedly",
+        "error": "ConnectionError",
+        "description": "connection or system error",
         "retry_at": (clock.now() + timedelta(seconds=2)).isoformat(),
     }
+    assert "db-7" not in failed.payload and "/var/run" not in failed.payload
     assert await audit_kinds(ctx, STREAM, "schedule.ran") == []
-    row = (await tasks(ctx))[key]
+    row = (await tasks(ctx))[key]  # the task's own row (not exported) keeps the message
     assert (
         row.done_at is None
-        and row.result == "error: ConnectionError: server closed the connection unexpectedly"
+        and row.result
+        == "error: ConnectionError: server db-7.internal:5432 (/var/run/pg) closed the connection"
     )
     assert (await elections.show(ctx, "board-2027")).election.phase == "voting"
 
@@ -178,3 +181,8 @@ async def test_a_failing_early_close_check_keeps_the_sweeps_other_work(
     finally:
         scheduler.shutdown()
     assert (await elections.show(ctx, "board-2027")).election.phase == "closed"
+
+
+def test_a_failure_is_summarised_by_its_kind() -> None:
+    assert schedule.failure_summary(TimeoutError("after 30 s on 10.0.0.7")) == ("TimeoutError", "timed out")
+    assert schedule.failure_summary(KeyError("/etc/govbot/secret")) == ("KeyError", "unexpected error")
