@@ -36,6 +36,7 @@ from bot.slack.render import context, escape, preformatted, section
 from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
+from governance.i18n import _
 from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
@@ -86,7 +87,8 @@ class Undeliverable(outbox.Undeliverable):
 
 
 async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str, Any]]:
-    """The blocks of an outbox message: its text, and for an election result the count's rounds."""
+    """The blocks of an outbox message, in the current locale (the reader's): its text, a Vote button
+    where it opens a ballot, and for an election result the count's rounds."""
     blocks = [section(escape(message.text))]
     target = ballot_target(message)
     if target is not None:
@@ -100,7 +102,7 @@ async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str
                         "action_id": OPEN_BALLOT_ACTION,
                         "value": target,
                         "style": "primary",
-                        "text": {"type": "plain_text", "text": "Vote"},
+                        "text": {"type": "plain_text", "text": _("Vote")},
                     }
                 ],
             }
@@ -111,7 +113,8 @@ async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str
             if slug:
                 result = await elections.result(ctx, slug)
                 blocks += preformatted(result.to_text(i18n.current_locale()))[:45]
-                blocks.append(context(f"Verify it yourself: `/gov audit verify election:{escape(slug)}`."))
+                command = f"`/gov audit verify election:{escape(slug)}`"
+                blocks.append(context(_("Verify it yourself: {command}.", command=command)))
         except (GovError, ValueError) as exc:
             log.warning("outbox %s: result table not attached: %s", message.id, exc)
     return blocks

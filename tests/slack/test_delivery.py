@@ -173,3 +173,25 @@ async def test_vote_buttons_come_from_the_payload_or_the_text(slack: SlackHarnes
         == "motion:3"
     )
     assert button(await message_blocks(ctx, pending("membership.approved", proposed, "{}"))) is None
+
+
+async def test_a_result_dm_is_all_in_its_readers_language(slack: SlackHarness) -> None:
+    from governance.i18n import translate, using_locale
+    from governance.services import elections, outbox
+    from governance.services.common import Actor
+
+    await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    await elections.close(slack.ctx, Actor.system("test"), "board-2027")
+    result = outbox.Pending(1, "election.result", 5, None, "Result", '{"election": "board-2027"}', 0)
+    opened = outbox.Pending(2, "election.voting_opened", 5, None, "Open", '{"election": "board-2027"}', 0)
+    with using_locale("fr"):
+        blocks = await message_blocks(slack.ctx, result)
+        button = (await message_blocks(slack.ctx, opened))[-1]["elements"][0]["text"]["text"]
+    [verify] = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert verify == "Vérifiez par vous-même : `/gov audit verify election:board-2027`."
+    assert button == translate("Vote", "fr")
+    with using_locale("en"):
+        blocks = await message_blocks(slack.ctx, result)
+    assert [b["elements"][0]["text"] for b in blocks if b["type"] == "context"] == [
+        "Verify it yourself: `/gov audit verify election:board-2027`."
+    ]
