@@ -168,3 +168,20 @@ async def test_a_failed_message_holds_back_later_ones_to_the_same_destination(
     }
     rows = {m.id: m for m in await outbox_rows(ctx)}
     assert rows[second].sent_at is None and rows[second].next_attempt_at == rows[first].next_attempt_at
+
+
+async def test_readers_are_the_earliest_link_with_the_language_last_stored(
+    ctx: Context, who: dict[str, Actor]
+) -> None:
+    from governance.services import roster
+
+    for workspace, user in (("T1", "U1"), ("T1", "U2"), ("T2", "U3")):
+        await roster.link_identity(ctx, who["sec"], "alice", "slack", workspace, user)
+    alice = who["alice"].person_id or 0
+    assert await outbox.readers_of(ctx, "slack", [alice, 999]) == {alice: outbox.Reader("U1")}
+    assert await outbox.readers_of(ctx, "slack", [alice], "T2") == {alice: outbox.Reader("U3")}
+    assert await outbox.readers_of(ctx, "discord", [alice]) == {}
+    assert await outbox.remember_locale(ctx, "slack", None, "U1", "fr") is True
+    assert await outbox.remember_locale(ctx, "slack", None, "U1", "fr") is False  # unchanged: no write
+    assert await outbox.remember_locale(ctx, "slack", None, "U9", "fr") is False  # nobody linked
+    assert await outbox.readers_of(ctx, "slack", [alice]) == {alice: outbox.Reader("U1", "fr")}
