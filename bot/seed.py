@@ -49,8 +49,13 @@ async def is_empty(ctx: Context) -> bool:
         return (await session.execute(select(col(Person.id)).limit(1))).first() is None
 
 
-async def seed(ctx: Context) -> list[str]:
-    """Create the sample alliance; returns what it created, line by line."""
+async def seed(ctx: Context, *, sample_election: bool = True) -> list[str]:
+    """Create the sample alliance; returns what it created, line by line.
+
+    With ``sample_election=False`` the board election ``board-2027`` is left out: tests and operators
+    who run their own board election seed without the sample one, since the board is staggered and
+    the sample election would already take all its free seats.
+    """
     system = Actor.system("seed")
     for slug, name, tier in ORGS:
         await roster.add_organisation(ctx, system, slug, name, tier)
@@ -86,11 +91,7 @@ async def seed(ctx: Context) -> list[str]:
         charter_url="https://example.org/alliance/wg/safety",
         chairs=["dana"],
     )
-    await elections.create_election(ctx, system, "board", "board-2027", "Board of Directors 2027", seats=3)
-    await elections.open_nominations(ctx, system, "board-2027")
-    for handle in ("arjun", "farid", "chen", "dana", "emma"):
-        await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "board-2027")
-    return [
+    summary = [
         _(
             "{orgs} organisations, {people} people (admin: sec; voting reps: {reps})",
             orgs=len(ORGS),
@@ -98,6 +99,15 @@ async def seed(ctx: Context) -> list[str]:
             reps=", ".join(h for _o, h in REPS),
         ),
         _("bodies: board, toc (Technical Oversight Committee), safety (working group)"),
+    ]
+    if not sample_election:
+        return summary
+    await elections.create_election(ctx, system, "board", "board-2027", "Board of Directors 2027", seats=3)
+    await elections.open_nominations(ctx, system, "board-2027")
+    for handle in ("arjun", "farid", "chen", "dana", "emma"):
+        await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), "board-2027")
+    return [
+        *summary,
         _(
             "election board-2027: 3 seats, {method}, at most one seat per organisation; nominations open, "
             "5 candidates (arjun, farid, chen, dana, emma)",

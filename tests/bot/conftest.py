@@ -19,9 +19,13 @@ Say = Callable[..., Awaitable[Reply]]
 
 
 @pytest.fixture
-async def seeded(ctx: Context) -> Context:
-    """The context with the sample alliance of ``bot.seed`` in its database."""
-    await seed.seed(ctx)
+async def seeded(ctx: Context, request: pytest.FixtureRequest) -> Context:
+    """The context with the sample alliance of ``bot.seed`` in its database.
+
+    A test marked ``@pytest.mark.parametrize("seeded", [False], indirect=True)`` gets it without the
+    sample board election, to run board elections of its own (the board's seats are staggered).
+    """
+    await seed.seed(ctx, sample_election=getattr(request, "param", True))
     return ctx
 
 

@@ -155,7 +155,13 @@ SCENARIO: list[tuple[str, str, str]] = [
 ]
 
 # Run before the failure cases: a pending join request, a second election in voting, an open motion.
+# Run on the sample alliance without its board election: board-2027 here fills 2 of the board's 3 staggered
+# seats, so that e2 can fill the third.
 FAILURE_SETUP: list[tuple[str, str]] = [
+    ("sec", "election create board-2027 --body board --seats 2"),
+    ("sec", "election open-nominations board-2027"),
+    ("chen", "election nominate board-2027"),
+    ("dana", "election nominate board-2027"),
     ("alice", "wg join safety"),
     ("sec", "election create e2 --body board --seats 1"),
     ("sec", "election open-nominations e2"),
@@ -250,7 +256,7 @@ FAILURES: list[tuple[str, str, str]] = [
     (
         "sec",
         "election create x --body board --seats 4",
-        "only 3 seats are free, so an election cannot fill 4",
+        "No seat of Board of Directors is free by 2026-02-02: the seats free by then go to board-2027 and e2",
     ),
     ("sec", "election create x --body nowhere", "No body or working group 'nowhere'"),
     ("sec", "election show nowhere", "No election 'nowhere'"),
@@ -354,6 +360,7 @@ async def test_scenario_runs_every_command(say: Say, seeded: Context, tmp_path: 
     assert result.ballots == 5
 
 
+@pytest.mark.parametrize("seeded", [False], indirect=True)
 async def test_failures_say_what_and_write_nothing(say: Say, seeded: Context, tmp_path: Path) -> None:
     bad_csv = tmp_path / "bad.csv"
     bad_csv.write_text("handle,name,organisation\nyuki,Yuki Tanaka,acme\n,No Handle,acme\n", encoding="utf-8")

@@ -56,9 +56,9 @@ def settings_for(fake: FakeDiscord, *, guild: bool = True) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-async def seeded(ctx: Context, fake: FakeDiscord) -> None:
+async def seeded(ctx: Context, fake: FakeDiscord, *, sample_election: bool = True) -> None:
     """The sample alliance, with each person's Discord account linked in the fake guild."""
-    await seed.seed(ctx)
+    await seed.seed(ctx, sample_election=sample_election)
     system = Actor.system("test")
     for handle in LINKED:
         await roster.link_identity(ctx, system, handle, "discord", fake.guild_id, user_id(handle))
@@ -97,8 +97,12 @@ async def running(ctx: Context, fake: FakeDiscord, settings: Settings) -> AsyncI
 
 
 @pytest.fixture
-async def bot(ctx: Context, fake: FakeDiscord) -> AsyncIterator[Running]:
-    """The seeded alliance and a client connected to the fake, commands synced to the guild."""
-    await seeded(ctx, fake)
+async def bot(ctx: Context, fake: FakeDiscord, request: pytest.FixtureRequest) -> AsyncIterator[Running]:
+    """The seeded alliance and a client connected to the fake, commands synced to the guild.
+
+    ``@pytest.mark.parametrize("bot", [False], indirect=True)`` leaves out the sample board election, for
+    a test that creates board elections of its own (the board's seats are staggered).
+    """
+    await seeded(ctx, fake, sample_election=getattr(request, "param", True))
     async with running(ctx, fake, settings_for(fake)) as client:
         yield Running(client, fake, ctx)

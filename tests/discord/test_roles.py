@@ -77,6 +77,7 @@ async def test_role_commands_are_synced_with_a_role_option(bot: Running) -> None
     assert [c["value"] for c in options["govbot_role"]["choices"]] == ["admin", "chair", "member", "none"]
 
 
+@pytest.mark.parametrize("bot", [False], indirect=True)
 async def test_mapping_the_secretariat_role_then_admin_commands_need_it(bot: Running) -> None:
     ctx, guild = bot.ctx, bot.fake.guild_id
     # no mapping yet: the roster alone decides, the admin maps the Secretariat role

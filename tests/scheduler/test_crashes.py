@@ -144,7 +144,7 @@ async def test_a_refused_transition_is_recorded_in_the_audit_log(ctx: Context, c
     from bot import seed
     from governance.services import roster
 
-    await seed.seed(ctx)
+    await seed.seed(ctx, sample_election=False)
     sec = await roster.actor_for_handle(ctx, "sec")
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
     await schedule.set_election_timeline(

@@ -201,7 +201,7 @@ async def test_a_refused_timeline_edit_changes_nothing(ctx: Context, clock: Manu
 async def test_a_planned_timeline_opens_and_closes_on_its_own(ctx: Context, clock: ManualClock) -> None:
     from bot import seed
 
-    await seed.seed(ctx)  # board-2027 is nominating; chen, arjun, dana... stood
+    await seed.seed(ctx, sample_election=False)  # board-2028 is the board's only election
     sec = await roster.actor_for_handle(ctx, "sec")
     start = clock.now()
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
@@ -233,7 +233,7 @@ async def test_a_scheduled_change_the_service_refuses_is_posted_and_not_retried(
 ) -> None:
     from bot import seed
 
-    await seed.seed(ctx)
+    await seed.seed(ctx, sample_election=False)
     sec = await roster.actor_for_handle(ctx, "sec")
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
     await schedule.set_election_timeline(

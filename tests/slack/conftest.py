@@ -256,9 +256,13 @@ async def link_all(ctx: Context) -> None:
 
 
 @pytest.fixture
-async def slack(ctx: Context) -> AsyncIterator[SlackHarness]:
-    """The sample alliance (linked to Slack), the app served on a loopback port, and the fake Web API."""
-    await seed.seed(ctx)
+async def slack(ctx: Context, request: pytest.FixtureRequest) -> AsyncIterator[SlackHarness]:
+    """The sample alliance (linked to Slack), the app served on a loopback port, and the fake Web API.
+
+    ``@pytest.mark.parametrize("slack", [False], indirect=True)`` leaves out the sample board election,
+    for a test that creates board elections of its own (the board's seats are staggered).
+    """
+    await seed.seed(ctx, sample_election=getattr(request, "param", True))
     await link_all(ctx)
     api = await FakeSlackAPI(team_id=TEAM).start()
     settings = Settings(

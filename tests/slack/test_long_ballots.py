@@ -8,6 +8,8 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from bot.slack.ballots import Standing, suggest
 from governance.services import elections, roster
 from governance.services.common import Actor
@@ -73,6 +75,7 @@ async def test_over_100_candidates_rank_by_type_ahead_and_the_ballot_counts(slac
     assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show board-2027")
 
 
+@pytest.mark.parametrize("slack", [False], indirect=True)
 async def test_approval_over_100_candidates_is_one_type_ahead_multi_select(slack: SlackHarness) -> None:
     created = await slack.reply_text("sec", "election create big-approval --body board --method approval")
     assert created.startswith("Created"), created
