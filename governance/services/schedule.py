@@ -480,14 +480,24 @@ async def _already_made(ctx: Context, task: Claimed, stream: str, skipped: str) 
         return await _already(session, task, stream, skipped)
 
 
-async def _open_nominations(ctx: Context, task: Claimed) -> Ran:
+async def _election_step(
+    ctx: Context,
+    task: Claimed,
+    phases: tuple[str, ...],
+    step: Callable[[Context, Actor, str], Awaitable[object]],
+) -> Ran:
+    """Run an election's scheduled ``step`` in one of ``phases``; else record it as already made."""
     election = await _election(ctx, task)
-    if election.phase != "draft":
+    if election.phase not in phases:
         return await _already_made(
             ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
         )
-    await elections.open_nominations(ctx, SCHEDULER, election.slug)
+    await step(ctx, SCHEDULER, election.slug)
     return Ran("done", f"election:{election.slug}")
+
+
+async def _open_nominations(ctx: Context, task: Claimed) -> Ran:
+    return await _election_step(ctx, task, ("draft",), elections.open_nominations)
 
 
 async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
@@ -530,23 +540,11 @@ async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
 
 
 async def _open_voting(ctx: Context, task: Claimed) -> Ran:
-    election = await _election(ctx, task)
-    if election.phase not in ("draft", "nominating"):
-        return await _already_made(
-            ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
-        )
-    await elections.open_voting(ctx, SCHEDULER, election.slug)
-    return Ran("done", f"election:{election.slug}")
+    return await _election_step(ctx, task, ("draft", "nominating"), elections.open_voting)
 
 
 async def _close_election(ctx: Context, task: Claimed) -> Ran:
-    election = await _election(ctx, task)
-    if election.phase != "voting":
-        return await _already_made(
-            ctx, task, f"election:{election.slug}", f"skipped: {election.slug} is {election.phase}"
-        )
-    await elections.close(ctx, SCHEDULER, election.slug)
-    return Ran("done", f"election:{election.slug}")
+    return await _election_step(ctx, task, ("voting",), elections.close)
 
 
 async def _close_motion(ctx: Context, task: Claimed) -> Ran:
