@@ -167,6 +167,8 @@ class Election(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     certified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     certified_by_id: int | None = Field(default=None, foreign_key="people.id")
+    # When its electorate was frozen (``electorate`` rows); None: not yet, who may vote follows the roster.
+    electorate_fixed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Candidate(SQLModel, table=True):
@@ -237,6 +239,40 @@ class Proxy(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ElectorateEntry(SQLModel, table=True):
+    """One person of an election's frozen electorate: who could vote, with their organisation and tier
+    at the cut-off, and how they got in ("roster": the policy's rule at the cut-off; "exception")."""
+
+    __tablename__ = "electorate"
+    __table_args__ = (sa.UniqueConstraint("election_id", "person_id", name="uq_electorate_election"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="elections.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    handle: str = Field(max_length=64)
+    organisation: str | None = Field(default=None, max_length=64)  # organisation slug at the cut-off
+    tier: str | None = Field(default=None, max_length=32)
+    source: str = Field(default="roster", max_length=16)
+    added_at: datetime = Field(sa_column=_ts())
+
+
+class ElectorateException(SQLModel, table=True):
+    """A person's request to be added to an election's electorate, and the secretariat's decision."""
+
+    __tablename__ = "electorate_exceptions"
+    __table_args__ = (sa.UniqueConstraint("election_id", "person_id", name="uq_electorate_exception"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="elections.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    reason: str = Field(max_length=500)
+    status: str = Field(default="pending", max_length=16)  # pending, granted, denied
+    requested_at: datetime = Field(sa_column=_ts())
+    decided_by_id: int | None = Field(default=None, foreign_key="people.id")
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decision_reason: str | None = Field(default=None, max_length=500)
 
 
 class Ballot(SQLModel, table=True):

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from bot.commands import dispatch
@@ -19,7 +19,7 @@ from bot.discord import ballots as discord_ballots
 from bot.slack import ballots as slack_ballots
 from governance import export, i18n
 from governance.errors import InvalidInput
-from governance.models import AuditEvent, Candidate, Membership, Person
+from governance.models import AuditEvent, Candidate, Election, ElectorateEntry, Membership, Person
 from governance.policies import load_policy
 from governance.policies.base import DEFAULT_OPTION_KEY, BodyFacts
 from governance.policies.explain import explain
@@ -284,6 +284,8 @@ async def test_an_election_opened_before_the_electorate_was_recorded_counts_it_a
             )
         ).scalars()
         event.payload = json.dumps({k: v for k, v in json.loads(event.payload).items() if k != "electorate"})
+        await session.execute(delete(ElectorateEntry))  # and kept no frozen electorate
+        await session.execute(update(Election).values(electorate_fixed_at=None))
     assert (await elections.show(ctx, "dpl-2027")).electorate is None
     shown = await dispatch(ctx, sec, "election show dpl-2027", tz=ZoneInfo("UTC"))
     assert "Quorum base" not in shown.text

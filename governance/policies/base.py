@@ -180,6 +180,12 @@ class ElectionRules:
     proxies: bool = False
     vote_replacement: bool = True
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before voting closes
+    # When the electorate is frozen: this long before voting opens (Kubernetes, Debian fix who may vote
+    # ahead of the vote); None: when voting opens. Every later view and ballot reads the frozen record.
+    electorate_cutoff: timedelta | None = None
+    # A person left out may ask for an exception until this long before voting closes (Elekto's
+    # ``exceptions_due``); timedelta(0): until voting closes; None: the policy takes no exception.
+    exceptions_due: timedelta | None = timedelta(0)
 
     def cap_for(self, tier: str | None) -> int | None:
         """The seat cap of an organisation of ``tier`` (the tier's own, else the general cap)."""

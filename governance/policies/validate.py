@@ -138,6 +138,14 @@ def _election(c: _Checker, body: BodyFacts, rules: object) -> None:
         )
     _method_params(c, f"{field}.method_params", rules)
     c.offsets(f"{field}.reminder_offsets", rules.reminder_offsets)
+    for name in ("electorate_cutoff", "exceptions_due"):
+        value = getattr(rules, name)
+        if value is not None and (not isinstance(value, timedelta) or value < timedelta(0)):
+            raise c.fail(
+                f"{field}.{name}",
+                _("is {value}", value=repr(value)),
+                _("give a timedelta of zero or more, e.g. timedelta(days=7), or None."),
+            )
 
 
 def _method_params(c: _Checker, field: str, rules: ElectionRules) -> None:

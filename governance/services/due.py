@@ -27,6 +27,7 @@ from governance.services.common import Context
 ELECTION_OPEN_NOMINATIONS = "election.open_nominations"
 ELECTION_CLOSE_NOMINATIONS = "election.close_nominations"
 ELECTION_OPEN_VOTING = "election.open_voting"
+ELECTION_FIX_ELECTORATE = "election.fix_electorate"
 ELECTION_CLOSE = "election.close"
 ELECTION_REMINDER = "election.reminder"
 MOTION_CLOSE = "motion.close"
@@ -83,13 +84,16 @@ def _reminders(
     return out
 
 
-def election_due(election: Election, offsets: Sequence[timedelta]) -> list[Due]:
+def election_due(
+    election: Election, offsets: Sequence[timedelta], cutoff: timedelta | None = None
+) -> list[Due]:
     """The due work an election's phase and timeline call for (pure).
 
     Draft with a planned nominations opening: open nominations then. Draft or nominating with a
     nominations deadline: voting opens at ``voting_open_at`` when planned, else at the nominations
     deadline when a voting deadline is planned (the timeline runs on); otherwise the deadline closes
     nominations and says so. Voting: close at ``voting_close_at``, reminders before it at ``offsets``.
+    With a policy's electorate ``cutoff``, the electorate is fixed that long before voting opens.
     """
     prefix = f"election:{election.id}"
     subject = prefix
@@ -107,6 +111,8 @@ def election_due(election: Election, offsets: Sequence[timedelta]) -> list[Due]:
         )
         if opens is not None:
             out.append(Due(f"{prefix}:open-voting", ELECTION_OPEN_VOTING, subject, opens))
+            if cutoff and election.electorate_fixed_at is None:
+                out.append(Due(f"{prefix}:fix-electorate", ELECTION_FIX_ELECTORATE, subject, opens - cutoff))
         if election.nominations_close_at is not None and opens != election.nominations_close_at:
             out.append(
                 Due(
@@ -183,7 +189,9 @@ async def sync_election(
 ) -> None:
     """Upsert an election's due rows after its phase or timeline changed (same transaction)."""
     await session.flush()
-    await sync(session, ctx, f"election:{election.id}", election_due(election, reminder_offsets(rules)))
+    cutoff = getattr(rules, "electorate_cutoff", None)
+    desired = election_due(election, reminder_offsets(rules), cutoff)
+    await sync(session, ctx, f"election:{election.id}", desired)
 
 
 async def sync_motion(session: AsyncSession, ctx: Context, motion: Motion, rules: object | None) -> None:

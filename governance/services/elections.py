@@ -33,6 +33,7 @@ from governance.models import (
     Body,
     Candidate,
     Election,
+    ElectorateEntry,
     Membership,
     Organisation,
     Person,
@@ -51,7 +52,7 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
 )
-from governance.services import due, proxies, terms
+from governance.services import due, electorate, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -601,11 +602,8 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             if rules.staggered
             else None
         )
-        electorate = (
-            await _electorate(session, election, body, policy)
-            if _quorum_needs_electorate(election, rules)
-            else None
-        )
+        fixed = await electorate.fix(session, ctx, actor, election, body, policy)
+        quorum_base = fixed if _quorum_needs_electorate(election, rules) else None
         await record(
             session,
             ctx,
@@ -617,7 +615,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
                 "close_at": election.voting_close_at.isoformat(),
                 "candidates": len(standing),
                 **({"seats": election.seats, "seat_plan": plan.to_json()} if plan else {}),
-                **({"electorate": electorate} if electorate is not None else {}),
+                **({"electorate": quorum_base} if quorum_base is not None else {}),
             },
         )
         notify(
@@ -728,12 +726,19 @@ def _cast_query(postgres: bool) -> Any:
             col(_CANDIDATE_PERSON.handle).label("candidate_handle"),
             col(Candidate.status).label("candidate_status"),
             *facts_columns(),
+            col(Election.electorate_fixed_at),
+            col(ElectorateEntry.id).label("electorate_entry"),
         ).select_from(Election)
         stmt = stmt.join(Body, col(Body.id) == col(Election.body_id))
         stmt = facts_joins(stmt, bindparam("person_id"), col(Election.body_id))
         stmt = (
             stmt.outerjoin(Candidate, col(Candidate.election_id) == col(Election.id))
             .outerjoin(_CANDIDATE_PERSON, col(_CANDIDATE_PERSON.id) == col(Candidate.person_id))
+            .outerjoin(
+                ElectorateEntry,
+                (col(ElectorateEntry.election_id) == col(Election.id))
+                & (col(ElectorateEntry.person_id) == bindparam("person_id")),
+            )
             .where(col(Election.slug) == bindparam("slug"))
         )
         if postgres:
@@ -896,7 +901,11 @@ def _check_ballot(
     rules: ElectionRules = policy.election_rules(poll.body)
     if by_proxy is not None:
         proxies.refuse_without_proxies(rules.proxies, policy, _proxy_poll(slug, election_id))
-    enforce(policy.may_vote(poll, facts), policy)
+    fixed_at, listed = tuple(first)[28:30]
+    if isinstance(fixed_at, str):  # SQLite's raw row
+        fixed_at = datetime.fromisoformat(fixed_at).replace(tzinfo=UTC)
+    refusal = electorate.vote_refusal(policy, poll, facts, fixed_at=fixed_at, listed=listed is not None)
+    enforce(refusal, policy)
     candidates = {r[13]: r[14] for r in rows if r[13] is not None}
     label = ballot_default_option(method, rules)
     if label is not None:
@@ -1028,7 +1037,10 @@ async def _use_proxy(
     """Check that ``actor`` may cast ``ballot`` as ``delegator``'s proxy, and mark the proxy used."""
     poll = _proxy_poll(ballot.poll.slug, ballot.election_id)
     body = await body_by_slug(session, ballot.poll.body.slug)
-    enforce(ballot.policy.may_vote(ballot.poll, await actor_facts(session, actor, body)), ballot.policy)
+    election = await session.get(Election, ballot.election_id)
+    assert election is not None
+    facts = await actor_facts(session, actor, body)
+    enforce(await electorate.may_vote(session, election, body, ballot.policy, facts), ballot.policy)
     await proxies.use_proxy(session, ctx, actor, poll, delegator, f"election proxy {ballot.poll.slug}")
 
 
@@ -1051,7 +1063,7 @@ async def delegate(ctx: Context, actor: Actor, slug: str, handle: str) -> Proxy:
     async with write_transaction(ctx, "A proxy was just named for you by a concurrent request.") as session:
         election = await election_by_slug(session, slug, lock="share")
         policy = _policy_of(election)
-        body, poll_facts = await _poll_facts(session, election)
+        body, _facts = await _poll_facts(session, election)
         closes = election.voting_close_at
         if election.phase not in ("draft", "nominating", "voting") or (
             election.phase == "voting" and closes is not None and ctx.now() >= closes
@@ -1065,17 +1077,13 @@ async def delegate(ctx: Context, actor: Actor, slug: str, handle: str) -> Proxy:
         assert election.id is not None
         poll = _proxy_poll(election.slug, election.id)
         proxies.refuse_without_proxies(policy.election_rules(body_facts(body)).proxies, policy, poll)
-        enforce(policy.may_vote(poll_facts, await actor_facts(session, actor, body)), policy)
+        own = await actor_facts(session, actor, body)
+        enforce(await electorate.may_vote(session, election, body, policy, own), policy)
         target = await person_by_handle(session, handle)
+        target_facts = await person_facts(session, target, body)
+        target_refusal = await electorate.may_vote(session, election, body, policy, target_facts)
         proxy = await proxies.name_proxy(
-            session,
-            ctx,
-            actor,
-            poll,
-            policy,
-            target,
-            lambda facts: policy.may_vote(poll_facts, facts),
-            await person_facts(session, target, body),
+            session, ctx, actor, poll, policy, target, lambda facts: target_refusal, target_facts
         )
         await record(
             session,
@@ -1268,6 +1276,7 @@ class ElectionView:
     seat_plan: terms.SeatPlan | None = None  # how a staggered body's seat count was found
     default_option: str | None = None  # the label of the option every ballot offers besides the candidates
     electorate: int | None = None  # the quorum's base, counted when voting opened (a 3Q quorum)
+    fixed: int | None = None  # the size of the frozen electorate (None: not fixed yet)
 
 
 async def show(ctx: Context, slug: str) -> ElectionView:
@@ -1296,6 +1305,7 @@ async def show(ctx: Context, slug: str) -> ElectionView:
             plan,
             default_option=_default_option_of(election, body),
             electorate=await recorded_electorate(session, election),
+            fixed=await electorate.frozen_count(session, election),
         )
 
 
@@ -1610,7 +1620,11 @@ async def _electorate(session: AsyncSession, election: Election, body: Body, pol
 
 async def recorded_electorate(session: AsyncSession, election: Election) -> int | None:
     """The electorate counted when the election's voting opened (Debian fixes the number of Developers
-    then, so roster changes during voting do not move the quorum); None when none was recorded."""
+    then, so roster changes during voting do not move the quorum); None when none was recorded.
+
+    The frozen record (``governance.services.electorate``) is the count when the election has one."""
+    if election.electorate_fixed_at is not None:
+        return await electorate.frozen_count(session, election)
     payloads = (
         await session.execute(
             select(col(AuditEvent.payload))

@@ -50,7 +50,7 @@ from governance.models import (
 )
 from governance.policies import LoadedPolicy
 from governance.policies.base import PersonFacts, PollFacts
-from governance.services import bodies, due, elections, motions, terms
+from governance.services import bodies, due, elections, electorate, motions, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -543,6 +543,12 @@ async def _open_voting(ctx: Context, task: Claimed) -> Ran:
     return await _election_step(ctx, task, ("draft", "nominating"), elections.open_voting)
 
 
+async def _fix_electorate(ctx: Context, task: Claimed) -> Ran:
+    done = await electorate.fix_scheduled(ctx, SCHEDULER, _id_of(task.subject))
+    election = await _election(ctx, task)
+    return Ran(done, f"election:{election.slug}" if done.startswith("done") else None)
+
+
 async def _close_election(ctx: Context, task: Claimed) -> Ran:
     return await _election_step(ctx, task, ("voting",), elections.close)
 
@@ -657,7 +663,15 @@ async def _remind_election(ctx: Context, task: Claimed) -> Ran:
         assert body is not None and election.voting_close_at is not None
         poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
         voted = select(col(Voter.person_id)).where(col(Voter.election_id) == election.id)
-        people = await eligible_non_voters(session, body, lambda f: policy.may_vote(poll, f), voted)
+        listed = {e.person_id for e in await electorate.frozen(session, election) or []}
+        people = await eligible_non_voters(
+            session,
+            body,
+            lambda f: electorate.vote_refusal(
+                policy, poll, f, fixed_at=election.electorate_fixed_at, listed=f.person_id in listed
+            ),
+            voted,
+        )
         left = left_in_words(election.voting_close_at - now)
         text = _(
             "Reminder: voting in {title} closes {closes:%Y-%m-%d %H:%M} UTC (in {left}) and you have not "
@@ -727,6 +741,7 @@ HANDLERS: dict[str, Handler] = {
     due.ELECTION_OPEN_NOMINATIONS: _open_nominations,
     due.ELECTION_CLOSE_NOMINATIONS: _close_nominations,
     due.ELECTION_OPEN_VOTING: _open_voting,
+    due.ELECTION_FIX_ELECTORATE: _fix_electorate,
     due.ELECTION_CLOSE: _close_election,
     due.MOTION_CLOSE: _close_motion,
     due.ELECTION_REMINDER: _remind_election,

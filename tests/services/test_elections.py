@@ -382,11 +382,13 @@ async def test_ineligible_voter(ctx: Context, clock: ManualClock) -> None:
     await refuse("sec", "board-electorate", "not with an active member organisation")
     await roster.update_person(ctx, SYSTEM, "alice", status="suspended")
     await refuse("alice", "member-state", "Alice Martin is suspended")
-    await roster.update_organisation(ctx, SYSTEM, "globex", active=False)
-    await refuse("bea", "board-electorate", "not with an active member organisation")
     assert await ballot_count(ctx, "board-2027") == (0, 0, 0)
     await elections.cast_ballot(ctx, await as_(ctx, "carlos"), "board-2027", ["chen"])
     assert await ballot_count(ctx, "board-2027") == (1, 1, 1)
+    # The electorate was frozen when voting opened: an organisation made inactive since keeps its vote.
+    await roster.update_organisation(ctx, SYSTEM, "globex", active=False)
+    await elections.cast_ballot(ctx, await as_(ctx, "bea"), "board-2027", ["chen"])
+    assert await ballot_count(ctx, "board-2027") == (2, 2, 2)
 
 
 async def test_member_election_refuses_non_members(ctx: Context, clock: ManualClock) -> None:
@@ -657,8 +659,9 @@ async def _many_voters(ctx: Context, n: int) -> list[Actor]:
 async def test_many_voters_concurrently_every_acknowledged_ballot_is_counted(
     ctx: Context, clock: ManualClock
 ) -> None:
-    await board_election(ctx, clock)
-    voters = await _many_voters(ctx, 24)
+    await board_election(ctx, clock, voting=False)
+    voters = await _many_voters(ctx, 24)  # on the roster before the electorate is fixed
+    await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
     handles = ["arjun", "farid", "chen", "dana", "emma"]
     plans = {v.handle: [handles[(i + k) % 5] for k in range(3)] for i, v in enumerate(voters)}
     # every voter casts twice at once, and everyone at the same time
@@ -673,8 +676,9 @@ async def test_many_voters_concurrently_every_acknowledged_ballot_is_counted(
 
 async def test_ballots_racing_the_close_are_counted_or_refused(ctx: Context, clock: ManualClock) -> None:
     """A ballot acknowledged is a ballot counted, even when the close runs at the same moment."""
-    await board_election(ctx, clock)
-    voters = await _many_voters(ctx, 16)
+    await board_election(ctx, clock, voting=False)
+    voters = await _many_voters(ctx, 16)  # on the roster before the electorate is fixed
+    await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
     sec = await as_(ctx, "sec")
 
     async def cast(v: Actor) -> bool:
