@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import election_final
 from bot.replies import Reply, Table, error
 from governance import labels
 from governance.errors import GovError, InvalidInput
@@ -1082,8 +1083,12 @@ async def election_show(inv: Invocation) -> Reply:
             digest=e.policy_hash[:12],
         ),
     ]
-    if view.seat_plan is not None:
+    if e.phase in election_final.FINISHED:  # its final state: no "so far", no stale plan
+        lines[1:2] = election_final.final_lines(view, inv.show_time)
+    elif view.seat_plan is not None:
         lines[1:1] = [" ".join(terms.describe(view.seat_plan, e.seats, view.body.name))]
+    if (fixed := election_final.electorate_line(view)) is not None:
+        lines.append(fixed)
     if view.default_option is not None:
         lines.append(
             _(
@@ -1470,4 +1475,4 @@ async def motion_withdraw(inv: Invocation) -> Reply:
 
 
 # Command groups kept in modules of their own register themselves when imported.
-from bot import audit_commands, policy_commands, schedule_commands  # noqa: E402,F401
+from bot import audit_commands, electorate_commands, policy_commands, schedule_commands  # noqa: E402,F401

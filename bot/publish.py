@@ -43,7 +43,7 @@ from governance.i18n import N_
 from governance.models import AuditHead, Body, Election, Organisation, Person, Voter
 from governance.policies import load_policy
 from governance.policies.base import PollFacts
-from governance.services import bodies, elections, motions
+from governance.services import bodies, elections, electorate, motions
 from governance.services.common import Actor, Context, body_facts, facts_columns, facts_from_row, facts_joins
 from governance.tally.motion import reason_text
 from governance.tally.result import Number, default_option_names, notes_in, round_note_in, tie_words
@@ -266,11 +266,17 @@ async def chain_head(ctx: Context, stream: str) -> ChainHead | None:
 async def election_turnout(ctx: Context, election: Election, body: Body) -> list[TierTurnout]:
     """Who voted in an election, by organisation tier, against who may vote under its policy.
 
-    The electorate is the roster at publication as the election's policy judges it, plus anyone who
+    An election whose electorate was frozen (every election since the frozen record) reads it: each
+    person counts in the tier they had at the cut-off. For an older election, the electorate is the
+    roster at publication as the election's policy judges it, plus anyone who
     voted (so a voter who has since left still counts in both). Only the record of who voted is read,
     never a ballot. If the policy's source has changed since the election, the electorate is not
     guessed: each tier shows its voters only.
     """
+    async with ctx.db.reading() as session:
+        frozen = await electorate.turnout_by_tier(session, election)
+    if frozen is not None:  # the electorate frozen at the cut-off: what was published never changes
+        return [TierTurnout(t.tier or NO_ORGANISATION, t.voted, t.eligible) for t in frozen]
     async with ctx.db.reading() as session:
         stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
         people = [f for f in (facts_from_row(row) for row in (await session.execute(stmt)).all()) if f]
@@ -284,18 +290,18 @@ async def election_turnout(ctx: Context, election: Election, body: Body) -> list
     known = policy.sha256 == election.policy_hash
     poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
     voters: Counter[str] = Counter()
-    electorate: Counter[str] = Counter()
+    eligible: Counter[str] = Counter()
     for person in people:
         tier = person.organisation_tier or NO_ORGANISATION
         did_vote = person.person_id in voted
         voters[tier] += did_vote
         if known and (did_vote or policy.may_vote(poll, person) is None):
-            electorate[tier] += 1
-    order = sorted(set(tiers) | set(voters) | set(electorate), key=lambda t: (t == NO_ORGANISATION, t))
+            eligible[tier] += 1
+    order = sorted(set(tiers) | set(voters) | set(eligible), key=lambda t: (t == NO_ORGANISATION, t))
     return [
-        TierTurnout(tier, voters[tier], electorate[tier] if known else None)
+        TierTurnout(tier, voters[tier], eligible[tier] if known else None)
         for tier in order
-        if electorate[tier] or voters[tier]
+        if eligible[tier] or voters[tier]
     ]
 
 

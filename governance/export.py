@@ -45,6 +45,7 @@ from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
 from governance.policies.base import DEFAULT_OPTION_KEY
+from governance.services import electorate
 from governance.services.common import Actor, Context
 from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
@@ -377,6 +378,9 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
         ],
         "count": count,
     }
+    if (entries := await electorate.frozen(session, election)) is not None:
+        assert election.electorate_fixed_at is not None
+        settings["electorate"] = electorate.summary(entries, election.electorate_fixed_at)
     folder = f"election-{election.slug}"
     files = {
         f"{folder}/settings.json": dumps(settings),

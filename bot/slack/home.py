@@ -22,12 +22,11 @@ from governance import labels
 from governance.errors import GovError
 from governance.i18n import _, format_datetime
 from governance.models import Body, Election, Membership, Motion, Person, Voter
-from governance.policies.base import PollFacts
+from governance.services import electorate
 from governance.services.bodies import CHAIR_ROLES
 from governance.services.common import (
     Actor,
     Context,
-    body_facts,
     facts_columns,
     facts_from_row,
     facts_joins,
@@ -63,8 +62,7 @@ async def _may_vote(session: AsyncSession, election: Election, body: Body, perso
     stmt = select(*facts_columns()).select_from(Person).where(col(Person.id) == person_id)
     row = (await session.execute(facts_joins(stmt, None, body.id))).first()
     facts = facts_from_row(row) if row is not None else None
-    poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
-    return facts is not None and policy.may_vote(poll, facts) is None
+    return facts is not None and await electorate.may_vote(session, election, body, policy, facts) is None
 
 
 async def home_view(
