@@ -180,6 +180,8 @@ class ElectionRules:
     proxies: bool = False
     vote_replacement: bool = True
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before voting closes
+    # Co-signatures of the close's signed checkpoint by the election's monitors needed before certifying.
+    monitor_signatures: int = 0
 
     def cap_for(self, tier: str | None) -> int | None:
         """The seat cap of an organisation of ``tier`` (the tier's own, else the general cap)."""
