@@ -1470,4 +1470,4 @@ async def motion_withdraw(inv: Invocation) -> Reply:
 
 
 # Command groups kept in modules of their own register themselves when imported.
-from bot import audit_commands, policy_commands, schedule_commands  # noqa: E402,F401
+from bot import audit_commands, monitor_commands, policy_commands, schedule_commands  # noqa: E402,F401

@@ -55,6 +55,13 @@ def parse_items(data: bytes) -> list[dict[str, Any]]:
     return list(items)
 
 
+def _kid(public: str) -> str:
+    try:
+        return signing.key_id(public)
+    except ValueError:
+        return "?"
+
+
 def _key_lines(data: bytes) -> list[str]:
     return [line.strip().lower() for line in data.decode("ascii", "replace").splitlines() if line.strip()]
 
@@ -123,7 +130,7 @@ def _check_one(
                 "{name}: its signature does not verify with key {key_id} (signed by another key, or "
                 "changed).",
                 name=name,
-                key_id=", ".join(signing.key_id(k) for k in trusted) or "-",
+                key_id=", ".join(_kid(k) for k in trusted) or "-",
             )
         )
         return None
@@ -167,7 +174,7 @@ def check(
             _(
                 "warning: checkpoints checked with the key pinned in the bundle ({key_id}); that proves "
                 "nothing alone. Give --key with the deployment's published public key.",
-                key_id=", ".join(signing.key_id(k) for k in pinned) or "-",
+                key_id=", ".join(_kid(k) for k in pinned) or "-",
             )
         )
     try:
@@ -201,7 +208,18 @@ def check(
             continue
         for item in held_items:
             name = _("held checkpoint {n}", n=number)
-            body = _check_one(item, name, chains, trusted, out, may_be_newer=True)
+            own = str(item.get("public_key", ""))
+            if key is None and own not in pinned:
+                out.problems.append(
+                    _(
+                        "{name}: it was signed by key {key_id}, which the bundle does not pin (the bundle's "
+                        "key was replaced).",
+                        name=name,
+                        key_id=_kid(own),
+                    )
+                )
+            # You hold it from the deployment: its own key checks it unless you give the key yourself.
+            body = _check_one(item, name, chains, [key] if key else [own], out, may_be_newer=True)
             if body is None:
                 continue
             seq = int(body.get("seq", 0))
@@ -224,7 +242,7 @@ def check(
                 "{n} signed checkpoint(s) verify with key {key_id} and every head they signed is in the "
                 "chains ({cosigned} monitor co-signature(s)).",
                 n=len(items),
-                key_id=", ".join(signing.key_id(k) for k in trusted) or "-",
+                key_id=", ".join(_kid(k) for k in trusted) or "-",
                 cosigned=cosigned,
             )
         )

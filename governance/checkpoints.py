@@ -234,3 +234,15 @@ def public_keys(items: list[Published], ctx: Context | None = None) -> bytes:
     if not keys and ctx is not None:
         keys = [signing.public_hex(ctx.deployment_key())]
     return "".join(f"{k}\n" for k in keys).encode("ascii")
+
+
+async def site_files(ctx: Context) -> dict[str, bytes]:
+    """The transparency site's ``checkpoints.json`` (every signed checkpoint, co-signatures included) and
+    ``deployment.pub`` (the public key to check them with); nothing private."""
+    async with ctx.db.reading() as session:
+        items = await published(session)
+    listing = [item.to_json() for item in items]
+    return {
+        "checkpoints.json": (json.dumps(listing, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "deployment.pub": public_keys(items, ctx),
+    }
