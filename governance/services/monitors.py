@@ -36,7 +36,7 @@ from governance.models import (
 from governance.policies.base import ElectionRules
 from governance.services.common import Actor, Context, person_by_handle, record, write_transaction
 
-OPEN_PHASES = ("draft", "nominations", "voting")
+OPEN_PHASES = ("draft", "nominating", "voting")
 RULE_ADMIN = "monitor.admin_only"
 RULE_AFTER_CLOSE = "monitor.added_after_close"
 RULE_CANDIDATE = "monitor.candidate"

@@ -4,6 +4,8 @@ or by a checkpoint held from before the edit."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
 
 from bot import seed
@@ -256,3 +259,49 @@ async def test_cli_verify_takes_the_key_and_a_held_checkpoint(
     wrong = signing.public_hex(signing.generate())
     assert cli_main(["audit", "verify", path, "--key", wrong]) == 1
     assert cli_main(["audit", "verify", path, "--key", "not-a-key"]) == 2
+
+
+async def test_the_private_key_is_in_no_bundle_site_message_or_event(
+    ctx: Context, clock: ManualClock, tmp_path: Path
+) -> None:
+    from bot.publish import publish
+
+    key = signing.generate()
+    ctx = dataclasses.replace(ctx, signing_key=key)
+    await closed_election(ctx, clock)
+    await elections.certify(ctx, SYSTEM, "board-2027")
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    pem = signing.private_pem(key)
+    secrets = [
+        raw,
+        raw.hex().encode(),
+        base64.b64encode(raw),
+        *[line for line in pem.splitlines() if b"-" not in line],
+    ]
+    published: dict[str, bytes] = dict(await bundle(ctx, "all"))
+    await publish(ctx, tmp_path / "site")
+    published |= {str(p): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    async with ctx.db.reading() as session:
+        for row in (await session.execute(select(OutboxMessage))).scalars():
+            published[f"outbox {row.id}"] = f"{row.text}{row.payload}".encode()
+    assert (tmp_path / "site" / "deployment.pub").read_text() == signing.public_hex(key) + "\n"
+    assert json.loads((tmp_path / "site" / "checkpoints.json").read_text())[0][
+        "public_key"
+    ] == signing.public_hex(key)
+    assert published["deployment.pub"] == (signing.public_hex(key) + "\n").encode()
+    for name, data in published.items():
+        for secret in secrets:
+            assert secret not in data, f"the private key is in {name}"
+
+
+def test_the_deployment_key_is_generated_once_into_a_private_file(tmp_path: Path, monkeypatch: Any) -> None:
+    from bot.config import Settings
+
+    monkeypatch.delenv("GOVBOT_SECRET", raising=False)
+    settings = Settings(_env_file=None, GOVBOT_SECRET_FILE=tmp_path / "govbot.secret")  # type: ignore[call-arg]
+    first = settings.signing_key()
+    assert first is not None and (tmp_path / "govbot.signing.key").stat().st_mode & 0o077 == 0
+    again = settings.signing_key()
+    assert again is not None and signing.public_hex(again) == signing.public_hex(first)
+    given = Settings(_env_file=None, GOVBOT_SECRET="s3cret")  # type: ignore[call-arg]
+    assert given.signing_key() is None  # derived from the given secret (Context.deployment_key)
