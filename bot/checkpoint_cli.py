@@ -40,7 +40,9 @@ def add_arguments(verify: argparse.ArgumentParser, audit_sub: Any) -> None:
         "--out", metavar="NAME", type=Path, required=True, help=_("writes NAME.key (private) and NAME.pub")
     )
     cosign = audit_sub.add_parser("cosign", help=_("co-sign a checkpoint with a monitor's private key"))
-    cosign.add_argument("checkpoint", type=Path, help=_("the checkpoint file (`election checkpoint <id>`)"))
+    cosign.add_argument(
+        "checkpoint", type=Path, help=_("the checkpoint file (`election monitor checkpoint <id>`)")
+    )
     cosign.add_argument("--key", metavar="FILE", type=Path, required=True, help=_("your private key file"))
     cosign.add_argument(
         "--bundle", metavar="PATH", type=Path, help=_("check the checkpoint against this bundle first")
@@ -134,7 +136,7 @@ def _cosign(args: argparse.Namespace) -> int:
         )
     )
     slug = subject.removeprefix("election:") if subject.startswith("election:") else "<election>"
-    print(f"election cosign {slug} {signature}")
+    print(f"election monitor cosign {slug} {signature}")
     return 0
 
 

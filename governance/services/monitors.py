@@ -194,7 +194,7 @@ async def cosign(ctx: Context, actor: Actor, slug: str, signature: str) -> tuple
                     slug=election.slug,
                 ),
                 _(
-                    "Fetch the checkpoint with `election checkpoint {slug}`, sign it with "
+                    "Fetch the checkpoint with `election monitor checkpoint {slug}`, sign it with "
                     "`govbot audit cosign` and your private key, and paste the signature it prints.",
                     slug=election.slug,
                 ),
@@ -269,8 +269,8 @@ async def require_cosignatures(session: AsyncSession, election: Election, rules:
                 have=have,
             ),
             _(
-                "Ask the election's monitors to run `election checkpoint {slug}`, sign it with "
-                "`govbot audit cosign`, and send `election cosign {slug} <signature>`.",
+                "Ask the election's monitors to run `election monitor checkpoint {slug}`, sign it with "
+                "`govbot audit cosign`, and send `election monitor cosign {slug} <signature>`.",
                 slug=election.slug,
             ),
             rule=RULE_COSIGNATURES,
