@@ -44,6 +44,7 @@ def _context(settings: Settings) -> Context:
         db=Database(settings.database_url),
         secret=settings.server_secret(),
         default_policy=settings.policy_spec,
+        signing_key=settings.signing_key(),
     )
 
 
@@ -235,13 +236,11 @@ async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
         await ctx.db.dispose()
 
 
-def _audit_verify(path: Path) -> int:
-    """``govbot audit verify PATH``: no settings, no database, no network."""
-    from governance.verify import verify_bundle
+def _audit_verify(args: argparse.Namespace) -> int:
+    """``govbot audit verify PATH [--key PUBKEY] [--checkpoint FILE]``: no settings, database or network."""
+    from bot.checkpoint_cli import verify
 
-    report = verify_bundle(path)
-    print(report.to_text())
-    return 0 if report.ok else 1
+    return verify(args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -284,6 +283,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--bundle", type=Path, metavar="PATH", help=_("the whole bundle: a dir or .zip"))
     ver = audit_sub.add_parser("verify", help=_("verify a bundle (directory or .zip) without any database"))
     ver.add_argument("path", type=Path)
+    from bot import checkpoint_cli  # the key, checkpoint and co-signing sub-commands
+
+    checkpoint_cli.add_arguments(ver, audit_sub)
     pol = sub.add_parser("policy", help=_("check a policy module and print its rules in plain sentences"))
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
     chk = pol_sub.add_parser("check", help=_("validate a policy (.py file, dotted module or built-in name)"))
@@ -341,8 +343,12 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "policy":
         return _policy_check(args.path)
     if args.command == "audit" and args.audit_command == "verify":
-        return _audit_verify(args.path)
-    if args.command == "audit" and not args.all and not args.subject:
+        return _audit_verify(args)
+    if args.command == "audit" and args.audit_command in ("keygen", "cosign"):
+        from bot.checkpoint_cli import offline
+
+        return offline(args)
+    if args.command == "audit" and args.audit_command == "export" and not args.all and not args.subject:
         _parser().error(_("audit export: give an election, a motion (M12) or --all"))
     settings = _settings()
     with using_locale(settings.locale):
@@ -360,6 +366,10 @@ def _with_settings(settings: Settings, args: argparse.Namespace) -> int:
                 _("Database is at revision {revision}.", revision=schema.head_revision(settings.database_url))
             )
             return 0
+        if args.command == "audit" and args.audit_command == "pubkey":
+            from bot.checkpoint_cli import pubkey
+
+            return pubkey(settings)
         handlers = {
             "run": _run,
             "console": _console,

@@ -1475,4 +1475,10 @@ async def motion_withdraw(inv: Invocation) -> Reply:
 
 
 # Command groups kept in modules of their own register themselves when imported.
-from bot import audit_commands, electorate_commands, policy_commands, schedule_commands  # noqa: E402,F401
+from bot import (  # noqa: E402,F401
+    audit_commands,
+    electorate_commands,
+    monitor_commands,
+    policy_commands,
+    schedule_commands,
+)

@@ -8,11 +8,13 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from governance import signing
 from governance.db import normalise_url
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite+aiosqlite:///govbot.db", alias="DATABASE_URL")
     secret: str | None = Field(default=None, alias="GOVBOT_SECRET")
     secret_file: Path = Field(default=Path("govbot.secret"), alias="GOVBOT_SECRET_FILE")
+    signing_key_file: Path | None = Field(default=None, alias="GOVBOT_SIGNING_KEY_FILE")
     policy: str = Field(default="alliance", alias="GOVBOT_POLICY")
     policy_path: str | None = Field(default=None, alias="GOVBOT_POLICY_PATH")
     timezone: str = Field(default="UTC", alias="GOVBOT_TIMEZONE")
@@ -108,3 +111,24 @@ class Settings(BaseSettings):
             handle.write(value + "\n")
         log.warning("GOVBOT_SECRET is not set: generated one in %s (keep it; ballots depend on it).", path)
         return value.encode()
+
+    def signing_key(self) -> Ed25519PrivateKey | None:
+        """The deployment's checkpoint key (Ed25519), kept like the ballot secret and never exported.
+
+        ``GOVBOT_SIGNING_KEY_FILE`` when set (generated there on first use); else, when ``GOVBOT_SECRET``
+        is given in the environment, None: the key is derived from that secret; else ``govbot.signing.key``
+        beside the secret file, generated once (readable by its owner only) and then kept.
+        """
+        path = self.signing_key_file
+        if path is None:
+            if self.secret:
+                return None
+            path = self.secret_file.parent / "govbot.signing.key"
+        key, created = signing.load_or_create(path)
+        if created:
+            log.warning(
+                "Generated the deployment's checkpoint signing key in %s (key id %s); keep it private.",
+                path,
+                signing.key_id(signing.public_hex(key)),
+            )
+        return key

@@ -36,7 +36,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 from sqlmodel import col
 
-from governance import audit, charts, export, i18n
+from governance import audit, charts, checkpoints, export, i18n
 from governance.charts import Chart, TierTurnout
 from governance.errors import Conflict, InvalidInput
 from governance.i18n import N_
@@ -423,6 +423,8 @@ async def _build(ctx: Context, site: Path, when: datetime, locale: str, timezone
             **common,
         )
 
+    for name, data in (await checkpoints.site_files(ctx)).items():  # signed heads and the public key
+        (site / name).write_bytes(data)
     _page(
         env,
         site,

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, secrecy, tally
+from governance import audit, checkpoints, secrecy, tally
 from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
@@ -494,6 +494,9 @@ async def collect(session: AsyncSession, subject: Subject, *, generated_at: date
         ).scalars()
     }
     files["heads.json"] = dumps({"generated_at": generated_at, "heads": heads})
+    signed = await checkpoints.published(session)  # signed checkpoints and the public key, never the private
+    files["checkpoints.jsonl"] = checkpoints.jsonl(signed)
+    files["deployment.pub"] = checkpoints.public_keys(signed)
     return with_manifest(files)
 
 
@@ -528,5 +531,6 @@ async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[st
         raise Forbidden(_("Only the secretariat (an admin) exports audit bundles."), _("Ask an admin."))
     async with ctx.db.transaction() as session:
         await prepare(session, actor=actor.label, at=ctx.now())
+        await checkpoints.ensure_current(session, ctx, reason="audit.export")  # the bundle's heads, signed
     async with ctx.db.reading() as session:
         return await collect(session, subject, generated_at=ctx.now())

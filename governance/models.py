@@ -461,4 +461,56 @@ class MeetingSeries(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+# ---------------------------------------------------------------- Signed checkpoints and election monitors
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed statement of every audit chain's head at one moment (``governance.checkpoints``).
+
+    ``body`` is the canonical JSON that was signed, byte for byte; ``hash`` its SHA-256; ``signature``
+    the deployment key's Ed25519 signature of it. Checkpoints chain too (the body names the previous one).
+    """
+
+    __tablename__ = "checkpoints"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = Field(sa_column=_ts())
+    reason: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=200, index=True)
+    key_id: str = Field(max_length=16)
+    public_key: str = Field(max_length=64)
+    body: str = Field(sa_type=sa.Text)
+    hash: str = Field(max_length=64, unique=True)
+    signature: str = Field(max_length=128)
+
+
+class ElectionMonitor(SQLModel, table=True):
+    """A person an admin named to watch one election, with the Ed25519 public key they co-sign with."""
+
+    __tablename__ = "election_monitors"
+    __table_args__ = (sa.UniqueConstraint("election_id", "person_id", name="uq_election_monitor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="elections.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    public_key: str = Field(max_length=64)
+    key_id: str = Field(max_length=16)
+    added_at: datetime = Field(sa_column=_ts())
+    added_by_id: int | None = Field(default=None, foreign_key="people.id")
+
+
+class CheckpointCosignature(SQLModel, table=True):
+    """A monitor's Ed25519 signature of a checkpoint's body: the heads it names, seen by someone else."""
+
+    __tablename__ = "checkpoint_cosignatures"
+    __table_args__ = (sa.UniqueConstraint("checkpoint_id", "monitor_id", name="uq_checkpoint_cosigner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkpoint_id: int = Field(foreign_key="checkpoints.id", index=True)
+    monitor_id: int = Field(foreign_key="election_monitors.id")
+    signature: str = Field(max_length=128)
+    at: datetime = Field(sa_column=_ts())
+
+
 metadata = SQLModel.metadata

@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from governance import audit, tally
+from governance import audit, checkpoint_verify, tally
 from governance.export import FORMAT, election_profile, read_ballots_csv
 from governance.i18n import _
 from governance.tally.caps import GroupCap
@@ -430,8 +430,12 @@ def _check_motion(
     report.checked.append(checked)
 
 
-def verify_files(files: Mapping[str, bytes]) -> Report:
-    """Verify a bundle given as its files (see the module note); never raises on a bad bundle."""
+def verify_files(files: Mapping[str, bytes], *, key: str | None = None, held: Sequence[bytes] = ()) -> Report:
+    """Verify a bundle given as its files (see the module note); never raises on a bad bundle.
+
+    ``key`` (the deployment's public key) and ``held`` (checkpoints kept from earlier) are given to the
+    signed-checkpoint check (``governance.checkpoint_verify``).
+    """
     report = Report()
     _check_manifest(files, report)
     try:
@@ -493,13 +497,17 @@ def verify_files(files: Mapping[str, bytes]) -> Report:
             )
     if not report.heads and report.ok:
         report.problems.append(_("the bundle holds no audit chain"))
+    signed = {**chains, **({audit.ANCHOR: [e["hash"] for e in anchor_events]} if anchor_events else {})}
+    outcome = checkpoint_verify.check(files, signed, key=key, held=held)
+    report.problems += outcome.problems
+    report.checked += outcome.notes
     return report
 
 
-def verify_bundle(path: Path) -> Report:
-    """Verify the bundle at ``path`` (a directory or a .zip)."""
+def verify_bundle(path: Path, *, key: str | None = None, held: Sequence[bytes] = ()) -> Report:
+    """Verify the bundle at ``path`` (a directory or a .zip); ``key`` and ``held`` as ``verify_files``."""
     try:
         files = read_bundle(path)
     except (OSError, zipfile.BadZipFile) as exc:
         return Report(problems=[_("cannot read {path}: {error}", path=path, error=exc)])
-    return verify_files(files)
+    return verify_files(files, key=key, held=held)

@@ -186,6 +186,8 @@ class ElectionRules:
     # A person left out may ask for an exception until this long before voting closes (Elekto's
     # ``exceptions_due``); timedelta(0): until voting closes; None: the policy takes no exception.
     exceptions_due: timedelta | None = timedelta(0)
+    # Co-signatures of the close's signed checkpoint by the election's monitors needed before certifying.
+    monitor_signatures: int = 0
 
     def cap_for(self, tier: str | None) -> int | None:
         """The seat cap of an organisation of ``tier`` (the tier's own, else the general cap)."""

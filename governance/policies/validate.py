@@ -126,6 +126,7 @@ def _election(c: _Checker, body: BodyFacts, rules: object) -> None:
     c.count(f"{field}.voting_days", rules.voting_days, minimum=1)
     c.count(f"{field}.term_months", rules.term_months, minimum=1, optional=True)
     c.count(f"{field}.term_limit", rules.term_limit, minimum=1, optional=True)
+    c.count(f"{field}.monitor_signatures", rules.monitor_signatures, minimum=0)
     for name in ("secret", "self_nomination", "staggered", "proxies", "vote_replacement"):
         c.flag(f"{field}.{name}", getattr(rules, name))
     if rules.staggered and rules.term_months is None:

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, i18n
+from governance import audit, i18n, signing
 from governance.clock import Clock, SystemClock
 from governance.db import Database
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -38,6 +39,8 @@ class Context:
     secret: bytes
     clock: Clock = field(default_factory=SystemClock)
     default_policy: str = "alliance"
+    # The deployment's Ed25519 checkpoint key (``governance.checkpoints``); None: derived from ``secret``.
+    signing_key: Ed25519PrivateKey | None = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
         """The current UTC time from the injected clock."""
@@ -50,6 +53,10 @@ class Context:
     def policy_for_default(self) -> LoadedPolicy:
         """The deployment's default policy: it governs the roster and anything not tied to one body."""
         return load_policy(self.default_policy)
+
+    def deployment_key(self) -> Ed25519PrivateKey:
+        """The key that signs checkpoints: the configured one, else one derived from the server secret."""
+        return self.signing_key or signing.derived_key(self.secret)
 
     def tag(self, poll: str, person_id: int) -> str:
         """The keyed tag linking a voter to their replaceable ballot; meaningless without the secret."""

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from governance import audit, labels, secrecy, tally
+from governance import audit, checkpoints, labels, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
@@ -52,7 +52,7 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
 )
-from governance.services import due, electorate, proxies, terms
+from governance.services import due, electorate, monitors, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -1601,6 +1601,10 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             ),
         )
         await due.sync_election(session, ctx, election, rules)
+        # Signed in the close's transaction: the result never commits without the checkpoint pinning it.
+        await checkpoints.make(
+            session, ctx, reason="election.closed", subject=_stream(election), body_id=body.id
+        )
         return result
 
 
@@ -1758,6 +1762,7 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                     membership.role = "member"
                 membership.since = membership.since or ctx.now()
                 membership.until = None
+        await monitors.require_cosignatures(session, election, rules)  # k monitors co-signed the close
         if rules.staggered:  # the seats it filled: the members whose terms ended and were not re-elected go
             await terms.end_replaced_terms(session, ctx, actor, election, body, policy)
             await session.flush()
@@ -1795,6 +1800,9 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
                 title=election.title,
                 body=body.name,
             ),
+        )
+        await checkpoints.make(
+            session, ctx, reason="election.certified", subject=_stream(election), body_id=body.id
         )
         return election
 

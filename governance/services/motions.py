@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, labels, secrecy
+from governance import audit, checkpoints, labels, secrecy
 from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
@@ -781,6 +781,8 @@ async def _decide(
         ),
     )
     await due.sync_motion(session, ctx, motion, None)
+    # Signed in the decision's transaction: the outcome never commits without the checkpoint pinning it.
+    await checkpoints.make(session, ctx, reason="motion.closed", subject=_stream(motion), body_id=body.id)
     return outcome
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, labels, secrecy
+from governance import audit, checkpoints, labels, secrecy
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -963,6 +963,7 @@ async def seal_pending(ctx: Context) -> dict[str, int]:
             sealed[stream] = await secrecy.seal_stream(session, stream)
     async with ctx.db.transaction() as session:
         await audit.anchor_all(session, actor=SCHEDULER.label, at=ctx.now())
+        await checkpoints.periodic(session, ctx)  # at most hourly, when a head moved
     return sealed
 
 

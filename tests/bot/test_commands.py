@@ -7,6 +7,7 @@ say. A command added to the grammar without a line in both tables fails ``test_e
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot import commands
 from bot.commands import REGISTRY, dispatch, find, parse_when, tokenize
+from governance import signing
 from governance.clock import ManualClock
 from governance.errors import InvalidInput
 from governance.services import elections, roster
@@ -94,6 +96,8 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("alice", "election nominate board-2027", "@alice is standing in board-2027"),
     ("alice", "election withdraw board-2027", "Candidacy withdrawn"),
     ("sec", "election show board-2027", "phase nominating"),
+    ("sec", "election monitor add board-2027 zoe {monitor_key}", "zoe now monitors board-2027"),
+    ("zoe", "election monitor status board-2027", "voter(s) so far"),
     ("sec", "election open-voting board-2027 --close +7d", "Voting in Board of Directors 2027 is open until"),
     ("alice", "vote board-2027 chen arjun dana", "Ballot recorded in board-2027: chen > arjun > dana"),
     ("alice", "/gov vote board-2027 chen dana", "Ballot replaced your earlier ballot"),
@@ -103,6 +107,8 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("emma", "vote board-2027 emma dana arjun", "Ballot recorded"),
     ("sec", "election close board-2027", "Closed. Elected:"),
     ("sec", "election result board-2027", "Elected:"),
+    ("zoe", "election monitor checkpoint board-2027", "[attached: checkpoint-board-2027.json"),
+    ("zoe", "election monitor cosign board-2027 {signature}", "Co-signature recorded"),
     ("sec", "election certify board-2027", "is certified"),
     (
         "alice",
@@ -307,6 +313,14 @@ FAILURES: list[tuple[str, str, str]] = [
     ("sec", "audit export M1 --format blt", "A motion has no blt export"),
     ("bea", "receipt nowhere ABCDE-FGHJK", "No election 'nowhere'"),
     ("bea", "receipt board-2027 AAAAA-AAAAA", "No ballot of board-2027 has receipt AAAAA-AAAAA"),
+    (
+        "alice",
+        f"election monitor add e2 bea {'ab' * 32}",
+        "Only the secretariat (an admin) names election monitors",
+    ),
+    ("sec", "election monitor status nowhere", "No election 'nowhere'"),
+    ("sec", "election monitor checkpoint e2", "has no close checkpoint yet"),
+    ("bea", "election monitor cosign e2 abcd", "You are not a monitor of e2"),
     # scheduling
     ("sec", "election timeline e2 --voting-open +3d", "is already open"),
     ("sec", "motion deadline 1 +5y", "'+5y' is not a time I understand"),
@@ -349,13 +363,18 @@ async def test_scenario_runs_every_command(say: Say, seeded: Context, tmp_path: 
     csv = tmp_path / "members.csv"
     csv.write_text("handle,name,organisation\nyuki,Yuki Tanaka,acme\n", encoding="utf-8")
     receipt = ""  # the latest receipt a vote returned, for `receipt ... {receipt}`
+    monitor, signature = signing.derived_key(b"scenario monitor"), ""  # zoe's key and co-signature
     for handle, line, expected in SCENARIO:
-        line = line.format(csv=csv, receipt=receipt)
+        line = line.format(
+            csv=csv, receipt=receipt, monitor_key=signing.public_hex(monitor), signature=signature
+        )
         reply = await say(handle, line)
         assert reply.ok, f"{handle}> {line}\n{reply.to_text()}"
         assert expected in reply.to_text(), f"{handle}> {line}\n{reply.to_text()}"
         found = re.search(r"Your receipt: ([A-Z0-9]{5}-[A-Z0-9]{5})", reply.text)
         receipt = found.group(1) if found else receipt
+        if reply.attachments and reply.attachments[0].filename.startswith("checkpoint-"):
+            signature = signing.sign(monitor, json.loads(reply.attachments[0].data)["body"].encode())
     result = await elections.result(seeded, "board-2027")
     assert result.ballots == 5
 
