@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -36,7 +36,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
 from bot.replies import Reply, error
-from bot.slack import ballots, files
+from bot.slack import ballots, files, replay
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
 from bot.slack.locale import UserLocales
@@ -46,6 +46,7 @@ from governance.i18n import _, using_locale
 from governance.services import elections, motions, outbox, roster
 from governance.services.bodies import decide_join
 from governance.services.common import Actor, Context
+from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ def build_app(
         ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
     )
     app.govbot = runtime  # type: ignore[attr-defined]
+    app.middleware(replay.middleware(ReplayGuard(ctx)))  # a request is acted on once (bot/slack/replay.py)
     _register(app, runtime)
     return app
 
@@ -676,13 +678,9 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     verifier = SignatureVerifier(app._signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        raw = await request.text()
-        if not verifier.is_valid_request(raw, dict(request.headers)):
-            return web.json_response({"error": "invalid request signature or timestamp"}, status=401)
-        try:
-            bolt_request = await to_bolt_request(request)
-        except Exception:  # a signed but unreadable body: refuse it, nothing more to learn from it
-            return web.json_response({"error": "malformed request body"}, status=400)
+        bolt_request = await replay.signed_request(request, verifier)
+        if isinstance(bolt_request, web.Response):
+            return bolt_request
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
