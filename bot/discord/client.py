@@ -30,7 +30,7 @@ from bot.discord import ballots, delivery, permissions, replay
 from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
 from bot.replies import Attachment, Reply, error
-from governance import labels
+from governance import labels, logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
@@ -117,6 +117,7 @@ class GovBot(discord.AutoShardedClient):
         # an interaction delivered twice is acted on once (bot/discord/replay.py)
         self.replays = ReplayGuard(ctx)
         self.tree.interaction_check = self._first_delivery  # type: ignore[method-assign]
+        logsafe.protect(("discord",))  # no gateway event or REST body (a vote, a receipt) in DEBUG logs
         self.synced: list[app_commands.AppCommand] = []
         self._delivery_task: asyncio.Task[None] | None = None
         for command in build_groups(self._run_command, self._completers()):

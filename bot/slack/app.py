@@ -41,6 +41,7 @@ from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
 from bot.slack.locale import UserLocales
 from bot.slack.render import clip, escape, message
+from governance import logsafe
 from governance.errors import GovError
 from governance.i18n import _, using_locale
 from governance.services import elections, motions, outbox, roster
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
+DEFAULT_HOST = "0.0.0.0"  # every interface (``govbot run --http --host``)
 DEFAULT_ACK_WITHIN = 0.25
 IDENTITY_TTL = 30.0
 UNLINKED_TTL = 2.0
@@ -279,6 +281,7 @@ def build_app(
     )
     app.govbot = runtime  # type: ignore[attr-defined]
     app.middleware(replay.middleware(ReplayGuard(ctx)))  # a request is acted on once (bot/slack/replay.py)
+    logsafe.protect(replay.CHATTY_LOGGERS)  # no request or response body (a vote, a receipt) in DEBUG logs
     _register(app, runtime)
     return app
 
@@ -737,11 +740,12 @@ async def serve(
     http: bool,
     port: int,
     tz: ZoneInfo,
+    host: str = DEFAULT_HOST,
     stop: asyncio.Event | None = None,
     ready: Callable[[str], Awaitable[None] | None] | None = None,
 ) -> int:
     """Run the Slack bot until interrupted: Socket Mode when ``SLACK_APP_TOKEN`` is set (and ``http`` is
-    not asked for), else an HTTP server on ``port`` at ``/slack/events``; the outbox is delivered
+    not asked for), else an HTTP server on ``host``:``port`` at ``/slack/events``; the outbox is delivered
     alongside. Returns a process exit code (2 when the settings cannot work)."""
     if not settings.slack_bot_token:
         log.error("SLACK_BOT_TOKEN is not set: see docs/slack.md")
@@ -771,12 +775,12 @@ async def serve(
         else:
             runner = web.AppRunner(web_app(app), access_log=None)
             await runner.setup()
-            site = web.TCPSite(runner, "0.0.0.0", port)
+            site = web.TCPSite(runner, host, port)
             await site.start()
-            log.info("govbot serves Slack at http://0.0.0.0:%s%s", port, EVENTS_PATH)
+            log.info("govbot serves Slack at http://%s:%s%s", host, port, EVENTS_PATH)
             try:
                 if ready is not None:
-                    await _maybe_await(ready(f"http://0.0.0.0:{port}{EVENTS_PATH}"))
+                    await _maybe_await(ready(f"http://{host}:{port}{EVENTS_PATH}"))
                 await _until_stopped(stop)
             finally:
                 await runner.cleanup()

@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_AGE = 60 * 5  # seconds: Slack's replay window for a signed request
 TIMESTAMP_DIGITS = 12  # a Unix time in seconds; anything longer is not one
-INTERACTIVE_TYPES = frozenset(
-    {"block_actions", "block_suggestion", "view_submission", "view_closed", "shortcut", "message_action"}
-)
+# Loggers that print request and response bodies at DEBUG (a `/gov vote` command, a receipt in a DM):
+# governance.logsafe hides their payloads.
+CHATTY_LOGGERS = ("slack_bolt", "slack_sdk", "bot.slack.bolt")
 
 Middleware = Callable[[AsyncBoltRequest, BoltResponse, Callable[[], Awaitable[None]]], Awaitable[Any]]
 

@@ -5,6 +5,7 @@ on the same database — each is answered 200 with nothing done. Malformed reque
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -17,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.slack.app import build_app, runtime_of, web_app
+from bot.slack.app import build_app, runtime_of, serve, web_app
 from governance.clock import ManualClock
 from governance.db import Database
 from governance.models import Ballot, BallotSlot, Motion
@@ -160,3 +161,29 @@ async def test_malformed_requests_get_4xx_and_change_nothing(slack: SlackHarness
         async with slack.session.post(slack.url, data=raw, headers=full) as resp:
             assert resp.status == 400, charset
     assert await slack.state_counts() == before
+
+
+def test_run_http_takes_a_host_whose_default_is_every_interface() -> None:
+    from bot.cli import _parser
+
+    assert _parser().parse_args(["run", "--http"]).host == "0.0.0.0"
+    assert _parser().parse_args(["run", "--http", "--host", "127.0.0.1"]).host == "127.0.0.1"
+
+
+async def test_serve_over_http_listens_on_the_host_it_is_given(ctx: Context) -> None:
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL="http://127.0.0.1:9/",
+    )
+    stop = asyncio.Event()
+    urls: list[str] = []
+
+    def ready(url: str) -> None:
+        urls.append(url)
+        stop.set()
+
+    code = await serve(
+        ctx, settings, http=True, host="127.0.0.1", port=0, tz=ZoneInfo("UTC"), stop=stop, ready=ready
+    )
+    assert code == 0 and urls == ["http://127.0.0.1:0/slack/events"]
