@@ -257,7 +257,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--host",
         default="0.0.0.0",
-        help=_("slack --http: address to listen on (default 0.0.0.0, every interface; 127.0.0.1 behind a proxy)"),
+        help=_("slack --http: address to listen on (default 0.0.0.0: every interface)"),
     )
     run.add_argument(
         "--no-seed", action="store_true", help=_("do not seed a sample alliance into an empty database")
