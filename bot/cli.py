@@ -84,7 +84,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         if platform == "slack":
             from bot.slack.app import serve as serve_slack
 
-            return await serve_slack(ctx, settings, http=args.http, port=args.port, tz=tz)
+            return await serve_slack(ctx, settings, http=args.http, host=args.host, port=args.port, tz=tz)
         if platform == "discord":
             from bot.discord.client import serve as serve_discord
 
@@ -253,6 +253,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--http", action="store_true", help=_("slack: HTTP mode instead of Socket Mode"))
     run.add_argument("--port", type=int, default=3000, help=_("slack --http: port serving /slack/events"))
+    run.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help=_("slack --http: address to listen on (default 0.0.0.0: every interface)"),
+    )
     run.add_argument(
         "--no-seed", action="store_true", help=_("do not seed a sample alliance into an empty database")
     )

@@ -7,6 +7,10 @@ Within one process (the supported SQLite deployment, see README) write transacti
 ``asyncio.Lock`` first: a waiting writer then sleeps until the writer before it commits, instead of
 polling SQLite's busy handler (whose back-off sleeps up to 100 ms at a time and let waits grow to
 seconds under load). The busy timeout still covers other processes (``govbot migrate``, a console).
+``synchronous=FULL``: a commit (an acknowledged ballot) survives a power loss, not only a crash.
+
+No log line carries a statement's parameters (``hide_parameters``) or, at DEBUG, the drivers' payloads
+(:mod:`governance.logsafe`): they hold ballots, receipts and tags.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util import await_
+
+from governance import logsafe
 
 T = TypeVar("T")
 
@@ -62,7 +68,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a ballot acknowledged to its voter is on disk, even if the power fails the next moment
+        # (NORMAL in WAL mode can lose the last transactions on power loss; see README, Durability).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -78,7 +86,8 @@ class Database:
     def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = is_sqlite(self.url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # No statement parameters in any log line or error message: they carry ballots, receipts and tags.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         self.connections = pool_size * 2  # the pool and its overflow (PostgreSQL)
         if self.is_sqlite:
             database = make_url(self.url).database
@@ -90,6 +99,7 @@ class Database:
             kwargs["max_overflow"] = pool_size
             kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(self.url, **kwargs)
+        logsafe.protect()
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

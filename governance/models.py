@@ -513,4 +513,16 @@ class CheckpointCosignature(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts())
 
 
+class SeenRequest(SQLModel, table=True):
+    """A chat request already acted on, remembered for the platform's replay window so a replayed or
+    redelivered one is refused: a Slack request's signature, a Slack event's ``event_id``, a Discord
+    interaction id. Shared by every replica through the database; rows older than the window are pruned."""
+
+    __tablename__ = "seen_requests"
+    __table_args__ = (sa.Index("ix_seen_requests_seen_at", "seen_at"),)
+
+    key: str = Field(max_length=200, primary_key=True)
+    seen_at: datetime = Field(sa_column=_ts())
+
+
 metadata = SQLModel.metadata

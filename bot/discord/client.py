@@ -26,16 +26,17 @@ from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
-from bot.discord import ballots, delivery, permissions
+from bot.discord import ballots, delivery, permissions, replay
 from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
 from bot.replies import Attachment, Reply, error
-from governance import labels
+from governance import labels, logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
 from governance.services import bodies, elections, motions, outbox, roster
 from governance.services.common import Actor, Context
+from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ class GovBot(discord.AutoShardedClient):
         self.drafts = ballots.Drafts()
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        # an interaction delivered twice is acted on once (bot/discord/replay.py)
+        self.replays = ReplayGuard(ctx)
+        self.tree.interaction_check = self._first_delivery  # type: ignore[method-assign]
+        logsafe.protect(("discord",))  # no gateway event or REST body (a vote, a receipt) in DEBUG logs
         self.synced: list[app_commands.AppCommand] = []
         self._delivery_task: asyncio.Task[None] | None = None
         for command in build_groups(self._run_command, self._completers()):
@@ -543,9 +548,15 @@ class GovBot(discord.AutoShardedClient):
             ephemeral=True,
         )
 
+    async def _first_delivery(self, interaction: discord.Interaction) -> bool:
+        """Whether to act on an interaction: not when the gateway delivered it before (replay.py)."""
+        return await replay.first_delivery(self.replays, interaction)
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Route component presses by their custom id (slash commands go through the tree)."""
         if interaction.type is not discord.InteractionType.component:
+            return
+        if not await self._first_delivery(interaction):
             return
         async with self.speaking(interaction):
             await self._answer_component(interaction)

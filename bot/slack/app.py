@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -36,21 +36,24 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
 from bot.replies import Reply, error
-from bot.slack import ballots, files
+from bot.slack import ballots, files, replay
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
 from bot.slack.locale import UserLocales
 from bot.slack.render import clip, escape, message
+from governance import logsafe
 from governance.errors import GovError
 from governance.i18n import _, using_locale
 from governance.services import elections, motions, outbox, roster
 from governance.services.bodies import decide_join
 from governance.services.common import Actor, Context
+from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
+DEFAULT_HOST = "0.0.0.0"  # every interface (``govbot run --http --host``)
 DEFAULT_ACK_WITHIN = 0.25
 IDENTITY_TTL = 30.0
 UNLINKED_TTL = 2.0
@@ -277,6 +280,8 @@ def build_app(
         ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
     )
     app.govbot = runtime  # type: ignore[attr-defined]
+    app.middleware(replay.middleware(ReplayGuard(ctx)))  # a request is acted on once (bot/slack/replay.py)
+    logsafe.protect(replay.CHATTY_LOGGERS)  # no request or response body (a vote, a receipt) in DEBUG logs
     _register(app, runtime)
     return app
 
@@ -676,13 +681,9 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     verifier = SignatureVerifier(app._signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        raw = await request.text()
-        if not verifier.is_valid_request(raw, dict(request.headers)):
-            return web.json_response({"error": "invalid request signature or timestamp"}, status=401)
-        try:
-            bolt_request = await to_bolt_request(request)
-        except Exception:  # a signed but unreadable body: refuse it, nothing more to learn from it
-            return web.json_response({"error": "malformed request body"}, status=400)
+        bolt_request = await replay.signed_request(request, verifier)
+        if isinstance(bolt_request, web.Response):
+            return bolt_request
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
@@ -739,11 +740,12 @@ async def serve(
     http: bool,
     port: int,
     tz: ZoneInfo,
+    host: str = DEFAULT_HOST,
     stop: asyncio.Event | None = None,
     ready: Callable[[str], Awaitable[None] | None] | None = None,
 ) -> int:
     """Run the Slack bot until interrupted: Socket Mode when ``SLACK_APP_TOKEN`` is set (and ``http`` is
-    not asked for), else an HTTP server on ``port`` at ``/slack/events``; the outbox is delivered
+    not asked for), else an HTTP server on ``host``:``port`` at ``/slack/events``; the outbox is delivered
     alongside. Returns a process exit code (2 when the settings cannot work)."""
     if not settings.slack_bot_token:
         log.error("SLACK_BOT_TOKEN is not set: see docs/slack.md")
@@ -773,12 +775,12 @@ async def serve(
         else:
             runner = web.AppRunner(web_app(app), access_log=None)
             await runner.setup()
-            site = web.TCPSite(runner, "0.0.0.0", port)
+            site = web.TCPSite(runner, host, port)
             await site.start()
-            log.info("govbot serves Slack at http://0.0.0.0:%s%s", port, EVENTS_PATH)
+            log.info("govbot serves Slack at http://%s:%s%s", host, port, EVENTS_PATH)
             try:
                 if ready is not None:
-                    await _maybe_await(ready(f"http://0.0.0.0:{port}{EVENTS_PATH}"))
+                    await _maybe_await(ready(f"http://{host}:{port}{EVENTS_PATH}"))
                 await _until_stopped(stop)
             finally:
                 await runner.cleanup()

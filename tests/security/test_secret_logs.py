@@ -1,0 +1,72 @@
+"""No log level prints a secret ballot (issue 21, item 7): with every logger at DEBUG — the engine's,
+the drivers' (aiosqlite, asyncpg), govbot's own — casting and replacing secret ballots on each backend
+leaves no ranking, receipt or tag in any log record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot import seed
+from governance.models import Ballot, BallotSlot
+from governance.services import elections, roster
+from governance.services.common import Actor, Context
+
+
+@pytest.fixture
+def everything_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every logger that exists (and the root) at DEBUG, restored afterwards."""
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    try:
+        yield caplog
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def secrets_in(records: list[logging.LogRecord], secrets: set[str]) -> list[str]:
+    """The log lines (message and any traceback) that carry one of ``secrets``."""
+    found = []
+    for record in records:
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        if any(secret in text for secret in secrets):
+            found.append(f"{record.name}: {text[:300]}")
+    return found
+
+
+async def test_secret_ballots_leave_nothing_in_debug_logs(
+    ctx: Context, everything_at_debug: pytest.LogCaptureFixture
+) -> None:
+    await seed.seed(ctx)
+    sec = await roster.actor_for_handle(ctx, "sec")
+    await elections.open_voting(ctx, sec, "board-2027")
+    everything_at_debug.clear()
+    voters: dict[str, Actor] = {h: await roster.actor_for_handle(ctx, h) for h in ("alice", "bea", "carlos")}
+    receipts = [
+        (await elections.cast_ballot(ctx, voters["alice"], "board-2027", ["chen", "arjun", "dana"])).receipt,
+        (await elections.cast_ballot(ctx, voters["bea"], "board-2027", ["farid", "emma"])).receipt,
+        (
+            await elections.cast_ballot(ctx, voters["alice"], "board-2027", ["dana", "farid"])
+        ).receipt,  # replaces
+        (await elections.cast_ballot(ctx, voters["carlos"], "board-2027", ["emma"])).receipt,
+    ]
+    assert any(r.name.startswith(("sqlalchemy", "aiosqlite")) for r in everything_at_debug.records), (
+        "the database layer logged nothing: the test would prove nothing"
+    )
+    async with ctx.db.reading() as session:
+        contents = set((await session.execute(select(Ballot.content))).scalars())  # type: ignore[call-overload]
+        tags = set((await session.execute(select(BallotSlot.tag))).scalars())  # type: ignore[call-overload]
+    secrets = {*receipts, *tags, *contents}
+    assert len(contents) == 3 and len(tags) == 3
+    assert secrets_in(everything_at_debug.records, secrets) == []
