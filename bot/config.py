@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     leader_poll_seconds: float = Field(default=5.0, gt=0, le=25, alias="GOVBOT_LEADER_POLL_SECONDS")
     audit_seal_seconds: float = Field(default=300.0, gt=0, le=86400, alias="GOVBOT_AUDIT_SEAL_SECONDS")
 
+    @field_validator("signing_key_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
