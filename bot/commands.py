@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot import election_final
 from bot.replies import Reply, Table, error
-from governance import labels
+from governance import labels, logsafe
 from governance.errors import GovError, InvalidInput
 from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS
@@ -297,7 +297,7 @@ async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, 
         return error(exc.message, exc.hint, exc.details)
     except Exception:
         ref = uuid.uuid4().hex[:8]
-        log.exception("command failed (ref %s): %r", ref, text)
+        log.exception("command failed (ref %s): %r", ref, logsafe.command_for_log(text))
         return error(
             _("Something went wrong on our side (reference {ref}); nothing was changed.", ref=ref),
             _("Try again; if it persists, give the reference to the secretariat."),

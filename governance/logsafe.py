@@ -62,3 +62,17 @@ def protect(prefixes: tuple[str, ...] = DATABASE_LOGGERS, *names: str) -> None:
     for logger in loggers:
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+_SECRET_COMMANDS = (("vote",), ("motion", "vote"), ("receipt",))
+
+
+def command_for_log(text: str) -> str:
+    """A command line fit for a log: a ballot (``vote``, ``motion vote``) or a receipt check keeps its
+    command and poll, and its choices or code become ``[hidden]``; any other command is kept whole."""
+    words = text.split()
+    lowered = [w.lower().lstrip("/") for w in words]
+    for prefix in _SECRET_COMMANDS:
+        if tuple(lowered[: len(prefix)]) == prefix and len(words) > len(prefix) + 1:
+            return " ".join([*words[: len(prefix) + 1], HIDDEN])
+    return text
