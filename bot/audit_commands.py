@@ -57,9 +57,10 @@ async def audit_verify(inv: Invocation) -> Reply:
                 )
             )
         check = await audit.verify_stream(session, stream)
-        problems = await reconcile.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else []
-    if problems:
-        return _unaccounted({stream: problems})
+        poll = await reconcile.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else None
+    if poll is not None and poll.problems:
+        return _unaccounted({stream: poll.problems})
+    checked = "\n".join(poll.checked) if poll is not None and poll.checked else None  # seed, re-count
     if check.events == 0 and check.ok:
         raise InvalidInput(
             _("No audit events in stream {stream!r}.", stream=stream),
@@ -74,7 +75,8 @@ async def audit_verify(inv: Invocation) -> Reply:
                 stream=stream,
                 check_head=check.head,
                 pending=check.pending,
-            )
+            ),
+            block=checked,
         )
     if check.ok:
         return Reply(
@@ -83,7 +85,8 @@ async def audit_verify(inv: Invocation) -> Reply:
                 check_events=check.events,
                 stream=stream,
                 check_head=check.head,
-            )
+            ),
+            block=checked,
         )
     return error(
         _(

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -312,18 +312,26 @@ async def _poll(session: AsyncSession, stream: str) -> tuple[str, Election | Mot
     return None
 
 
-async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> list[str]:
+@dataclass
+class PollCheck:
+    """What ``verify_poll`` found: the differences (none when it verifies) and what was checked."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+
+async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> PollCheck:
     """``audit verify`` of a poll in the database: its ledger agrees, and once closed, the ballots are
-    checked as a bundle's are (count, SHA-256, seed, re-count; ``governance.verify``). [] when all agree
-    or ``stream`` is not a poll's."""
+    checked as a bundle's are (count, SHA-256, seed, re-count; ``governance.verify``), whose lines of what
+    was checked (the seed, the re-count) come back in ``checked``. Empty when ``stream`` is not a poll's."""
     found = await _poll(session, stream)
     if found is None:
-        return []
+        return PollCheck()
     kind, poll = found
     election = poll if isinstance(poll, Election) else None
     motion = poll if isinstance(poll, Motion) else None
     book = await ledger(session, election=election, motion=motion)
-    problems = differences(book)
+    done = PollCheck(differences(book))
     rows = (
         await session.execute(
             select(AuditEvent).where(
@@ -332,20 +340,17 @@ async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> l
         )
     ).scalars()
     close = close_payload(list(rows), kind)
-    problems += counted_differences(book, counted_in(kind, close))
+    done.problems += counted_differences(book, counted_in(kind, close))
     if close is not None:
-        problems += await _as_bundle(session, kind, poll, now)
-    return problems
+        # Imported here: governance.verify imports this module for its own reconciliation.
+        from governance import export, verify
 
-
-async def _as_bundle(session: AsyncSession, kind: str, poll: Election | Motion, now: datetime) -> list[str]:
-    """The checks of an exported bundle, on the poll's files built from the database (read only)."""
-    # Imported here: governance.verify imports this module for its own reconciliation.
-    from governance import export, verify
-
-    ref = poll.slug if isinstance(poll, Election) else str(poll.id)
-    files = await export.collect(session, export.Subject(kind, ref), generated_at=now)
-    return verify.verify_files(files).problems
+        ref = poll.slug if isinstance(poll, Election) else str(poll.id)
+        files = await export.collect(session, export.Subject(kind, ref), generated_at=now)
+        report = verify.verify_files(files)
+        done.problems += report.problems
+        done.checked += report.checked
+    return done
 
 
 async def verify_polls(session: AsyncSession, *, now: datetime) -> dict[str, list[str]]:
@@ -354,7 +359,7 @@ async def verify_polls(session: AsyncSession, *, now: datetime) -> dict[str, lis
     streams += [f"motion:{n}" for n in (await session.execute(select(col(Motion.id)))).scalars()]
     out = {}
     for stream in streams:
-        problems = await verify_poll(session, stream, now=now)
+        problems = (await verify_poll(session, stream, now=now)).problems
         if problems:
             out[stream] = problems
     return out

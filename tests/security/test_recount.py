@@ -8,8 +8,10 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import seed
+from bot.commands import dispatch
 from governance import export, tally
 from governance.clock import ManualClock
 from governance.services import elections, roster
@@ -60,6 +62,7 @@ async def test_the_exported_blt_recounts_to_the_certified_result(
     ctx: Context, clock: ManualClock, tmp_path: Path
 ) -> None:
     certified = await _tied_election(ctx, clock)
+    sec = await roster.actor_for_handle(ctx, "sec")
     assert certified.tie_breaks and certified.tie_breaks[0].rule == "lot"  # the lot decided
     files = await export.export_bundle(ctx, Actor.system("test"), export.parse_subject("chair-2027"))
     folder = "election-chair-2027"
@@ -84,6 +87,12 @@ async def test_the_exported_blt_recounts_to_the_certified_result(
     report = verify_files(files)
     assert report.ok, report.problems
     assert f"{folder}: tie-break seed {seed_}, derived from the ballots" in report.checked
+    # `audit verify` in chat checks the closed poll's ballots as the bundle check does, and names the seed
+    reply = await dispatch(ctx, sec, "audit verify election:chair-2027", tz=ZoneInfo("UTC"))
+    assert reply.ok and f"tie-break seed {seed_}, derived from the ballots" in reply.to_text(), (
+        reply.to_text()
+    )
+    assert "re-counted with irv: elected" in reply.to_text()
 
 
 async def test_a_file_whose_ballots_changed_is_told_apart_from_its_stated_seed(
