@@ -6,7 +6,7 @@ import json
 
 from bot.commands import Invocation, command
 from bot.replies import Attachment, Reply, error
-from governance import audit, export, receipts
+from governance import audit, export, receipts, reconcile
 from governance.errors import InvalidInput
 from governance.i18n import _
 
@@ -26,6 +26,9 @@ async def audit_verify(inv: Invocation) -> Reply:
         if stream.lower() in ("all", "--all"):
             checks = await audit.verify_deployment(session)
             broken = [c for c in checks if not c.ok]
+            unaccounted = await reconcile.verify_polls(session, now=inv.ctx.now())
+            if unaccounted and not broken:
+                return _unaccounted(unaccounted)
             if broken:
                 return error(
                     _(
@@ -42,7 +45,8 @@ async def audit_verify(inv: Invocation) -> Reply:
                             problem=c.problem,
                         )
                         for c in broken
-                    ],
+                    ]
+                    + [f"{name}: {problem}" for name, found in unaccounted.items() for problem in found],
                 )
             events = sum(c.events for c in checks)
             return Reply(
@@ -53,6 +57,10 @@ async def audit_verify(inv: Invocation) -> Reply:
                 )
             )
         check = await audit.verify_stream(session, stream)
+        poll = await reconcile.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else None
+    if poll is not None and poll.problems:
+        return _unaccounted({stream: poll.problems})
+    checked = "\n".join(poll.checked) if poll is not None and poll.checked else None  # seed, re-count
     if check.events == 0 and check.ok:
         raise InvalidInput(
             _("No audit events in stream {stream!r}.", stream=stream),
@@ -67,7 +75,8 @@ async def audit_verify(inv: Invocation) -> Reply:
                 stream=stream,
                 check_head=check.head,
                 pending=check.pending,
-            )
+            ),
+            block=checked,
         )
     if check.ok:
         return Reply(
@@ -76,7 +85,8 @@ async def audit_verify(inv: Invocation) -> Reply:
                 check_events=check.events,
                 stream=stream,
                 check_head=check.head,
-            )
+            ),
+            block=checked,
         )
     return error(
         _(
@@ -85,6 +95,18 @@ async def audit_verify(inv: Invocation) -> Reply:
             stream=stream,
             check_problem=check.problem,
         )
+    )
+
+
+def _unaccounted(problems: dict[str, list[str]]) -> Reply:
+    """The reply when polls' ballots do not add up (``governance.reconcile``): each difference named."""
+    return error(
+        _(
+            "BROKEN: the ballots of {polls} do not add up with their log.",
+            polls=", ".join(sorted(problems)),
+        ),
+        _("Investigate the database before going on; nothing was changed."),
+        [f"{stream}: {problem}" for stream, found in sorted(problems.items()) for problem in found],
     )
 
 

@@ -321,9 +321,10 @@ async def _bundle(ctx: Context, site: Path, subject: export.Subject, report: Sit
     """Write the poll's audit bundle (zip) into the site; its path relative to the site root.
 
     Exporting first seals pending ballot events and anchors the heads (as ``govbot audit export`` does),
-    so the chain heads read afterwards for the page are the ones the bundle carries.
+    so the chain heads read afterwards for the page are the ones the bundle carries. A secret poll not
+    counted yet is published without its ballots (``export.withheld``): events and turnout only.
     """
-    files = await export.export_bundle(ctx, Actor.system("publish"), subject)
+    files = await export.export_bundle(ctx, Actor.system("publish"), subject, withhold=True)
     path = f"bundles/{subject.folder}.zip"
     export.write_bundle(files, site / path)
     report.bundles.append(path)

@@ -16,8 +16,13 @@ and at the top ``anchor.jsonl`` (the deployment-wide chain of stream heads, see 
 
 For a secret poll nothing in the bundle names a ballot's voter: ballots carry a random receipt only,
 in receipt order, and the events say who voted (as the list of voters does) but never what or which
-ballot. Exporting first seals pending ballot events and anchors every stream's head (a write), so the
-bundle's heads are anchored. Everything else here is pure: rows in, bytes out.
+ballot. A secret poll not counted (still open, or cancelled or withdrawn) is exported without its
+ballots (``withheld``: ``ballots.csv``, ``ballots.blt`` and ``result.json`` left out, ``settings.json``
+says ``ballots_withheld``), since they would give a running tally; exporting one such poll on its own is
+refused while it takes ballots (``refuse_open_secret``). A counted election's tie-break seed
+(``governance.tally.seed``) is in ``settings.json``, on the first line of ``ballots.csv`` and after the
+title of ``ballots.blt``. Exporting first seals pending ballot events and anchors every stream's head
+(a write), so the bundle's heads are anchored. Everything else here is pure: rows in, bytes out.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from governance.services import electorate
 from governance.services.common import Actor, Context
 from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
+from governance.tally.seed import seed_line
 
 FORMAT = "govbot-audit-bundle/1"
 _quote = audit._quote  # json.dumps' own string quoting, for hand-spelled canonical lines
@@ -181,12 +187,17 @@ async def write_stream_jsonl(session: AsyncSession, stream: str, out: BinaryIO) 
     return count, digest.hexdigest()
 
 
-def ballots_csv(ballots: Iterable[tuple[str, str, str | None]], *, public: bool) -> str:
+def ballots_csv(
+    ballots: Iterable[tuple[str, str, str | None]], *, public: bool, seed: str | None = None
+) -> str:
     """Ballots as CSV: ``receipt,ballot`` (the stored JSON ranking), plus ``voter`` for a public poll.
 
-    Rows are sorted by receipt, which is random: the order says nothing about when or by whom.
+    Rows are sorted by receipt, which is random: the order says nothing about when or by whom. A
+    counted election's file starts with its tie-break seed as a ``#`` line (``tally.seed.seed_line``).
     """
     out = io.StringIO()
+    if seed:
+        out.write(seed_line(seed) + "\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["receipt", "ballot", "voter"] if public else ["receipt", "ballot"])
     for receipt, content, voter in sorted(ballots):
@@ -195,8 +206,12 @@ def ballots_csv(ballots: Iterable[tuple[str, str, str | None]], *, public: bool)
 
 
 def read_ballots_csv(text: str) -> list[dict[str, str]]:
-    """The rows of a ``ballots.csv`` as dicts (receipt, ballot and, when public, voter)."""
-    return list(csv.DictReader(io.StringIO(text)))
+    """The rows of a ``ballots.csv`` as dicts (receipt, ballot and, when public, voter); ``#`` lines
+    before the header (the seed) are skipped."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return list(csv.DictReader(io.StringIO("".join(lines))))
 
 
 def election_profile(count: Mapping[str, Any], contents: Iterable[str], title: str = "") -> tally.Profile:
@@ -215,7 +230,11 @@ def election_profile(count: Mapping[str, Any], contents: Iterable[str], title: s
 
 
 def ballots_blt(count: Mapping[str, Any], contents: Sequence[str], title: str) -> str:
-    """The ballots as BLT text for any standard counter (quotes in names and title become apostrophes)."""
+    """The ballots as BLT text for any standard counter (quotes in names and title become apostrophes).
+
+    A counted election's seed follows the title as a comment (``tally.seed.seed_line``), where BLT
+    readers ignore what they find; ``govbot tally`` derives the same seed from the ballots.
+    """
     profile = election_profile(count, contents, title.replace('"', "'"))
     safe = tally.Profile.build(
         [name.replace('"', "'") for name in profile.candidates],
@@ -224,7 +243,8 @@ def ballots_blt(count: Mapping[str, Any], contents: Sequence[str], title: str) -
         title=profile.title,
         seats=profile.seats,
     )
-    return write_blt(safe, seats=int(count["seats"]))
+    text = write_blt(safe, seats=int(count["seats"]))
+    return text + seed_line(count["seed"]) + "\n" if count.get("seed") else text
 
 
 def dumps(value: Any) -> bytes:
@@ -308,6 +328,57 @@ def parse_subject(text: str) -> Subject:
     return Subject("election", value.lower())
 
 
+COUNTED_PHASES = frozenset({"closed", "certified"})
+"""The phases of a poll whose ballots were counted (a motion's ``closed``; an election's two)."""
+VOTING_PHASES = frozenset({"voting", "open"})
+"""The phases of a poll taking ballots (an election's ``voting``, a motion's ``open``)."""
+
+
+def withheld(poll: Election | Motion) -> bool:
+    """Whether an export leaves out the poll's ballots: a secret poll not counted (yet, or ever).
+
+    Before a secret poll closes its ballots would give a running tally (DESIGN.md invariant 7), and a
+    secret poll cancelled or withdrawn uncounted keeps them sealed for good. Its events are exported all
+    the same: a secret ballot's event carries no content, so the log shows turnout only.
+    """
+    return poll.secret and poll.phase not in COUNTED_PHASES
+
+
+async def refuse_open_secret(session: AsyncSession, subject: Subject) -> None:
+    """Refuse (rule ``secret-until-close``, before anything is written) to export one secret poll still
+    open: what it would hold (its ballots) is sealed until the close, and the message says when that is."""
+    poll: Election | Motion | None
+    if subject.kind == "election":
+        poll = (await session.execute(select(Election).where(col(Election.slug) == subject.ref))).scalar()
+        closes = poll.voting_close_at if poll is not None else None
+    elif subject.kind == "motion":
+        poll = await session.get(Motion, int(subject.ref))
+        closes = poll.deadline if poll is not None else None
+    else:
+        return
+    if poll is None or not withheld(poll) or poll.phase not in VOTING_PHASES:
+        return
+    when = (
+        _("after it closes (voting is due to close at {at:%Y-%m-%d %H:%M} UTC)", at=closes)
+        if closes is not None
+        else _("after it closes")
+    )
+    raise Forbidden(
+        _(
+            "{stream} is a secret ballot that has not closed: its bundle would hold the ballots cast so "
+            "far, a running tally, so nothing secret is exported before the close.",
+            stream=subject.stream,
+        ),
+        _(
+            "Export it {when}. Until then `audit verify {stream}` checks its log, and `audit export all` "
+            "exports every log with the ballots of open secret polls left out.",
+            when=when,
+            stream=subject.stream,
+        ),
+        rule="secret-until-close",
+    )
+
+
 async def _election_files(session: AsyncSession, election: Election) -> dict[str, bytes]:
     body = await session.get(Body, election.body_id)
     assert body is not None
@@ -334,6 +405,8 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
         "seed": election.seed if election.result else None,
         "caps": caps,
     }
+    if election.result:  # how the seed was derived (older closes: from the slug and stored ballots)
+        count["seed_rule"] = await _seed_rule(session, election)
     if result is not None and result.get("method") == "debian":
         # The options the count used (default option, quorum with its electorate, ratios), and the
         # default option ("None Of The Above"): the last option, stored in ballots under its key.
@@ -382,15 +455,37 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
         assert election.electorate_fixed_at is not None
         settings["electorate"] = electorate.summary(entries, election.electorate_fixed_at)
     folder = f"election-{election.slug}"
+    if withheld(election):
+        settings["ballots_withheld"] = True
     files = {
         f"{folder}/settings.json": dumps(settings),
         f"{folder}/events.jsonl": await stream_jsonl(session, f"election:{election.slug}"),
-        f"{folder}/ballots.csv": ballots_csv(ballots, public=public).encode(),
-        f"{folder}/ballots.blt": ballots_blt(count, [c for _, c, _ in ballots], election.title).encode(),
     }
+    if not withheld(election):
+        files[f"{folder}/ballots.csv"] = ballots_csv(ballots, public=public, seed=count["seed"]).encode()
+        files[f"{folder}/ballots.blt"] = ballots_blt(
+            count, [c for _, c, _ in ballots], election.title
+        ).encode()
     if election.result:
         files[f"{folder}/result.json"] = election.result.encode()
     return files
+
+
+async def _seed_rule(session: AsyncSession, election: Election) -> str | None:
+    """The seed rule the election's close recorded (None for a close before seeds had a named rule)."""
+    payload = (
+        await session.execute(
+            select(col(AuditEvent.payload))
+            .where(
+                col(AuditEvent.stream) == f"election:{election.slug}",
+                col(AuditEvent.kind) == "election.closed",
+            )
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).scalar()
+    rule = json.loads(payload).get("seed_rule") if payload else None
+    return str(rule) if rule else None
 
 
 async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, bytes]:
@@ -427,13 +522,16 @@ async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, byte
         "stream": f"motion:{motion.id}",
     }
     folder = f"motion-{motion.id}"
+    if withheld(motion):
+        settings["ballots_withheld"] = True
     files = {
         f"{folder}/settings.json": dumps(settings),
         f"{folder}/events.jsonl": await stream_jsonl(session, f"motion:{motion.id}"),
-        f"{folder}/ballots.csv": ballots_csv(
-            [(r, c, h if public else None) for r, c, h in ballot_rows], public=public
-        ).encode(),
     }
+    if not withheld(motion):
+        files[f"{folder}/ballots.csv"] = ballots_csv(
+            [(r, c, h if public else None) for r, c, h in ballot_rows], public=public
+        ).encode()
     if motion.result:
         files[f"{folder}/result.json"] = motion.result.encode()
     return files
@@ -522,13 +620,31 @@ def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes
     check_format(subject, fmt)
     if subject.kind == "all":
         return b"".join(data for name, data in sorted(files.items()) if name.endswith(".jsonl"))
-    return files[f"{subject.folder}/{_SINGLE[fmt]}"]
+    name = f"{subject.folder}/{_SINGLE[fmt]}"
+    if name not in files:  # a secret poll never counted (cancelled, withdrawn): its ballots stay sealed
+        raise InvalidInput(
+            _(
+                "{stream} is a secret ballot that was never counted: its ballots stay sealed.",
+                stream=subject.stream,
+            ),
+            _("Export its events with --format jsonl."),
+        )
+    return files[name]
 
 
-async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[str, bytes]:
-    """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything."""
+async def export_bundle(
+    ctx: Context, actor: Actor, subject: Subject, *, withhold: bool = False
+) -> dict[str, bytes]:
+    """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything.
+
+    One secret poll still open is refused (``refuse_open_secret``) before anything is written, unless
+    ``withhold`` (the transparency site): then, as in every bundle, its ballots are left out (``withheld``).
+    """
     if not actor.is_admin:
         raise Forbidden(_("Only the secretariat (an admin) exports audit bundles."), _("Ask an admin."))
+    if not withhold:
+        async with ctx.db.reading() as session:
+            await refuse_open_secret(session, subject)
     async with ctx.db.transaction() as session:
         await prepare(session, actor=actor.label, at=ctx.now())
         await checkpoints.ensure_current(session, ctx, reason="audit.export")  # the bundle's heads, signed

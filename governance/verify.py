@@ -2,7 +2,9 @@
 
 ``verify_bundle(path)`` checks, and reports exactly what differs:
 
-1. the manifest: every file listed is present with its SHA-256, and no file is unlisted;
+1. the manifest: every file listed is present with its SHA-256, and no file is unlisted; and the layout:
+   every file a bundle must hold is there (``REQUIRED``; a poll's ``settings.json``, ``events.jsonl`` and,
+   unless a secret poll not counted withholds them, its ballots), and no other file is;
 2. every chain (each poll's ``events.jsonl``, other streams, ``anchor.jsonl``): sequence, previous
    hash and each event's hash, naming the first event that breaks, and the head in ``heads.json``;
 3. the anchor: each exported stream still has, at the place the anchor recorded, the head it recorded
@@ -10,7 +12,9 @@
 4. for a counted election: the ballots match the close event (number, SHA-256 of the ballots, the seed
    derived from them), ``ballots.blt`` holds the same ballots as ``ballots.csv``, and re-counting them
    with the recorded method, seats, seed and caps (``governance.tally``) gives ``result.json`` exactly;
-   for a motion: the counts and the decision re-computed from the ballots;
+   for a motion: the counts and the decision re-computed from the ballots; for both, the log accounts
+   for every ballot (``governance.reconcile.log_differences``: one exported ballot per first-ballot
+   event, and the figures the close recorded);
 5. secrecy: a secret poll's ballots name no voter.
 
 The heads it prints are what to compare with the heads the bot published (in its result messages, or
@@ -29,13 +33,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from governance import audit, checkpoint_verify, tally
+from governance import audit, checkpoint_verify, reconcile, tally
 from governance.export import FORMAT, election_profile, read_ballots_csv
 from governance.i18n import _
 from governance.tally.caps import GroupCap
 from governance.tally.formats import parse_blt
 from governance.tally.motion import count_motion
 from governance.tally.result import as_recorded
+from governance.tally.seed import SEED_RULE, ballot_seed, legacy_seed, stated_seed
 
 
 @dataclass
@@ -252,10 +257,73 @@ def _diff(expected: Any, got: Any, where: str = "") -> str:
     )
 
 
+def _ballots_withheld(
+    files: Mapping[str, bytes],
+    folder: str,
+    settings: Mapping[str, Any],
+    events: list[dict[str, Any]],
+    kind: str,
+    report: Report,
+) -> bool:
+    """Whether the poll's ballots are rightly left out (a secret poll not counted): then say so and
+    return True. Otherwise every ballot file of the poll is required (a missing one is a problem)."""
+    counted = any(e["kind"] == f"{kind}.closed" for e in events)
+    if settings.get("ballots_withheld") and not counted:
+        cast = sum(1 for e in events if e["kind"] in (reconcile.FIRST[kind], reconcile.REPLACED[kind]))
+        report.checked.append(
+            _(
+                "{folder}: a secret ballot not counted: its ballots stay sealed ({n} ballot events in "
+                "the log)",
+                folder=folder,
+                n=cast,
+            )
+        )
+        return True
+    for base in ("ballots.csv", "ballots.blt") if kind == "election" else ("ballots.csv",):
+        if f"{folder}/{base}" not in files:
+            report.problems.append(
+                _("{name} is missing: the bundle must hold the poll's ballots", name=f"{folder}/{base}")
+            )
+    return False
+
+
+REQUIRED = ("manifest.json", "heads.json", "anchor.jsonl", "checkpoints.jsonl", "deployment.pub")
+"""The files every bundle holds at its top (``governance.export``)."""
+POLL_FILES = {"settings.json", "events.jsonl", "ballots.csv", "ballots.blt", "result.json"}
+"""The files a poll's folder may hold; ``settings.json`` and ``events.jsonl`` always."""
+
+
+def _check_layout(files: Mapping[str, bytes], report: Report) -> None:
+    """Every file a bundle must hold is there, and nothing else is: a file removed, with its manifest
+    entry, or added, with a manifest made anew, is named."""
+    for name in REQUIRED:
+        if name not in files and (name != "manifest.json"):  # a missing manifest is named by its check
+            report.problems.append(_("{name} is missing: every bundle holds it", name=name))
+    folders = set()
+    for name in sorted(files):
+        folder, _sep, base = name.rpartition("/")
+        if not folder and name in REQUIRED:
+            continue
+        if folder == "streams" and base.endswith(".jsonl") and ":" not in base:
+            continue
+        if folder.startswith(("election-", "motion-")) and "/" not in folder and base in POLL_FILES:
+            folders.add(folder)
+            continue
+        report.problems.append(_("{name}: not a file of an audit bundle (a file was added)", name=name))
+    for folder in sorted(folders):
+        for base in ("settings.json", "events.jsonl"):
+            if f"{folder}/{base}" not in files:
+                report.problems.append(
+                    _("{name} is missing: every poll's folder holds it", name=f"{folder}/{base}")
+                )
+
+
 def _check_election(
     files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
 ) -> None:
     settings = json.loads(files[f"{folder}/settings.json"])
+    if _ballots_withheld(files, folder, settings, events, "election", report):
+        return
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
     if settings.get("secret") and rows and "voter" in rows[0]:
         report.problems.append(
@@ -286,8 +354,15 @@ def _check_election(
         )
         return
     payload = json.loads(closed[-1]["payload"])
+    report.problems += [
+        f"{folder}: {p}" for p in reconcile.log_differences(events, "election", len(rows), payload)
+    ]
     digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
-    seed = hashlib.sha256("\n".join([settings["slug"], *contents]).encode()).hexdigest()[:16]
+    seed = (
+        ballot_seed(profile)
+        if payload.get("seed_rule") == SEED_RULE
+        else legacy_seed(settings["slug"], contents)  # a close from before seeds had a named rule
+    )
     if payload.get("ballots") != len(contents):
         report.problems.append(
             _(
@@ -310,6 +385,20 @@ def _check_election(
         report.problems.append(
             _("{folder}: the seed is not the one derived from the ballots ({seed})", folder=folder, seed=seed)
         )
+    for name in (f"{folder}/ballots.csv", blt_name):
+        stated = stated_seed(files.get(name, b"").decode(errors="replace"))
+        if stated is not None and stated != count.get("seed"):
+            report.problems.append(
+                _(
+                    "{name}: it states seed {stated}, the count used {seed}",
+                    name=name,
+                    stated=stated,
+                    seed=count.get("seed"),
+                )
+            )
+    report.checked.append(
+        _("{folder}: tie-break seed {seed}, derived from the ballots", folder=folder, seed=seed)
+    )
     stored_raw = files.get(f"{folder}/result.json")
     if stored_raw is None:
         report.problems.append(_("{folder}/result.json is missing", folder=folder))
@@ -366,11 +455,18 @@ def _check_motion(
     files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
 ) -> None:
     settings = json.loads(files[f"{folder}/settings.json"])
+    if _ballots_withheld(files, folder, settings, events, "motion", report):
+        return
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
     if settings.get("secret") and rows and "voter" in rows[0]:
         report.problems.append(
             _("{folder}/ballots.csv names voters, but the motion is secret", folder=folder)
         )
+    close = reconcile.close_payload(events, "motion")
+    if close is not None:
+        report.problems += [
+            f"{folder}: {p}" for p in reconcile.log_differences(events, "motion", len(rows), close)
+        ]
     choices = Counter(json.loads(r["ballot"]) for r in rows)
     stored_raw = files.get(f"{folder}/result.json")
     if stored_raw is None:
@@ -438,6 +534,7 @@ def verify_files(files: Mapping[str, bytes], *, key: str | None = None, held: Se
     """
     report = Report()
     _check_manifest(files, report)
+    _check_layout(files, report)
     try:
         heads = json.loads(files.get("heads.json", b"{}")).get("heads", {})
     except ValueError:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from governance import audit, checkpoints, labels, secrecy, tally
+from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
@@ -76,6 +76,7 @@ from governance.services.common import (
 from governance.tally.caps import GroupCap
 from governance.tally.count import METHODS
 from governance.tally.debian import quorum_multiple
+from governance.tally.seed import SEED_RULE, ballot_seed
 
 PHASES = ("draft", "nominating", "voting", "closed", "certified", "cancelled")
 RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs", "debian"})
@@ -1464,6 +1465,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     phase=labels.label(labels.ELECTION_PHASES, election.phase),
                 )
             )
+        ledger = await reconcile.require_reconciled(session, election=election)  # every ballot accounted for
         rows = [
             (c, p)
             for c, p in (
@@ -1504,7 +1506,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             title=election.title,
             seats=election.seats,
         )
-        seed = hashlib.sha256(("\n".join([election.slug, *contents])).encode()).hexdigest()[:16]
+        seed = ballot_seed(profile)  # the one rule `govbot tally` repeats on the exported ballots
         rules = policy.election_rules(body_facts(body))
         caps = None
         if rules.organisation_cap or rules.tier_caps:
@@ -1567,7 +1569,9 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                 "elected": result.elected,
                 "ballots": len(contents),
                 "seed": seed,
+                "seed_rule": SEED_RULE,
                 "ballots_sha256": ballot_digest,
+                "ledger": ledger.to_json(),
                 "method": election.method,
                 "policy": policy.identity,
                 "due_at": election.voting_close_at.isoformat() if election.voting_close_at else None,

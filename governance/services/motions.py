@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, checkpoints, labels, secrecy
+from governance import audit, checkpoints, labels, reconcile, secrecy
 from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
@@ -744,6 +744,7 @@ async def _decide(
     seated_at_proposal: int,
 ) -> MotionResult:
     """Count, record and announce the outcome of a motion (its ``seated`` base already settled)."""
+    ledger = await reconcile.require_reconciled(session, motion=motion)  # every ballot accounted for
     outcome = _tally(motion, choices)
     motion.phase = "closed"
     motion.closed_at = ctx.now()
@@ -765,6 +766,7 @@ async def _decide(
             "policy": policy.identity,
             "seated_at_proposal": seated_at_proposal,
             "due_at": motion.deadline.isoformat(),
+            "ledger": ledger.to_json(),
         },
     )
     notify(

@@ -11,6 +11,11 @@ to the BLT header's seats (else 1). For ``debian``, ``--default`` is the default
 number (the last option when omitted), ``--supermajority N:R`` says option N needs an R:1 majority
 over the default (repeatable) and ``--quorum Q`` is the quorum in votes. Errors print one clear line
 to stderr and exit with status 2; there is never a traceback for bad input.
+
+Without ``--seed`` the seed of any lot is derived from the file's ballots by
+``governance.tally.seed.ballot_seed``, the function the close of an election uses, so a govbot export
+re-counts to the certified result, ties included. The seed used is printed to stderr; when the file
+states another seed (the ``# tie-break seed:`` line of a govbot export) that is said too.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from __future__ import annotations
 import argparse
 import sys
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from governance.tally.count import METHODS, count
 from governance.tally.errors import TallyInputError
 from governance.tally.formats import read_profile
+from governance.tally.profile import Profile
+from governance.tally.seed import ballot_seed, stated_seed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--seats", type=int, default=None, help="seats to fill (default: the BLT header's, or 1)"
     )
     parser.add_argument("--format", choices=["json", "text"], default="text", help="output format")
-    parser.add_argument("--seed", default=None, help="seed for any lot (published with the result)")
+    parser.add_argument(
+        "--seed",
+        default=None,
+        help="seed for any lot (default: derived from the ballots, as govbot's close derives it)",
+    )
     parser.add_argument(
         "--default", type=int, default=None, help="debian: the default option's number (1-based)"
     )
@@ -66,6 +78,24 @@ def _fraction(text: str, what: str) -> Fraction:
         return Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise TallyInputError(f"{what} must be a number like 3 or 3/2, got {text!r}") from None
+
+
+def _derived_seed(path: str, profile: Profile) -> str:
+    """The seed derived from the ballots (``ballot_seed``), said on stderr with any seed the file states."""
+    seed = ballot_seed(profile)
+    print(f"govbot tally: tie-break seed {seed} (derived from the ballots)", file=sys.stderr)
+    try:
+        stated = stated_seed(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        stated = None
+    if stated is not None and stated != seed:
+        print(
+            f"govbot tally: warning: the file states seed {stated}, but its ballots give {seed}: the "
+            f"ballots differ from those counted, or the count predates seeds derived from ballots "
+            f"(give --seed {stated} to count with the stated one)",
+            file=sys.stderr,
+        )
+    return seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise TallyInputError("--overvote applies only to --method irv")
             params["overvote"] = args.overvote
         seats = args.seats if args.seats is not None else (profile.seats or 1)
-        result = count(args.method, profile, seats, seed=args.seed, **params)
+        seed = args.seed if args.seed is not None else _derived_seed(args.file, profile)
+        result = count(args.method, profile, seats, seed=seed, **params)
     except TallyInputError as exc:
         print(f"govbot tally: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,77 @@
+"""The tie-break seed of a count, derived from its ballots: anyone holding the ballots derives the same.
+
+A count that has to break a tie by lot (``governance.tally.lot``) draws from a seed. govbot does not
+choose it: the close of an election derives it from the ballots it counts, with ``ballot_seed``, and
+``govbot tally FILE`` without ``--seed`` derives it the same way from the ballots of the file. So an
+exported ``ballots.blt`` re-counted by ``govbot tally`` breaks every tie exactly as the close did, and
+nobody could have picked a seed to favour a candidate without changing the ballots.
+
+**The rule** (``SEED_RULE``), for anyone who wants to repeat it with other tools:
+
+1. Write each ballot as BLT writes its preferences: the 1-based positions of the candidates ranked,
+   best first, separated by spaces, candidates ranked equally joined by ``=`` in increasing order
+   (``3 1=4 2``); a ballot that ranks nobody is the empty string. Candidates are numbered in the order
+   of the ballot file (the order of nomination).
+2. Count identical ballots and write one line ``<count>:<preferences>`` per distinct ballot.
+3. Sort the lines (as Unicode strings) and join them after a first line ``govbot-seed/1 <number of
+   candidates>`` with ``\\n``.
+4. The seed is the first 16 hexadecimal digits of the SHA-256 of that text (UTF-8).
+
+Candidate names, the title and the seats are left out on purpose: a name spelled differently by another
+counter (BLT cannot hold a double quote) must not change the draw. Withdrawn candidates are left in the
+numbering, as in the file.
+
+Elections closed before this rule derived their seed from the election's identifier and its stored
+ballots (``legacy_seed``); their close event says no ``seed_rule``, and verification uses that one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+from governance.tally.profile import Profile
+
+SEED_RULE = "govbot-seed/1"
+"""The name of the rule ``ballot_seed`` follows; recorded with the close and in exports."""
+
+_SEED_LINE = re.compile(r"tie-break seed:\s*([0-9a-fA-F]{16})\b")
+
+
+def _preferences(ranking: tuple[tuple[int, ...], ...]) -> str:
+    return " ".join("=".join(str(c + 1) for c in sorted(tier)) for tier in ranking if tier)
+
+
+def ballot_seed(profile: Profile) -> str:
+    """The tie-break seed of a count of ``profile``'s ballots (16 hex digits), by ``SEED_RULE``.
+
+    The close of an election and ``govbot tally`` both call this one function, so a re-count of the
+    exported ballots draws every lot as the close did. See the module note for the rule in words.
+    """
+    lines: Counter[str] = Counter()
+    for ranking, count in zip(profile.rankings, profile.counts, strict=True):
+        lines[_preferences(ranking)] += count
+    body = "\n".join(
+        [f"{SEED_RULE} {len(profile.candidates)}", *sorted(f"{n}:{prefs}" for prefs, n in lines.items())]
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def legacy_seed(slug: str, contents: list[str]) -> str:
+    """The seed of an election closed before ``SEED_RULE``: its identifier and its sorted stored ballots.
+
+    Only to verify such an election's bundle; no count derives a seed this way any more.
+    """
+    return hashlib.sha256("\n".join([slug, *sorted(contents)]).encode()).hexdigest()[:16]
+
+
+def seed_line(seed: str) -> str:
+    """The line an export writes the seed in (a BLT comment after the title, the CSV's first line)."""
+    return f"# tie-break seed: {seed} (derived from the ballots; `govbot tally` derives it again)"
+
+
+def stated_seed(text: str) -> str | None:
+    """The seed a file states in a ``seed_line`` (None when it states none)."""
+    found = _SEED_LINE.search(text)
+    return found.group(1).lower() if found else None
