@@ -287,7 +287,9 @@ def _ballots_withheld(
     return False
 
 
-REQUIRED = ("manifest.json", "heads.json", "anchor.jsonl", "checkpoints.jsonl", "deployment.pub")
+REQUIRED = ("manifest.json", "heads.json", "anchor.jsonl", "deployment.pub")
+# checkpoints.jsonl is required too; its absence is named by the checkpoint check.
+TOP_FILES = (*REQUIRED, "checkpoints.jsonl")
 """The files every bundle holds at its top (``governance.export``)."""
 POLL_FILES = {"settings.json", "events.jsonl", "ballots.csv", "ballots.blt", "result.json"}
 """The files a poll's folder may hold; ``settings.json`` and ``events.jsonl`` always."""
@@ -302,7 +304,7 @@ def _check_layout(files: Mapping[str, bytes], report: Report) -> None:
     folders = set()
     for name in sorted(files):
         folder, _sep, base = name.rpartition("/")
-        if not folder and name in REQUIRED:
+        if not folder and name in TOP_FILES:
             continue
         if folder == "streams" and base.endswith(".jsonl") and ":" not in base:
             continue
