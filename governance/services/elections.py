@@ -1630,9 +1630,8 @@ async def recorded_electorate(session: AsyncSession, election: Election) -> int 
     """The electorate counted when the election's voting opened (Debian fixes the number of Developers
     then, so roster changes during voting do not move the quorum); None when none was recorded.
 
-    The frozen record (``governance.services.electorate``) is the count when the election has one."""
-    if election.electorate_fixed_at is not None:
-        return await electorate.frozen_count(session, election)
+    Only a count with a quorum rule records one; it is then the size of the frozen record
+    (``governance.services.electorate``, exceptions granted included) when the election has one."""
     payloads = (
         await session.execute(
             select(col(AuditEvent.payload))
@@ -1647,7 +1646,8 @@ async def recorded_electorate(session: AsyncSession, election: Election) -> int 
     for payload in payloads:
         data = json.loads(payload)
         if isinstance(data, dict) and isinstance(data.get("electorate"), int):
-            return int(data["electorate"])
+            frozen = await electorate.frozen_count(session, election)
+            return frozen if frozen is not None else int(data["electorate"])
     return None
 
 
