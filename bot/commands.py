@@ -1084,6 +1084,7 @@ async def election_show(inv: Invocation) -> Reply:
     ]
     if view.seat_plan is not None:
         lines[1:1] = [" ".join(terms.describe(view.seat_plan, e.seats, view.body.name))]
+    lines[1:1] = view.choices  # what was chosen within the policy's bounds
     if view.default_option is not None:
         lines.append(
             _(
@@ -1431,6 +1432,7 @@ async def motion_show(inv: Invocation) -> Reply:
             voters=view.voters,
         ),
     ]
+    lines.extend(view.choices)  # what the proposer chose within the policy's bounds
     if m.text:
         lines.append(m.text)
     if view.result:
