@@ -833,7 +833,8 @@ async def set_election_timeline(
                 )
         rules = policy.election_rules(body_facts(body))
         planned: dict[str, Any] = {}
-        if choices := bounds.planned_period(ctx.now(), policy, rules, election):
+        choices = bounds.planned_period(ctx.now(), policy, rules, election)  # refused outside the bounds
+        if choices and voting_close_at is not None:
             planned["choices"] = choices
         if rules.staggered and (voting_close_at is not None or nominations_close_at is not None):
             # The seats free by the close follow it: plan again (a count fixed by open voting may not change).
