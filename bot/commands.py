@@ -1089,6 +1089,7 @@ async def election_show(inv: Invocation) -> Reply:
         lines[1:1] = [" ".join(terms.describe(view.seat_plan, e.seats, view.body.name))]
     if (fixed := election_final.electorate_line(view)) is not None:
         lines.append(fixed)
+    lines[1:1] = view.choices  # what was chosen within the policy's bounds
     if view.default_option is not None:
         lines.append(
             _(
@@ -1436,6 +1437,7 @@ async def motion_show(inv: Invocation) -> Reply:
             voters=view.voters,
         ),
     ]
+    lines.extend(view.choices)  # what the proposer chose within the policy's bounds
     if m.text:
         lines.append(m.text)
     if view.result:

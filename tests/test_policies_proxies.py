@@ -27,7 +27,10 @@ async def _people(ctx: Context) -> dict[str, Actor]:
 
 
 async def _election(ctx: Context, who: dict[str, Actor], policy: str, slug: str = "e1") -> None:
-    await bodies.create_body(ctx, who["sec"], f"{slug}-board", "Board", "board", policy=policy)
+    """A one-seat election with two candidates, nominations open. The ASF board's nine seats are its
+    bylaws' (no other count may be chosen), so an ASF one-seat election is to a committee of members."""
+    kind = "committee" if policy == "asf" else "board"
+    await bodies.create_body(ctx, who["sec"], f"{slug}-board", "Board", kind, policy=policy)
     await elections.create_election(ctx, who["sec"], f"{slug}-board", slug, seats=1)
     await elections.open_nominations(ctx, who["sec"], slug)
     for handle in ("alice", "arjun"):

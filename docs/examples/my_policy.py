@@ -6,11 +6,13 @@ check it with `govbot policy check docs/examples/my_policy.py`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -26,8 +28,23 @@ MEMBER_STATES = DEFAULT_MEMBER_STATES
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:
-    """Schulze for every body; at most one seat per organisation; one-year terms."""
-    return ElectionRules(method="schulze", seats=2, organisation_cap=1, term_months=12, voting_days=7)
+    """Schulze for every body; at most one seat per organisation; one-year terms.
+
+    Per election an admin may choose 1 to 3 seats, or approval voting, and a vote of 7 to 21 days.
+    """
+    return ElectionRules(
+        method="schulze",
+        seats=2,
+        organisation_cap=1,
+        term_months=12,
+        voting_days=7,
+        bounds=Bounds(
+            methods=frozenset({"approval"}),
+            seats=(1, 3),
+            min_voting=timedelta(days=7),
+            max_voting=timedelta(days=21),
+        ),
+    )
 
 
 def may_vote(election: PollFacts, voter: PersonFacts) -> Refusal | None:
@@ -60,13 +77,15 @@ def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
-    """Two thirds of the yes and no votes, a third of the members voting; public; closes once decided."""
+    """Two thirds of the yes and no votes, a third of the members voting; public unless the proposer asks
+    for a secret ballot; open 7 days, or 3 to 14 as the proposer sets; closes once decided."""
     return MotionRules(
         quorum=Fraction(1, 3),
         quorum_counts_abstentions=True,
         threshold=Fraction(2, 3),
         threshold_of="cast_excluding_abstentions",
         early_close=True,
+        bounds=Bounds(secret_on_request=True, min_voting=timedelta(days=3), max_voting=timedelta(days=14)),
     )
 
 

@@ -27,16 +27,25 @@ Member states
     propose; withdrawn and suspended members take no part.
 Secretariat
     Admins create and run elections (open, close, certify).
+Per-poll choices
+    The counting method and the seats are the charter's: an election may choose neither (the board's
+    seats are those its staggered terms free; ``--seats`` may only leave one vacant for later). An
+    election votes for 14 days, which the secretariat may shorten to no less than 7; a motion stays
+    open 7 days, which its proposer may set longer or, for an ordinary motion, as short as 72 hours; a
+    charter change always has at least 7 days. No poll has a longest period: more time never shuts a
+    member out.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 from governance.i18n import _
 from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -50,6 +59,14 @@ NAME = "alliance"
 VERSION = "1.2"
 
 MEMBER_STATES = DEFAULT_MEMBER_STATES
+
+# "An election votes for 14 days, which the secretariat may shorten to no less than 7" (Per-poll
+# choices): the method and seats stay the charter's (no ``methods``, no ``seats`` range).
+ELECTION_BOUNDS = Bounds(min_voting=timedelta(days=7))
+# "a motion stays open 7 days, which its proposer may set longer or, for an ordinary motion, as short as
+# 72 hours; a charter change always has at least 7 days"; roll call only (no secret on request).
+ORDINARY_BOUNDS = Bounds(min_voting=timedelta(hours=72))
+CHARTER_BOUNDS = Bounds(min_voting=timedelta(days=7))
 
 VOTING_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
 CHAIR_ROLES = frozenset({"chair", "co_chair"})
@@ -66,8 +83,9 @@ def election_rules(body: BodyFacts) -> ElectionRules:
             term_months=24,
             staggered=True,
             term_limit=3,
+            bounds=ELECTION_BOUNDS,
         )
-    return ElectionRules(method="irv", secret=True, seats=1)
+    return ElectionRules(method="irv", secret=True, seats=1, bounds=ELECTION_BOUNDS)
 
 
 def _standing(person: PersonFacts, action: str = "vote") -> Refusal | None:
@@ -184,6 +202,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold_of="cast_excluding_abstentions",
             strict=False,
             proxies=True,
+            bounds=CHARTER_BOUNDS,
         )
     return MotionRules(
         quorum=Fraction(1, 2),
@@ -192,6 +211,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold_of="cast_excluding_abstentions",
         strict=True,
         proxies=True,
+        bounds=ORDINARY_BOUNDS,
     )
 
 

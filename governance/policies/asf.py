@@ -14,6 +14,8 @@ Follows the ASF bylaws (apache.org/foundation/bylaws.html) and the board electio
   overrides it.
 * *Resolutions* at a members' meeting: a majority of the votes cast, quorum one third of the members
   (§3.7), votes secret.
+* *Per-poll choices*: none but a longer vote. The nine seats (§5.2), Meek STV and secrecy are fixed;
+  elections and resolutions vote at least the 7 days of this preset.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     SEATED_ROLES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -50,6 +53,9 @@ def election_rules(body: BodyFacts) -> ElectionRules:
         proxies=True,
         nomination_days=14,
         voting_days=7,
+        # §5.2: the members elect nine directors (the board), by Meek STV: no seats or method to choose;
+        # the vote lasts at least this preset's 7 days.
+        bounds=Bounds(),
     )
 
 
@@ -96,6 +102,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         strict=kind != "charter",
         secret=True,
         proxies=True,
+        # §3.7: a resolution of the members' meeting, secret; at least this preset's 7 days to vote.
+        bounds=Bounds(),
     )
 
 

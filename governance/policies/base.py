@@ -31,6 +31,14 @@ Motions
         window), early close once the outcome cannot change, vote replacement, proxies, reminders.
     ``may_propose(body, proposer)`` and ``may_vote_on_motion(body, voter)`` -> ``Refusal | None``
 
+Per-poll choices (``Bounds``, the ``bounds`` field of ``ElectionRules`` and ``MotionRules``)
+    What an admin or proposer may choose for one poll instead of the policy's own value, and within
+    which limits: other counting methods, a range of seats, the shortest and longest voting period, a
+    secret ballot on request. By default nothing may be chosen but a deadline at least as long as the
+    policy's period. The services refuse anything outside the bounds (rules ``bounds.method``,
+    ``bounds.seats``, ``bounds.single-winner``, ``bounds.voting-period``), record a permitted choice in
+    the poll's audit event and show it.
+
 Working groups and bodies
     ``join_rule(body) -> "open" | "approval"``; ``may_approve_join(body, approver) -> Refusal | None``
     ``may_chair(body, person) -> Refusal | None``: who may be seated as chair or co-chair.
@@ -155,6 +163,41 @@ class PollFacts:
     phase: str
 
 
+SINGLE_WINNER_METHODS: frozenset[str] = frozenset({"irv", "debian"})
+"""Counting methods that elect one person: an election counted by one of them fills exactly one seat."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What may be chosen per poll instead of the policy's own value, and within which limits.
+
+    Anything outside is refused with the rule's name, and a permitted choice is recorded in the poll's
+    audit event and shown with it. The defaults allow no choice but a longer voting period.
+
+    ``methods``
+        Counting methods an admin may choose (``election create --method``) besides the policy's own,
+        which is always allowed. Empty: the policy's method only.
+    ``seats``
+        ``(least, most)`` seats an election may fill (``--seats``). None: the policy's ``seats`` only;
+        where terms are staggered, the count the terms allow (``--seats`` may leave a vacancy).
+    ``min_voting``
+        The shortest voting period, from voting opening (or the motion being proposed) to its deadline
+        (``--close``, ``--voting-close``, ``--deadline``, ``election timeline``, ``motion deadline``).
+        None: the policy's ``voting_days``.
+    ``max_voting``
+        The longest voting period. None: no limit.
+    ``secret_on_request``
+        Whether a proposer may ask for a secret ballot (``motion propose --secret``) where the policy
+        votes by roll call (as ``MotionRules.proposer_may_choose_secret``, which it joins).
+    """
+
+    methods: frozenset[str] = frozenset()
+    seats: tuple[int, int] | None = None
+    min_voting: timedelta | None = None
+    max_voting: timedelta | None = None
+    secret_on_request: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class ElectionRules:
     """How elections to a body are run; the engine enforces each field."""
@@ -188,6 +231,7 @@ class ElectionRules:
     exceptions_due: timedelta | None = timedelta(0)
     # Co-signatures of the close's signed checkpoint by the election's monitors needed before certifying.
     monitor_signatures: int = 0
+    bounds: Bounds = field(default_factory=Bounds)  # what an admin may choose per election
 
     def cap_for(self, tier: str | None) -> int | None:
         """The seat cap of an organisation of ``tier`` (the tier's own, else the general cap)."""
@@ -250,6 +294,7 @@ class MotionRules:
     vote_replacement: bool = True
     proxies: bool = False
     reminder_offsets: tuple[timedelta, ...] = DEFAULT_REMINDER_OFFSETS  # before the deadline
+    bounds: Bounds = field(default_factory=Bounds)  # what a proposer may choose per motion
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,15 @@ Source: www.debian.org/devel/constitution.
   yes and no votes. Votes are public (§4.2.6: "votes are public" for general resolutions), a vote can
   be changed until the period ends (§A.3.2), and a motion stays open for its whole period.
 * Any member may propose; anyone may stand who may vote (§5.2.2 nominates themselves).
+* *Periods*: the leader's polling period is two weeks (§5.2.5), so a leader election votes exactly 14
+  days; a resolution's voting period "is 2 weeks, but may be varied by up to 1 week by the Project
+  Leader" (Appendix A, standard resolution procedure): 7 to 21 days. The method (§A.6), the one seat
+  (§5.2) and public resolution votes (§4.2.6) are fixed: nothing else may be chosen per poll.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 from governance.i18n import _
@@ -34,6 +39,7 @@ from governance.policies.base import (
     NONE_OF_THE_ABOVE,
     SEATED_ROLES,
     BodyFacts,
+    Bounds,
     DebianParams,
     ElectionRules,
     MotionRules,
@@ -51,6 +57,12 @@ MEMBER_STATES = DEFAULT_MEMBER_STATES
 SEATED = SEATED_ROLES
 
 
+# §5.2.5: "The next two weeks are the polling period": no shorter, no longer.
+LEADER_BOUNDS = Bounds(min_voting=timedelta(days=14), max_voting=timedelta(days=14))
+# Appendix A: the voting period "is 2 weeks, but may be varied by up to 1 week by the Project Leader".
+RESOLUTION_BOUNDS = Bounds(min_voting=timedelta(days=7), max_voting=timedelta(days=21))
+
+
 def election_rules(body: BodyFacts) -> ElectionRules:
     """One seat, counted by Debian's Condorcet method (§A.6) against "None Of The Above" with quorum 3Q."""
     return ElectionRules(
@@ -61,6 +73,7 @@ def election_rules(body: BodyFacts) -> ElectionRules:
         nomination_days=7,
         voting_days=14,
         term_months=12,
+        bounds=LEADER_BOUNDS,
     )
 
 
@@ -114,6 +127,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold_of="cast_excluding_abstentions",
             strict=False,
             voting_days=14,
+            bounds=RESOLUTION_BOUNDS,
         )
     return MotionRules(
         quorum=Fraction(0),
@@ -122,6 +136,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold_of="cast_excluding_abstentions",
         strict=True,
         voting_days=14,
+        bounds=RESOLUTION_BOUNDS,
     )
 
 

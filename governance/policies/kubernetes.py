@@ -22,6 +22,10 @@ Follows github.com/kubernetes/steering, ``elections.md`` and ``charter.md``:
   (self-nomination is not enough): enforced as "nominated by someone else".
 * *Decisions*: the committee decides by majority of its seated members (``charter.md`` "Decision
   process"), with a quorum of half the committee; votes are public; a proxy is not allowed.
+* *Per-poll choices*: none but a longer vote. The method (Schulze), the seats (the cohorts the staggered
+  terms free; the first election's ``--seats 4`` forms them) and secrecy are the charter's; elections
+  vote at least the 14 days of this preset and motions at least 7 days, as the charter sets no shorter
+  period an admin could choose.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     SEATED_ROLES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -63,6 +68,9 @@ def election_rules(body: BodyFacts) -> ElectionRules:
         self_nomination=False,
         nomination_days=14,
         voting_days=14,
+        # elections.md fixes Schulze and the cohorts fix the seats: no method or seat range to choose;
+        # a vote lasts at least this preset's 14 days (a longer one is allowed).
+        bounds=Bounds(),
     )
 
 
@@ -118,6 +126,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold_of="seated",
         strict=True,
         early_close=True,
+        # charter.md "Decision process": public votes, no shorter period than this preset's 7 days.
+        bounds=Bounds(),
     )
 
 

@@ -11,10 +11,14 @@ community.apache.org/committers/decisionMaking.html, "Lazy consensus"):
 * Anyone active may join; members who are silent for a year are listed for the chairs' review, and
   those confirmed become emeritus (``on_inactive="emeritus"``): still listed, no longer voting, as
   Apache projects list their emeritus committers.
+* *Per-poll choices*: a proposal may stay open longer, never shorter: lazy consensus gives members at
+  least the 72 hours to object, a majority vote at least 7 days; elections are instant-runoff for one
+  seat, at least 7 days.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 from governance.i18n import _
@@ -22,6 +26,7 @@ from governance.policies.base import (
     DEFAULT_MEMBER_STATES,
     SEATED_ROLES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     PersonFacts,
@@ -40,7 +45,10 @@ SEATED = SEATED_ROLES
 
 def election_rules(body: BodyFacts) -> ElectionRules:
     """Instant-runoff among the members, one seat, secret."""
-    return ElectionRules(method="irv", seats=1, secret=True, voting_days=7, nomination_days=7)
+    # One person one vote, instant-runoff, one seat: nothing to choose but a vote longer than 7 days.
+    return ElectionRules(
+        method="irv", seats=1, secret=True, voting_days=7, nomination_days=7, bounds=Bounds()
+    )
 
 
 def _member(person: PersonFacts, body: BodyFacts, action: str, rule: str) -> Refusal | None:
@@ -84,6 +92,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
             threshold_of="cast_excluding_abstentions",
             strict=True,
             early_close=True,
+            bounds=Bounds(),  # a majority vote: at least 7 days (the default period), longer allowed
         )
     return MotionRules(
         quorum=Fraction(0),
@@ -92,6 +101,8 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
         threshold_of="cast_excluding_abstentions",
         lazy_consensus=True,
         voting_days=3,
+        # "a proposal passes unless a member objects within 72 hours": never less time to object.
+        bounds=Bounds(min_voting=timedelta(hours=72)),
     )
 
 

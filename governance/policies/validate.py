@@ -15,8 +15,10 @@ from governance.policies.base import (
     ACTIONS,
     DEBIAN_PARAMS,
     RETIRE_RULES,
+    SINGLE_WINNER_METHODS,
     STATES,
     BodyFacts,
+    Bounds,
     ElectionRules,
     MotionRules,
     WorkingGroupRules,
@@ -131,11 +133,14 @@ def _election(c: _Checker, body: BodyFacts, rules: object) -> None:
         c.flag(f"{field}.{name}", getattr(rules, name))
     if rules.staggered and rules.term_months is None:
         raise c.fail(f"{field}.staggered", _("is True but term_months is None"), _("give the term length."))
-    if rules.method == "debian" and rules.seats != 1:
+    if rules.method in SINGLE_WINNER_METHODS and rules.seats != 1:
         raise c.fail(
             f"{field}.seats",
-            _("is {value} with method debian", value=rules.seats),
-            _("debian elects one."),
+            _("is {value} with method {method}", value=rules.seats, method=rules.method),
+            _(
+                "{method} elects one person: give seats=1, or a method that fills several seats.",
+                method=rules.method,
+            ),
         )
     _method_params(c, f"{field}.method_params", rules)
     c.offsets(f"{field}.reminder_offsets", rules.reminder_offsets)
@@ -147,6 +152,7 @@ def _election(c: _Checker, body: BodyFacts, rules: object) -> None:
                 _("is {value}", value=repr(value)),
                 _("give a timedelta of zero or more, e.g. timedelta(days=7), or None."),
             )
+    _election_bounds(c, f"{field}.bounds", rules)
 
 
 def _method_params(c: _Checker, field: str, rules: ElectionRules) -> None:
@@ -254,6 +260,114 @@ def _motion(c: _Checker, body: BodyFacts, kind: str, rules: object) -> None:
         )
     c.count(f"{field}.voting_days", rules.voting_days, minimum=1)
     c.offsets(f"{field}.reminder_offsets", rules.reminder_offsets)
+    _period_bounds(c, f"{field}.bounds", rules.bounds, rules.voting_days)
+    c.flag(f"{field}.bounds.secret_on_request", rules.bounds.secret_on_request)
+
+
+def _bounds_of(c: _Checker, field: str, bounds: object) -> Bounds:
+    if not isinstance(bounds, Bounds):
+        raise c.fail(
+            field,
+            _("is {value_type}", value_type=type(bounds).__name__),
+            _(
+                "give Bounds(...), e.g. {example}.",
+                example="Bounds(seats=(1, 3), min_voting=timedelta(days=7))",
+            ),
+        )
+    return bounds
+
+
+def _election_bounds(c: _Checker, field: str, rules: ElectionRules) -> None:
+    """The methods and seats an admin may choose must exist and include what the policy itself does."""
+    bounds = _bounds_of(c, field, rules.bounds)
+    if not isinstance(bounds.methods, frozenset) or not all(isinstance(m, str) for m in bounds.methods):
+        raise c.fail(
+            f"{field}.methods",
+            _("is {value}", value=repr(bounds.methods)),
+            _("give a frozenset of method names, e.g. {example}.", example='frozenset({"schulze"})'),
+        )
+    unknown = sorted(
+        m for m in bounds.methods if m not in METHODS or (m == "debian" and rules.method != "debian")
+    )
+    if unknown:
+        raise c.fail(
+            f"{field}.methods",
+            _("names {methods}, which cannot be chosen per election", methods=", ".join(unknown)),
+            _(
+                "use methods from {choices} (debian only as the policy's own method, with its parameters).",
+                choices=", ".join(m for m in METHODS if m != "debian"),
+            ),
+        )
+    seats = bounds.seats
+    if seats is not None:
+        if (
+            not isinstance(seats, tuple)
+            or len(seats) != 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) for n in seats)
+            or not 1 <= seats[0] <= seats[1]
+        ):
+            raise c.fail(
+                f"{field}.seats",
+                _("is {value}, not a range of seats", value=repr(seats)),
+                _("give (least, most) with 1 <= least <= most, e.g. (1, 3), or None."),
+            )
+        if rules.staggered and seats[1] > rules.seats:
+            raise c.fail(
+                f"{field}.seats",
+                _("allows up to {most} seats in a body of {size}", most=seats[1], size=rules.seats),
+                _("give at most {size} seats.", size=rules.seats),
+            )
+        if not rules.staggered and not seats[0] <= rules.seats <= seats[1]:
+            raise c.fail(
+                f"{field}.seats",
+                _(
+                    "is {least}-{most}, which leaves out the policy's own {seats} seats",
+                    least=seats[0],
+                    most=seats[1],
+                    seats=rules.seats,
+                ),
+                _("give a range that includes seats={seats}.", seats=rules.seats),
+            )
+        allowed = bounds.methods | {rules.method}
+        if seats[1] > 1 and allowed <= SINGLE_WINNER_METHODS:
+            raise c.fail(
+                f"{field}.seats",
+                _(
+                    "allows up to {most} seats, but every method allowed ({methods}) elects one person",
+                    most=seats[1],
+                    methods=", ".join(sorted(allowed)),
+                ),
+                _("allow seats (1, 1), or a method that fills several seats (e.g. stv-meek)."),
+            )
+    _period_bounds(c, field, bounds, rules.voting_days)
+
+
+def _period_bounds(c: _Checker, field: str, bounds: object, voting_days: int) -> None:
+    """The shortest and longest voting periods must be positive, in order, and hold the policy's own."""
+    bounds = _bounds_of(c, field, bounds)
+    for name in ("min_voting", "max_voting"):
+        value = getattr(bounds, name)
+        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+            raise c.fail(
+                f"{field}.{name}",
+                _("is {value}", value=repr(value)),
+                _("give a positive timedelta, e.g. {example}, or None.", example="timedelta(days=7)"),
+            )
+    own = timedelta(days=voting_days)
+    least = bounds.min_voting if bounds.min_voting is not None else own
+    if bounds.max_voting is not None and bounds.max_voting < least:
+        raise c.fail(
+            f"{field}.max_voting",
+            _("is shorter than the shortest voting period allowed, so no deadline could be set"),
+            _("give a max_voting at least as long as min_voting (or voting_days)."),
+        )
+    if not least <= own <= (bounds.max_voting or own):
+        raise c.fail(
+            f"{field}",
+            _("leaves out the policy's own voting period of {days} days", days=voting_days),
+            _("give bounds that include voting_days, or change voting_days."),
+        )
+    c.flag(f"{field}.secret_on_request", bounds.secret_on_request)
 
 
 def check_answers(module: ModuleType, where: str) -> None:

@@ -52,7 +52,7 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
 )
-from governance.services import due, electorate, monitors, proxies, terms
+from governance.services import bounds, due, electorate, monitors, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -220,10 +220,17 @@ async def create_election(
             )
         plan = None
         seats_given = seats is not None
+        asked = seats
         if rules.staggered:
             close = terms.planned_close(ctx.now(), rules, nominations_close_at, voting_close_at)
             plan = await terms.plan_for(session, target, rules, close)
             seats = terms.check_seats(plan, seats, target, policy)
+        choices = bounds.check_election(
+            policy, rules, target.name, method=method, seats_given=asked, seats=seats or rules.seats
+        )
+        if voting_close_at is not None:
+            opens = max(ctx.now(), nominations_close_at or ctx.now())
+            choices |= bounds.check_period(policy, rules.bounds, rules.voting_days, voting_close_at - opens)
         election = Election(
             slug=slug,
             body_id=target.id,
@@ -259,6 +266,7 @@ async def create_election(
                 "policy": policy.identity,
                 "organisation_cap": rules.organisation_cap,
                 **({"seat_plan": plan.to_json(), "seats_given": seats_given} if plan else {}),
+                **({"choices": choices} if choices else {}),
             },
         )
         await due.sync_election(session, ctx, election, rules)
@@ -591,6 +599,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             if c.status == "nominated":
                 c.status = "lapsed"
         rules = policy.election_rules(body_facts(body))
+        choices = bounds.opening_period(ctx.now(), policy, rules, election, close_at)
         election.phase = "voting"
         election.voting_open_at = ctx.now()
         election.voting_close_at = close_at or (
@@ -617,6 +626,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
                 "candidates": len(standing),
                 **({"seats": election.seats, "seat_plan": plan.to_json()} if plan else {}),
                 **({"electorate": quorum_base} if quorum_base is not None else {}),
+                **({"choices": choices} if choices else {}),
             },
         )
         notify(
@@ -1278,6 +1288,7 @@ class ElectionView:
     default_option: str | None = None  # the label of the option every ballot offers besides the candidates
     electorate: int | None = None  # the quorum's base, counted when voting opened (a 3Q quorum)
     fixed: int | None = None  # the size of the frozen electorate (None: not fixed yet)
+    choices: tuple[str, ...] = ()  # the per-election choices made, with the policy's bounds, in words
 
 
 async def show(ctx: Context, slug: str) -> ElectionView:
@@ -1307,7 +1318,21 @@ async def show(ctx: Context, slug: str) -> ElectionView:
             default_option=_default_option_of(election, body),
             electorate=await recorded_electorate(session, election),
             fixed=await electorate.frozen_count(session, election),
+            choices=tuple(
+                bounds.describe_election(
+                    await bounds.recorded_choices(session, _stream(election)), _rules_of(election, body)
+                )
+            ),
         )
+
+
+def _rules_of(election: Election, body: Body) -> ElectionRules | None:
+    """The election's rules under the policy it opened with (None when that policy's source changed)."""
+    try:
+        rules: ElectionRules = _policy_of(election).election_rules(body_facts(body))
+    except (Conflict, InvalidInput):
+        return None
+    return rules
 
 
 def _default_option_of(election: Election, body: Body) -> str | None:

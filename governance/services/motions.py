@@ -37,7 +37,8 @@ from governance.models import (
     Voter,
 )
 from governance.policies import LoadedPolicy
-from governance.services import due, proxies
+from governance.policies.base import MotionRules
+from governance.services import bounds, due, proxies
 from governance.services.common import (
     Actor,
     Context,
@@ -182,7 +183,7 @@ async def propose(
         policy = ctx.policy_for(target)
         enforce(policy.may_propose(body_facts(target), await actor_facts(session, actor, target)), policy)
         rules = policy.motion_rules(body_facts(target), kind)
-        if secret and not rules.secret and not rules.proposer_may_choose_secret:
+        if secret and not bounds.secret_allowed(rules):
             raise Forbidden(
                 _(
                     "Motions of kind {kind} before {target_name} are voted by roll call: every vote is "
@@ -198,6 +199,9 @@ async def propose(
                 ),
                 rule="roll-call",
             )
+        choices = bounds.check_secret(rules, secret)
+        if deadline is not None:
+            choices |= bounds.check_period(policy, rules.bounds, rules.voting_days, deadline - ctx.now())
         assert target.id is not None
         seated = await _seated(session, target.id, policy)
         if seated == 0:
@@ -256,6 +260,7 @@ async def propose(
                 "vote_replacement": motion.vote_replacement,
                 "proxies": motion.proxies,
                 "policy": policy.identity,
+                **({"choices": choices} if choices else {}),
             },
         )
         notify(
@@ -820,6 +825,7 @@ class MotionView:
     voters: int
     roll_call: list[tuple[str, str]]
     result: dict[str, object] | None
+    choices: tuple[str, ...] = ()  # the per-motion choices made, with the policy's bounds, in words
 
 
 async def show(ctx: Context, ref: str | int) -> MotionView:
@@ -840,7 +846,13 @@ async def show(ctx: Context, ref: str | int) -> MotionView:
                 )
             ).all()
             roll = [(name, json.loads(content)) for name, content in rows]
-        return MotionView(motion, body, voters, roll, json.loads(motion.result) if motion.result else None)
+        try:
+            rules: MotionRules | None = _policy_of(motion).motion_rules(body_facts(body), motion.kind)
+        except (Conflict, InvalidInput):
+            rules = None
+        choices = bounds.describe_motion(await bounds.recorded_choices(session, _stream(motion)), rules)
+        result = json.loads(motion.result) if motion.result else None
+        return MotionView(motion, body, voters, roll, result, tuple(choices))
 
 
 async def list_motions(ctx: Context, body: str | None = None) -> list[tuple[Motion, Body]]:

@@ -50,7 +50,7 @@ from governance.models import (
 )
 from governance.policies import LoadedPolicy
 from governance.policies.base import PersonFacts, PollFacts
-from governance.services import bodies, due, elections, electorate, motions, terms
+from governance.services import bodies, bounds, due, elections, electorate, motions, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -848,6 +848,9 @@ async def set_election_timeline(
                 )
         rules = policy.election_rules(body_facts(body))
         planned: dict[str, Any] = {}
+        choices = bounds.planned_period(ctx.now(), policy, rules, election)  # refused outside the bounds
+        if choices and voting_close_at is not None:
+            planned["choices"] = choices
         if rules.staggered and (voting_close_at is not None or nominations_close_at is not None):
             # The seats free by the close follow it: plan again (a count fixed by open voting may not change).
             now, voting_close = ctx.now(), election.voting_close_at
@@ -914,6 +917,8 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
         assert body is not None
         facts = await actor_facts(session, actor, body)
         enforce(policy.may_administer(facts, _("move a motion's deadline")), policy)
+        rules = policy.motion_rules(body_facts(body), motion.kind)
+        choices = bounds.check_period(policy, rules.bounds, rules.voting_days, deadline - motion.opened_at)
         before = motion.deadline
         motion.deadline = deadline
         await record(
@@ -923,7 +928,7 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
             stream=f"motion:{motion.id}",
             kind="motion.deadline_changed",
             subject=f"M{motion.id}",
-            payload={"from": before.isoformat(), "to": deadline.isoformat()},
+            payload={"from": before.isoformat(), "to": deadline.isoformat(), "choices": choices},
         )
         notify(
             session,
@@ -938,7 +943,7 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
                 deadline=deadline,
             ),
         )
-        await due.sync_motion(session, ctx, motion, policy.motion_rules(body_facts(body), motion.kind))
+        await due.sync_motion(session, ctx, motion, rules)
         return motion
 
 

@@ -18,12 +18,13 @@ from bot.cli import main as cli_main
 from governance import audit, export, receipts
 from governance.clock import ManualClock
 from governance.models import ChatIdentity, Person
-from governance.services import elections, motions, roster
+from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
 from governance.tally.formats import parse_blt
 from governance.verify import verify_bundle, verify_files
 
 SYSTEM = Actor.system("setup")
+ANY_METHOD = str(Path(__file__).resolve().parent.parent / "services" / "any_method.py")
 FOLDER = "election-board-2027"
 RANKINGS = {
     "alice": ["chen", "arjun"],
@@ -214,12 +215,14 @@ async def test_blt_recounts_the_same_in_an_independent_counter(
     """A single-seat IRV election: pref_voting's instant runoff on our BLT elects whom we elected."""
     await seed.seed(ctx, sample_election=False)
     sec = await as_(ctx, "sec")
-    election = await elections.create_election(ctx, sec, "board", "chair-2027", seats=1, method="irv")
+    # the alliance's board counts by Meek STV; a board whose charter lets the chair be elected by IRV
+    await bodies.create_body(ctx, sec, "council", "Council", "board", policy=ANY_METHOD)
+    election = await elections.create_election(ctx, sec, "council", "chair-2027", seats=1, method="irv")
     await elections.open_nominations(ctx, sec, "chair-2027")
     for handle in ("chen", "dana", "emma"):
         await elections.nominate(ctx, sec, "chair-2027", handle)
         await elections.respond(ctx, await as_(ctx, handle), "chair-2027", True)
-    await elections.open_voting(ctx, sec, "chair-2027", clock.now() + timedelta(days=3))
+    await elections.open_voting(ctx, sec, "chair-2027", clock.now() + timedelta(days=7))
     ballots = {
         "alice": ["chen", "dana"],
         "bea": ["dana"],

@@ -159,7 +159,7 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("sec", "election create m1 --body members --seats 1", "m1"),
     ("sec", "election open-nominations m1", "Nominations for"),
     ("chen", "election nominate m1", "@chen is standing in m1"),
-    ("sec", "election open-voting m1 --close +3d", "is open until"),
+    ("sec", "election open-voting m1 --close +7d", "is open until"),  # asf: at least 7 days
     ("emma", "election proxy m1 farid", "Proxy named in m1: @farid may cast your ballot"),
     ("farid", "vote m1 chen --proxy-for emma", "Ballot cast for @emma in m1 as their proxy: chen"),
     ("emma", "vote m1 chen", "Ballot replaced your earlier ballot in m1"),
@@ -178,7 +178,7 @@ FAILURE_SETUP: list[tuple[str, str]] = [
     ("sec", "election open-nominations e2"),
     ("chen", "election nominate e2"),
     ("dana", "election nominate e2"),
-    ("sec", "election open-voting e2 --close +1d"),
+    ("sec", "election open-voting e2 --close +7d"),
     ("alice", 'motion propose toc "Setup motion"'),
     ("sec", "roster link alice slack T0123 U0456"),
 ]
@@ -263,6 +263,8 @@ FAILURES: list[tuple[str, str, str]] = [
     ),
     ("sec", "election create x --body board --voting-close 2020-01-01", "in the past"),
     ("sec", "election create x --body board --method dice", "Unknown counting method 'dice'"),
+    ("sec", "election create x --body toc --method plurality --seats 4", "plurality may not be chosen"),
+    ("alice", 'motion propose toc "Quick" --kind charter --deadline +1m', "at least 7 days"),
     ("sec", "election create board-2027 --body board", "already exists"),
     (
         "sec",
@@ -586,8 +588,8 @@ async def test_dispatch_never_raises_on_random_characters(say: Say, text: str) -
 
 
 async def test_clock_drives_deadlines(say: Say, clock: ManualClock) -> None:
-    assert (await say("sec", "election open-voting board-2027 --close +1d")).ok
-    clock.advance(timedelta(days=2))
+    assert (await say("sec", "election open-voting board-2027 --close +7d")).ok
+    clock.advance(timedelta(days=8))
     late = await say("alice", "vote board-2027 chen")
     assert not late.ok and "closed" in late.text
 

@@ -90,10 +90,10 @@ async def test_propose_takes_quorum_threshold_and_seats_from_the_policy(
         "toc",
         "Amend the charter",
         kind="charter",
-        deadline=clock.now() + timedelta(days=3),
+        deadline=clock.now() + timedelta(days=10),  # a charter change has at least 7 days
     )
     assert (Fraction(charter.threshold), charter.threshold_strict) == (Fraction(2, 3), False)
-    assert charter.deadline == clock.now() + timedelta(days=3)
+    assert charter.deadline == clock.now() + timedelta(days=10)
     proposed = (await events(ctx, f"motion:{m.id}"))[0]
     payload = json.loads(proposed.payload)
     assert proposed.kind == "motion.proposed" and proposed.actor == "person:bea"

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from tests.fakes.slack_api import Call
+from tests.services.any_method import PATH as ANY_METHOD
 from tests.slack.conftest import USERS, Sent, SlackHarness
 
 
@@ -48,9 +49,14 @@ def dm_to(user: str) -> Any:
 
 
 async def setup_council(slack: SlackHarness, method: str = "irv") -> None:
-    """A committee with a channel, four members, and an election with two candidates, voting open."""
+    """A committee with a channel, four members, and an election with two candidates, voting open.
+
+    The council's charter lets an admin choose the counting method (the alliance's fixes it).
+    """
     await slack.reply_text(
-        "sec", 'body create council "Council" --kind committee --channel <#C0COUNCIL|council>'
+        "sec",
+        'body create council "Council" --kind committee --channel <#C0COUNCIL|council> '
+        f"--policy {ANY_METHOD}",
     )
     for handle in ("alice", "bea", "chen", "dana"):
         assert "is now member" in await slack.reply_text("sec", f"body seat council {handle}")

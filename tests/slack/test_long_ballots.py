@@ -13,6 +13,7 @@ import pytest
 from bot.slack.ballots import Standing, suggest
 from governance.services import elections, roster
 from governance.services.common import Actor
+from tests.services.any_method import PATH as ANY_METHOD
 from tests.slack.conftest import TEAM, USERS, SlackHarness
 from tests.slack.test_flows import dm_to, pick, recorded
 
@@ -77,7 +78,9 @@ async def test_over_100_candidates_rank_by_type_ahead_and_the_ballot_counts(slac
 
 @pytest.mark.parametrize("slack", [False], indirect=True)
 async def test_approval_over_100_candidates_is_one_type_ahead_multi_select(slack: SlackHarness) -> None:
-    created = await slack.reply_text("sec", "election create big-approval --body board --method approval")
+    # a board whose charter lets an admin choose approval voting (the alliance's counts by Meek STV)
+    await slack.reply_text("sec", f'body create big "Big board" --kind board --policy {ANY_METHOD}')
+    created = await slack.reply_text("sec", "election create big-approval --body big --method approval")
     assert created.startswith("Created"), created
     await slack.reply_text("sec", "election open-nominations big-approval")
     await add_candidates(slack, "big-approval", 101)
