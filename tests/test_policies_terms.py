@@ -140,10 +140,12 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
     )
     assert elected == ["Ada Acme", "Ben Globex", "Cleo Initech", "Dev Umbrella"]
     shown = await _show(ctx, who, "sc-2026")
+    # A certified election shows its final state: the seats it filled, no vacancy left over from its plan.
     assert (
-        "Staggered terms: this election fills 4 of the 7 seats of Steering Committee. 7 seats are vacant. "
-        "3 vacant seats are left for a later election." in shown
+        "Certified 2026-02-01 09:01 UTC: elected Ada Acme, Ben Globex, Cleo Initech, Dev Umbrella; "
+        "4 of 4 seats filled." in shown
     )
+    assert "vacant" not in shown
     # The term runs from the voting close, not from certification a minute later.
     assert set((await _seated(ctx)).values()) == {when("2028-02-01 09:00")}
 
@@ -165,9 +167,9 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
     assert await snapshot(ctx) == before
     elected = await _run(ctx, clock, who, "sc-2027", when("2027-02-01 09:00"), ["eve", "finn", "gus", "hana"])
     assert elected == ["Eve Hooli", "Finn Stark", "Gus Wayne"]
-    assert "this election fills 3 of the 7 seats of Steering Committee. 3 seats are vacant." in (
-        await _show(ctx, who, "sc-2027")
-    )
+    shown = await _show(ctx, who, "sc-2027")  # certified: the seats it filled, not its plan's vacancies
+    assert "elected Eve Hooli, Finn Stark, Gus Wayne; 3 of 3 seats filled." in shown
+    assert "vacant" not in shown
     seated = await _seated(ctx)
     assert len(seated) == 7
     assert sorted(h for h, ends in seated.items() if ends == when("2029-02-01 09:00")) == [
@@ -217,11 +219,8 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
         ("dev", "active"),
     ]
     assert "Ada Acme (" not in listed.to_text()
-    shown = await _show(ctx, who, "sc-2028")
-    assert (
-        "Staggered terms: this election fills 4 of the 7 seats of Steering Committee. The terms of Ada Acme, "
-        "Ben Globex, Cleo Initech, and Dev Umbrella end on 2028-02-01." in shown
-    )
+    shown = await _show(ctx, who, "sc-2028")  # certified: its final state
+    assert "4 of 4 seats filled." in shown and "vacant" not in shown
     created = [e for e in await events(ctx, "election:sc-2028") if e.kind == "election.created"]
     plan = json.loads(created[0].payload)["seat_plan"]
     assert (plan["size"], plan["vacant"], [h["handle"] for h in plan["ending"]]) == (
