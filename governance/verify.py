@@ -11,7 +11,9 @@
    derived from them), ``ballots.blt`` holds the same ballots as ``ballots.csv``, and re-counting them
    with the recorded method, seats, seed and caps (``governance.tally``) gives ``result.json`` exactly;
    for a motion: the counts and the decision re-computed from the ballots;
-5. secrecy: a secret poll's ballots name no voter.
+5. secrecy: a secret poll's ballots name no voter;
+6. the signed checkpoints (``governance.checkpoint_verify``): signatures with the given or pinned key,
+   and every signed head in place in the chains, also for checkpoints the verifier kept from earlier.
 
 The heads it prints are what to compare with the heads the bot published (in its result messages, or
 an earlier export): a bundle rewritten wholesale is consistent with itself, not with those.
