@@ -11,7 +11,9 @@ A **bundle** (a directory or a zip) holds, for each exported poll, a folder ``el
 * ``result.json`` — the stored result, once counted;
 
 and at the top ``anchor.jsonl`` (the deployment-wide chain of stream heads, see ``governance.audit``),
-``heads.json`` (each exported stream's head) and ``manifest.json`` (every file's SHA-256 and size).
+``heads.json`` (each exported stream's head), ``checkpoints.jsonl`` and ``deployment.pub`` (the signed
+checkpoints and the public key that checks them, ``governance.checkpoints``; never the private key) and
+``manifest.json`` (every file's SHA-256 and size).
 ``governance.verify`` checks a bundle with no database and no network.
 
 For a secret poll nothing in the bundle names a ballot's voter: ballots carry a random receipt only,

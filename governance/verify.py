@@ -15,7 +15,9 @@
    for a motion: the counts and the decision re-computed from the ballots; for both, the log accounts
    for every ballot (``governance.reconcile.log_differences``: one exported ballot per first-ballot
    event, and the figures the close recorded);
-5. secrecy: a secret poll's ballots name no voter.
+5. secrecy: a secret poll's ballots name no voter;
+6. the signed checkpoints (``governance.checkpoint_verify``): signatures with the given or pinned key,
+   and every signed head in place in the chains, also for checkpoints the verifier kept from earlier.
 
 The heads it prints are what to compare with the heads the bot published (in its result messages, or
 an earlier export): a bundle rewritten wholesale is consistent with itself, not with those.
