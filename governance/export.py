@@ -45,7 +45,7 @@ from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
 from governance.policies.base import DEFAULT_OPTION_KEY
-from governance.services.common import Actor, Context
+from governance.services.common import Actor, Context, actor_facts, enforce
 from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
 
@@ -523,6 +523,8 @@ async def export_bundle(ctx: Context, actor: Actor, subject: Subject) -> dict[st
     if not actor.is_admin:
         raise Forbidden(_("Only the secretariat (an admin) exports audit bundles."), _("Ask an admin."))
     async with ctx.db.transaction() as session:
+        policy = ctx.policy_for_default()  # member states bind admins: a suspended one exports nothing
+        enforce(policy.may_administer(await actor_facts(session, actor), _("export audit bundles")), policy)
         await prepare(session, actor=actor.label, at=ctx.now())
     async with ctx.db.reading() as session:
         return await collect(session, subject, generated_at=ctx.now())
