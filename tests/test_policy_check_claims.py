@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from governance.errors import InvalidInput
 from governance.policies import load_policy
 from governance.policies.claims import check_claims
 
@@ -59,3 +60,18 @@ def test_a_disagreeing_module_is_reported_with_each_disagreement(
         in err
     )
     assert f"govbot: {len(found)} answer(s) of {path} disagree with its explanation" in err
+
+
+def test_a_states_table_letting_no_admin_act_is_refused_at_load(tmp_path: Path) -> None:
+    path = tmp_path / "lockout.py"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            "MEMBER_STATES = DEFAULT_MEMBER_STATES",
+            'MEMBER_STATES = {**DEFAULT_MEMBER_STATES, "active": frozenset({"vote", "stand", "chair"})}',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        load_policy(str(path))
+    assert "MEMBER_STATES lets no state administer" in refused.value.message
+    assert refused.value.hint is not None and 'add "administer"' in refused.value.hint
