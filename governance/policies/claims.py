@@ -123,6 +123,14 @@ def _roles(action: str) -> tuple[str | None, ...]:
 _Answer = tuple[str, str, str | None, bool, bool, Refusal | None]
 
 
+def _safely(ask: Ask, person: PersonFacts) -> Refusal | None:
+    """The answer, or a refusal naming the exception an answer raised (never taken for a yes)."""
+    try:
+        return ask(person)
+    except Exception as exc:  # an operator's module may not expect these facts: report, do not crash
+        return Refusal(f"raised {type(exc).__name__}", str(exc))
+
+
 def _answers(policy: LoadedPolicy, state: str, action: str) -> Iterator[_Answer]:
     """Each answer for a person in ``state`` (on the roster, then in the body) asked about ``action``:
     (function, body kind, seat, admin, state held in the body, answer).
@@ -136,9 +144,9 @@ def _answers(policy: LoadedPolicy, state: str, action: str) -> Iterator[_Answer]
             for name, ask in _askers(policy, action, body):
                 if name == "may_administer" and (n or role):
                     continue  # asked of no body: once is enough
-                yield name, body.kind, role, admin, False, ask(replace(person, status=state))
+                yield name, body.kind, role, admin, False, _safely(ask, replace(person, status=state))
                 if role is not None and name != "may_administer":
-                    yield name, body.kind, role, admin, True, ask(replace(person, body_state=state))
+                    yield name, body.kind, role, admin, True, _safely(ask, replace(person, body_state=state))
 
 
 def check_claims(policy: LoadedPolicy) -> list[Disagreement]:
