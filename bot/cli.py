@@ -18,10 +18,13 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import console, schema, seed
 from bot.config import Settings
+from governance import labels
 from governance.db import Database
 from governance.errors import GovError
 from governance.i18n import DEFAULT_LOCALE, _, ngettext, using_locale
-from governance.policies import load_policy
+from governance.policies import LoadedPolicy, load_policy
+from governance.policies.base import ACTION_WORDS
+from governance.policies.claims import Disagreement, check_claims
 from governance.services.common import Context
 
 log = logging.getLogger("govbot")
@@ -325,7 +328,58 @@ def _policy_check(spec: str) -> int:
         lines = explain(policy, body)
         print()
         print("\n".join(lines if body.kind == "board" else lines[1:]))
+    return _claims_check(policy)
+
+
+def _claims_check(policy: LoadedPolicy) -> int:
+    """Compare the module's answers with its explanation's member-state claims; 1 on any disagreement."""
+    disagreements = check_claims(policy)
+    for d in disagreements:
+        print(_disagreement(d), file=sys.stderr)
+    if disagreements:
+        print(
+            _(
+                "govbot: {count} answer(s) of {module} disagree with its explanation: apply the member "
+                "states in each may_* answer (state_refusal, admin_refusal, manager_refusal in "
+                "governance/policies/base.py), or change MEMBER_STATES.",
+                count=len(disagreements),
+                module=policy.origin,
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    print(_("OK: its answers agree with the explanation's member states."))
     return 0
+
+
+def _disagreement(d: Disagreement) -> str:
+    """One disagreement in a sentence: module, claim, the answer asked and its facts, expected and got."""
+    state = labels.label(labels.MEMBER_STATES, d.state)
+    action = _(ACTION_WORDS[d.action]) if d.action in ACTION_WORDS else d.action
+    claim = (
+        _("{state}: may {action}", state=state, action=action)
+        if d.claimed
+        else _("{state}: may not {action}", state=state, action=action)
+    )
+    facts = [labels.label(labels.BODY_KINDS, d.body_kind)]
+    facts.append(labels.label(labels.ROLES, d.seat) if d.seat else _("no seat"))
+    if d.admin:
+        facts.append(_("admin"))
+    facts.append(
+        _("{state} in the body", state=state) if d.in_body else _("{state} on the roster", state=state)
+    )
+    got = _("refused ({rule})", rule=d.refusal) if d.refusal else _("allowed")
+    expected = _("allowed") if d.claimed else _("refused")
+    return _(
+        "govbot: {module}: the explanation says “{claim}”, but {answer} ({facts}) answers {got}; "
+        "expected {expected}.",
+        module=d.module,
+        claim=claim,
+        answer=d.answer,
+        facts=", ".join(facts),
+        got=got,
+        expected=expected,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

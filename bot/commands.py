@@ -24,7 +24,7 @@ from governance import labels, logsafe
 from governance.errors import GovError, InvalidInput
 from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS
-from governance.services import bodies, elections, motions, roster, terms
+from governance.services import bodies, chairs, elections, motions, roster, terms
 from governance.services.common import Actor, Context, person_by_handle
 from governance.tally.motion import reason_text
 
@@ -845,6 +845,12 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
         )
     else:
         text = _("{body_name}: {len_rows} member(s).", body_name=body.name, len_rows=len(rows))
+    if body.id in await chairs.orphaned(inv.ctx):
+        text += " " + _(
+            "No chair in office: the secretariat decides its join requests until one is seated "
+            "(`body seat {slug} <handle> --role chair`).",
+            slug=body.slug,
+        )
     return Reply(text=text, tables=[table])
 
 
@@ -852,9 +858,18 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
 async def wg_list(inv: Invocation) -> Reply:
     """wg list"""
     rows = await bodies.list_bodies(inv.ctx, "working_group")
+    orphans = await chairs.orphaned(inv.ctx)
     table = Table(
         [_("id"), _("name"), _("members"), _("charter")],
-        [[b.slug, b.name, str(n), b.charter_url or "-"] for b, n in rows],
+        [
+            [
+                b.slug,
+                _("{name} (no chair)", name=b.name) if b.id in orphans else b.name,
+                str(n),
+                b.charter_url or "-",
+            ]
+            for b, n in rows
+        ],
     )
     return Reply(text=_("{len_rows} working group(s).", len_rows=len(rows)), tables=[table])
 

@@ -53,7 +53,7 @@ from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
 from governance.policies.base import DEFAULT_OPTION_KEY
 from governance.services import electorate
-from governance.services.common import Actor, Context
+from governance.services.common import Actor, Context, actor_facts, enforce
 from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
 from governance.tally.seed import seed_line
@@ -648,6 +648,8 @@ async def export_bundle(
         async with ctx.db.reading() as session:
             await refuse_open_secret(session, subject)
     async with ctx.db.transaction() as session:
+        policy = ctx.policy_for_default()  # member states bind admins: a suspended one exports nothing
+        enforce(policy.may_administer(await actor_facts(session, actor), _("export audit bundles")), policy)
         await prepare(session, actor=actor.label, at=ctx.now())
         await checkpoints.ensure_current(session, ctx, reason="audit.export")  # the bundle's heads, signed
     async with ctx.db.reading() as session:

@@ -19,6 +19,8 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    admin_refusal,
+    manager_refusal,
     state_refusal,
 )
 
@@ -67,13 +69,13 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
-    """Admins keep the roster."""
-    return None if actor.is_admin else Refusal("admins-only", f"Only an admin may {action}.")
+    """Admins keep the roster (while their member state allows it: the rule in base.py)."""
+    return admin_refusal(actor, "admins-only", f"Only an admin may {action}.", MEMBER_STATES)
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Admins run elections."""
-    return None if actor.is_admin else Refusal("admins-run-elections", "Only an admin runs elections.")
+    return admin_refusal(actor, "admins-run-elections", "Only an admin runs elections.", MEMBER_STATES)
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -110,9 +112,9 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Chairs manage membership."""
-    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
-        return None
-    return Refusal("chairs-approve", f"Only a chair of {body.name} manages its members.")
+    return manager_refusal(
+        body, approver, "chairs-approve", f"Only a chair of {body.name} manages its members.", MEMBER_STATES
+    )
 
 
 def may_chair(body: BodyFacts, person: PersonFacts) -> Refusal | None:

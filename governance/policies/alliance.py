@@ -52,6 +52,9 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    acts_as_admin,
+    admin_refusal,
+    manager_refusal,
     state_refusal,
 )
 
@@ -158,7 +161,7 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
 
 def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
     """Anyone active who could stand may nominate (themselves or another)."""
-    if nominator.is_admin:
+    if acts_as_admin(nominator, MEMBER_STATES):
         return None
     if refusal := _standing(nominator, "nominate"):
         return refusal
@@ -177,16 +180,22 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The secretariat (admins) keeps the roster and creates bodies."""
-    if actor.is_admin:
-        return None
-    return Refusal("secretariat-only", _("Only the secretariat (an admin) may {action}.", action=action))
+    return admin_refusal(
+        actor,
+        "secretariat-only",
+        _("Only the secretariat (an admin) may {action}.", action=action),
+        MEMBER_STATES,
+    )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Only the secretariat (admins) creates, opens, closes and certifies elections."""
-    if actor.is_admin:
-        return None
-    return Refusal("secretariat-runs-elections", _("Only the secretariat (an admin) runs elections."))
+    return admin_refusal(
+        actor,
+        "secretariat-runs-elections",
+        _("Only the secretariat (an admin) runs elections."),
+        MEMBER_STATES,
+    )
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -217,7 +226,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
 
 def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     """Members of the body (and the secretariat) propose motions."""
-    if proposer.is_admin:
+    if acts_as_admin(proposer, MEMBER_STATES):
         return None
     if refusal := _standing(proposer, "propose"):
         return refusal
@@ -251,13 +260,13 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """A chair or co-chair of the group, or the secretariat, approves join requests."""
-    if approver.is_admin:
-        return None
-    if approver.body_role in CHAIR_ROLES:
-        return _standing(approver, "chair")
-    return Refusal(
+    return manager_refusal(
+        body,
+        approver,
         "chairs-approve",
         _("Only a chair of {body_name} (or the secretariat) approves join requests.", body_name=body.name),
+        MEMBER_STATES,
+        CHAIR_ROLES,
     )
 
 

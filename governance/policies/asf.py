@@ -34,6 +34,9 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    acts_as_admin,
+    admin_refusal,
+    manager_refusal,
     state_refusal,
 )
 
@@ -76,19 +79,15 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The Secretary (admins) keeps the membership roll."""
-    return (
-        None
-        if actor.is_admin
-        else Refusal("secretary-only", _("Only the Secretary may {action}.", action=action))
+    return admin_refusal(
+        actor, "secretary-only", _("Only the Secretary may {action}.", action=action), MEMBER_STATES
     )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """The Secretary (admins) runs elections."""
-    return (
-        None
-        if actor.is_admin
-        else Refusal("secretary-runs-elections", _("Only the Secretary runs elections."))
+    return admin_refusal(
+        actor, "secretary-runs-elections", _("Only the Secretary runs elections."), MEMBER_STATES
     )
 
 
@@ -111,7 +110,7 @@ def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     """Members of the body propose resolutions to it."""
     if refusal := state_refusal(proposer, "propose", MEMBER_STATES):
         return refusal
-    if not proposer.is_admin and proposer.body_role not in SEATED:
+    if not acts_as_admin(proposer, MEMBER_STATES) and proposer.body_role not in SEATED:
         return Refusal(
             "members-propose",
             _("Only members of {body_name} propose resolutions to it.", body_name=body.name),
@@ -142,10 +141,12 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """The chair (or the Secretary) approves."""
-    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
-        return None
-    return Refusal(
-        "chair-approves", _("Only the chair of {body_name} approves new members.", body_name=body.name)
+    return manager_refusal(
+        body,
+        approver,
+        "chair-approves",
+        _("Only the chair of {body_name} approves new members.", body_name=body.name),
+        MEMBER_STATES,
     )
 
 

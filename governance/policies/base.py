@@ -50,7 +50,18 @@ Member states
     ``MEMBER_STATES: Mapping[str, frozenset[str]]``: for each state (active, emeritus, withdrawn,
     suspended) the actions it allows, out of ``ACTIONS``. A person's roster status and their state in
     the body concerned must both allow an action; ``state_refusal`` applies the table and presets call it
-    first in each ``may_*`` answer.
+    first in each ``may_*`` answer. The states bind admins too: ``"administer"`` is the action of acting
+    for the secretariat (keeping the roster, creating bodies, running elections and motions), and
+    ``admin_refusal`` / ``acts_as_admin`` / ``manager_refusal`` are the one way presets apply it (a
+    suspended admin is refused with rule ``member-state``). The system actor (scheduler, set-up;
+    ``PersonFacts.is_system``) is not a person and is not bound by member states.
+
+Chairs
+    The engine keeps someone in charge of a body: its last chair in office (a chair or co-chair whose
+    states allow ``"chair"``) cannot leave, go emeritus, be suspended there, lose the role or be removed
+    until a successor is seated (rule ``last-chair``). A body left with no chair in office anyway (its
+    chair's roster status changed) is flagged in ``wg list`` and ``body show`` and the secretariat is
+    told; the secretariat then decides its join requests.
 
 Proxies: when ``ElectionRules.proxies`` / ``MotionRules.proxies`` is true, a voter may name another
 person who may vote in that poll to cast their vote for them in that one poll; voting in person
@@ -83,7 +94,7 @@ DEFAULT_REMINDER_OFFSETS: tuple[timedelta, ...] = (
 )
 
 STATES: tuple[str, ...] = ("active", "emeritus", "withdrawn", "suspended")
-ACTIONS: tuple[str, ...] = ("vote", "stand", "nominate", "propose", "join", "chair")
+ACTIONS: tuple[str, ...] = ("vote", "stand", "nominate", "propose", "join", "chair", "administer")
 
 # What each member state may do, unless a policy says otherwise.
 DEFAULT_MEMBER_STATES: Mapping[str, frozenset[str]] = {
@@ -100,6 +111,7 @@ ACTION_WORDS: Mapping[str, str] = {
     "propose": N_("propose motions"),
     "join": N_("join working groups"),
     "chair": N_("chair a body"),
+    "administer": N_("act for the secretariat"),
 }
 """What each action lets a person do, as a sentence says it (translated where shown)."""
 
@@ -151,6 +163,8 @@ class PersonFacts:
     body_role: str | None  # role in the body concerned, when an active member
     body_status: str | None  # active, pending, left, removed, denied
     body_state: str | None = None  # member state in the body concerned: active, emeritus, ...
+    # The system itself (scheduler, set-up): not a person, so not bound by member states.
+    is_system: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +355,51 @@ def state_refusal(
             )
         return Refusal("member-state", message)
     return None
+
+
+def admin_refusal(
+    actor: PersonFacts,
+    rule: str,
+    message: str,
+    states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES,
+) -> Refusal | None:
+    """The secretariat rule every preset's ``may_administer`` / ``may_run_elections`` applies: the actor
+    is an admin and their states allow ``"administer"`` (else a ``member-state`` refusal), or ``rule``.
+
+    Written once here so member states bind admins the same way under every charter; the system actor
+    is not a person and passes.
+    """
+    if actor.is_system:
+        return None
+    if refusal := state_refusal(actor, "administer", states):
+        return refusal
+    return None if actor.is_admin else Refusal(rule, message)
+
+
+def acts_as_admin(actor: PersonFacts, states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES) -> bool:
+    """Whether ``actor`` may use the secretariat's authority now: the system, or an admin whose roster
+    status (and state in the body asked about) allow ``"administer"``. A suspended admin is then judged
+    as any other person by the rest of the rule."""
+    return actor.is_system or (actor.is_admin and state_refusal(actor, "administer", states) is None)
+
+
+def manager_refusal(
+    body: BodyFacts,
+    actor: PersonFacts,
+    rule: str,
+    message: str,
+    states: Mapping[str, frozenset[str]] = DEFAULT_MEMBER_STATES,
+    roles: frozenset[str] = frozenset({"chair", "co_chair"}),
+) -> Refusal | None:
+    """Who manages a body's membership (``may_approve_join``): the secretariat (``acts_as_admin``) or a
+    holder of one of ``roles`` in the body whose states allow ``"chair"``; anyone else gets ``rule``."""
+    if acts_as_admin(actor, states):
+        return None
+    if actor.body_role in roles:
+        return state_refusal(actor, "chair", states)
+    if actor.is_admin:  # an admin whose state forbids acting for the secretariat
+        return state_refusal(actor, "administer", states)
+    return Refusal(rule, message)
 
 
 SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})

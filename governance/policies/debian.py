@@ -47,6 +47,9 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    acts_as_admin,
+    admin_refusal,
+    manager_refusal,
     member_refusal,
     state_refusal,
 )
@@ -93,7 +96,7 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
 
 def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
     """Candidates nominate themselves (§5.2.2)."""
-    if nominator.person_id != nominee.person_id and not nominator.is_admin:
+    if nominator.person_id != nominee.person_id and not acts_as_admin(nominator, MEMBER_STATES):
         return Refusal(
             "self-nomination",
             _("{nominee_name} must nominate themselves (§5.2.2).", nominee_name=nominee.name),
@@ -103,18 +106,16 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The Secretary (admins) keeps the roster."""
-    return (
-        None
-        if actor.is_admin
-        else Refusal("secretary-only", _("Only the Project Secretary may {action}.", action=action))
+    return admin_refusal(
+        actor, "secretary-only", _("Only the Project Secretary may {action}.", action=action), MEMBER_STATES
     )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """The Project Secretary (an admin) runs votes (§7.2)."""
-    if actor.is_admin:
-        return None
-    return Refusal("secretary-runs-votes", _("Only the Project Secretary runs votes (§7.2)."))
+    return admin_refusal(
+        actor, "secretary-runs-votes", _("Only the Project Secretary runs votes (§7.2)."), MEMBER_STATES
+    )
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -157,10 +158,12 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Delegates (chairs) or the Secretary manage team membership."""
-    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
-        return None
-    return Refusal(
-        "delegates-approve", _("Only a delegate of {body_name} manages its members.", body_name=body.name)
+    return manager_refusal(
+        body,
+        approver,
+        "delegates-approve",
+        _("Only a delegate of {body_name} manages its members.", body_name=body.name),
+        MEMBER_STATES,
     )
 
 

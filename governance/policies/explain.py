@@ -19,6 +19,7 @@ from governance import labels
 from governance.i18n import N_, _, ngettext
 from governance.policies import LoadedPolicy
 from governance.policies.base import ACTION_WORDS, STATES, BodyFacts, ElectionRules, MotionRules
+from governance.policies.claims import state_claims
 from governance.tally.debian import quorum_multiple
 
 PRESET_RULES: tuple[str, ...] = (
@@ -349,12 +350,21 @@ def explain(policy: LoadedPolicy, body: BodyFacts) -> list[str]:
         lines.append(_("Membership:"))
         lines.append("  " + _("A member who leaves stays on the list as emeritus, without a vote."))
     lines.append(_("Member states:"))
+    claims = state_claims(policy)  # the data `govbot policy check` and the tests hold the answers to
     for state in STATES:
-        allowed = sorted(policy.member_states.get(state, frozenset()))
+        allowed = [c.action for c in claims if c.state == state and c.allowed]
         name = labels.label(labels.MEMBER_STATES, state)
         if allowed:
             words = ", ".join(_(ACTION_WORDS[a]) for a in allowed)
             lines.append("  " + _("{state}: may {actions}.", state=name, actions=words))
         else:
             lines.append("  " + _("{state}: may do nothing.", state=name))
+    lines.append(
+        "  "
+        + _(
+            "The states bind admins too. A body's last chair in office cannot leave, become emeritus, be "
+            "suspended there, give up the role or be removed until a successor is seated; a body left "
+            "with no chair in office is flagged and the secretariat told, and decides its join requests."
+        )
+    )
     return lines

@@ -44,6 +44,8 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    admin_refusal,
+    manager_refusal,
     state_refusal,
 )
 
@@ -101,19 +103,15 @@ def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFac
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """The election officers (admins) keep the roster."""
-    return (
-        None
-        if actor.is_admin
-        else Refusal("officers-only", _("Only an election officer may {action}.", action=action))
+    return admin_refusal(
+        actor, "officers-only", _("Only an election officer may {action}.", action=action), MEMBER_STATES
     )
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Election officers (admins) run elections."""
-    return (
-        None
-        if actor.is_admin
-        else Refusal("officers-run-elections", _("Only an election officer runs elections."))
+    return admin_refusal(
+        actor, "officers-run-elections", _("Only an election officer runs elections."), MEMBER_STATES
     )
 
 
@@ -165,10 +163,13 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Chairs (or officers) manage membership."""
-    if approver.is_admin or approver.body_role in CHAIRS:
-        return None
-    return Refusal(
-        "chairs-approve", _("Only a chair of {body_name} manages its members.", body_name=body.name)
+    return manager_refusal(
+        body,
+        approver,
+        "chairs-approve",
+        _("Only a chair of {body_name} manages its members.", body_name=body.name),
+        MEMBER_STATES,
+        CHAIRS,
     )
 
 

@@ -33,6 +33,9 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
     WorkingGroupRules,
+    acts_as_admin,
+    admin_refusal,
+    manager_refusal,
     member_refusal,
     state_refusal,
 )
@@ -67,19 +70,19 @@ def may_stand(election: PollFacts, nominee: PersonFacts) -> Refusal | None:
 
 def may_nominate(election: PollFacts, nominator: PersonFacts, nominee: PersonFacts) -> Refusal | None:
     """Members nominate."""
-    if nominator.is_admin:
+    if acts_as_admin(nominator, MEMBER_STATES):
         return None
     return _member(nominator, election.body, "nominate", "members-only")
 
 
 def may_administer(actor: PersonFacts, action: str) -> Refusal | None:
     """Admins keep the roster."""
-    return None if actor.is_admin else Refusal("admins-only", _("Only an admin may {action}.", action=action))
+    return admin_refusal(actor, "admins-only", _("Only an admin may {action}.", action=action), MEMBER_STATES)
 
 
 def may_run_elections(actor: PersonFacts, body: BodyFacts) -> Refusal | None:
     """Admins run elections."""
-    return None if actor.is_admin else Refusal("admins-run-elections", _("Only an admin runs elections."))
+    return admin_refusal(actor, "admins-run-elections", _("Only an admin runs elections."), MEMBER_STATES)
 
 
 def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
@@ -108,7 +111,7 @@ def motion_rules(body: BodyFacts, kind: str) -> MotionRules:
 
 def may_propose(body: BodyFacts, proposer: PersonFacts) -> Refusal | None:
     """Members propose."""
-    if proposer.is_admin:
+    if acts_as_admin(proposer, MEMBER_STATES):
         return None
     return _member(proposer, body, "propose", "members-propose")
 
@@ -125,10 +128,12 @@ def join_rule(body: BodyFacts) -> str:
 
 def may_approve_join(body: BodyFacts, approver: PersonFacts) -> Refusal | None:
     """Chairs manage membership."""
-    if approver.is_admin or approver.body_role in ("chair", "co_chair"):
-        return None
-    return Refusal(
-        "chairs-approve", _("Only a chair of {body_name} manages its members.", body_name=body.name)
+    return manager_refusal(
+        body,
+        approver,
+        "chairs-approve",
+        _("Only a chair of {body_name} manages its members.", body_name=body.name),
+        MEMBER_STATES,
     )
 
 

@@ -424,3 +424,9 @@ def check_answers(module: ModuleType, where: str) -> None:
                     _("is {value}", value=repr(actions)),
                     _("give a frozenset drawn from {actions}.", actions=", ".join(ACTIONS)),
                 )
+        if not any("administer" in actions for actions in states.values()):
+            raise c.fail(
+                "MEMBER_STATES",
+                _("lets no state administer, so no admin could keep the roster or run elections"),
+                _('add "administer" to the states whose admins may act, e.g. active.'),
+            )

@@ -15,7 +15,8 @@ from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, Body, Membership, Organisation, Person
 from governance.policies import LoadedPolicy, load_policy
-from governance.policies.base import STATES, Refusal
+from governance.policies.base import STATES, Refusal, state_refusal
+from governance.services import chairs
 from governance.services.common import (
     Actor,
     Context,
@@ -183,14 +184,9 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         person = await session.get(Person, actor.person_id)
         if person is None or person.id is None or body.id is None:
             raise NotFound(_("{actor_handle} is no longer on the roster.", actor_handle=actor.handle))
-        if person.status != "active":
-            raise InvalidInput(
-                _(
-                    "Your status is {status}; only active people join working groups.",
-                    status=labels.label(labels.MEMBER_STATES, person.status),
-                )
-            )
         policy = ctx.policy_for(body)
+        # The policy's member-states table says which roster states may join (no per-service copy of it).
+        enforce(state_refusal(await person_facts(session, person), "join", policy.member_states), policy)
         rule = policy.join_rule(body_facts(body))
         existing = await _membership(session, body, person)
         if existing is not None and existing.status == "active" and existing.state == "emeritus":
@@ -343,6 +339,7 @@ async def leave(ctx: Context, actor: Actor, slug: str) -> Membership:
         if membership is None or membership.status not in ("active", "pending"):
             raise NotFound(_("You are not a member of {body_name}.", body_name=body.name))
         policy = ctx.policy_for(body)
+        await chairs.check_not_last(session, ctx, body, person, membership, "leave")
         if (
             membership.status == "active"
             and membership.state == "active"
@@ -374,6 +371,7 @@ async def remove_member(
                     body_name=body.name,
                 )
             )
+        await chairs.check_not_last(session, ctx, body, person, membership, "remove")
         await _remove(session, ctx, actor, body, person, membership, policy, reason)
         return membership
 
@@ -397,7 +395,11 @@ async def retire_inactive(
                     body_name=body.name,
                 )
             )
-        if policy.working_group_rules(body_facts(body)).on_inactive == "emeritus":
+        on_inactive = policy.working_group_rules(body_facts(body)).on_inactive
+        await chairs.check_not_last(
+            session, ctx, body, person, membership, "emeritus" if on_inactive == "emeritus" else "remove"
+        )
+        if on_inactive == "emeritus":
             await _make_emeritus(session, ctx, actor, body, person, membership, policy, "inactive", reason)
         else:
             await _remove(session, ctx, actor, body, person, membership, policy, reason)
@@ -532,6 +534,8 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
                 )
             )
         was_active = membership is not None and membership.status == "active"
+        if membership is not None and role not in CHAIR_ROLES:
+            await chairs.check_not_last(session, ctx, body, person, membership, "role")
         if role in CHAIR_ROLES:
             enforce(policy.may_chair(body_facts(body), await person_facts(session, person, body)), policy)
         if body.kind == "working_group" and not was_active:
@@ -612,6 +616,8 @@ async def set_state(
                     body_name=body.name,
                 )
             )
+        change = "emeritus" if state == "emeritus" else "state"
+        await chairs.check_not_last(session, ctx, body, person, membership, change, state)
         if state == "active" and body.kind == "working_group":
             await _check_room(session, body, policy)
         previous = membership.state

@@ -285,9 +285,22 @@ async def actor_facts(session: AsyncSession, actor: Actor, body: Body | None = N
 
 
 def system_facts(actor: Actor) -> PersonFacts:
-    """The system actor's facts: an admin with no organisation."""
+    """The system actor's facts: an admin with no organisation, and not a person (``is_system``), so
+    member states do not bind it."""
     return PersonFacts(
-        0, actor.handle, actor.name, "active", True, None, None, False, None, False, None, None
+        0,
+        actor.handle,
+        actor.name,
+        "active",
+        True,
+        None,
+        None,
+        False,
+        None,
+        False,
+        None,
+        None,
+        is_system=True,
     )
 
 

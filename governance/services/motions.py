@@ -718,6 +718,7 @@ async def close(ctx: Context, actor: Actor, ref: str | int) -> MotionResult:
                     ),
                     _("Only the secretariat may close a motion before its deadline."),
                 )
+            enforce(policy.may_administer(facts, _("close a motion before its deadline")), policy)
         choices = await _choices(session, motion)
         # Whoever is seated now could vote, and a member who left keeps the quorum where it was:
         # the base is the larger figure (and never fewer than the votes cast).
@@ -805,8 +806,11 @@ async def withdraw(ctx: Context, actor: Actor, ref: str | int) -> Motion:
                     phase=labels.label(labels.MOTION_PHASES, motion.phase),
                 )
             )
-        if actor.person_id != motion.proposer_id and not (await actor_facts(session, actor)).is_admin:
-            raise Forbidden(_("Only the proposer or the secretariat may withdraw a motion."))
+        if actor.person_id != motion.proposer_id:
+            facts = await actor_facts(session, actor)
+            if not facts.is_admin:
+                raise Forbidden(_("Only the proposer or the secretariat may withdraw a motion."))
+            enforce(_policy_of(motion).may_administer(facts, _("withdraw a motion")), _policy_of(motion))
         motion.phase = "withdrawn"
         motion.closed_at = ctx.now()
         await record(

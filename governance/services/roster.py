@@ -13,6 +13,7 @@ from sqlmodel import col
 from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import ChatIdentity, Organisation, Person, PlatformRoleMap, VotingRep
+from governance.services import chairs
 from governance.services.common import (
     Actor,
     Context,
@@ -297,6 +298,8 @@ async def update_person(
             subject=person.handle,
             payload=changes,
         )
+        if "status" in changes:
+            await chairs.after_status_change(session, ctx, actor, person)
         return person
 
 

@@ -64,10 +64,11 @@ SCENARIO: list[tuple[str, str, str]] = [
         'body create tc "Tooling Committee" --kind committee',
         "Created Tooling Committee (tc, committee)",
     ),
-    ("sec", "body seat tc zoe --role chair", "@zoe is now chair of tc"),
+    ("sec", "body seat tc zoe", "@zoe is now member of tc"),
     ("sec", "body show tc", "Tooling Committee: 1 member(s)"),
     ("sec", "body state tc zoe emeritus --reason 'On leave'", "@zoe is now emeritus in tc"),
     ("sec", "body state tc zoe active", "@zoe is now active in tc"),
+    ("sec", "body seat tc zoe --role chair", "@zoe is now chair of tc"),  # a last chair could not go emeritus
     ("sec", "policy tc", "Tooling Committee is governed by policy alliance"),
     ("sec", "wg list", "1 working group(s)"),
     ("sec", 'wg create docs "Docs WG" --chair zoe --charter https://example.org/docs', "chaired by @zoe"),

@@ -138,8 +138,9 @@ async def test_join_refusals(ctx: Context, who: dict[str, Actor]) -> None:
         await bodies.request_join(ctx, who["bea"], "toc")
     with pytest.raises(NotFound, match="No body or working group 'nope'"):
         await bodies.request_join(ctx, who["bea"], "nope")
-    with pytest.raises(InvalidInput, match="withdrawn"):
+    with pytest.raises(Forbidden, match="withdrawn members may not join") as refused:
         await bodies.request_join(ctx, who["arjun"], "safety")
+    assert refused.value.rule == "member-state"  # the policy's member-states table, not a service's copy
     with pytest.raises(InvalidInput, match="Only a person"):
         await bodies.request_join(ctx, Actor.system(), "safety")
     with pytest.raises(NotFound, match="no pending request"):

@@ -32,8 +32,8 @@ def cutoff_policy(tmp_path: Path) -> str:
         "from governance.policies.base import ElectionRules\n"
         "NAME = 'cutoff-charter'\nVERSION = '0.1'\n"
         "def election_rules(body):\n"
-        "    return ElectionRules(method='irv', seats=1, voting_days=7, electorate_cutoff=timedelta(days=2),\n"
-        "                         exceptions_due=timedelta(days=1))\n"
+        "    return ElectionRules(method='irv', seats=1, voting_days=7,\n"
+        "                         electorate_cutoff=timedelta(days=2), exceptions_due=timedelta(days=1))\n"
     )
     return str(path)
 
