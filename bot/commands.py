@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.replies import Reply, Table, error
 from governance import labels
 from governance import text as text_rules
+from governance.db import count_writes
 from governance.errors import GovError, InvalidInput
 from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS
@@ -290,6 +291,7 @@ async def dispatch(
 
 
 async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, platform: str) -> Reply:
+    written = count_writes()  # a failure after a commit must not claim that nothing changed
     try:
         words = tokenize(text)
         if not words:
@@ -305,6 +307,15 @@ async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, 
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, text)
+        if written[0]:
+            return error(
+                _(
+                    "Your command was carried out, but govbot failed while writing its answer (reference "
+                    "{ref}): the change is saved.",
+                    ref=ref,
+                ),
+                _("Check with the matching `show` or `list` command before running it again."),
+            )
         return error(
             _("Something went wrong on our side (reference {ref}); nothing was changed.", ref=ref),
             _("Try again; if it persists, give the reference to the secretariat."),

@@ -328,7 +328,7 @@ class GovBot(discord.AutoShardedClient):
         """Send a ballot receipt by direct message; a closed DM inbox only loses the copy, not the vote."""
         try:
             await interaction.user.send(f"🧾 {text}")
-        except discord.HTTPException as exc:
+        except UNDELIVERED as exc:
             log.info("could not DM a receipt to %s: %s", interaction.user.id, exc)
 
     # ------------------------------------------------------------------ slash commands
