@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from bot import election_final
 from bot.replies import Reply, Table, error
 from governance import labels, logsafe
+from governance import text as text_rules
+from governance.db import count_writes
 from governance.errors import GovError, InvalidInput
 from governance.i18n import N_, _, current_locale, format_date, format_datetime, ngettext, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS
@@ -120,7 +122,8 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
             return now + timedelta(**{RELATIVE_UNITS[unit]: amount})
         except OverflowError:
             raise InvalidInput(
-                _("{text!r} is too far in the future.", text=text), _("Give a time within a few years.")
+                _("{text!r} is too far in the future.", text=text_rules.echo(text)),
+                _("Give a time within a few years."),
             ) from None
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
@@ -133,10 +136,11 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
             return parsed.replace(tzinfo=tz).astimezone(now.tzinfo)
         except OverflowError:
             raise InvalidInput(
-                _("{text!r} is out of range.", text=text), _("Give a time within a few years.")
+                _("{text!r} is out of range.", text=text_rules.echo(text)),
+                _("Give a time within a few years."),
             ) from None
     raise InvalidInput(
-        _("{text!r} is not a time I understand.", text=text),
+        _("{text!r} is not a time I understand.", text=text_rules.echo(text)),
         _("Write 2026-12-01, 2026-12-01T17:00 (your time zone) or +7d, +36h, +90m."),
     )
 
@@ -192,14 +196,14 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
                     _(
                         "`{join_spec_path}` has no option --{name}.",
                         join_spec_path=" ".join(spec.path),
-                        name=name,
+                        name=text_rules.echo(name),
                     ),
                     _("Options: {known}. Usage: {spec_usage}", known=known, spec_usage=spec.usage),
                 )
             if kind == "flag":
                 if has_inline:
                     raise InvalidInput(
-                        _("--{name} takes no value: give it alone.", name=name),
+                        _("--{name} takes no value: give it alone.", name=text_rules.echo(name)),
                         _("Usage: {spec_usage}", spec_usage=spec.usage),
                     )
                 options[name] = True
@@ -241,7 +245,7 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
         raise InvalidInput(
             _(
                 "Unexpected {extra!r} after `{join_spec_path}`.",
-                extra=extra,
+                extra=text_rules.echo(extra),
                 join_spec_path=" ".join(spec.path),
             ),
             _("Usage: {spec_usage} (quote names with spaces).", spec_usage=spec.usage),
@@ -250,7 +254,12 @@ def _parse(spec: Spec, words: list[str]) -> tuple[list[str], dict[str, str | boo
 
 
 def tokenize(text: str) -> list[str]:
-    """Split a command line into words; ``/gov`` or ``gov`` in front is optional."""
+    """Split a command line into words; ``/gov`` or ``gov`` in front is optional.
+
+    A line holding a control character (other than a line break or tab) is refused whole: no command
+    needs one, and some databases cannot store them (``governance.text`` checks each field again).
+    """
+    text_rules.check_line(text)
     try:
         words = shlex.split(text.replace("“", '"').replace("”", '"').replace("’", "'"))
     except ValueError as exc:
@@ -283,6 +292,7 @@ async def dispatch(
 
 
 async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, platform: str) -> Reply:
+    written = count_writes()  # a failure after a commit must not claim that nothing changed
     try:
         words = tokenize(text)
         if not words:
@@ -294,10 +304,19 @@ async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, 
         invocation = Invocation(ctx, actor, spec, positional, options, tz or ZoneInfo("UTC"), platform)
         return await spec.handler(invocation)
     except GovError as exc:
-        return error(exc.message, exc.hint, exc.details)
+        return error(*text_rules.capped(exc.message, exc.hint, exc.details))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, logsafe.command_for_log(text))
+        if written[0]:
+            return error(
+                _(
+                    "Your command was carried out, but govbot failed while writing its answer (reference "
+                    "{ref}): the change is saved.",
+                    ref=ref,
+                ),
+                _("Check with the matching `show` or `list` command before running it again."),
+            )
         return error(
             _("Something went wrong on our side (reference {ref}); nothing was changed.", ref=ref),
             _("Try again; if it persists, give the reference to the secretariat."),
@@ -310,11 +329,11 @@ def _unknown(words: list[str]) -> Reply:
     close = [" ".join(s.path) for s in REGISTRY if s.path[0] == first]
     if close:
         return error(
-            _("`{join_words_2}` is not a command.", join_words_2=" ".join(words[:2])),
+            _("`{join_words_2}` is not a command.", join_words_2=text_rules.echo(" ".join(words[:2]))),
             _("Try: {commands}", commands=", ".join(f"`{c}`" for c in close)),
         )
     return error(
-        _("Unknown command {first!r}.", first=first),
+        _("Unknown command {first!r}.", first=text_rules.echo(first)),
         _("Commands start with: {join_groups}. Try `help`.", join_groups=", ".join(groups)),
     )
 
@@ -1031,15 +1050,17 @@ async def election_create(inv: Invocation) -> Reply:
     if not body:
         raise InvalidInput(_("Say which body the election fills: --body <body>."), _("See `body list`."))
     seats_text = inv.opt("seats")
-    if seats_text is not None and not seats_text.isdigit():
-        raise InvalidInput(_("--seats takes a whole number, not {seats_text!r}.", seats_text=seats_text))
+    if seats_text is not None and not text_rules.NUMBER_RE.fullmatch(seats_text):
+        raise InvalidInput(
+            _("--seats takes a whole number, not {seats_text!r}.", seats_text=text_rules.echo(seats_text))
+        )
     election = await elections.create_election(
         inv.ctx,
         inv.actor,
         body,
         inv.arg("slug"),
         inv.opt("title"),
-        seats=int(seats_text) if seats_text else None,
+        seats=text_rules.parse_number(seats_text, _("--seats"), high=1000) if seats_text else None,
         method=inv.opt("method"),
         nominations_close_at=inv.when("nominations-close"),
         voting_close_at=inv.when("voting-close"),

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from bot.commands import Invocation, command, parse_when
 from bot.replies import Attachment, Reply, Table
+from governance import text as text_rules
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.services import bodies, elections, meetings, schedule
@@ -25,25 +26,33 @@ def _date(text: str | None) -> date | None:
 def _minutes(text: str | None, default: int) -> int:
     if text is None:
         return default
-    if not text.strip().isdigit():
-        raise InvalidInput(_("--duration takes minutes, not {text!r}.", text=text), _("E.g. --duration 45."))
-    return int(text)
+    if not text_rules.NUMBER_RE.fullmatch(text.strip()):
+        raise InvalidInput(
+            _("--duration takes minutes, not {text!r}.", text=text_rules.echo(text)), _("E.g. --duration 45.")
+        )
+    return text_rules.parse_number(text, _("--duration"), high=24 * 60, hint=_("E.g. --duration 45."))
 
 
 def _days(text: str | None) -> timedelta:
     if text is None:
         return schedule.INACTIVE_AFTER
-    if not text.strip().isdigit():
-        raise InvalidInput(_("--days takes a number of days, not {text!r}.", text=text), _("E.g. --days 90."))
-    return timedelta(days=int(text))
+    if not text_rules.NUMBER_RE.fullmatch(text.strip()):
+        raise InvalidInput(
+            _("--days takes a number of days, not {text!r}.", text=text_rules.echo(text)),
+            _("E.g. --days 90."),
+        )
+    return timedelta(
+        days=text_rules.parse_number(text, _("--days"), low=0, high=36500, hint=_("E.g. --days 90."))
+    )
 
 
 def _series_id(text: str) -> int:
-    if not text.strip().isdigit():
+    if not text_rules.NUMBER_RE.fullmatch(text.strip()):
         raise InvalidInput(
-            _("{text!r} is not a meeting series number.", text=text), _("See `wg meetings <wg>`.")
+            _("{text!r} is not a meeting series number.", text=text_rules.echo(text)),
+            _("See `wg meetings <wg>`."),
         )
-    return int(text)
+    return text_rules.parse_number(text, _("A meeting series number"), hint=_("See `wg meetings <wg>`."))
 
 
 def _ics(shown: SeriesView) -> Attachment:
@@ -144,11 +153,12 @@ async def schedule_show(inv: Invocation) -> Reply:
     if kind == "election" and ref:
         view = await elections.show(inv.ctx, ref)
         subject = f"election:{view.election.id}"
-    elif kind == "motion" and ref.lstrip("m").isdigit():
-        subject = f"motion:{int(ref.lstrip('m'))}"
+    elif kind == "motion" and text_rules.NUMBER_RE.fullmatch(ref.lstrip("m")):
+        subject = f"motion:{text_rules.parse_number(ref.lstrip('m'), _('A motion number'))}"
     else:
         raise InvalidInput(
-            _("{what!r} names no election or motion.", what=what), _("Write election:<id> or motion:<n>.")
+            _("{what!r} names no election or motion.", what=text_rules.echo(what)),
+            _("Write election:<id> or motion:<n>."),
         )
     rows = await schedule.history(inv.ctx, subject)
     table = Table(

@@ -19,6 +19,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,6 +81,27 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         await_(conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE"))
 
 
+_WRITES: ContextVar[list[int] | None] = ContextVar("govbot_writes", default=None)
+
+
+def count_writes() -> list[int]:
+    """Count the write transactions committed from now on in this context (and the tasks it starts):
+    the returned list's one item is the count.
+
+    Why: when a command fails after its service committed, the answer must say the change was made
+    rather than "nothing was changed" (``bot.commands.dispatch``).
+    """
+    holder = [0]
+    _WRITES.set(holder)
+    return holder
+
+
+def _wrote() -> None:
+    holder = _WRITES.get()
+    if holder is not None:
+        holder[0] += 1
+
+
 class Database:
     """One engine and its session factory; ``transaction()`` is the unit of work of every service."""
 
@@ -137,6 +159,7 @@ class Database:
         if not self.is_sqlite or task is None or self._writer is task:
             async with self._sessions() as session, session.begin():
                 yield session
+            _wrote()
             return
         async with self._sqlite_write_lock():
             self._writer = task
@@ -145,6 +168,7 @@ class Database:
                     yield session
             finally:
                 self._writer = None
+        _wrote()
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
@@ -155,6 +179,7 @@ class Database:
         """
         async with self._gate(), self._autocommit_engine.connect() as connection:
             yield connection
+        _wrote()  # its statements committed one by one: count it as a write
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, checkpoints, secrecy, tally
+from governance import text as text_rules
 from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
@@ -323,8 +324,8 @@ def parse_subject(text: str) -> Subject:
     kind, sep, ref = value.partition(":")
     if sep and kind.lower() in ("election", "motion"):
         value = ref if kind.lower() == "election" else f"M{ref}"
-    if value.upper().startswith("M") and value[1:].isdigit():
-        return Subject("motion", str(int(value[1:])))
+    if value.upper().startswith("M") and text_rules.NUMBER_RE.fullmatch(value[1:]):
+        return Subject("motion", str(text_rules.parse_number(value[1:], _("A motion number"))))
     if not value:
         raise InvalidInput(_("Say what to export."), _("An election (board-2027), a motion (M12) or all."))
     return Subject("election", value.lower())
@@ -648,9 +649,28 @@ async def export_bundle(
         async with ctx.db.reading() as session:
             await refuse_open_secret(session, subject)
     async with ctx.db.transaction() as session:
+        await require_subject(session, subject)  # a refused export writes nothing: look before sealing
         policy = ctx.policy_for_default()  # member states bind admins: a suspended one exports nothing
         enforce(policy.may_administer(await actor_facts(session, actor), _("export audit bundles")), policy)
         await prepare(session, actor=actor.label, at=ctx.now())
         await checkpoints.ensure_current(session, ctx, reason="audit.export")  # the bundle's heads, signed
     async with ctx.db.reading() as session:
         return await collect(session, subject, generated_at=ctx.now())
+
+
+async def require_subject(session: AsyncSession, subject: Subject) -> None:
+    """Refuse an export of an election or motion that does not exist, before ``prepare`` writes.
+
+    Why: sealing and anchoring add audit events and heads; a refused request must leave none behind.
+    """
+    if subject.kind == "election":
+        found = (
+            await session.execute(select(col(Election.id)).where(col(Election.slug) == subject.ref))
+        ).first()
+        if found is None:
+            raise NotFound(
+                _("No election {subject_ref!r}.", subject_ref=text_rules.echo(subject.ref)),
+                _("See `election list`."),
+            )
+    elif subject.kind == "motion" and await session.get(Motion, int(subject.ref)) is None:
+        raise NotFound(_("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`."))

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit
+from governance import text as text_rules
 from governance.models import Ballot, BallotSlot, Election, Motion, RetiredReceipt
 
 _BALLOTS: Any = Ballot.__table__  # type: ignore[attr-defined]
@@ -88,7 +89,7 @@ async def _poll_of(session: AsyncSession, stream: str) -> dict[str, int] | None:
     if kind == "election":
         found = (await session.execute(select(col(Election.id)).where(col(Election.slug) == ref))).scalar()
         return {"election_id": found} if found is not None else None
-    if kind == "motion" and ref.isdigit():
+    if kind == "motion" and text_rules.NUMBER_RE.fullmatch(ref) and int(ref) <= text_rules.ID_MAX:
         found = (await session.execute(select(col(Motion.id)).where(col(Motion.id) == int(ref)))).scalar()
         return {"motion_id": found} if found is not None else None
     return None

@@ -15,7 +15,7 @@ import logging
 import re
 import shlex
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ import discord
 from discord import app_commands
 from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
+from bot import undelivered
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import ballots, delivery, permissions, replay
@@ -34,7 +35,7 @@ from governance import labels, logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
 from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
-from governance.services import bodies, elections, motions, outbox, roster
+from governance.services import bodies, elections, lookups, motions, outbox, roster
 from governance.services.common import Actor, Context
 from governance.services.replay import ReplayGuard
 
@@ -69,6 +70,7 @@ BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 AUTOCOMPLETE_LIMIT = 25
+UNDELIVERED = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError)  # an answer that did not go
 ROLE_MAP_TTL = 60.0  # seconds a guild's role mapping is cached (a change made here refreshes it at once)
 GOVBOT_ROLE_CHOICES = [  # names translated per Discord language by GovTranslator
     app_commands.Choice(name=N_("admin"), value="admin"),
@@ -103,6 +105,8 @@ class GovBot(discord.AutoShardedClient):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles; no privileged intent is needed
+        # Typed text never pings: no @everyone, role or user mention unless a send allows it explicitly.
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents, **options)
         self.ctx = ctx
         self.settings = settings
@@ -329,7 +333,7 @@ class GovBot(discord.AutoShardedClient):
         """Send a ballot receipt by direct message; a closed DM inbox only loses the copy, not the vote."""
         try:
             await interaction.user.send(f"🧾 {text}")
-        except discord.HTTPException as exc:
+        except UNDELIVERED as exc:
             log.info("could not DM a receipt to %s: %s", interaction.user.id, exc)
 
     # ------------------------------------------------------------------ slash commands
@@ -379,9 +383,26 @@ class GovBot(discord.AutoShardedClient):
         if reply.ok and path == "motion propose":
             number = MOTION_NUMBER.search(reply.text)
             view = ballots.motion_buttons(int(number.group(1))) if number else None
-        await self.send(interaction, rendered, view, reply.attachments)
+        try:
+            await self.send(interaction, rendered, view, reply.attachments)
+        except UNDELIVERED as exc:
+            await self.undelivered(interaction, text, reply, exc)
         if reply.ok and path in BALLOT_COMMANDS:
             await self.dm_receipt(interaction, reply.text)
+
+    async def undelivered(
+        self, interaction: discord.Interaction, command: str, reply: Reply, exc: Exception
+    ) -> None:
+        """The command ran but Discord refused its answer: say what was (and was not) done, by a
+        follow-up or else by direct message, never "nothing was changed" (``bot.undelivered``)."""
+        log.warning("the answer to %r could not be sent: %s", command, exc)
+        reason = f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException) else type(exc).__name__
+        told = render(undelivered.notice(reply, command, "Discord", reason), ephemeral=True)
+        try:
+            await self.send(interaction, told)
+        except UNDELIVERED:
+            with contextlib.suppress(*UNDELIVERED):
+                await interaction.user.send(told.content, embeds=told.embeds)
 
     def _role_commands(self, parent: app_commands.Group) -> list[app_commands.Command[Any, Any, Any]]:
         """``/roster role`` (a Discord role of this server -> a govbot role) and ``/roster roles``."""
@@ -578,12 +599,9 @@ class GovBot(discord.AutoShardedClient):
         try:
             await self._component(interaction, parsed, [str(v) for v in data.get("values", [])])
         except Exception:
-            log.exception("component %s failed", raw)
+            log.exception("component %s failed", raw)  # votes that ran are answered by `undelivered`
             if not interaction.response.is_done():
-                await self.fail(
-                    interaction,
-                    error(_("Something went wrong on our side; nothing was changed."), _("Try again.")),
-                )
+                await self.fail(interaction, undelivered.failed_before())
 
     async def _component(
         self, interaction: discord.Interaction, cid: ballots.CustomId, values: list[str]
@@ -604,7 +622,10 @@ class GovBot(discord.AutoShardedClient):
                 platform="discord",
                 locale=self.locale_for(interaction),
             )
-            await self.send(interaction, render(reply, ephemeral=True))
+            try:
+                await self.send(interaction, render(reply, ephemeral=True))
+            except UNDELIVERED as exc:
+                await self.undelivered(interaction, f"motion vote {cid.target} {cid.arg}", reply, exc)
             if reply.ok:
                 await self.dm_receipt(interaction, reply.text)
             return
@@ -640,9 +661,12 @@ class GovBot(discord.AutoShardedClient):
                 return
             self.drafts.reset(key)
             rendered = render(reply, ephemeral=True)
-            await interaction.response.edit_message(
-                content=rendered.content, embeds=rendered.embeds, view=None
-            )
+            try:
+                await interaction.response.edit_message(
+                    content=rendered.content, embeds=rendered.embeds, view=None
+                )
+            except UNDELIVERED as exc:
+                await self.undelivered(interaction, f"vote {cid.target}", reply, exc)
             await self.dm_receipt(interaction, reply.text)
             return
         if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
@@ -717,7 +741,8 @@ class GovBot(discord.AutoShardedClient):
             return [app_commands.Choice(name=n[:100], value=v[:100]) for n, v in hits[:AUTOCOMPLETE_LIMIT]]
 
         async def election(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await elections.list_elections(self.ctx)
+            actor = await self.asker(interaction)
+            rows = await lookups.elections_for(self.ctx, actor) if actor is not None else []
             return choices(
                 [
                     (f"{e.slug} — {e.title} ({labels.label(labels.ELECTION_PHASES, e.phase)})", e.slug)
@@ -805,17 +830,30 @@ class GovBot(discord.AutoShardedClient):
             "tier": tier,
             "motion vote:choice": motion_choice,
         }
-        return {name: _safe(fn, self.speaking) for name, fn in completers.items()}
+        return {name: _safe(fn, self.speaking, self.asker) for name, fn in completers.items()}
+
+    async def asker(self, interaction: discord.Interaction) -> Actor | None:
+        """Who is typing, for a look-up: a person linked in the guild the interaction comes from; nobody
+        in a direct message, another guild than ``DISCORD_GUILD_ID``, or for an unlinked account."""
+        guild = str(interaction.guild_id) if interaction.guild_id else None
+        if guild is None or (self.settings.discord_guild_id and guild != self.settings.discord_guild_id):
+            return None
+        return await roster.resolve_identity(self.ctx, "discord", guild, str(interaction.user.id))
 
 
 def _safe(
-    fn: Any, speaking: Callable[[discord.Interaction], contextlib.AbstractAsyncContextManager[str]]
+    fn: Any,
+    speaking: Callable[[discord.Interaction], contextlib.AbstractAsyncContextManager[str]],
+    asker: Callable[[discord.Interaction], Awaitable[Actor | None]],
 ) -> Any:
     """An autocomplete in the reader's language that answers an empty list rather than fail (a failed
-    lookup must not break typing)."""
+    lookup must not break typing), and answers nothing to someone every command would refuse (an
+    unlinked account, a direct message, another guild)."""
 
     async def wrapped(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
+            if await asker(interaction) is None:
+                return []
             async with speaking(interaction):
                 return await fn(interaction, current)
         except Exception:

@@ -33,6 +33,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import undelivered
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
 from bot.replies import Reply, error
@@ -135,14 +136,17 @@ class Runtime:
         async with self.slots:
             return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack", locale=locale)
 
-    async def post_response(self, response_url: str, message: dict[str, Any]) -> None:
+    async def post_response(self, response_url: str, message: dict[str, Any]) -> str | None:
         """Send an answer to a command's ``response_url`` over one shared HTTP session, so answers reuse
-        open connections instead of opening one each (Bolt's ``respond`` opens a session per call)."""
+        open connections instead of opening one each (Bolt's ``respond`` opens a session per call).
+        Returns None when Slack took it, else why not (``HTTP 500``)."""
         if self.http is None or self.http.closed:
             self.http = aiohttp.ClientSession()
         sent = await AsyncWebhookClient(url=response_url, session=self.http).send_dict(message)
         if sent.status_code != 200:
             log.warning("response_url answered %s: %s", sent.status_code, sent.body[:200])
+            return f"HTTP {sent.status_code}"
+        return None
 
     async def close(self) -> None:
         """Close the shared HTTP session (when the app stops)."""
@@ -300,8 +304,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
     async def dm(user_id: str, text: str) -> None:
         """A direct message from the app (chat.postMessage to the user opens the app's DM)."""
         try:
-            blocks = message(Reply(text=text))["blocks"]
-            await rt.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+            await rt.client.chat_postMessage(channel=user_id, **message(Reply(text=text)))
         except SlackApiError as exc:
             log.warning("could not DM %s: %s", user_id, exc.response.get("error"))
 
@@ -354,13 +357,19 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
 
         async def finish() -> None:
             reply = await work
+            refused: str | None = None
             try:
                 if response_url:
-                    await rt.post_response(response_url, {**_ephemeral(reply), "replace_original": False})
+                    refused = await rt.post_response(
+                        response_url, {**_ephemeral(reply), "replace_original": False}
+                    )
                 else:
                     await respond(**_ephemeral(reply), replace_original=False)
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # the command itself has run
                 log.warning("could not send the answer to %s through response_url: %s", user_id, exc)
+                refused = type(exc).__name__
+            if refused is not None:  # say what was done, where the person will see it
+                await dm(user_id, undelivered.notice(reply, text, "Slack", refused).text)
             after_command(text)
             if reply.attachments:
                 await send_files(user_id, reply, respond)
@@ -554,14 +563,16 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         """Vote Yes / No / Abstain from a motion's buttons; the outcome replaces the form (or answers)."""
         container = body.get("view") if isinstance(body.get("view"), dict) else None
 
-        async def show(text: str, ok: bool) -> None:
+        async def show(text: str, ok: bool) -> str | None:
+            """Show the outcome in place; returns why Slack did not take it (None when it did)."""
             if container is not None:
                 await rt.client.views_update(
                     view_id=str(container.get("id") or ""),
                     view=ballots.done_view(_("Motion"), escape(text), ok),
                 )
-            else:
-                await respond(**_ephemeral(Reply(text=text, ok=ok)), replace_original=False)
+                return None
+            sent = await respond(**_ephemeral(Reply(text=text, ok=ok)), replace_original=False)
+            return None if sent.status_code == 200 else f"HTTP {sent.status_code}"
 
         if actor is None:
             await show(unlinked_reply(team_id, user_id).to_text(), False)
@@ -582,7 +593,14 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             if r.public
             else _("Receipt: {receipt}.", **fields)
         )
-        await show(text, True)
+        try:
+            refused = await show(text, True)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            refused = type(exc).__name__
+        if refused is not None:  # the vote is recorded: the DM says so, with the receipt
+            log.warning("could not show %s their vote on M%s: %s", user_id, r.motion_id, refused)
+            command = f"motion vote {r.motion_id} {choice}"
+            text = undelivered.notice(Reply(text=text), command, "Slack", refused).text
         await dm(user_id, text)
 
     # ------------------------------------------------------------ App Home

@@ -277,7 +277,7 @@ class SlackDelivery:
 
     async def _post(self, message: outbox.Pending, targets: Targets) -> str | None:
         blocks = await message_blocks(self.ctx, message)
-        text = message.text[:3000]
+        text = escape(message.text[:3000])  # the notification text is mrkdwn too: typed mentions stay inert
         metadata = {
             "event_type": "govbot_outbox",
             "event_payload": {"outbox_id": message.id, "kind": message.kind},

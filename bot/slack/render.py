@@ -25,7 +25,12 @@ Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn gives meaning to (``&``, ``<``, ``>``)."""
+    """Escape the three characters Slack's mrkdwn gives meaning to (``&``, ``<``, ``>``).
+
+    Typed text goes through here wherever it is posted, so ``<!channel>``, ``<!here>``, ``<!everyone>``,
+    ``<@U…>`` and ``<#C…>`` in a title show as typed and never notify anyone; the bot's own formatting
+    (``*bold*``, `` `code` ``) is not touched.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -118,7 +123,7 @@ def fallback_text(reply: Reply) -> str:
     text = reply.text if reply.ok else _("Error: {text}", text=reply.text)
     if reply.hint:
         text += f" {reply.hint}"
-    return clip(text, 3000)
+    return escape(clip(text, 3000))  # notifications parse it as mrkdwn too: no mention may slip through
 
 
 def message(reply: Reply) -> dict[str, Any]:

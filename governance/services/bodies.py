@@ -36,6 +36,7 @@ from governance.services.common import (
 KINDS = ("board", "committee", "working_group")
 ROLES = ("member", "chair", "co_chair", "voting_rep", "observer", "emeritus")
 CHAIR_ROLES = ("chair", "co_chair")
+REASON_MAX = 500  # the longest reason a chair may give (governance.text.REASON)
 
 
 def _stream(body: Body) -> str:
@@ -283,6 +284,7 @@ async def decide_join(
     ctx: Context, actor: Actor, slug: str, handle: str, approve: bool, reason: str | None = None
 ) -> Membership:
     """A chair (or the secretariat) approves or denies a pending join request."""
+    reason = check_text(reason, _("the reason"), REASON_MAX, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -357,6 +359,7 @@ async def remove_member(
     ctx: Context, actor: Actor, slug: str, handle: str, reason: str | None = None
 ) -> Membership:
     """Remove a member (chairs of the group, or the secretariat)."""
+    reason = check_text(reason, _("the reason"), REASON_MAX, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -381,6 +384,7 @@ async def retire_inactive(
 ) -> Membership:
     """Retire a member a chair confirmed as inactive, as the policy's ``on_inactive`` says: remove them,
     or keep them as emeritus (chairs of the group, or the secretariat)."""
+    reason = check_text(reason, _("the reason"), REASON_MAX, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)
@@ -587,7 +591,7 @@ async def set_state(
             _("Unknown member state {state!r}.", state=state),
             _("States: {join_states}.", join_states=", ".join(STATES)),
         )
-    reason = check_text(reason, _("the reason"), 500, required=False)
+    reason = check_text(reason, _("the reason"), REASON_MAX, required=False)
     async with write_transaction(ctx) as session:
         body = await body_by_slug(session, slug)
         policy = ctx.policy_for(body)

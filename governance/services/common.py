@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, i18n, signing
+from governance import text as text_rules
 from governance.clock import Clock, SystemClock
 from governance.db import Database
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -109,24 +110,12 @@ async def write_transaction(
 
 
 def check_text(value: str | None, what: str, max_length: int, *, required: bool = True) -> str | None:
-    """Trimmed free text that fits its column: a clear refusal instead of a database error.
+    """Trimmed one-line text that fits its column: a clear refusal instead of a database error.
 
-    ``what`` names the field as a sentence would (``_("the e-mail address")``), already translated.
+    ``what`` names the field as a sentence would (``_("the e-mail address")``), already translated. The
+    rules (NFC, no control or bidirectional characters, the length) are ``governance.text.clean``'s.
     """
-    text = (value or "").strip()
-    field = what[:1].upper() + what[1:]
-    if not text:
-        if required:
-            raise InvalidInput(_("{field} cannot be empty.", field=field))
-        return None
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("{field} is too long ({len_text} characters).", field=field, len_text=len(text)),
-            _("Keep it to {max_length} characters.", max_length=max_length),
-        )
-    if any(ch in text for ch in "\x00\r\n"):
-        raise InvalidInput(_("{field} must be on one line.", field=field))
-    return text
+    return text_rules.clean(value, text_rules.Field("text", max_length), what, required=required)
 
 
 def check_slug(value: str, what: str) -> str:
@@ -137,7 +126,7 @@ def check_slug(value: str, what: str) -> str:
     slug = value.strip().lower()
     if not SLUG_RE.match(slug):
         raise InvalidInput(
-            _("{value!r} is not a valid {what}.", value=value, what=what),
+            _("{value!r} is not a valid {what}.", value=text_rules.echo(value), what=what),
             _(
                 "Use lower-case letters, digits, '-' or '_' (up to 64 characters), starting with a letter "
                 "or digit."
@@ -152,7 +141,8 @@ async def person_by_handle(session: AsyncSession, handle: str) -> Person:
     person = (await session.execute(select(Person).where(col(Person.handle) == handle))).scalar_one_or_none()
     if person is None:
         raise NotFound(
-            _("No person with handle {handle!r}.", handle=handle), _("See `roster people` for the roster.")
+            _("No person with handle {handle!r}.", handle=text_rules.echo(handle)),
+            _("See `roster people` for the roster."),
         )
     return person
 
@@ -165,7 +155,8 @@ async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation
     ).scalar_one_or_none()
     if org is None:
         raise NotFound(
-            _("No organisation {slug!r}.", slug=slug), _("See `roster orgs` for the member organisations.")
+            _("No organisation {slug!r}.", slug=text_rules.echo(slug)),
+            _("See `roster orgs` for the member organisations."),
         )
     return org
 
@@ -176,7 +167,8 @@ async def body_by_slug(session: AsyncSession, slug: str) -> Body:
     body = (await session.execute(select(Body).where(col(Body.slug) == slug))).scalar_one_or_none()
     if body is None:
         raise NotFound(
-            _("No body or working group {slug!r}.", slug=slug), _("See `body list` (or `wg list`).")
+            _("No body or working group {slug!r}.", slug=text_rules.echo(slug)),
+            _("See `body list` (or `wg list`)."),
         )
     return body
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
+from governance import text as text_rules
 from governance.db import sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
@@ -141,7 +142,7 @@ async def election_by_slug(
     stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
+        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
     return election
 
 
@@ -190,6 +191,7 @@ async def create_election(
 ) -> Election:
     """Create an election to a body in the draft phase, with the body's policy's defaults."""
     slug = check_slug(slug, _("election id"))
+    title = text_rules.clean(title, text_rules.TITLE, _("the election's title"), required=False)
     if method is not None and method not in ELECTION_METHODS:
         raise InvalidInput(
             _("Unknown counting method {method!r}.", method=method),
@@ -352,6 +354,7 @@ async def nominate(
     ctx: Context, actor: Actor, slug: str, nominee: str | None = None, statement: str | None = None
 ) -> Candidate:
     """Nominate someone (or oneself) while nominations are open; a self-nomination is accepted at once."""
+    statement = text_rules.clean(statement, text_rules.STATEMENT, _("the statement"), required=False)
     if actor.person_id is None:
         raise Forbidden(_("Only a person can nominate."))
     async with ctx.db.transaction() as session:
@@ -462,6 +465,7 @@ async def respond(
     ctx: Context, actor: Actor, slug: str, accept: bool, statement: str | None = None
 ) -> Candidate:
     """Accept (with an optional statement) or decline one's own nomination before voting opens."""
+    statement = text_rules.clean(statement, text_rules.STATEMENT, _("the statement"), required=False)
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
         if election.phase != "nominating":
@@ -498,15 +502,7 @@ async def respond(
 
 async def set_statement(ctx: Context, actor: Actor, slug: str, statement: str) -> Candidate:
     """Write or replace one's candidate statement until voting closes."""
-    if not statement.strip():
-        raise InvalidInput(_("The statement is empty."))
-    if len(statement) > 4000:
-        raise InvalidInput(
-            _(
-                "The statement is {len_statement} characters; keep it under 4,000.",
-                len_statement=len(statement),
-            )
-        )
+    statement = text_rules.clean(statement, text_rules.STATEMENT, _("the statement")) or ""
     async with ctx.db.transaction() as session:
         election = await election_by_slug(session, slug, lock="share")
         if election.phase not in ("nominating", "voting"):
@@ -869,7 +865,7 @@ def _check_ballot(
     (named in a public ballot's audit event, as a roll-call motion's is)."""
     assert actor.person_id is not None
     if not rows:
-        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
+        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
     first = rows[0]
     (
         election_id,

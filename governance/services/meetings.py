@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import ics, recurrence
+from governance import text as text_rules
 from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import Body, MeetingSeries, ScheduledTask
@@ -75,7 +76,12 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
             continue
         unit = word[-1:].lower()
         amount = word[:-1]
-        if unit not in ("d", "h", "m") or not amount.isdigit() or int(amount) == 0:
+        if (
+            unit not in ("d", "h", "m")
+            or not text_rules.NUMBER_RE.fullmatch(amount)
+            or len(amount) > 6
+            or int(amount) == 0
+        ):
             raise InvalidInput(
                 _("{word!r} is not a reminder offset.", word=word),
                 _("Write e.g. --remind 24h,1h (d, h or m)."),

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy
+from governance import text as text_rules
 from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.models import (
@@ -77,14 +78,16 @@ async def motion_by_ref(
     the votes in flight (and counts them) and makes later ones see the motion closed.
     """
     text = str(ref).strip().lstrip("#").upper().removeprefix("M")
-    if not text.isdigit():
+    if not text_rules.NUMBER_RE.fullmatch(text):
         raise InvalidInput(
-            _("{ref!r} is not a motion number.", ref=ref), _("Motions are numbered: `motion show 12`.")
+            _("{ref!r} is not a motion number.", ref=text_rules.echo(ref)),
+            _("Motions are numbered: `motion show 12`."),
         )
-    stmt = with_lock(select(Motion).where(col(Motion.id) == int(text)), lock)
+    number = text_rules.parse_number(text, _("A motion number"), hint=_("See `motion list`."))
+    stmt = with_lock(select(Motion).where(col(Motion.id) == number), lock)
     motion = (await session.execute(stmt)).scalar_one_or_none()
     if motion is None:
-        raise NotFound(_("No motion M{text}.", text=text), _("See `motion list`."))
+        raise NotFound(_("No motion M{text}.", text=number), _("See `motion list`."))
     return motion
 
 
@@ -174,6 +177,8 @@ async def propose(
         )
     if not title.strip():
         raise InvalidInput(_("A motion needs a title."))
+    title = text_rules.clean(title, text_rules.TITLE, _("the motion's title")) or ""
+    text = text_rules.clean(text, text_rules.MOTION_TEXT, _("the motion's text"), required=False)
     if deadline is not None and deadline <= ctx.now():
         raise InvalidInput(
             _("The deadline ({deadline:%Y-%m-%d %H:%M} UTC) is in the past.", deadline=deadline)

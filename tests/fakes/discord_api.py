@@ -18,7 +18,12 @@ answered with READY and a GUILD_CREATE for the fake guild; heartbeats get HEARTB
 documented interaction object, and wait for the recorded callback.
 
 Failures can be injected: ``fail_channel_posts`` makes the next N channel posts answer 403 Missing Access
-(discord.py retries 5xx answers itself, after sleeping).
+(discord.py retries 5xx answers itself, after sleeping); ``fail_responses`` and ``fail_followups`` make
+the next N interaction responses / follow-ups answer ``fail_status`` (500 by default).
+
+Mentions are judged as Discord judges them: :func:`pinged` lists who a message would notify given its
+``allowed_mentions`` (everything in the content when the field is missing), and every message, response
+and follow-up that would notify someone is recorded in ``FakeDiscord.pings``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +47,30 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+MENTION_RE = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
+
+
+def pinged(payload: dict[str, Any]) -> list[str]:
+    """Who a message would notify: ``everyone``, ``user:<id>``, ``role:<id>``, as Discord reads
+    ``allowed_mentions`` (missing: every mention in the content counts; ``parse`` lists the kinds parsed,
+    ``users`` / ``roles`` the ids allowed one by one)."""
+    content = str(payload.get("content") or "")
+    allowed = payload.get("allowed_mentions")
+    kinds = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+    users = set() if allowed is None else {str(u) for u in allowed.get("users") or []}
+    roles = set() if allowed is None else {str(r) for r in allowed.get("roles") or []}
+    out = []
+    for match in MENTION_RE.finditer(content):
+        everyone, user, role = match.groups()
+        if everyone and "everyone" in kinds:
+            out.append("everyone")
+        elif user and ("users" in kinds or user in users):
+            out.append(f"user:{user}")
+        elif role and ("roles" in kinds or role in roles):
+            out.append(f"role:{role}")
+    return out
 
 
 def snowflake(counter: itertools.count[int]) -> str:
@@ -151,6 +181,10 @@ class FakeDiscord:
     dm_channels: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     fail_channel_posts: int = 0
+    fail_responses: int = 0
+    fail_followups: int = 0
+    fail_status: int = 500
+    pings: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -589,6 +623,10 @@ class FakeDiscord:
         body, uploaded = await read_body(request)
         interaction_id, token = request.match_info["id"], request.match_info["token"]
         self.requests.append(("POST", request.path))
+        if self.fail_responses > 0:
+            self.fail_responses -= 1
+            return _json({"message": "500: Internal Server Error", "code": 0}, status=self.fail_status)
+        self._pinging(request.path, body.get("data") or {})
         callback = Callback(interaction_id, token, int(body["type"]), body.get("data") or {}, uploaded)
         self.callbacks.append(callback)
         await self._notify()
@@ -610,9 +648,13 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         body, uploaded = await read_body(request)
+        self.requests.append(("POST", request.path))
+        if self.fail_followups > 0:
+            self.fail_followups -= 1
+            return _json({"message": "500: Internal Server Error", "code": 0}, status=self.fail_status)
+        self._pinging(request.path, body)
         message = self.message_object(self.channel_id, body, interaction=True, files=uploaded)
         self.followups.append(PostedMessage(message["id"], self.channel_id, body, uploaded))
-        self.requests.append(("POST", request.path))
         await self._notify()
         return _json(message)
 
@@ -623,6 +665,12 @@ class FakeDiscord:
         self.requests.append(("PATCH", request.path))
         await self._notify()
         return _json(message)
+
+    def _pinging(self, path: str, payload: dict[str, Any]) -> None:
+        """Record a message that would notify someone."""
+        who = pinged(payload)
+        if who:
+            self.pings.append((path, who))
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -645,6 +693,7 @@ class FakeDiscord:
         if self.fail_channel_posts > 0:
             self.fail_channel_posts -= 1
             return _json({"message": "Missing Access", "code": 50001}, status=403)
+        self._pinging(request.path, body)
         known = set(self.channels) | set(self.dm_channels.values())
         if channel not in known:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)

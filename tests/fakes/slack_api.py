@@ -156,6 +156,11 @@ class FakeSlackAPI:
         return data
 
     async def _respond(self, request: web.Request) -> web.Response:
+        failures = self._failures.get("response_url")  # ``fail("response_url", "500")``: answer that status
+        if failures:
+            status = int(failures.pop(0))
+            self.calls.append(Call(f"response_url:{status}", await self._args(request), None, request.path))
+            return web.Response(status=status, text="internal_error")
         self.calls.append(Call("response_url", await self._args(request), None, request.path))
         return web.Response(text="ok")
 

@@ -85,7 +85,7 @@ async def test_election_voted_through_modal_then_result_posted_to_channel(slack:
         sent = await slack.submit(voter, view, {f"rank_{i}": pick(h) for i, h in enumerate(ranking, 1)})
         assert recorded(sent), sent.text
         receipt = await slack.api.wait_for("chat.postMessage", dm_to(voter))
-        assert "recorded your ballot in council-chair: " + " > ".join(ranking) in receipt[-1].args["text"]
+        assert "recorded your ballot in council-chair: " + " &gt; ".join(ranking) in receipt[-1].args["text"]
     shown = await slack.reply_text("sec", "election show council-chair")
     assert "4 ballot(s) cast" in shown
     assert (await slack.reply_text("sec", "election close council-chair")) == "Closed. Elected: Chen Wei."
@@ -124,7 +124,7 @@ async def test_ranked_modal_refuses_duplicates_and_gaps_in_place(slack: SlackHar
     assert await slack.state_counts() == before
     ok = await slack.submit("alice", view, {"rank_1": pick("chen"), "rank_2": pick("dana")})
     assert recorded(ok), ok.text
-    assert "chen > dana" in (await slack.api.wait_for("chat.postMessage", dm_to("alice")))[-1].args["text"]
+    assert "chen &gt; dana" in (await slack.api.wait_for("chat.postMessage", dm_to("alice")))[-1].args["text"]
     home = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["alice"])
     assert "you have voted" in json.dumps(home[-1].args["view"])  # the Home tab is brought up to date
 
@@ -146,7 +146,8 @@ async def test_approval_ballot_uses_checkboxes(slack: SlackHarness) -> None:
     assert [b["element"]["type"] for b in boxes] == ["checkboxes"]
     sent = await slack.submit("bea", view, {"approve_0": ticks("alice", "chen")})
     assert recorded(sent), sent.text
-    assert "alice > chen" not in (await slack.api.wait_for("chat.postMessage", dm_to("bea")))[-1].args["text"]
+    dm = (await slack.api.wait_for("chat.postMessage", dm_to("bea")))[-1].args["text"]
+    assert "alice &gt; chen" not in dm
     assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show council-chair")
 
 

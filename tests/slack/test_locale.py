@@ -106,7 +106,7 @@ async def test_the_ballot_form_its_errors_and_the_receipt_follow_each_voters_lan
     assert "Votre bulletin est enregistré : chen &gt; dana." in texts(done)
     receipt = (await slack.api.wait_for("chat.postMessage", dm_to("alice")))[-1].args["text"]
     assert receipt.startswith(
-        "govbot a enregistré votre bulletin dans board-2027 : chen > dana. Votre reçu : "
+        "govbot a enregistré votre bulletin dans board-2027 : chen &gt; dana. Votre reçu : "
     )
     home = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["alice"])
     assert "Gouvernance de l'alliance" in texts(home[-1].args["view"])

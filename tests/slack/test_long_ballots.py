@@ -72,7 +72,7 @@ async def test_over_100_candidates_rank_by_type_ahead_and_the_ballot_counts(slac
     sent = await slack.submit("alice", view, {"rank_1": pick("cand105"), "rank_2": pick("chen")})
     assert recorded(sent), sent.text
     receipt = await slack.api.wait_for("chat.postMessage", dm_to("alice"))
-    assert "cand105 > chen" in receipt[-1].args["text"]
+    assert "cand105 &gt; chen" in receipt[-1].args["text"]
     assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show board-2027")
 
 

@@ -150,7 +150,7 @@ async def test_ballot_modal_submitted_over_the_socket_is_counted(socket_bot: Soc
     assert "Your ballot is recorded" in json.dumps(accepted["payload"]["view"])
     assert await ballots() == 1
     receipt = await api.wait_for("chat.postMessage", lambda c: c.args.get("channel") == USERS["alice"])
-    assert "chen > dana" in receipt[-1].args["text"]
+    assert "chen &gt; dana" in receipt[-1].args["text"]
 
 
 async def test_block_action_over_the_socket_opens_the_ballot(socket_bot: SocketHarness) -> None:
