@@ -287,7 +287,10 @@ async def test_secret_motion_export_names_no_voter(ctx: Context, clock: ManualCl
     assert len(exported_votes) == 4 and {(e["actor"], e["payload"]) for e in exported_votes} == {
         ("voter", "{}")
     }
-    votes_text = json.dumps(exported_votes)
+    # the chain's hex hashes name nobody (and may spell "bea" by chance): only the rest is searched
+    votes_text = json.dumps(
+        [{k: v for k, v in e.items() if k not in ("hash", "prev")} for e in exported_votes]
+    )
     for handle in ("bea", "chen", "dana"):
         person = everyone[handle]
         tag = ctx.tag(f"motion:{m.id}", person.id or 0)
