@@ -597,7 +597,7 @@ async def test_a_slack_ballot_ranks_none_of_the_above(slack: SlackHarness) -> No
     sent = await slack.submit("bea", view, {"rank_1": pick(DEFAULT_OPTION_KEY), "rank_2": pick("chen")})
     assert recorded(sent), sent.text
     receipt = await slack.api.wait_for("chat.postMessage", dm_to("bea"))
-    assert "None Of The Above > chen" in receipt[-1].args["text"]
+    assert "None Of The Above &gt; chen" in receipt[-1].args["text"]  # typed text is escaped for Slack
     assert (await elections.show(slack.ctx, "dpl-2027")).voters == 1
 
 

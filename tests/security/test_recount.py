@@ -14,25 +14,28 @@ from bot import seed
 from bot.commands import dispatch
 from governance import export, tally
 from governance.clock import ManualClock
-from governance.services import elections, roster
+from governance.services import bodies, elections, roster
 from governance.services.common import Actor, Context
 from governance.tally.formats import parse_blt
 from governance.tally.seed import ballot_seed, seed_line
 from governance.verify import verify_files
 
 ROOT = Path(__file__).parents[2]
+ANY_METHOD = str(ROOT / "tests" / "services" / "any_method.py")
 
 
 async def _tied_election(ctx: Context, clock: ManualClock) -> tally.Result:
     """A one-seat IRV election between two candidates with two ballots each: only a lot decides."""
     await seed.seed(ctx, sample_election=False)
     sec = await roster.actor_for_handle(ctx, "sec")
-    await elections.create_election(ctx, sec, "board", "chair-2027", seats=1, method="irv")
+    # the alliance's board counts by Meek STV; a board whose charter lets its chair be elected by IRV
+    await bodies.create_body(ctx, sec, "council", "Council", "board", policy=ANY_METHOD)
+    await elections.create_election(ctx, sec, "council", "chair-2027", seats=1, method="irv")
     await elections.open_nominations(ctx, sec, "chair-2027")
     for handle in ("chen", "dana"):
         await elections.nominate(ctx, sec, "chair-2027", handle)
         await elections.respond(ctx, await roster.actor_for_handle(ctx, handle), "chair-2027", True)
-    await elections.open_voting(ctx, sec, "chair-2027", clock.now() + timedelta(days=3))
+    await elections.open_voting(ctx, sec, "chair-2027", clock.now() + timedelta(days=7))
     for handle, ranking in {"alice": ["chen"], "bea": ["dana"], "carlos": ["chen"], "emma": ["dana"]}.items():
         await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, handle), "chair-2027", ranking)
     return await elections.close(ctx, sec, "chair-2027")
