@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.replies import Reply, Table
 from bot.slack.ballots import Standing, select_element
-from bot.slack.delivery import SlackDelivery, message_blocks
+from bot.slack.delivery import DeliveryReport, SlackDelivery, message_blocks
 from bot.slack.render import MAX_BLOCKS, reply_blocks
 from governance.clock import ManualClock
 from governance.models import OutboxMessage
@@ -121,15 +122,23 @@ async def test_two_concurrent_deliverers_send_each_message_exactly_once(slack: S
     assert [m for m in await outbox.due(ctx) if m.id in queued] == []
 
 
+async def _idle_round() -> DeliveryReport:
+    """A delivery round that sends nothing (stands in for the app's deliverer while a test sets up)."""
+    return DeliveryReport()
+
+
 async def test_a_claimed_message_is_not_sent_by_another_deliverer_until_its_lease_ends(
-    slack: SlackHarness, clock: ManualClock
+    slack: SlackHarness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from governance.services import bodies, outbox, roster
 
     await slack.runtime.delivery.deliver_due()
     ctx = slack.ctx
+    # the app's own deliverer (every 0.1 s) must not claim the message before the dying replica does
+    monkeypatch.setattr(slack.runtime.delivery, "deliver_due", _idle_round)
     await bodies.request_join(ctx, await roster.actor_for_handle(ctx, "farid"), "safety")
     claimed = await outbox.claim(ctx)  # a replica took it, then died before sending
+    monkeypatch.undo()
     assert len(claimed) == 1
     other = SlackDelivery(ctx, slack.runtime.client)
     assert (await other.deliver_due()).sent == 0
