@@ -323,12 +323,18 @@ def _check_layout(files: Mapping[str, bytes], report: Report) -> None:
                 )
 
 
-def _check_electorate(
-    folder: str, settings: Mapping[str, Any], events: list[dict[str, Any]], report: Report
+def check_electorate(
+    folder: str,
+    settings: Mapping[str, Any],
+    events: list[dict[str, Any]],
+    report: Report,
+    *,
+    name: str | None = None,
 ) -> None:
     """The electorate summary in ``settings.json`` agrees with the log: its count and digest are those of
     the last ``election.electorate_fixed`` or later grant event, its breakdowns add up to its count, and
-    its number of exceptions is what those events recorded."""
+    its number of exceptions is what those events recorded. ``name`` names the summary's source in
+    messages (the database's check passes the stream)."""
     records = [
         (e, json.loads(e["payload"]))
         for e in events
@@ -336,7 +342,7 @@ def _check_electorate(
     ]
     records = [(e, p) for e, p in records if "sha256" in p]  # grants before the cut-off change no record
     summary = settings.get("electorate")
-    name = f"{folder}/settings.json"
+    name = name or f"{folder}/settings.json"
     if not records:
         if summary is not None:
             report.problems.append(
@@ -388,7 +394,7 @@ def _check_election(
     files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
 ) -> None:
     settings = json.loads(files[f"{folder}/settings.json"])
-    _check_electorate(folder, settings, events, report)
+    check_electorate(folder, settings, events, report)
     if _ballots_withheld(files, folder, settings, events, "election", report):
         return
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
