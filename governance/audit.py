@@ -277,11 +277,15 @@ async def anchor_all(session: AsyncSession, *, actor: str, at: datetime) -> list
 
     For a periodic job and for exports: afterwards, deleting or replacing any whole stream is found by
     ``verify_deployment``. Returns the streams anchored now. Locks the anchor's head until commit.
+
+    Lock order: the streams' heads first, the anchor's last, as a close does (its stream's head, then
+    the anchor for its anchored event and checkpoint). Taking the anchor first and then sealing a stream
+    a close holds would deadlock the two on PostgreSQL.
     """
-    await _lock_head(session, ANCHOR)
     for stream in await pending_streams(session):
         if stream != ANCHOR:
             await seal(session, stream)
+    await _lock_head(session, ANCHOR)
     done = await anchored_heads(session)
     heads = (await session.execute(select(AuditHead).where(col(AuditHead.stream) != ANCHOR))).scalars().all()
     anchored = []

@@ -341,6 +341,8 @@ async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> P
     ).scalars()
     close = close_payload(list(rows), kind)
     done.problems += counted_differences(book, counted_in(kind, close))
+    if election is not None and close is None:  # once closed, the bundle check below does it
+        done.problems += await _electorate_differences(session, election, stream)
     if close is not None:
         # Imported here: governance.verify imports this module for its own reconciliation.
         from governance import export, verify
@@ -351,6 +353,35 @@ async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> P
         done.problems += report.problems
         done.checked += report.checked
     return done
+
+
+async def _electorate_differences(session: AsyncSession, election: Election, stream: str) -> list[str]:
+    """The frozen electorate in the database against the log's record of it (as a bundle's is checked):
+    a row added to or removed from ``electorate`` outside govbot is named before the close."""
+    from governance import verify
+    from governance.services import electorate
+
+    entries = await electorate.frozen(session, election)
+    fixed_at = election.electorate_fixed_at
+    settings = (
+        {} if entries is None or fixed_at is None else {"electorate": electorate.summary(entries, fixed_at)}
+    )
+    events = [
+        {"kind": e.kind, "payload": e.payload, "seq": e.seq}
+        for e in (
+            await session.execute(
+                select(AuditEvent)
+                .where(
+                    col(AuditEvent.stream) == stream,
+                    col(AuditEvent.kind).in_(("election.electorate_fixed", "election.exception_granted")),
+                )
+                .order_by(col(AuditEvent.id))
+            )
+        ).scalars()
+    ]
+    report = verify.Report()
+    verify.check_electorate(stream, settings, events, report, name=stream)
+    return report.problems
 
 
 async def verify_polls(session: AsyncSession, *, now: datetime) -> dict[str, list[str]]:

@@ -15,7 +15,8 @@
    for a motion: the counts and the decision re-computed from the ballots; for both, the log accounts
    for every ballot (``governance.reconcile.log_differences``: one exported ballot per first-ballot
    event, and the figures the close recorded);
-5. secrecy: a secret poll's ballots name no voter;
+5. secrecy: a secret poll's ballots name no voter; and an election's electorate summary is the one its
+   log recorded (``election.electorate_fixed`` and later grants: count, digest, breakdowns);
 6. the signed checkpoints (``governance.checkpoint_verify``): signatures with the given or pinned key,
    and every signed head in place in the chains, also for checkpoints the verifier kept from earlier.
 
@@ -322,10 +323,78 @@ def _check_layout(files: Mapping[str, bytes], report: Report) -> None:
                 )
 
 
+def check_electorate(
+    folder: str,
+    settings: Mapping[str, Any],
+    events: list[dict[str, Any]],
+    report: Report,
+    *,
+    name: str | None = None,
+) -> None:
+    """The electorate summary in ``settings.json`` agrees with the log: its count and digest are those of
+    the last ``election.electorate_fixed`` or later grant event, its breakdowns add up to its count, and
+    its number of exceptions is what those events recorded. ``name`` names the summary's source in
+    messages (the database's check passes the stream)."""
+    records = [
+        (e, json.loads(e["payload"]))
+        for e in events
+        if e["kind"] in ("election.electorate_fixed", "election.exception_granted")
+    ]
+    records = [(e, p) for e, p in records if "sha256" in p]  # grants before the cut-off change no record
+    summary = settings.get("electorate")
+    name = name or f"{folder}/settings.json"
+    if not records:
+        if summary is not None:
+            report.problems.append(
+                _("{name}: it states an electorate, but the log never fixed one", name=name)
+            )
+        return
+    last_event, last = records[-1]
+    if not isinstance(summary, dict):
+        report.problems.append(
+            _(
+                "{name}: the log fixed the electorate (event {seq}), but the file states none",
+                name=name,
+                seq=last_event["seq"],
+            )
+        )
+        return
+    fixed = next(p for e, p in records if e["kind"] == "election.electorate_fixed")
+    exceptions = int(fixed.get("exceptions", 0)) + sum(
+        1 for e, _p in records if e["kind"] == "election.exception_granted"
+    )
+    count = summary.get("count")
+    same = (
+        count == last.get("count")
+        and summary.get("sha256") == last.get("sha256")
+        and summary.get("exceptions") == exceptions
+        and all(
+            isinstance(summary.get(key), dict) and sum(summary[key].values()) == count
+            for key in ("by_organisation", "by_tier")
+        )
+    )
+    if not same:
+        report.problems.append(
+            _(
+                "{name}: its electorate differs from the one the log recorded (event {seq}: {count} people, "
+                "SHA-256 {digest})",
+                name=name,
+                seq=last_event["seq"],
+                count=last.get("count"),
+                digest=last.get("sha256"),
+            )
+        )
+        return
+    report.checked.append(
+        _("{folder}: electorate of {count} as the log recorded it", folder=folder, count=count)
+    )
+
+
 def _check_election(
     files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
 ) -> None:
     settings = json.loads(files[f"{folder}/settings.json"])
+    check_electorate(folder, settings, events, report)
     if _ballots_withheld(files, folder, settings, events, "election", report):
         return
     rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())

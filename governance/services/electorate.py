@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import labels
+from governance import text as text_rules
 from governance.errors import Closed, Conflict, Forbidden, NotFound
 from governance.i18n import _
 from governance.models import Body, Election, ElectorateEntry, ElectorateException, Person, Voter
@@ -369,7 +370,7 @@ async def _election(session: AsyncSession, slug: str, lock: str | None = None) -
     stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
+        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
     return election
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, checkpoints, signing
+from governance import text as text_rules
 from governance.audit import ChainCheck
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import _
@@ -50,7 +51,7 @@ async def _election(session: AsyncSession, slug: str) -> Election:
         await session.execute(select(Election).where(col(Election.slug) == slug))
     ).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=slug), _("See `election list`."))
+        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
     return election
 
 
