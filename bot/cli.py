@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,10 +22,11 @@ from bot.config import Settings
 from governance import labels
 from governance.db import Database
 from governance.errors import GovError
-from governance.i18n import DEFAULT_LOCALE, _, ngettext, using_locale
+from governance.i18n import DEFAULT_LOCALE, N_, _, ngettext, using_locale
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import ACTION_WORDS
-from governance.policies.claims import Disagreement, check_claims
+from governance.policies.claims import BoundDisagreement, Disagreement, check_bound_claims, check_claims
+from governance.services.bounds import duration_words
 from governance.services.common import Context
 
 log = logging.getLogger("govbot")
@@ -336,6 +338,7 @@ def _claims_check(policy: LoadedPolicy) -> int:
     disagreements = check_claims(policy)
     for d in disagreements:
         print(_disagreement(d), file=sys.stderr)
+    bounds = _bounds_check(policy)
     if disagreements:
         print(
             _(
@@ -347,9 +350,66 @@ def _claims_check(policy: LoadedPolicy) -> int:
             ),
             file=sys.stderr,
         )
+    if disagreements or bounds:
         return 1
     print(_("OK: its answers agree with the explanation's member states."))
     return 0
+
+
+_POLLS = {
+    "election": N_("an election"),
+    "ordinary": N_("an ordinary motion"),
+    "charter": N_("a charter motion"),
+}
+
+
+def _choice(d: BoundDisagreement) -> str:
+    """The choice a bounds disagreement is about, in words."""
+    if isinstance(d.value, timedelta):
+        return _("a voting period of {period}", period=duration_words(d.value))
+    if isinstance(d.value, int):
+        return ngettext("{n} seat", "{n} seats", d.value)
+    return _("the method {method}", method=labels.method_name(d.value))
+
+
+def _bounds_check(policy: LoadedPolicy) -> int:
+    """Print each per-poll choice (voting period, seats, method) the explanation allows or refuses that
+    the services' checks answer otherwise; the number printed."""
+    found = check_bound_claims(policy)
+    for d in found:
+        fields = {
+            "module": d.module,
+            "choice": _choice(d),
+            "poll": _(_POLLS[d.poll]),
+            "kind": labels.label(labels.BODY_KINDS, d.body_kind),
+        }
+        print(
+            _(
+                "govbot: {module}: the explanation lets {poll} of a {kind} have {choice}, but the service "
+                "refuses it ({rule}).",
+                rule=d.refusal,
+                **fields,
+            )
+            if d.claimed
+            else _(
+                "govbot: {module}: the explanation refuses {poll} of a {kind} {choice}, but the service "
+                "answers {got}.",
+                got=_("refused ({rule})", rule=d.refusal) if d.refusal else _("allowed"),
+                **fields,
+            ),
+            file=sys.stderr,
+        )
+    if found:
+        print(
+            _(
+                "govbot: {count} per-poll choice(s) of {module} disagree with its explanation: make the "
+                "Bounds fit the counting method and the voting periods.",
+                count=len(found),
+                module=policy.origin,
+            ),
+            file=sys.stderr,
+        )
+    return len(found)
 
 
 def _disagreement(d: Disagreement) -> str:

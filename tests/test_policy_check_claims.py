@@ -10,7 +10,7 @@ import pytest
 from bot import cli
 from governance.errors import InvalidInput
 from governance.policies import load_policy
-from governance.policies.claims import check_claims
+from governance.policies.claims import check_bound_claims, check_claims
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "my_policy.py"
 
@@ -75,3 +75,24 @@ def test_a_states_table_letting_no_admin_act_is_refused_at_load(tmp_path: Path) 
         load_policy(str(path))
     assert "MEMBER_STATES lets no state administer" in refused.value.message
     assert refused.value.hint is not None and 'add "administer"' in refused.value.hint
+
+
+def test_a_module_whose_bounds_claim_what_the_service_refuses_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # instant-runoff fills one seat, yet the bounds (and so the explanation) offer 1 to 3 seats
+    path = tmp_path / "overpromising.py"
+    source = EXAMPLE.read_text(encoding="utf-8")
+    assert 'method="schulze",\n        seats=2,' in source
+    path.write_text(source.replace('method="schulze",\n        seats=2,', 'method="irv",\n        seats=1,'))
+    found = check_bound_claims(load_policy(str(path)))
+    assert {(d.poll, d.choice, d.value, d.claimed, d.refusal) for d in found} == {
+        ("election", "seats", 3, True, "bounds.single-winner")
+    }
+    assert cli.main(["policy", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"govbot: {path}: the explanation lets an election of a committee have 3 seats, but the service "
+        "refuses it (bounds.single-winner)."
+    ) in err
+    assert f"govbot: 3 per-poll choice(s) of {path} disagree with its explanation" in err

@@ -32,7 +32,9 @@ MEMBER_STATES = DEFAULT_MEMBER_STATES
 def election_rules(body: BodyFacts) -> ElectionRules:
     """Schulze for every body; at most one seat per organisation; one-year terms.
 
-    Per election an admin may choose 1 to 3 seats, or approval voting, and a vote of 7 to 21 days.
+    Per election an admin may choose 1 to 3 seats, or approval voting, and a vote of 7 to 21 days. Who
+    may vote is fixed 14 days before voting opens; a person left out may ask for an exception until 3
+    days before voting closes. No co-signature by election monitors is needed to certify.
     """
     return ElectionRules(
         method="schulze",
@@ -46,6 +48,9 @@ def election_rules(body: BodyFacts) -> ElectionRules:
             min_voting=timedelta(days=7),
             max_voting=timedelta(days=21),
         ),
+        electorate_cutoff=timedelta(days=14),
+        exceptions_due=timedelta(days=3),
+        monitor_signatures=0,
     )
 
 

@@ -15,10 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
 
+from governance.errors import Forbidden
 from governance.policies import LoadedPolicy
-from governance.policies.base import ACTIONS, STATES, BodyFacts, PersonFacts, PollFacts, Refusal
+from governance.policies.base import (
+    ACTIONS,
+    SINGLE_WINNER_METHODS,
+    STATES,
+    BodyFacts,
+    ElectionRules,
+    MotionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+)
 from governance.policies.validate import PROBES
+from governance.services.bounds import check_election, check_period, period_range, seat_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,3 +193,97 @@ def check_claims(policy: LoadedPolicy) -> list[Disagreement]:
                 )
             )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodClaim:
+    """A claim of the explanation about a poll's voting period: a deadline from ``least`` (to ``most``,
+    None: no limit) after voting opens may be chosen, and nothing outside."""
+
+    least: timedelta
+    most: timedelta | None
+
+
+def election_period_claim(rules: ElectionRules) -> PeriodClaim:
+    """The voting period the explanation says an election may be given (its ``Bounds``)."""
+    return PeriodClaim(*period_range(rules.bounds, rules.voting_days))
+
+
+def motion_period_claim(rules: MotionRules) -> PeriodClaim:
+    """The voting period the explanation says a motion may be given (its ``Bounds``)."""
+    return PeriodClaim(*period_range(rules.bounds, rules.voting_days))
+
+
+@dataclass(frozen=True, slots=True)
+class BoundDisagreement:
+    """A per-poll choice the explanation allows (or refuses) that the service refuses (or allows)."""
+
+    module: str
+    body_kind: str
+    poll: str  # "election", "ordinary" or "charter" (a motion's kind)
+    choice: str  # what was tried: "voting-period", "seats" or "method"
+    value: timedelta | int | str  # the period, the seat count or the method tried
+    claimed: bool  # the explanation says it may be chosen
+    refusal: str | None  # the rule the service refused it with, or None when it allowed it
+
+
+def _period_tries(claim: PeriodClaim) -> list[tuple[timedelta, bool]]:
+    """The ends of a claimed period (allowed) and an hour past each (refused)."""
+    out = [(claim.least, True)]
+    if claim.least > _HOUR:
+        out.append((claim.least - _HOUR, False))
+    if claim.most is not None:
+        out += [(claim.most, True), (claim.most + _HOUR, False)]
+    return out
+
+
+def _tried(check: Callable[..., object], *args: Any, **kwargs: Any) -> str | None:
+    """None when the service's ``check`` allows, else the rule it refuses with."""
+    try:
+        check(*args, **kwargs)
+    except Forbidden as refused:
+        return refused.rule or "forbidden"
+    return None
+
+
+def _election_bound_tries(
+    policy: LoadedPolicy, body: BodyFacts
+) -> Iterator[tuple[str, timedelta | int | str, bool, str | None]]:
+    """(choice, value, claimed allowed, the service's refusal) for each election choice claimed."""
+    rules = policy.election_rules(body)
+    for period, ok in _period_tries(election_period_claim(rules)):
+        got = _tried(check_period, policy, rules.bounds, rules.voting_days, period)
+        yield "voting-period", period, ok, got
+    span = seat_range(rules)
+    if span is not None:
+        tries = [(span[0], True), (span[1], True), (span[1] + 1, False)]
+        tries += [(span[0] - 1, False)] if span[0] > 1 else []
+        for n, ok in tries:
+            got = _tried(check_election, policy, rules, body.name, method=None, seats_given=n, seats=n)
+            yield "seats", n, ok, got
+    for method in sorted(rules.bounds.methods - {rules.method}):
+        seats = 1 if method in SINGLE_WINNER_METHODS else rules.seats
+        given = None if seats == rules.seats else seats
+        got = _tried(check_election, policy, rules, body.name, method=method, seats_given=given, seats=seats)
+        yield "method", method, True, got
+
+
+def check_bound_claims(policy: LoadedPolicy) -> list[BoundDisagreement]:
+    """Try each per-poll choice the explanation claims (a voting period's ends, the seat range, another
+    counting method) and just outside it through the services' own checks (``governance.services.bounds``);
+    list each answer that contradicts the claim (empty when they agree)."""
+    out: list[BoundDisagreement] = []
+    for body in PROBES:
+        tries = [("election", *t) for t in _election_bound_tries(policy, body)]
+        for kind in ("ordinary", "charter"):
+            rules = policy.motion_rules(body, kind)
+            for period, ok in _period_tries(motion_period_claim(rules)):
+                got = _tried(check_period, policy, rules.bounds, rules.voting_days, period)
+                tries.append((kind, "voting-period", period, ok, got))
+        for poll, choice, value, ok, got in tries:
+            if ok != (got is None) or (not ok and not str(got).startswith("bounds.")):
+                out.append(BoundDisagreement(policy.origin, body.kind, poll, choice, value, ok, got))
+    return out
+
+
+_HOUR = timedelta(hours=1)

@@ -19,7 +19,8 @@ from governance import labels
 from governance.i18n import N_, _, ngettext
 from governance.policies import LoadedPolicy
 from governance.policies.base import ACTION_WORDS, STATES, BodyFacts, ElectionRules, MotionRules
-from governance.policies.claims import state_claims
+from governance.policies.claims import PeriodClaim, election_period_claim, motion_period_claim, state_claims
+from governance.services.bounds import duration_words, seat_range, secret_allowed
 from governance.tally.debian import quorum_multiple
 
 PRESET_RULES: tuple[str, ...] = (
@@ -230,6 +231,94 @@ def election_sentences(rules: ElectionRules, body: BodyFacts) -> list[str]:
         if rules.vote_replacement
         else _("A ballot is final.")
     )
+    out += election_bound_sentences(rules) + electorate_sentences(rules)
+    return out
+
+
+def _period_sentence(claim: PeriodClaim, subject: str | None) -> str:
+    """What voting period may be chosen for a poll, from its claim (``subject``: a motion's, else None)."""
+    least, most = duration_words(claim.least), duration_words(claim.most) if claim.most else None
+    if subject is None:
+        return (
+            _(
+                "A voting deadline may be chosen from {least} to {most} after voting opens.",
+                least=least,
+                most=most,
+            )
+            if most
+            else _("A voting deadline may be chosen at least {least} after voting opens.", least=least)
+        )
+    return (
+        _(
+            "{subject}: a deadline may be chosen from {least} to {most} after it is proposed.",
+            subject=subject,
+            least=least,
+            most=most,
+        )
+        if most
+        else _(
+            "{subject}: a deadline may be chosen at least {least} after it is proposed.",
+            subject=subject,
+            least=least,
+        )
+    )
+
+
+def election_bound_sentences(rules: ElectionRules) -> list[str]:
+    """What an admin may choose per election instead of the policy's own values (``Bounds``)."""
+    out: list[str] = []
+    others = sorted(rules.bounds.methods - {rules.method})
+    if others:
+        out.append(
+            _(
+                "An admin may count an election by another method instead: {methods}.",
+                methods=", ".join(labels.method_name(m) for m in others),
+            )
+        )
+    span = seat_range(rules)
+    if span is not None and span[0] != span[1]:
+        out.append(
+            _("An admin may choose from {least} to {most} seats per election.", least=span[0], most=span[1])
+        )
+    out.append(_period_sentence(election_period_claim(rules), None))
+    return out
+
+
+def electorate_sentences(rules: ElectionRules) -> list[str]:
+    """When the electorate is fixed, who may ask for an exception until when, and the monitors' part."""
+    out = [
+        _("Who may vote is fixed when voting opens and listed before it (`election voters`).")
+        if rules.electorate_cutoff is None
+        else _(
+            "Who may vote is fixed {cutoff} before voting opens and listed from then (`election voters`).",
+            cutoff=duration_words(rules.electorate_cutoff),
+        )
+    ]
+    if rules.exceptions_due is None:
+        out.append(_("Nobody left out of the electorate can be added by exception."))
+    elif rules.exceptions_due == timedelta(0):
+        out.append(
+            _(
+                "A person left out may ask for an exception (`election exception`) until voting closes; "
+                "the secretariat grants or denies it with a reason."
+            )
+        )
+    else:
+        out.append(
+            _(
+                "A person left out may ask for an exception (`election exception`) until {due} before "
+                "voting closes; the secretariat grants or denies it with a reason.",
+                due=duration_words(rules.exceptions_due),
+            )
+        )
+    if rules.monitor_signatures:
+        out.append(
+            ngettext(
+                "Certifying needs {n} election monitor's co-signature of the close's signed checkpoint.",
+                "Certifying needs {n} election monitors' co-signatures of the close's signed checkpoint.",
+                rules.monitor_signatures,
+            )
+        )
     return out
 
 
@@ -268,7 +357,7 @@ def motion_sentences(rules: MotionRules, kind: str) -> list[str]:
         )
     if rules.secret:
         out.append(_("It is voted by secret ballot."))
-    elif rules.proposer_may_choose_secret:
+    elif secret_allowed(rules):
         out.append(
             _(
                 "It is voted by roll call (every vote is public), unless the proposer asks for a secret "
@@ -283,6 +372,7 @@ def motion_sentences(rules: MotionRules, kind: str) -> list[str]:
         out.append(_("A member may name a proxy for it; voting in person overrides the proxy."))
     if not rules.vote_replacement:
         out.append(_("A vote cannot be changed once cast."))
+    out.append(_period_sentence(motion_period_claim(rules), subject))
     return out
 
 

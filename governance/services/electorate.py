@@ -34,9 +34,25 @@ from governance import labels
 from governance import text as text_rules
 from governance.errors import Closed, Conflict, Forbidden, NotFound
 from governance.i18n import _
-from governance.models import Body, Election, ElectorateEntry, ElectorateException, Person, Voter
+from governance.models import (
+    Body,
+    Election,
+    ElectionMonitor,
+    ElectorateEntry,
+    ElectorateException,
+    Person,
+    Voter,
+)
 from governance.policies import LoadedPolicy
-from governance.policies.base import ElectionRules, PersonFacts, PollFacts, Refusal, state_refusal
+from governance.policies.base import (
+    DEFAULT_MEMBER_STATES,
+    ElectionRules,
+    PersonFacts,
+    PollFacts,
+    Refusal,
+    acts_as_admin,
+    state_refusal,
+)
 from governance.services.common import (
     Actor,
     Context,
@@ -301,9 +317,11 @@ async def fix_scheduled(ctx: Context, actor: Actor, election_id: int) -> str:
         return f"done: {count} in the electorate of {election.slug}"
 
 
-def may_see_names(facts: PersonFacts) -> bool:
-    """Whether a person may read the names in an electorate (admins; extend for election monitors)."""
-    return facts.is_admin
+def may_see_names(facts: PersonFacts, monitor: bool = False, policy: LoadedPolicy | None = None) -> bool:
+    """Whether a person may read the names in an electorate: the election's monitors, and admins whose
+    member states let them act for the secretariat (issue 20: names for admins and monitors)."""
+    states = policy.member_states if policy is not None else DEFAULT_MEMBER_STATES
+    return monitor or acts_as_admin(facts, states)
 
 
 @dataclass(frozen=True)
@@ -339,7 +357,15 @@ async def voters(ctx: Context, actor: Actor, slug: str) -> VotersView:
             entries = await as_it_would_be(session, election, body, policy)
         reader = await actor_facts(session, actor, body)
         requests = None
-        if may_see_names(reader):
+        monitor = (
+            await session.execute(
+                select(col(ElectionMonitor.id)).where(
+                    col(ElectionMonitor.election_id) == election.id,
+                    col(ElectionMonitor.person_id) == actor.person_id,
+                )
+            )
+        ).first()
+        if may_see_names(reader, monitor is not None, policy):
             rows = (
                 await session.execute(
                     select(ElectorateException, col(Person.handle))

@@ -26,6 +26,7 @@ from governance.audit import ChainCheck
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import (
+    Body,
     Candidate,
     Checkpoint,
     CheckpointCosignature,
@@ -34,8 +35,17 @@ from governance.models import (
     Person,
     Voter,
 )
-from governance.policies.base import ElectionRules
-from governance.services.common import Actor, Context, person_by_handle, record, write_transaction
+from governance.policies.base import ElectionRules, state_refusal
+from governance.services.common import (
+    Actor,
+    Context,
+    actor_facts,
+    enforce,
+    governing_policy,
+    person_by_handle,
+    record,
+    write_transaction,
+)
 
 OPEN_PHASES = ("draft", "nominating", "voting")
 RULE_ADMIN = "monitor.admin_only"
@@ -70,6 +80,18 @@ async def add_monitor(ctx: Context, actor: Actor, slug: str, handle: str, public
         ctx, _("This person was just named a monitor by a concurrent request.")
     ) as session:
         election = await _election(session, slug)
+        body = await session.get(Body, election.body_id)
+        assert body is not None
+        policy = governing_policy(
+            election.policy_name,
+            election.policy_version,
+            election.policy_hash,
+            _("Election {slug}", slug=election.slug),
+        )
+        # member states bind admins too: a suspended admin names no monitor (rule member-state)
+        enforce(
+            state_refusal(await actor_facts(session, actor, body), "administer", policy.member_states), policy
+        )
         if election.phase not in OPEN_PHASES:
             raise Forbidden(
                 _(

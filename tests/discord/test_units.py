@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import shlex
 
+import aiohttp
+import discord
 import pytest
+from discord import app_commands
 
 from bot.commands import REGISTRY, tokenize
 from bot.discord import ballots, permissions
-from bot.discord.appcommands import build_text, params_of
+from bot.discord.appcommands import GovTranslator, build_groups, build_text, params_of
 from bot.discord.render import render
 from bot.replies import Reply, Table
 from governance.errors import InvalidInput
 from governance.services.common import Actor, Context
 from tests.discord.conftest import running, seeded, settings_for
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, command_upload_problems
 
 
 def spec(path: str):
@@ -123,3 +126,58 @@ async def test_without_a_guild_id_commands_sync_globally(ctx: Context, fake: Fak
     async with running(ctx, fake, settings_for(fake, guild=False)) as client:
         assert "global" in fake.commands and fake.guild_id not in fake.commands
         assert client.workspace() == fake.guild_id  # the only guild it is in
+
+
+def _subcommand(n: int) -> dict[str, object]:
+    return {"type": 1, "name": f"sub-{n}", "description": "A subcommand"}
+
+
+async def test_the_fake_refuses_an_upload_breaking_discords_limits_as_discord_does(fake: FakeDiscord) -> None:
+    """A group of 26 subcommands, an upper-case name and an oversize command are refused with 400 (code
+    50035) and nothing is stored; so a command tree govbot outgrows fails its tests, not its deployment."""
+    url = f"{fake.api_base}/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
+    big = {"name": "election", "description": "Elections", "options": [_subcommand(n) for n in range(26)]}
+    wordy = {
+        "name": "wordy",
+        "description": "d" * 100,
+        "options": [
+            {**_subcommand(n), "description": "x" * 100, "description_localizations": {"fr": "y" * 100}}
+            for n in range(25)
+        ],
+        "description_localizations": {"fr": "z" * 100},
+    }
+    wordy["options"] = [  # 4 groups of 25 wordy subcommands: well past 8,000 characters
+        {"type": 2, "name": f"g{g}", "description": "g", "options": wordy["options"]} for g in range(4)
+    ]
+    async with aiohttp.ClientSession() as http:
+        for tree, problem in (
+            ([big], "/election: 26 options, must be 25 or fewer"),
+            ([{"name": "Vote", "description": "Vote"}], "/Vote: name 'Vote' must be 1-32 lowercase"),
+            ([wordy], "/wordy: command exceeds maximum size (8000)"),
+        ):
+            async with http.put(url, json=tree) as answer:
+                assert answer.status == 400
+                body = await answer.json()
+            assert body["code"] == 50035
+            assert any(p.startswith(problem) for p in body["errors"]["_errors"]), body
+            assert fake.guild_id not in fake.commands
+        async with http.put(url, json=[{**big, "options": big["options"][:25]}]) as answer:
+            assert answer.status == 200
+
+
+async def test_govbots_command_tree_keeps_within_discords_limits() -> None:
+    """Every group (election has the most subcommands) stays within 25 options and 8,000 characters,
+    French descriptions included (each field counts at its longest localisation), as synced."""
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    for group in build_groups(_never_run, {}):
+        tree.add_command(group)
+    translator = GovTranslator()
+    payload = [await c.get_translated_payload(tree, translator) for c in tree.get_commands()]
+    assert command_upload_problems(payload) == []
+    election = next(c for c in payload if c["name"] == "election")
+    assert 15 < len(election["options"]) <= 25
+    assert any(o.get("description_localizations") for o in election["options"])
+
+
+async def _never_run(*args: object) -> None:
+    raise AssertionError("not run")

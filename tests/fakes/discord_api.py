@@ -5,7 +5,8 @@ REST (under ``/api/v10``, which is what ``discord.http.Route.BASE`` points at in
 * ``GET /users/@me``, ``GET /oauth2/applications/@me`` (login), ``GET /gateway/bot`` (the gateway URL
   and shard count ``AutoShardedClient`` asks for);
 * ``PUT``/``GET`` ``/applications/{app}/commands`` and ``/applications/{app}/guilds/{guild}/commands``
-  (command sync; the last upload is kept per scope);
+  (command sync; the last upload is kept per scope; an upload breaking Discord's limits, e.g. a group of
+  more than 25 subcommands, is refused with 400 as Discord does: ``command_upload_problems``);
 * ``POST /interactions/{id}/{token}/callback`` (every interaction response, recorded);
 * ``POST``/``PATCH`` ``/webhooks/{app}/{token}[/messages/...]`` (follow-ups and edits of the original;
   a follow-up with files comes as multipart/form-data and its files are kept on ``PostedMessage.files``);
@@ -47,6 +48,64 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
+COMMAND_LIMITS = {"top_level": 100, "options": 25, "choices": 25, "description": 100, "size": 8000}
+"""Discord's limits on a command upload: top-level commands per scope, options (subcommands and groups
+included) per command or group, choices per option, description length, and a command's size (the
+characters of every name, description and choice value in it, each counted at its longest localization)."""
+
+
+def _longest(obj: dict[str, Any], key: str) -> int:
+    localised = obj.get(f"{key}_localizations") or {}
+    return max([len(str(obj.get(key) or "")), *(len(str(v)) for v in localised.values())])
+
+
+def _option_problems(obj: dict[str, Any], where: str) -> list[str]:
+    """What breaks Discord's rules in one command, group, subcommand or option (recursively)."""
+    out: list[str] = []
+    name = str(obj.get("name") or "")
+    if not NAME_RE.match(name) or name != name.lower():
+        out.append(f"{where}: name {name!r} must be 1-32 lowercase letters, digits, - or _")
+    if obj.get("type", 1) != 0 and not 1 <= len(str(obj.get("description") or "")) <= 100:
+        out.append(f"{where}: description must be 1-{COMMAND_LIMITS['description']} characters")
+    options = obj.get("options") or []
+    if len(options) > COMMAND_LIMITS["options"]:
+        out.append(f"{where}: {len(options)} options, must be {COMMAND_LIMITS['options']} or fewer")
+    if len(obj.get("choices") or []) > COMMAND_LIMITS["choices"]:
+        out.append(f"{where}: more than {COMMAND_LIMITS['choices']} choices")
+    required = [bool(o.get("required")) for o in options if o.get("type") not in (1, 2)]
+    if required != sorted(required, reverse=True):
+        out.append(f"{where}: required options must come before optional ones")
+    names = [o.get("name") for o in options]
+    if len(names) != len(set(names)):
+        out.append(f"{where}: option names must be unique")
+    for o in options:
+        out += _option_problems(o, f"{where} {o.get('name')}")
+    return out
+
+
+def _size(obj: dict[str, Any]) -> int:
+    total = _longest(obj, "name") + _longest(obj, "description")
+    total += sum(_longest(c, "name") + len(str(c.get("value"))) for c in obj.get("choices") or [])
+    return total + sum(_size(o) for o in obj.get("options") or [])
+
+
+def command_upload_problems(commands: list[dict[str, Any]]) -> list[str]:
+    """Why Discord would refuse this bulk upload (HTTP 400, code 50035), or [] when it would accept it."""
+    out: list[str] = []
+    chat = [c for c in commands if c.get("type", 1) == 1]
+    if len(chat) > COMMAND_LIMITS["top_level"]:
+        out.append(f"{len(chat)} commands, must be {COMMAND_LIMITS['top_level']} or fewer")
+    names = [c.get("name") for c in chat]
+    if len(names) != len(set(names)):
+        out.append("command names must be unique")
+    for c in commands:
+        out += _option_problems(c, f"/{c.get('name')}")
+        if _size(c) > COMMAND_LIMITS["size"]:
+            out.append(f"/{c.get('name')}: command exceeds maximum size ({COMMAND_LIMITS['size']})")
+    return out
 
 
 MENTION_RE = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
@@ -598,6 +657,10 @@ class FakeDiscord:
         body = await request.json()
         scope = request.match_info.get("guild", "global")
         self.requests.append(("PUT", request.path))
+        if problems := command_upload_problems(body):
+            return _json(
+                {"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": problems}}, status=400
+            )
         stored = []
         for command in body:
             stored.append(

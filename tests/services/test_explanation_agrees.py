@@ -5,6 +5,8 @@ do to a person in that state; and the same claims hold for the module's own answ
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -12,11 +14,18 @@ from governance.errors import Forbidden
 from governance.i18n import _
 from governance.policies import BUILTIN, load_policy
 from governance.policies.base import ACTION_WORDS, STATES, BodyFacts
-from governance.policies.claims import check_claims, state_claims
-from governance.policies.explain import explain
+from governance.policies.claims import (
+    check_bound_claims,
+    check_claims,
+    election_period_claim,
+    motion_period_claim,
+    state_claims,
+)
+from governance.policies.explain import electorate_sentences, explain
 from governance.services import bodies, elections, motions, roster
+from governance.services.bounds import duration_words
 from governance.services.common import Actor, Context
-from tests.services._support import SYSTEM, small_roster
+from tests.services._support import SYSTEM, small_roster, snapshot
 
 Try = Callable[[], Awaitable[object]]
 
@@ -134,3 +143,100 @@ async def test_the_services_do_what_the_explanation_says_of_each_member_state(
 @pytest.mark.parametrize("preset", [*BUILTIN, "docs/examples/my_policy.py"])
 def test_each_preset_answers_as_its_explanation_claims(preset: str) -> None:
     assert check_claims(load_policy(preset)) == []
+
+
+@pytest.mark.parametrize("preset", [*BUILTIN, "docs/examples/my_policy.py"])
+def test_each_preset_allows_exactly_the_per_poll_choices_its_explanation_claims(preset: str) -> None:
+    assert check_bound_claims(load_policy(preset)) == []
+
+
+@pytest.mark.parametrize("preset", BUILTIN)
+async def test_the_voting_period_the_explanation_claims_is_what_the_services_enforce(
+    ctx: Context, preset: str
+) -> None:
+    """ "A voting deadline may be chosen at least N after voting opens": an hour less is refused with rule
+    bounds.voting-period and nothing written; exactly N is accepted (for elections and motions alike)."""
+    who = await small_roster(ctx)
+    await bodies.create_body(ctx, SYSTEM, "toc", "Committee", "committee", policy=preset)
+    await bodies.seat(ctx, SYSTEM, "toc", "alice")
+    await bodies.seat(ctx, SYSTEM, "toc", "bea")
+    policy = load_policy(preset)
+    toc = BodyFacts("toc", "Committee", "committee")
+    said = explain(policy, toc)
+    rules = policy.election_rules(toc)
+    claim = election_period_claim(rules)
+    assert (
+        "  "
+        + (
+            _(
+                "A voting deadline may be chosen at least {least} after voting opens.",
+                least=duration_words(claim.least),
+            )
+            if claim.most is None
+            else _(
+                "A voting deadline may be chosen from {least} to {most} after voting opens.",
+                least=duration_words(claim.least),
+                most=duration_words(claim.most),
+            )
+        )
+        in said
+    )
+    await elections.create_election(ctx, who["sec"], "toc", "e1")
+    await elections.open_nominations(ctx, who["sec"], "e1")
+    await elections.nominate(ctx, who["sec"], "e1", "alice")
+    await elections.respond(ctx, who["alice"], "e1", accept=True)
+    before = await snapshot(ctx)
+    hour = timedelta(hours=1)
+    tries = [claim.least - hour] + ([claim.most + hour] if claim.most else [])
+    for period in tries:
+        with pytest.raises(Forbidden) as refused:
+            await elections.open_voting(ctx, who["sec"], "e1", ctx.now() + period)
+        assert refused.value.rule == "bounds.voting-period", (preset, period)
+        assert await snapshot(ctx) == before
+    await elections.open_voting(ctx, who["sec"], "e1", ctx.now() + claim.least)
+    for kind in ("ordinary", "charter"):
+        motion_claim = motion_period_claim(policy.motion_rules(toc, kind))
+        before = await snapshot(ctx)
+        with pytest.raises(Forbidden) as refused:
+            await motions.propose(
+                ctx,
+                who["alice"],
+                "toc",
+                "Too short",
+                kind=kind,
+                deadline=ctx.now() + motion_claim.least - hour,
+            )
+        assert refused.value.rule == "bounds.voting-period", (preset, kind)
+        assert await snapshot(ctx) == before
+        await motions.propose(
+            ctx, who["alice"], "toc", "Long enough", kind=kind, deadline=ctx.now() + motion_claim.least
+        )
+
+
+def test_the_explanation_states_the_cutoff_the_exceptions_and_the_monitors() -> None:
+    policy = load_policy("docs/examples/my_policy.py")
+    rules = policy.election_rules(BodyFacts("board", "Board", "board"))
+    assert rules.electorate_cutoff and rules.exceptions_due
+    said = explain(policy, BodyFacts("board", "Board", "board"))
+    assert "  An admin may count an election by another method instead: approval." in said
+    assert "  An admin may choose from 1 to 3 seats per election." in said
+    assert "  A voting deadline may be chosen from 7 days to 21 days after voting opens." in said
+    assert (
+        "  Who may vote is fixed 14 days before voting opens and listed from then (`election voters`)."
+        in said
+    )
+    assert (
+        "  A person left out may ask for an exception (`election exception`) until 3 days before voting "
+        "closes; the secretariat grants or denies it with a reason."
+    ) in said
+    assert not [line for line in said if "co-signature" in line]  # the example asks for none
+    assert electorate_sentences(replace(rules, monitor_signatures=2))[-1] == (
+        "Certifying needs 2 election monitors' co-signatures of the close's signed checkpoint."
+    )
+    assert (
+        "  It is voted by roll call (every vote is public), unless the proposer asks for a secret ballot."
+        in said
+    )
+    assert (
+        "  An ordinary motion: a deadline may be chosen from 3 days to 14 days after it is proposed." in said
+    )

@@ -8,11 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from governance import export
+from governance import export, signing
 from governance.errors import Forbidden
-from governance.services import bodies, elections, motions, roster, schedule
+from governance.services import bodies, elections, electorate, monitors, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.services._support import SYSTEM, small_roster, snapshot
+
+_KEY = signing.public_hex(signing.generate())
 
 
 async def _alliance(ctx: Context) -> dict[str, Actor]:
@@ -26,6 +28,7 @@ async def _alliance(ctx: Context) -> dict[str, Actor]:
     await bodies.request_join(ctx, who["bea"], "safety")
     await elections.create_election(ctx, who["sec"], "toc", "toc-chair", seats=1)
     await motions.propose(ctx, who["alice"], "toc", "Adopt the roadmap")
+    await electorate.request_exception(ctx, who["arjun"], "toc-chair", "I joined the committee late")
     return who
 
 
@@ -49,6 +52,9 @@ def _admin_actions(sec: Actor, ctx: Context) -> dict[str, Callable[[], Awaitable
             ctx, sec, 1, ctx.now() + timedelta(days=9)
         ),
         "export the audit log": lambda: export.export_bundle(ctx, sec, export.parse_subject("all")),
+        "grant an exception": lambda: electorate.decide_exception(ctx, sec, "toc-chair", "arjun", True, "ok"),
+        "deny an exception": lambda: electorate.decide_exception(ctx, sec, "toc-chair", "arjun", False, "no"),
+        "name an election monitor": lambda: monitors.add_monitor(ctx, sec, "toc-chair", "bea", _KEY),
     }
 
 
@@ -99,3 +105,16 @@ async def test_a_suspended_chair_no_longer_decides_join_requests(ctx: Context) -
         await bodies.decide_join(ctx, who["alice"], "safety", "bea", approve=True)
     assert refused.value.rule == "member-state"
     assert await snapshot(ctx) == before
+
+
+async def test_names_in_an_electorate_are_for_admins_in_good_standing_and_the_monitors(ctx: Context) -> None:
+    who = await _alliance(ctx)
+    assert (await electorate.voters(ctx, who["sec"], "toc-chair")).names is not None
+    assert (await electorate.voters(ctx, who["bea"], "toc-chair")).names is None
+    await monitors.add_monitor(ctx, who["sec"], "toc-chair", "bea", _KEY)
+    # issue 20: "names for admins and monitors"
+    view = await electorate.voters(ctx, who["bea"], "toc-chair")
+    assert view.names is not None and view.requests == [("arjun", "pending", "I joined the committee late")]
+    await roster.update_person(ctx, SYSTEM, "sec", status="suspended")
+    view = await electorate.voters(ctx, who["sec"], "toc-chair")
+    assert view.names is None and view.requests is None  # a suspended admin reads counts only
