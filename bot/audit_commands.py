@@ -124,7 +124,7 @@ async def audit_export(inv: Invocation) -> Reply:
     fmt = (inv.opt("format") or "zip").lower()
     if fmt != "zip":
         export.check_format(subject, fmt)
-    files = await export.export_bundle(inv.ctx, inv.actor, subject)
+    files = await export.export_bundle(inv.ctx, inv.actor, subject, single=None if fmt == "zip" else fmt)
     name = "govbot-audit-all" if subject.kind == "all" else f"govbot-audit-{subject.folder}"
     data = export.zip_bytes(files) if fmt == "zip" else export.single_file(files, subject, fmt)
     heads = json.loads(files["heads.json"])["heads"]

@@ -206,7 +206,8 @@ async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
         subject = export.parse_subject("all" if args.all else (args.subject or ""))
         if args.bundle is None:
             export.check_format(subject, args.format)
-        files = await export.export_bundle(ctx, Actor.system("audit-export"), subject)
+        single = None if args.bundle is not None else args.format
+        files = await export.export_bundle(ctx, Actor.system("audit-export"), subject, single=single)
         if args.bundle is not None:
             path = export.write_bundle(files, args.bundle)
             heads = json.loads(files["heads.json"])["heads"]

@@ -625,29 +625,50 @@ def single_file(files: Mapping[str, bytes], subject: Subject, fmt: str) -> bytes
         return b"".join(data for name, data in sorted(files.items()) if name.endswith(".jsonl"))
     name = f"{subject.folder}/{_SINGLE[fmt]}"
     if name not in files:  # a secret poll never counted (cancelled, withdrawn): its ballots stay sealed
-        raise InvalidInput(
-            _(
-                "{stream} is a secret ballot that was never counted: its ballots stay sealed.",
-                stream=subject.stream,
-            ),
-            _("Export its events with --format jsonl."),
-        )
+        raise _sealed(subject)
     return files[name]
 
 
+def _sealed(subject: Subject) -> InvalidInput:
+    return InvalidInput(
+        _(
+            "{stream} is a secret ballot that was never counted: its ballots stay sealed.",
+            stream=subject.stream,
+        ),
+        _("Export its events with --format jsonl."),
+    )
+
+
+async def refuse_sealed_file(session: AsyncSession, subject: Subject, fmt: str | None) -> None:
+    """Refuse the ballots file (``fmt`` csv or blt) of a secret poll not counted, before ``prepare``
+    writes: ``single_file`` would refuse it anyway, after the export had sealed, anchored and signed."""
+    if fmt is None or subject.kind == "all" or _SINGLE.get(fmt) == "events.jsonl":
+        return
+    poll: Election | Motion | None
+    if subject.kind == "election":
+        poll = (await session.execute(select(Election).where(col(Election.slug) == subject.ref))).scalar()
+    else:
+        poll = await session.get(Motion, int(subject.ref))
+    if poll is not None and withheld(poll):
+        raise _sealed(subject)
+
+
 async def export_bundle(
-    ctx: Context, actor: Actor, subject: Subject, *, withhold: bool = False
+    ctx: Context, actor: Actor, subject: Subject, *, withhold: bool = False, single: str | None = None
 ) -> dict[str, bytes]:
     """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything.
 
     One secret poll still open is refused (``refuse_open_secret``) before anything is written, unless
     ``withhold`` (the transparency site): then, as in every bundle, its ballots are left out (``withheld``).
+    ``single`` names the one file format the caller takes (``single_file``): sealed ballots are refused
+    before anything is written too.
     """
     if not actor.is_admin:
         raise Forbidden(_("Only the secretariat (an admin) exports audit bundles."), _("Ask an admin."))
     if not withhold:
         async with ctx.db.reading() as session:
             await refuse_open_secret(session, subject)
+            await refuse_sealed_file(session, subject, single)
     async with ctx.db.transaction() as session:
         await require_subject(session, subject)  # a refused export writes nothing: look before sealing
         policy = ctx.policy_for_default()  # member states bind admins: a suspended one exports nothing

@@ -390,6 +390,31 @@ def check_electorate(
     )
 
 
+def _check_quorum_base(
+    folder: str, settings: Mapping[str, Any], close: Mapping[str, Any], seq: int, report: Report
+) -> None:
+    """A quorum computed from the electorate (Debian's 3Q): the re-count's electorate is the one the close
+    event recorded, and the frozen electorate's size when the election has one; so a bundle cannot
+    re-count with a quorum base the signed log does not hold."""
+    recorded = (close.get("count_options") or {}).get("electorate")
+    used = ((settings.get("count") or {}).get("method_params") or {}).get("electorate")
+    frozen = (settings.get("electorate") or {}).get("count")
+    if recorded is None and used is None:
+        return
+    if used != recorded or (frozen is not None and recorded != frozen):
+        report.problems.append(
+            _(
+                "{folder}: the count's quorum base is {used} people, the close (event {seq}) recorded "
+                "{recorded} and the frozen electorate holds {frozen}",
+                folder=folder,
+                used=used,
+                seq=seq,
+                recorded=recorded,
+                frozen=frozen if frozen is not None else "-",
+            )
+        )
+
+
 def _check_election(
     files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
 ) -> None:
@@ -430,6 +455,7 @@ def _check_election(
     report.problems += [
         f"{folder}: {p}" for p in reconcile.log_differences(events, "election", len(rows), payload)
     ]
+    _check_quorum_base(folder, settings, payload, closed[-1]["seq"], report)
     digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
     seed = (
         ballot_seed(profile)
