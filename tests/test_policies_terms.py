@@ -20,7 +20,7 @@ from governance.errors import Conflict, Forbidden
 from governance.models import Body, Membership, Person
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
-from governance.services import bodies, elections, roster, schedule
+from governance.services import bodies, chairs, elections, roster, schedule
 from governance.services.common import Actor, Context
 from governance.services.terms import Holder, plan_seats
 from tests.conftest import ManualClock
@@ -432,3 +432,29 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
     assert [(p["cause"], p["previous"]) for p in ended if p.get("cause") == "term-ended"] == [
         ("term-ended", "suspended")
     ]
+
+
+async def test_a_chair_whose_staggered_term_ends_unreplaced_leaves_the_body_flagged_and_the_secretariat_told(
+    ctx: Context, clock: ManualClock
+) -> None:
+    """Issue 20's last-chair rule meets staggered terms: certification vacates the seat of a chair whose
+    term ended and who was not re-elected; with no chair left in office, the body is recorded as orphaned,
+    flagged, and every admin told how to seat a chair."""
+    who = await _steering(ctx)
+    await bodies.seat(ctx, SYSTEM, "steering", "ada", "chair")
+    for handle in ("ben", "cleo"):
+        await bodies.seat(ctx, SYSTEM, "steering", handle)
+    clock.set(when("2027-01-01 09:00"))
+    await _term_ends(ctx, "ada", when("2027-02-01 09:00"))
+    assert await chairs.orphaned(ctx) == set()
+    ranking = ["dev", "eve", "finn", "gus", "hana"]
+    assert len(await _run(ctx, clock, who, "sc-2027", when("2027-02-02 09:00"), ranking)) == 5
+    (event,) = [e for e in await events(ctx, "body:steering") if e.kind == "body.orphaned"]
+    assert json.loads(event.payload) == {"chair": "ada", "cause": "term-ended", "election": "sc-2027"}
+    async with ctx.db.reading() as session:
+        steering = (await session.execute(select(Body).where(col(Body.slug) == "steering"))).scalar_one()
+    assert await chairs.orphaned(ctx) == {steering.id}
+    (notice,) = [m for m in await outbox_rows(ctx) if m.kind == "body.orphaned"]
+    assert "since Ada Acme's term ended at the certification of sc-2027" in notice.text
+    await bodies.seat(ctx, SYSTEM, "steering", "dev", "chair")
+    assert await chairs.orphaned(ctx) == set()

@@ -238,6 +238,17 @@ def election_sentences(rules: ElectionRules, body: BodyFacts) -> list[str]:
 def _period_sentence(claim: PeriodClaim, subject: str | None) -> str:
     """What voting period may be chosen for a poll, from its claim (``subject``: a motion's, else None)."""
     least, most = duration_words(claim.least), duration_words(claim.most) if claim.most else None
+    if claim.most == claim.least:  # nothing to choose: say the one period
+        return (
+            _("Voting always closes {least} after it opens; no other deadline may be chosen.", least=least)
+            if subject is None
+            else _(
+                "{subject}: voting always closes {least} after it is proposed; no other deadline may be "
+                "chosen.",
+                subject=subject,
+                least=least,
+            )
+        )
     if subject is None:
         return (
             _(

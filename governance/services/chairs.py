@@ -20,7 +20,7 @@ from sqlmodel import col
 from governance import labels
 from governance.errors import Forbidden
 from governance.i18n import N_, _
-from governance.models import Body, Membership, Person
+from governance.models import AuditEvent, Body, Membership, Person
 from governance.policies.base import state_refusal
 from governance.services.common import (
     Actor,
@@ -163,6 +163,49 @@ async def after_status_change(
     return orphaned
 
 
+async def after_terms_ended(
+    session: AsyncSession, ctx: Context, actor: Actor, body: Body, chairs: list[Person], election: str
+) -> bool:
+    """After certification ended the terms of ``chairs`` (staggered seats not re-filled by them): when
+    ``body`` has no chair in office now, record it as orphaned (``body.orphaned``, flagged in `wg list`
+    and `body show`) and tell every active admin, as a roster change does. Whether it was orphaned."""
+    if not chairs:
+        return False
+    await session.flush()
+    if await _chairs_in_office(session, ctx, body):
+        return False
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=f"body:{body.slug}",
+        kind="body.orphaned",
+        subject=body.slug,
+        payload={"chair": chairs[0].handle, "cause": "term-ended", "election": election},
+    )
+    admins = (
+        await session.execute(
+            select(col(Person.id)).where(col(Person.is_admin), col(Person.status) == "active")
+        )
+    ).scalars()
+    for admin_id in admins.all():
+        notify(
+            session,
+            ctx,
+            kind="body.orphaned",
+            person_id=admin_id,
+            text=_(
+                "{body} has no chair in office since {person}'s term ended at the certification of "
+                "{election}; seat a chair with `body seat {slug} <handle> --role chair`.",
+                body=body.name,
+                person=chairs[0].name,
+                election=election,
+                slug=body.slug,
+            ),
+        )
+    return True
+
+
 async def orphaned(ctx: Context) -> set[int]:
     """The ids of the active bodies with nobody in charge: a working group with no chair in office, or
     another body whose chairs are all out of office (a body that never had a chair is not flagged)."""
@@ -179,9 +222,20 @@ async def orphaned(ctx: Context) -> set[int]:
             .scalars()
             .all()
         )
+        flagged = set(  # bodies recorded as left without a chair (their chairs may no longer be seated)
+            (
+                await session.execute(
+                    select(col(AuditEvent.subject)).where(col(AuditEvent.kind) == "body.orphaned").distinct()
+                )
+            )
+            .scalars()
+            .all()
+        )
         out = set()
         for body in bodies:
-            if body.id is None or (body.kind != "working_group" and body.id not in chaired):
+            if body.id is None or (
+                body.kind != "working_group" and body.id not in chaired and body.slug not in flagged
+            ):
                 continue
             if body.id not in chaired or not await _chairs_in_office(session, ctx, body):
                 out.add(body.id)

@@ -35,6 +35,7 @@ from governance.i18n import _, current_locale, ngettext
 from governance.models import AuditEvent, Body, Election, Membership, Person
 from governance.policies import LoadedPolicy
 from governance.policies.base import SEATED_ROLES, ElectionRules
+from governance.services.chairs import CHAIR_ROLES, after_terms_ended
 from governance.services.common import Actor, Context, body_facts, notify, record
 
 VACATED_STATES = ("emeritus", "withdrawn")
@@ -367,6 +368,7 @@ async def end_replaced_terms(
     close = election.voting_close_at or plan.close
     emeritus = policy.working_group_rules(body_facts(body)).on_leave == "emeritus"
     ended = []
+    chairs_out: list[Person] = []
     for holder in plan.ending:
         row = (
             await session.execute(
@@ -387,6 +389,8 @@ async def end_replaced_terms(
         ):
             continue
         previous = membership.state
+        if membership.role in CHAIR_ROLES:
+            chairs_out.append(person)
         if emeritus:
             membership.state = "emeritus"
             if membership.role in ("chair", "co_chair"):
@@ -434,6 +438,7 @@ async def end_replaced_terms(
             ),
         )
         ended.append(person.handle)
+    await after_terms_ended(session, ctx, actor, body, chairs_out, election.slug)  # the last chair's seat?
     return ended
 
 

@@ -174,6 +174,11 @@ async def test_the_voting_period_the_explanation_claims_is_what_the_services_enf
             )
             if claim.most is None
             else _(
+                "Voting always closes {least} after it opens; no other deadline may be chosen.",
+                least=duration_words(claim.least),
+            )
+            if claim.most == claim.least
+            else _(
                 "A voting deadline may be chosen from {least} to {most} after voting opens.",
                 least=duration_words(claim.least),
                 most=duration_words(claim.most),
