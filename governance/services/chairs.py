@@ -100,6 +100,20 @@ async def check_not_last(
     )
 
 
+async def _flag_orphaned(
+    session: AsyncSession, ctx: Context, actor: Actor, body: Body, payload: dict[str, str], text: str
+) -> None:
+    """Record ``body`` as orphaned (``body.orphaned`` in its stream, read back by `wg list` and `body
+    show`) and send ``text`` to every active admin, who decides its join requests until a chair is seated."""
+    stream = f"body:{body.slug}"
+    await record(session, ctx, actor, stream=stream, kind="body.orphaned", subject=body.slug, payload=payload)
+    admins = await session.execute(
+        select(col(Person.id)).where(col(Person.is_admin), col(Person.status) == "active")
+    )
+    for admin_id in admins.scalars().all():
+        notify(session, ctx, kind="body.orphaned", person_id=admin_id, text=text)
+
+
 async def after_status_change(
     session: AsyncSession, ctx: Context, actor: Actor, person: Person
 ) -> list[Body]:
@@ -126,40 +140,22 @@ async def after_status_change(
     orphaned = [body for body in bodies if not await _chairs_in_office(session, ctx, body)]
     if not orphaned:
         return []
-    admins = (
-        (
-            await session.execute(
-                select(col(Person.id)).where(col(Person.is_admin), col(Person.status) == "active")
-            )
-        )
-        .scalars()
-        .all()
-    )
     for body in orphaned:
-        await record(
+        await _flag_orphaned(
             session,
             ctx,
             actor,
-            stream=f"body:{body.slug}",
-            kind="body.orphaned",
-            subject=body.slug,
-            payload={"chair": person.handle, "status": person.status},
+            body,
+            {"chair": person.handle, "status": person.status},
+            _(
+                "{body} has no chair in office since {person}'s status changed; until a chair is "
+                "seated (`body seat {slug} <handle> --role chair`), the secretariat decides its join "
+                "requests (`wg pending {slug}`).",
+                body=body.name,
+                person=person.name,
+                slug=body.slug,
+            ),
         )
-        for admin_id in admins:
-            notify(
-                session,
-                ctx,
-                kind="body.orphaned",
-                person_id=admin_id,
-                text=_(
-                    "{body} has no chair in office since {person}'s status changed; until a chair is "
-                    "seated (`body seat {slug} <handle> --role chair`), the secretariat decides its join "
-                    "requests (`wg pending {slug}`).",
-                    body=body.name,
-                    person=person.name,
-                    slug=body.slug,
-                ),
-            )
     return orphaned
 
 
@@ -174,35 +170,21 @@ async def after_terms_ended(
     await session.flush()
     if await _chairs_in_office(session, ctx, body):
         return False
-    await record(
+    await _flag_orphaned(
         session,
         ctx,
         actor,
-        stream=f"body:{body.slug}",
-        kind="body.orphaned",
-        subject=body.slug,
-        payload={"chair": chairs[0].handle, "cause": "term-ended", "election": election},
+        body,
+        {"chair": chairs[0].handle, "cause": "term-ended", "election": election},
+        _(
+            "{body} has no chair in office since {person}'s term ended at the certification of "
+            "{election}; seat a chair with `body seat {slug} <handle> --role chair`.",
+            body=body.name,
+            person=chairs[0].name,
+            election=election,
+            slug=body.slug,
+        ),
     )
-    admins = (
-        await session.execute(
-            select(col(Person.id)).where(col(Person.is_admin), col(Person.status) == "active")
-        )
-    ).scalars()
-    for admin_id in admins.all():
-        notify(
-            session,
-            ctx,
-            kind="body.orphaned",
-            person_id=admin_id,
-            text=_(
-                "{body} has no chair in office since {person}'s term ended at the certification of "
-                "{election}; seat a chair with `body seat {slug} <handle> --role chair`.",
-                body=body.name,
-                person=chairs[0].name,
-                election=election,
-                slug=body.slug,
-            ),
-        )
     return True
 
 

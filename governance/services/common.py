@@ -25,7 +25,7 @@ from governance.clock import Clock, SystemClock
 from governance.db import Database
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import _
-from governance.models import Body, Membership, Organisation, OutboxMessage, Person, VotingRep
+from governance.models import Body, Election, Membership, Organisation, OutboxMessage, Person, VotingRep
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import BodyFacts, PersonFacts, Refusal
 
@@ -391,6 +391,21 @@ def governing_policy(name: str, version: str, sha256: str, what: str) -> LoadedP
             _("A vote runs to its end under the policy it opened with: restore that policy version."),
         )
     return policy
+
+
+def election_stream(election: Election) -> str:
+    """The audit stream an election's events go to (``election:<slug>``): one spelling for every service."""
+    return f"election:{election.slug}"
+
+
+def election_policy(election: Election) -> LoadedPolicy:
+    """The policy the election opened with (``governing_policy``); refuses to go on if its source changed."""
+    return governing_policy(
+        election.policy_name,
+        election.policy_version,
+        election.policy_hash,
+        _("Election {slug}", slug=election.slug),
+    )
 
 
 SelectT = TypeVar("SelectT", bound=Select[Any])

@@ -62,11 +62,12 @@ from governance.services.common import (
     body_facts,
     check_slug,
     count_rows,
+    election_policy,
+    election_stream,
     enforce,
     facts_columns,
     facts_from_row,
     facts_joins,
-    governing_policy,
     notify,
     person_by_handle,
     person_facts,
@@ -101,8 +102,7 @@ _CANDIDACY_IS = {
 }
 
 
-def _stream(election: Election) -> str:
-    return f"election:{election.slug}"
+_stream = election_stream
 
 
 def _receipt() -> str:
@@ -146,14 +146,7 @@ async def election_by_slug(
     return election
 
 
-def _policy_of(election: Election) -> LoadedPolicy:
-    """The policy the election opened with; refuses to go on if its source has changed since."""
-    return governing_policy(
-        election.policy_name,
-        election.policy_version,
-        election.policy_hash,
-        _("Election {slug}", slug=election.slug),
-    )
+_policy_of = election_policy
 
 
 async def _poll_facts(session: AsyncSession, election: Election) -> tuple[Body, PollFacts]:

@@ -59,11 +59,12 @@ from governance.services.common import (
     actor_facts,
     body_facts,
     check_text,
+    election_policy,
+    election_stream,
     enforce,
     facts_columns,
     facts_from_row,
     facts_joins,
-    governing_policy,
     notify,
     person_by_handle,
     record,
@@ -97,17 +98,8 @@ def digest(entries: Iterable[Entry]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def _stream(election: Election) -> str:
-    return f"election:{election.slug}"
-
-
-def _policy(election: Election) -> LoadedPolicy:
-    return governing_policy(
-        election.policy_name,
-        election.policy_version,
-        election.policy_hash,
-        _("Election {slug}", slug=election.slug),
-    )
+_stream = election_stream
+_policy = election_policy
 
 
 def _poll(election: Election, body: Body) -> PollFacts:

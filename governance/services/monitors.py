@@ -40,8 +40,9 @@ from governance.services.common import (
     Actor,
     Context,
     actor_facts,
+    election_policy,
+    election_stream,
     enforce,
-    governing_policy,
     person_by_handle,
     record,
     write_transaction,
@@ -65,8 +66,7 @@ async def _election(session: AsyncSession, slug: str) -> Election:
     return election
 
 
-def _stream(election: Election) -> str:
-    return f"election:{election.slug}"
+_stream = election_stream
 
 
 async def add_monitor(ctx: Context, actor: Actor, slug: str, handle: str, public_key: str) -> ElectionMonitor:
@@ -82,12 +82,7 @@ async def add_monitor(ctx: Context, actor: Actor, slug: str, handle: str, public
         election = await _election(session, slug)
         body = await session.get(Body, election.body_id)
         assert body is not None
-        policy = governing_policy(
-            election.policy_name,
-            election.policy_version,
-            election.policy_hash,
-            _("Election {slug}", slug=election.slug),
-        )
+        policy = election_policy(election)
         # member states bind admins too: a suspended admin names no monitor (rule member-state)
         enforce(
             state_refusal(await actor_facts(session, actor, body), "administer", policy.member_states), policy
