@@ -232,15 +232,16 @@ class Scheduler:
 
     async def upkeep(self) -> None:
         """Roll meeting reminders forward, queue term-expiry notices and inactive-member reviews."""
-        for name, work in (
-            ("meetings", meetings.plan_all),
-            ("terms", schedule.notify_expiring_terms),
-            ("reviews", schedule.post_reviews),
-        ):
-            try:
-                await work(self.ctx)
-            except Exception:
-                log.exception("scheduler upkeep (%s) failed; the next round retries", name)
+        async with self._sweeping:  # stop() waits for this work too, so no transaction is cut short
+            for name, work in (
+                ("meetings", meetings.plan_all),
+                ("terms", schedule.notify_expiring_terms),
+                ("reviews", schedule.post_reviews),
+            ):
+                try:
+                    await work(self.ctx)
+                except Exception:
+                    log.exception("scheduler upkeep (%s) failed; the next round retries", name)
         await self.sweep()
 
     def shutdown(self) -> None:
