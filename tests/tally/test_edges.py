@@ -1,0 +1,130 @@
+"""Edges the mutation run of ``governance/tally`` found untested, each pinned to a figure worked by hand."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from governance.tally import GroupCap, Profile, TallyInputError, count
+from governance.tally.debian import debian, quorum_figures
+from governance.tally.motion import count_motion, reason_for
+from governance.tally.plurality import approval, plurality
+from governance.tally.result import default_option_names
+from governance.tally.stv_meek import stv_meek
+
+
+def test_input_error_says_where() -> None:
+    with_line = TallyInputError("bad count", path="votes.blt", line=3)
+    assert str(with_line) == "votes.blt, line 3: bad count"
+    assert (with_line.path, with_line.line) == ("votes.blt", 3)
+    assert str(TallyInputError("bad header", path="votes.blt")) == "votes.blt: bad header"
+    bare = TallyInputError("no seats")
+    assert str(bare) == "no seats" and bare.path is None and bare.line is None
+
+
+def test_quorum_figures_round_the_root_up() -> None:
+    """3Q of 12 voters is 3 × sqrt(12) / 2 = 5.196…, so 6 are needed; of 16 exactly 6 (sqrt 16 = 4)."""
+    twelve = quorum_figures("3Q", 12)
+    assert twelve.needed == 6 and isinstance(twelve.needed, int)
+    assert quorum_figures("3Q", 16).needed == 6
+    assert quorum_figures("2Q", 9).needed == 3
+
+
+def test_debian_refuses_a_ratio_that_is_not_a_number() -> None:
+    p = Profile.from_names(["A", "FD"], [["A", "FD"]] * 3)
+    with pytest.raises(
+        TallyInputError, match="^a supermajority ratio must be a number like 3 or 3/2, got 'x'$"
+    ):
+        debian(p, default=1, supermajority="x")
+
+
+def test_debian_default_winning_elects_nobody_and_says_so() -> None:
+    p = Profile.from_names(["A", "B", "NOTA"], [["NOTA", "A", "B"]] * 5 + [["A", "B", "NOTA"]] * 2)
+    r = debian(p, default=2, supermajority=Fraction(3, 2), default_elects_nobody=True)
+    assert r.elected == []
+    assert "NOTA (the default option) won: no one is elected" in r.notes
+    assert r.rounds[0].counts == {"A": 2, "B": 2}  # votes for each option over the default
+    assert r.params["supermajority"] == {"1": "3/2", "2": "3/2"}
+
+
+def test_default_option_names_only_for_a_debian_result() -> None:
+    data = {
+        "method": "debian",
+        "params": {"default": 1, "default_elects_nobody": True},
+        "candidates": ["None Of The Above", "A"],
+    }
+    assert default_option_names(data, "fr") == {"None Of The Above": "Aucun des candidats"}
+    assert default_option_names({**data, "method": "schulze"}, "fr") == {}
+    assert default_option_names(data, "en") == {}
+
+
+def test_motion_refuses_negative_yes_votes() -> None:
+    with pytest.raises(ValueError, match="cannot be negative"):
+        count_motion(-1, 2, seated=5)
+
+
+def test_motion_quorum_met_exactly_at_the_needed_number() -> None:
+    """Quorum 1/2 of 10 seated needs 5 taking part; 5 taking part meet it."""
+    met = count_motion(3, 2, seated=10, quorum=Fraction(1, 2))
+    assert met.quorum_needed == 5 and met.quorum_met and met.passed
+    short = count_motion(3, 1, seated=10, quorum=Fraction(1, 2))
+    assert not short.quorum_met and not short.passed
+
+
+def test_motion_json_and_reason_carry_every_figure() -> None:
+    result = count_motion(3, 2, 1, seated=10, quorum=Fraction(1, 2))
+    data = result.to_json()
+    assert data["quorum_needed"] == 5 and data["seated"] == 10 and data["participation"] == 6
+    assert reason_for(data) == (
+        "Passed: quorum met (6 members voting, 5 needed of 10 seated); threshold met: 3 yes of 5 votes "
+        "cast excluding abstentions (yes + no), rule yes/base > 1/2 needs 3 yes."
+    )
+
+
+def test_plurality_counts_every_ballot_after_a_blank_one_on_the_general_path() -> None:
+    """Tied later tiers send plurality down its ballot-by-ballot path; a blank ballot stops nothing."""
+    p = Profile.build(
+        ["A", "B", "C"], [(((2,),), 1), (((0,), (1, 2)), 3), (((1,), (0, 2)), 2)], withdrawn=[2]
+    )
+    r = plurality(p, 1)
+    assert r.rounds[0].counts == {"A": 3, "B": 2}
+    assert r.rounds[0].exhausted == 1
+    assert r.elected == ["A"]
+
+
+def test_plurality_refuses_a_profile_with_fewer_counts_than_rankings() -> None:
+    broken = Profile(candidates=("A", "B", "C"), rankings=(((0,), (1, 2)), ((1,),)), counts=(4,))
+    with pytest.raises(ValueError, match="zip"):
+        plurality(broken, 1)
+
+
+@pytest.mark.parametrize("method", [plurality, approval])
+def test_blank_ballots_at_2_63_are_counted_as_blank(method: object) -> None:
+    """Past 2**62 in all, plurality and approval count in Python integers; blanks stay blanks."""
+    p = Profile(candidates=("A", "B"), rankings=(((0,),), ((1,),), ()), counts=(2**63, 5, 2**62 + 1))
+    r = method(p, 1)  # type: ignore[operator]
+    assert r.rounds[0].counts == {"A": 2**63, "B": 5}
+    assert r.rounds[0].exhausted == 2**62 + 1
+
+
+def test_meek_names_itself_when_refusing_tied_ranks() -> None:
+    with pytest.raises(TallyInputError, match="^stv-meek needs strict rankings"):
+        stv_meek(Profile.from_names(["A", "B"], [[["A", "B"]]]), 1)
+
+
+def test_meek_exclusion_note_says_why() -> None:
+    p = Profile.from_names(["A", "B", "C"], [["A"]] * 3 + [["B", "A"]] * 2 + [["C", "B"]] * 2)
+    r = stv_meek(p, 1, seed="x")
+    assert r.rounds[1].note == "iterated 1 time(s); surplus below omega; lowest excluded"
+
+
+def test_meek_with_every_candidate_capped_keeps_the_first_preferences() -> None:
+    p = Profile.from_names(["A", "B"], [["A"]] * 2 + [["B"]])
+    caps = GroupCap(groups={"A": "acme", "B": "acme"}, cap=1, held={"acme": 1})
+    r = count("stv-meek", p, 1, caps=caps)
+    assert r.elected == []
+    assert len(r.rounds) == 1
+    assert r.rounds[0].counts == {"A": 2, "B": 1}
+    assert r.rounds[0].excluded == ["A", "B"]
+    assert "only 0 of 1 seats could be filled" in r.notes
