@@ -34,7 +34,7 @@ def test_quorum_figures_round_the_root_up() -> None:
 def test_debian_refuses_a_ratio_that_is_not_a_number() -> None:
     p = Profile.from_names(["A", "FD"], [["A", "FD"]] * 3)
     with pytest.raises(
-        TallyInputError, match="^a supermajority ratio must be a number like 3 or 3/2, got 'x'$"
+        TallyInputError, match=r"^a supermajority ratio must be a number like 3 or 3/2, got 'x'$"
     ):
         debian(p, default=1, supermajority="x")
 
@@ -109,7 +109,7 @@ def test_blank_ballots_at_2_63_are_counted_as_blank(method: object) -> None:
 
 
 def test_meek_names_itself_when_refusing_tied_ranks() -> None:
-    with pytest.raises(TallyInputError, match="^stv-meek needs strict rankings"):
+    with pytest.raises(TallyInputError, match=r"^stv-meek needs strict rankings"):
         stv_meek(Profile.from_names(["A", "B"], [[["A", "B"]]]), 1)
 
 
