@@ -62,6 +62,7 @@ def test_a_seat_held_counts_against_a_cap_of_two(method: str) -> None:
 def test_scottish_stage_by_stage_under_a_simultaneous_quota() -> None:
     """Stage 1 elects A1 only; stage 2 excludes A2 for the cap and its 28 papers go to C (A1 is elected)."""
     result = count("stv-scottish", PROFILE, 3, caps=ONE_PER_ORG)
+    assert [r.number for r in result.rounds] == list(range(1, len(result.rounds) + 1))
     first, second = result.rounds[0], result.rounds[1]
     assert first.elected == ["A1"] and first.excluded == []
     assert second.excluded == ["A2"] and "cap" in second.note
@@ -95,6 +96,9 @@ def test_ranking_methods_pass_over_the_capped_candidate_in_place(method: str) ->
     result = count(method, PROFILE, 3, caps=ONE_PER_ORG)
     assert result.rounds[0].excluded == ["A2"]
     assert result.rounds[0].elected == ["A1", "C", "B"]
+    votes = {"plurality": " (28 first preferences)", "approval": " (28 approvals)"}.get(method, "")
+    cap = "already holds its cap of 1" if votes else "is at its cap of 1"
+    assert result.notes == [f"A2{votes} passed over: group 'acme' {cap}"]
 
 
 def test_irv_excludes_a_group_at_its_cap_before_the_first_round() -> None:

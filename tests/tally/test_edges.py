@@ -128,3 +128,17 @@ def test_meek_with_every_candidate_capped_keeps_the_first_preferences() -> None:
     assert r.rounds[0].counts == {"A": 2, "B": 1}
     assert r.rounds[0].excluded == ["A", "B"]
     assert "only 0 of 1 seats could be filled" in r.notes
+
+
+def test_ranked_pairs_orders_equal_margins_by_the_lot_ranking() -> None:
+    """A cycle of three equal margins (1, with 2 winning votes each). The lot's tie-break ranking with
+    the empty seed is C 0e663db5 < B 8d228087 < A f50cfb07, so the pairs go C>A, B>C, then A>B, which
+    would close the cycle and is skipped: B > C > A."""
+    p = Profile.from_names(["A", "B", "C"], [["A", "B", "C"], ["B", "C", "A"], ["C", "A", "B"]])
+    r = count("ranked-pairs", p, 1)
+    (tie,) = r.tie_breaks
+    assert tie.between == ["C>A", "B>C", "A>B"]
+    assert tie.chosen == "C>A"
+    assert [pair["locked"] for pair in r.rounds[0].extra["pairs"]] == [True, True, False]
+    assert r.ranking == [["B"], ["C"], ["A"]]
+    assert r.elected == ["B"]
