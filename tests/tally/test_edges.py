@@ -142,3 +142,56 @@ def test_ranked_pairs_orders_equal_margins_by_the_lot_ranking() -> None:
     assert [pair["locked"] for pair in r.rounds[0].extra["pairs"]] == [True, True, False]
     assert r.ranking == [["B"], ["C"], ["A"]]
     assert r.elected == ["B"]
+
+
+def test_pairwise_of_a_ballot_naming_a_candidate_twice_keeps_its_first_place() -> None:
+    from governance.tally.condorcet import pairwise
+
+    p = Profile.build(["A", "B"], [(((0,), (1,), (0,)), 2)])
+    assert pairwise(p).tolist() == [[0, 2], [0, 0]]
+
+
+def test_lazy_consensus_sentences() -> None:
+    from governance.tally.motion import lazy_reason
+
+    assert lazy_reason(0) == "Passed by lazy consensus: nobody objected before the deadline."
+    assert lazy_reason(1) == "Failed: 1 objection under lazy consensus."
+    assert lazy_reason(2) == "Failed: 2 objections under lazy consensus."
+
+
+def test_legacy_seed_is_the_documented_hash() -> None:
+    """printf 'board-2027\\na\\nb' | sha256sum -> ef516a0bb84c9a04…"""
+    from governance.tally.seed import legacy_seed
+
+    assert legacy_seed("board-2027", ["b", "a"]) == "ef516a0bb84c9a04"
+
+
+def test_a_result_read_back_from_json_keeps_its_rounds_notes_and_lots() -> None:
+    import json
+
+    from governance.tally import Result
+    from governance.tally.result import notes_in
+
+    capped = count(
+        "stv-scottish",
+        Profile.from_names(["A1", "A2", "B"], [["A1", "A2"]] * 5 + [["A2", "B"]] * 4 + [["B"]] * 2),
+        2,
+        caps=GroupCap(groups={"A1": "acme", "A2": "acme"}, cap=1),
+    )
+    data = json.loads(capped.dumps())
+    assert notes_in(data, "en") == capped.notes and capped.notes
+    assert notes_in(data, "fr") != capped.notes
+    back = Result.from_json(data)
+    assert back.to_json() == capped.to_json()
+    assert [r.elected for r in back.rounds] == [r.elected for r in capped.rounds]
+    assert [r.transfers for r in back.rounds] == [r.transfers for r in capped.rounds]
+    lot = count(
+        "stv-scottish",
+        Profile.from_names(["A", "B", "C"], [["A"]] * 3 + [["B", "A"]] * 2 + [["C", "B"]] * 2),
+        1,
+        seed="x",
+    )
+    assert lot.tie_breaks[0].text() == "Tie in round 1 to exclude between B, C: B by lot (seed x)"
+    assert lot.tie_breaks[0].text("fr") == (
+        "Égalité au tour 1 pour éliminer entre B, C : B, départagé par tirage au sort (graine x)"
+    )
