@@ -195,3 +195,10 @@ def test_a_result_read_back_from_json_keeps_its_rounds_notes_and_lots() -> None:
     assert lot.tie_breaks[0].text("fr") == (
         "Égalité au tour 1 pour éliminer entre B, C : B, départagé par tirage au sort (graine x)"
     )
+
+
+def test_a_cap_below_one_seat_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^a group cap must allow at least one seat$"):
+        GroupCap(groups={"A": "acme"}, cap=0)
+    with pytest.raises(ValueError, match=r"^a group cap must allow at least one seat$"):
+        GroupCap(groups={"A": "acme"}, cap=1, limits={"acme": 0})
