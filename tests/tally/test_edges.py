@@ -202,3 +202,16 @@ def test_a_cap_below_one_seat_is_refused() -> None:
         GroupCap(groups={"A": "acme"}, cap=0)
     with pytest.raises(ValueError, match=r"^a group cap must allow at least one seat$"):
         GroupCap(groups={"A": "acme"}, cap=1, limits={"acme": 0})
+
+
+def test_a_result_recorded_before_translated_notes_reads_back() -> None:
+    """Results recorded before ``note_i18n`` existed have rounds without it; they still read back."""
+    from governance.tally import Result
+
+    p = Profile.from_names(["A", "B", "C"], [["A"]] * 3 + [["B", "A"]] * 2 + [["C", "B"]] * 2)
+    data = count("stv-scottish", p, 1, seed="x").to_json()
+    for r in data["rounds"]:
+        r.pop("note_i18n", None)
+    back = Result.from_json(data)
+    assert [r.note for r in back.rounds][1] == "B excluded with 2.00000 votes"
+    assert back.elected == ["A"]
