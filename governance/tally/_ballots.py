@@ -27,6 +27,26 @@ N = TypeVar("N", int, float)
 
 IntArray = npt.NDArray[np.int64]
 Grid = npt.NDArray[np.signedinteger[Any]]
+Weights = npt.NDArray[Any]
+"""Integer weights: int64 while every figure of the count fits, else Python integers (dtype object)."""
+
+INT64_SAFE = 2**62
+"""Largest magnitude an int64 figure of a count may reach (half of int64's range, for sums of two)."""
+
+
+def wide(total: int, scale: int = 1) -> bool:
+    """Whether a count whose figures reach ``total × scale`` must use Python integers, not int64.
+
+    Decided once, up front, from the total weight of the ballots (a Python integer, exact at any size):
+    numpy's int64 arithmetic wraps silently past 2**63, so a count that could come near it works on
+    arrays of Python integers (dtype object) instead, exact at any size and slower only there.
+    """
+    return total * scale >= INT64_SAFE
+
+
+def as_weights(values: npt.NDArray[Any], exact: bool) -> Weights:
+    """``values`` as int64, or as Python integers (dtype object) when ``exact`` (see ``wide``)."""
+    return values.astype(object) if exact else values.astype(np.int64)
 
 
 def resolve_seed(seed: str | None) -> str:
@@ -91,7 +111,7 @@ class StrictOrders:
     """
 
     grid: Grid
-    counts: IntArray
+    counts: Weights
     lengths: IntArray
     ranked: npt.NDArray[np.bool_]
     ncand: int
@@ -101,8 +121,15 @@ def strict_orders(profile: Profile, method: str) -> StrictOrders:
     """``strict_ballots`` as arrays (``StrictOrders``), computed once per profile and kept on it.
 
     Raises ``TallyInputError`` exactly as ``strict_ballots`` does for a ballot ranking two eligible
-    candidates equally.
+    candidates equally. When the ballots weigh ``wide`` (2**62 or more), the counts are Python
+    integers (dtype object) and the orders are built from the rankings themselves: the profile's int64
+    arrays cannot hold such counts.
     """
+    if wide(profile.total):
+        ballots = strict_ballots(profile, method)
+        counts = np.array(list(profile.counts), dtype=object)
+        ranked = np.fromiter((len(r) > 0 for r in profile.rankings), dtype=np.bool_, count=len(counts))
+        return orders_from_lists([order for order, _ in ballots], counts, ranked, len(profile.candidates))
     arrays = profile.arrays()
     cached = arrays.derived.get("strict_orders")
     if isinstance(cached, StrictOrders):
@@ -136,7 +163,7 @@ def strict_orders(profile: Profile, method: str) -> StrictOrders:
 
 
 def orders_from_lists(
-    orders: Sequence[Sequence[int]], counts: IntArray, ranked: npt.NDArray[np.bool_], ncand: int
+    orders: Sequence[Sequence[int]], counts: Weights, ranked: npt.NDArray[np.bool_], ncand: int
 ) -> StrictOrders:
     """``StrictOrders`` from strict orders given as Python sequences (one per row of ``counts``)."""
     lengths = np.fromiter(map(len, orders), dtype=np.int64, count=len(orders))
@@ -153,15 +180,27 @@ def _padded(entries: IntArray, lengths: IntArray, ncand: int) -> Grid:
     return grid
 
 
-def weighted_sum(index: npt.NDArray[Any], weights: IntArray, size: int) -> IntArray:
-    """Exact integer ``sum(weights[index == k])`` for each ``k < size`` (a bincount that stays exact)."""
+def weighted_sum(index: npt.NDArray[Any], weights: Weights, size: int) -> Weights:
+    """Exact integer ``sum(weights[index == k])`` for each ``k < size`` (a bincount that stays exact).
+
+    Python-integer weights (dtype object) give Python-integer sums. int64 weights are summed in
+    float64 while every partial sum stays below 2**52 (exact there), in int64 while below
+    ``INT64_SAFE``, and as Python integers beyond: a sum never wraps, whatever the weights.
+    """
+    if weights.dtype == object:
+        exact: Weights = np.zeros(size, dtype=object)
+        np.add.at(exact, index, weights)
+        return exact
     if index.size == 0:
         return np.zeros(size, dtype=np.int64)
-    if int(np.abs(weights).sum()) < 2**53:  # every partial sum is an integer float64 holds exactly
+    bound = float(np.abs(weights.astype(np.float64)).sum())  # an estimate, but never near a limit
+    if bound < 2**52:  # every partial sum is an integer float64 holds exactly
         return np.bincount(index, weights=weights, minlength=size)[:size].astype(np.int64)
-    exact = np.zeros(size, dtype=np.int64)
-    np.add.at(exact, index, weights)
-    return exact
+    if bound < INT64_SAFE:
+        sums = np.zeros(size, dtype=np.int64)
+        np.add.at(sums, index, weights)
+        return sums
+    return weighted_sum(index, weights.astype(object), size)
 
 
 def break_tie(

@@ -4,7 +4,9 @@ Each distinct ranking is one row: its candidates in order (padded with a sentine
 carry it, where those papers stand, which candidate holds them and at what value. All papers of one
 ranking follow the same path and carry the same value, so moving a row moves them all at once, and
 a count never walks ballot by ballot. Values are integers in a fixed unit (``scale``), so arithmetic
-is exact.
+is exact: the largest figure a count makes is a paper's value times a surplus (at most
+``ballots × scale²``), so when that could pass int64's range (``_ballots.wide``) the counts, values and
+sums are Python integers (dtype object) from the start, and nothing ever wraps.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from governance.tally._ballots import Grid, StrictOrders, weighted_sum
+from governance.tally._ballots import Grid, StrictOrders, Weights, as_weights, weighted_sum, wide
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -48,14 +50,16 @@ class Papers:
         self.ncand = orders.ncand
         self.scale = scale
         self.grid: Grid = orders.grid[keep]
-        self.counts: IntArray = orders.counts[keep]
+        counts = orders.counts[keep]
+        self.exact = wide(int(counts.sum()), scale * scale)
+        self.counts: Weights = as_weights(counts, self.exact)
         rows = self.counts.size
         self.pos: IntArray = np.zeros(rows, dtype=np.int64)
         self.owner: IntArray = np.full(rows, -1, dtype=np.int64)
-        self.value: IntArray = np.full(rows, scale, dtype=np.int64)
+        self.value: Weights = as_weights(np.full(rows, scale, dtype=np.int64), self.exact)
         self.continuing: BoolArray = np.zeros(self.ncand + 1, dtype=np.bool_)
         # sums[c]: total value held by candidate c; sums[ncand]: by nobody (exhausted, or not yet placed).
-        self.sums: IntArray = np.zeros(self.ncand + 1, dtype=np.int64)
+        self.sums: Weights = as_weights(np.zeros(self.ncand + 1, dtype=np.int64), self.exact)
         self.sums[self.ncand] = int((self.counts * self.value).sum())
 
     def set_continuing(self, candidates: Sequence[int]) -> None:
@@ -81,7 +85,7 @@ class Papers:
         self.owner[rows] = np.where(cand == self.ncand, -1, cand)
         self.sums += self._held_value(rows)
 
-    def _held_value(self, rows: IntArray) -> IntArray:
+    def _held_value(self, rows: IntArray) -> Weights:
         """The value ``rows`` give each holder (the last entry: nobody)."""
         holder = np.where(self.owner[rows] < 0, self.ncand, self.owner[rows])
         return weighted_sum(holder, self.counts[rows] * self.value[rows], self.ncand + 1)

@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from governance.i18n import N_
-from governance.tally._ballots import resolve_seed
+from governance.tally._ballots import INT64_SAFE, resolve_seed
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
@@ -92,26 +92,69 @@ def positions(profile: Profile) -> npt.NDArray[np.int16]:
 
 
 def pairwise_from_positions(
-    pos: npt.NDArray[np.int16], counts: npt.NDArray[np.int64], *, unranked: Unranked = "bottom"
+    pos: npt.NDArray[np.int16], counts: Sequence[int], *, unranked: Unranked = "bottom"
 ) -> IntMatrix:
     """The pairwise matrix from a positions array (see ``positions``) and the ballot counts.
 
     With ``unranked="abstain"`` a ballot counts for a pair only if it ranks both candidates.
     Works in blocks of rows so that memory stays bounded whatever the number of distinct ballots;
-    each block is one vectorised comparison and one matrix-vector product (exact in float64 up to
-    2**53 ballots).
+    each block is one vectorised comparison and one matrix-vector product, exact at any total
+    (``_limbs``).
     """
     u, n = pos.shape
-    total = np.zeros(n * n, dtype=np.float64)
-    weights = counts.astype(np.float64)
-    for start in range(0, u, _CHUNK_ROWS):
-        block = pos[start : start + _CHUNK_ROWS]
-        above3 = block[:, :, None] < block[:, None, :]
-        if unranked == "abstain":
-            above3 &= block[:, None, :] != n + 1
-        above = above3.reshape(block.shape[0], n * n)
-        total += weights[start : start + _CHUNK_ROWS] @ above
-    return np.rint(total).astype(np.int64).reshape(n, n)
+
+    def weighted(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        total = np.zeros(n * n, dtype=np.float64)
+        for start in range(0, u, _CHUNK_ROWS):
+            block = pos[start : start + _CHUNK_ROWS]
+            above3 = block[:, :, None] < block[:, None, :]
+            if unranked == "abstain":
+                above3 &= block[:, None, :] != n + 1
+            above = above3.reshape(block.shape[0], n * n)
+            total += weights[start : start + _CHUNK_ROWS] @ above
+        return total.reshape(n, n)
+
+    return _combine([weighted(w) for w in _limbs(counts)], n)
+
+
+_LIMB = 24
+"""Bits per limb of a count when the total is too large for float64 to sum exactly."""
+
+
+def _limbs(counts: Sequence[int]) -> list[npt.NDArray[np.float64]]:
+    """The counts as float64 weights, split into base-2**24 digits (lowest first) when they must be.
+
+    A float64 sum of integers is exact below 2**52, so a total below that is one set of weights. A
+    larger total (decided up front from the exact Python sum) is split into digits: each digit's
+    matrix is at most 2**24 × distinct ballots, exact for up to 2**28 distinct ballots, and
+    ``_combine`` puts the digits back together in Python integers. No pairwise figure ever rounds.
+    """
+    if sum(counts) < 2**52:
+        return [np.fromiter(counts, dtype=np.float64, count=len(counts))]
+    rest = np.array(list(counts), dtype=object)
+    if len(counts) >= 2**28:
+        raise TallyInputError(
+            f"{len(counts)} distinct ballots weighing {sum(counts)} in all are more than the pairwise "
+            "count can sum exactly"
+        )
+    digits: list[npt.NDArray[np.float64]] = []
+    mask = (1 << _LIMB) - 1
+    while rest.any():
+        digits.append((rest & mask).astype(np.float64))
+        rest = rest >> _LIMB
+    return digits
+
+
+def _combine(parts: list[npt.NDArray[np.float64]], n: int) -> IntMatrix:
+    """The matrix from its digit matrices (``_limbs``): int64 when it fits, else Python integers."""
+    if len(parts) == 1:
+        return np.rint(parts[0]).astype(np.int64).reshape(n, n)
+    exact = np.zeros((n, n), dtype=object)
+    for k, part in enumerate(parts):
+        exact = exact + (np.rint(part).reshape(n, n).astype(np.int64).astype(object) << (_LIMB * k))
+    if int(exact.max(initial=0)) < INT64_SAFE:
+        return exact.astype(np.int64)
+    return exact
 
 
 def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
@@ -131,7 +174,7 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     n = len(profile.candidates)
     rankings = profile.rankings
     u = len(rankings)
-    counts = np.asarray(profile.counts, dtype=np.int64)
+    counts = profile.counts
     if u == 0 or n == 0:
         return np.zeros((n, n), dtype=np.int64)
     ranking_lens = np.fromiter(map(len, rankings), dtype=np.int64, count=u)
@@ -149,13 +192,6 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     ranked[rows, cands] = True
     if int(np.count_nonzero(ranked)) != cands.size:  # a candidate named twice: the general path copes
         return pairwise_from_positions(positions(profile), counts, unranked=unranked)
-    total = np.zeros(n * n, dtype=np.float64)
-    weights = counts.astype(np.float64)
-    if unranked == "bottom":
-        for start in range(0, u, 4 * _CHUNK_ROWS):
-            block = ranked[start : start + 4 * _CHUNK_ROWS]
-            w = weights[start : start + 4 * _CHUNK_ROWS, None]
-            total += ((block * w).T @ (~block).astype(np.float64)).reshape(n * n)
     # Ranked pairs, slot by slot, ballots ordered longest first so each slot is a prefix of rows.
     entries = np.bincount(rows, minlength=u)
     order = np.argsort(-entries, kind="stable")
@@ -170,18 +206,28 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     slots[new_row[rows], slot] = cands
     levels[new_row[rows], slot] = tier_index[entry_tier]
     sorted_entries = entries[order]
-    sorted_weights = weights[order]
-    for i in range(width - 1):
-        k = int(np.searchsorted(-sorted_entries, -(i + 2), side="right"))  # rows with > i+1 entries
-        if k == 0:
-            break
-        first = slots[:k, i : i + 1]
-        later = slots[:k, i + 1 :]
-        above = (later >= 0) & (levels[:k, i : i + 1] < levels[:k, i + 1 :])
-        keys = (first.astype(np.int64) * n + later)[above]
-        w = np.broadcast_to(sorted_weights[:k, None], later.shape)[above]
-        total += np.bincount(keys, weights=w, minlength=n * n)
-    return np.rint(total).astype(np.int64).reshape(n, n)
+
+    def weighted(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        total = np.zeros(n * n, dtype=np.float64)
+        if unranked == "bottom":
+            for start in range(0, u, 4 * _CHUNK_ROWS):
+                block = ranked[start : start + 4 * _CHUNK_ROWS]
+                w = weights[start : start + 4 * _CHUNK_ROWS, None]
+                total += ((block * w).T @ (~block).astype(np.float64)).reshape(n * n)
+        sorted_weights = weights[order]
+        for i in range(width - 1):
+            k = int(np.searchsorted(-sorted_entries, -(i + 2), side="right"))  # rows with > i+1 entries
+            if k == 0:
+                break
+            first = slots[:k, i : i + 1]
+            later = slots[:k, i + 1 :]
+            above = (later >= 0) & (levels[:k, i : i + 1] < levels[:k, i + 1 :])
+            keys = (first.astype(np.int64) * n + later)[above]
+            w = np.broadcast_to(sorted_weights[:k, None], later.shape)[above]
+            total += np.bincount(keys, weights=w, minlength=n * n)
+        return total
+
+    return _combine([weighted(w) for w in _limbs(counts)], n)
 
 
 def strongest_paths(strength: IntMatrix) -> IntMatrix:
@@ -291,7 +337,7 @@ def schulze(
     link = np.where(d > d.T, d, 0)
     p_active = strongest_paths(link[sub])
     n = len(names)
-    p = np.zeros((n, n), dtype=np.int64)
+    p = np.zeros((n, n), dtype=d.dtype)
     p[sub] = p_active
     beats = p > p.T
     tier_idx = layers(beats, active)

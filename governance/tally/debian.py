@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from governance.i18n import N_
-from governance.tally._ballots import resolve_seed
+from governance.tally._ballots import resolve_seed, wide
 from governance.tally.condorcet import (
     IntMatrix,
     _matrix_json,
@@ -479,7 +479,8 @@ def debian(
 def _ranking(v: IntMatrix, options: list[int], total: int) -> list[list[int]]:
     """Beatpath tiers with A.6(7)'s strength: more winning votes, then fewer votes against."""
     n = v.shape[0]
-    strength = np.zeros((n, n), dtype=np.int64)
+    # Strengths reach (total + 1)²: Python integers once that could pass int64's range, never wrapped.
+    strength = np.zeros((n, n), dtype=object if wide(total + 1, total + 1) else np.int64)
     for a in options:
         for b in options:
             if a != b and v[a, b] > v[b, a]:

@@ -14,7 +14,8 @@ whenever the lot decides who is elected or passed over.
 
 Both read the profile's arrays (``Profile.arrays()``; plurality when the rankings are strict): each
 ballot's first eligible candidate, or its first tier, is found and counted with whole-array
-operations, not ballot by ballot.
+operations, not ballot by ballot. Ballots weighing 2**62 or more in all (``_ballots.wide``, decided
+up front) are counted ballot by ballot in Python integers instead, exact at any size.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from governance.i18n import N_
-from governance.tally._ballots import check_seats, resolve_seed, weighted_sum
+from governance.tally._ballots import check_seats, resolve_seed, weighted_sum, wide
 from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.lot import lot_order
@@ -41,7 +42,8 @@ def plurality(
     plurality and raises ``TallyInputError``; a ballot naming no eligible candidate is blank.
     """
     check_seats(profile, seats, "plurality")
-    fast = _first_choices(profile) if profile.arrays().strict else None
+    exact = wide(profile.total)  # int64 arrays could not hold these counts: Python integers instead
+    fast = _first_choices(profile) if not exact and profile.arrays().strict else None
     if fast is not None:
         votes, blank = fast
     else:
@@ -71,7 +73,7 @@ def approval(
     whose first tier names only withdrawn candidates approves nobody).
     """
     check_seats(profile, seats, "approval")
-    fast = _approvals(profile)
+    fast = None if wide(profile.total) else _approvals(profile)
     if fast is not None:
         votes, blank = fast
     else:

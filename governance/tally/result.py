@@ -23,6 +23,16 @@ from governance.labels import RESULT_PARAMETER_VALUES, RESULT_PARAMETERS, label,
 Number = int | Fraction | Decimal | float
 
 
+def exact_decimal(units: int, places: int) -> Decimal:
+    """``units`` × 10^-``places`` as a Decimal, exact at any size (e.g. 130040863, 5 -> 1300.40863).
+
+    Built from its digits, not by ``Decimal.scaleb``, which rounds to the context's 28 digits: a count
+    of 2**64 ballots in units of 10^-9 has 29 digits and must not lose its last ones.
+    """
+    digits = tuple(int(d) for d in str(abs(units)))
+    return Decimal((1 if units < 0 else 0, digits, -places))
+
+
 def number_to_json(value: Number) -> int | str | float:
     """A count as JSON: ints stay ints, exact fractions and decimals become decimal strings."""
     if isinstance(value, bool):

@@ -21,7 +21,10 @@ seed. When the hopeful candidates are no more than the seats left, they are all 
 
 **Precision.** Fixed-point decimal with 9 places, as droop's ``meek`` with ``arithmetic=fixed``
 (precision 9, omega 1/10^6): values are integers in units of 10^-9; keep and carry are each truncated
-(OpenSTV's rounding), and the keep-factor update rounds up. Group caps exclude a capped group's
+(OpenSTV's rounding), and the keep-factor update rounds up. The largest figure is a candidate's
+votes, at most ``ballots × 10^9``: when that could pass int64's range (``_ballots.wide``, from about
+4.6 billion ballots) every array of the count holds Python integers instead, so no figure ever wraps
+(a count of 18,446,744,074 ballots once wrapped and elected the loser). Group caps exclude a capped group's
 hopeful candidates as soon as the group is full; the round and the result say so.
 
 **Speed.** A ballot's path depends only on the elected candidates it meets, in order, before its first
@@ -42,15 +45,18 @@ import numpy.typing as npt
 from governance.i18n import N_
 from governance.tally._ballots import (
     StrictOrders,
+    Weights,
+    as_weights,
     break_tie,
     check_seats,
     resolve_seed,
     strict_orders,
     weighted_sum,
+    wide,
 )
 from governance.tally.caps import GroupCap
 from governance.tally.profile import Profile
-from governance.tally.result import Message, Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak, exact_decimal
 
 PRECISION = 9
 SCALE = 10**PRECISION
@@ -62,7 +68,7 @@ IntArray = npt.NDArray[np.int64]
 
 def to_decimal(units: int) -> Decimal:
     """A value in 10^-9 units as a Decimal with nine places."""
-    return Decimal(units).scaleb(-PRECISION)
+    return exact_decimal(units, PRECISION)
 
 
 def stv_meek(
@@ -88,11 +94,12 @@ class _Meek:
         ranks = orders.lengths > 0
         self.valid = int(orders.counts[ranks].sum())
         self.first = weighted_sum(orders.grid[ranks, 0], orders.counts[ranks], n + 1)
-        self.kf: IntArray = np.zeros(n + 1, dtype=np.int64)  # index n: sentinel "no candidate"
+        exact = wide(self.valid, SCALE)  # decided once from the total weight: int64 or Python integers
+        self.kf: Weights = as_weights(np.zeros(n + 1, dtype=np.int64), exact)  # index n: "no candidate"
         self.eligible = [c for c in range(n) if c not in profile.withdrawn]
         self.hopeful = list(self.eligible)
         self.kf[self.hopeful] = SCALE
-        self.paths = _Paths(orders, ranks, self.hopeful)
+        self.paths = _Paths(orders, ranks, self.hopeful, exact)
         self.elected: list[int] = []
         self.excluded: list[int] = []
         self.votes: list[int] = [0] * n
@@ -312,12 +319,15 @@ class _Paths:
     keep = weight × kf // SCALE and weight = weight × (SCALE − kf) // SCALE.
     """
 
-    def __init__(self, orders: StrictOrders, rows: npt.NDArray[np.bool_], hopeful: Sequence[int]) -> None:
+    def __init__(
+        self, orders: StrictOrders, rows: npt.NDArray[np.bool_], hopeful: Sequence[int], exact: bool
+    ) -> None:
         self.ncand = orders.ncand
+        self.exact = exact
         width = self.ncand + 1
         all_rows = bool(rows.all())
         self.grid = orders.grid if all_rows else orders.grid[rows]
-        self.mult: IntArray = orders.counts if all_rows else orders.counts[rows]
+        self.mult: Weights = as_weights(orders.counts if all_rows else orders.counts[rows], exact)
         size = self.mult.size
         self.ptr: IntArray = np.zeros(size, dtype=np.int64)
         self.node: IntArray = np.zeros(size, dtype=np.int64)
@@ -330,7 +340,7 @@ class _Paths:
         self.child = np.full((1, width), -1, dtype=np.int32)  # child[node, cand]: node id, or -1
         first = weighted_sum(self.term, self.mult, width)
         self.t_key: IntArray = np.flatnonzero(first)  # node * width + term, sorted
-        self.t_mult: IntArray = first[self.t_key]
+        self.t_mult: Weights = first[self.t_key]
         self._index()
 
     def _children(self, nodes: IntArray, cands: IntArray) -> IntArray:
@@ -406,13 +416,13 @@ class _Paths:
         below = weighted_sum(self.t_node, self.t_mult, nodes)
         for level in reversed(self.levels):
             np.add.at(below, parent[level], below[level])
-        self.below: IntArray = below
+        self.below: Weights = below
 
-    def distribute(self, kf: IntArray) -> IntArray:
+    def distribute(self, kf: Weights) -> Weights:
         """Every candidate's votes (units of 10^-9) under keep factors ``kf`` (sentinel last, 0)."""
-        weight = np.zeros(len(self.parent), dtype=np.int64)
+        weight = as_weights(np.zeros(len(self.parent), dtype=np.int64), self.exact)
         weight[0] = SCALE
-        keep = np.zeros(len(self.parent), dtype=np.int64)
+        keep = as_weights(np.zeros(len(self.parent), dtype=np.int64), self.exact)
         for level in self.levels:
             w = weight[self.n_parent[level]]
             k = kf[self.n_via[level]]
@@ -423,7 +433,7 @@ class _Paths:
         at_first_hopeful = weighted_sum(
             self.t_term, weight[self.t_node] * kf[self.t_term] // SCALE * self.t_mult, size
         )
-        totals: IntArray = at_elected + at_first_hopeful
+        totals: Weights = at_elected + at_first_hopeful
         return totals
 
 

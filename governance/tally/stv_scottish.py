@@ -37,7 +37,7 @@ from governance.tally._ballots import break_tie, check_seats, resolve_seed, stri
 from governance.tally._papers import Papers
 from governance.tally.caps import GroupCap
 from governance.tally.profile import Profile
-from governance.tally.result import Message, Number, Result, Round, TieBreak
+from governance.tally.result import Message, Number, Result, Round, TieBreak, exact_decimal
 
 SCALE = 100_000
 """Votes are kept as integers in units of 1/100000 (five decimal places, rule 48(3))."""
@@ -45,7 +45,7 @@ SCALE = 100_000
 
 def to_decimal(units: int) -> Decimal:
     """A value in 1/100000ths as a Decimal with five places (e.g. 130040863 -> 1300.40863)."""
-    return Decimal(units).scaleb(-5)
+    return exact_decimal(units, 5)
 
 
 def droop_quota(valid: int, seats: int) -> int:
