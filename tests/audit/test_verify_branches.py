@@ -77,7 +77,9 @@ async def test_the_ok_line_and_heads_are_exact(
     await run_election(ctx, clock)
     files = await bundle(ctx)
     chains = sorted(
-        n for n in files if n in ("anchor.jsonl", EVENTS) or (n.startswith("streams/") and n.endswith(".jsonl"))
+        n
+        for n in files
+        if n in ("anchor.jsonl", EVENTS) or (n.startswith("streams/") and n.endswith(".jsonl"))
     )
     events = sum(len(_events(files, n)) for n in chains)
     last = {_events(files, n)[-1]["stream"]: _events(files, n)[-1]["hash"] for n in chains}
