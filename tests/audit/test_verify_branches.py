@@ -139,6 +139,12 @@ async def test_events_after_the_recorded_head_are_named(ctx: Context, clock: Man
         f"{EVENTS}: BROKEN at event 4 of {STREAM}: the recorded head is event 3, but {len(events)} events "
         "are in the file" in problems
     ), problems
+    heads["heads"][STREAM] = {"seq": len(events), "hash": "f" * 64}  # the right length, a foreign head
+    problems = verify_files(_with(files, "heads.json", json.dumps(heads).encode())).problems
+    assert (
+        f"{EVENTS}: BROKEN at event {len(events) + 1} of {STREAM}: events are missing after the last one "
+        "(its hash is not the recorded head)" in problems
+    ), problems
 
 
 async def test_a_file_added_to_a_bundle_is_named(ctx: Context, clock: ManualClock) -> None:
