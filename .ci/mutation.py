@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".mutation"
 
 # Everything a test may import or read, linked into each scratch directory (mutmut copies from there).
-LINKED = ("governance", "bot", "migrations", "tests", "docs", "alembic.ini", "babel.cfg")
+LINKED = ("governance", "bot", "migrations", "tests", "docs", "README.md", "alembic.ini", "babel.cfg")
 
 
 @dataclass(frozen=True)

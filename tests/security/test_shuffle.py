@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
 from sqlalchemy import insert, select, text
 from sqlmodel import col
 
@@ -114,3 +115,10 @@ def test_the_measure_tells_order_from_disorder() -> None:
     shuffled = list(range(N))
     secrets.SystemRandom().shuffle(shuffled)
     assert abs(spearman(shuffled)) < BOUND
+
+
+async def test_a_shuffle_names_exactly_one_poll(ctx: Context) -> None:
+    async with ctx.db.reading() as session:
+        for poll in ({}, {"election_id": 1, "motion_id": 1}):
+            with pytest.raises(ValueError, match=r"^shuffle one poll: give election_id or motion_id$"):
+                await secrecy.shuffle_poll(session, **poll)
