@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test lint bench clean messages
+.PHONY: run test lint bench clean messages mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,16 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/cast.py
 	$(BIN)/python bench/tally.py
 
+## mutation: mutation testing (mutmut) of the tally, audit, verify, secrecy and policy modules, on demand
+##   MODULE=governance/verify.py runs one file or folder; SAMPLE=n tests n mutants per file (seed SEED)
+MODULE ?=
+SAMPLE ?= 0
+SEED   ?= 19
+mutation: $(DEV_STAMP)
+	nice -n 10 $(BIN)/python .ci/mutation.py $(MODULE) --sample $(SAMPLE) --seed $(SEED)
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mutation *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 ## messages: re-extract translatable text and merge it into the French catalog (then translate the new entries)
 messages: $(DEV_STAMP)

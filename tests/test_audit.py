@@ -92,8 +92,9 @@ async def test_refused_or_crashed_commands_leave_no_event(
     await bodies.create_body(ctx, who["sec"], "safety", "Safety WG", "wg", chairs=["alice"])
     roster_before, body_before = await events(ctx, "roster"), await events(ctx, "body:safety")
     head_before = (await check(ctx, "roster")).head
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         await roster.add_person(ctx, who["alice"], "zed", "Zed")
+    assert refusal.value.rule == "secretariat-only"
     with pytest.raises(InvalidInput):
         await roster.import_roster_csv(ctx, who["sec"], "handle,name\nok,Ok\nBAD HANDLE,x\n")
 

@@ -68,6 +68,7 @@ async def test_a_steering_member_who_leaves_becomes_emeritus(ctx: Context, clock
     assert "Alice Martin (emeritus since 2026-01-08)" in await _say(ctx, "sec", "body show steering")
     with pytest.raises(Forbidden) as refused:
         await motions.propose(ctx, who["alice"], "steering", "Anything")
+    assert refused.value.rule == "member-state"
     assert (
         refused.value.message
         == "Alice Martin is emeritus in this body; emeritus members may not propose motions."
@@ -102,8 +103,9 @@ async def test_confirmed_inactive_members_become_emeritus_under_the_alliance(
     assert [m.handle for m in (await schedule.review(ctx, who["bea"], "safety"))[1]] == ["arjun"]
     motion = await motions.propose(ctx, who["bea"], "safety", "Adopt the guide")
     assert motion.seated == 2
-    with pytest.raises(Forbidden, match="Alice Martin is emeritus in this body"):
+    with pytest.raises(Forbidden, match="Alice Martin is emeritus in this body") as refusal:
         await motions.vote(ctx, who["alice"], motion.id or 0, "yes")
+    assert refusal.value.rule == "member-state"
     # asking to join again: a chair makes them active again
     with pytest.raises(Conflict) as conflict:
         await bodies.request_join(ctx, who["alice"], "safety")

@@ -194,6 +194,7 @@ async def test_a_proxy_who_may_no_longer_vote_cannot_cast(ctx: Context) -> None:
     await roster.update_person(ctx, SYSTEM, "bea", status="suspended")
     with pytest.raises(Forbidden) as refused:
         await elections.cast_ballot(ctx, who["bea"], "e1", ["alice"], for_handle="gil")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == "Béatrice Dubois is suspended; suspended members may not vote."
     assert await _ballots(ctx, "e1") == []
 
@@ -204,7 +205,7 @@ async def test_renaming_a_proxy_replaces_an_unused_one(ctx: Context) -> None:
     await elections.open_voting(ctx, who["sec"], "e1")
     await elections.delegate(ctx, who["gil"], "e1", "bea")
     await elections.delegate(ctx, who["gil"], "e1", "alice")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="Gil Globex has not named Béatrice Dubois as proxy on e1"):
         await elections.cast_ballot(ctx, who["bea"], "e1", ["alice"], for_handle="gil")
     await elections.cast_ballot(ctx, who["alice"], "e1", ["alice"], for_handle="gil")
     with pytest.raises(Conflict) as used:

@@ -133,6 +133,7 @@ async def test_an_operator_module_from_a_file_governs_an_election(ctx: Context) 
     # every person with an organisation votes; "nobody" has none
     with pytest.raises(Forbidden) as refused:
         await elections.cast_ballot(ctx, who["nobody"], "e1", ["alice"])
+    assert refused.value.rule == "members-vote"
     assert refused.value.message == "No Body is with no member organisation, so cannot vote."
     for handle in ("alice", "arjun", "bea", "gil"):
         await elections.cast_ballot(ctx, who[handle], "e1", ["alice", "arjun", "bea"])

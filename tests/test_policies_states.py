@@ -43,6 +43,7 @@ async def test_suspended_members_neither_vote_nor_propose(ctx: Context) -> None:
     assert refused.value.message == "Arjun Rao is suspended in this body; suspended members may not vote."
     with pytest.raises(Forbidden) as refused:
         await motions.propose(ctx, who["arjun"], "toc", "Another motion")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == (
         "Arjun Rao is suspended in this body; suspended members may not propose motions."
     )
@@ -64,11 +65,13 @@ async def test_emeritus_members_neither_stand_nor_vote_in_elections(ctx: Context
     await elections.open_nominations(ctx, who["sec"], "toc-chair")
     with pytest.raises(Forbidden) as refused:
         await elections.nominate(ctx, who["alice"], "toc-chair", "gil")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == (
         "Gil Globex is emeritus in this body; emeritus members may not stand for election."
     )
     with pytest.raises(Forbidden) as refused:
         await elections.nominate(ctx, who["gil"], "toc-chair", "alice")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == (
         "Gil Globex is emeritus in this body; emeritus members may not nominate candidates."
     )
@@ -76,6 +79,7 @@ async def test_emeritus_members_neither_stand_nor_vote_in_elections(ctx: Context
     await elections.open_voting(ctx, who["sec"], "toc-chair")
     with pytest.raises(Forbidden) as refused:
         await elections.cast_ballot(ctx, who["gil"], "toc-chair", ["alice"])
+    assert refused.value.rule == "member-state"
     assert refused.value.message == "Gil Globex is emeritus in this body; emeritus members may not vote."
     await elections.cast_ballot(ctx, who["arjun"], "toc-chair", ["alice"])
 
@@ -86,11 +90,13 @@ async def test_withdrawn_members_may_not_chair(ctx: Context) -> None:
     before = await snapshot(ctx)
     with pytest.raises(Forbidden) as refused:
         await bodies.seat(ctx, who["sec"], "toc", "alice", "co_chair")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == (
         "Alice Martin is withdrawn in this body; withdrawn members may not chair a body."
     )
     with pytest.raises(Forbidden) as refused:
         await motions.propose(ctx, who["alice"], "toc", "Anything")
+    assert refused.value.rule == "member-state"
     assert refused.value.message == (
         "Alice Martin is withdrawn in this body; withdrawn members may not propose motions."
     )
@@ -106,6 +112,7 @@ async def test_setting_a_state_is_refused_clearly(ctx: Context) -> None:
     assert bad.value.hint == "States: active, emeritus, withdrawn, suspended."
     with pytest.raises(Forbidden) as refused:
         await bodies.set_state(ctx, who["alice"], "toc", "arjun", "suspended")
+    assert refused.value.rule == "secretariat-only"
     assert refused.value.message == (
         "Only the secretariat (an admin) may set member states in Technical Committee."
     )
@@ -139,14 +146,16 @@ async def test_an_open_working_group_stops_at_its_size_limit(ctx: Context, tmp_p
     assert refused.value.message == (
         "Safety WG is full: its policy allows at most 2 active members and it has 2."
     )
-    with pytest.raises(Forbidden, match="Safety WG is full"):
+    with pytest.raises(Forbidden, match="Safety WG is full") as refusal:
         await bodies.seat(ctx, who["sec"], "safety", "bea")
+    assert refusal.value.rule == "max-members"
     assert await snapshot(ctx) == before
     # an emeritus member holds no working place: room for one more
     await bodies.set_state(ctx, who["sec"], "safety", "alice", "emeritus")
     assert (await bodies.request_join(ctx, who["bea"], "safety")).status == "active"
-    with pytest.raises(Forbidden, match="at most 2 active members"):
+    with pytest.raises(Forbidden, match="at most 2 active members") as refusal:
         await bodies.set_state(ctx, who["sec"], "safety", "alice", "active")
+    assert refusal.value.rule == "max-members"
 
 
 async def test_approval_stops_at_the_size_limit(ctx: Context, tmp_path: Path) -> None:
@@ -159,6 +168,7 @@ async def test_approval_stops_at_the_size_limit(ctx: Context, tmp_path: Path) ->
     await bodies.decide_join(ctx, who["bea"], "evals", "alice", approve=True)
     with pytest.raises(Forbidden) as refused:
         await bodies.decide_join(ctx, who["bea"], "evals", "arjun", approve=True)
+    assert refused.value.rule == "max-members"
     assert refused.value.message == (
         "Evals WG is full: its policy allows at most 2 active members and it has 2."
     )
@@ -174,8 +184,9 @@ async def test_may_chair_is_asked_when_chairs_are_seated(ctx: Context) -> None:
         "No Body is not with an active member organisation, so cannot chair Ops WG."
     )
     await bodies.create_body(ctx, who["sec"], "ops", "Ops WG", "wg", chairs=["alice"])
-    with pytest.raises(Forbidden, match="No Body is not with an active member organisation"):
+    with pytest.raises(Forbidden, match="No Body is not with an active member organisation") as refusal:
         await bodies.seat(ctx, who["sec"], "ops", "nobody", "co_chair")
+    assert refusal.value.rule == "chairs-from-members"
     assert (await bodies.seat(ctx, who["sec"], "ops", "bea", "co_chair")).role == "co_chair"
 
 

@@ -184,6 +184,7 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
         await elections.create_election(
             ctx, who["sec"], "steering", "sc-2028", voting_close_at=when("2028-01-31 09:00")
         )
+    assert refused.value.rule == "staggered-terms"
     assert refused.value.message == (
         "No seat of Steering Committee is free by 2028-01-31: its terms are staggered, every term runs past "
         "that date and no seat is vacant."
@@ -196,6 +197,7 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
         await elections.create_election(
             ctx, who["sec"], "steering", "sc-2028", seats=3, voting_close_at=when("2028-02-01 09:00")
         )
+    assert refused.value.rule == "staggered-terms"
     assert refused.value.message == (
         "Steering Committee has staggered terms: the terms of Ada Acme, Ben Globex, Cleo Initech, and Dev "
         "Umbrella end by 2028-02-01, so an election then fills at least 4 seats, not 3."
@@ -240,8 +242,9 @@ async def test_kubernetes_steering_committee_over_two_cycles(ctx: Context, clock
     for handle in ("eve", "kai", "gus"):
         await elections.nominate(ctx, who["sec"], "sc-2029", handle)
         await elections.respond(ctx, who[handle], "sc-2029", True)
-    with pytest.raises(Forbidden, match="No seat of Steering Committee is free by 2029-01-20"):
+    with pytest.raises(Forbidden, match="No seat of Steering Committee is free by 2029-01-20") as refusal:
         await elections.open_voting(ctx, who["sec"], "sc-2029", when("2029-01-20 09:00"))
+    assert refusal.value.rule == "staggered-terms"
     opened = await elections.open_voting(ctx, who["sec"], "sc-2029")
     assert (opened.phase, opened.seats) == ("voting", 3)
     assert "The terms of Eve Hooli, Finn Stark, and Gus Wayne end on 2029-02-01." in (
@@ -287,10 +290,12 @@ async def test_an_explicit_count_may_leave_a_vacancy_but_not_an_ending_term(
         await elections.create_election(
             ctx, who["sec"], "board", "none-free", voting_close_at=when("2026-02-15 00:00")
         )
+    assert refused.value.rule == "staggered-terms"
     assert "The next term ends on 2026-03-01" in (refused.value.hint or "")
     await bodies.set_state(ctx, who["sec"], "board", "cleo", "emeritus")
     with pytest.raises(Forbidden) as refused:
         await elections.create_election(ctx, who["sec"], "board", "b3", seats=3, voting_close_at=close)
+    assert refused.value.rule == "staggered-terms"
     assert refused.value.message == (
         "Board has staggered terms: by 2026-03-15 only 2 seats are free, so an election cannot fill 3."
     )
@@ -304,6 +309,7 @@ async def test_an_explicit_count_may_leave_a_vacancy_but_not_an_ending_term(
     before = await snapshot(ctx)
     with pytest.raises(Forbidden) as refused:
         await elections.create_election(ctx, who["sec"], "board", "b2", seats=2, voting_close_at=close)
+    assert refused.value.rule == "staggered-terms"
     assert refused.value.message == (
         "Board has staggered terms: by 2026-03-15 only 1 seat is free besides the seats of b1, so an "
         "election cannot fill 2."
@@ -314,6 +320,7 @@ async def test_an_explicit_count_may_leave_a_vacancy_but_not_an_ending_term(
     assert "1 of them goes to b1, not yet certified." in await _show(ctx, who, "b2")
     with pytest.raises(Forbidden) as refused:
         await elections.create_election(ctx, who["sec"], "board", "b3", voting_close_at=close)
+    assert refused.value.rule == "staggered-terms"
     assert refused.value.message == (
         "No seat of Board is free by 2026-03-15: the seats free by then go to b1 and b2, not yet certified."
     )

@@ -110,10 +110,12 @@ async def test_non_chair_approving_is_refused_and_changes_nothing(
         with pytest.raises(Forbidden, match="Only a chair of AI Safety WG") as refused:
             await bodies.decide_join(ctx, actor, "safety", "bea", approve=True)
         assert refused.value.rule == "chairs-approve"
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as refusal:
             await bodies.pending(ctx, actor, "safety")
-        with pytest.raises(Forbidden):
+        assert refusal.value.rule == "chairs-approve"
+        with pytest.raises(Forbidden) as refusal:
             await bodies.remove_member(ctx, actor, "safety", "arjun")
+        assert refusal.value.rule == "chairs-approve"
     assert await snapshot(ctx) == before
     assert await status(ctx, "safety", "pending") == {"bea": "member"}
 
@@ -194,10 +196,12 @@ async def test_seat_and_change_role(ctx: Context, who: dict[str, Actor]) -> None
     await bodies.seat(ctx, who["alice"], "safety", "nobody", "observer")
     assert (await status(ctx, "safety"))["nobody"] == "observer"
     before = await snapshot(ctx)
-    with pytest.raises(Forbidden, match="Only the secretariat"):
+    with pytest.raises(Forbidden, match="Only the secretariat") as refusal:
         await bodies.seat(ctx, who["alice"], "safety", "bea", "co_chair")
-    with pytest.raises(Forbidden):
+    assert refusal.value.rule == "secretariat-only"
+    with pytest.raises(Forbidden) as refusal:
         await bodies.seat(ctx, who["alice"], "toc", "nobody")
+    assert refusal.value.rule == "secretariat-only"
     with pytest.raises(Conflict, match="already chair"):
         await bodies.seat(ctx, who["sec"], "toc", "bea", "chair")
     with pytest.raises(InvalidInput, match="Unknown role"):

@@ -63,10 +63,12 @@ async def test_a_failure_after_queueing_rolls_the_notification_back(
 async def test_a_refused_command_queues_nothing(ctx: Context, who: dict[str, Actor]) -> None:
     await bodies.request_join(ctx, who["bea"], "safety")
     count = len(await outbox_rows(ctx))
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         await bodies.decide_join(ctx, who["arjun"], "safety", "bea", approve=True)
-    with pytest.raises(Forbidden):
+    assert refusal.value.rule == "chairs-approve"
+    with pytest.raises(Forbidden) as refusal:
         await bodies.remove_member(ctx, who["arjun"], "safety", "alice")
+    assert refusal.value.rule == "chairs-approve"
     assert len(await outbox_rows(ctx)) == count
 
 

@@ -205,8 +205,9 @@ async def test_identity_conflicts_change_nothing(ctx: Context, who: dict[str, Ac
         await roster.link_identity(ctx, who["sec"], "bea", "slack", "T01", "U" * 65)
     with pytest.raises(NotFound):
         await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U999")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         await roster.unlink_identity(ctx, who["alice"], "slack", "T01", "U42")
+    assert refusal.value.rule == "secretariat-only"
     assert await snapshot(ctx) == before
 
 
@@ -471,8 +472,9 @@ async def test_map_platform_roles_lists_updates_and_removes(ctx: Context, who: d
 async def test_role_mapping_refusals_change_nothing(ctx: Context, who: dict[str, Actor]) -> None:
     await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, SECRETARIAT, "admin", "Secretariat")
     before = await snapshot(ctx)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         await roster.map_platform_role(ctx, who["alice"], "discord", GUILD, MEMBERS, "admin")
+    assert refusal.value.rule == "secretariat-only"
     with pytest.raises(InvalidInput, match="Unknown govbot role 'boss'"):
         await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, MEMBERS, "boss")
     with pytest.raises(InvalidInput, match="cannot be mapped"):
@@ -510,5 +512,6 @@ async def test_a_first_mapping_must_name_an_admin_role(ctx: Context, who: dict[s
 
 async def test_check_admin(ctx: Context, who: dict[str, Actor]) -> None:
     await roster.check_admin(ctx, who["sec"], "import the roster")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refusal:
         await roster.check_admin(ctx, who["alice"], "import the roster")
+    assert refusal.value.rule == "secretariat-only"
