@@ -113,6 +113,8 @@ def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
         return None
     while b"  " in body:
         body = body.replace(b"  ", b" ")
+    if b", {" in body:
+        return None  # the line parser refuses a space between ',' and '{'
     a = np.frombuffer(body + b"\n", dtype=np.uint8)
     if b" " in body:
         spaces = np.flatnonzero(a == 32)

@@ -115,6 +115,7 @@ def _fast_blt(data: bytes, path: str) -> Profile | None:
                 break
             seen_header = True
         start += len(line) + 1
+    start = min(start, end.start())
     region = data[start : end.start()]
     if b"#" in region or b"[" in region or b"[nick" in data[:start] or any(b in data for b in _ODD_BREAKS):
         return None

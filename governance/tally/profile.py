@@ -309,8 +309,9 @@ def _rankings_from_arrays(arrays: ProfileArrays, ncand: int) -> tuple[Ranking, .
         it = iter(flat)
         tiers = [single[flat_tier[0]] if len(flat_tier) == 1 else flat_tier
                  for flat_tier in (tuple(islice(it, k)) for k in arrays.tier_sizes.tolist())]
-    tier_iter = iter(tiers)
-    return tuple(tuple(islice(tier_iter, k)) for k in arrays.tiers.tolist())
+    all_tiers = tuple(tiers)
+    bounds = np.cumsum(arrays.tiers).tolist()
+    return tuple(map(all_tiers.__getitem__, map(slice, [0, *bounds[:-1]], bounds)))
 
 
 _HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
