@@ -179,7 +179,8 @@ def _cell(run: Run | None, mine: Run) -> str:
     if run is None:
         return f"{'-':>10}{'':>9}"
     if not run.ok and run.output == "":
-        return f"{'>' + format(run.seconds, '.0f'):>10}{'>=' + format(run.seconds / mine.seconds, '.1f') + 'x':>9}"
+        over, ratio = f">{run.seconds:.0f}", f">={run.seconds / mine.seconds:.1f}x"
+        return f"{over:>10}{ratio:>9}"
     if not run.ok:
         return f"{'error':>10}{'':>9}"
     return f"{run.seconds:>10.2f}{run.seconds / mine.seconds:>8.1f}x"
@@ -190,7 +191,10 @@ def bench_size(n_ballots: int, methods: list[str], args: argparse.Namespace, dir
     t0 = time.perf_counter()
     path = write_file(n_ballots, directory)
     size_mb = path.stat().st_size / 2**20
-    print(f"\n== {n_ballots:,} ballots: {path.name} ({size_mb:.1f} MB, ready in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"\n== {n_ballots:,} ballots: {path.name} ({size_mb:.1f} MB, "
+        f"ready in {time.perf_counter() - t0:.1f} s)"
+    )
     header = (
         f"{'method':<13}{'govbot s':>9}{'peak MB':>9}{'pref_voting s':>15}{'ratio':>9}"
         f"{'pyrankvote s':>14}{'ratio':>9}  targets"
@@ -232,8 +236,12 @@ def bench_size(n_ballots: int, methods: list[str], args: argparse.Namespace, dir
 
 def main(argv: list[str] | None = None) -> int:
     """Run the bench (or, with ``--peer``, one peer process); 0 when every target holds."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ballots", default=f"{RATIO_BALLOTS},{TARGET_BALLOTS}", help="comma-separated sizes")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--ballots", default=f"{RATIO_BALLOTS},{TARGET_BALLOTS}", help="comma-separated sizes"
+    )
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, default: all five")
     parser.add_argument("--no-peers", action="store_true", help="time govbot only")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds a process may take")

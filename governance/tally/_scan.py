@@ -134,7 +134,11 @@ def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
     depth: npt.NDArray[np.int32] | None = None
     if ties and b"{" in body:
         depth = np.cumsum(cls == OPEN, dtype=np.int32) - np.cumsum(cls == CLOSE, dtype=np.int32)
-        if (depth[cls == OPEN] != 1).any() or (depth[cls == CLOSE] != 0).any() or (depth[cls == NL] != 0).any():
+        if (
+            (depth[cls == OPEN] != 1).any()
+            or (depth[cls == CLOSE] != 0).any()
+            or (depth[cls == NL] != 0).any()
+        ):
             return None
     tok = np.flatnonzero(has_number)  # index of the separator after each number
     starts = where[tok] - gap[tok]
@@ -204,7 +208,11 @@ def scan_blt(lines: bytes) -> Scanned | None:
     last_idx = line_end - 1  # and of its last (the closing 0)
     if (cls[tok[first_idx]] == EQ).any():
         return None  # a weight tied to a preference
-    if (values[last_idx] != 0).any() or (gap[tok[last_idx]] != 1).any() or (before[tok[last_idx]] == EQ).any():
+    if (
+        (values[last_idx] != 0).any()
+        or (gap[tok[last_idx]] != 1).any()
+        or (before[tok[last_idx]] == EQ).any()
+    ):
         return None
     weights = values[first_idx]
     pref = np.ones(tok.size, dtype=np.bool_)

@@ -120,7 +120,9 @@ def _fast_blt(data: bytes, path: str) -> Profile | None:
     if b"#" in region or b"[" in region or b"[nick" in data[:start] or any(b in data for b in _ODD_BREAKS):
         return None
     try:
-        frame = _parse_blt_lines(data[:start].decode("utf-8") + data[end.start() :].decode("utf-8"), path=path)
+        frame = _parse_blt_lines(
+            data[:start].decode("utf-8") + data[end.start() :].decode("utf-8"), path=path
+        )
     except (UnicodeDecodeError, TallyInputError):
         return None
     lines = Counter(region.split(b"\n"))

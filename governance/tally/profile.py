@@ -307,8 +307,10 @@ def _rankings_from_arrays(arrays: ProfileArrays, ncand: int) -> tuple[Ranking, .
         tiers: list[Tier] = list(map(single.__getitem__, flat))
     else:
         it = iter(flat)
-        tiers = [single[flat_tier[0]] if len(flat_tier) == 1 else flat_tier
-                 for flat_tier in (tuple(islice(it, k)) for k in arrays.tier_sizes.tolist())]
+        tiers = [
+            single[flat_tier[0]] if len(flat_tier) == 1 else flat_tier
+            for flat_tier in (tuple(islice(it, k)) for k in arrays.tier_sizes.tolist())
+        ]
     all_tiers = tuple(tiers)
     bounds = np.cumsum(arrays.tiers).tolist()
     return tuple(map(all_tiers.__getitem__, map(slice, [0, *bounds[:-1]], bounds)))
@@ -329,9 +331,11 @@ def _merge_identical(arrays: ProfileArrays) -> ProfileArrays:
     the exact contents.
     """
     counts, tiers, entries, sizes = arrays.counts, arrays.tiers, arrays.entries, arrays.tier_sizes
-    per_ballot = tiers if sizes is None else np.bincount(
-        _owners(tiers), weights=sizes, minlength=tiers.size
-    ).astype(np.int64)
+    per_ballot = (
+        tiers
+        if sizes is None
+        else np.bincount(_owners(tiers), weights=sizes, minlength=tiers.size).astype(np.int64)
+    )
     keep = counts > 0
     if not keep.all():
         entry_keep = np.repeat(keep, per_ballot)

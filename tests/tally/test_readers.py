@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.tally import Profile, TallyInputError
-from governance.tally import formats
+from governance.tally import Profile, TallyInputError, formats
 from governance.tally.formats import parse_blt, parse_preflib, write_blt, write_preflib
 from governance.tally.seed import ballot_seed
 
@@ -132,7 +131,7 @@ BAD_PREFLIB = [
 def test_malformed_preflib_line_is_reported_with_its_number(
     profile: Profile, bad: tuple[str, str | None], data: st.DataObject
 ) -> None:
-    if len(profile.candidates) < 3 or "99" in bad[0] and len(profile.candidates) >= 99:
+    if len(profile.candidates) < 3:
         return
     lines = write_preflib(profile, "soi").splitlines()
     first = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
@@ -206,5 +205,7 @@ def test_profile_stays_immutable_and_equal_by_value() -> None:
     p = Profile.build(["a", "b"], [([[0], [1]], 2)])
     with pytest.raises(AttributeError):
         p.title = "x"  # type: ignore[misc]
-    assert p == Profile(("a", "b"), (((0,), (1,)),), (2,)) and hash(p) == hash(Profile(["a", "b"], [((0,), (1,))], [2]))
+    assert p == Profile(("a", "b"), (((0,), (1,)),), (2,)) and hash(p) == hash(
+        Profile(["a", "b"], [((0,), (1,))], [2])
+    )
     assert "Profile(candidates=('a', 'b')" in repr(p)
