@@ -1482,14 +1482,14 @@ async def _ballot_profile(
     is that of every ballot's text, sorted, joined by newlines (``ballots_sha256`` of the close),
     hashed a distinct ballot at a time.
     """
-    distinct = (
+    rows = (
         await session.execute(
             select(col(Ballot.content), func.count())
             .where(col(Ballot.election_id) == election.id)
             .group_by(col(Ballot.content))
         )
     ).all()
-    distinct.sort(key=lambda row: str(row[0]))
+    distinct = sorted(rows, key=lambda row: str(row[0]))
     digest = hashlib.sha256()
     for i, (content, n) in enumerate(distinct):
         chunk = (b"\n" + str(content).encode()) * int(n)

@@ -154,7 +154,8 @@ BAD_BLT = [
     ("1=2 1 0", "whole-number weight"),
     ("1 1 0 -", "end with 0"),
     ("1 1 2=0", "end with 0"),
-    ("1", "preferences and a closing 0"),
+    ("1", "end with 0"),
+    ("3 - 2 -", "end with 0"),
     ("1 1-2 0", "candidate number"),
 ]
 
