@@ -10,7 +10,9 @@ path only ever accepts what the line-by-line parser accepts, to the same ballots
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -66,7 +68,20 @@ _PREFLIB_PAIRS = _pair_table(
 )
 
 
-def _numbers(a: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> IntArray | None:
+def _pairs_allowed(
+    table: npt.NDArray[np.bool_],
+    has_number: npt.NDArray[np.bool_],
+    before: npt.NDArray[np.uint8],
+    cls: npt.NDArray[np.uint8],
+) -> bool:
+    """Whether every separator may follow the one before it (with a number between or not)."""
+    pair = has_number.astype(np.uint16) << 8
+    pair |= before.astype(np.uint16) << 4
+    pair |= cls
+    return bool(table[pair].all())
+
+
+def _numbers(a: npt.NDArray[np.uint8], starts: IntArray, lengths: npt.NDArray[np.int32]) -> IntArray | None:
     """The decimal numbers at ``starts`` of ``lengths`` digits (``None`` if one is too long)."""
     if lengths.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -82,7 +97,7 @@ def _numbers(a: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> I
 
 def _separators(
     a: npt.NDArray[np.uint8], lut: npt.NDArray[np.uint8]
-) -> tuple[IntArray, npt.NDArray[np.uint8], npt.NDArray[np.uint8], IntArray] | None:
+) -> tuple[IntArray, npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray[np.int32]] | None:
     """Positions and classes of the non-digits, the class before each, and the digits before each."""
     classes = lut[a]
     where = np.flatnonzero(classes)
@@ -93,10 +108,47 @@ def _separators(
     before = np.empty_like(cls)
     before[0] = NL
     before[1:] = cls[:-1]
-    gap = np.empty_like(where)
+    gap = np.empty(where.size, dtype=np.int32)  # digits before each separator (a file < 2 GB)
     gap[0] = where[0]
-    gap[1:] = np.diff(where) - 1
+    np.subtract(where[1:], where[:-1], out=gap[1:], casting="unsafe")
+    gap[1:] -= 1
     return where, cls, before, gap
+
+
+CHUNK_BYTES = 1 << 21
+"""Files are scanned in pieces of about this many bytes (cut at line ends), so that the temporary
+arrays stay small (and in cache) whatever the size of the file."""
+
+
+def _chunked(text: bytes, scan: Callable[[bytes], Scanned | None]) -> Scanned | None:
+    """``scan`` over pieces of ``text`` cut at line ends, the results joined (``None`` if one is)."""
+    if len(text) <= CHUNK_BYTES:
+        return scan(text)
+    parts: list[Scanned] = []
+    start = 0
+    while start < len(text):
+        cut = text.find(b"\n", start + CHUNK_BYTES)
+        stop = len(text) if cut < 0 else cut + 1
+        part = scan(text[start:stop])
+        if part is None:
+            return None
+        parts.append(part)
+        start = stop
+    sizes = [p.tier_sizes for p in parts]
+    tied = any(s is not None for s in sizes)
+    return Scanned(
+        np.concatenate([p.counts for p in parts]),
+        np.concatenate([p.tiers for p in parts]),
+        np.concatenate([p.entries for p in parts]),
+        np.concatenate(
+            [
+                s if s is not None else np.ones(p.entries.size, dtype=np.int64)
+                for s, p in zip(sizes, parts, strict=True)
+            ]
+        )
+        if tied
+        else None,
+    )
 
 
 def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
@@ -105,6 +157,11 @@ def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
     ``ties`` says whether braces may appear (.toi/.toc). ``None`` when the text is not plainly
     well-formed (see the module note).
     """
+    return _chunked(body, partial(_scan_preflib, ties=ties))
+
+
+def _scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
+    """``scan_preflib`` on one piece of the file."""
     if b"\r" in body:
         body = body.replace(b"\r\n", b"\n")
         if b"\r" in body:
@@ -127,10 +184,8 @@ def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
         return None
     where, cls, before, gap = found
     has_number = gap > 0
-    pair = has_number.astype(np.int64) * 256 + before.astype(np.int64) * 16 + cls
-    if not _PREFLIB_PAIRS[pair].all():
+    if not _pairs_allowed(_PREFLIB_PAIRS, has_number, before, cls):
         return None
-    del pair
     depth: npt.NDArray[np.int32] | None = None
     if ties and b"{" in body:
         depth = np.cumsum(cls == OPEN, dtype=np.int32) - np.cumsum(cls == CLOSE, dtype=np.int32)
@@ -141,17 +196,20 @@ def scan_preflib(body: bytes, *, ties: bool) -> Scanned | None:
         ):
             return None
     tok = np.flatnonzero(has_number)  # index of the separator after each number
+    del has_number
     starts = where[tok] - gap[tok]
     values = _numbers(a, starts, gap[tok])
+    del starts, where, gap, a
     if values is None:
         return None
     after = before[tok]
     is_count = after == NL
-    ballot = np.cumsum(is_count) - 1
     counts = values[is_count]
     alt = ~is_count
     entries = values[alt]
-    owner = ballot[alt]
+    del values
+    owner = np.cumsum(is_count, dtype=np.int32)[alt]
+    owner -= 1
     if depth is None:
         tiers = np.bincount(owner, minlength=counts.size).astype(np.int64)
         return Scanned(counts, tiers, entries, None)
@@ -174,6 +232,11 @@ def scan_blt(lines: bytes) -> Scanned | None:
 
     Skipped ranks (``-``) are dropped; the closing ``0`` is checked and not kept.
     """
+    return _chunked(lines, _scan_blt)
+
+
+def _scan_blt(lines: bytes) -> Scanned | None:
+    """``scan_blt`` on one piece of the lines."""
     if b"\t" in lines or b"\r" in lines:
         return None
     a = np.frombuffer(lines + b"\n", dtype=np.uint8)
@@ -182,10 +245,8 @@ def scan_blt(lines: bytes) -> Scanned | None:
         return None
     where, cls, before, gap = found
     has_number = gap > 0
-    pair = has_number.astype(np.int64) * 256 + before.astype(np.int64) * 16 + cls
-    if not _BLT_PAIRS[pair].all():
+    if not _pairs_allowed(_BLT_PAIRS, has_number, before, cls):
         return None
-    del pair
     numbers_to = np.cumsum(has_number)  # numbers ending at or before each separator
     is_nl = cls == NL
     line = np.cumsum(is_nl) - is_nl  # the line of each separator

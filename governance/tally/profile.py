@@ -323,6 +323,31 @@ def _owners(lengths: IntArray) -> IntArray:
     return np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
 
 
+_HASH_BLOCK = 1 << 16
+
+
+def _hash_rows(entries: IntArray, opens: npt.NDArray[np.uint8], lengths: IntArray) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each row (its entries, where its tiers open, its length); rows are consecutive."""
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(entries.size, dtype=np.uint64)
+    position -= np.repeat(starts.astype(np.uint64), lengths)
+    with np.errstate(over="ignore"):
+        word = entries.astype(np.uint64)
+        word <<= np.uint64(1)
+        word += opens
+        word += np.uint64(1)
+        word *= _HASH_MULT
+        position += np.uint64(1)
+        position *= np.uint64(0xBF58476D1CE4E5B9)
+        word ^= position
+        word *= np.uint64(0x94D049BB133111EB)
+        word ^= word >> np.uint64(31)
+        total = np.zeros(word.size + 1, dtype=np.uint64)
+        if word.size:
+            np.cumsum(word, out=total[1:])
+        return total[starts + lengths] - total[starts] + lengths.astype(np.uint64) * _HASH_MULT
+
+
 def _merge_identical(arrays: ProfileArrays) -> ProfileArrays:
     """``arrays`` with non-positive counts dropped and identical rankings merged (first one first).
 
@@ -343,24 +368,17 @@ def _merge_identical(arrays: ProfileArrays) -> ProfileArrays:
             sizes = sizes[np.repeat(keep, tiers)]
         counts, tiers, entries, per_ballot = counts[keep], tiers[keep], entries[entry_keep], per_ballot[keep]
     u = counts.size
-    owner = _owners(per_ballot)
     starts = np.cumsum(per_ballot) - per_ballot
-    position = np.arange(entries.size, dtype=np.int64) - starts[owner]
-    # each entry: candidate, whether it opens a tier, and its place; mixed into one 64-bit word
-    opens = np.ones(entries.size, dtype=np.uint64)
+    opens = np.ones(entries.size, dtype=np.uint8)
     if sizes is not None:
         opens[:] = 0
         opens[np.cumsum(sizes) - sizes] = 1
-    with np.errstate(over="ignore"):
-        word = (entries.astype(np.uint64) * np.uint64(2) + opens + np.uint64(1)) * _HASH_MULT
-        word ^= (position.astype(np.uint64) + np.uint64(1)) * np.uint64(0xBF58476D1CE4E5B9)
-        word *= np.uint64(0x94D049BB133111EB)
-        word ^= word >> np.uint64(31)
-        total = np.zeros(word.size + 1, dtype=np.uint64)
-        if word.size:
-            np.cumsum(word, out=total[1:])
-        ends = starts + per_ballot
-        keys = total[ends] - total[starts] + per_ballot.astype(np.uint64) * _HASH_MULT
+    keys = np.empty(u, dtype=np.uint64)
+    for block in range(0, u, _HASH_BLOCK):  # in blocks of ballots: the temporaries stay small
+        stop = min(block + _HASH_BLOCK, u)
+        lo = int(starts[block]) if stop > block else 0
+        hi = int(starts[stop - 1] + per_ballot[stop - 1]) if stop > block else 0
+        keys[block:stop] = _hash_rows(entries[lo:hi], opens[lo:hi], per_ballot[block:stop])
     _, first, group = np.unique(keys, return_index=True, return_inverse=True)
     if sizes is not None and bool((sizes == 1).all()):
         sizes = None
@@ -369,6 +387,8 @@ def _merge_identical(arrays: ProfileArrays) -> ProfileArrays:
     rep = first[group]  # the first ballot of each ballot's group
     same = (per_ballot == per_ballot[rep]) & (tiers == tiers[rep])
     if same.all():
+        owner = _owners(per_ballot)
+        position = np.arange(entries.size, dtype=np.int64) - starts[owner]
         other = starts[rep][owner] + position
         same_entries = entries == entries[other]
         same_opens = opens == opens[other]

@@ -80,37 +80,40 @@ def _strict_lines(profile: Profile) -> list[bytes] | None:
     if int(counts.min()) < 0:
         return None
     # the numbers in writing order: each ranking's count, then its candidates (1-based)
-    numbers = np.empty(u + arrays.entries.size, dtype=np.int64)
+    big = int(counts.max()) >= 2**31 - 1
+    numbers = np.empty(u + arrays.entries.size, dtype=np.int64 if big else np.int32)
     first = np.cumsum(lengths + 1) - (lengths + 1)  # index of each ranking's count in ``numbers``
     is_count = np.zeros(numbers.size, dtype=np.bool_)
     is_count[first] = True
     numbers[is_count] = counts
     numbers[~is_count] = arrays.entries + 1
-    digits = np.ones(numbers.size, dtype=np.int64)
+    digits = np.ones(numbers.size, dtype=np.int8)
     power = 10
-    while True:
-        more = numbers >= power
-        if not more.any():
-            break
-        digits += more
+    while power <= int(numbers.max()):
+        digits += numbers >= power
         power *= 10
     # a separator after every number but a ranking's last candidate (':' after a count, else ' ')
-    last = np.zeros(numbers.size, dtype=np.bool_)
-    last[np.cumsum(lengths + 1) - 1] = True
-    sep = (~last | is_count).astype(np.int64)
-    width = digits + sep
-    offset = np.cumsum(width) - width
-    buf = np.empty(int(width.sum()), dtype=np.uint8)
-    ends = offset + digits - 1
-    value = numbers.copy()
+    sep = np.ones(numbers.size, dtype=np.int8)
+    sep[np.cumsum(lengths + 1) - 1] = 0
+    sep[first] = 1
+    ends = np.cumsum(digits + sep, dtype=np.int64)  # one past each number's separator
+    size = int(ends[-1])
+    buf = np.full(size, ord(" "), dtype=np.uint8)
+    line_starts = (ends[first] - digits[first] - 1).tolist()
+    ends -= sep + 1  # each number's last digit
+    buf[ends[first] + 1] = ord(":")
+    del is_count, sep
     for j in range(int(digits.max())):
-        live = np.flatnonzero(digits > j)
-        buf[ends[live] - j] = (value[live] % 10 + 48).astype(np.uint8)
-        value[live] //= 10
-    has_sep = np.flatnonzero(sep)
-    buf[offset[has_sep] + digits[has_sep]] = np.where(is_count[has_sep], ord(":"), ord(" ")).astype(np.uint8)
+        live = digits > j
+        if j == 0:
+            buf[ends] = numbers % 10 + 48
+        else:
+            buf[ends[live]] = numbers[live] % 10 + 48
+        numbers //= 10
+        ends -= 1
     text = buf.tobytes()
-    starts = offset[first].tolist()
+    del buf, ends, numbers, digits
+    starts = line_starts
     stops = [*starts[1:], len(text)]
     return [text[a:b] for a, b in zip(starts, stops, strict=True)]
 
