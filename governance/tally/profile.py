@@ -345,7 +345,9 @@ def _hash_rows(entries: IntArray, opens: npt.NDArray[np.uint8], lengths: IntArra
         total = np.zeros(word.size + 1, dtype=np.uint64)
         if word.size:
             np.cumsum(word, out=total[1:])
-        return total[starts + lengths] - total[starts] + lengths.astype(np.uint64) * _HASH_MULT
+        keys: npt.NDArray[np.uint64] = total[starts + lengths] - total[starts]
+        keys += lengths.astype(np.uint64) * _HASH_MULT
+        return keys
 
 
 def _merge_identical(arrays: ProfileArrays) -> ProfileArrays:

@@ -30,8 +30,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from governance.tally.profile import Profile
 
@@ -81,7 +83,9 @@ def _strict_lines(profile: Profile) -> list[bytes] | None:
         return None
     # the numbers in writing order: each ranking's count, then its candidates (1-based)
     big = int(counts.max()) >= 2**31 - 1
-    numbers = np.empty(u + arrays.entries.size, dtype=np.int64 if big else np.int32)
+    numbers: npt.NDArray[np.signedinteger[Any]] = np.empty(
+        u + arrays.entries.size, dtype=np.int64 if big else np.int32
+    )
     first = np.cumsum(lengths + 1) - (lengths + 1)  # index of each ranking's count in ``numbers``
     is_count = np.zeros(numbers.size, dtype=np.bool_)
     is_count[first] = True
