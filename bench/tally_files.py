@@ -49,10 +49,20 @@ def seats_for(method: str) -> int:
 
 
 def write_file(n_ballots: int, directory: Path) -> Path:
-    """Write (once) the synthetic ballots of ``bench/tally.py`` as ``synthetic-N.soi``; its path."""
+    """Write (once) the synthetic ballots of ``bench/tally.py`` as ``synthetic-N.soi``; its path.
+
+    Written by a child process, so that this process stays small: a process it starts is a copy of
+    it until it execs, and would otherwise report this one's memory as its own peak.
+    """
     path = directory / f"synthetic-{n_ballots}.soi"
-    if path.exists():
-        return path
+    if not path.exists():
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--write", str(n_ballots), str(path)]
+        subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
+    return path
+
+
+def _write(n_ballots: int, path: Path) -> None:
+    """Generate and write the file (the child process of ``write_file``)."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import tally as tally_bench  # bench/tally.py
@@ -64,7 +74,6 @@ def write_file(n_ballots: int, directory: Path) -> Path:
     tmp = path.with_suffix(".tmp.soi")
     write_profile(tally_bench.build_profile(names, uniq, counts), tmp)
     tmp.replace(path)
-    return path
 
 
 @dataclass
@@ -248,12 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", default=None, help="where to keep the generated files (default: a temp dir)")
     parser.add_argument("--entry", choices=["govbot", "module"], default="govbot")
     parser.add_argument("--peer", choices=sorted(PEERS), help=argparse.SUPPRESS)
+    parser.add_argument("--write", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = set(methods) - set(METHODS)
     if unknown:
         parser.error(f"unknown methods: {', '.join(sorted(unknown))}")
+    if args.write is not None:
+        _write(args.write, Path(args.file))
+        return 0
     if args.peer:
         fn = peer_pref_voting if args.peer == "pref_voting" else peer_pyrankvote
         print(fn(Path(args.file), methods[0]))
