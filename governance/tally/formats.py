@@ -417,12 +417,12 @@ def _has_repeats(entries: npt.NDArray[np.int64], per_ballot: npt.NDArray[np.int6
     """Whether a ballot names a candidate (1..n) twice."""
     if entries.size == 0:
         return False
+    if n <= 63:  # one bit per candidate: a ballot's candidates are distinct if its bits are
+        ranked = per_ballot > 0
+        starts = (np.cumsum(per_ballot) - per_ballot)[ranked]
+        masks = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), entries.astype(np.uint64)), starts)
+        return bool((np.bitwise_count(masks) != per_ballot[ranked]).any())
     owner = np.repeat(np.arange(per_ballot.size, dtype=np.int64), per_ballot)
-    if n <= 63:
-        bits = np.left_shift(np.uint64(1), entries.astype(np.uint64))
-        masks = np.zeros(per_ballot.size, dtype=np.uint64)
-        np.bitwise_or.at(masks, owner, bits)
-        return bool((np.bitwise_count(masks) != per_ballot).any())
     keys = np.sort(owner * (n + 1) + entries)
     return bool((keys[1:] == keys[:-1]).any())
 
