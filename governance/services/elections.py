@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -1467,6 +1467,43 @@ def add_months(when: datetime, months: int) -> datetime:
     return when + relativedelta(months=months)
 
 
+async def _ballot_profile(
+    session: AsyncSession,
+    election: Election,
+    options: list[str],
+    handle_index: dict[str, int],
+    withdrawn: list[int],
+) -> tuple[tally.Profile, int, str]:
+    """The profile the close counts, the number of ballots and the SHA-256 of their sorted texts.
+
+    The database groups identical ballots (``GROUP BY content``), so only each distinct ballot
+    crosses to Python and is decoded once, whatever the turnout; distinct ballots are taken in the
+    order of their text, so the profile does not depend on the order rows are stored in. The digest
+    is that of every ballot's text, sorted, joined by newlines (``ballots_sha256`` of the close),
+    hashed a distinct ballot at a time.
+    """
+    rows = (
+        await session.execute(
+            select(col(Ballot.content), func.count())
+            .where(col(Ballot.election_id) == election.id)
+            .group_by(col(Ballot.content))
+        )
+    ).all()
+    distinct = sorted(rows, key=lambda row: str(row[0]))
+    digest = hashlib.sha256()
+    for i, (content, n) in enumerate(distinct):
+        chunk = (b"\n" + str(content).encode()) * int(n)
+        digest.update(chunk[1:] if i == 0 else chunk)
+    ballots = [
+        ([[handle_index[h] for h in tier if h in handle_index] for tier in json.loads(content)], int(n))
+        for content, n in distinct
+    ]
+    profile = tally.Profile.build(
+        options, ballots, withdrawn=withdrawn, title=election.title, seats=election.seats
+    )
+    return profile, sum(int(n) for _, n in distinct), digest.hexdigest()
+
+
 async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
     """Close voting and count; the result, its seed and the policy go into the audit log and the outbox."""
     async with ctx.db.transaction() as session:
@@ -1502,23 +1539,8 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         if label is not None:  # the default option counts as the last option, under its label
             handle_index[DEFAULT_OPTION_KEY] = len(options)
             options.append(label if label not in options else f"{label} ({DEFAULT_OPTION_ALIAS})")
-        contents = sorted(
-            (
-                await session.execute(
-                    select(col(Ballot.content)).where(col(Ballot.election_id) == election.id)
-                )
-            ).scalars()
-        )
-        ballots = []
-        for content in contents:
-            ranking = [[handle_index[h] for h in tier if h in handle_index] for tier in json.loads(content)]
-            ballots.append((ranking, 1))
-        profile = tally.Profile.build(
-            options,
-            ballots,
-            withdrawn=withdrawn,
-            title=election.title,
-            seats=election.seats,
+        profile, n_ballots, ballot_digest = await _ballot_profile(
+            session, election, options, handle_index, withdrawn
         )
         seed = ballot_seed(profile)  # the one rule `govbot tally` repeats on the exported ballots
         rules = policy.election_rules(body_facts(body))
@@ -1569,7 +1591,6 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
         election.closed_at = ctx.now()
         election.seed = seed
         election.result = result.dumps()
-        ballot_digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
         if election.secret:  # no storage trace pairs a ballot with its voter once counted
             await secrecy.shuffle_poll(session, election_id=election.id)
         await record(
@@ -1581,7 +1602,7 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             subject=election.slug,
             payload={
                 "elected": result.elected,
-                "ballots": len(contents),
+                "ballots": n_ballots,
                 "seed": seed,
                 "seed_rule": SEED_RULE,
                 "ballots_sha256": ballot_digest,
@@ -1604,16 +1625,16 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
                     "Result of {title}: elected {names} ({count} ballots, {method}).",
                     title=election.title,
                     names=", ".join(result.elected),
-                    count=len(contents),
+                    count=n_ballots,
                     method=labels.method_name(election.method),
                 )
                 if result.elected
-                else _default_option_won(election, label, len(contents))
+                else _default_option_won(election, label, n_ballots)
                 if label is not None
                 else _(
                     "Result of {title}: elected nobody ({count} ballots, {method}).",
                     title=election.title,
-                    count=len(contents),
+                    count=n_ballots,
                     method=labels.method_name(election.method),
                 )
             ),

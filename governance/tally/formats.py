@@ -31,10 +31,15 @@ Malformed files raise ``TallyInputError`` naming the file, the line and what was
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
+from governance.tally import _scan
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile, Ranking
 
@@ -54,10 +59,17 @@ def read_profile(path: str | Path) -> Profile:
 
 
 def _read_text(path: Path) -> str:
+    return _decode(_read_bytes(path), path)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise TallyInputError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from exc
+
+
+def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,7 +82,72 @@ def _read_text(path: Path) -> str:
 def read_blt(path: str | Path) -> Profile:
     """Read a BLT ballot file into a profile (seats from the header, withdrawn candidates kept)."""
     p = Path(path)
-    return parse_blt(_read_text(p), path=str(p))
+    data = _read_bytes(p)
+    fast = _fast_blt(data, str(p))
+    if fast is not None:
+        return fast
+    return _parse_blt_lines(_decode(data, p), path=str(p))
+
+
+_BLT_END = re.compile(rb"^[ \t]*0[ \t]*$", re.MULTILINE)
+
+
+def _fast_blt(data: bytes, path: str) -> Profile | None:
+    """The profile of a plainly well-formed BLT file read with whole-array operations, else ``None``.
+
+    Identical ballot lines (most of a large file) are counted first, so each distinct line is
+    scanned once; the header, options, names and title are read by the line-by-line parser.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    end = _BLT_END.search(data)
+    if end is None:
+        return None
+    start = 0
+    seen_header = False
+    for line in data[: end.start()].split(b"\n"):  # header and options: a few lines at the top
+        content = line.strip()
+        if content and not content.startswith((b"#", b"[", b"-")):
+            if seen_header:
+                break
+            seen_header = True
+        start += len(line) + 1
+    start = min(start, end.start())
+    region = data[start : end.start()]
+    if b"#" in region or b"[" in region or b"[nick" in data[:start] or any(b in data for b in _ODD_BREAKS):
+        return None
+    try:
+        frame = _parse_blt_lines(
+            data[:start].decode("utf-8") + data[end.start() :].decode("utf-8"), path=path
+        )
+    except (UnicodeDecodeError, TallyInputError):
+        return None
+    lines = Counter(region.split(b"\n"))
+    blank = [k for k in lines if not k.strip()]
+    for k in blank:
+        del lines[k]
+    if not lines:
+        return frame
+    scanned = _scan.scan_blt(b"\n".join(lines))
+    if scanned is None:
+        return None
+    entries = scanned.entries
+    if entries.size and (int(entries.min()) < 1 or int(entries.max()) > len(frame.candidates)):
+        return None
+    repeats = np.fromiter(lines.values(), dtype=np.int64, count=len(lines))
+    return Profile.from_arrays(
+        frame.candidates,
+        scanned.counts * repeats,
+        scanned.tiers,
+        entries - 1,
+        scanned.tier_sizes,
+        withdrawn=frame.withdrawn,
+        title=frame.title,
+        seats=frame.seats,
+    )
 
 
 def _strip_comment(line: str) -> str:
@@ -84,7 +161,19 @@ def _strip_comment(line: str) -> str:
 
 
 def parse_blt(text: str, *, path: str = "<blt>") -> Profile:
-    """Parse BLT text (see the module docstring); ``path`` only labels error messages."""
+    """Parse BLT text (see the module docstring); ``path`` only labels error messages.
+
+    A plainly well-formed file is read whole with numpy (``_scan``); any other line by line, which
+    names the first line that is wrong and what was expected.
+    """
+    fast = _fast_blt(text.encode("utf-8", "surrogatepass"), path)
+    if fast is not None:
+        return fast
+    return _parse_blt_lines(text, path=path)
+
+
+def _parse_blt_lines(text: str, *, path: str = "<blt>") -> Profile:
+    """``parse_blt`` line by line (any file; the one that reports what is wrong where)."""
     lines = text.lstrip("\ufeff").splitlines()
     n = len(lines)
     i = 0
@@ -255,7 +344,11 @@ def read_preflib(path: str | Path) -> Profile:
     kind = p.suffix.lower().lstrip(".")
     if kind not in PREFLIB_KINDS:
         raise TallyInputError("expected a PrefLib file ending in .soi, .soc, .toi or .toc", path=str(p))
-    return parse_preflib(_read_text(p), kind=kind, path=str(p))
+    data = _read_bytes(p)
+    fast = _fast_preflib(data, kind, str(p))
+    if fast is not None:
+        return fast
+    return _parse_preflib_lines(_decode(data, p), kind=kind, path=str(p))
 
 
 _NAME = re.compile(r"#\s*ALTERNATIVE NAME (\d+):\s?(.*)$")
@@ -263,7 +356,79 @@ _HEADER = re.compile(r"#\s*([A-Z][A-Z ]*[A-Z]):\s?(.*)$")
 
 
 def parse_preflib(text: str, *, kind: str = "toi", path: str = "<preflib>") -> Profile:
-    """Parse PrefLib text of the given kind (soi, soc, toi, toc); ``path`` labels error messages."""
+    """Parse PrefLib text of the given kind (soi, soc, toi, toc); ``path`` labels error messages.
+
+    A well-formed file is read whole with numpy (``_scan``); any other is read line by line, which
+    names the first line that is wrong and what was expected.
+    """
+    if kind in PREFLIB_KINDS:
+        fast = _fast_preflib(text.encode("utf-8", "surrogatepass"), kind, path)
+        if fast is not None:
+            return fast
+    return _parse_preflib_lines(text, kind=kind, path=path)
+
+
+_ODD_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_FIRST_BALLOT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)
+
+
+def _fast_preflib(data: bytes, kind: str, path: str) -> Profile | None:
+    """The profile of a well-formed PrefLib file read with whole-array operations, else ``None``."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if b"\r" in data:
+            return None
+    first = _FIRST_BALLOT.search(data)
+    split = first.start() if first is not None else len(data)
+    header, body = data[:split], data[split:]
+    if b"#" in body or any(b in header for b in _ODD_BREAKS):
+        return None
+    try:
+        names = _parse_preflib_lines(header.decode("utf-8"), kind=kind, path=path)
+    except (UnicodeDecodeError, TallyInputError):
+        return None
+    scanned = _scan.scan_preflib(body, ties=not kind.startswith("so"))
+    if scanned is None:
+        return None
+    n = len(names.candidates)
+    entries = scanned.entries
+    if entries.size and (int(entries.min()) < 1 or int(entries.max()) > n):
+        return None
+    per_ballot = _per_ballot(scanned)
+    if _has_repeats(entries, per_ballot, n):
+        return None
+    if kind.endswith("c") and bool(((per_ballot != n) & (per_ballot != 0)).any()):
+        return None
+    return Profile.from_arrays(
+        names.candidates, scanned.counts, scanned.tiers, entries - 1, scanned.tier_sizes, title=names.title
+    )
+
+
+def _per_ballot(scanned: _scan.Scanned) -> npt.NDArray[np.int64]:
+    """How many candidates each scanned ballot names."""
+    if scanned.tier_sizes is None:
+        return scanned.tiers
+    owner = np.repeat(np.arange(scanned.tiers.size, dtype=np.int64), scanned.tiers)
+    return np.bincount(owner, weights=scanned.tier_sizes, minlength=scanned.tiers.size).astype(np.int64)
+
+
+def _has_repeats(entries: npt.NDArray[np.int64], per_ballot: npt.NDArray[np.int64], n: int) -> bool:
+    """Whether a ballot names a candidate (1..n) twice."""
+    if entries.size == 0:
+        return False
+    if n <= 63:  # one bit per candidate: a ballot's candidates are distinct if its bits are
+        ranked = per_ballot > 0
+        starts = (np.cumsum(per_ballot) - per_ballot)[ranked]
+        masks = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), entries.astype(np.uint64)), starts)
+        return bool((np.bitwise_count(masks) != per_ballot[ranked]).any())
+    owner = np.repeat(np.arange(per_ballot.size, dtype=np.int64), per_ballot)
+    keys = np.sort(owner * (n + 1) + entries)
+    return bool((keys[1:] == keys[:-1]).any())
+
+
+def _parse_preflib_lines(text: str, *, kind: str = "toi", path: str = "<preflib>") -> Profile:
+    """``parse_preflib`` line by line (any file; the one that reports what is wrong where)."""
     if kind not in PREFLIB_KINDS:
         raise TallyInputError(f"unknown PrefLib kind {kind!r}; expected soi, soc, toi or toc", path=path)
     strict = kind.startswith("so")
