@@ -4,8 +4,10 @@ retried later with the outbox's back-off.
 
 Delivery goes in batches through ``governance.services.outbox.Deliverer`` (as on Slack): one claim (a
 lease, so replicas never pick the same message), the batch's people and bodies resolved in one query
-each, up to ``concurrency`` sends at once (discord.py waits out Discord's rate limits per route; a wait
-longer than it allows pauses the round), one ``UPDATE`` marking what was delivered. A DM channel, once
+each, up to ``concurrency`` sends at once (discord.py waits out Discord's rate limits per route, but a
+post that takes longer than ``SEND_TIMEOUT``, e.g. a 429 asking for 30 s, is given up and retried in a
+later round, so it never holds the round and its lock), one ``UPDATE`` marking what was delivered. A
+notice over 2,000 characters goes in several posts cut at line boundaries. A DM channel, once
 opened, is remembered per Discord user (a bounded LRU per client), so a second DM to someone is one call.
 
 Never doubled: each message is sent with ``nonce="gbo<outbox id>"`` and ``enforce_nonce``, so if the
