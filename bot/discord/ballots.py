@@ -64,6 +64,29 @@ def parse_custom_id(value: str) -> CustomId | None:
     return CustomId(match["kind"], match["action"], match["target"], match["arg"])
 
 
+PICK_ARG = re.compile(r"^(?P<page>\d{1,4})s(?P<select>\d)$")
+PAGE_ARG = re.compile(r"^[pn](?P<page>\d{1,4})$")
+
+
+def pressed_page(cid: CustomId, remaining: int) -> int | None:
+    """The ranked-ballot page a press names (a select's ``<page>s<select>``, a page button's ``p<n>`` or
+    ``n<n>``; 0 for the other buttons), or None when it names a page or select the ballot of
+    ``remaining`` unranked candidates does not have: a forged or garbled id, refused before it changes
+    anything."""
+    pages = max(1, -(-remaining // PAGE_SIZE))
+    if cid.action == "pick":
+        match = PICK_ARG.match(cid.arg or "")
+        if match is None:
+            return None
+        page, select = int(match["page"]), int(match["select"])
+        on_page = min(PAGE_SIZE, remaining - page * PAGE_SIZE)
+        return page if page < pages and select * OPTIONS_PER_SELECT < on_page else None
+    if cid.action == "page":
+        match = PAGE_ARG.match(cid.arg or "")
+        return int(match["page"]) if match and int(match["page"]) < pages else None
+    return 0 if cid.arg is None else None
+
+
 @dataclass(frozen=True)
 class Choice:
     """A standing candidate as offered on a ballot."""

@@ -15,7 +15,7 @@ import logging
 import re
 import shlex
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,15 +27,14 @@ from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 from bot import undelivered
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
-from bot.discord import ballots, delivery, permissions, replay
+from bot.discord import autocomplete, ballots, delivery, permissions, replay
 from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
-from bot.discord.render import CONTENT_LIMIT, Rendered, clip, render
+from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
 from bot.replies import Attachment, Reply, error
 from governance import labels, logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
-from governance.policies.base import DEFAULT_OPTION_ALIAS, DEFAULT_OPTION_KEY
-from governance.services import bodies, elections, lookups, motions, outbox, roster
+from governance.services import motions, outbox, roster
 from governance.services.common import Actor, Context
 from governance.services.replay import ReplayGuard
 
@@ -124,7 +123,9 @@ class GovBot(discord.AutoShardedClient):
         logsafe.protect(("discord",))  # no gateway event or REST body (a vote, a receipt) in DEBUG logs
         self.synced: list[app_commands.AppCommand] = []
         self._delivery_task: asyncio.Task[None] | None = None
-        for command in build_groups(self._run_command, self._completers()):
+        self.unparsed: dict[str, int] = {}  # gateway events discord.py could not parse, by type
+        guard_parsers(self._connection.parsers, self.unparsed)
+        for command in build_groups(self._run_command, autocomplete.completers(self)):
             if isinstance(command, app_commands.Group) and command.name == "roster":
                 for extra in self._role_commands(command):
                     command.add_command(extra)
@@ -271,13 +272,15 @@ class GovBot(discord.AutoShardedClient):
         """Answer an interaction (or follow up when it was already answered or deferred).
 
         Attachments (an audit export) go as files on a follow-up, with the reply's privacy; files larger
-        than the server's upload limit are left off and the answer says so.
+        than the server's upload limit are left off and the answer says so. A text longer than one
+        message goes on in follow-ups (``Rendered.more``), with the same privacy.
         """
         kwargs: dict[str, Any] = {
             "content": rendered.content,
             "embeds": rendered.embeds,
             "ephemeral": rendered.ephemeral,
         }
+        more = list(rendered.more)
         if view is not None:
             kwargs["view"] = view
         if attachments:
@@ -291,14 +294,25 @@ class GovBot(discord.AutoShardedClient):
                     names=names,
                     limit=limit // 1_000_000,
                 )
-                kwargs["content"] = clip(f"{rendered.content}\n⚠️ {too_big}", CONTENT_LIMIT)
+                noted, *rest = split_lines(f"{rendered.content}\n⚠️ {too_big}", CONTENT_LIMIT)
+                kwargs["content"], more = noted, [*rest, *more]
             if fits:
                 await self._send_files(interaction, kwargs, fits)
+                await self.send_more(interaction, more, rendered.ephemeral)
                 return
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)
         else:
             await interaction.response.send_message(**kwargs)
+        await self.send_more(interaction, more, rendered.ephemeral)
+
+    async def send_more(
+        self, interaction: discord.Interaction, parts: Sequence[str], ephemeral: bool
+    ) -> None:
+        """The rest of an answer too long for one message, as follow-ups in order (Discord takes 2,000
+        characters a message; the rest is never dropped)."""
+        for part in parts:
+            await interaction.followup.send(part, ephemeral=ephemeral)
 
     async def _send_files(
         self, interaction: discord.Interaction, kwargs: dict[str, Any], attachments: Sequence[Attachment]
@@ -322,19 +336,23 @@ class GovBot(discord.AutoShardedClient):
                 names=names,
                 reason=exc.text or exc.status,
             )
-            kwargs["content"] = clip(f"{kwargs['content']}\n⚠️ {refused}", CONTENT_LIMIT)
-            await interaction.followup.send(**kwargs)
+            first, *rest = split_lines(f"{kwargs['content']}\n⚠️ {refused}", CONTENT_LIMIT)
+            await interaction.followup.send(**{**kwargs, "content": first})
+            await self.send_more(interaction, rest, bool(kwargs["ephemeral"]))
 
     async def fail(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Send a failure privately."""
         await self.send(interaction, render(reply, ephemeral=True))
 
     async def dm_receipt(self, interaction: discord.Interaction, text: str) -> None:
-        """Send a ballot receipt by direct message; a closed DM inbox only loses the copy, not the vote."""
+        """Send a ballot receipt by direct message, in as many messages as its length needs (a ranking of
+        85 candidates is longer than Discord's 2,000 characters); a closed DM inbox only loses the copy,
+        not the vote, and is logged as a warning."""
         try:
-            await interaction.user.send(f"🧾 {text}")
+            for part in split_lines(f"🧾 {text}", CONTENT_LIMIT):
+                await interaction.user.send(part)
         except UNDELIVERED as exc:
-            log.info("could not DM a receipt to %s: %s", interaction.user.id, exc)
+            log.warning("could not DM a receipt to %s: %s", interaction.user.id, exc)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -361,6 +379,10 @@ class GovBot(discord.AutoShardedClient):
             await self.open_motion_ballot(interaction, str(values.get("motion") or ""))
             return
         try:
+            if path == "vote" and autocomplete.TOKEN in str(values.get("choices") or ""):
+                _view, standing = await ballots.standing(self.ctx, str(values.get("election") or ""))
+                words = autocomplete.ballot_words(standing)
+                values = {**values, "choices": autocomplete.expand(str(values["choices"]), words)}
             text = build_text(spec, params, values)
         except GovError as exc:
             await self.fail(interaction, error(exc.message, exc.hint))
@@ -403,6 +425,8 @@ class GovBot(discord.AutoShardedClient):
         except UNDELIVERED:
             with contextlib.suppress(*UNDELIVERED):
                 await interaction.user.send(told.content, embeds=told.embeds)
+                for part in told.more:
+                    await interaction.user.send(part)
 
     def _role_commands(self, parent: app_commands.Group) -> list[app_commands.Command[Any, Any, Any]]:
         """``/roster role`` (a Discord role of this server -> a govbot role) and ``/roster roles``."""
@@ -665,6 +689,7 @@ class GovBot(discord.AutoShardedClient):
                 await interaction.response.edit_message(
                     content=rendered.content, embeds=rendered.embeds, view=None
                 )
+                await self.send_more(interaction, rendered.more, True)
             except UNDELIVERED as exc:
                 await self.undelivered(interaction, f"vote {cid.target}", reply, exc)
             await self.dm_receipt(interaction, reply.text)
@@ -672,7 +697,9 @@ class GovBot(discord.AutoShardedClient):
         if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
             _shown, choices = await ballots.standing(self.ctx, cid.target)
             known = {c.handle for c in choices}
-            if any(v not in known for v in values):
+            selects = -(-len(choices) // ballots.OPTIONS_PER_SELECT)
+            forged = not cid.arg[1:].isdigit() or int(cid.arg[1:]) >= selects
+            if forged or any(v not in known for v in values):
                 await self.fail(
                     interaction,
                     error(
@@ -702,8 +729,19 @@ class GovBot(discord.AutoShardedClient):
                 ),
             )
             return
-        picked = self.drafts.ranked.setdefault(key, [])
-        page = 0
+        picked = self.drafts.ranked.get(key, [])
+        # the page and the select a press names are checked before anything changes: a forged or stale
+        # one is refused with the draft as it was
+        page = ballots.pressed_page(cid, len(choices) - len(picked))
+        if page is None or cid.action not in ("pick", "page", "undo", "clear"):
+            await self.fail(
+                interaction,
+                error(
+                    _("govbot did not understand that button or menu; nothing was changed."),
+                    _("Open a fresh ballot with `/vote`."),
+                ),
+            )
+            return
         if cid.action == "pick":
             known = {c.handle for c in choices}
             if len(values) != 1 or values[0] not in known or values[0] in picked:
@@ -715,122 +753,16 @@ class GovBot(discord.AutoShardedClient):
                     ),
                 )
                 return
+            picked = self.drafts.ranked.setdefault(key, picked)
             picked.append(values[0])
-            page = int((cid.arg or "0").split("s")[0] or 0)
-        elif cid.action == "page" and cid.arg and cid.arg[1:].isdigit():
-            page = int(cid.arg[1:])
-        elif cid.action == "undo":
-            if picked:
-                picked.pop()
+        elif cid.action == "undo" and picked:
+            picked.pop()
         elif cid.action == "clear":
             picked.clear()
-        else:
-            await self.fail(
-                interaction, error(_("govbot did not understand that button or menu; nothing was changed."))
-            )
-            return
         text, components = ballots.ranked_ballot(view_.election.title, cid.target, choices, picked, page)
         await interaction.response.edit_message(content=text, view=components)
 
     # ------------------------------------------------------------------ autocomplete
-
-    def _completers(self) -> dict[str, Any]:
-        def choices(pairs: list[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
-            needle = current.strip().lower()
-            hits = [(n, v) for n, v in pairs if needle in n.lower() or needle in v.lower()]
-            return [app_commands.Choice(name=n[:100], value=v[:100]) for n, v in hits[:AUTOCOMPLETE_LIMIT]]
-
-        async def election(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            actor = await self.asker(interaction)
-            rows = await lookups.elections_for(self.ctx, actor) if actor is not None else []
-            return choices(
-                [
-                    (f"{e.slug} — {e.title} ({labels.label(labels.ELECTION_PHASES, e.phase)})", e.slug)
-                    for e, _b in rows
-                ],
-                current,
-            )
-
-        async def motion(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await motions.list_motions(self.ctx)
-            return choices(
-                [
-                    (f"M{m.id} {m.title} ({labels.label(labels.MOTION_PHASES, m.phase)})", str(m.id))
-                    for m, _b in rows
-                ],
-                current,
-            )
-
-        async def wg(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await bodies.list_bodies(self.ctx, "working_group")
-            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _n in rows], current)
-
-        async def body(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await bodies.list_bodies(self.ctx)
-            return choices([(f"{b.slug} — {b.name}", b.slug) for b, _n in rows], current)
-
-        async def handle(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await roster.list_people(self.ctx)
-            return choices([(f"{p.handle} — {p.name}", p.handle) for p, _o in rows], current)
-
-        async def org(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            rows = await roster.list_organisations(self.ctx)
-            return choices([(f"{o.slug} — {o.name}", o.slug) for o in rows], current)
-
-        async def candidates(
-            interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[str]]:
-            slug = str(getattr(interaction.namespace, "election", "") or "")
-            if not slug:
-                return []
-            _view, standing = await ballots.standing(self.ctx, slug)
-            words = current.split(" ")
-            done, last = words[:-1], words[-1]
-            prefix = " ".join(done)
-            typed = [  # the default option is typed `nota` (the vote path reads it), shown by its label
-                (DEFAULT_OPTION_ALIAS if c.handle == DEFAULT_OPTION_KEY else c.handle, c.name)
-                for c in standing
-            ]
-            pairs = [
-                (f"{prefix} {word}".strip() + f" — {name}", f"{prefix} {word}".strip())
-                for word, name in typed
-                if word not in done
-            ]
-            return (
-                choices(pairs, last)
-                if not last
-                else [
-                    app_commands.Choice(name=n[:100], value=v[:100])
-                    for n, v in pairs
-                    if v.split(" ")[-1].startswith(last.lower()) or last.lower() in n.lower()
-                ][:AUTOCOMPLETE_LIMIT]
-            )
-
-        async def motion_choice(
-            interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[str]]:
-            return choices([(labels.label(labels.CHOICES, c), c) for c in motions.CHOICES], current)
-
-        async def method(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            return choices([(labels.method_name(m), m) for m in elections.ELECTION_METHODS], current)
-
-        async def tier(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            return choices([(t, t) for t in roster.TIERS], current)
-
-        completers = {
-            "election": election,
-            "motion": motion,
-            "wg": wg,
-            "body": body,
-            "handle": handle,
-            "chair": handle,
-            "org": org,
-            "vote:choice": candidates,
-            "method": method,
-            "tier": tier,
-            "motion vote:choice": motion_choice,
-        }
-        return {name: _safe(fn, self.speaking, self.asker) for name, fn in completers.items()}
 
     async def asker(self, interaction: discord.Interaction) -> Actor | None:
         """Who is typing, for a look-up: a person linked in the guild the interaction comes from; nobody
@@ -841,26 +773,30 @@ class GovBot(discord.AutoShardedClient):
         return await roster.resolve_identity(self.ctx, "discord", guild, str(interaction.user.id))
 
 
-def _safe(
-    fn: Any,
-    speaking: Callable[[discord.Interaction], contextlib.AbstractAsyncContextManager[str]],
-    asker: Callable[[discord.Interaction], Awaitable[Actor | None]],
-) -> Any:
-    """An autocomplete in the reader's language that answers an empty list rather than fail (a failed
-    lookup must not break typing), and answers nothing to someone every command would refuse (an
-    unlinked account, a direct message, another guild)."""
+def guard_parsers(parsers: dict[str, Callable[[Any], None]], unparsed: dict[str, int]) -> None:
+    """Make each of discord.py's gateway event parsers survive an event it cannot parse.
 
-    async def wrapped(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    discord.py calls a parser straight from the gateway reader; an exception there (a field Discord
+    added, changed or left out) ends the shard with ``terminate``, so one odd event stopped the whole
+    bot. Guarded, the event is dropped and counted in ``unparsed``; the first of each type is logged with
+    its trace (never its payload, which may hold a ballot), later ones in one line. The client goes on.
+    """
+    for event, parse in list(parsers.items()):
+        parsers[event] = _guarded(event, parse, unparsed)
+
+
+def _guarded(event: str, parse: Callable[[Any], None], unparsed: dict[str, int]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
         try:
-            if await asker(interaction) is None:
-                return []
-            async with speaking(interaction):
-                return await fn(interaction, current)
+            parse(data)
         except Exception:
-            log.debug("autocomplete failed", exc_info=True)
-            return []
+            seen = unparsed[event] = unparsed.get(event, 0) + 1
+            if seen == 1:
+                log.exception("gateway event %s could not be parsed; it is ignored", event)
+            else:
+                log.warning("gateway event %s could not be parsed (%d so far); ignored", event, seen)
 
-    return wrapped
+    return guarded
 
 
 def build_client(ctx: Context, settings: Settings, *, tz: ZoneInfo, **options: Any) -> GovBot:
@@ -894,4 +830,4 @@ async def serve(ctx: Context, settings: Settings, *, tz: ZoneInfo) -> int:
     return 0
 
 
-__all__ = ["GovBot", "build_client", "configure_api_base", "serve"]
+__all__ = ["GovBot", "build_client", "configure_api_base", "guard_parsers", "serve"]

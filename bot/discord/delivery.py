@@ -4,8 +4,10 @@ retried later with the outbox's back-off.
 
 Delivery goes in batches through ``governance.services.outbox.Deliverer`` (as on Slack): one claim (a
 lease, so replicas never pick the same message), the batch's people and bodies resolved in one query
-each, up to ``concurrency`` sends at once (discord.py waits out Discord's rate limits per route; a wait
-longer than it allows pauses the round), one ``UPDATE`` marking what was delivered. A DM channel, once
+each, up to ``concurrency`` sends at once (discord.py waits out Discord's rate limits per route, but a
+post that takes longer than ``SEND_TIMEOUT``, e.g. a 429 asking for 30 s, is given up and retried in a
+later round, so it never holds the round and its lock), one ``UPDATE`` marking what was delivered. A
+notice over 2,000 characters goes in several posts cut at line boundaries. A DM channel, once
 opened, is remembered per Discord user (a bounded LRU per client), so a second DM to someone is one call.
 
 Never doubled: each message is sent with ``nonce="gbo<outbox id>"`` and ``enforce_nonce``, so if the
@@ -29,7 +31,7 @@ from typing import Any
 import discord
 
 from bot.discord import ballots
-from bot.discord.render import CONTENT_LIMIT, clip, result_embed
+from bot.discord.render import CONTENT_LIMIT, result_embed, split_lines
 from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
@@ -41,6 +43,21 @@ log = logging.getLogger(__name__)
 MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
 VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+SEND_TIMEOUT = 5.0
+"""Seconds one post may take, rate-limit waits included: a longer ``Retry-After`` does not hold the round
+(and its lock) but fails the message, retried in a later round (its nonce keeps it from doubling)."""
+
+
+class Slow(Exception):
+    """Discord did not take a message within ``SEND_TIMEOUT`` (a long rate-limit wait, a stalled link)."""
+
+
+def _nonce(message_id: int, part: int) -> str:
+    """The nonce of one part of an outbox message (Discord: at most 25 characters): ``gbo<id>`` for the
+    first, ``gbo<id>p<k>`` for the next ones, so a resend of any part returns the earlier post."""
+    return f"gbo{message_id}" if part == 0 else f"gbo{message_id}p{part}"
 
 
 class Undeliverable(outbox.Undeliverable):
@@ -230,9 +247,12 @@ async def _send(
     targets: Targets,
     message: outbox.Pending,
     guild_id: str | None,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> None:
-    """Send one message with its extras and its nonce; a rate-limit wait longer than discord.py allows
-    pauses the round."""
+    """Send one message with its extras and its nonce (in parts when over 2,000 characters, each part its
+    own nonce, the extras on the last); a rate-limit wait longer than discord.py allows pauses the round,
+    and any wait longer than ``send_timeout`` (a 429 asking for 30 s, which discord.py would sleep
+    through) gives the message up for this round: it fails and is retried after its back-off."""
     reader = targets.users.get(message.person_id) if message.person_id is not None else None
     user_id = reader.user_id if reader is not None else None
     # a DM in its reader's language (stored when they last used govbot; else the server's); a channel
@@ -249,13 +269,17 @@ async def _send(
             channel_ref = targets.channels.get(message.body_id) if message.body_id is not None else None
             target = _body_target(client, channel_ref, message.body_id, guild_id)
         with i18n.using_locale(locale):
-            await target.send(
-                clip(outbox.text_in(message, locale), CONTENT_LIMIT),
-                nonce=f"gbo{message.id}",
-                **await _extras(ctx, message),
+            parts = split_lines(outbox.text_in(message, locale), CONTENT_LIMIT)
+            extras = await _extras(ctx, message)
+        for k, part in enumerate(parts):  # a notice over 2,000 characters goes whole, in several posts
+            last = k == len(parts) - 1
+            await asyncio.wait_for(
+                target.send(part, nonce=_nonce(message.id, k), **(extras if last else {})), send_timeout
             )
     except discord.RateLimited as exc:
         raise outbox.RateLimited(exc.retry_after, str(exc)) from exc
+    except TimeoutError as exc:
+        raise Slow(f"Discord did not take the message within {send_timeout:g}s (rate limited?)") from exc
     except discord.NotFound:
         if user_id is not None:  # a cached DM channel Discord no longer knows: open it afresh next time
             state.dm_channels.discard(user_id)
@@ -269,12 +293,15 @@ async def deliver_due(
     guild_id: str | None,
     limit: int = 100,
     concurrency: int = 8,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> DeliveryReport:
     """Deliver one batch of due outbox messages (up to ``limit``, ``concurrency`` at once): DM or channel,
     then one ``UPDATE`` marking them sent; failures are recorded for a later retry.
 
     Messages are taken with ``outbox.claim`` (a lease), so several replicas delivering at once never
-    pick the same message; one whose deliverer died comes back when its lease ends.
+    pick the same message; one whose deliverer died comes back when its lease ends. A post Discord does
+    not take within ``send_timeout`` seconds (a 429 with a long ``Retry-After``) is failed and retried in
+    a later round, so one slow route never holds the round and its lock.
     """
     report = DeliveryReport()
     state = _state(client, ctx, limit, concurrency)
@@ -285,8 +312,8 @@ async def deliver_due(
         targets = await _targets(ctx, messages, guild_id)
         done = await state.deliverer.send(
             messages,
-            lambda m: _send(client, ctx, state, targets, m, guild_id),
-            expected=(discord.HTTPException, OSError, ValueError),
+            lambda m: _send(client, ctx, state, targets, m, guild_id, send_timeout),
+            expected=(discord.HTTPException, OSError, ValueError, Slow),
             destination=targets.destination,
         )
     report.sent = sorted([*done.sent, *done.unmarked])

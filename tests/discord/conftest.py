@@ -32,7 +32,12 @@ UNLINKED_USER = "600000000000000999"
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    """The fake Discord, listening on 127.0.0.1; ``discord.http.Route.BASE`` is restored afterwards."""
+    """The strict fake Discord, listening on 127.0.0.1; ``discord.http.Route.BASE`` is restored afterwards.
+
+    It refuses what Discord refuses (``tests/fakes/discord_limits.py``); a test that leaves a refusal it
+    did not take (``fake.take_refusals()``) fails, so a message the bot lost to a limit cannot pass
+    unnoticed.
+    """
     server = FakeDiscord()
     await server.start()
     original = discord.http.Route.BASE
@@ -41,6 +46,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     finally:
         discord.http.Route.BASE = original
         await server.stop()
+    assert not server.refusals, f"Discord would have refused: {server.refusals}"
 
 
 def settings_for(fake: FakeDiscord, *, guild: bool = True) -> Settings:

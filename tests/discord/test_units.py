@@ -159,10 +159,11 @@ async def test_the_fake_refuses_an_upload_breaking_discords_limits_as_discord_do
                 assert answer.status == 400
                 body = await answer.json()
             assert body["code"] == 50035
-            assert any(p.startswith(problem) for p in body["errors"]["_errors"]), body
+            assert any(e["message"].startswith(problem) for e in body["errors"]["_errors"]), body
             assert fake.guild_id not in fake.commands
         async with http.put(url, json=[{**big, "options": big["options"][:25]}]) as answer:
             assert answer.status == 200
+    assert len(fake.take_refusals()) == 3
 
 
 async def test_govbots_command_tree_keeps_within_discords_limits() -> None:

@@ -18,9 +18,19 @@ answered with READY and a GUILD_CREATE for the fake guild; heartbeats get HEARTB
 ``INTERACTION_CREATE`` events with :meth:`FakeDiscord.interact`, whose payloads follow Discord's
 documented interaction object, and wait for the recorded callback.
 
+The fake is strict: it refuses what Discord refuses (``tests/fakes/discord_limits.py``): a command upload,
+message, DM, response or follow-up breaking Discord's documented limits (content over 2,000 characters,
+embeds, components, autocomplete choices) is answered 400 Invalid Form Body (50035); a second initial
+response to one interaction 400 (40060, already acknowledged); a first response after 3 s 404 Unknown
+interaction (10062), a follow-up before any response 404 (10015) or after 15 min 401 (50027). Real
+seconds count for ``1/slowness`` of a second (``GOVBOT_TEST_SLOWNESS``, 4 by default: a loaded test
+machine is slower than a server), and :meth:`FakeDiscord.age` makes an interaction older at once. Every
+refusal is kept in ``refusals`` (the test fixture fails a test leaving one it did not take).
+
 Failures can be injected: ``fail_channel_posts`` makes the next N channel posts answer 403 Missing Access
 (discord.py retries 5xx answers itself, after sleeping); ``fail_responses`` and ``fail_followups`` make
-the next N interaction responses / follow-ups answer ``fail_status`` (500 by default).
+the next N interaction responses / follow-ups answer ``fail_status`` (500 by default);
+``rate_limit_posts`` makes the next N channel posts answer 429 with ``Retry-After: retry_after``.
 
 Mentions are judged as Discord judges them: :func:`pinged` lists who a message would notify given its
 ``allowed_mentions`` (everything in the content when the field is missing), and every message, response
@@ -32,12 +42,26 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import re
+import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import WSMsgType, web
+
+from tests.fakes.discord_limits import (
+    autocomplete_problems,
+    command_upload_problems,
+    message_problems,
+)
+from tests.fakes.discord_objects import (
+    Callback,
+    PostedMessage,
+    pinged,
+    read_body,
+    snowflake,
+)
 
 API = "/api/v10"
 
@@ -48,169 +72,6 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
-
-
-NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
-COMMAND_LIMITS = {"top_level": 100, "options": 25, "choices": 25, "description": 100, "size": 8000}
-"""Discord's limits on a command upload: top-level commands per scope, options (subcommands and groups
-included) per command or group, choices per option, description length, and a command's size (the
-characters of every name, description and choice value in it, each counted at its longest localization)."""
-
-
-def _longest(obj: dict[str, Any], key: str) -> int:
-    localised = obj.get(f"{key}_localizations") or {}
-    return max([len(str(obj.get(key) or "")), *(len(str(v)) for v in localised.values())])
-
-
-def _option_problems(obj: dict[str, Any], where: str) -> list[str]:
-    """What breaks Discord's rules in one command, group, subcommand or option (recursively)."""
-    out: list[str] = []
-    name = str(obj.get("name") or "")
-    if not NAME_RE.match(name) or name != name.lower():
-        out.append(f"{where}: name {name!r} must be 1-32 lowercase letters, digits, - or _")
-    if obj.get("type", 1) != 0 and not 1 <= len(str(obj.get("description") or "")) <= 100:
-        out.append(f"{where}: description must be 1-{COMMAND_LIMITS['description']} characters")
-    options = obj.get("options") or []
-    if len(options) > COMMAND_LIMITS["options"]:
-        out.append(f"{where}: {len(options)} options, must be {COMMAND_LIMITS['options']} or fewer")
-    if len(obj.get("choices") or []) > COMMAND_LIMITS["choices"]:
-        out.append(f"{where}: more than {COMMAND_LIMITS['choices']} choices")
-    required = [bool(o.get("required")) for o in options if o.get("type") not in (1, 2)]
-    if required != sorted(required, reverse=True):
-        out.append(f"{where}: required options must come before optional ones")
-    names = [o.get("name") for o in options]
-    if len(names) != len(set(names)):
-        out.append(f"{where}: option names must be unique")
-    for o in options:
-        out += _option_problems(o, f"{where} {o.get('name')}")
-    return out
-
-
-def _size(obj: dict[str, Any]) -> int:
-    total = _longest(obj, "name") + _longest(obj, "description")
-    total += sum(_longest(c, "name") + len(str(c.get("value"))) for c in obj.get("choices") or [])
-    return total + sum(_size(o) for o in obj.get("options") or [])
-
-
-def command_upload_problems(commands: list[dict[str, Any]]) -> list[str]:
-    """Why Discord would refuse this bulk upload (HTTP 400, code 50035), or [] when it would accept it."""
-    out: list[str] = []
-    chat = [c for c in commands if c.get("type", 1) == 1]
-    if len(chat) > COMMAND_LIMITS["top_level"]:
-        out.append(f"{len(chat)} commands, must be {COMMAND_LIMITS['top_level']} or fewer")
-    names = [c.get("name") for c in chat]
-    if len(names) != len(set(names)):
-        out.append("command names must be unique")
-    for c in commands:
-        out += _option_problems(c, f"/{c.get('name')}")
-        if _size(c) > COMMAND_LIMITS["size"]:
-            out.append(f"/{c.get('name')}: command exceeds maximum size ({COMMAND_LIMITS['size']})")
-    return out
-
-
-MENTION_RE = re.compile(r"@(everyone|here)|<@!?(\d+)>|<@&(\d+)>")
-
-
-def pinged(payload: dict[str, Any]) -> list[str]:
-    """Who a message would notify: ``everyone``, ``user:<id>``, ``role:<id>``, as Discord reads
-    ``allowed_mentions`` (missing: every mention in the content counts; ``parse`` lists the kinds parsed,
-    ``users`` / ``roles`` the ids allowed one by one)."""
-    content = str(payload.get("content") or "")
-    allowed = payload.get("allowed_mentions")
-    kinds = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
-    users = set() if allowed is None else {str(u) for u in allowed.get("users") or []}
-    roles = set() if allowed is None else {str(r) for r in allowed.get("roles") or []}
-    out = []
-    for match in MENTION_RE.finditer(content):
-        everyone, user, role = match.groups()
-        if everyone and "everyone" in kinds:
-            out.append("everyone")
-        elif user and ("users" in kinds or user in users):
-            out.append(f"user:{user}")
-        elif role and ("roles" in kinds or role in roles):
-            out.append(f"role:{role}")
-    return out
-
-
-def snowflake(counter: itertools.count[int]) -> str:
-    """A fresh snowflake-shaped id (a large integer, as a string, like Discord's)."""
-    return str(1_100_000_000_000_000_000 + next(counter))
-
-
-@dataclass
-class Callback:
-    """One interaction response: its type, data (content, embeds, components, flags) and ids."""
-
-    interaction_id: str
-    token: str
-    type: int
-    data: dict[str, Any]
-    files: list[tuple[str, bytes]] = field(default_factory=list)
-
-    @property
-    def ephemeral(self) -> bool:
-        """Whether the response carries the EPHEMERAL flag (1 << 6)."""
-        return bool(int(self.data.get("flags", 0) or 0) & 64)
-
-    @property
-    def content(self) -> str:
-        """The message text of the response ('' when there is none)."""
-        return str(self.data.get("content") or "")
-
-    @property
-    def text(self) -> str:
-        """Content and every embed's title, description and fields, for assertions."""
-        parts = [self.content]
-        for embed in self.data.get("embeds") or []:
-            parts += [embed.get("title") or "", embed.get("description") or ""]
-            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
-        return "\n".join(p for p in parts if p)
-
-    def components(self) -> list[dict[str, Any]]:
-        """The interactive components, flattened out of their action rows."""
-        return [c for row in self.data.get("components") or [] for c in row.get("components", [])]
-
-
-async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-    """A request's JSON payload and uploaded files: plain JSON, or multipart/form-data with a
-    ``payload_json`` part and ``files[n]`` parts, as Discord takes messages with attachments."""
-    if not request.content_type.startswith("multipart/"):
-        return await request.json(), []
-    payload: dict[str, Any] = {}
-    uploaded: list[tuple[str, bytes]] = []
-    reader = await request.multipart()
-    async for part in reader:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "payload_json":
-            payload = json.loads(await part.text())
-        elif part.name and part.name.startswith("files["):
-            uploaded.append((part.filename or "", bytes(await part.read())))
-    return payload, uploaded
-
-
-@dataclass
-class PostedMessage:
-    """A message the bot created in a channel (or DM), or sent as a follow-up (with any files)."""
-
-    id: str
-    channel_id: str
-    payload: dict[str, Any]
-    files: list[tuple[str, bytes]] = field(default_factory=list)
-
-    @property
-    def content(self) -> str:
-        """The message text."""
-        return str(self.payload.get("content") or "")
-
-    @property
-    def text(self) -> str:
-        """Content plus embed titles, descriptions and fields."""
-        parts = [self.content]
-        for embed in self.payload.get("embeds") or []:
-            parts += [embed.get("title") or "", embed.get("description") or ""]
-            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
-        return "\n".join(p for p in parts if p)
 
 
 @dataclass
@@ -243,7 +104,13 @@ class FakeDiscord:
     fail_responses: int = 0
     fail_followups: int = 0
     fail_status: int = 500
+    rate_limit_posts: int = 0
+    retry_after: float = 30.0
+    response_window: float = 3.0
+    followup_window: float = 15 * 60.0
+    slowness: float = field(default_factory=lambda: float(os.environ.get("GOVBOT_TEST_SLOWNESS", "4")))
     pings: list[tuple[str, list[str]]] = field(default_factory=list)
+    refusals: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -253,6 +120,8 @@ class FakeDiscord:
         self._identified = asyncio.Event()
         self._changed = asyncio.Condition()
         self._nonces: dict[tuple[str, str], PostedMessage] = {}
+        # interaction token -> [interaction id, when it was sent (monotonic), answered, seconds aged]
+        self._tokens: dict[str, list[Any]] = {}
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -565,6 +434,8 @@ class FakeDiscord:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH (op 0) frame over the open gateway connection."""
         assert self._ws is not None, "the client is not connected to the gateway"
+        if event == "INTERACTION_CREATE" and isinstance(data.get("token"), str):
+            self._tokens.setdefault(data["token"], [str(data.get("id")), time.monotonic(), False, 0.0])
         self._seq += 1
         await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
@@ -583,6 +454,69 @@ class FakeDiscord:
         """Until ``predicate()`` holds after some recorded request."""
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    def age(self, interaction_id: str, seconds: float) -> None:
+        """Make an interaction ``seconds`` older, as if that much time had passed since Discord sent it
+        (its token expires: 3 s for the first answer, 15 min for follow-ups)."""
+        for entry in self._tokens.values():
+            if entry[0] == interaction_id:
+                entry[3] += seconds
+
+    def take_refusals(self) -> list[tuple[str, list[str]]]:
+        """The requests refused since the last call (path, reasons), and forget them: a test expecting a
+        refusal takes it, and the fixture fails any test that leaves one unexpected."""
+        taken, self.refusals = self.refusals, []
+        return taken
+
+    def _refuse(
+        self, path: str, problems: list[str], *, status: int = 400, code: int = 50035, message: str = ""
+    ) -> web.Response:
+        """Record a refusal and answer it as Discord does (``Invalid Form Body`` by default)."""
+        self.refusals.append((path, problems))
+        errors = {"_errors": [{"code": "BASE_TYPE_INVALID", "message": p} for p in problems]}
+        body = {"code": code, "message": message or "Invalid Form Body", "errors": errors}
+        return _json(body, status=status)
+
+    def _token_problem(self, path: str, token: str, *, initial: bool) -> web.Response | None:
+        """Refuse a response to an unknown, expired or already answered interaction, as Discord does:
+        a second initial response is 400 (40060), a first one after 3 s 404 Unknown interaction (10062),
+        a follow-up before any response 404 Unknown Webhook (10015), one after 15 min 401 (50027)."""
+        entry = self._tokens.get(token)
+        if entry is None:
+            return self._refuse(
+                path, ["unknown token"], status=404, code=10062, message="Unknown interaction"
+            )
+        elapsed = (time.monotonic() - entry[1]) / self.slowness + entry[3]
+        if initial:
+            if entry[2]:
+                return self._refuse(
+                    path,
+                    ["second initial response"],
+                    code=40060,
+                    message="Interaction has already been acknowledged.",
+                )
+            if elapsed > self.response_window:
+                return self._refuse(
+                    path,
+                    [f"first response after {elapsed:.1f}s"],
+                    status=404,
+                    code=10062,
+                    message="Unknown interaction",
+                )
+            return None
+        if not entry[2]:
+            return self._refuse(
+                path, ["no initial response"], status=404, code=10015, message="Unknown Webhook"
+            )
+        if elapsed > self.followup_window:
+            return self._refuse(
+                path,
+                [f"follow-up after {elapsed:.0f}s"],
+                status=401,
+                code=50027,
+                message="Invalid Webhook Token",
+            )
+        return None
 
     def dms_to(self, user_id: str) -> list[PostedMessage]:
         """Messages the bot sent to a user's DM channel."""
@@ -658,9 +592,7 @@ class FakeDiscord:
         scope = request.match_info.get("guild", "global")
         self.requests.append(("PUT", request.path))
         if problems := command_upload_problems(body):
-            return _json(
-                {"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": problems}}, status=400
-            )
+            return self._refuse(request.path, problems)
         stored = []
         for command in body:
             stored.append(
@@ -689,6 +621,13 @@ class FakeDiscord:
         if self.fail_responses > 0:
             self.fail_responses -= 1
             return _json({"message": "500: Internal Server Error", "code": 0}, status=self.fail_status)
+        if refused := self._token_problem(request.path, token, initial=True):
+            return refused
+        kind, data = int(body["type"]), body.get("data") or {}
+        problems = autocomplete_problems(data) if kind == 8 else message_problems(data)
+        if problems:
+            return self._refuse(request.path, problems)
+        self._tokens[token][2] = True
         self._pinging(request.path, body.get("data") or {})
         callback = Callback(interaction_id, token, int(body["type"]), body.get("data") or {}, uploaded)
         self.callbacks.append(callback)
@@ -715,6 +654,10 @@ class FakeDiscord:
         if self.fail_followups > 0:
             self.fail_followups -= 1
             return _json({"message": "500: Internal Server Error", "code": 0}, status=self.fail_status)
+        if refused := self._token_problem(request.path, request.match_info["token"], initial=False):
+            return refused
+        if problems := message_problems(body):
+            return self._refuse(request.path, problems)
         self._pinging(request.path, body)
         message = self.message_object(self.channel_id, body, interaction=True, files=uploaded)
         self.followups.append(PostedMessage(message["id"], self.channel_id, body, uploaded))
@@ -723,6 +666,10 @@ class FakeDiscord:
 
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if refused := self._token_problem(request.path, request.match_info["token"], initial=False):
+            return refused
+        if problems := message_problems(body):
+            return self._refuse(request.path, problems)
         message = self.message_object(self.channel_id, body, interaction=True)
         self.followups.append(PostedMessage(message["id"], self.channel_id, body))
         self.requests.append(("PATCH", request.path))
@@ -756,6 +703,11 @@ class FakeDiscord:
         if self.fail_channel_posts > 0:
             self.fail_channel_posts -= 1
             return _json({"message": "Missing Access", "code": 50001}, status=403)
+        if self.rate_limit_posts > 0:
+            self.rate_limit_posts -= 1
+            return self._rate_limited()
+        if problems := message_problems(body):
+            return self._refuse(request.path, problems)
         self._pinging(request.path, body)
         known = set(self.channels) | set(self.dm_channels.values())
         if channel not in known:
@@ -771,6 +723,22 @@ class FakeDiscord:
             self._nonces[(channel, nonce)] = posted
         await self._notify()
         return _json(message)
+
+    def _rate_limited(self) -> web.Response:
+        """A 429 as Discord sends it for a route's limit: ``Retry-After`` and the JSON ``retry_after``
+        (seconds), the bucket headers, and ``Via`` (discord.py takes a 429 without it for a Cloudflare
+        ban)."""
+        headers = {
+            "Content-Type": "application/json",
+            "Retry-After": f"{self.retry_after:g}",
+            "Via": "1.1 google",
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{self.retry_after:g}",
+            "X-RateLimit-Scope": "user",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+        return web.Response(body=json.dumps(body).encode(), status=429, headers=headers)
 
     # ------------------------------------------------------------------ gateway
 
@@ -810,3 +778,13 @@ class FakeDiscord:
                 await self.dispatch("GUILD_CREATE", self.guild())
                 self._identified.set()
         return ws
+
+
+__all__ = [
+    "Callback",
+    "FakeDiscord",
+    "PostedMessage",
+    "command_upload_problems",
+    "message_problems",
+    "pinged",
+]
