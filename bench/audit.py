@@ -1,7 +1,7 @@
 """Benchmark: the audit log under load, and exporting and verifying a million events.
 
     .venv/bin/python bench/audit.py [--events 1000000] [--voters 7000] [--rounds 3] [--tasks 50]
-                                    [--elections 10]
+                                    [--elections 10] [--report-only]
 
 On a SQLite file (the default deployment), through the services:
 
@@ -12,7 +12,8 @@ On a SQLite file (the default deployment), through the services:
    off: the ballots' events are only appended as unchained rows. Fairly: the same tasks and elections,
    one warm-up run (not counted), then ``--rounds`` rounds of one run each way, alternating which goes
    first (the database grows as runs go on), each run on fresh voters; the medians are compared.
-   Target: with the log on, at least 80% of the baseline's ballots/s. The append rate is the audit
+   Each election is on a board of its own (a board's staggered terms let one election at a time fill
+   its seats). Target: with the log on, at least 90% of the baseline's ballots/s. The append rate is the audit
    events written per second over the runs with the log on.
 2. **Export**: a stream of ``--events`` chained events (bulk-inserted) is read from the database and
    written to a JSONL file batch by batch (``governance.export.write_stream_jsonl``). Target >= 100,000
@@ -20,7 +21,8 @@ On a SQLite file (the default deployment), through the services:
 3. **Verify**: the file is read and checked as a third party would (``governance.verify.check_lines``:
    recompute every hash, follow the chain to the recorded head). Target >= 200,000 events/s.
 
-Prints the figures and PASS/FAIL per target; exit status 1 if any failed. Other work on the machine
+Prints the figures and PASS/FAIL per target; exit status 1 if any failed (with ``--report-only``, the
+test suite's smoke run on tiny sizes, only when a chain does not verify). Other work on the machine
 changes the figures: run it on a quiet machine for numbers to compare.
 """
 
@@ -52,17 +54,19 @@ from governance.verify import check_lines
 
 TARGET_EXPORT = 100_000.0
 TARGET_VERIFY = 200_000.0
-TARGET_RATIO = 0.80
+TARGET_RATIO = 0.90
 INTERVAL = 1.0  # seconds between runs of the sealing and anchoring job (minutes in production)
 
 
 async def _setup(ctx: Context, voters: int, n_elections: int) -> list[Actor]:
     people = await _bulk_roster(ctx.db, voters, ctx.now())
     sec = await roster.actor_for_handle(ctx, "sec")
-    await bodies.create_body(ctx, sec, "board", "Board of Directors", "board")
     for e in range(n_elections):
-        slug = f"bench-{e}"
-        await elections.create_election(ctx, sec, "board", slug, f"Bench election {e}", seats=2)
+        # One board per election: a board's terms are staggered, so two elections running at once on the
+        # same board cannot both fill its seats (rule 'staggered-terms'); each fills every free seat.
+        body, slug = f"board-{e}", f"bench-{e}"
+        await bodies.create_body(ctx, sec, body, f"Board of Directors {e}", "board")
+        await elections.create_election(ctx, sec, body, slug, f"Bench election {e}")
         await elections.open_nominations(ctx, sec, slug)
         for handle in CANDIDATES:
             await elections.nominate(ctx, await roster.actor_for_handle(ctx, handle), slug)
@@ -201,13 +205,15 @@ async def run(args: argparse.Namespace) -> int:
         ("export >= 100,000 events/s", export_rate >= TARGET_EXPORT),
         ("verify >= 200,000 events/s", verify_rate >= TARGET_VERIFY and check.ok),
         (
-            f"casting with the log on >= 80% of unchained appends ({logged / baseline:.0%})",
+            f"casting with the log on >= {TARGET_RATIO:.0%} of unchained appends ({logged / baseline:.0%})",
             logged >= TARGET_RATIO * baseline and all(c.ok for c in checks),
         ),
     ]
     print()
     for name, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    if args.report_only:
+        return 0 if check.ok and all(c.ok for c in checks) else 1
     return 0 if all(ok for _, ok in verdicts) else 1
 
 
@@ -219,7 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="casting runs each way (after one warm-up)")
     parser.add_argument("--tasks", type=int, default=50)
     parser.add_argument("--elections", type=int, default=10)
-    return asyncio.run(run(parser.parse_args(argv)))
+    parser.add_argument(
+        "--report-only", action="store_true", help="exit 0 when a speed target is missed (smoke runs)"
+    )
+    args = parser.parse_args(argv)
+    if min(args.events, args.rounds, args.tasks, args.elections) < 1:
+        parser.error("--events, --rounds, --tasks and --elections must be at least 1")
+    if args.voters < (2 * args.rounds + 1) * args.elections:
+        parser.error("--voters must give every run at least one ballot per election")
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

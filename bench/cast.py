@@ -53,6 +53,7 @@ CANDIDATES = ("cand-a", "cand-b", "cand-c", "cand-d", "cand-e")
 TARGET_RATE = {"sqlite": 300.0, "postgres": 500.0}
 TARGET_P99_MS = 250.0
 SECRET = b"bench-secret"
+REPORT_ONLY = False  # --report-only (the test suite's smoke run): a missed speed target does not fail it
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,8 @@ def _report(outcome: Outcome) -> bool:
     ]
     for label, passed, value in checks:
         print(f"  {'PASS' if passed else 'FAIL'}  [{outcome.backend}] {label}: {value}")
-    return all(passed for _, passed, _ in checks)
+    speed = 2  # the first two checks are speed targets; the others are correctness
+    return all(passed for i, (_, passed, _) in enumerate(checks) if i >= speed or not REPORT_ONLY)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--voters", type=int, default=10_000)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument(
+        "--report-only", action="store_true", help="exit 0 when a speed target is missed (smoke runs)"
+    )
     parser.add_argument(
         "--pool-size", type=int, default=10, help="connection pool size (PostgreSQL), as the bot"
     )
@@ -326,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         help="cast from this many processes (bot replicas), sharing --concurrency",
     )
     args = parser.parse_args(argv)
+    global REPORT_ONLY
+    REPORT_ONLY = args.report_only
     if min(args.voters, args.concurrency, args.processes, args.pool_size) < 1:
         parser.error("--voters, --concurrency, --processes and --pool-size must be at least 1")
     plan = Plan(-(-args.concurrency // args.processes), args.pool_size, args.processes)

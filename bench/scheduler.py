@@ -1,7 +1,7 @@
 """Benchmark: restoring 10,000 scheduled jobs at start, and a reminder fan-out to 5,000 non-voters.
 
     .venv/bin/python bench/scheduler.py [--jobs 10000] [--voters 5000] [--deliverers 4] [--batch 200]
-                                        [--concurrency 16] [--backend sqlite|postgres|both]
+                                        [--concurrency 16] [--backend sqlite|postgres|both] [--report-only]
 
 1. Restore: ``--jobs`` pending rows in ``scheduled_tasks`` (bulk-inserted), then the time for
    ``bot.scheduler.Scheduler.start`` to read them and hold one APScheduler job each (target <= 2 s).
@@ -13,7 +13,9 @@
    kept-alive HTTP session as ``bot.slack.app`` sets it up) to the loopback fake of Slack's Web API
    (target <= 10 s). It checks that each member got exactly one DM.
 
-Prints the figures and each target with PASS or FAIL (exit status 1 if any failed). PostgreSQL: a
+Prints the figures and each target with PASS or FAIL (exit status 1 if any failed; with
+``--report-only``, the test suite's smoke run on tiny sizes, a missed time does not fail it, while a
+member without exactly one DM or a job not restored still does). PostgreSQL: a
 scratch database on the server of ``--pg-url`` is created and dropped afterwards.
 """
 
@@ -268,7 +270,12 @@ def main() -> int:
         "--pg-url",
         default=os.environ.get("GOVBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="exit 0 when a time target is missed (smoke runs)"
+    )
     args = parser.parse_args()
+    if min(args.jobs, args.voters, args.deliverers, args.batch, args.concurrency) < 1:
+        parser.error("--jobs, --voters, --deliverers, --batch and --concurrency must be at least 1")
     print(f"CPUs: {os.cpu_count()}")
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
     rows: list[tuple[str, float, float]] = []
@@ -279,7 +286,7 @@ def main() -> int:
         ok = figure <= target
         failed += not ok
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {figure:.3f} (target <= {target})")
-    return 1 if failed else 0
+    return 1 if failed and not args.report_only else 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """The Slack app: a slack-bolt ``AsyncApp`` serving ``/gov`` (the shared command grammar), interactive
 ballots, the App Home tab, and outbox delivery — in Socket Mode or over HTTP (aiohttp).
 
-Every request is acknowledged within Slack's 3 seconds: a command's reply goes in the acknowledgement
-when it is ready within ``ack_within`` seconds, otherwise the acknowledgement says "working on it" and
-the reply follows through the command's ``response_url``. A ballot submission is validated and cast
-before its acknowledgement (so errors show in the form); the receipt then goes by DM.
+Every request is acknowledged within Slack's 3 seconds. A ``/gov`` command is acknowledged at once,
+with an empty body and before any look-up (who the person is, which language they read, the command
+itself); its reply then follows through the command's ``response_url``, ephemeral, in the reader's
+language. A ballot submission is validated and cast before its acknowledgement (so errors show in the
+form); the receipt then goes by DM.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import logging
 import re
 import signal
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -27,11 +29,14 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import undelivered
 from bot.commands import dispatch, tokenize
@@ -51,11 +56,11 @@ from governance.services.common import Actor, Context
 from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
 DEFAULT_HOST = "0.0.0.0"  # every interface (``govbot run --http --host``)
-DEFAULT_ACK_WITHIN = 0.25
 IDENTITY_TTL = 30.0
 UNLINKED_TTL = 2.0
 WORK_SLOTS = 4
@@ -74,8 +79,8 @@ class Runtime:
     tz: ZoneInfo
     client: AsyncWebClient
     delivery: SlackDelivery
-    ack_within: float
     locales: UserLocales
+    guard: ReplayGuard
     identity_ttl: float = IDENTITY_TTL
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
@@ -124,17 +129,16 @@ class Runtime:
         actor, locale = await asyncio.gather(self.actor(team_id, user_id), self.locales.get(user_id))
         return actor, locale
 
-    @property
-    def busy(self) -> bool:
-        """Whether every command slot is taken (a new command would queue, so it is deferred at once)."""
-        return self.slots.locked()
+    async def in_slot(self, work: Awaitable[T]) -> T:
+        """Run ``work`` (a command's answer) in one of ``WORK_SLOTS`` slots: at most that many answers
+        hold the database and the event loop at once, so the acknowledgements of new requests are never
+        stuck behind a crowd of answers; the others wait their turn without costing anything."""
+        async with self.slots:
+            return await work
 
     async def run_command(self, actor: Actor, text: str, locale: str | None = None) -> Reply:
-        """Run one command line in a slot, answering in ``locale``: at most ``WORK_SLOTS`` commands hold
-        the database at once, so the acknowledgements of new requests are never stuck behind a crowd of
-        slow ones."""
-        async with self.slots:
-            return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack", locale=locale)
+        """Run one command line as ``actor``, answering in ``locale`` (call it in a slot)."""
+        return await dispatch(self.ctx, actor, text, tz=self.tz, platform="slack", locale=locale)
 
     async def post_response(self, response_url: str, message: dict[str, Any]) -> str | None:
         """Send an answer to a command's ``response_url`` over one shared HTTP session, so answers reuse
@@ -155,7 +159,7 @@ class Runtime:
 
     async def drain(self, timeout: float) -> int:
         """Let work still running after its acknowledgement finish (up to ``timeout`` seconds) before the
-        process exits, so a "Working on it…" is followed by its answer; returns how many were cut off."""
+        process exits, so an acknowledged command is followed by its answer; returns how many were cut off."""
         pending = set(self.tasks)
         if not pending:
             return 0
@@ -247,7 +251,6 @@ def build_app(
     settings: Settings,
     *,
     tz: ZoneInfo,
-    ack_within: float = DEFAULT_ACK_WITHIN,
     delivery: SlackDelivery | None = None,
 ) -> AsyncApp:
     """Build the Slack app on ``ctx``: ``/gov``, ballot modals, App Home and the outbox deliverer (call it
@@ -275,19 +278,42 @@ def build_app(
         logger=logging.getLogger("bot.slack.bolt"),
         process_before_response=True,
     )
+
     async def store_locale(user_id: str, locale: str) -> None:
         """Keep a user's Slack language with their identity: the deliverer DMs them in it."""
         await outbox.remember_locale(ctx, "slack", None, user_id, locale)
 
     locales = UserLocales(client, settings.locale, now=ctx.now, on_found=store_locale)
-    runtime = Runtime(
-        ctx, tz, client, delivery or SlackDelivery(ctx, client), ack_within, locales, http=session
-    )
+    guard = ReplayGuard(ctx)
+    runtime = Runtime(ctx, tz, client, delivery or SlackDelivery(ctx, client), locales, guard, http=session)
     app.govbot = runtime  # type: ignore[attr-defined]
-    app.middleware(replay.middleware(ReplayGuard(ctx)))  # a request is acted on once (bot/slack/replay.py)
+    app.middleware(_replay_guard(guard))  # a request is acted on once (bot/slack/replay.py)
     logsafe.protect(replay.CHATTY_LOGGERS)  # no request or response body (a vote, a receipt) in DEBUG logs
     _register(app, runtime)
     return app
+
+
+def _is_command(req: AsyncBoltRequest) -> bool:
+    """Whether a Bolt request is a slash command (its form names the ``command``)."""
+    return isinstance(req.body, dict) and isinstance(req.body.get("command"), str)
+
+
+def _replay_guard(guard: ReplayGuard) -> replay.Middleware:
+    """The replay guard as Bolt middleware, except for slash commands: those are acknowledged empty at
+    once, and ``/gov`` claims the request's keys itself after the acknowledgement, before anything is
+    done. A repeat's answer is the same empty 200 either way, and claiming costs a database write (an
+    fsync on SQLite) that no acknowledgement should wait for."""
+    claim_first = replay.middleware(guard)
+
+    async def replay_guard(
+        req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> Any:
+        if _is_command(req):
+            await next()
+            return None
+        return await claim_first(req, resp, next)
+
+    return replay_guard
 
 
 def _register(app: AsyncApp, rt: Runtime) -> None:
@@ -311,70 +337,97 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
     # ------------------------------------------------------------ /gov
 
     @app.command(COMMAND)
-    async def gov(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, team_id, user_id, locale = await actor_for(body)
-        with using_locale(locale):
-            await answer(ack, body, respond, actor, team_id, user_id, locale)
+    async def gov(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, request: AsyncBoltRequest
+    ) -> None:
+        """Acknowledge ``/gov`` at once, before any look-up, and answer through ``response_url``.
+
+        The acknowledgement is empty (Slack shows nothing for it), so it needs neither the person nor
+        their language and Slack never waits on the database or on ``users.info``. Only a request that
+        does not say who sent it is answered in the acknowledgement: there is no one to look up.
+        """
+        keys = replay.request_keys(request)
+        team_id, user_id = _team_user(body)
+        if not team_id or not user_id:
+            with using_locale(rt.locales.default):
+                await ack(**_ephemeral(error(_("This request does not say who sent it; nothing was done."))))
+            return
+        await ack()
+        rt.spawn(rt.in_slot(answer(body, respond, team_id, user_id, keys)))
 
     async def answer(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        respond: AsyncRespond,
-        actor: Actor | None,
-        team_id: str,
-        user_id: str,
-        locale: str,
+        body: dict[str, Any], respond: AsyncRespond, team_id: str, user_id: str, keys: list[str]
     ) -> None:
-        """Answer ``/gov`` in the reader's language: in the acknowledgement when the reply is ready in
-        time, else "Working on it…" and the reply through ``response_url``."""
-        if not team_id or not user_id:
-            await ack(**_ephemeral(error(_("This request does not say who sent it; nothing was done."))))
-            return
-        if actor is None:
-            await ack(**_ephemeral(unlinked_reply(team_id, user_id)))
-            return
-        text = await normalise_text(ctx, str(body.get("text") or ""), team_id)
-        target = _ballot_target(text)
-        trigger = str(body.get("trigger_id") or "")
-        if target is not None and trigger:
-            await open_ballot(ack, respond, target, trigger)
-            return
-        busy = rt.busy
-        work = rt.spawn(rt.run_command(actor, text, locale))
-        done: set[asyncio.Future[Any]] = set()
-        if not busy:
-            done, _pending = await asyncio.wait({work}, timeout=rt.ack_within)
-        if done:
-            reply = work.result()
-            await ack(**_ephemeral(reply))
-            after_command(text)
-            if reply.attachments:
-                rt.spawn(send_files(user_id, reply, respond))
-            return
-        await ack(text=_("Working on it…"), response_type="ephemeral")
+        """After the acknowledgement: claim the request (a repeat stops here, unanswered), find who sent
+        ``/gov`` and their language, then run the command (or open its ballot form) and send the reply
+        through ``response_url`` in that language.
 
-        response_url = str(body.get("response_url") or "")
-
-        async def finish() -> None:
-            reply = await work
-            refused: str | None = None
-            try:
-                if response_url:
-                    refused = await rt.post_response(
-                        response_url, {**_ephemeral(reply), "replace_original": False}
+        A look-up that fails (the database unreachable, say) still answers the person, in the default
+        language, with a reference for the log and nothing done; never a stack trace.
+        """
+        try:
+            if keys and not await rt.guard.first_time(keys):
+                log.info("ignored a repeated Slack command")
+                return
+            actor, locale = await rt.reader(team_id, user_id)
+            with using_locale(locale):
+                text = await normalise_text(ctx, str(body.get("text") or ""), team_id) if actor else ""
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception(
+                "could not look up the Slack user %s (ref %s); the command was not run", user_id, ref
+            )
+            with using_locale(rt.locales.default):
+                await send_reply(body, respond, user_id, not_looked_up(ref))
+            return
+        with using_locale(locale):
+            if actor is None:
+                await send_reply(body, respond, user_id, unlinked_reply(team_id, user_id))
+                return
+            target = _ballot_target(text)
+            trigger = str(body.get("trigger_id") or "")
+            if target is not None and trigger:
+                try:
+                    await open_ballot(
+                        target, trigger, respond, lambda r: send_reply(body, respond, user_id, r)
                     )
-                else:
-                    await respond(**_ephemeral(reply), replace_original=False)
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # the command itself has run
-                log.warning("could not send the answer to %s through response_url: %s", user_id, exc)
-                refused = type(exc).__name__
-            if refused is not None:  # say what was done, where the person will see it
-                await dm(user_id, undelivered.notice(reply, text, "Slack", refused).text)
+                except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError, SQLAlchemyError):
+                    ref = uuid.uuid4().hex[:8]
+                    log.exception("could not open a ballot form for %s (ref %s)", user_id, ref)
+                    await send_reply(body, respond, user_id, not_looked_up(ref))
+                return
+            reply = await rt.run_command(actor, text, locale)
+            await send_reply(body, respond, user_id, reply, text)
             after_command(text)
             if reply.attachments:
                 await send_files(user_id, reply, respond)
 
-        rt.spawn(finish())
+    def not_looked_up(ref: str) -> Reply:
+        """The answer when the sender could not be looked up: nothing was done, try again."""
+        return error(
+            _("Something went wrong on our side (reference {ref}); nothing was changed.", ref=ref),
+            _("Try again; if it persists, give the reference to the secretariat."),
+        )
+
+    async def send_reply(
+        body: dict[str, Any], respond: AsyncRespond, user_id: str, reply: Reply, command: str | None = None
+    ) -> None:
+        """Send ``reply`` to the command's ``response_url``, ephemeral and beside the command. When Slack
+        does not take the answer to a command that ran (``command``), a DM says what was done."""
+        response_url = str(body.get("response_url") or "")
+        refused: str | None = None
+        try:
+            if response_url:
+                refused = await rt.post_response(
+                    response_url, {**_ephemeral(reply), "replace_original": False}
+                )
+            else:
+                await respond(**_ephemeral(reply), replace_original=False)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("could not send the answer to %s through response_url: %s", user_id, exc)
+            refused = type(exc).__name__
+        if refused is not None and command is not None:  # say what was done, where the person will see it
+            await dm(user_id, undelivered.notice(reply, command, "Slack", refused).text)
 
     async def send_files(user_id: str, reply: Reply, respond: AsyncRespond) -> None:
         """Share a reply's attachments in the person's DM; say so privately when Slack refuses them."""
@@ -413,9 +466,13 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         rt.delivery.kick()
 
     async def open_ballot(
-        ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str], trigger: str
+        target: tuple[str, str],
+        trigger: str,
+        respond: AsyncRespond | None,
+        refuse: Callable[[Reply], Awaitable[None]] | None,
     ) -> None:
-        """Open the ballot modal; a refusal goes in the ack (or an error modal when there is no ack)."""
+        """Open the ballot modal; a refusal goes to ``refuse`` (the command's ``response_url``), or into an
+        error modal when there is none (a button)."""
         kind, ref = target
         try:
             view = await (
@@ -424,8 +481,8 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 else ballots.motion_modal(ctx, ref, tz)
             )
         except GovError as exc:
-            if ack is not None:
-                await ack(**_ephemeral(error(exc.message, exc.hint)))
+            if refuse is not None:
+                await refuse(error(exc.message, exc.hint))
             else:
                 await rt.client.views_open(
                     trigger_id=trigger,
@@ -434,9 +491,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                     ),
                 )
             return
-        if ack is not None:
-            await ack()
-        rt.spawn(show_modal(trigger, view, respond, ref))
+        await show_modal(trigger, view, respond, ref)
 
     async def show_modal(trigger: str, view: dict[str, Any], respond: AsyncRespond | None, ref: str) -> None:
         try:
@@ -462,7 +517,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         if actor is None or kind not in ("election", "motion") or not ref or not trigger:
             return
         with using_locale(locale):
-            await open_ballot(None, None, (kind, ref), trigger)
+            await open_ballot((kind, ref), trigger, None, None)
 
     async def statements(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         _team_id, user_id = _team_user(body)

@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 TTL = timedelta(hours=1)
 FAILURE_TTL = timedelta(minutes=5)  # after a refusal, ask again only this much later
 MAX_USERS = 10_000
-TIMEOUT = 1.0  # seconds an answer may wait for Slack before it goes out in the default language
+# Seconds an answer may wait for Slack before it goes out in the default language. The acknowledgement
+# never waits for it (bot/slack/app.py acknowledges first); a ballot form must still open within the 3 s
+# a trigger_id lives.
+TIMEOUT = 2.0
 
 
 def locale_of(user: object) -> str | None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -113,16 +113,19 @@ class SlackHarness:
         """Send ``/gov <text>`` as ``user`` (a handle in ``USERS``, or a raw Slack user id)."""
         return await self.post(self.command_body(user, text, **kw), "application/x-www-form-urlencoded")
 
+    async def reply(self, user: str, text: str, **kw: Any) -> dict[str, Any]:
+        """Run ``/gov <text>`` as ``user``, check that its acknowledgement is an empty 200, and return the
+        reply that follows through this command's own ``response_url`` (text, blocks, response_type)."""
+        body = self.command_body(user, text, **kw)
+        path = urlparse(parse_qs(body)["response_url"][0]).path
+        sent = await self.post(body, "application/x-www-form-urlencoded")
+        assert (sent.status, sent.text) == (200, ""), sent.text
+        calls = await self.api.wait_for("response_url", lambda c: c.path == path)
+        return calls[0].args  # the reply comes first (a file's fate may follow it to the same URL)
+
     async def reply_text(self, user: str, text: str) -> str:
-        """Run a command and return its reply text, from the acknowledgement or the ``response_url``."""
-        before = len(self.api.calls_to("response_url"))
-        sent = await self.command(user, text)
-        assert sent.status == 200, sent.text
-        body = sent.json
-        if body.get("text") and body["text"] != "Working on it…":
-            return str(body["text"])
-        calls = await self.api.wait_for("response_url", count=before + 1)
-        return str(calls[-1].args.get("text", ""))
+        """Run a command and return its reply text (from its ``response_url``)."""
+        return str((await self.reply(user, text)).get("text", ""))
 
     def _user(self, user: str) -> dict[str, Any]:
         return {"id": USERS.get(user, user), "username": user, "name": user, "team_id": TEAM}
@@ -268,7 +271,7 @@ async def slack(ctx: Context, request: pytest.FixtureRequest) -> AsyncIterator[S
     settings = Settings(
         SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=api.base_url
     )
-    app = build_app(ctx, settings, tz=ZoneInfo("Europe/Paris"), ack_within=2.0)
+    app = build_app(ctx, settings, tz=ZoneInfo("Europe/Paris"))
     runner = web.AppRunner(web_app(app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -47,24 +47,21 @@ async def test_send_to_user_uploads_the_bytes_and_shares_them_in_the_dm(slack: S
 
 async def test_a_command_reply_with_attachments_sends_them_by_dm(slack: SlackHarness) -> None:
     _with_bundle(slack)
-    sent = await slack.command("sec", "whoami")
-    assert sent.status == 200
-    body = sent.json
+    body = await slack.reply("sec", "whoami")
     assert body["response_type"] == "ephemeral" and body["text"].startswith("You are")
     note = body["blocks"][-1]
     assert note["type"] == "context"
     assert "board-2027-audit.zip (10.2 kB)" in note["elements"][0]["text"]
     await slack.api.wait_for("files.completeUploadExternal")
     assert slack.api.shared_files() == [("D0SEC", "Audit bundle", BUNDLE.data)]
-    assert not slack.api.calls_to("response_url")  # no error follow-up
+    assert len(slack.api.calls_to("response_url")) == 1  # the reply, and no error follow-up
 
 
 async def test_a_refused_upload_is_reported_privately_and_shares_nothing(slack: SlackHarness) -> None:
     _with_bundle(slack)
     slack.api.fail("files.getUploadURLExternal", "not_allowed_token_type")
-    sent = await slack.command("sec", "whoami")
-    assert sent.status == 200
-    told = await slack.api.wait_for("response_url")
+    assert (await slack.reply("sec", "whoami"))["text"].startswith("You are")
+    told = await slack.api.wait_for("response_url", count=2)  # the reply, then what became of the file
     assert "Slack would not take board-2027-audit.zip (not_allowed_token_type)" in told[-1].args["text"]
     assert told[-1].args["response_type"] == "ephemeral"
     assert not slack.api.calls_to("files.completeUploadExternal")
@@ -92,11 +89,7 @@ def test_reply_blocks_name_the_files_and_their_sizes() -> None:
 
 
 async def test_audit_export_from_slack_reaches_the_admin_dm_as_a_zip(slack: SlackHarness) -> None:
-    sent = await slack.command("sec", "audit export board-2027")
-    assert sent.status == 200
-    body = sent.json
-    if body.get("text") == "Working on it…":
-        body = (await slack.api.wait_for("response_url"))[-1].args
+    body = await slack.reply("sec", "audit export board-2027")
     assert body["text"].startswith("Audit export of election:board-2027 (zip)")
     assert "govbot-audit-election-board-2027.zip" in json.dumps(body["blocks"])
     await slack.api.wait_for("files.completeUploadExternal")

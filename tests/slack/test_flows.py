@@ -151,8 +151,8 @@ async def test_approval_ballot_uses_checkboxes(slack: SlackHarness) -> None:
     assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show council-chair")
 
 
-async def test_vote_on_a_closed_election_is_refused_in_the_ack(slack: SlackHarness) -> None:
-    body = (await slack.command("alice", "vote board-2027")).json
+async def test_vote_on_a_closed_election_is_refused_privately(slack: SlackHarness) -> None:
+    body = (await slack.reply("alice", "vote board-2027"))
     assert "not open for voting" in body["text"]
     assert not slack.api.calls_to("views.open")
 
@@ -228,7 +228,7 @@ async def test_wg_join_approved_from_the_app_home(slack: SlackHarness) -> None:
         lambda c: c.args.get("channel") == "D0BEA" and "approved your request to join" in c.args["text"],
     )
     assert len(told) == 1
-    members = (await slack.command("dana", "wg members safety")).json
+    members = (await slack.reply("dana", "wg members safety"))
     assert "2 member(s)" in members["text"] and "Béatrice Dubois" in json.dumps(
         members["blocks"], ensure_ascii=False
     )

@@ -39,11 +39,11 @@ def texts(view: dict[str, Any]) -> str:
 
 async def test_a_french_user_is_answered_in_french_and_an_english_one_in_english(slack: SlackHarness) -> None:
     speaks_french(slack, "alice")
-    french = (await slack.command("alice", "election show nope")).json
+    french = (await slack.reply("alice", "election show nope"))
     assert french["text"].startswith("Erreur : Aucune élection 'nope'.")
     assert french["blocks"][0]["text"]["text"].startswith(":warning: *Aucune élection")
     assert french["blocks"][1]["elements"][0]["text"] == "Consultez `election list`."
-    english = (await slack.command("bea", "election show nope")).json
+    english = (await slack.reply("bea", "election show nope"))
     assert english["text"].startswith("Error: No election 'nope'.")
     [call] = slack.api.calls_to("users.info", lambda c: c.args.get("user") == USERS["alice"])
     assert call.args["include_locale"] in ("1", "true")  # the locale is only sent when asked for
@@ -52,7 +52,7 @@ async def test_a_french_user_is_answered_in_french_and_an_english_one_in_english
 async def test_a_french_unlinked_user_is_refused_in_french(slack: SlackHarness) -> None:
     speaks_french(slack, STRANGER)
     before = await slack.state_counts()
-    body = (await slack.command(STRANGER, "election create x --body board")).json
+    body = (await slack.reply(STRANGER, "election create x --body board"))
     assert body["text"].startswith(
         "Erreur : Votre compte Slack n'est encore associé à personne dans le registre de l'alliance."
     )
@@ -115,7 +115,7 @@ async def test_the_ballot_form_its_errors_and_the_receipt_follow_each_voters_lan
 
 async def test_a_refused_ballot_form_is_refused_in_the_voters_language(slack: SlackHarness) -> None:
     speaks_french(slack, "alice")
-    body = (await slack.command("alice", "vote board-2027")).json  # still taking nominations
+    body = (await slack.reply("alice", "vote board-2027"))  # still taking nominations
     assert body["text"] == (
         "Erreur : Le vote n'est pas ouvert pour Board of Directors 2027 (phase actuelle : appel à "
         "candidatures). Voir `election show board-2027`."
@@ -143,15 +143,15 @@ async def test_the_language_is_asked_once_per_user_within_the_hour(
 ) -> None:
     speaks_french(slack, "alice")
     for _ in range(3):
-        assert (await slack.command("alice", "election show nope")).json["text"].startswith("Erreur")
-    await slack.command("bea", "whoami")
+        assert (await slack.reply("alice", "election show nope"))["text"].startswith("Erreur")
+    await slack.reply("bea", "whoami")
     assert asked(slack, USERS["alice"]) == 1 and asked(slack, USERS["bea"]) == 1
     slack.api.locales[USERS["alice"]] = "en-GB"  # she switches Slack to English
     clock.advance(timedelta(minutes=59))
-    assert (await slack.command("alice", "election show nope")).json["text"].startswith("Erreur")
+    assert (await slack.reply("alice", "election show nope"))["text"].startswith("Erreur")
     assert asked(slack, USERS["alice"]) == 1
     clock.advance(timedelta(minutes=2))
-    assert (await slack.command("alice", "election show nope")).json["text"].startswith("Error:")
+    assert (await slack.reply("alice", "election show nope"))["text"].startswith("Error:")
     assert asked(slack, USERS["alice"]) == 2
 
 
@@ -160,7 +160,7 @@ async def test_a_failed_lookup_answers_in_the_default_language_and_the_command_s
 ) -> None:
     speaks_french(slack, "alice")
     slack.api.fail("users.info", "missing_scope")
-    body = (await slack.command("alice", "whoami")).json
+    body = (await slack.reply("alice", "whoami"))
     assert body["text"].startswith("You are Alice Martin (@alice)")
     assert slack.api.calls_to("users.info:missing_scope")
 

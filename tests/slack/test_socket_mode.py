@@ -58,14 +58,14 @@ class SocketHarness:
         }
 
     async def reply(self, user: str, text: str) -> str:
-        """Run a command over the socket; its reply text (from the ack, or the response_url after it)."""
+        """Run a command over the socket: its acknowledgement is empty, and its reply text comes through
+        the response_url after it."""
         before = len(self.api.calls_to("response_url"))
         ack = await self.socket.request("slash_commands", self.command(user, text))
-        payload = ack.get("payload") or {}
-        assert payload.get("response_type") == "ephemeral", ack
-        if payload.get("text") != "Working on it…":
-            return str(payload["text"])
-        return str((await self.api.wait_for("response_url", count=before + 1))[-1].args["text"])
+        assert not ack.get("payload"), ack
+        answer = (await self.api.wait_for("response_url", count=before + 1))[-1].args
+        assert answer["response_type"] == "ephemeral", answer
+        return str(answer["text"])
 
 
 @pytest.fixture
