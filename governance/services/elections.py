@@ -53,7 +53,7 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
 )
-from governance.services import bounds, due, electorate, monitors, proxies, terms
+from governance.services import ballot_batch, bounds, due, electorate, monitors, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -748,15 +748,6 @@ def _cast_query(postgres: bool) -> Any:
 
 
 _SQLITE_CAST: dict[str, tuple[str, tuple[str, ...]]] = {}
-_SQLITE_BALLOT = "INSERT INTO ballots (id, election_id, content, receipt, voter_id) VALUES (?, ?, ?, ?, ?)"
-_SQLITE_SLOT = "INSERT INTO ballot_slots (election_id, tag, ballot_id) VALUES (?, ?, ?)"
-_SQLITE_VOTER = (
-    "INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) VALUES (?, ?, ?, ?, 1)"
-)
-_SQLITE_EVENT = (
-    "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
-    "VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, ?)"
-)
 
 
 def _sqlite_time(when: datetime) -> str:
@@ -764,11 +755,8 @@ def _sqlite_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id: int) -> list[Any]:
-    """The rows of ``_cast_query``; on SQLite read in one hop and given their Python types here."""
-    if postgres:
-        return list((await session.execute(_cast_query(True), {"slug": slug, "person_id": person_id})).all())
-    dialect = session.bind.dialect if session.bind is not None else None
+def _sqlite_cast_sql(dialect: Any, slug: str, person_id: int) -> tuple[str, list[Any]]:
+    """``_cast_query`` compiled once for SQLite's driver (``?`` placeholders), with its parameters."""
     key = dialect.name if dialect is not None else "sqlite"
     compiled = _SQLITE_CAST.get(key)
     if compiled is None:
@@ -776,7 +764,21 @@ async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id
         compiled = _SQLITE_CAST[key] = (str(statement), tuple(statement.positiontup or ()))
     sql, names = compiled
     params = {"slug": slug, "person_id": person_id}
-    rows = await sqlite_execute(session, sql, [params[n] for n in names], fetch=True)
+    return sql, [params[n] for n in names]
+
+
+async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id: int) -> list[Any]:
+    """The rows of ``_cast_query``; on SQLite read in one hop and given their Python types here."""
+    if postgres:
+        return list((await session.execute(_cast_query(True), {"slug": slug, "person_id": person_id})).all())
+    sql, params = _sqlite_cast_sql(
+        session.bind.dialect if session.bind is not None else None, slug, person_id
+    )
+    return _sqlite_typed(await sqlite_execute(session, sql, params, fetch=True))
+
+
+def _sqlite_typed(rows: list[Any]) -> list[Any]:
+    """SQLite's raw rows of ``_cast_query`` with the Python types ``_check_ballot`` reads."""
     out = []
     for row in rows:
         values = list(row)
@@ -1022,6 +1024,35 @@ async def _first_ballot_postgres(
     return CastReceipt(slug, ballot.receipt, False, ballot.shown) if written is not None else None
 
 
+async def _first_ballot_sqlite(
+    ctx: Context, actor: Actor, slug: str, tiers: list[list[str]], flat: list[str]
+) -> CastReceipt | None:
+    """A voter's first ballot on SQLite: read and checked outside the write lock, written in a batch.
+
+    The same bargain as ``_first_ballot_postgres``: one unlocked read, then a write that re-checks, in
+    its transaction, that the election is still open and the voter has no ballot yet
+    (``ballot_batch``). Returns None when the ballot was not written: the caller takes the locking path.
+    """
+    assert actor.person_id is not None
+    sql, params = _sqlite_cast_sql(ctx.db.engine.dialect, slug, actor.person_id)
+    rows = _sqlite_typed(await ctx.db.sqlite_read(sql, params))
+    ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+    event = _ballot_event(actor, slug, ballot, "ballot.cast")
+    stamp = _sqlite_time(ballot.now)
+    item = ballot_batch.FirstBallot(
+        election_id=ballot.election_id,
+        person_id=actor.person_id,
+        now=ballot.now,
+        ballot=(ballot.ballot_id, ballot.election_id, ballot.content, ballot.receipt, ballot.voter_id),
+        slot=(ballot.election_id, ballot.tag, ballot.ballot_id),
+        event=(event["stream"], stamp, event["actor"], event["kind"], slug, event["payload"], event["hash"]),
+        stamp=stamp,
+    )
+    if await ballot_batch.write_first_ballot(ctx.db, item):
+        return CastReceipt(slug, ballot.receipt, False, ballot.shown)
+    return None
+
+
 def _proxy_poll(slug: str, election_id: int) -> proxies.ProxyPoll:
     return proxies.ProxyPoll(slug, election_id=election_id)
 
@@ -1142,15 +1173,15 @@ async def cast_ballot(
         raise Forbidden(_("Only a person can vote."))
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
-    if postgres and for_handle is None:
-        receipt = await _first_ballot_postgres(ctx, actor, slug, tiers, flat)
+    if for_handle is None:
+        first = _first_ballot_postgres if postgres else _first_ballot_sqlite
+        receipt = await first(ctx, actor, slug, tiers, flat)
         if receipt is not None:
             return receipt
-    attempts = 0
+    # Not written as a first ballot (or cast by a proxy): the locking path below, which replaces the
+    # voter's ballot or says why it cannot.
 
     async def work(session: AsyncSession) -> CastReceipt:
-        nonlocal attempts
-        attempts += 1
         voter, delegator = actor, None
         if for_handle is not None:
             delegator = await person_by_handle(session, for_handle)
@@ -1164,33 +1195,8 @@ async def cast_ballot(
         election_id = ballot.election_id
         if delegator is not None:
             await _use_proxy(session, ctx, actor, delegator, ballot)
-        elif attempts > 1 or postgres:  # voting in person revokes a proxy (a first ballot: see use_proxy)
+        else:  # voting in person revokes a proxy (a first ballot: see use_proxy)
             await _revoke_proxy(session, ctx, slug, ballot, person_id)
-        if attempts == 1 and not postgres and delegator is None:  # optimistic: most ballots are a first
-            event = _ballot_event(actor, slug, ballot, "ballot.cast")
-            stamp = _sqlite_time(ballot.now)
-            for sql, params in (
-                (
-                    _SQLITE_BALLOT,
-                    (ballot.ballot_id, election_id, ballot.content, ballot.receipt, ballot.voter_id),
-                ),
-                (_SQLITE_SLOT, (election_id, ballot.tag, ballot.ballot_id)),
-                (_SQLITE_VOTER, (election_id, person_id, stamp, stamp)),
-                (
-                    _SQLITE_EVENT,
-                    (
-                        event["stream"],
-                        stamp,
-                        event["actor"],
-                        event["kind"],
-                        slug,
-                        event["payload"],
-                        event["hash"],
-                    ),
-                ),
-            ):
-                await sqlite_execute(session, sql, params)
-            return CastReceipt(slug, ballot.receipt, False, ballot.shown)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
