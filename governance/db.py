@@ -243,11 +243,11 @@ class Database:
         """A connection on which every statement is its own transaction (PostgreSQL hot paths).
 
         No BEGIN or COMMIT round trips: for work whose reads need no lock and whose writes are one
-        statement that re-checks what it depends on (see ``elections.cast_ballot``).
+        statement that re-checks what it depends on (see ``elections.cast_ballot``). The caller counts
+        its write (``note_write``) when a statement did write: here nothing is known of it.
         """
         async with self._gate(), self._autocommit_engine.connect() as connection:
             yield connection
-        _wrote()  # its statements committed one by one: count it as a write
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance import text as text_rules
-from governance.db import sqlite_execute
+from governance.db import note_write, sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -1021,7 +1021,10 @@ async def _first_ballot_postgres(
             ).first()
         except IntegrityError:
             return None
-    return CastReceipt(slug, ballot.receipt, False, ballot.shown) if written is not None else None
+    if written is None:
+        return None
+    note_write()
+    return CastReceipt(slug, ballot.receipt, False, ballot.shown)
 
 
 async def _first_ballot_sqlite(
