@@ -13,8 +13,9 @@ status 1 if any failed).
 
 ``--count-statements`` (one process only) also prints, per ballot, the SQL statements run while
 casting, by kind and table: on SQLite as SQLite itself traces them (BEGIN and COMMIT included, whoever
-sends them; an ``executemany`` is traced once per row), on PostgreSQL as SQLAlchemy sends them; and
-the pool checkouts. Ballots written in one transaction share its BEGIN and COMMIT: a fraction each.
+sends them; an ``executemany`` is traced once per row), on PostgreSQL as SQLAlchemy or asyncpg (its
+query logger) sends them; and the pool checkouts. Ballots written in one transaction share its BEGIN
+and COMMIT: a fraction each.
 
 Latency and throughput are tied: with C ballots in flight, mean latency is about C / throughput, so the
 p99 target at the default concurrency of 100 needs well over 400 ballots/s with a short tail.
@@ -78,11 +79,15 @@ class StatementCounter:
         event.listen(engine.pool, "checkout", lambda *_: self._count("", "(pool checkouts)"))
         if db.is_sqlite:
             event.listen(engine.pool, "connect", self._trace_sqlite)
-        else:
+        else:  # SQLAlchemy's statements, and those sent straight to asyncpg (``db.driver_fetch``)
             event.listen(engine, "before_cursor_execute", self._on_execute)
+            event.listen(engine.pool, "connect", self._log_asyncpg)
 
     def _trace_sqlite(self, dbapi_connection: Any, _record: Any) -> None:
         await_(dbapi_connection.driver_connection.set_trace_callback(self._count))
+
+    def _log_asyncpg(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: self._count(record.query))
 
     def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self._count(statement)

@@ -312,6 +312,26 @@ async def sqlite_execute(
     return await _sqlite_call(driver, sql, params, fetch=fetch, many=many)
 
 
+async def driver_fetch(connection: AsyncConnection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run one statement straight on the connection's asyncpg driver; its rows as asyncpg returns them.
+
+    For the hot path of casting on PostgreSQL: asyncpg prepares each statement once per connection and
+    caches it, and SQLAlchemy's execution layer (parameter processing, result metadata) is skipped.
+    ``sql`` uses ``$1``-style placeholders; times come back naive (UTC) and the caller types them.
+    A constraint violation is raised as SQLAlchemy's ``IntegrityError``, anything else the database
+    says as ``DBAPIError``; neither carries the parameters (they hold ballots and tags).
+    """
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        return list(await driver.fetch(sql, *params))
+    except Exception as exc:
+        state = getattr(exc, "sqlstate", None)
+        if isinstance(state, str) and state.startswith("23"):
+            raise IntegrityError(sql, None, exc, hide_parameters=True) from exc
+        raise DBAPIError(sql, None, exc, hide_parameters=True) from exc
+
+
 async def _sqlite_call(driver: Any, sql: str, params: Any, *, fetch: bool, many: bool = False) -> list[Any]:
     try:
         if fetch:
@@ -321,10 +341,10 @@ async def _sqlite_call(driver: Any, sql: str, params: Any, *, fetch: bool, many:
         else:
             await driver.execute(sql, params)
         return []
-    except sqlite3.IntegrityError as exc:
-        raise IntegrityError(sql, params, exc) from exc
+    except sqlite3.IntegrityError as exc:  # never the parameters: they hold ballots, receipts and tags
+        raise IntegrityError(sql, None, exc, hide_parameters=True) from exc
     except sqlite3.OperationalError as exc:
-        raise OperationalError(sql, params, exc) from exc
+        raise OperationalError(sql, None, exc, hide_parameters=True) from exc
 
 
 def _is_transient(exc: DBAPIError) -> bool:

@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance import text as text_rules
-from governance.db import note_write, sqlite_execute
+from governance.db import driver_fetch, note_write, sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -778,15 +778,39 @@ async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id
 
 
 def _sqlite_typed(rows: list[Any]) -> list[Any]:
-    """SQLite's raw rows of ``_cast_query`` with the Python types ``_check_ballot`` reads."""
+    """A driver's raw rows of ``_cast_query`` (SQLite's or asyncpg's) with the Python types
+    ``_check_ballot`` reads: times as aware UTC datetimes (from text or naive), flags as booleans."""
     out = []
     for row in rows:
         values = list(row)
-        if values[3] is not None:  # voting_close_at
-            values[3] = datetime.fromisoformat(values[3]).replace(tzinfo=UTC)
+        for i in (3, 28):  # voting_close_at, electorate_fixed_at
+            value = values[i]
+            if isinstance(value, str):
+                values[i] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            elif value is not None and value.tzinfo is None:
+                values[i] = value.replace(tzinfo=UTC)
         values[4] = bool(values[4])  # secret
         out.append(values)
     return out
+
+
+_PG_CAST: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {}
+
+
+def _pg_cast_sql(dialect: Any) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
+    """The first ballot's read and write compiled once for asyncpg (``$n`` placeholders): each with the
+    names of its parameters in order."""
+    compiled = _PG_CAST.get(dialect.name)
+    if compiled is None:
+        read = _cast_query(False).compile(dialect=dialect)
+        write = _CAST_FIRST_PG.compile(dialect=dialect)
+        compiled = _PG_CAST[dialect.name] = (
+            str(read),
+            tuple(read.positiontup or ()),
+            str(write),
+            tuple(write.positiontup or ()),
+        )
+    return compiled
 
 
 def _check_policy(slug: str, name: str, version: str, sha256: str) -> LoadedPolicy:
@@ -991,37 +1015,33 @@ async def _first_ballot_postgres(
     which replaces the ballot or says why it cannot.
     """
     assert actor.person_id is not None
+    read_sql, read_names, write_sql, write_names = _pg_cast_sql(ctx.db.engine.dialect)
     async with ctx.db.autocommit() as conn:
-        rows = list(
-            (await conn.execute(_cast_query(False), {"slug": slug, "person_id": actor.person_id})).all()
-        )
+        found = {"slug": slug, "person_id": actor.person_id}
+        rows = _sqlite_typed(await driver_fetch(conn, read_sql, [found[n] for n in read_names]))
         ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
         event = _ballot_event(actor, slug, ballot, "ballot.cast")
+        values = {
+            "ballot_id": ballot.ballot_id,
+            "election_id": ballot.election_id,
+            "content": ballot.content,
+            "receipt": ballot.receipt,
+            "voter_id": ballot.voter_id,
+            "tag": ballot.tag,
+            "person_id": actor.person_id,
+            "now": _naive_utc(ballot.now),
+            "stream": event["stream"],
+            "actor": event["actor"],
+            "kind": event["kind"],
+            "subject": event["subject"],
+            "payload": event["payload"],
+            "hash": event["hash"],
+        }
         try:
-            written = (
-                await conn.execute(
-                    _CAST_FIRST_PG,
-                    {
-                        "ballot_id": ballot.ballot_id,
-                        "election_id": ballot.election_id,
-                        "content": ballot.content,
-                        "receipt": ballot.receipt,
-                        "voter_id": ballot.voter_id,
-                        "tag": ballot.tag,
-                        "person_id": actor.person_id,
-                        "now": _naive_utc(ballot.now),
-                        "stream": event["stream"],
-                        "actor": event["actor"],
-                        "kind": event["kind"],
-                        "subject": event["subject"],
-                        "payload": event["payload"],
-                        "hash": event["hash"],
-                    },
-                )
-            ).first()
+            written = await driver_fetch(conn, write_sql, [values[n] for n in write_names])
         except IntegrityError:
             return None
-    if written is None:
+    if not written:
         return None
     note_write()
     return CastReceipt(slug, ballot.receipt, False, ballot.shown)

@@ -71,16 +71,15 @@ async def test_a_close_between_read_and_write_keeps_the_ballot_out(
 
         monkeypatch.setattr(ballot_batch, "write_first_ballot", close_before_batch)
     else:
-        real_execute = AsyncConnection.execute
+        real_fetch = elections.driver_fetch
+        write_sql = elections._pg_cast_sql(ctx.db.engine.dialect)[2]
 
-        async def change_before_write(
-            conn: AsyncConnection, statement: Any, *args: Any, **kwargs: Any
-        ) -> Any:
-            if statement is elections._CAST_FIRST_PG:  # the read is done and passed: now the close commits
+        async def change_before_write(conn: AsyncConnection, sql: str, params: Any) -> list[Any]:
+            if sql == write_sql:  # the read is done and passed: now the close commits
                 await commit_change()
-            return await real_execute(conn, statement, *args, **kwargs)
+            return await real_fetch(conn, sql, params)
 
-        monkeypatch.setattr(AsyncConnection, "execute", change_before_write)
+        monkeypatch.setattr(elections, "driver_fetch", change_before_write)
     with pytest.raises(Closed, match=message):
         await elections.cast_ballot(ctx, alice, "board-2027", ["chen"])
     monkeypatch.undo()
