@@ -4,6 +4,7 @@ a second ballot of the same voter becomes a replacement; every ballot leaves one
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -91,6 +92,9 @@ async def test_a_second_ballot_replaces_the_first(ctx: Context, clock: ManualClo
     first = await elections.cast_ballot(ctx, alice, "board-2027", ["chen"])
     second = await elections.cast_ballot(ctx, alice, "board-2027", ["dana", "chen"])
     assert (first.replaced, second.replaced) == (False, True)
+    for receipt in (first.receipt, second.receipt):  # ten characters of the unambiguous alphabet
+        assert re.fullmatch(r"[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}", receipt)
+    assert first.receipt != second.receipt
     assert await counts(ctx) == (1, 1, 2)
     async with ctx.db.reading() as s:
         assert (await s.execute(select(Ballot.content))).scalar_one() == '[["dana"], ["chen"]]'
