@@ -81,15 +81,27 @@ class _Writer:
         return written
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        except BaseException:  # cancelled (shutting down): whatever waits goes the ordinary way
+            waiting, self.queue = self.queue, []
+            for item in waiting:
+                if not item.done.done():
+                    item.done.set_result(False)
+            raise
+
+    async def _drain_queue(self) -> None:
         while self.queue:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+            flags = [False] * len(batch)
             try:
                 flags = await self._write(batch)
             except Exception:  # rolled back: every ballot goes the ordinary way, which reports any error
-                flags = [False] * len(batch)
-            for item, flag in zip(batch, flags, strict=True):
-                if not item.done.done():
-                    item.done.set_result(flag)
+                pass
+            finally:  # even when cancelled (shutting down): no caller is left waiting
+                for item, flag in zip(batch, flags, strict=True):
+                    if not item.done.done():
+                        item.done.set_result(flag)
 
     async def _write(self, batch: list[FirstBallot]) -> list[bool]:
         async with self.db.transaction() as session:
