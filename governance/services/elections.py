@@ -1181,11 +1181,13 @@ async def cast_ballot(
     stands for them exactly as their own would, and their own vote in person later replaces it (the
     proxy's receipt then answers "replaced") and revokes the proxy.
 
-    The hot path of a poll, so it is written for round trips: one query reads the election, the voter's
-    policy facts and the candidates; a first ballot is then written in one statement on PostgreSQL
-    (``_first_ballot_postgres``; four on SQLite, in one write transaction), its audit event *pending*
-    (``audit.append_pending``) so that voters do not queue on the election's chain head. A replacement
-    takes the slower, locking path.
+    The hot path of a poll, so it is written for round trips: one unlocked query reads the election, the
+    voter's policy facts and the candidates; a first ballot is then written in one statement on
+    PostgreSQL (``_first_ballot_postgres``) and on SQLite in a batch of the first ballots that arrived
+    together, one write transaction for all (``_first_ballot_sqlite``, ``ballot_batch``); either write
+    re-checks that the election is still open and the voter has no ballot yet. Its audit event is
+    *pending* (``audit.append_pending``) so that voters do not queue on the election's chain head. A
+    replacement, a proxy's ballot, or a first ballot the write turned back takes the locking path.
     """
     tiers = parse_ranking(choices)
     if not tiers:
