@@ -56,11 +56,8 @@ MAX_TARGET = 3.0
 def signed(body: str) -> dict[str, str]:
     ts = str(int(time.time()))
     digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -86,22 +83,10 @@ async def send_load(endpoint: str, api: FakeSlackAPI, requests: int, clients: in
     async def client(n: int, session: aiohttp.ClientSession) -> None:
         for i in counter:
             user = f"U0B{(n + i) % len(HANDLES):03d}"
-            body = urlencode(
-                {
-                    "token": "x",
-                    "team_id": TEAM,
-                    "team_domain": "bench",
-                    "channel_id": "C0BENCH",
-                    "channel_name": "bench",
-                    "user_id": user,
-                    "user_name": user,
-                    "command": "/gov",
-                    "text": COMMANDS[i % len(COMMANDS)],
-                    "api_app_id": "A0BENCH",
-                    "response_url": api.response_url(f"b{i}"),
-                    "trigger_id": f"{i}.1.bench",
-                }
-            )
+            body = urlencode({"token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C0BENCH",
+                              "channel_name": "bench", "user_id": user, "user_name": user, "command": "/gov",
+                              "text": COMMANDS[i % len(COMMANDS)], "api_app_id": "A0BENCH",
+                              "response_url": api.response_url(f"b{i}"), "trigger_id": f"{i}.1.bench"})
             started = time.perf_counter()
             async with session.post(endpoint, data=body.encode(), headers=signed(body)) as resp:
                 text = await resp.text()
@@ -112,16 +97,8 @@ async def send_load(endpoint: str, api: FakeSlackAPI, requests: int, clients: in
 
     # One warm-up request (Bolt's auth.test, first connections), not counted.
     async with aiohttp.ClientSession() as session:
-        warm = urlencode(
-            {
-                "team_id": TEAM,
-                "user_id": "U0B000",
-                "command": "/gov",
-                "text": "whoami",
-                "response_url": api.response_url("warm"),
-                "trigger_id": "0.0.warm",
-            }
-        )
+        warm = urlencode({"team_id": TEAM, "user_id": "U0B000", "command": "/gov", "text": "whoami",
+                          "response_url": api.response_url("warm"), "trigger_id": "0.0.warm"})
         async with session.post(endpoint, data=warm.encode(), headers=signed(warm)) as resp:
             await resp.read()
     connector = aiohttp.TCPConnector(limit=clients)
@@ -174,14 +151,10 @@ async def run(requests: int, clients: int, database: str | None, in_process: boo
         base_url = api.base_url
     else:
         here, there = multiprocessing.get_context("spawn").Pipe()
-        process = multiprocessing.get_context("spawn").Process(
-            target=slack_side, args=(there, requests, clients)
-        )
+        process = multiprocessing.get_context("spawn").Process(target=slack_side, args=(there, requests, clients))
         process.start()
         base_url = await loop.run_in_executor(None, here.recv)
-    settings = Settings(
-        SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=base_url
-    )
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_BASE_URL=base_url)
     app = build_app(ctx, settings, tz=ZoneInfo("UTC"))
     runner = web.AppRunner(web_app(app), access_log=None)
     await runner.setup()
@@ -213,23 +186,15 @@ async def run(requests: int, clients: int, database: str | None, in_process: boo
     latencies, failures, wall = load.latencies, load.failures, load.wall
     p50, p99, worst = percentile(latencies, 50), percentile(latencies, 99), max(latencies)
     side = "in the app's process" if in_process else "in a second process"
-    print(
-        f"slack ack latency: {len(latencies)} signed slash commands, {clients} concurrent clients ({side}), "
-        f"{'SQLite' if 'sqlite' in url else 'PostgreSQL'}, {wall:.2f}s wall ({len(latencies) / wall:.0f} req/s), "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
-    )
-    print(
-        f"  p50 {p50 * 1000:.1f} ms   p90 {percentile(latencies, 90) * 1000:.1f} ms   "
-        f"p99 {p99 * 1000:.1f} ms   max {worst * 1000:.1f} ms   mean {statistics.mean(latencies) * 1000:.1f} ms"
-    )
-    print(
-        f"  replies in the ack: {len(latencies) - deferred}; deferred to response_url "
-        f'("Working on it…" first): {deferred}; bad answers: {len(failures)}'
-    )
+    print(f"slack ack latency: {len(latencies)} signed slash commands, {clients} concurrent clients ({side}), "
+          f"{'SQLite' if 'sqlite' in url else 'PostgreSQL'}, {wall:.2f}s wall ({len(latencies) / wall:.0f} req/s), "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"  p50 {p50 * 1000:.1f} ms   p90 {percentile(latencies, 90) * 1000:.1f} ms   "
+          f"p99 {p99 * 1000:.1f} ms   max {worst * 1000:.1f} ms   mean {statistics.mean(latencies) * 1000:.1f} ms")
+    print(f"  replies in the ack: {len(latencies) - deferred}; deferred to response_url "
+          f"(\"Working on it…\" first): {deferred}; bad answers: {len(failures)}")
     ok = p99 <= P99_TARGET and worst <= MAX_TARGET and not failures and len(latencies) == requests
-    print(
-        f"  target p99 <= {P99_TARGET * 1000:.0f} ms and none over {MAX_TARGET:.0f} s: {'PASS' if ok else 'FAIL'}"
-    )
+    print(f"  target p99 <= {P99_TARGET * 1000:.0f} ms and none over {MAX_TARGET:.0f} s: {'PASS' if ok else 'FAIL'}")
     for failure in failures[:5]:
         print(f"  bad answer: {failure}")
     return 0 if ok else 1
@@ -240,9 +205,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--database", help="a database URL (default: a fresh SQLite file)")
-    parser.add_argument(
-        "--in-process", action="store_true", help="run the clients and fake Slack in this process"
-    )
+    parser.add_argument("--in-process", action="store_true", help="run the clients and fake Slack in this process")
     args = parser.parse_args()
     return asyncio.run(run(args.requests, args.clients, args.database, args.in_process))
 

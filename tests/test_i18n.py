@@ -55,11 +55,8 @@ def test_every_message_has_a_french_translation() -> None:
     missing = []
     for msgid, where in _source_messages().items():
         entry = catalog.get(msgid)
-        if (
-            entry is None
-            or entry.fuzzy
-            or not entry.string
-            or (isinstance(entry.string, tuple | list) and not all(entry.string))
+        if entry is None or entry.fuzzy or not entry.string or (
+            isinstance(entry.string, tuple | list) and not all(entry.string)
         ):
             missing.append(f"{where}: {msgid!r}")
     assert not missing, "untranslated (run `make messages` and translate):\n" + "\n".join(sorted(missing))
