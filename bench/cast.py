@@ -1,7 +1,7 @@
 """Benchmark: N voters casting ballots concurrently through the service layer.
 
     .venv/bin/python bench/cast.py [--voters 10000] [--backend sqlite|postgres|both] [--concurrency 100]
-                                   [--processes 1] [--pool-size 10]
+                                   [--processes 1] [--pool-size 10] [--count-statements]
 
 The roster (N member organisations, each with a person who is its voting representative) is
 bulk-inserted with SQL to save time; everything after that goes through the services: the board, the
@@ -10,6 +10,12 @@ It prints ballots/s and p50/p99 latency per backend, checks that exactly N ballo
 that the election's audit chain verifies after the close (which seals the ballots' pending events into
 it; the close's time is printed but not a target), and prints each target with PASS or FAIL (exit
 status 1 if any failed).
+
+``--count-statements`` (one process only) also prints, per ballot, the SQL statements run while
+casting, by kind and table: on SQLite as SQLite itself traces them (BEGIN and COMMIT included, whoever
+sends them; an ``executemany`` is traced once per row), on PostgreSQL as SQLAlchemy or asyncpg (its
+query logger) sends them; and the pool checkouts. Ballots written in one transaction share its BEGIN
+and COMMIT: a fraction each.
 
 Latency and throughput are tied: with C ballots in flight, mean latency is about C / throughput, so the
 p99 target at the default concurrency of 100 needs well over 400 ballots/s with a short tail.
@@ -28,16 +34,20 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.util import await_
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,10 +60,60 @@ from governance.services.common import Actor, Context
 
 PG_MAINTENANCE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CANDIDATES = ("cand-a", "cand-b", "cand-c", "cand-d", "cand-e")
-TARGET_RATE = {"sqlite": 300.0, "postgres": 500.0}
-TARGET_P99_MS = 250.0
+TARGET_RATE = {"sqlite": 1000.0, "postgres": 1000.0}
+TARGET_P99_MS = 200.0
 SECRET = b"bench-secret"
 REPORT_ONLY = False  # --report-only (the test suite's smoke run): a missed speed target does not fail it
+
+
+class StatementCounter:
+    """Counts the statements a database runs while ``on``, by kind and table (see the module's note)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # SQLite's trace runs on each connection's own thread
+
+    def attach(self, db: Database) -> None:
+        """Listen to ``db``'s engine (before any connection is opened)."""
+        engine = db.engine.sync_engine
+        event.listen(engine.pool, "checkout", lambda *_: self._count("", "(pool checkouts)"))
+        if db.is_sqlite:
+            event.listen(engine.pool, "connect", self._trace_sqlite)
+        else:  # SQLAlchemy's statements, and those sent straight to asyncpg (``db.driver_fetch``)
+            event.listen(engine, "before_cursor_execute", self._on_execute)
+            event.listen(engine.pool, "connect", self._log_asyncpg)
+
+    def _trace_sqlite(self, dbapi_connection: Any, _record: Any) -> None:
+        await_(dbapi_connection.driver_connection.set_trace_callback(self._count))
+
+    def _log_asyncpg(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: self._count(record.query))
+
+    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self._count(statement)
+
+    def _count(self, statement: str, key: str | None = None) -> None:
+        if not self.on:
+            return
+        if key is None:
+            words = statement.split()
+            kind = words[0].upper() if words else "?"
+            table = next(
+                (words[i + 1] for i, w in enumerate(words[:-1]) if w.upper() in ("INTO", "FROM", "UPDATE")),
+                "",
+            )
+            key = f"{kind} {table}".strip()
+        with self._lock:
+            self.counts[key] += 1
+
+    def report(self, backend: str, ballots: int) -> None:
+        """Print the counts per ballot, most frequent first, and start again."""
+        total = sum(n for k, n in self.counts.items() if not k.startswith("("))
+        print(f"[{backend}] SQL statements per ballot: {total / ballots:.2f}")
+        for key, n in self.counts.most_common():
+            print(f"    {n / ballots:6.2f}  {key}")
+        self.counts.clear()
 
 
 @dataclass(frozen=True)
@@ -216,9 +276,13 @@ async def _cast_in_processes(url: str, voters: list[Actor], plan: Plan) -> tuple
     return seconds, [ms for p in parts for ms in p[2]], sum(p[3] for p in parts)
 
 
-async def _run(backend: str, url: str, n: int, plan: Plan) -> Outcome:
+async def _run(
+    backend: str, url: str, n: int, plan: Plan, counter: StatementCounter | None = None
+) -> Outcome:
     await asyncio.to_thread(schema.upgrade, url)
     db = Database(url, pool_size=plan.pool_size)
+    if counter is not None:
+        counter.attach(db)
     ctx = Context(db=db, secret=SECRET)
     try:
         t0 = time.perf_counter()
@@ -231,7 +295,12 @@ async def _run(backend: str, url: str, n: int, plan: Plan) -> Outcome:
         if plan.processes > 1:
             seconds, latencies, failures = await _cast_in_processes(url, voters, plan)
         else:
+            if counter is not None:
+                counter.on = True
             seconds, latencies, failures = await _cast_all(ctx, voters, plan.concurrency)
+            if counter is not None:
+                counter.on = False
+                counter.report(backend, n)
         sec = await roster.actor_for_handle(ctx, "sec")
         async with db.reading() as session:
             pending = sum(e.seq is None for e in await audit.stream_events(session, "election:bench"))
@@ -265,17 +334,17 @@ async def _pg_admin(maintenance: str, sql: str) -> None:
         await conn.close()
 
 
-async def _sqlite(n: int, plan: Plan) -> Outcome:
+async def _sqlite(n: int, plan: Plan, counter: StatementCounter | None = None) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="govbot-bench-") as tmp:
-        return await _run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, plan)
+        return await _run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, plan, counter)
 
 
-async def _postgres(maintenance: str, n: int, plan: Plan) -> Outcome:
+async def _postgres(maintenance: str, n: int, plan: Plan, counter: StatementCounter | None = None) -> Outcome:
     name = f"govbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await _pg_admin(maintenance, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(maintenance).set(drivername="postgresql+asyncpg", database=name)
-        return await _run("postgres", url.render_as_string(hide_password=False), n, plan)
+        return await _run("postgres", url.render_as_string(hide_password=False), n, plan, counter)
     finally:
         await _pg_admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -330,11 +399,18 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="cast from this many processes (bot replicas), sharing --concurrency",
     )
+    parser.add_argument(
+        "--count-statements",
+        action="store_true",
+        help="print the SQL statements per ballot by kind and table (one process only)",
+    )
     args = parser.parse_args(argv)
     global REPORT_ONLY
     REPORT_ONLY = args.report_only
     if min(args.voters, args.concurrency, args.processes, args.pool_size) < 1:
         parser.error("--voters, --concurrency, --processes and --pool-size must be at least 1")
+    if args.count_statements and args.processes > 1:
+        parser.error("--count-statements counts in one process: leave --processes at 1")
     plan = Plan(-(-args.concurrency // args.processes), args.pool_size, args.processes)
     ok = True
     started = datetime.now(UTC)
@@ -343,10 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.concurrency} over {args.processes} process(es), pool {args.pool_size} per process, "
         f"{os.cpu_count()} CPU(s)"
     )
+    counter = StatementCounter() if args.count_statements else None
     if args.backend in ("sqlite", "both"):
-        ok &= _report(asyncio.run(_sqlite(args.voters, plan)))
+        ok &= _report(asyncio.run(_sqlite(args.voters, plan, counter)))
     if args.backend in ("postgres", "both"):
-        ok &= _report(asyncio.run(_postgres(args.pg_url, args.voters, plan)))
+        ok &= _report(asyncio.run(_postgres(args.pg_url, args.voters, plan, counter)))
     return 0 if ok else 1
 
 

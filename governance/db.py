@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -25,7 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -80,6 +81,50 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Straight to aiosqlite: one hop to its thread instead of the adapter's cursor/execute/close.
         await_(conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE"))
 
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        # The pool's own reset rolls back every connection it takes back: one more trip to aiosqlite's
+        # thread per transaction, under the write lock, though the transaction has nearly always ended
+        # (committed or rolled back) already. Roll back only one still open.
+        if state.terminate_only:
+            return
+        driver = dbapi_connection.driver_connection
+        if driver is not None and driver.in_transaction:
+            dbapi_connection.rollback()
+
+
+PING_AFTER_IDLE_S = 10.0
+_IDLE_SINCE = "govbot_idle_since"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled PostgreSQL connection before use only when it may have gone stale.
+
+    ``pool_pre_ping`` pings on every checkout, and asyncpg's ping is three round trips (a transaction
+    begun, ``;``, rolled back): on a ballot of two statements that was most of its waiting. A connection
+    the driver already knows is closed (the server restarted: its socket saw the end) is replaced for
+    free; one idle for ``PING_AFTER_IDLE_S`` (which a firewall or the server may have dropped silently)
+    is pinged first. Raising ``DisconnectionError`` makes the pool discard it and connect afresh.
+    """
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None:  # a new connection
+            return
+        driver = dbapi_connection.driver_connection
+        if driver is None or driver.is_closed():
+            raise DisconnectionError("connection closed by the server")
+        if time.monotonic() - idle_since > PING_AFTER_IDLE_S:
+            try:
+                dbapi_connection.ping()
+            except Exception as exc:
+                raise DisconnectionError("connection lost while idle") from exc
+
 
 _WRITES: ContextVar[list[int] | None] = ContextVar("govbot_writes", default=None)
 
@@ -102,6 +147,12 @@ def _wrote() -> None:
         holder[0] += 1
 
 
+def note_write() -> None:
+    """Count, in the caller's context, a write committed on its behalf by another task (a batch of
+    ballots, ``services.ballot_batch``), as ``count_writes`` counts the caller's own transactions."""
+    _wrote()
+
+
 class Database:
     """One engine and its session factory; ``transaction()`` is the unit of work of every service."""
 
@@ -110,26 +161,32 @@ class Database:
         self.is_sqlite = is_sqlite(self.url)
         # No statement parameters in any log line or error message: they carry ballots, receipts and tags.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
-        self.connections = pool_size * 2  # the pool and its overflow (PostgreSQL)
+        self.connections = pool_size * 2  # the pool and its overflow
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
                 Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["pool_reset_on_return"] = None  # see _configure_sqlite's "reset"
+            # Connections are kept, not opened and closed under load (each is a thread and its PRAGMAs).
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
-            kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(self.url, **kwargs)
         logsafe.protect()
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._readonly_sessions = async_sessionmaker(
             self.engine.execution_options(govbot_readonly=True), expire_on_commit=False
         )
         self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._gates: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._read_gates: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._write_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._writer: asyncio.Task[Any] | None = None
 
@@ -144,6 +201,17 @@ class Database:
         if self._gates is None or self._gates[0] is not loop:
             self._gates = (loop, asyncio.Semaphore(self.connections))
         return self._gates[1]
+
+    def _read_gate(self) -> asyncio.Semaphore:
+        """At most half the pool for hot-path reads on SQLite (``sqlite_read``), in arrival order.
+
+        More readers at once would not read faster (one GIL), but would each take a connection beyond
+        the pool's, opened and closed again: a thread and its PRAGMAs per ballot.
+        """
+        loop = asyncio.get_running_loop()
+        if self._read_gates is None or self._read_gates[0] is not loop:
+            self._read_gates = (loop, asyncio.Semaphore(max(1, self.connections // 4)))
+        return self._read_gates[1]
 
     def _sqlite_write_lock(self) -> asyncio.Lock:
         """The in-process writers' queue (one per event loop: tests and benchmarks run several loops)."""
@@ -175,11 +243,11 @@ class Database:
         """A connection on which every statement is its own transaction (PostgreSQL hot paths).
 
         No BEGIN or COMMIT round trips: for work whose reads need no lock and whose writes are one
-        statement that re-checks what it depends on (see ``elections.cast_ballot``).
+        statement that re-checks what it depends on (see ``elections.cast_ballot``). The caller counts
+        its write (``note_write``) when a statement did write: here nothing is known of it.
         """
         async with self._gate(), self._autocommit_engine.connect() as connection:
             yield connection
-        _wrote()  # its statements committed one by one: count it as a write
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -210,33 +278,73 @@ class Database:
             attempt += 1
             await asyncio.sleep(0.005 * attempt)
 
+    async def sqlite_read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Rows of one SELECT on SQLite, outside any transaction and without the write lock, in one hop.
+
+        Why: a hot path's read (a ballot's checks) then costs one trip to the driver's thread, with no
+        BEGIN or COMMIT, and runs beside the writer (WAL: readers never wait for it). The statement is
+        its own snapshot; whatever the caller then writes must re-check what may have changed since.
+        """
+        async with self._read_gate(), self.engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            return await _sqlite_call(driver, sql, params, fetch=True)
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
 
 
 async def sqlite_execute(
-    session: AsyncSession, sql: str, params: Sequence[Any], *, fetch: bool = False
+    session: AsyncSession, sql: str, params: Sequence[Any], *, fetch: bool = False, many: bool = False
 ) -> list[Any]:
     """Run one statement on the session's SQLite connection, inside its transaction, in one hop.
 
     For hot paths only: SQLAlchemy's aiosqlite adapter makes three or four trips to aiosqlite's thread
     per statement (cursor, execute, fetch, close), and under load each trip waits for the GIL. Here the
     parameters and rows are the driver's own (``?`` placeholders; no type processing), and driver errors
-    are raised as SQLAlchemy's (so ``Database.run`` retries them as it would any other).
+    are raised as SQLAlchemy's (so ``Database.run`` retries them as it would any other). ``many``: run
+    the statement once per item of ``params`` (a sequence of parameter tuples), still in one hop.
     """
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
+    return await _sqlite_call(driver, sql, params, fetch=fetch, many=many)
+
+
+async def driver_fetch(connection: AsyncConnection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run one statement straight on the connection's asyncpg driver; its rows as asyncpg returns them.
+
+    For the hot path of casting on PostgreSQL: asyncpg prepares each statement once per connection and
+    caches it, and SQLAlchemy's execution layer (parameter processing, result metadata) is skipped.
+    ``sql`` uses ``$1``-style placeholders; times come back naive (UTC) and the caller types them.
+    A constraint violation is raised as SQLAlchemy's ``IntegrityError``, anything else the database
+    says as ``DBAPIError``; neither carries the parameters (they hold ballots and tags).
+    """
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        return list(await driver.fetch(sql, *params))
+    except Exception as exc:
+        state = getattr(exc, "sqlstate", None)
+        if isinstance(state, str) and state.startswith("23"):
+            raise IntegrityError(sql, None, exc, hide_parameters=True) from exc
+        raise DBAPIError(sql, None, exc, hide_parameters=True) from exc
+
+
+async def _sqlite_call(driver: Any, sql: str, params: Any, *, fetch: bool, many: bool = False) -> list[Any]:
     try:
         if fetch:
             return list(await driver.execute_fetchall(sql, params))
-        await driver.execute(sql, params)
+        if many:
+            await driver.executemany(sql, params)
+        else:
+            await driver.execute(sql, params)
         return []
-    except sqlite3.IntegrityError as exc:
-        raise IntegrityError(sql, params, exc) from exc
+    except sqlite3.IntegrityError as exc:  # never the parameters: they hold ballots, receipts and tags
+        raise IntegrityError(sql, None, exc, hide_parameters=True) from exc
     except sqlite3.OperationalError as exc:
-        raise OperationalError(sql, params, exc) from exc
+        raise OperationalError(sql, None, exc, hide_parameters=True) from exc
 
 
 def _is_transient(exc: DBAPIError) -> bool:

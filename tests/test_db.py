@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from governance import db as db_module
 from governance.db import SQLITE_BUSY_TIMEOUT_MS, Database, is_sqlite, normalise_url
 from governance.errors import Conflict
 from governance.models import Organisation, Person, metadata
@@ -209,3 +210,34 @@ async def test_concurrent_check_then_insert_with_retry_integrity(ctx: Context) -
         *(db.run(create_if_missing, retry_integrity=True, retries=5) for _ in range(10))
     )
     assert sorted(results) == ["created"] + ["found"] * 9
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(db: Database) -> None:
+    """No ping on every checkout (three round trips with asyncpg), yet a connection the server ended
+    while it sat in the pool is replaced, not handed out to fail."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's connections only")
+    async with db.engine.connect() as doomed, db.engine.connect() as killer:
+        pid = (await doomed.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await doomed.commit()
+        await killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await killer.commit()
+    await asyncio.sleep(0.3)  # the driver reads the end of the dead connection's socket
+    pids = set()
+    for _ in range(3):
+        async with db.reading() as session:
+            pids.add((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    assert pid not in pids
+
+
+async def test_an_idle_pooled_connection_that_answers_its_ping_is_kept(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection idle longer than ``PING_AFTER_IDLE_S`` is pinged first, and kept when it answers."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's connections only")
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.0)
+    async with db.reading() as session:
+        pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    async with db.reading() as session:  # pinged, alive: the same connection
+        assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() == pid

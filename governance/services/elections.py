@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance import text as text_rules
-from governance.db import sqlite_execute
+from governance.db import driver_fetch, note_write, sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -53,7 +53,7 @@ from governance.policies.base import (
     PollFacts,
     Refusal,
 )
-from governance.services import bounds, due, electorate, monitors, proxies, terms
+from governance.services import ballot_batch, bounds, due, electorate, monitors, proxies, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -105,8 +105,13 @@ _CANDIDACY_IS = {
 _stream = election_stream
 
 
+assert len(RECEIPT_ALPHABET) == 32  # a random byte's low five bits pick a character without bias
+
+
 def _receipt() -> str:
-    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    # One read of the system's randomness, not one per character (``secrets.choice``): ten system calls
+    # per ballot showed in the cast path's profile.
+    code = "".join(RECEIPT_ALPHABET[b & 31] for b in secrets.token_bytes(10))
     return f"{code[:5]}-{code[5:]}"
 
 
@@ -748,15 +753,6 @@ def _cast_query(postgres: bool) -> Any:
 
 
 _SQLITE_CAST: dict[str, tuple[str, tuple[str, ...]]] = {}
-_SQLITE_BALLOT = "INSERT INTO ballots (id, election_id, content, receipt, voter_id) VALUES (?, ?, ?, ?, ?)"
-_SQLITE_SLOT = "INSERT INTO ballot_slots (election_id, tag, ballot_id) VALUES (?, ?, ?)"
-_SQLITE_VOTER = (
-    "INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) VALUES (?, ?, ?, ?, 1)"
-)
-_SQLITE_EVENT = (
-    "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
-    "VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, ?)"
-)
 
 
 def _sqlite_time(when: datetime) -> str:
@@ -764,11 +760,8 @@ def _sqlite_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id: int) -> list[Any]:
-    """The rows of ``_cast_query``; on SQLite read in one hop and given their Python types here."""
-    if postgres:
-        return list((await session.execute(_cast_query(True), {"slug": slug, "person_id": person_id})).all())
-    dialect = session.bind.dialect if session.bind is not None else None
+def _sqlite_cast_sql(dialect: Any, slug: str, person_id: int) -> tuple[str, list[Any]]:
+    """``_cast_query`` compiled once for SQLite's driver (``?`` placeholders), with its parameters."""
     key = dialect.name if dialect is not None else "sqlite"
     compiled = _SQLITE_CAST.get(key)
     if compiled is None:
@@ -776,15 +769,53 @@ async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id
         compiled = _SQLITE_CAST[key] = (str(statement), tuple(statement.positiontup or ()))
     sql, names = compiled
     params = {"slug": slug, "person_id": person_id}
-    rows = await sqlite_execute(session, sql, [params[n] for n in names], fetch=True)
+    return sql, [params[n] for n in names]
+
+
+async def _cast_rows(session: AsyncSession, postgres: bool, slug: str, person_id: int) -> list[Any]:
+    """The rows of ``_cast_query``; on SQLite read in one hop and given their Python types here."""
+    if postgres:
+        return list((await session.execute(_cast_query(True), {"slug": slug, "person_id": person_id})).all())
+    sql, params = _sqlite_cast_sql(
+        session.bind.dialect if session.bind is not None else None, slug, person_id
+    )
+    return _sqlite_typed(await sqlite_execute(session, sql, params, fetch=True))
+
+
+def _sqlite_typed(rows: list[Any]) -> list[Any]:
+    """A driver's raw rows of ``_cast_query`` (SQLite's or asyncpg's) with the Python types
+    ``_check_ballot`` reads: times as aware UTC datetimes (from text or naive), flags as booleans."""
     out = []
     for row in rows:
         values = list(row)
-        if values[3] is not None:  # voting_close_at
-            values[3] = datetime.fromisoformat(values[3]).replace(tzinfo=UTC)
+        for i in (3, 28):  # voting_close_at, electorate_fixed_at
+            value = values[i]
+            if isinstance(value, str):
+                values[i] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            elif value is not None and value.tzinfo is None:
+                values[i] = value.replace(tzinfo=UTC)
         values[4] = bool(values[4])  # secret
         out.append(values)
     return out
+
+
+_PG_CAST: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {}
+
+
+def _pg_cast_sql(dialect: Any) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
+    """The first ballot's read and write compiled once for asyncpg (``$n`` placeholders): each with the
+    names of its parameters in order."""
+    compiled = _PG_CAST.get(dialect.name)
+    if compiled is None:
+        read = _cast_query(False).compile(dialect=dialect)
+        write = _CAST_FIRST_PG.compile(dialect=dialect)
+        compiled = _PG_CAST[dialect.name] = (
+            str(read),
+            tuple(read.positiontup or ()),
+            str(write),
+            tuple(write.positiontup or ()),
+        )
+    return compiled
 
 
 def _check_policy(slug: str, name: str, version: str, sha256: str) -> LoadedPolicy:
@@ -989,37 +1020,65 @@ async def _first_ballot_postgres(
     which replaces the ballot or says why it cannot.
     """
     assert actor.person_id is not None
+    read_sql, read_names, write_sql, write_names = _pg_cast_sql(ctx.db.engine.dialect)
     async with ctx.db.autocommit() as conn:
-        rows = list(
-            (await conn.execute(_cast_query(False), {"slug": slug, "person_id": actor.person_id})).all()
-        )
+        found = {"slug": slug, "person_id": actor.person_id}
+        rows = _sqlite_typed(await driver_fetch(conn, read_sql, [found[n] for n in read_names]))
         ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
         event = _ballot_event(actor, slug, ballot, "ballot.cast")
+        values = {
+            "ballot_id": ballot.ballot_id,
+            "election_id": ballot.election_id,
+            "content": ballot.content,
+            "receipt": ballot.receipt,
+            "voter_id": ballot.voter_id,
+            "tag": ballot.tag,
+            "person_id": actor.person_id,
+            "now": _naive_utc(ballot.now),
+            "stream": event["stream"],
+            "actor": event["actor"],
+            "kind": event["kind"],
+            "subject": event["subject"],
+            "payload": event["payload"],
+            "hash": event["hash"],
+        }
         try:
-            written = (
-                await conn.execute(
-                    _CAST_FIRST_PG,
-                    {
-                        "ballot_id": ballot.ballot_id,
-                        "election_id": ballot.election_id,
-                        "content": ballot.content,
-                        "receipt": ballot.receipt,
-                        "voter_id": ballot.voter_id,
-                        "tag": ballot.tag,
-                        "person_id": actor.person_id,
-                        "now": _naive_utc(ballot.now),
-                        "stream": event["stream"],
-                        "actor": event["actor"],
-                        "kind": event["kind"],
-                        "subject": event["subject"],
-                        "payload": event["payload"],
-                        "hash": event["hash"],
-                    },
-                )
-            ).first()
+            written = await driver_fetch(conn, write_sql, [values[n] for n in write_names])
         except IntegrityError:
             return None
-    return CastReceipt(slug, ballot.receipt, False, ballot.shown) if written is not None else None
+    if not written:
+        return None
+    note_write()
+    return CastReceipt(slug, ballot.receipt, False, ballot.shown)
+
+
+async def _first_ballot_sqlite(
+    ctx: Context, actor: Actor, slug: str, tiers: list[list[str]], flat: list[str]
+) -> CastReceipt | None:
+    """A voter's first ballot on SQLite: read and checked outside the write lock, written in a batch.
+
+    The same bargain as ``_first_ballot_postgres``: one unlocked read, then a write that re-checks, in
+    its transaction, that the election is still open and the voter has no ballot yet
+    (``ballot_batch``). Returns None when the ballot was not written: the caller takes the locking path.
+    """
+    assert actor.person_id is not None
+    sql, params = _sqlite_cast_sql(ctx.db.engine.dialect, slug, actor.person_id)
+    rows = _sqlite_typed(await ctx.db.sqlite_read(sql, params))
+    ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+    event = _ballot_event(actor, slug, ballot, "ballot.cast")
+    stamp = _sqlite_time(ballot.now)
+    item = ballot_batch.FirstBallot(
+        election_id=ballot.election_id,
+        person_id=actor.person_id,
+        now=ballot.now,
+        ballot=(ballot.ballot_id, ballot.election_id, ballot.content, ballot.receipt, ballot.voter_id),
+        slot=(ballot.election_id, ballot.tag, ballot.ballot_id),
+        event=(event["stream"], stamp, event["actor"], event["kind"], slug, event["payload"], event["hash"]),
+        stamp=stamp,
+    )
+    if await ballot_batch.write_first_ballot(ctx.db, item):
+        return CastReceipt(slug, ballot.receipt, False, ballot.shown)
+    return None
 
 
 def _proxy_poll(slug: str, election_id: int) -> proxies.ProxyPoll:
@@ -1122,11 +1181,13 @@ async def cast_ballot(
     stands for them exactly as their own would, and their own vote in person later replaces it (the
     proxy's receipt then answers "replaced") and revokes the proxy.
 
-    The hot path of a poll, so it is written for round trips: one query reads the election, the voter's
-    policy facts and the candidates; a first ballot is then written in one statement on PostgreSQL
-    (``_first_ballot_postgres``; four on SQLite, in one write transaction), its audit event *pending*
-    (``audit.append_pending``) so that voters do not queue on the election's chain head. A replacement
-    takes the slower, locking path.
+    The hot path of a poll, so it is written for round trips: one unlocked query reads the election, the
+    voter's policy facts and the candidates; a first ballot is then written in one statement on
+    PostgreSQL (``_first_ballot_postgres``) and on SQLite in a batch of the first ballots that arrived
+    together, one write transaction for all (``_first_ballot_sqlite``, ``ballot_batch``); either write
+    re-checks that the election is still open and the voter has no ballot yet. Its audit event is
+    *pending* (``audit.append_pending``) so that voters do not queue on the election's chain head. A
+    replacement, a proxy's ballot, or a first ballot the write turned back takes the locking path.
     """
     tiers = parse_ranking(choices)
     if not tiers:
@@ -1142,15 +1203,15 @@ async def cast_ballot(
         raise Forbidden(_("Only a person can vote."))
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
-    if postgres and for_handle is None:
-        receipt = await _first_ballot_postgres(ctx, actor, slug, tiers, flat)
+    if for_handle is None:
+        first = _first_ballot_postgres if postgres else _first_ballot_sqlite
+        receipt = await first(ctx, actor, slug, tiers, flat)
         if receipt is not None:
             return receipt
-    attempts = 0
+    # Not written as a first ballot (or cast by a proxy): the locking path below, which replaces the
+    # voter's ballot or says why it cannot.
 
     async def work(session: AsyncSession) -> CastReceipt:
-        nonlocal attempts
-        attempts += 1
         voter, delegator = actor, None
         if for_handle is not None:
             delegator = await person_by_handle(session, for_handle)
@@ -1164,33 +1225,8 @@ async def cast_ballot(
         election_id = ballot.election_id
         if delegator is not None:
             await _use_proxy(session, ctx, actor, delegator, ballot)
-        elif attempts > 1 or postgres:  # voting in person revokes a proxy (a first ballot: see use_proxy)
+        else:  # voting in person revokes a proxy (a first ballot: see use_proxy)
             await _revoke_proxy(session, ctx, slug, ballot, person_id)
-        if attempts == 1 and not postgres and delegator is None:  # optimistic: most ballots are a first
-            event = _ballot_event(actor, slug, ballot, "ballot.cast")
-            stamp = _sqlite_time(ballot.now)
-            for sql, params in (
-                (
-                    _SQLITE_BALLOT,
-                    (ballot.ballot_id, election_id, ballot.content, ballot.receipt, ballot.voter_id),
-                ),
-                (_SQLITE_SLOT, (election_id, ballot.tag, ballot.ballot_id)),
-                (_SQLITE_VOTER, (election_id, person_id, stamp, stamp)),
-                (
-                    _SQLITE_EVENT,
-                    (
-                        event["stream"],
-                        stamp,
-                        event["actor"],
-                        event["kind"],
-                        slug,
-                        event["payload"],
-                        event["hash"],
-                    ),
-                ),
-            ):
-                await sqlite_execute(session, sql, params)
-            return CastReceipt(slug, ballot.receipt, False, ballot.shown)
         # Lock the voter's slot: a concurrent replacement waits, then replaces the ballot standing now
         # (never one already replaced, which would leave an orphan ballot to be counted twice).
         slot = (
