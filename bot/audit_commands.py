@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.commands import Invocation, command
+from bot.grammar import Invocation, command
 from bot.replies import Attachment, Reply, error
 from governance import audit, export, receipts, reconcile
 from governance.errors import InvalidInput

@@ -36,6 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
+from bot import wiring
 from bot.config import Settings
 from governance.services import meetings, schedule
 from governance.services.common import Context
@@ -308,14 +309,13 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bot.scheduler``: run only the scheduler (with leader election) until interrupted."""
-    from bot.cli import _context, _settings
     from bot.schema import SchemaBehind, ensure_current
 
     parser = argparse.ArgumentParser(prog="python -m bot.scheduler", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
-    settings = _settings()
+    settings = wiring.load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = _context(settings)
+    ctx = wiring.build_context(settings)
 
     def leader(name: str) -> None:
         print(f"leader {name}", flush=True)
