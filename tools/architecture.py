@@ -6,7 +6,8 @@ when one is missed. ``tests/test_architecture.py`` asserts the same figures.
 
 An import is an edge wherever it is written: at module level or inside a function (an import put in a
 function only to dodge a circle is still a circle). ``from package import name`` is an edge to
-``package.name`` when that is a module of the project, else to ``package``.
+``package.name`` when that is a module of the project, else to ``package``; importing ``a.b`` is an edge to
+``a.b`` only (not to the package ``a`` that Python initialises first).
 """
 
 from __future__ import annotations
@@ -67,7 +68,6 @@ def imported_names(module: Module) -> Iterator[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 yield f"{base}.{alias.name}" if alias.name != "*" else base
-            yield base
 
 
 def import_graph(found: Mapping[str, Module]) -> dict[str, set[str]]:
