@@ -37,7 +37,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
 from bot import wiring
-from bot.config import Settings
 from governance.services import meetings, schedule
 from governance.services.common import Context
 
@@ -266,14 +265,13 @@ async def run(
     *,
     poll_seconds: float = 5.0,
     sweep_seconds: float = 10.0,
-    seal_seconds: float | None = None,
+    seal_seconds: float = 300.0,
     on_leader: Callable[[str], Any] | None = None,
     on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
 ) -> None:
     """Until ``stop``: become leader when possible, run the scheduler while leader, step down when the
-    lock is lost (and try again). ``seal_seconds`` defaults to the GOVBOT_AUDIT_SEAL_SECONDS setting."""
-    if seal_seconds is None:
-        seal_seconds = Settings().audit_seal_seconds
+    lock is lost (and try again). The entry points pass ``seal_seconds`` from GOVBOT_AUDIT_SEAL_SECONDS
+    (``bot.wiring`` reads the settings; this module never does)."""
     leadership = Leadership(ctx.db.url, is_sqlite=ctx.db.is_sqlite)
     worker = worker_name()
     try:
