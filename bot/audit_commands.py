@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bot.commands import Invocation, command
+from bot.grammar import Invocation, command
 from bot.replies import Attachment, Reply, error
-from governance import audit, export, receipts, reconcile
+from governance import audit, export, poll_checks, receipts
 from governance.errors import InvalidInput
 from governance.i18n import _
 
@@ -26,7 +26,7 @@ async def audit_verify(inv: Invocation) -> Reply:
         if stream.lower() in ("all", "--all"):
             checks = await audit.verify_deployment(session)
             broken = [c for c in checks if not c.ok]
-            unaccounted = await reconcile.verify_polls(session, now=inv.ctx.now())
+            unaccounted = await poll_checks.verify_polls(session, now=inv.ctx.now())
             if unaccounted and not broken:
                 return _unaccounted(unaccounted)
             if broken:
@@ -57,7 +57,7 @@ async def audit_verify(inv: Invocation) -> Reply:
                 )
             )
         check = await audit.verify_stream(session, stream)
-        poll = await reconcile.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else None
+        poll = await poll_checks.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else None
     if poll is not None and poll.problems:
         return _unaccounted({stream: poll.problems})
     checked = "\n".join(poll.checked) if poll is not None and poll.checked else None  # seed, re-count

@@ -3,6 +3,9 @@
 ``keygen`` and ``cosign`` run on a monitor's own machine with no settings, database or network: the
 private key stays in the monitor's file. ``pubkey`` prints the deployment's public key (never its
 private key) for the operator to publish.
+
+``govbot --help`` builds every parser, so this module imports only argparse and the translation function
+at its top; the signing and verifying code is imported by the sub-command that runs it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
-from governance import signing
-from governance.checkpoint_verify import parse_items
 from governance.errors import GovError
 from governance.i18n import _
 
@@ -51,6 +51,8 @@ def add_arguments(verify: argparse.ArgumentParser, audit_sub: Any) -> None:
 
 
 def _public_key(text: str) -> str:
+    from governance import signing
+
     path = Path(text)
     if len(text) != 64 and path.is_file():
         lines = [line for line in path.read_text(encoding="ascii").splitlines() if line.strip()]
@@ -86,6 +88,8 @@ def offline(args: argparse.Namespace) -> int:
 
 
 def _keygen(out: Path) -> int:
+    from governance import signing
+
     private, public = out.with_name(out.name + ".key"), out.with_name(out.name + ".pub")
     if private.exists() or public.exists():
         print(
@@ -110,6 +114,9 @@ def _keygen(out: Path) -> int:
 
 
 def _cosign(args: argparse.Namespace) -> int:
+    from governance import signing
+    from governance.checkpoint_verify import parse_items
+
     items = parse_items(args.checkpoint.read_bytes())
     if len(items) != 1:
         print(_("govbot: give a file holding one checkpoint."), file=sys.stderr)
@@ -140,10 +147,11 @@ def _cosign(args: argparse.Namespace) -> int:
     return 0
 
 
-def pubkey(settings: Settings) -> int:
-    """Print the deployment's public checkpoint key and its id (for the operator to publish)."""
-    key = settings.signing_key() or signing.derived_key(settings.server_secret())
-    public = signing.public_hex(key)
+def pubkey(public: str) -> int:
+    """Print the deployment's public checkpoint key (64 hex digits) and its id, for the operator to
+    publish (``bot.wiring.deployment_key`` chooses the key)."""
+    from governance import signing
+
     print(_("Deployment checkpoint key {key_id}:", key_id=signing.key_id(public)))
     print(public)
     return 0

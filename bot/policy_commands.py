@@ -3,7 +3,7 @@ a proxy on a motion or in an election, and member states."""
 
 from __future__ import annotations
 
-from bot.commands import Invocation, command
+from bot.grammar import Invocation, command
 from bot.replies import Reply
 from governance import labels
 from governance.i18n import _

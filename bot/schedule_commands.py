@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.commands import Invocation, command, parse_when
+from bot.grammar import Invocation, command, parse_when
 from bot.replies import Attachment, Reply, Table
 from governance import text as text_rules
 from governance.errors import InvalidInput

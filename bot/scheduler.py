@@ -36,7 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings
+from bot import wiring
 from governance.services import meetings, schedule
 from governance.services.common import Context
 
@@ -265,14 +265,13 @@ async def run(
     *,
     poll_seconds: float = 5.0,
     sweep_seconds: float = 10.0,
-    seal_seconds: float | None = None,
+    seal_seconds: float = 300.0,
     on_leader: Callable[[str], Any] | None = None,
     on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
 ) -> None:
     """Until ``stop``: become leader when possible, run the scheduler while leader, step down when the
-    lock is lost (and try again). ``seal_seconds`` defaults to the GOVBOT_AUDIT_SEAL_SECONDS setting."""
-    if seal_seconds is None:
-        seal_seconds = Settings().audit_seal_seconds
+    lock is lost (and try again). The entry points pass ``seal_seconds`` from GOVBOT_AUDIT_SEAL_SECONDS
+    (``bot.wiring`` reads the settings; this module never does)."""
     leadership = Leadership(ctx.db.url, is_sqlite=ctx.db.is_sqlite)
     worker = worker_name()
     try:
@@ -308,14 +307,13 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bot.scheduler``: run only the scheduler (with leader election) until interrupted."""
-    from bot.cli import _context, _settings
     from bot.schema import SchemaBehind, ensure_current
 
     parser = argparse.ArgumentParser(prog="python -m bot.scheduler", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
-    settings = _settings()
+    settings = wiring.load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = _context(settings)
+    ctx = wiring.build_context(settings)
 
     def leader(name: str) -> None:
         print(f"leader {name}", flush=True)

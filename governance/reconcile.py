@@ -22,8 +22,9 @@ So, for every poll at every moment:
 ``ledger`` reads the figures in ONE statement (one snapshot even under PostgreSQL's read committed, so a
 ballot committing meanwhile cannot make a false alarm); ``differences`` names every rule that fails.
 The close of an election (``services.elections.close``) and of a motion (``services.motions``) call
-``require_reconciled`` before counting and refuse on any difference; ``audit verify`` (the database) and
-``governance.verify`` (a bundle: events, ballots and the close's recorded ledger) fail on it.
+``require_reconciled`` before counting and refuse on any difference; ``audit verify`` of the database
+(``governance.poll_checks``) and ``governance.verify`` (a bundle: events, ballots and the close's
+recorded ledger) fail on it.
 
 What this cannot see: a whole vote erased consistently (its event, who-voted row, slot and ballot all
 deleted). The voter's receipt then answers "unknown" (``receipt``), and after the close the sealed chain
@@ -34,8 +35,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -299,98 +299,3 @@ def close_payload(events: Sequence[Any], kind: str) -> dict[str, Any] | None:
     payload = found.get("payload") if isinstance(found, Mapping) else found.payload
     data = json.loads(str(payload))
     return data if isinstance(data, dict) else None
-
-
-async def _poll(session: AsyncSession, stream: str) -> tuple[str, Election | Motion] | None:
-    kind, _sep, ref = stream.partition(":")
-    if kind == "election":
-        found = (await session.execute(select(Election).where(col(Election.slug) == ref))).scalar()
-        return ("election", found) if found is not None else None
-    if kind == "motion" and ref.isdigit():
-        motion = await session.get(Motion, int(ref))
-        return ("motion", motion) if motion is not None else None
-    return None
-
-
-@dataclass
-class PollCheck:
-    """What ``verify_poll`` found: the differences (none when it verifies) and what was checked."""
-
-    problems: list[str] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)
-
-
-async def verify_poll(session: AsyncSession, stream: str, *, now: datetime) -> PollCheck:
-    """``audit verify`` of a poll in the database: its ledger agrees, and once closed, the ballots are
-    checked as a bundle's are (count, SHA-256, seed, re-count; ``governance.verify``), whose lines of what
-    was checked (the seed, the re-count) come back in ``checked``. Empty when ``stream`` is not a poll's."""
-    found = await _poll(session, stream)
-    if found is None:
-        return PollCheck()
-    kind, poll = found
-    election = poll if isinstance(poll, Election) else None
-    motion = poll if isinstance(poll, Motion) else None
-    book = await ledger(session, election=election, motion=motion)
-    done = PollCheck(differences(book))
-    rows = (
-        await session.execute(
-            select(AuditEvent).where(
-                col(AuditEvent.stream) == stream, col(AuditEvent.kind) == f"{kind}.closed"
-            )
-        )
-    ).scalars()
-    close = close_payload(list(rows), kind)
-    done.problems += counted_differences(book, counted_in(kind, close))
-    if election is not None and close is None:  # once closed, the bundle check below does it
-        done.problems += await _electorate_differences(session, election, stream)
-    if close is not None:
-        # Imported here: governance.verify imports this module for its own reconciliation.
-        from governance import export, verify
-
-        ref = poll.slug if isinstance(poll, Election) else str(poll.id)
-        files = await export.collect(session, export.Subject(kind, ref), generated_at=now)
-        report = verify.verify_files(files)
-        done.problems += report.problems
-        done.checked += report.checked
-    return done
-
-
-async def _electorate_differences(session: AsyncSession, election: Election, stream: str) -> list[str]:
-    """The frozen electorate in the database against the log's record of it (as a bundle's is checked):
-    a row added to or removed from ``electorate`` outside govbot is named before the close."""
-    from governance import verify
-    from governance.services import electorate
-
-    entries = await electorate.frozen(session, election)
-    fixed_at = election.electorate_fixed_at
-    settings = (
-        {} if entries is None or fixed_at is None else {"electorate": electorate.summary(entries, fixed_at)}
-    )
-    events = [
-        {"kind": e.kind, "payload": e.payload, "seq": e.seq}
-        for e in (
-            await session.execute(
-                select(AuditEvent)
-                .where(
-                    col(AuditEvent.stream) == stream,
-                    col(AuditEvent.kind).in_(("election.electorate_fixed", "election.exception_granted")),
-                )
-                .order_by(col(AuditEvent.id))
-            )
-        ).scalars()
-    ]
-    report = verify.Report()
-    verify.check_electorate(stream, settings, events, report, name=stream)
-    return report.problems
-
-
-async def verify_polls(session: AsyncSession, *, now: datetime) -> dict[str, list[str]]:
-    """``verify_poll`` of every election and motion: stream -> its problems (only polls with some)."""
-    streams = [f"election:{slug}" for slug in (await session.execute(select(col(Election.slug)))).scalars()]
-    streams += [f"motion:{n}" for n in (await session.execute(select(col(Motion.id)))).scalars()]
-    out = {}
-    for stream in streams:
-        problems = (await verify_poll(session, stream, now=now)).problems
-        if problems:
-            out[stream] = problems
-    return out

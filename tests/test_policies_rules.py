@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, wiring
 from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
@@ -77,7 +77,7 @@ def test_the_bot_refuses_to_start_on_an_invalid_policy(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("GOVBOT_SECRET", "s" * 64)
     with pytest.raises(SystemExit) as stopped:
-        cli._context(cli._settings())
+        wiring.build_context(wiring.load_settings())
     assert "refusing to start" in str(stopped.value)
     assert "threshold is 0, an impossible fraction" in str(stopped.value)
 

@@ -35,7 +35,7 @@ from governance.services.common import (
     notify,
     record,
 )
-from governance.services.schedule import Claimed, Ran, left_in_words, useless
+from governance.services.tasks import Claimed, Ran, left_in_words, useless
 
 HORIZON = timedelta(days=35)
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))

@@ -34,7 +34,7 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, labels, secrecy
 from governance.errors import Conflict, GovError, InvalidInput, NotFound
-from governance.i18n import N_, _, ngettext
+from governance.i18n import N_, _
 from governance.models import (
     AuditEvent,
     Body,
@@ -50,7 +50,7 @@ from governance.models import (
 )
 from governance.policies import LoadedPolicy
 from governance.policies.base import PersonFacts, PollFacts
-from governance.services import bodies, bounds, due, elections, electorate, motions, terms
+from governance.services import bodies, bounds, due, elections, electorate, meetings, motions, terms
 from governance.services.common import (
     Actor,
     Context,
@@ -66,6 +66,9 @@ from governance.services.common import (
     record,
 )
 from governance.services.outbox import backoff
+from governance.services.tasks import Claimed as Claimed
+from governance.services.tasks import Ran as Ran
+from governance.services.tasks import left_in_words, useless
 
 log = logging.getLogger(__name__)
 
@@ -85,32 +88,6 @@ TERM_NOTICE_OFFSETS = (timedelta(days=60), timedelta(days=14))
 INACTIVE_AFTER = timedelta(days=180)
 _TASKS = ScheduledTask.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A due row this worker holds until its lease ends."""
-
-    id: int
-    key: str
-    kind: str
-    subject: str
-    due_at: datetime
-    not_after: datetime | None
-    payload: dict[str, Any]
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Ran:
-    """What running a task did: ``result`` ("done", "skipped: ...", "refused: ..."), and for a
-    transition the audit stream to record the due and actual times in; ``made_at`` when the transition
-    was made by an earlier attempt that crashed before its row was marked done."""
-
-    result: str
-    stream: str | None = None
-    sent: int = 0
-    made_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -582,13 +559,6 @@ async def _superseded(session: AsyncSession, task: Claimed, now: datetime) -> bo
     return bool((await session.execute(select(exists(later)))).scalar())
 
 
-def useless(task: Claimed, now: datetime) -> str | None:
-    """Why a reminder is no longer worth sending (its deadline passed), or None."""
-    if task.not_after is not None and now >= task.not_after:
-        return f"skipped: its deadline ({task.not_after:%Y-%m-%d %H:%M} UTC) has passed"
-    return None
-
-
 async def eligible_non_voters(
     session: AsyncSession,
     body: Body,
@@ -720,22 +690,6 @@ async def _remind_motion(ctx: Context, task: Claimed) -> Ran:
     return Ran(f"done: {len(people)} reminded", sent=sent)
 
 
-def left_in_words(delta: timedelta) -> str:
-    """Time left as people say it: "3 days", "24 hours", "45 minutes"."""
-    minutes = max(1, int(delta.total_seconds() // 60))
-    if minutes >= 48 * 60:
-        return ngettext("{n} day", "{n} days", minutes // 1440)
-    if minutes >= 90:
-        return ngettext("{n} hour", "{n} hours", round(minutes / 60))
-    return ngettext("{n} minute", "{n} minutes", minutes)
-
-
-async def _meeting_reminder(ctx: Context, task: Claimed) -> Ran:
-    from governance.services import meetings  # meetings imports this module
-
-    return await meetings.remind(ctx, task)
-
-
 Handler = Callable[[Context, Claimed], Awaitable[Ran]]
 HANDLERS: dict[str, Handler] = {
     due.ELECTION_OPEN_NOMINATIONS: _open_nominations,
@@ -746,7 +700,7 @@ HANDLERS: dict[str, Handler] = {
     due.MOTION_CLOSE: _close_motion,
     due.ELECTION_REMINDER: _remind_election,
     due.MOTION_REMINDER: _remind_motion,
-    due.MEETING_REMINDER: _meeting_reminder,
+    due.MEETING_REMINDER: meetings.remind,
 }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot import seed
 from bot.commands import dispatch
-from governance import audit, export, reconcile
+from governance import audit, export, poll_checks, reconcile
 from governance.clock import ManualClock
 from governance.services import elections, motions, roster
 from governance.services.common import Actor, Context
@@ -143,7 +143,7 @@ async def test_an_untouched_poll_closes_and_verifies(ctx: Context, clock: Manual
     result = await elections.close(ctx, SYSTEM, "board-2027")
     assert result.elected
     async with ctx.db.reading() as session:
-        assert await reconcile.verify_polls(session, now=ctx.now()) == {}
+        assert await poll_checks.verify_polls(session, now=ctx.now()) == {}
         close = [e for e in await audit.stream_events(session, STREAM) if e.kind == "election.closed"][-1]
     assert json.loads(close.payload)["ledger"] == {
         "first_events": 4,
@@ -161,7 +161,7 @@ async def test_a_ballot_deleted_after_the_close_fails_verify(ctx: Context, clock
     await elections.close(ctx, SYSTEM, "board-2027")
     await delete_ballot(ctx)
     async with ctx.db.reading() as session:
-        problems = (await reconcile.verify_poll(session, STREAM, now=ctx.now())).problems
+        problems = (await poll_checks.verify_poll(session, STREAM, now=ctx.now())).problems
     assert any("the close counted 4 ballot(s), 3 are stored now" in p for p in problems), problems
     # the check a bundle makes, run on the database: the ballots differ from those counted
     assert any("counted 4 ballots, the export has 3" in p for p in problems), problems
