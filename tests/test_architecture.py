@@ -1,6 +1,6 @@
 """The shape of the code: no import circle in ``bot`` or ``governance``, and no platform import in the core.
 
-The figures come from ``tools/architecture.py`` (run it to print them all, sizes included); every import
+The figures come from ``.ci/architecture.py`` (run it to print them all, sizes included); every import
 counts, the ones inside functions too, so an import moved into a function to dodge a circle still fails.
 """
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _architecture() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("architecture", ROOT / "tools" / "architecture.py")
+    spec = importlib.util.spec_from_file_location("architecture", ROOT / ".ci" / "architecture.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("architecture", module)  # dataclasses look their module up while building

@@ -1,6 +1,6 @@
 """The shape of the code in figures: import circles, module and function sizes, platform imports in the core.
 
-Run ``python tools/architecture.py`` from the repository's root (standard library only, nothing is
+Run ``python .ci/architecture.py`` from the repository's root (standard library only, nothing is
 imported: every file is read with ``ast``). It prints the figures with their targets and exits with 1
 when one is missed. ``tests/test_architecture.py`` asserts the same figures.
 
