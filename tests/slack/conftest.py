@@ -105,7 +105,7 @@ class SlackHarness:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "false",
                 "response_url": self.api.response_url(f"cmd{n}"),
-                "trigger_id": f"{n}.4242.trigger{n}",
+                "trigger_id": self.api.trigger(),
             }
         )
 
@@ -149,7 +149,7 @@ class SlackHarness:
             "user": self._user(user),
             "api_app_id": "A0001",
             "token": "unused",
-            "trigger_id": f"{n}.4242.trigger{n}",
+            "trigger_id": self.api.trigger(),
             "team": {"id": TEAM, "domain": "alliance"},
             "enterprise": None,
             "is_enterprise_install": False,
