@@ -51,6 +51,7 @@ from governance.services.common import Actor, Context
 from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
+Tell = Callable[[Reply], Awaitable[None]]  # says something to the person who clicked or typed
 
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
@@ -413,9 +414,11 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         rt.delivery.kick()
 
     async def open_ballot(
-        ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str], trigger: str
+        ack: AsyncAck | None, respond: AsyncRespond | None, target: tuple[str, str], trigger: str,
+        tell: Tell | None = None,
     ) -> None:
-        """Open the ballot modal; a refusal goes in the ack (or an error modal when there is no ack)."""
+        """Open the ballot modal; a refusal goes in the ack (or an error modal when there is no ack), and a
+        form Slack would not open is explained through ``tell`` (or ``respond``), never left silent."""
         kind, ref = target
         try:
             view = await (
@@ -426,43 +429,55 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         except GovError as exc:
             if ack is not None:
                 await ack(**_ephemeral(error(exc.message, exc.hint)))
-            else:
-                await rt.client.views_open(
-                    trigger_id=trigger,
-                    view=ballots.done_view(
-                        _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
-                    ),
-                )
-            return
+                return
+            view = ballots.done_view(
+                _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+            )
         if ack is not None:
             await ack()
-        rt.spawn(show_modal(trigger, view, respond, ref))
+        if tell is None and respond is not None:
+            say = respond
 
-    async def show_modal(trigger: str, view: dict[str, Any], respond: AsyncRespond | None, ref: str) -> None:
+            async def tell(reply: Reply) -> None:
+                await say(**_ephemeral(reply))
+
+        rt.spawn(show_modal(trigger, view, tell, kind, ref))
+
+    async def show_modal(trigger: str, view: dict[str, Any], tell: Tell | None, kind: str, ref: str) -> None:
+        """Open ``view``; when Slack will not, tell the voter why and how to vote anyway."""
         try:
             await rt.client.views_open(trigger_id=trigger, view=view)
+            return
         except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            if respond is not None:
-                await respond(
-                    **_ephemeral(
-                        error(
-                            _("Slack would not open the ballot form."),
-                            _("Vote by typing `/gov vote {ref} <choices>`.", ref=ref),
-                        )
-                    )
-                )
+            reason = str(exc.response.get("error"))
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = type(exc).__name__
+        log.warning("views.open failed: %s", reason)
+        if tell is not None:
+            await tell(ballots.not_opened(reason, kind, ref))
 
     # ------------------------------------------------------------ ballots
 
     async def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, _team_id, _user_id, locale = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
         kind, _sep, ref = str(action.get("value") or "").partition(":")
         trigger = str(body.get("trigger_id") or "")
-        if actor is None or kind not in ("election", "motion") or not ref or not trigger:
-            return
+        response_url = str(body.get("response_url") or "")
+
+        async def tell(reply: Reply) -> None:
+            """Where the voter is: the message's response_url, else their Home tab, else a DM."""
+            if response_url and await rt.post_response(response_url, _ephemeral(reply)) is None:
+                return
+            if (body.get("view") or {}).get("type") == "home":
+                await publish_home(user_id, actor, team_id, ":warning: " + escape(reply.to_text()))
+                return
+            await dm(user_id, reply.to_text())
+
         with using_locale(locale):
-            await open_ballot(None, None, (kind, ref), trigger)
+            if actor is None:
+                await tell(unlinked_reply(team_id, user_id))
+            elif kind in ("election", "motion") and ref and trigger:
+                await open_ballot(None, None, (kind, ref), trigger, tell)
 
     async def statements(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         _team_id, user_id = _team_user(body)

@@ -238,7 +238,9 @@ class FakeSlackAPI:
         if refused is not None:
             self._refuse(method, refused)
             self.calls.append(Call(f"{method}:{refused[0]}", args, token, request.path))
-            return web.json_response({"ok": False, "error": refused[0], "response_metadata": {"messages": [refused[1]]}})
+            return web.json_response(
+                {"ok": False, "error": refused[0], "response_metadata": {"messages": [refused[1]]}}
+            )
         answer = self._answer(method, {**args, "_token": token})
         recorded = method if answer.get("ok") else f"{method}:{answer.get('error')}"
         self.calls.append(Call(recorded, args, token, request.path))

@@ -72,7 +72,10 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 
 def _choices(blocks: Any) -> str | None:
     for node in _walk(blocks):
-        if node.get("type") in ("checkboxes", "radio_buttons") and len(node.get("options") or []) > MAX_CHOICES:
+        if (
+            node.get("type") in ("checkboxes", "radio_buttons")
+            and len(node.get("options") or []) > MAX_CHOICES
+        ):
             return f"{node['type']} hold at most {MAX_CHOICES} options, got {len(node['options'])}"
     return None
 
@@ -156,6 +159,9 @@ def check_options(options: Any) -> Refusal:
 def _option_texts(options: list[Any]) -> Refusal:
     for option in options:
         text = (option or {}).get("text") or {}
-        if not 0 < len(str(text.get("text") or "")) <= 75 or not 0 < len(str(option.get("value") or "")) <= 150:
+        if (
+            not 0 < len(str(text.get("text") or "")) <= 75
+            or not 0 < len(str(option.get("value") or "")) <= 150
+        ):
             return "invalid_options", f"option text 1-75 and value 1-150 characters: {option}"
     return None

@@ -94,6 +94,7 @@ async def socket_bot(ctx: Context) -> AsyncIterator[SocketHarness]:
         assert await asyncio.wait_for(running, 10) == 0
         await sock.stop()
         await api.stop()
+    assert not api.refusals, f"Slack would have refused: {api.refusals}"
 
 
 async def test_slash_command_over_the_socket_is_acked_with_its_reply_and_takes_effect(
