@@ -505,7 +505,7 @@ def not_opened(reason: str, kind: str, ref: str) -> Reply:
     if reason in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
         return error(
             _("Slack would not open the ballot form: it took too long to get ready."),
-            _("Click Vote again.") + " " + typed,
+            _("Try again in a moment.") + " " + typed,
         )
     return error(_("Slack would not open the ballot form."), typed)
 
