@@ -71,12 +71,18 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def _choices(blocks: Any) -> str | None:
+    """Option lists (``slack_sdk``'s ``Option.to_dict`` skips its own validators): at most 100 per
+    select, 10 per checkbox or radio group, texts of 1-75 and values of 1-150 characters."""
     for node in _walk(blocks):
-        if (
-            node.get("type") in ("checkboxes", "radio_buttons")
-            and len(node.get("options") or []) > MAX_CHOICES
-        ):
-            return f"{node['type']} hold at most {MAX_CHOICES} options, got {len(node['options'])}"
+        options = node.get("options")
+        if not isinstance(options, list) or "type" not in node:
+            continue
+        most = MAX_CHOICES if node["type"] in ("checkboxes", "radio_buttons") else 100
+        if len(options) > most:
+            return f"{node['type']} holds at most {most} options, got {len(options)}"
+        refused = _option_texts(options)
+        if refused is not None:
+            return refused[1]
     return None
 
 
@@ -158,7 +164,9 @@ def check_options(options: Any) -> Refusal:
 
 def _option_texts(options: list[Any]) -> Refusal:
     for option in options:
-        text = (option or {}).get("text") or {}
+        if not isinstance(option, dict):
+            return "invalid_options", f"an option must be an object: {option!r}"
+        text = option.get("text") or {}
         if (
             not 0 < len(str(text.get("text") or "")) <= 75
             or not 0 < len(str(option.get("value") or "")) <= 150

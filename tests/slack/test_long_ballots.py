@@ -14,6 +14,7 @@ import pytest
 from bot.slack.ballots import VIEW_BUDGET, Standing, suggest, view_bytes
 from governance.services import elections, roster
 from governance.services.common import Actor
+from tests.fakes.slack_rules import check_options
 from tests.services.any_method import PATH as ANY_METHOD
 from tests.slack.conftest import TEAM, USERS, SlackHarness
 from tests.slack.test_flows import dm_to, pick, recorded
@@ -49,6 +50,7 @@ async def suggestion(slack: SlackHarness, user: str, view: dict[str, Any], typed
         }
     )
     assert sent.status == 200, sent.text
+    assert check_options(sent.json["options"]) is None  # Slack would show them
     return [o["value"] for o in sent.json["options"]]
 
 
