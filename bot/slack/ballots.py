@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.replies import Reply, error
-from bot.slack.render import Block, clip, context, escape, plain, section
+from bot.slack.render import Block, clip, context, escape, plain, section, sections
 from governance import labels
 from governance.charts import THRESHOLD_BASES
 from governance.errors import Closed, InvalidInput
@@ -466,7 +466,7 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
     )
     blocks: list[Block] = [section(f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\n{needs}")]
     if m.text:
-        blocks.append(section(escape(m.text)))
+        blocks += sections(m.text)
     blocks.append(context(_("Secret ballot.") if m.secret else _("Roll-call vote: how you vote is public.")))
     blocks.append(
         {

@@ -199,3 +199,18 @@ async def test_a_form_slack_refuses_from_a_command_is_explained_in_french(slack:
     text = answered[-1].args["text"]
     assert "Slack n'a pas pu ouvrir le formulaire de vote." in text, text
     assert "/gov vote board-2027" in text
+
+
+async def test_a_motion_of_4000_characters_is_shown_whole_in_its_form(slack: SlackHarness) -> None:
+    words = " ".join(f"clause{i:03d} R&D <!channel>" for i in range(170))[:3999] + "Z"
+    assert len(words) == 4000
+    proposed = await slack.reply_text(
+        "alice", f'motion propose toc "Adopt the long licence" --text "{words}"'
+    )
+    assert proposed.startswith("Motion M1 is open"), proposed
+    view = await slack.open_ballot("bea", "motion vote 1")  # the strict fake took it: no section over 3,000
+    texts = [b["text"]["text"] for b in view["blocks"][1:] if b["type"] == "section"]
+    assert len(texts) == 2 and all(len(t) <= 3000 for t in texts)
+    shown = " ".join(texts)
+    assert shown == words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert "<!channel>" not in json.dumps(view)
