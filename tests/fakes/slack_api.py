@@ -40,7 +40,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.slack_rules import TRIGGER_TTL, Refusal, check_message, check_view
+from tests.fakes.slack_rules import TRIGGER_TTL, Refusal, check_ack, check_message, check_view
 
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 
@@ -245,6 +245,13 @@ class FakeSlackAPI:
         recorded = method if answer.get("ok") else f"{method}:{answer.get('error')}"
         self.calls.append(Call(recorded, args, token, request.path))
         return web.json_response(answer)
+
+    def check_answer(self, payload: Any) -> None:
+        """Record a refusal when Slack would not take what the app answered a request with (an HTTP
+        answer to a command, an interaction or a ``block_suggestion``), as the harness sees it."""
+        refused = check_ack(payload)
+        if refused is not None:
+            self._refuse("ack", refused)
 
     def _refuse(self, method: str, refused: tuple[str, str]) -> None:
         self.refusals.append((method, *refused))

@@ -155,6 +155,25 @@ def check_message(args: dict[str, Any]) -> Refusal:
     return None
 
 
+def check_ack(payload: Any) -> Refusal:
+    """Why Slack would refuse what an app answered a request with (the HTTP body or the Socket Mode
+    acknowledgement's payload): a message for a command, a view for ``response_action`` update/push,
+    options for a ``block_suggestion``; an empty answer is fine."""
+    if not payload or not isinstance(payload, dict):
+        return None
+    if "options" in payload or "option_groups" in payload:
+        return check_options(payload.get("options"))
+    action = payload.get("response_action")
+    if action in ("update", "push"):
+        return check_view(payload.get("view"))
+    if action == "errors":
+        errors = payload.get("errors")
+        return None if isinstance(errors, dict) and errors else ("invalid_arguments", "errors need block ids")
+    if action is not None:
+        return None  # "clear"
+    return check_message(payload)
+
+
 def check_options(options: Any) -> Refusal:
     """Why Slack would not show the options a ``block_suggestion`` was answered with."""
     if not isinstance(options, list) or len(options) > 100:

@@ -85,7 +85,10 @@ class SlackHarness:
         """POST a raw body, signed unless ``headers`` are given."""
         hdrs = {"Content-Type": content_type, **(headers if headers is not None else sign(body, self.secret))}
         async with self.session.post(self.url, data=body.encode(), headers=hdrs) as resp:
-            return Sent(resp.status, await resp.text())
+            sent = Sent(resp.status, await resp.text())
+        if sent.status == 200:
+            self.api.check_answer(sent.json)  # what Slack would not take is a refusal too
+        return sent
 
     def command_body(self, user: str, text: str, *, team: str = TEAM, trigger: str | None = None) -> str:
         """The form body of a ``/gov`` slash command (the fields Slack documents)."""

@@ -95,6 +95,7 @@ async def socket_bot(ctx: Context) -> AsyncIterator[SocketHarness]:
         await sock.stop()
         await api.stop()
     assert not api.refusals, f"Slack would have refused: {api.refusals}"
+    assert not sock.refusals, f"Slack would have refused these acknowledgements: {sock.refusals}"
 
 
 async def test_slash_command_over_the_socket_is_acked_with_its_reply_and_takes_effect(
