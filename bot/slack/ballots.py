@@ -3,8 +3,11 @@ choice (a select), motions (Yes / No / Abstain buttons), and the candidate state
 
 Block Kit limits shape the forms: a modal holds at most 100 blocks, a select at most 100 options (longer
 lists become type-ahead selects whose options govbot serves as the voter types), a checkbox group at most 10
-options (longer lists are split over several groups). A ranked form offers ``MAX_RANKS`` ranks; a longer
-ranking is still possible with the typed command, and the form says so. Submissions are validated here
+options (longer lists are split over several groups), and a view at most 250 kB: a ranked form repeats
+every candidate in every rank, so once it would pass ``VIEW_BUDGET`` (about 60 candidates with real names)
+all its selects become type-ahead selects. A ranked form offers ``MAX_RANKS`` ranks; a longer ranking is
+still possible with the typed command, and the form says so. A form Slack will not open is explained to
+the voter (``not_opened``). Submissions are validated here
 (duplicates, gaps, too many choices) and answered with ``response_action: errors`` so the voter fixes the
 form in place; the ballot itself goes through ``elections.cast_ballot`` / ``motions.vote``, which decide
 everything else.

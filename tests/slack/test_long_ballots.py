@@ -214,3 +214,14 @@ async def test_a_motion_of_4000_characters_is_shown_whole_in_its_form(slack: Sla
     shown = " ".join(texts)
     assert shown == words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert "<!channel>" not in json.dumps(view)
+
+
+async def test_an_unlinked_person_clicking_vote_on_their_home_tab_is_told_how_to_get_linked(
+    slack: SlackHarness,
+) -> None:
+    home = {"type": "home", "id": "VHOME", "blocks": []}
+    sent = await slack.block_action("U0STRANGER", "gov_open_ballot", "election:board-2027", view=home)
+    assert sent.status == 200
+    published = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == "U0STRANGER")
+    assert "not linked" in json.dumps(published[-1].args["view"]["blocks"])
+    assert slack.api.calls_to("views.open") == []
