@@ -57,6 +57,7 @@ from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Tell = Callable[[Reply], Awaitable[None]]  # says something to the person who clicked or typed
 
 COMMAND = "/gov"
 EVENTS_PATH = "/slack/events"
@@ -388,9 +389,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             trigger = str(body.get("trigger_id") or "")
             if target is not None and trigger:
                 try:
-                    await open_ballot(
-                        target, trigger, respond, lambda r: send_reply(body, respond, user_id, r)
-                    )
+                    await open_ballot(target, trigger, lambda r: send_reply(body, respond, user_id, r))
                 except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError, SQLAlchemyError):
                     ref = uuid.uuid4().hex[:8]
                     log.exception("could not open a ballot form for %s (ref %s)", user_id, ref)
@@ -466,13 +465,11 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         rt.delivery.kick()
 
     async def open_ballot(
-        target: tuple[str, str],
-        trigger: str,
-        respond: AsyncRespond | None,
-        refuse: Callable[[Reply], Awaitable[None]] | None,
+        target: tuple[str, str], trigger: str, tell: Tell, *, refusal_in_form: bool = False
     ) -> None:
-        """Open the ballot modal; a refusal goes to ``refuse`` (the command's ``response_url``), or into an
-        error modal when there is none (a button)."""
+        """Open the ballot form. A refusal is told to the person (or shown in a form when
+        ``refusal_in_form``, for a button); a form Slack will not open is explained through ``tell``,
+        never left silent."""
         kind, ref = target
         try:
             view = await (
@@ -481,43 +478,48 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
                 else ballots.motion_modal(ctx, ref, tz)
             )
         except GovError as exc:
-            if refuse is not None:
-                await refuse(error(exc.message, exc.hint))
-            else:
-                await rt.client.views_open(
-                    trigger_id=trigger,
-                    view=ballots.done_view(
-                        _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
-                    ),
-                )
-            return
-        await show_modal(trigger, view, respond, ref)
+            if not refusal_in_form:
+                await tell(error(exc.message, exc.hint))
+                return
+            view = ballots.done_view(
+                _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+            )
+        await show_modal(trigger, view, tell, kind, ref)
 
-    async def show_modal(trigger: str, view: dict[str, Any], respond: AsyncRespond | None, ref: str) -> None:
+    async def show_modal(trigger: str, view: dict[str, Any], tell: Tell, kind: str, ref: str) -> None:
+        """Open ``view``; when Slack will not, tell the voter why and how to vote anyway."""
         try:
             await rt.client.views_open(trigger_id=trigger, view=view)
+            return
         except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            if respond is not None:
-                await respond(
-                    **_ephemeral(
-                        error(
-                            _("Slack would not open the ballot form."),
-                            _("Vote by typing `/gov vote {ref} <choices>`.", ref=ref),
-                        )
-                    )
-                )
+            reason = str(exc.response.get("error"))
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            reason = type(exc).__name__
+        log.warning("views.open failed: %s", reason)
+        await tell(ballots.not_opened(reason, kind, ref))
 
     # ------------------------------------------------------------ ballots
 
     async def open_from_button(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
-        actor, _team_id, _user_id, locale = await actor_for(body)
+        actor, team_id, user_id, locale = await actor_for(body)
         kind, _sep, ref = str(action.get("value") or "").partition(":")
         trigger = str(body.get("trigger_id") or "")
-        if actor is None or kind not in ("election", "motion") or not ref or not trigger:
-            return
+        response_url = str(body.get("response_url") or "")
+
+        async def tell(reply: Reply) -> None:
+            """Where the voter is: the message's response_url, else their Home tab, else a DM."""
+            if response_url and await rt.post_response(response_url, _ephemeral(reply)) is None:
+                return
+            if (body.get("view") or {}).get("type") == "home":
+                await publish_home(user_id, actor, team_id, ":warning: " + escape(reply.to_text()))
+                return
+            await dm(user_id, reply.to_text())
+
         with using_locale(locale):
-            await open_ballot((kind, ref), trigger, None, None)
+            if actor is None:
+                await tell(unlinked_reply(team_id, user_id))
+            elif kind in ("election", "motion") and ref and trigger:
+                await open_ballot((kind, ref), trigger, tell, refusal_in_form=True)
 
     async def statements(body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         _team_id, user_id = _team_user(body)

@@ -3,8 +3,11 @@ choice (a select), motions (Yes / No / Abstain buttons), and the candidate state
 
 Block Kit limits shape the forms: a modal holds at most 100 blocks, a select at most 100 options (longer
 lists become type-ahead selects whose options govbot serves as the voter types), a checkbox group at most 10
-options (longer lists are split over several groups). A ranked form offers ``MAX_RANKS`` ranks; a longer
-ranking is still possible with the typed command, and the form says so. Submissions are validated here
+options (longer lists are split over several groups), and a view at most 250 kB: a ranked form repeats
+every candidate in every rank, so once it would pass ``VIEW_BUDGET`` (about 60 candidates with real names)
+all its selects become type-ahead selects. A ranked form offers ``MAX_RANKS`` ranks; a longer ranking is
+still possible with the typed command, and the form says so. A form Slack will not open is explained to
+the voter (``not_opened``). Submissions are validated here
 (duplicates, gaps, too many choices) and answered with ``response_action: errors`` so the voter fixes the
 form in place; the ballot itself goes through ``elections.cast_ballot`` / ``motions.vote``, which decide
 everything else.
@@ -18,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack.render import Block, clip, context, escape, plain, section
+from bot.replies import Reply, error
+from bot.slack.render import Block, clip, context, escape, plain, section, sections
 from governance import labels
 from governance.charts import THRESHOLD_BASES
 from governance.errors import Closed, InvalidInput
@@ -37,6 +41,7 @@ MAX_MODAL_BLOCKS = 100
 MAX_OPTIONS = 100
 MAX_CHECKBOXES = 10
 MAX_RANKS = 30
+VIEW_BUDGET = 200_000  # bytes; Slack refuses a view over 250 kB, and it adds its own fields on the way
 STATEMENTS_PER_PAGE = 40
 RANK_BLOCK = "rank_{}"
 CHOICE_BLOCK = "choice"
@@ -71,22 +76,30 @@ def _option(s: Standing) -> dict[str, Any]:
     return {"text": plain(text, 75), "value": s.handle[:150]}
 
 
-def select_element(candidates: list[Standing], placeholder: str) -> dict[str, Any]:
-    """A select over the candidates: a static select of up to 100, else a type-ahead (external) select
-    whose options govbot serves as the voter types (``suggest``), so any number of candidates fits and
-    each rank of the form stays small."""
-    element: dict[str, Any] = {
-        "type": "static_select",
+def select_element(
+    candidates: list[Standing], placeholder: str, *, typeahead: bool = False
+) -> dict[str, Any]:
+    """A select over the candidates: a static select of up to 100, else (or when ``typeahead``) a
+    type-ahead (external) select whose options govbot serves as the voter types (``suggest``), so any
+    number of candidates fits and each rank of the form stays small."""
+    if len(candidates) <= MAX_OPTIONS and not typeahead:
+        return {
+            "type": "static_select",
+            "action_id": ACTION,
+            "placeholder": plain(placeholder, 150),
+            "options": [_option(s) for s in candidates],
+        }
+    return {
+        "type": "external_select",
         "action_id": ACTION,
-        "placeholder": plain(placeholder, 150),
+        "min_query_length": 0,
+        "placeholder": plain(type_a_name(len(candidates)), 150),
     }
-    if len(candidates) <= MAX_OPTIONS:
-        element["options"] = [_option(s) for s in candidates]
-        return element
-    element["type"] = "external_select"
-    element["min_query_length"] = 0
-    element["placeholder"] = plain(type_a_name(len(candidates)), 150)
-    return element
+
+
+def view_bytes(view: dict[str, Any]) -> int:
+    """The size of a view as ``slack_sdk`` sends it (JSON, non-ASCII escaped): Slack refuses over 250 kB."""
+    return len(json.dumps(view).encode())
 
 
 def type_a_name(count: int) -> str:
@@ -135,7 +148,12 @@ def _kind(method: str, seats: int) -> str:
 
 
 async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any]:
-    """The ballot modal for an election in voting; refuses (``Closed``) when it is not open."""
+    """The ballot modal for an election in voting; refuses (``Closed``) when it is not open.
+
+    Static selects list every candidate in every rank, so a ranked form grows with ranks x candidates
+    (99 candidates made 642 kB); when the form would pass ``VIEW_BUDGET`` its selects become type-ahead
+    selects, which keeps any number of candidates within Slack's 250 kB per view.
+    """
     view = await elections.show(ctx, slug)
     e = view.election
     if e.phase != "voting":
@@ -161,7 +179,7 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
         deadline=deadline,
     )
     secrecy = _("Your ballot is secret.") if e.secret else _("This election's ballots are public.")
-    blocks: list[Block] = [
+    head: list[Block] = [
         section(f"*{escape(e.title)}* — {escape(view.body.name)}\n{how} {secrecy}"),
         {
             "type": "actions",
@@ -177,115 +195,124 @@ async def election_modal(ctx: Context, slug: str, tz: ZoneInfo) -> dict[str, Any
         },
     ]
     ranks = 0
-    if kind == "ranked":
-        ranks = min(len(standing), MAX_RANKS, MAX_MODAL_BLOCKS - len(blocks) - 1)
-        note = _("Rank as many candidates as you like, most preferred first; leave the rest blank.")
-        if ranks < len(standing):
-            note += " " + _(
-                "This form ranks up to {ranks}; to rank more, type `/gov vote {slug} <first> <second> …`.",
-                ranks=ranks,
-                slug=e.slug,
-            )
-        blocks.append(context(note))
-        for i in range(1, ranks + 1):
-            blocks.append(
+    form: dict[str, Any] = {}
+    for typeahead in (False, True):
+        if kind == "ranked":
+            ranks = min(len(standing), MAX_RANKS, MAX_MODAL_BLOCKS - len(head) - 1)
+            inputs = _ranked_inputs(standing, ranks, e.slug, typeahead)
+        elif kind == "single":
+            inputs = [
+                context(_("Choose one candidate.")),
                 {
                     "type": "input",
-                    "block_id": RANK_BLOCK.format(i),
-                    "optional": i > 1,
-                    "label": plain(_("Choice {i}", i=i)),
-                    "element": select_element(standing, _("Choose a candidate")),
-                }
-            )
-    elif kind == "single":
-        blocks.append(context(_("Choose one candidate.")))
+                    "block_id": CHOICE_BLOCK,
+                    "label": plain(_("Your choice")),
+                    "element": select_element(standing, _("Choose a candidate"), typeahead=typeahead),
+                },
+            ]
+        else:
+            inputs = _multi_inputs(standing, e.method, e.seats, typeahead)
+        meta = {"kind": "election", "slug": e.slug, "form": kind, "ranks": ranks, "seats": e.seats}
+        form = {
+            "type": "modal",
+            "callback_id": BALLOT_CALLBACK,
+            "private_metadata": json.dumps({**meta, "method": e.method}),
+            "title": plain(_("Your ballot"), 24),
+            "submit": plain(_("Cast ballot"), 24),
+            "close": plain(_("Cancel"), 24),
+            "blocks": head + inputs,
+        }
+        if view_bytes(form) <= VIEW_BUDGET:
+            break
+    return form
+
+
+def _ranked_inputs(standing: list[Standing], ranks: int, slug: str, typeahead: bool) -> list[Block]:
+    """A ranked form's note and one select per rank (type-ahead when asked, or over 100 candidates)."""
+    note = _("Rank as many candidates as you like, most preferred first; leave the rest blank.")
+    if ranks < len(standing):
+        note += " " + _(
+            "This form ranks up to {ranks}; to rank more, type `/gov vote {slug} <first> <second> …`.",
+            ranks=ranks,
+            slug=slug,
+        )
+    blocks: list[Block] = [context(note)]
+    for i in range(1, ranks + 1):
         blocks.append(
             {
                 "type": "input",
-                "block_id": CHOICE_BLOCK,
-                "label": plain(_("Your choice")),
-                "element": select_element(standing, _("Choose a candidate")),
+                "block_id": RANK_BLOCK.format(i),
+                "optional": i > 1,
+                "label": plain(_("Choice {i}", i=i)),
+                "element": select_element(standing, _("Choose a candidate"), typeahead=typeahead),
             }
         )
-    else:
-        plurality = e.method == "plurality"
-        groups = [standing[i : i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
-        if len(standing) > MAX_OPTIONS:  # too many to tick through: pick them by name as you type
-            how_many = (
-                ngettext(
-                    "Choose at most {n} candidate: type a name, then pick; repeat for each.",
-                    "Choose at most {n} candidates: type a name, then pick; repeat for each.",
-                    e.seats,
-                )
-                if plurality
-                else _("Choose as many as you approve of: type a name, then pick; repeat for each.")
+    return blocks
+
+
+def _multi_inputs(standing: list[Standing], method: str, seats: int, typeahead: bool) -> list[Block]:
+    """An approval / multi-seat plurality form: groups of 10 checkboxes, or, over 100 candidates (or when
+    asked), one type-ahead multi-select."""
+    plurality = method == "plurality"
+    if len(standing) > MAX_OPTIONS or typeahead:  # too many to tick through: pick them by name as you type
+        how_many = (
+            ngettext(
+                "Choose at most {n} candidate: type a name, then pick; repeat for each.",
+                "Choose at most {n} candidates: type a name, then pick; repeat for each.",
+                seats,
             )
-            blocks.append(context(how_many))
-            element: dict[str, Any] = {
-                "type": "multi_external_select",
-                "action_id": ACTION,
-                "min_query_length": 0,
-                "placeholder": plain(type_a_name(len(standing)), 150),
+            if plurality
+            else _("Choose as many as you approve of: type a name, then pick; repeat for each.")
+        )
+        element: dict[str, Any] = {
+            "type": "multi_external_select",
+            "action_id": ACTION,
+            "min_query_length": 0,
+            "placeholder": plain(type_a_name(len(standing)), 150),
+        }
+        if plurality:
+            element["max_selected_items"] = seats
+        return [
+            context(how_many),
+            {
+                "type": "input",
+                "block_id": APPROVE_BLOCK.format(0),
+                "optional": True,
+                "label": plain(_("Candidates")),
+                "element": element,
+            },
+        ]
+    how_many = (
+        ngettext("Tick at most {n} candidate.", "Tick at most {n} candidates.", seats)
+        if plurality
+        else _("Tick as many as you approve of.")
+    )
+    blocks: list[Block] = [context(how_many)]
+    groups = [standing[i : i + MAX_CHECKBOXES] for i in range(0, len(standing), MAX_CHECKBOXES)]
+    for n, group in enumerate(groups):
+        label = (
+            _("Candidates")
+            if len(groups) == 1
+            else _(
+                "Candidates {first}–{last}",
+                first=n * MAX_CHECKBOXES + 1,
+                last=n * MAX_CHECKBOXES + len(group),
+            )
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": APPROVE_BLOCK.format(n),
+                "optional": True,
+                "label": plain(label),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": ACTION,
+                    "options": [_option(s) for s in group],
+                },
             }
-            if e.method == "plurality":
-                element["max_selected_items"] = e.seats
-            blocks.append(
-                {
-                    "type": "input",
-                    "block_id": APPROVE_BLOCK.format(0),
-                    "optional": True,
-                    "label": plain(_("Candidates")),
-                    "element": element,
-                }
-            )
-            groups = []
-        else:
-            how_many = (
-                ngettext("Tick at most {n} candidate.", "Tick at most {n} candidates.", e.seats)
-                if plurality
-                else _("Tick as many as you approve of.")
-            )
-            blocks.append(context(how_many))
-        for n, group in enumerate(groups):
-            label = (
-                _("Candidates")
-                if len(groups) == 1
-                else _(
-                    "Candidates {first}–{last}",
-                    first=n * MAX_CHECKBOXES + 1,
-                    last=n * MAX_CHECKBOXES + len(group),
-                )
-            )
-            blocks.append(
-                {
-                    "type": "input",
-                    "block_id": APPROVE_BLOCK.format(n),
-                    "optional": True,
-                    "label": plain(label),
-                    "element": {
-                        "type": "checkboxes",
-                        "action_id": ACTION,
-                        "options": [_option(s) for s in group],
-                    },
-                }
-            )
-    meta = {
-        "kind": "election",
-        "slug": e.slug,
-        "form": kind,
-        "ranks": ranks,
-        "seats": e.seats,
-        "method": e.method,
-    }
-    return {
-        "type": "modal",
-        "callback_id": BALLOT_CALLBACK,
-        "private_metadata": json.dumps(meta),
-        "title": plain(_("Your ballot"), 24),
-        "submit": plain(_("Cast ballot"), 24),
-        "close": plain(_("Cancel"), 24),
-        "blocks": blocks,
-    }
+        )
+    return blocks
 
 
 def read_ballot(view: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
@@ -442,7 +469,7 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
     )
     blocks: list[Block] = [section(f"*M{m.id}: {escape(m.title)}* — {escape(view.body.name)}\n{needs}")]
     if m.text:
-        blocks.append(section(escape(m.text)))
+        blocks += sections(m.text)
     blocks.append(context(_("Secret ballot.") if m.secret else _("Roll-call vote: how you vote is public.")))
     blocks.append(
         {
@@ -468,6 +495,22 @@ async def motion_modal(ctx: Context, ref: str, tz: ZoneInfo) -> dict[str, Any]:
         "private_metadata": json.dumps({"kind": "motion", "motion": m.id}),
         "blocks": blocks,
     }
+
+
+def not_opened(reason: str, kind: str, ref: str) -> Reply:
+    """What to tell a voter whose ballot form Slack would not open (``reason`` is Slack's error code):
+    why, and how to vote anyway (click again when the click went stale, else type the vote)."""
+    typed = (
+        _("Vote by typing `/gov vote {ref} <choices>`.", ref=ref)
+        if kind == "election"
+        else _("Vote by typing `/gov motion vote {ref} yes`, `no` or `abstain`.", ref=ref)
+    )
+    if reason in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
+        return error(
+            _("Slack would not open the ballot form: it took too long to get ready."),
+            _("Try again in a moment.") + " " + typed,
+        )
+    return error(_("Slack would not open the ballot form."), typed)
 
 
 def done_view(title: str, text: str, ok: bool = True) -> dict[str, Any]:

@@ -54,6 +54,30 @@ def section(text: str) -> Block:
     return {"type": "section", "text": mrkdwn(text)}
 
 
+def sections(text: str) -> list[Block]:
+    """Typed text (a motion's text, up to 4,000 characters and more once escaped) as as many sections as
+    it needs, escaped, cut between words where it can, so none passes 3,000 characters and none of it is
+    lost."""
+    blocks: list[Block] = []
+    current = ""
+    for word in text.split(" "):
+        piece = escape(word) if not current else " " + escape(word)
+        while len(current) + len(piece) > MAX_SECTION:
+            if current:
+                blocks.append(section(current))
+                current, piece = "", piece.lstrip(" ")
+                continue
+            cut = MAX_SECTION
+            amp = piece.rfind("&", cut - 4, cut)  # never split an entity (&amp; &lt; &gt;)
+            cut = amp if amp > 0 else cut
+            blocks.append(section(piece[:cut]))
+            piece = piece[cut:]
+        current += piece
+    if current or not blocks:
+        blocks.append(section(current))
+    return blocks
+
+
 def context(text: str) -> Block:
     """A context block (small grey text) of mrkdwn."""
     return {"type": "context", "elements": [mrkdwn(text)]}

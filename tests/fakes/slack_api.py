@@ -15,6 +15,16 @@ with the user's ``locale`` when asked ``include_locale``, from ``locales`` (``en
 listed), as Slack does. Files: ``files.getUploadURLExternal`` hands out
 ``POST /upload/<file id>`` on this server, which keeps the bytes (recorded as ``upload``), and
 ``files.completeUploadExternal`` shares them (``uploads`` maps each file id to what arrived).
+
+It is strict: it refuses what Slack refuses (``tests.fakes.slack_rules``). Every view (views.open, push,
+update, publish) and every message (chat.postMessage, postEphemeral, update, a ``response_url`` post, a
+file's comment) is checked with ``slack_sdk``'s models and Slack's documented limits, and refused with
+Slack's error code (``invalid_blocks``, ``msg_too_long``, ``view_too_large``, ``invalid_arguments``...;
+a ``response_url`` answers HTTP 400 with the code). Triggers are handed out by ``trigger()`` as Slack
+hands them out with a command or an interaction: views.open/push take one only within 3 seconds
+(``expired_trigger_id``), once (``exchanged_trigger_id``), and refuse one it never issued
+(``invalid_trigger_id``); a refused view does not use up its trigger. ``refusals`` lists every refusal
+with its reason, so a test (and a failing one's message) says what Slack would not take.
 """
 
 from __future__ import annotations
@@ -23,11 +33,14 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.slack_rules import TRIGGER_TTL, Refusal, check_ack, check_message, check_view
 
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 
@@ -59,6 +72,9 @@ class FakeSlackAPI:
     uploads: dict[str, bytes] = field(default_factory=dict)
     locales: dict[str, str] = field(default_factory=dict)
     _lengths: dict[str, int] = field(default_factory=dict)
+    refusals: list[tuple[str, str, str]] = field(default_factory=list)
+    _triggers: dict[str, float] = field(default_factory=dict)
+    _exchanged: set[str] = field(default_factory=set)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
     @property
@@ -98,6 +114,17 @@ class FakeSlackAPI:
             self._runner = None
 
     # ------------------------------------------------------------ controls
+
+    def trigger(self) -> str:
+        """A fresh ``trigger_id`` (as Slack sends with a command or an interaction), valid 3 s, once."""
+        n = next(self._seq)
+        trigger = f"{n}.{int(time.time() * 1000)}.trigger{n:06x}"
+        self._triggers[trigger] = time.monotonic()
+        return trigger
+
+    def age(self, trigger: str, seconds: float) -> None:
+        """Make ``trigger`` ``seconds`` older (to test an expired trigger without waiting)."""
+        self._triggers[trigger] -= seconds
 
     def rate_limit(self, calls: int, retry_after: int = 0) -> None:
         """Answer the next ``calls`` API calls with HTTP 429 and ``Retry-After: retry_after``."""
@@ -161,7 +188,13 @@ class FakeSlackAPI:
             status = int(failures.pop(0))
             self.calls.append(Call(f"response_url:{status}", await self._args(request), None, request.path))
             return web.Response(status=status, text="internal_error")
-        self.calls.append(Call("response_url", await self._args(request), None, request.path))
+        args = await self._args(request)
+        refused = None if args.get("delete_original") else check_message(args)
+        if refused is not None:
+            self._refuse("response_url", refused)
+            self.calls.append(Call(f"response_url:{refused[0]}", args, None, request.path))
+            return web.Response(status=400, text=refused[0])
+        self.calls.append(Call("response_url", args, None, request.path))
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -201,10 +234,61 @@ class FakeSlackAPI:
             error = failures.pop(0)
             self.calls.append(Call(f"{method}:{error}", args, token, request.path))
             return web.json_response({"ok": False, "error": error})
+        refused = self._check(method, args)
+        if refused is not None:
+            self._refuse(method, refused)
+            self.calls.append(Call(f"{method}:{refused[0]}", args, token, request.path))
+            return web.json_response(
+                {"ok": False, "error": refused[0], "response_metadata": {"messages": [refused[1]]}}
+            )
         answer = self._answer(method, {**args, "_token": token})
         recorded = method if answer.get("ok") else f"{method}:{answer.get('error')}"
         self.calls.append(Call(recorded, args, token, request.path))
         return web.json_response(answer)
+
+    def check_answer(self, payload: Any) -> None:
+        """Record a refusal when Slack would not take what the app answered a request with (an HTTP
+        answer to a command, an interaction or a ``block_suggestion``), as the harness sees it."""
+        refused = check_ack(payload)
+        if refused is not None:
+            self._refuse("ack", refused)
+
+    def _refuse(self, method: str, refused: tuple[str, str]) -> None:
+        self.refusals.append((method, *refused))
+
+    def _check(self, method: str, args: dict[str, Any]) -> Refusal:
+        """Why Slack would refuse this call (``None`` when it would take it); uses up a trigger it takes."""
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            if not args.get("channel"):
+                return "channel_not_found", "no channel"
+            if method == "chat.postEphemeral" and not args.get("user"):
+                return "user_not_found", "no user"
+            if method == "chat.update" and not args.get("ts"):
+                return "message_not_found", "no ts"
+            return check_message(args)
+        if method == "files.completeUploadExternal" and args.get("initial_comment"):
+            return check_message({"text": args["initial_comment"]})
+        if method not in ("views.open", "views.push", "views.update", "views.publish"):
+            return None
+        trigger = str(args.get("trigger_id") or "")
+        if method in ("views.open", "views.push"):
+            if trigger not in self._triggers:
+                return "invalid_trigger_id", f"trigger {trigger!r} was never issued"
+            if trigger in self._exchanged:
+                return "exchanged_trigger_id", f"trigger {trigger!r} was already used"
+            if time.monotonic() - self._triggers[trigger] > TRIGGER_TTL:
+                return "expired_trigger_id", f"trigger {trigger!r} is over {TRIGGER_TTL} s old"
+        if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
+            return "not_found", "views.update needs view_id or external_id"
+        if method == "views.publish" and not args.get("user_id"):
+            return "invalid_arguments", "views.publish needs user_id"
+        view = args.get("view")
+        if isinstance(view, dict) and (view.get("type") == "home") != (method == "views.publish"):
+            return "invalid_arguments", f"{method} cannot take a view of type {view.get('type')!r}"
+        refused = check_view(view)
+        if refused is None and trigger and method in ("views.open", "views.push"):
+            self._exchanged.add(trigger)
+        return refused
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         n = next(self._seq)

@@ -4,7 +4,8 @@
 here by aiohttp. On each connection the server sends Slack's ``hello`` frame, then pushes the envelopes a
 test asks for (``slash_commands``, ``interactive``, ``events_api``) and collects the acknowledgement
 frames the app sends back (``{"envelope_id": ..., "payload": ...}``), so a test sees exactly what Slack
-would receive.
+would receive; an acknowledgement's payload Slack would refuse (``tests.fakes.slack_rules.check_ack``) is
+listed in ``refusals``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.slack_rules import check_ack
+
 
 @dataclass
 class FakeSlackSocket:
@@ -27,6 +30,7 @@ class FakeSlackSocket:
     connections: int = 0
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
+    refusals: list[tuple[str, str, str]] = field(default_factory=list)
     _ws: web.WebSocketResponse | None = None
     _connected: asyncio.Event = field(default_factory=asyncio.Event)
     _acked: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -126,6 +130,9 @@ class FakeSlackSocket:
             if not isinstance(frame, dict) or "envelope_id" not in frame:
                 self.unexpected.append(message.data)
                 continue
+            refused = check_ack(frame.get("payload"))
+            if refused is not None:  # Slack would drop this answer
+                self.refusals.append((str(frame["envelope_id"]), *refused))
             async with self._acked:
                 self.acks[str(frame["envelope_id"])] = frame
                 self._acked.notify_all()

@@ -85,9 +85,12 @@ class SlackHarness:
         """POST a raw body, signed unless ``headers`` are given."""
         hdrs = {"Content-Type": content_type, **(headers if headers is not None else sign(body, self.secret))}
         async with self.session.post(self.url, data=body.encode(), headers=hdrs) as resp:
-            return Sent(resp.status, await resp.text())
+            sent = Sent(resp.status, await resp.text())
+        if sent.status == 200:
+            self.api.check_answer(sent.json)  # what Slack would not take is a refusal too
+        return sent
 
-    def command_body(self, user: str, text: str, *, team: str = TEAM) -> str:
+    def command_body(self, user: str, text: str, *, team: str = TEAM, trigger: str | None = None) -> str:
         """The form body of a ``/gov`` slash command (the fields Slack documents)."""
         n = next(self._n)
         user_id = USERS.get(user, user)
@@ -105,7 +108,7 @@ class SlackHarness:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "false",
                 "response_url": self.api.response_url(f"cmd{n}"),
-                "trigger_id": f"{n}.4242.trigger{n}",
+                "trigger_id": trigger or self.api.trigger(),
             }
         )
 
@@ -144,6 +147,7 @@ class SlackHarness:
         *,
         view: dict[str, Any] | None = None,
         block_id: str = "b",
+        trigger: str | None = None,
     ) -> Sent:
         """Click a button (in a modal or Home tab ``view``, or in a message when ``view`` is None)."""
         n = next(self._n)
@@ -152,7 +156,7 @@ class SlackHarness:
             "user": self._user(user),
             "api_app_id": "A0001",
             "token": "unused",
-            "trigger_id": f"{n}.4242.trigger{n}",
+            "trigger_id": trigger or self.api.trigger(),
             "team": {"id": TEAM, "domain": "alliance"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -286,3 +290,5 @@ async def slack(ctx: Context, request: pytest.FixtureRequest) -> AsyncIterator[S
     await runtime_of(app).close()
     await runner.cleanup()
     await api.stop()
+    # Slack would have refused these: a test that means to provoke a refusal clears what it checked
+    assert not api.refusals, f"Slack would have refused: {api.refusals}"

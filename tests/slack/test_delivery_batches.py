@@ -31,6 +31,7 @@ async def api() -> AsyncIterator[FakeSlackAPI]:
     fake = await FakeSlackAPI(team_id=TEAM).start()
     yield fake
     await fake.stop()
+    assert not fake.refusals, f"Slack would have refused: {fake.refusals}"
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Long candidate lists in Slack's forms: over 100 candidates, each rank is a type-ahead select whose
-options govbot serves (``block_suggestion``), the form stays small, and a ballot chosen that way counts;
-approval over 100 candidates is one type-ahead multi-select."""
+"""Long candidate lists in Slack's forms: over 100 candidates, or when static selects would make the form
+too big for Slack, each rank is a type-ahead select whose options govbot serves (``block_suggestion``),
+the form stays small, and a ballot chosen that way counts; approval over 100 candidates is one type-ahead
+multi-select. A form Slack will not open tells the voter why and how to vote, wherever they clicked."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.slack.ballots import Standing, suggest
+from bot.slack.ballots import VIEW_BUDGET, Standing, suggest, view_bytes
 from governance.services import elections, roster
 from governance.services.common import Actor
+from tests.fakes.slack_rules import check_options
 from tests.services.any_method import PATH as ANY_METHOD
 from tests.slack.conftest import TEAM, USERS, SlackHarness
 from tests.slack.test_flows import dm_to, pick, recorded
@@ -20,12 +22,13 @@ from tests.slack.test_flows import dm_to, pick, recorded
 ORGS = ["acme", "globex", "initech", "univ-lyon", "opendata"]
 
 
-async def add_candidates(slack: SlackHarness, election: str, count: int) -> None:
-    """``count`` more people standing in ``election`` (nominations open)."""
+async def add_candidates(slack: SlackHarness, election: str, count: int, suffix: str = "") -> None:
+    """``count`` more people standing in ``election`` (nominations open), ``suffix`` after each name."""
     system = Actor.system("test")
     for i in range(count):
         handle = f"cand{i:03d}"
-        await roster.add_person(slack.ctx, system, handle, f"Zed Candidate {i:03d}", organisation=ORGS[i % 5])
+        name = f"Zed Candidate {i:03d}{suffix}"
+        await roster.add_person(slack.ctx, system, handle, name, organisation=ORGS[i % 5])
         await elections.nominate(slack.ctx, await roster.actor_for_handle(slack.ctx, handle), election)
 
 
@@ -47,6 +50,7 @@ async def suggestion(slack: SlackHarness, user: str, view: dict[str, Any], typed
         }
     )
     assert sent.status == 200, sent.text
+    assert check_options(sent.json["options"]) is None  # Slack would show them
     return [o["value"] for o in sent.json["options"]]
 
 
@@ -111,3 +115,113 @@ def test_suggest_matches_every_word_ignoring_case_and_accents() -> None:
     assert [o["value"] for o in suggest(people, "ZOE mar")] == ["zoe"]
     assert [o["value"] for o in suggest(people, "")] == ["bea", "bob", "zoe"]
     assert len(suggest(people * 50, "", limit=100)) == 100
+
+
+@pytest.mark.parametrize("count", [5, 60, 99, 200])
+async def test_a_ranked_form_opens_in_slack_and_counts_at_any_size(slack: SlackHarness, count: int) -> None:
+    shown = await elections.show(slack.ctx, "board-2027")
+    standing = len([c for c, _p in shown.candidates if c.status == "accepted"])
+    # names as long as real ones ("First Last, Organisation"): 99 such made a 400 kB form before
+    await add_candidates(slack, "board-2027", count - standing, suffix=", Open Research Institute")
+    assert "open until" in await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    view = await slack.open_ballot("alice", "vote board-2027")  # the strict fake took it (else no view)
+    assert view_bytes(view) < 250_000
+    ranks = [b for b in view["blocks"] if b["type"] == "input"]
+    kinds = {b["element"]["type"] for b in ranks}
+    assert len(ranks) == min(count, 30)
+    if count == 5:
+        assert kinds == {"static_select"}
+        assert len(ranks[0]["element"]["options"]) == 5
+    else:  # 60 names like these in 30 static selects pass the budget: every rank is type-ahead
+        assert kinds == {"external_select"}
+        assert view_bytes(view) < VIEW_BUDGET / 10
+        assert await suggestion(slack, "alice", view, f"candidate {count - 10:03d}") == [
+            f"cand{count - 10:03d}"
+        ]
+    last = f"cand{count - standing - 1:03d}" if count > standing else "emma"
+    sent = await slack.submit("alice", view, {"rank_1": pick(last), "rank_2": pick("chen")})
+    assert recorded(sent), sent.text
+    receipt = await slack.api.wait_for("chat.postMessage", dm_to("alice"))
+    assert f"{last} &gt; chen" in receipt[-1].args["text"]
+    assert "1 ballot(s) cast" in await slack.reply_text("sec", "election show board-2027")
+
+
+def refused_once(slack: SlackHarness, error: str) -> None:
+    """Slack refused exactly one views.open, with ``error`` (cleared: the test meant it)."""
+    assert [(m, e) for m, e, _why in slack.api.refusals] == [("views.open", error)]
+    slack.api.refusals.clear()
+
+
+async def test_a_form_slack_will_not_open_from_the_home_tab_says_why_there(slack: SlackHarness) -> None:
+    assert "open until" in await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    before = await slack.state_counts()
+    trigger = slack.api.trigger()
+    slack.api.age(trigger, 4)  # govbot was slow: the click's trigger is over 3 s old
+    home = {"type": "home", "id": "VHOME", "blocks": []}
+    sent = await slack.block_action(
+        "alice", "gov_open_ballot", "election:board-2027", view=home, trigger=trigger
+    )
+    assert sent.status == 200
+    published = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["alice"])
+    shown = json.dumps(published[-1].args["view"]["blocks"])
+    assert "Slack would not open the ballot form: it took too long to get ready." in shown
+    assert "Vote by typing `/gov vote board-2027" in shown
+    refused_once(slack, "expired_trigger_id")
+    assert await slack.state_counts() == before
+
+
+async def test_a_form_slack_will_not_open_from_a_dm_button_answers_in_the_conversation(
+    slack: SlackHarness,
+) -> None:
+    assert "open until" in await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    trigger = slack.api.trigger()
+    first = await slack.block_action("bea", "gov_open_ballot", "election:board-2027", trigger=trigger)
+    assert first.status == 200
+    await slack.api.wait_for("views.open")
+    before = len(slack.api.calls_to("response_url"))
+    again = await slack.block_action("bea", "gov_open_ballot", "election:board-2027", trigger=trigger)
+    assert again.status == 200  # the same trigger twice: Slack refuses the second exchange
+    answered = await slack.api.wait_for("response_url", count=before + 1)
+    text = answered[-1].args["text"]
+    assert "Slack would not open the ballot form" in text and "Try again in a moment." in text
+    assert answered[-1].args["response_type"] == "ephemeral"
+    refused_once(slack, "exchanged_trigger_id")
+
+
+async def test_a_form_slack_refuses_from_a_command_is_explained_in_french(slack: SlackHarness) -> None:
+    assert "open until" in await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
+    slack.api.locales[USERS["dana"]] = "fr-FR"
+    slack.api.fail("views.open", "view_too_large")
+    before = len(slack.api.calls_to("response_url"))
+    sent = await slack.command("dana", "vote board-2027")
+    assert sent.status == 200
+    answered = await slack.api.wait_for("response_url", count=before + 1)
+    text = answered[-1].args["text"]
+    assert "Slack n'a pas pu ouvrir le formulaire de vote." in text, text
+    assert "/gov vote board-2027" in text
+
+
+async def test_a_motion_of_4000_characters_is_shown_whole_in_its_form(slack: SlackHarness) -> None:
+    words = " ".join(f"clause{i:03d} R&D <!channel>" for i in range(170))[:3999] + "Z"
+    assert len(words) == 4000
+    proposed = await slack.reply_text(
+        "alice", f'motion propose toc "Adopt the long licence" --text "{words}"'
+    )
+    assert proposed.startswith("Motion M1 is open"), proposed
+    view = await slack.open_ballot("bea", "motion vote 1")  # the strict fake took it: no section over 3,000
+    texts = [b["text"]["text"] for b in view["blocks"][1:] if b["type"] == "section"]
+    assert len(texts) == 2 and all(len(t) <= 3000 for t in texts)
+    shown = " ".join(texts)
+    assert shown == words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert "<!channel>" not in json.dumps(view)
+
+
+async def test_an_unlinked_person_clicking_vote_on_their_home_tab_is_told_how_to_get_linked(
+    slack: SlackHarness,
+) -> None:
+    home = {"type": "home", "id": "VHOME", "blocks": []}
+    sent = await slack.block_action("U0STRANGER", "gov_open_ballot", "election:board-2027", view=home)
+    assert sent.status == 200
+    published = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == "U0STRANGER")
+    assert "not linked" in json.dumps(published[-1].args["view"]["blocks"])
+    assert slack.api.calls_to("views.open") == []

@@ -54,7 +54,7 @@ class SocketHarness:
             "api_app_id": "A0001",
             "is_enterprise_install": "false",
             "response_url": self.api.response_url(f"sock{n}"),
-            "trigger_id": f"{n}.4242.socket{n}",
+            "trigger_id": self.api.trigger(),
         }
 
     async def reply(self, user: str, text: str) -> str:
@@ -94,6 +94,8 @@ async def socket_bot(ctx: Context) -> AsyncIterator[SocketHarness]:
         assert await asyncio.wait_for(running, 10) == 0
         await sock.stop()
         await api.stop()
+    assert not api.refusals, f"Slack would have refused: {api.refusals}"
+    assert not sock.refusals, f"Slack would have refused these acknowledgements: {sock.refusals}"
 
 
 async def test_slash_command_over_the_socket_is_acked_with_its_reply_and_takes_effect(
@@ -155,12 +157,13 @@ async def test_ballot_modal_submitted_over_the_socket_is_counted(socket_bot: Soc
 
 async def test_block_action_over_the_socket_opens_the_ballot(socket_bot: SocketHarness) -> None:
     await socket_bot.reply("sec", "election open-voting board-2027 --close +7d")
+    trigger = socket_bot.api.trigger()
     payload = {
         "type": "block_actions",
         "user": {"id": USERS["bea"], "username": "bea", "team_id": TEAM},
         "api_app_id": "A0001",
         "token": "unused",
-        "trigger_id": "7.4242.button",
+        "trigger_id": trigger,
         "team": {"id": TEAM, "domain": "alliance"},
         "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "D0BEA"},
         "channel": {"id": "D0BEA", "name": "directmessage"},
@@ -178,7 +181,7 @@ async def test_block_action_over_the_socket_opens_the_ballot(socket_bot: SocketH
     ack = await socket_bot.socket.request("interactive", payload, accepts_response_payload=False)
     assert not ack.get("payload")
     opened = await socket_bot.api.wait_for("views.open")
-    assert opened[-1].args["trigger_id"] == "7.4242.button"
+    assert opened[-1].args["trigger_id"] == trigger
     assert json.loads(opened[-1].args["view"]["private_metadata"])["slug"] == "board-2027"
 
 
