@@ -64,31 +64,48 @@ def positions(profile: Profile) -> npt.NDArray[np.int16]:
     positions scattered with numpy.
     """
     n = len(profile.candidates)
-    rankings = profile.rankings
-    u = len(rankings)
+    u = profile.distinct
     if n >= np.iinfo(np.int16).max:
         raise ValueError("too many candidates for the pairwise count")
     unranked = np.int16(n + 1)
     pos = np.full((u, n), unranked, dtype=np.int16)
     if u == 0:
         return pos
-    ranking_lens = np.fromiter(map(len, rankings), dtype=np.int64, count=u)
-    tiers = list(chain.from_iterable(rankings))
-    tier_lens = np.fromiter(map(len, tiers), dtype=np.int64, count=len(tiers))
-    cands = np.fromiter(chain.from_iterable(tiers), dtype=np.int64, count=int(tier_lens.sum()))
+    ranking_lens, tier_lens, cands = _flat(profile)
+    n_tiers = tier_lens.size
     if cands.size == 0:
         return pos
     if cands.min() < 0 or cands.max() >= n:
         raise ValueError("a ballot names a candidate index outside the candidate list")
     tier_row = np.repeat(np.arange(u, dtype=np.int64), ranking_lens)
     starts = np.cumsum(ranking_lens) - ranking_lens
-    tier_index = np.arange(len(tiers), dtype=np.int64) - np.repeat(starts, ranking_lens)
-    entry_tier = np.repeat(np.arange(len(tiers), dtype=np.int64), tier_lens)
+    tier_index = np.arange(n_tiers, dtype=np.int64) - np.repeat(starts, ranking_lens)
+    entry_tier = np.repeat(np.arange(n_tiers, dtype=np.int64), tier_lens)
     rows = tier_row[entry_tier]
     # If a candidate is written twice on one ballot, its best (first) place counts: write the
     # entries in reverse so the earliest assignment lands last.
     pos[rows[::-1], cands[::-1]] = tier_index[entry_tier][::-1].astype(np.int16)
     return pos
+
+
+def _flat(profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Tiers per distinct ranking, candidates per tier, and every candidate named, as flat arrays.
+
+    Read from the profile's arrays (a profile read from a file has nothing else: no Python object per
+    ranking is made); a profile whose counts int64 cannot hold is flattened from its tuples instead.
+    """
+    if sum(profile.counts) < INT64_SAFE:
+        arrays = profile.arrays()
+        sizes = arrays.tier_sizes
+        if sizes is None:
+            sizes = np.ones(arrays.entries.size, dtype=np.int64)
+        return arrays.tiers, sizes, arrays.entries
+    rankings = profile.rankings
+    ranking_lens = np.fromiter(map(len, rankings), dtype=np.int64, count=len(rankings))
+    tiers = list(chain.from_iterable(rankings))
+    tier_lens = np.fromiter(map(len, tiers), dtype=np.int64, count=len(tiers))
+    cands = np.fromiter(chain.from_iterable(tiers), dtype=np.int64, count=int(tier_lens.sum()))
+    return ranking_lens, tier_lens, cands
 
 
 def pairwise_from_positions(
@@ -172,22 +189,26 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     if unranked not in ("bottom", "abstain"):
         raise TallyInputError(f"unranked must be 'bottom' or 'abstain', got {unranked!r}")
     n = len(profile.candidates)
-    rankings = profile.rankings
-    u = len(rankings)
+    u = profile.distinct
     counts = profile.counts
     if u == 0 or n == 0:
         return np.zeros((n, n), dtype=np.int64)
-    ranking_lens = np.fromiter(map(len, rankings), dtype=np.int64, count=u)
-    tiers = list(chain.from_iterable(rankings))
-    tier_lens = np.fromiter(map(len, tiers), dtype=np.int64, count=len(tiers))
-    cands = np.fromiter(chain.from_iterable(tiers), dtype=np.int64, count=int(tier_lens.sum()))
+    ranking_lens, tier_lens, cands = _flat(profile)
+    n_tiers = tier_lens.size
     if cands.size and (cands.min() < 0 or cands.max() >= n):
         raise TallyInputError("a ballot names a candidate index outside the candidate list")
-    tier_row = np.repeat(np.arange(u, dtype=np.int64), ranking_lens)
+    ix = np.int32 if max(u, cands.size) < 2**31 else np.int64  # index arrays: half the memory
+    tier_row = np.repeat(np.arange(u, dtype=ix), ranking_lens)
     tier_start = np.cumsum(ranking_lens) - ranking_lens
-    tier_index = np.arange(len(tiers), dtype=np.int64) - np.repeat(tier_start, ranking_lens)
-    entry_tier = np.repeat(np.arange(len(tiers), dtype=np.int64), tier_lens)
-    rows = tier_row[entry_tier]
+    tier_index = np.arange(n_tiers, dtype=ix) - np.repeat(tier_start, ranking_lens).astype(ix)
+    del tier_start
+    if bool((tier_lens == 1).all()):  # one candidate per tier: entries are tiers
+        rows, levels_of = tier_row, tier_index
+    else:
+        entry_tier = np.repeat(np.arange(n_tiers, dtype=ix), tier_lens)
+        rows, levels_of = tier_row[entry_tier], tier_index[entry_tier]
+        del entry_tier
+    del tier_row, tier_index
     ranked = np.zeros((u, n), dtype=np.bool_)
     ranked[rows, cands] = True
     if int(np.count_nonzero(ranked)) != cands.size:  # a candidate named twice: the general path copes
@@ -195,16 +216,20 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     # Ranked pairs, slot by slot, ballots ordered longest first so each slot is a prefix of rows.
     entries = np.bincount(rows, minlength=u)
     order = np.argsort(-entries, kind="stable")
-    new_row = np.empty(u, dtype=np.int64)
-    new_row[order] = np.arange(u, dtype=np.int64)
+    new_row = np.empty(u, dtype=ix)
+    new_row[order] = np.arange(u, dtype=ix)
     width = int(entries.max())
-    entry_start = np.cumsum(entries) - entries
-    slot = np.arange(cands.size, dtype=np.int64) - entry_start[rows]
+    entry_start = (np.cumsum(entries) - entries).astype(ix)
+    slot = np.arange(cands.size, dtype=ix) - entry_start[rows]
+    del entry_start
     small = np.int16 if n < np.iinfo(np.int16).max else np.int64
     slots = np.full((u, width), -1, dtype=small)
     levels = np.zeros((u, width), dtype=small)
-    slots[new_row[rows], slot] = cands
-    levels[new_row[rows], slot] = tier_index[entry_tier]
+    target = new_row[rows]
+    del rows, new_row
+    slots[target, slot] = cands
+    levels[target, slot] = levels_of
+    del target, slot, levels_of
     sorted_entries = entries[order]
 
     def weighted(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -219,12 +244,14 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
             k = int(np.searchsorted(-sorted_entries, -(i + 2), side="right"))  # rows with > i+1 entries
             if k == 0:
                 break
-            first = slots[:k, i : i + 1]
-            later = slots[:k, i + 1 :]
-            above = (later >= 0) & (levels[:k, i : i + 1] < levels[:k, i + 1 :])
-            keys = (first.astype(np.int64) * n + later)[above]
-            w = np.broadcast_to(sorted_weights[:k, None], later.shape)[above]
-            total += np.bincount(keys, weights=w, minlength=n * n)
+            for lo in range(0, k, 4 * _CHUNK_ROWS):  # in blocks of rows: memory stays bounded
+                hi = min(k, lo + 4 * _CHUNK_ROWS)
+                first = slots[lo:hi, i : i + 1]
+                later = slots[lo:hi, i + 1 :]
+                above = (later >= 0) & (levels[lo:hi, i : i + 1] < levels[lo:hi, i + 1 :])
+                keys = (first.astype(np.int64) * n + later)[above]
+                w = np.broadcast_to(sorted_weights[lo:hi, None], later.shape)[above]
+                total += np.bincount(keys, weights=w, minlength=n * n)
         return total
 
     return _combine([weighted(w) for w in _limbs(counts)], n)
