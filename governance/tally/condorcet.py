@@ -219,7 +219,7 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     new_row = np.empty(u, dtype=ix)
     new_row[order] = np.arange(u, dtype=ix)
     width = int(entries.max())
-    entry_start = (np.cumsum(entries) - entries).astype(ix)
+    entry_start: npt.NDArray[np.signedinteger[Any]] = (np.cumsum(entries) - entries).astype(ix)
     slot = np.arange(cands.size, dtype=ix) - entry_start[rows]
     del entry_start
     small = np.int16 if n < np.iinfo(np.int16).max else np.int64
