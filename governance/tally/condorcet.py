@@ -197,7 +197,7 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     n_tiers = tier_lens.size
     if cands.size and (cands.min() < 0 or cands.max() >= n):
         raise TallyInputError("a ballot names a candidate index outside the candidate list")
-    ix = np.int32 if max(u, cands.size) < 2**31 else np.int64  # index arrays: half the memory
+    ix: type[np.signedinteger[Any]] = np.int32 if max(u, cands.size) < 2**31 else np.int64  # half the memory
     tier_row = np.repeat(np.arange(u, dtype=ix), ranking_lens)
     tier_start = np.cumsum(ranking_lens) - ranking_lens
     tier_index = np.arange(n_tiers, dtype=ix) - np.repeat(tier_start, ranking_lens).astype(ix)
@@ -219,7 +219,7 @@ def pairwise(profile: Profile, *, unranked: Unranked = "bottom") -> IntMatrix:
     new_row = np.empty(u, dtype=ix)
     new_row[order] = np.arange(u, dtype=ix)
     width = int(entries.max())
-    entry_start: npt.NDArray[np.signedinteger[Any]] = (np.cumsum(entries) - entries).astype(ix)
+    entry_start = (np.cumsum(entries) - entries).astype(ix)
     slot = np.arange(cands.size, dtype=ix) - entry_start[rows]
     del entry_start
     small = np.int16 if n < np.iinfo(np.int16).max else np.int64
