@@ -187,8 +187,8 @@ def main() -> int:
     module = args.module.strip().rstrip("/")
     chosen = [t for t in TARGETS if not module or _files(t, module)]
     if not chosen:
-        names = ", ".join(p for t in TARGETS for p in t.paths)
-        print(f"{module} is not covered by make mutation; choose one of: {names}", file=sys.stderr)
+        covered = ", ".join(p for t in TARGETS for p in t.paths)
+        print(f"{module} is not covered by make mutation; choose one of: {covered}", file=sys.stderr)
         return 2
     mutmut = Path(sys.executable).with_name("mutmut")
     rows: list[tuple[str, dict[str, int]]] = []

@@ -22,6 +22,7 @@ from governance.services import motions
 from governance.services.common import Context
 from governance.verify import verify_files
 from tests.audit.test_bundles import FOLDER, as_, bundle, resealed, run_election
+from tests.services.test_motions import secret_toc
 
 STREAM = "election:board-2027"
 EVENTS = f"{FOLDER}/events.jsonl"
@@ -211,3 +212,17 @@ async def test_the_database_names_a_deleted_and_a_rechained_stream(ctx: Context,
         checks = {c.stream: c for c in await audit.verify_deployment(session)}
     assert not checks[STREAM].ok
     assert "but the stream has no events (the whole stream was deleted)" in checks[STREAM].problem
+
+
+async def test_a_secret_motions_ballots_naming_a_voter_are_refused(ctx: Context) -> None:
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
+    assert m.id is not None
+    await motions.vote(ctx, await as_(ctx, "bea"), m.id, "yes")  # one ballot: the first row is the only one
+    await motions.close(ctx, await as_(ctx, "sec"), m.id)
+    files = await bundle(ctx, f"M{m.id}")
+    assert verify_files(files).ok
+    name = f"motion-{m.id}/ballots.csv"
+    forged = resealed(files, name, lambda ls: [b"voter," + ls[0], *(b"bea," + x for x in ls[1:])])
+    problems = verify_files(forged).problems
+    assert f"motion-{m.id}/ballots.csv names voters, but the motion is secret" in problems, problems
