@@ -614,8 +614,8 @@ async def test_discord_autocomplete_offers_none_of_the_above_as_nota_in_french(b
         )
     )
     assert [(c["name"], c["value"]) for c in offered.data["choices"]] == [
-        ("chen alice — Alice Martin", "chen alice"),
-        ("chen nota — Aucun des candidats", "chen nota"),
+        ("chen 2. alice — Alice Martin", "chen alice"),
+        ("chen 2. nota — Aucun des candidats", "chen nota"),
     ]
     typed = await bot.fake.interact(
         bot.fake.command_payload(
