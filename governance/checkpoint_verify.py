@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from governance import audit, signing
+from governance import chain, signing
 from governance.i18n import _
 
 FILE = "checkpoints.jsonl"
@@ -71,7 +71,7 @@ def _consistent(
 ) -> list[str]:
     """The signed heads that the chains do not extend, as problems (none when every one is in place)."""
     signed = dict(body.get("heads", {}))
-    signed[audit.ANCHOR] = body.get("anchor", {"seq": 0, "hash": audit.GENESIS})
+    signed[chain.ANCHOR] = body.get("anchor", {"seq": 0, "hash": chain.GENESIS})
     problems = []
     for stream, head in sorted(signed.items()):
         hashes = chains.get(stream)
@@ -183,7 +183,7 @@ def check(
         out.problems.append(_("{file} holds no checkpoint.", file=FILE))
         return out
     known: dict[int, str] = {}
-    previous = audit.GENESIS
+    previous = chain.GENESIS
     for place, item in enumerate(items, start=1):
         body = _check_one(item, _("checkpoint {seq}", seq=place), chains, trusted, out)
         if body is None:

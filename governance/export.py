@@ -49,6 +49,9 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, secrecy, tally
 from governance import text as text_rules
+from governance.bundle import FORMAT as FORMAT
+from governance.bundle import election_profile as election_profile
+from governance.bundle import read_ballots_csv as read_ballots_csv
 from governance.errors import Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
@@ -59,7 +62,6 @@ from governance.tally import debian as debian_tally
 from governance.tally.formats import write_blt
 from governance.tally.seed import seed_line
 
-FORMAT = "govbot-audit-bundle/1"
 _quote = audit._quote  # json.dumps' own string quoting, for hand-spelled canonical lines
 _EVENT_COLUMNS = (
     col(AuditEvent.stream),
@@ -206,30 +208,6 @@ def ballots_csv(
     for receipt, content, voter in sorted(ballots):
         writer.writerow([receipt, content, voter or ""] if public else [receipt, content])
     return out.getvalue()
-
-
-def read_ballots_csv(text: str) -> list[dict[str, str]]:
-    """The rows of a ``ballots.csv`` as dicts (receipt, ballot and, when public, voter); ``#`` lines
-    before the header (the seed) are skipped."""
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return list(csv.DictReader(io.StringIO("".join(lines))))
-
-
-def election_profile(count: Mapping[str, Any], contents: Iterable[str], title: str = "") -> tally.Profile:
-    """The ballot profile an election was counted on, from its ``count`` settings and stored ballots.
-
-    The same construction as the close: handles map to candidate positions; unknown handles are dropped.
-    """
-    index = {h: i for i, h in enumerate(count["handles"])}
-    ballots = []
-    for content in contents:
-        ranking = [[index[h] for h in tier if h in index] for tier in json.loads(content)]
-        ballots.append((ranking, 1))
-    return tally.Profile.build(
-        list(count["candidates"]), ballots, withdrawn=count["withdrawn"], title=title, seats=count["seats"]
-    )
 
 
 def ballots_blt(count: Mapping[str, Any], contents: Sequence[str], title: str) -> str:

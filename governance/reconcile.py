@@ -33,7 +33,6 @@ and the signed heads protect the count.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -44,15 +43,12 @@ from sqlmodel import col
 
 from governance.errors import Conflict
 from governance.i18n import _
+from governance.ledger_rules import FIRST as FIRST
+from governance.ledger_rules import REPLACED as REPLACED
+from governance.ledger_rules import RULE as RULE
+from governance.ledger_rules import close_payload as close_payload
+from governance.ledger_rules import log_differences as log_differences
 from governance.models import AuditEvent, Ballot, BallotSlot, Election, Motion, RetiredReceipt, Voter
-
-RULE = "ballots-reconcile"
-"""The rule id a refused close and a failed verification name."""
-
-FIRST = {"election": "ballot.cast", "motion": "motion.voted"}
-"""The event of a voter's first ballot, by kind of poll."""
-REPLACED = {"election": "ballot.replaced", "motion": "motion.vote_changed"}
-"""The event of a replaced ballot, by kind of poll."""
 
 
 @dataclass(frozen=True)
@@ -253,49 +249,3 @@ def counted_in(kind: str, close: Mapping[str, Any] | None) -> int | None:
         return int(close["ballots"]) if "ballots" in close else None
     counts = (close.get("result") or {}).get("counts")
     return sum(int(v) for v in counts.values()) if isinstance(counts, dict) else None
-
-
-def log_differences(
-    events: Sequence[Mapping[str, Any]], kind: str, ballots: int, close: Mapping[str, Any] | None
-) -> list[str]:
-    """A bundle's check: a closed poll's chain (``events``), its exported ``ballots`` and the ledger its
-    close recorded must agree (one ballot per first-ballot event; the recorded figures as in the chain)."""
-    first = sum(1 for e in events if e.get("kind") == FIRST[kind])
-    replaced = sum(1 for e in events if e.get("kind") == REPLACED[kind])
-    out = []
-    if ballots != first:
-        out.append(
-            _(
-                "{ballots} ballot(s) exported, but the log has {events} event(s) of a first ballot",
-                ballots=ballots,
-                events=first,
-            )
-        )
-    recorded = (close or {}).get("ledger")
-    if isinstance(recorded, dict):
-        seen = {"first_events": first, "replace_events": replaced, "ballots": ballots}
-        for key, value in seen.items():
-            if key in recorded and int(recorded[key]) != value:
-                out.append(
-                    _(
-                        "the close recorded {key} = {recorded}, the bundle gives {value}",
-                        key=key,
-                        recorded=recorded[key],
-                        value=value,
-                    )
-                )
-    return out
-
-
-def close_payload(events: Sequence[Any], kind: str) -> dict[str, Any] | None:
-    """The payload of a poll's last close event among ``events`` (rows or parsed JSON lines)."""
-    wanted = f"{kind}.closed"
-    found = None
-    for event in events:
-        if (event.get("kind") if isinstance(event, Mapping) else event.kind) == wanted:
-            found = event
-    if found is None:
-        return None
-    payload = found.get("payload") if isinstance(found, Mapping) else found.payload
-    data = json.loads(str(payload))
-    return data if isinstance(data, dict) else None

@@ -13,7 +13,7 @@
    derived from them), ``ballots.blt`` holds the same ballots as ``ballots.csv``, and re-counting them
    with the recorded method, seats, seed and caps (``governance.tally``) gives ``result.json`` exactly;
    for a motion: the counts and the decision re-computed from the ballots; for both, the log accounts
-   for every ballot (``governance.reconcile.log_differences``: one exported ballot per first-ballot
+   for every ballot (``governance.ledger_rules.log_differences``: one exported ballot per first-ballot
    event, and the figures the close recorded);
 5. secrecy: a secret poll's ballots name no voter; and an election's electorate summary is the one its
    log recorded (``election.electorate_fixed`` and later grants: count, digest, breakdowns);
@@ -36,8 +36,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from governance import audit, checkpoint_verify, reconcile, tally
-from governance.export import FORMAT, election_profile, read_ballots_csv
+from governance import chain, checkpoint_verify, ledger_rules, tally
+from governance.bundle import FORMAT, election_profile, read_ballots_csv
 from governance.i18n import _
 from governance.tally.caps import GroupCap
 from governance.tally.formats import parse_blt
@@ -93,8 +93,8 @@ def read_bundle(path: Path) -> dict[str, bytes]:
 
 def check_lines(
     stream: str, lines: Sequence[bytes | str], head: str | None = None, head_seq: int | None = None
-) -> audit.ChainCheck:
-    """Verify one exported chain (JSONL lines) like ``audit.verify_chain``; name the first bad event.
+) -> chain.ChainCheck:
+    """Verify one exported chain (JSONL lines) like ``chain.verify_chain``; name the first bad event.
 
     Lines in the canonical spelling govbot writes are checked as bytes: the hashed body is the line
     without its ``"hash"`` member, and the expected ``prev``, ``seq`` and ``stream`` must stand in it
@@ -107,11 +107,11 @@ def check_lines(
 
 def _check_canonical(
     stream: str, lines: Sequence[bytes | str], head: str | None, head_seq: int | None
-) -> audit.ChainCheck | None:
+) -> chain.ChainCheck | None:
     """The byte-level pass of ``check_lines``: a verdict of OK, or None to re-check field by field."""
     sha256 = hashlib.sha256
-    stream_key = b',"stream":' + audit._quote(stream).encode() + b',"subject":'
-    prev = audit.GENESIS.encode()
+    stream_key = b',"stream":' + chain._quote(stream).encode() + b',"subject":'
+    prev = chain.GENESIS.encode()
     count = 0
     for count, raw in enumerate(lines, start=1):
         line = raw.encode() if isinstance(raw, str) else raw
@@ -128,45 +128,45 @@ def _check_canonical(
     final = prev.decode()
     if (head is not None and head != final) or (head_seq is not None and head_seq != count):
         return None
-    return audit.ChainCheck(stream, True, count, final)
+    return chain.ChainCheck(stream, True, count, final)
 
 
 def _check_parsed(
     stream: str, lines: Sequence[bytes | str], head: str | None, head_seq: int | None
-) -> audit.ChainCheck:
-    prev = audit.GENESIS
-    quote = audit._quote
+) -> chain.ChainCheck:
+    prev = chain.GENESIS
+    quote = chain._quote
     sha256 = hashlib.sha256
     loads = json.loads
-    head_at: int | None = 0 if head == audit.GENESIS else None
+    head_at: int | None = 0 if head == chain.GENESIS else None
     count = 0
     for count, line in enumerate(lines, start=1):
         try:
             e = loads(line)
             seq, stated_prev, digest = e["seq"], e["prev"], e["hash"]
             if e["stream"] != stream:
-                return audit.ChainCheck(
+                return chain.ChainCheck(
                     stream, False, count, prev, count, f"it belongs to stream {e['stream']!r}"
                 )
             if seq != count:
                 problem = f"expected event {count}, found {seq} (events deleted or reordered)"
-                return audit.ChainCheck(stream, False, count, prev, count, problem)
+                return chain.ChainCheck(stream, False, count, prev, count, problem)
             if stated_prev != prev:
                 problem = (
                     "its previous-hash does not match the event before it (deleted, inserted or swapped)"
                 )
-                return audit.ChainCheck(stream, False, count, prev, count, problem)
+                return chain.ChainCheck(stream, False, count, prev, count, problem)
             body = (
                 f'{{"actor":{quote(e["actor"])},"at":{quote(e["at"])},"kind":{quote(e["kind"])},'
                 f'"payload":{quote(e["payload"])},"prev":{quote(prev)},"seq":{count},'
                 f'"stream":{quote(stream)},"subject":{quote(e["subject"])}}}'
             )
         except (ValueError, KeyError, TypeError) as exc:
-            return audit.ChainCheck(
+            return chain.ChainCheck(
                 stream, False, count, prev, count, f"line {count} is not an event ({exc})"
             )
         if sha256(body.encode()).hexdigest() != digest:
-            return audit.ChainCheck(
+            return chain.ChainCheck(
                 stream, False, count, prev, count, "its content does not match its hash (edited)"
             )
         prev = digest
@@ -175,13 +175,13 @@ def _check_parsed(
     if head is not None and head != prev:
         if head_at is not None:
             problem = f"events after the recorded head (event {head_at}) were added"
-            return audit.ChainCheck(stream, False, count, prev, head_at + 1, problem)
+            return chain.ChainCheck(stream, False, count, prev, head_at + 1, problem)
         problem = "events are missing after the last one (its hash is not the recorded head)"
-        return audit.ChainCheck(stream, False, count, prev, count + 1, problem)
+        return chain.ChainCheck(stream, False, count, prev, count + 1, problem)
     if head_seq is not None and head_seq != count:
         problem = f"the recorded head is event {head_seq}, but {count} events are in the file"
-        return audit.ChainCheck(stream, False, count, prev, min(count, head_seq) + 1, problem)
-    return audit.ChainCheck(stream, True, count, prev)
+        return chain.ChainCheck(stream, False, count, prev, min(count, head_seq) + 1, problem)
+    return chain.ChainCheck(stream, True, count, prev)
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -272,7 +272,7 @@ def _ballots_withheld(
     return True. Otherwise every ballot file of the poll is required (a missing one is a problem)."""
     counted = any(e["kind"] == f"{kind}.closed" for e in events)
     if settings.get("ballots_withheld") and not counted:
-        cast = sum(1 for e in events if e["kind"] in (reconcile.FIRST[kind], reconcile.REPLACED[kind]))
+        cast = sum(1 for e in events if e["kind"] in (ledger_rules.FIRST[kind], ledger_rules.REPLACED[kind]))
         report.checked.append(
             _(
                 "{folder}: a secret ballot not counted: its ballots stay sealed ({n} ballot events in "
@@ -453,7 +453,7 @@ def _check_election(
         return
     payload = json.loads(closed[-1]["payload"])
     report.problems += [
-        f"{folder}: {p}" for p in reconcile.log_differences(events, "election", len(rows), payload)
+        f"{folder}: {p}" for p in ledger_rules.log_differences(events, "election", len(rows), payload)
     ]
     _check_quorum_base(folder, settings, payload, closed[-1]["seq"], report)
     digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
@@ -561,10 +561,10 @@ def _check_motion(
         report.problems.append(
             _("{folder}/ballots.csv names voters, but the motion is secret", folder=folder)
         )
-    close = reconcile.close_payload(events, "motion")
+    close = ledger_rules.close_payload(events, "motion")
     if close is not None:
         report.problems += [
-            f"{folder}: {p}" for p in reconcile.log_differences(events, "motion", len(rows), close)
+            f"{folder}: {p}" for p in ledger_rules.log_differences(events, "motion", len(rows), close)
         ]
     choices = Counter(json.loads(r["ballot"]) for r in rows)
     stored_raw = files.get(f"{folder}/result.json")
@@ -640,7 +640,7 @@ def verify_files(files: Mapping[str, bytes], *, key: str | None = None, held: Se
         report.problems.append(_("heads.json is not JSON"))
         heads = {}
     anchor_events = (
-        _chain(files, "anchor.jsonl", audit.ANCHOR, heads, report) if "anchor.jsonl" in files else None
+        _chain(files, "anchor.jsonl", chain.ANCHOR, heads, report) if "anchor.jsonl" in files else None
     )
     chains: dict[str, list[str]] = {}
     polls: list[tuple[str, str, list[dict[str, Any]]]] = []
@@ -666,7 +666,7 @@ def verify_files(files: Mapping[str, bytes], *, key: str | None = None, held: Se
         entries = [
             (int(e["seq"]), json.loads(e["payload"])) for e in anchor_events if e["kind"] == "anchor.head"
         ]
-        broken = audit.check_anchors(entries, chains, streams=list(chains))
+        broken = chain.check_anchors(entries, chains, streams=list(chains))
         if broken is not None:
             report.problems.append(
                 _(
@@ -693,7 +693,7 @@ def verify_files(files: Mapping[str, bytes], *, key: str | None = None, held: Se
             )
     if not report.heads and report.ok:
         report.problems.append(_("the bundle holds no audit chain"))
-    signed = {**chains, **({audit.ANCHOR: [e["hash"] for e in anchor_events]} if anchor_events else {})}
+    signed = {**chains, **({chain.ANCHOR: [e["hash"] for e in anchor_events]} if anchor_events else {})}
     outcome = checkpoint_verify.check(files, signed, key=key, held=held)
     report.problems += outcome.problems
     report.checked += outcome.notes

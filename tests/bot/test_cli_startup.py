@@ -24,6 +24,14 @@ from governance.services.common import Context
 TIMEOUT = 120
 HEAVY = ("slack_bolt", "slack_sdk", "discord", "alembic", "matplotlib", "apscheduler")
 DATABASE = ("sqlalchemy", "sqlmodel", "pydantic_settings", "asyncpg", "aiosqlite")
+DB_MODULES = (
+    "governance.models",
+    "governance.services",
+    "governance.audit",
+    "governance.export",
+    "governance.reconcile",
+    "governance.db",
+)
 BLT = '3 1\n1 2 3 0\n2 1 3 0\n1 3 0\n0\n"Ann"\n"Bob"\n"Cy"\n"Three ballots"\n'
 
 PROBE = """
@@ -39,15 +47,32 @@ print(json.dumps({"code": code, "output": out.getvalue(), "modules": sorted(sys.
 """
 
 
-def govbot_modules(*args: str, cwd: Path) -> tuple[int, str, set[str]]:
-    """Run ``govbot ARGS`` in a new interpreter: its exit status, its output and the top-level packages
-    it imported."""
+def govbot_imports(*args: str, cwd: Path) -> tuple[int, str, set[str]]:
+    """Run ``govbot ARGS`` in a new interpreter: its exit status, its output and every module it
+    imported (full dotted names)."""
     ran = subprocess.run(
         [sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT
     )
     assert ran.returncode == 0, ran.stderr
     found = json.loads(ran.stdout.splitlines()[-1])
-    return found["code"], found["output"], {name.split(".")[0] for name in found["modules"]}
+    return found["code"], found["output"], set(found["modules"])
+
+
+def govbot_modules(*args: str, cwd: Path) -> tuple[int, str, set[str]]:
+    """Run ``govbot ARGS`` in a new interpreter: its exit status, its output and the top-level packages
+    it imported."""
+    code, output, modules = govbot_imports(*args, cwd=cwd)
+    return code, output, {name.split(".")[0] for name in modules}
+
+
+def database_code(modules: set[str]) -> list[str]:
+    """The modules among ``modules`` that belong to the database side: a driver or ORM package, or a
+    govbot module that imports one (the models, the services, the stored audit chain, exports)."""
+    return sorted(
+        name
+        for name in modules
+        if name.split(".")[0] in DATABASE or name in DB_MODULES or name.startswith("governance.services.")
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +109,7 @@ def test_a_bad_ballot_file_is_refused_without_loading_a_platform(tmp_path: Path)
     assert packages.isdisjoint(HEAVY), sorted(packages.intersection(HEAVY))
 
 
-async def test_verifying_a_real_bundle_loads_no_platform(
+async def test_verifying_a_real_bundle_loads_neither_platform_nor_database(
     seeded: Context, say: Callable[..., Awaitable[Reply]], tmp_path: Path
 ) -> None:
     for handle, line in (
@@ -98,15 +123,21 @@ async def test_verifying_a_real_bundle_loads_no_platform(
     sec = await roster.actor_for_handle(seeded, "sec")
     files = await export.export_bundle(seeded, sec, export.parse_subject("board-2027"))
     bundle = export.write_bundle(files, tmp_path / "bundle.zip")
-    code, output, packages = govbot_modules("audit", "verify", str(bundle), cwd=tmp_path)
+    code, output, modules = govbot_imports("audit", "verify", str(bundle), cwd=tmp_path)
     assert code == 0, output
     assert output.startswith("OK: ")
     assert "2 ballots re-counted" in output
+    packages = {name.split(".")[0] for name in modules}
     assert packages.isdisjoint(HEAVY), sorted(packages.intersection(HEAVY))
+    # Verifying needs no database: neither the ORM nor the models are loaded (issue 14).
+    assert {"sqlalchemy", "sqlmodel"}.isdisjoint(packages)
+    assert "governance.models" not in modules
+    assert database_code(modules) == []
 
 
-def test_a_missing_bundle_is_refused_without_loading_a_platform(tmp_path: Path) -> None:
-    code, output, packages = govbot_modules("audit", "verify", "nowhere.zip", cwd=tmp_path)
+def test_a_missing_bundle_is_refused_without_loading_a_platform_or_the_database(tmp_path: Path) -> None:
+    code, output, modules = govbot_imports("audit", "verify", "nowhere.zip", cwd=tmp_path)
     assert code == 1
     assert "nowhere.zip does not exist" in output
-    assert packages.isdisjoint(HEAVY), sorted(packages.intersection(HEAVY))
+    assert {name.split(".")[0] for name in modules}.isdisjoint(HEAVY)
+    assert database_code(modules) == []
