@@ -41,7 +41,7 @@ async def test_the_ack_waits_for_no_look_up_and_the_reply_follows_in_the_readers
 
 async def test_a_slow_users_info_delays_only_the_reply(slack: SlackHarness) -> None:
     slack.api.locales[USERS["bea"]] = "fr-FR"
-    slack.api.delay("users.info", 1.2)  # long enough that a loaded machine still acks first, under the 2 s wait
+    slack.api.delay("users.info", 1.2)  # a loaded machine still acks first; under the 2 s wait
     sent = await slack.command("bea", "whoami")
     assert (sent.status, sent.text) == (200, "")
     assert not slack.api.calls_to("users.info")  # Slack had not answered when the ack went out
