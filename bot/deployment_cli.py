@@ -13,6 +13,8 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -43,6 +45,18 @@ async def _first_admin(ctx: Context) -> str | None:
                 select(col(Person.handle)).where(col(Person.is_admin)).order_by(col(Person.id)).limit(1)
             )
         ).scalar_one_or_none()
+
+
+@asynccontextmanager
+async def _deployment(settings: Settings) -> AsyncIterator[Context]:
+    """The deployment's ``Context`` on a database at the code's revision, disposed of afterwards
+    (``schema.SchemaBehind`` if it is behind: ``_with_settings`` says what to run)."""
+    ctx = wiring.build_context(settings)
+    try:
+        await schema.ensure_current(ctx.db)
+        yield ctx
+    finally:
+        await ctx.db.dispose()
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -92,9 +106,6 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             print(_("govbot: nobody to run the console as; give --as <handle>."), file=sys.stderr)
             return 2
         return await console.main(ctx, handle, tz=ZoneInfo(settings.timezone), locale=settings.locale)
-    except schema.SchemaBehind as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 2
     finally:
         if scheduling is not None:
             stop_scheduler.set()
@@ -105,9 +116,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
     from bot import console
 
-    ctx = wiring.build_context(settings)
-    try:
-        await schema.ensure_current(ctx.db)
+    async with _deployment(settings) as ctx:
         script = open(args.script, encoding="utf-8") if args.script else None  # noqa: SIM115
         try:
             return await console.main(
@@ -121,109 +130,93 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             if script is not None:
                 script.close()
-    except schema.SchemaBehind as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await ctx.db.dispose()
 
 
 async def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from bot import seed
 
-    ctx = wiring.build_context(settings)
-    try:
-        await schema.ensure_current(ctx.db)
+    async with _deployment(settings) as ctx:
         if not await seed.is_empty(ctx):
             print(_("The roster is not empty; the sample alliance is only seeded into a new database."))
             return 1
         print(_("Seeded:") + "\n  " + "\n  ".join(await seed.seed(ctx)))
         return 0
-    except schema.SchemaBehind as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await ctx.db.dispose()
 
 
 async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from bot.publish import publish
 
-    ctx = wiring.build_context(settings)
-    try:
-        await schema.ensure_current(ctx.db)
-        locale = args.locale or settings.locale
-        report = await publish(ctx, args.out, locale=locale, timezone=settings.timezone)
-        print(
-            _(
-                "Wrote {pages} pages and {charts} charts to {out}.",
-                pages=len(report.pages),
-                charts=len(report.charts),
-                out=report.out,
+    async with _deployment(settings) as ctx:
+        try:
+            locale = args.locale or settings.locale
+            report = await publish(ctx, args.out, locale=locale, timezone=settings.timezone)
+            print(
+                _(
+                    "Wrote {pages} pages and {charts} charts to {out}.",
+                    pages=len(report.pages),
+                    charts=len(report.charts),
+                    out=report.out,
+                )
             )
-        )
-        return 0
-    except schema.SchemaBehind as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 2
-    except GovError as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if isinstance(exc, ConnectionError | TimeoutError):
-            raise  # the database, reported by main()
-        print(
-            _("govbot: cannot write the site to {out}: {reason}.", out=args.out, reason=exc.strerror or exc),
-            file=sys.stderr,
-        )
-        return 1
-    finally:
-        await ctx.db.dispose()
+            return 0
+        except GovError as exc:
+            print(f"govbot: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            if isinstance(exc, ConnectionError | TimeoutError):
+                raise  # the database, reported by main()
+            print(
+                _(
+                    "govbot: cannot write the site to {out}: {reason}.",
+                    out=args.out,
+                    reason=exc.strerror or exc,
+                ),
+                file=sys.stderr,
+            )
+            return 1
 
 
 async def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
     from governance import export
 
-    ctx = wiring.build_context(settings)
-    try:
-        await schema.ensure_current(ctx.db)
-        subject = export.parse_subject("all" if args.all else (args.subject or ""))
-        if args.bundle is None:
-            export.check_format(subject, args.format)
-        single = None if args.bundle is not None else args.format
-        files = await export.export_bundle(ctx, Actor.system("audit-export"), subject, single=single)
-        if args.bundle is not None:
-            path = export.write_bundle(files, args.bundle)
-            heads = json.loads(files["heads.json"])["heads"]
-            print(ngettext("Wrote {path} ({n} file).", "Wrote {path} ({n} files).", len(files), path=path))
-            for stream, head in sorted(heads.items()):
+    async with _deployment(settings) as ctx:
+        try:
+            subject = export.parse_subject("all" if args.all else (args.subject or ""))
+            if args.bundle is None:
+                export.check_format(subject, args.format)
+            single = None if args.bundle is not None else args.format
+            files = await export.export_bundle(ctx, Actor.system("audit-export"), subject, single=single)
+            if args.bundle is not None:
+                path = export.write_bundle(files, args.bundle)
+                heads = json.loads(files["heads.json"])["heads"]
                 print(
-                    "  "
-                    + _(
-                        "head of {stream}: {hash} (event {seq})",
-                        stream=stream,
-                        hash=head["hash"],
-                        seq=head["seq"],
+                    ngettext("Wrote {path} ({n} file).", "Wrote {path} ({n} files).", len(files), path=path)
+                )
+                for stream, head in sorted(heads.items()):
+                    print(
+                        "  "
+                        + _(
+                            "head of {stream}: {hash} (event {seq})",
+                            stream=stream,
+                            hash=head["hash"],
+                            seq=head["seq"],
+                        )
+                    )
+                return 0
+            data = export.single_file(files, subject, args.format)
+            if args.output is not None:
+                args.output.write_bytes(data)
+                print(
+                    ngettext(
+                        "Wrote {path} ({n} byte).", "Wrote {path} ({n} bytes).", len(data), path=args.output
                     )
                 )
+            else:
+                sys.stdout.buffer.write(data)
             return 0
-        data = export.single_file(files, subject, args.format)
-        if args.output is not None:
-            args.output.write_bytes(data)
-            print(
-                ngettext("Wrote {path} ({n} byte).", "Wrote {path} ({n} bytes).", len(data), path=args.output)
-            )
-        else:
-            sys.stdout.buffer.write(data)
-        return 0
-    except GovError as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 1
-    except schema.SchemaBehind as exc:
-        print(f"govbot: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await ctx.db.dispose()
+        except GovError as exc:
+            print(f"govbot: {exc}", file=sys.stderr)
+            return 1
 
 
 def _with_settings(settings: Settings, args: argparse.Namespace) -> int:
@@ -250,6 +243,9 @@ def _with_settings(settings: Settings, args: argparse.Namespace) -> int:
             "audit": _audit_export,
         }
         return asyncio.run(handlers[args.command](settings, args))
+    except schema.SchemaBehind as exc:
+        print(f"govbot: {exc}", file=sys.stderr)
+        return 2
     except (OSError, DBAPIError) as exc:
         where = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
