@@ -612,13 +612,7 @@ class GovBot(discord.AutoShardedClient):
         parsed = ballots.parse_custom_id(raw)
         if parsed is None:
             if raw.startswith(f"{ballots.PREFIX}:") or not raw:
-                await self.fail(
-                    interaction,
-                    error(
-                        _("govbot did not understand that button or menu; nothing was changed."),
-                        _("Open a fresh ballot with `/vote`."),
-                    ),
-                )
+                await self.fail(interaction, _not_understood())
             return
         try:
             await self._component(interaction, parsed, [str(v) for v in data.get("values", [])])
@@ -734,13 +728,7 @@ class GovBot(discord.AutoShardedClient):
         # one is refused with the draft as it was
         page = ballots.pressed_page(cid, len(choices) - len(picked))
         if page is None or cid.action not in ("pick", "page", "undo", "clear"):
-            await self.fail(
-                interaction,
-                error(
-                    _("govbot did not understand that button or menu; nothing was changed."),
-                    _("Open a fresh ballot with `/vote`."),
-                ),
-            )
+            await self.fail(interaction, _not_understood())
             return
         if cid.action == "pick":
             known = {c.handle for c in choices}
@@ -831,3 +819,11 @@ async def serve(ctx: Context, settings: Settings, *, tz: ZoneInfo) -> int:
 
 
 __all__ = ["GovBot", "build_client", "configure_api_base", "guard_parsers", "serve"]
+
+
+def _not_understood() -> Reply:
+    """The refusal of a button or menu govbot cannot read (forged, stale or from another version)."""
+    return error(
+        _("govbot did not understand that button or menu; nothing was changed."),
+        _("Open a fresh ballot with `/vote`."),
+    )
