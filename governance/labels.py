@@ -24,6 +24,9 @@ METHODS: Mapping[str, str] = {
     "schulze": N_("Schulze"),
     "ranked-pairs": N_("Ranked Pairs"),
     "debian": N_("Debian (Condorcet)"),
+    "condorcet-irv": N_("Condorcet-IRV"),
+    "star": N_("STAR"),
+    "cumulative": N_("cumulative voting"),
 }
 """Counting methods by the name a policy uses."""
 
@@ -115,6 +118,8 @@ RESULT_PARAMETERS: Mapping[str, str] = {
     "omega": N_("convergence tolerance"),
     "arithmetic": N_("arithmetic"),
     "caps": N_("seats per organisation at most"),
+    "max_score": N_("highest score"),
+    "votes": N_("votes per voter"),
 }
 """The parameters a result's table shows (``Result.params``), by key; a key not listed is internal (the
 re-count's data, e.g. ``ratios``) and not shown."""

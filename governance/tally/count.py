@@ -5,6 +5,10 @@ only when used, so a missing optional method never breaks the others. Every meth
 lots and, where it elects several candidates, an optional per-group cap; method-specific options are
 passed as keyword arguments (e.g. ``overvote`` for IRV; ``default``, ``supermajority`` and ``quorum``
 for Debian).
+
+Score ballots (STAR, cumulative voting) are not rankings: they have their own profile
+(``governance.tally.scores.ScoreProfile``), their own table ``SCORE_METHODS`` and their own entry
+point ``count_scores(method, scores, seats, ...)``, with the same seed, caps and options.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from governance.tally.caps import GroupCap
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile
 from governance.tally.result import Result
+from governance.tally.scores import ScoreProfile
 
 # method name -> (module, function, how seats are passed)
 METHODS: dict[str, tuple[str, str]] = {
@@ -28,16 +33,23 @@ METHODS: dict[str, tuple[str, str]] = {
     "schulze": ("governance.tally.condorcet", "schulze"),
     "ranked-pairs": ("governance.tally.condorcet", "ranked_pairs"),
     "debian": ("governance.tally.debian", "debian"),
+    "condorcet-irv": ("governance.tally.condorcet_irv", "condorcet_irv"),
 }
 """Every method ``count`` knows, by the name used in policies and on the command line."""
 
+SCORE_METHODS: dict[str, tuple[str, str]] = {
+    "star": ("governance.tally.star", "star"),
+    "cumulative": ("governance.tally.cumulative", "cumulative"),
+}
+"""The methods ``count_scores`` knows: they count score ballots (``ScoreProfile``), not rankings."""
 
-def method_function(method: str) -> Callable[..., Result]:
+
+def method_function(method: str, table: dict[str, tuple[str, str]] = METHODS) -> Callable[..., Result]:
     """The function that counts ``method`` (``TallyInputError`` for an unknown or unavailable one)."""
     try:
-        module_name, attr = METHODS[method]
+        module_name, attr = table[method]
     except KeyError:
-        known = ", ".join(METHODS)
+        known = ", ".join(table)
         raise TallyInputError(f"unknown counting method {method!r}; choose one of {known}") from None
     try:
         module = importlib.import_module(module_name)
@@ -70,6 +82,31 @@ def count(
         return fn(profile, seed=seed, **params)
     try:
         return fn(profile, seats, seed=seed, caps=caps, **params)
+    except TypeError as exc:
+        if params and "unexpected keyword" in str(exc):
+            raise TallyInputError(
+                f"{method} does not take the option(s) {', '.join(sorted(params))}"
+            ) from exc
+        raise
+
+
+def count_scores(
+    method: str,
+    scores: ScoreProfile,
+    seats: int,
+    *,
+    seed: str | None = None,
+    caps: GroupCap | None = None,
+    **params: Any,
+) -> Result:
+    """Count score ballots with ``method`` (one of ``SCORE_METHODS``) for ``seats`` seats.
+
+    The score methods' own entry point, as ``count`` is for rankings; an option the method does not
+    take raises ``TallyInputError`` naming it.
+    """
+    fn = method_function(method, SCORE_METHODS)
+    try:
+        return fn(scores, seats, seed=seed, caps=caps, **params)
     except TypeError as exc:
         if params and "unexpected keyword" in str(exc):
             raise TallyInputError(

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from governance.tally import _scan
 from governance.tally.errors import TallyInputError
 from governance.tally.profile import Profile, Ranking
+from governance.tally.scores import ScoreProfile, parse_scores
 
 PREFLIB_KINDS = ("soi", "soc", "toi", "toc")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -56,6 +57,12 @@ def read_profile(path: str | Path) -> Profile:
     if ext in PREFLIB_KINDS:
         return read_preflib(p)
     raise TallyInputError("unknown ballot file type; expected .blt, .soi, .soc, .toi or .toc", path=str(p))
+
+
+def read_scores(path: str | Path) -> ScoreProfile:
+    """Read score ballots (STAR, cumulative) in govbot's score CSV (``governance.tally.scores``)."""
+    p = Path(path)
+    return parse_scores(_read_text(p), path=str(p))
 
 
 def _read_text(path: Path) -> str:

@@ -239,6 +239,8 @@ TIE_PURPOSES: Mapping[str, str] = {
     "order within a tied tier of the ranking": N_("order within a tied tier of the ranking"),
     "casting vote among the Schwartz set": N_("give the casting vote among the Schwartz set"),
     "order pairs of equal margin": N_("order pairs of equal margin {margin}"),
+    "choose the finalists": N_("choose the finalists"),
+    "decide the runoff": N_("decide the runoff"),
 }
 TIE_RULES: Mapping[str, str] = {
     "earlier round counts": N_("earlier round counts"),
@@ -246,6 +248,9 @@ TIE_RULES: Mapping[str, str] = {
     "winning votes, then lot (tie-break ranking of candidates)": N_(
         "winning votes, then lot (tie-break ranking of candidates)"
     ),
+    "head-to-head preference": N_("head-to-head preference"),
+    "higher total score": N_("higher total score"),
+    "most five-star ratings": N_("most five-star ratings"),
 }
 
 
