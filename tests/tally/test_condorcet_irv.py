@@ -13,6 +13,7 @@ from governance.tally.condorcet_irv import condorcet_irv
 from governance.tally.count import METHODS, count
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
+from tests.tally.realdata import kubernetes_ballots, kubernetes_ranking, read_kubernetes_csv
 
 pv_profiles = pytest.importorskip("pref_voting.profiles")
 from pref_voting.iterative_methods import benham  # noqa: E402
@@ -127,6 +128,31 @@ def test_registered_in_count_and_refuses_what_it_cannot_count() -> None:
     everyone_out = Profile(["A"], [((0,),)], [1], withdrawn={0})
     with pytest.raises(TallyInputError, match="no candidate to count"):
         condorcet_irv(everyone_out, 1)
+
+
+# ------------------------------------------------------------------------ published CIVS results
+
+
+@pytest.mark.parametrize(("election", "seats"), [("steering/2019", 4), ("steering/2020", 3)])
+def test_the_kubernetes_steering_elections_civs_counted_come_out_as_published(
+    election: str, seats: int
+) -> None:
+    """2019 and 2020 were counted by CIVS with Condorcet-IRV; the results publish the whole ranking."""
+    profile = read_kubernetes_csv(kubernetes_ballots(election))
+    result = condorcet_irv(profile, seats)
+    assert result.ranking is not None
+    ranked = [tier[0].split(" (@")[0] for tier in result.ranking]
+    assert all(len(tier) == 1 for tier in result.ranking)
+    assert ranked == kubernetes_ranking(election)
+    assert [n.split(" (@")[0] for n in result.elected] == kubernetes_ranking(election)[:seats]
+    assert result.tie_breaks == []
+
+
+def test_2019_needs_a_set_aside_and_no_opinion_read_as_bottom_would_change_it() -> None:
+    profile = read_kubernetes_csv(kubernetes_ballots("steering/2019"))
+    result = condorcet_irv(profile, 4)
+    assert any(r.excluded for r in result.rounds)  # a cycle CIVS resolved by top counts
+    assert condorcet_irv(profile, 4, unranked="bottom").ranking != result.ranking
 
 
 # ------------------------------------------------------------------------------------ random profiles

@@ -10,11 +10,11 @@ What is checked:
 * 2017 (CIVS Schulze): the full published 20-place ranking, and the six seats with the company cap:
   Michael Rubin (4th) passed over because Google would be over-represented.
 * 2018 (CIVS Schulze), 2021-2025 (Elekto, Schulze): the winners in order and every published placing.
-* 2019 and 2020 were counted with CIVS's "Condorcet-IRV", which we do not implement. What can be
-  checked without it: whenever the candidates not yet placed have a Condorcet winner, that candidate
-  is the next one placed (Condorcet-IRV is Condorcet-consistent at every step); and, as a fact about
-  these two elections, the Schulze ranking equals the published one. How Condorcet-IRV orders
-  candidates inside a cycle is not checked.
+* 2019 and 2020 were counted with CIVS's "Condorcet-IRV" (our count of it against the published
+  rankings is in ``test_condorcet_irv.py``). Checked here: whenever the candidates not yet placed
+  have a Condorcet winner, that candidate is the next one placed (Condorcet-IRV is
+  Condorcet-consistent at every step); and, as a fact about these two elections, the Schulze
+  ranking equals the published one.
 * 2023-GB, 2025-GB, Code of Conduct 2023 and 2025: winners (the 2025 CoC third seat is a pairwise
   tie in the data; we check it is decided by a recorded lot between the two tied candidates).
 """
