@@ -11,8 +11,8 @@ as BetterVoting's documentation states it (docs.bettervoting.com/help/ties.html)
 * **Ties in the scoring round** (which candidates become finalists), in order:
   1. *head-to-head preference*: the candidate scored higher by more voters. Between two candidates
      that is the majority-preferred one; among more, the tied candidates are compared head to head and
-     those who lost the most match-ups fall behind, again among those still tied, as long as it
-     separates them;
+     those who lost the most match-ups are eliminated, then again among those left (their match-ups
+     with the eliminated no longer count), as long as it separates them;
   2. *most five-star ratings* (ballots giving the top score);
   3. *lot*: the seeded draw of ``governance.tally.lot`` (where the protocol says "randomly").
 * **Ties in the runoff**: 1. the *higher total score*; 2. the *most five-star ratings*; 3. *lot*.
@@ -27,7 +27,7 @@ All counts are exact integers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -249,54 +249,39 @@ def _pick(
     tables: _Tables, names: Sequence[str], group: list[int], k: int, context: str, seed: str
 ) -> tuple[list[int], str]:
     """``k`` of the tied ``group`` and the rule that decided: head-to-head, five-star ratings, lot."""
-    order = _split(group, lambda sub: _by_losses(tables, sub))
-    if _decided(order, k):
-        return _first(order, k), "head-to-head preference"
-    order = [part for tier in order for part in _split(tier, lambda sub: _by_key(sub, tables.fives))]
-    if _decided(order, k):
-        return _first(order, k), "most five-star ratings"
-    drawn: list[list[int]] = []
-    for tier in order:
-        if len(tier) > 1:
-            position = {name: i for i, name in enumerate(lot_order(seed, context, [names[c] for c in tier]))}
-            tier = sorted(tier, key=lambda c: position[names[c]])
-        drawn.extend([c] for c in tier)
-    return _first(drawn, k), "lot"
+    chosen, tied, need = _head_to_head(tables, group, k)
+    if need == 0:
+        return chosen, "head-to-head preference"
+    for five in sorted({tables.fives[c] for c in tied}, reverse=True):
+        level = [c for c in tied if tables.fives[c] == five]
+        if len(level) <= need:
+            chosen, need = chosen + level, need - len(level)
+        else:
+            tied = level
+            break
+    if need == 0:
+        return chosen, "most five-star ratings"
+    drawn = lot_order(seed, context, [names[c] for c in tied])[:need]
+    return chosen + [c for c in tied if names[c] in drawn], "lot"
 
 
-def _split(group: list[int], rank: Callable[[list[int]], list[list[int]]]) -> list[list[int]]:
-    """``group`` in tiers, best first, splitting each tier again by ``rank`` until it splits no more."""
-    tiers = rank(group)
-    if len(tiers) == 1:
-        return tiers
-    return [part for tier in tiers for part in (_split(tier, rank) if len(tier) > 1 else [tier])]
-
-
-def _by_losses(tables: _Tables, group: list[int]) -> list[list[int]]:
-    """``group`` in tiers by head-to-head losses within it, fewest first."""
-    losses = tables.losses(group)
-    return [[c for c in group if losses[c] == v] for v in sorted(set(losses.values()))]
-
-
-def _by_key(group: list[int], key: Sequence[int]) -> list[list[int]]:
-    """``group`` in tiers by ``key`` (higher first)."""
-    return [[c for c in group if key[c] == v] for v in sorted({key[c] for c in group}, reverse=True)]
-
-
-def _decided(tiers: list[list[int]], k: int) -> bool:
-    """Whether the first ``k`` candidates of ``tiers`` are known (no tier straddles position ``k``)."""
-    seen = 0
-    for tier in tiers:
-        if seen == k:
-            return True
-        if seen + len(tier) > k:
-            return False
-        seen += len(tier)
-    return True
-
-
-def _first(tiers: list[list[int]], k: int) -> list[int]:
-    return [c for tier in tiers for c in tier][:k]
+def _head_to_head(tables: _Tables, group: list[int], k: int) -> tuple[list[int], list[int], int]:
+    """Step 1 of the protocol: the tied candidates compared head to head, those who lost the most
+    match-ups eliminated, again among those left, until ``k`` are known or no one loses more than the
+    rest. Returns (chosen, still tied, how many of those still to choose)."""
+    chosen: list[int] = []
+    tied = list(group)
+    while len(tied) > k:
+        losses = tables.losses(tied)
+        worst = max(losses.values())
+        keep = [c for c in tied if losses[c] < worst]
+        if not keep:  # everyone lost as many match-ups: head to head cannot separate them
+            return chosen, tied, k
+        if len(keep) >= k:
+            tied = keep
+        else:  # the better ones all go through; the rest are chosen among those who lost the most
+            chosen, k, tied = chosen + keep, k - len(keep), [c for c in tied if losses[c] == worst]
+    return chosen + tied, [], 0
 
 
 def _runoff(

@@ -12,7 +12,7 @@ from governance.tally.caps import GroupCap
 from governance.tally.count import SCORE_METHODS, count_scores
 from governance.tally.lot import lot_order
 from governance.tally.scores import ScoreProfile, parse_scores
-from governance.tally.star import star
+from governance.tally.star import _head_to_head, _Tables, star
 
 pytest.importorskip("pref_voting.grade_profiles")
 from pref_voting.grade_methods import star as pv_star
@@ -86,6 +86,22 @@ def test_three_tied_for_the_finalists_drop_who_loses_most_head_to_head() -> None
     assert result.rounds[0].counts == {"A": 6, "B": 6, "C": 6}
     tie = result.tie_breaks[0]
     assert (tie.between, tie.rule, tie.chosen) == (["A", "B", "C"], "head-to-head preference", "A, B")
+
+
+def test_head_to_head_eliminates_again_among_those_left_as_the_protocol_repeats() -> None:
+    # A beats C and D, D beats B, C beats D, A and B tie. Losses among all four: A 0, B 1, C 1, D 2.
+    # Eliminating D then C leaves A and B level head to head: the next step (five stars) decides,
+    # although A alone had no loss among the four.
+    tables = _Tables(ScoreProfile.build(list("ABCD"), [([0, 0, 0, 0], 1)]), 5)
+    a, b, c, d = range(4)
+    tables.prefer = [[0] * 4 for _ in range(4)]
+    for winner, loser in ((a, c), (a, d), (d, b), (c, d)):
+        tables.prefer[winner][loser] = 1
+    assert _head_to_head(tables, [a, b, c, d], 1) == ([], [a, b], 1)
+    # Two places: A and B both go through once C and D are out.
+    assert _head_to_head(tables, [a, b, c, d], 2) == ([a, b], [], 0)
+    # Three places: A, B and C are better than D, who lost the most.
+    assert _head_to_head(tables, [a, b, c, d], 3) == ([a, b, c], [], 0)
 
 
 def test_a_runoff_tie_goes_to_the_higher_total_score() -> None:
