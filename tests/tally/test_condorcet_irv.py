@@ -3,14 +3,19 @@ cross-checks on random profiles against pref_voting's Benham method and a brute-
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from governance.tally import TallyInputError
 from governance.tally.caps import GroupCap
+from governance.tally.cli import main
 from governance.tally.condorcet_irv import condorcet_irv
 from governance.tally.count import METHODS, count
+from governance.tally.formats import write_preflib
 from governance.tally.lot import lot_order
 from governance.tally.profile import Profile
 from tests.tally.realdata import kubernetes_ballots, kubernetes_ranking, read_kubernetes_csv
@@ -128,6 +133,20 @@ def test_registered_in_count_and_refuses_what_it_cannot_count() -> None:
     everyone_out = Profile(["A"], [((0,),)], [1], withdrawn={0})
     with pytest.raises(TallyInputError, match="no candidate to count"):
         condorcet_irv(everyone_out, 1)
+
+
+def test_govbot_tally_counts_a_preflib_file_with_condorcet_irv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cycle.soc"
+    path.write_text(write_preflib(_cycle(), "soc"), encoding="utf-8")
+    assert (
+        main([str(path), "--method", "condorcet-irv", "--seats", "2", "--format", "json", "--seed", "s"]) == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "condorcet-irv"
+    assert out["elected"] == ["A", "B"]
+    assert out["rounds"][0]["excluded"] == ["C"]
 
 
 # ------------------------------------------------------------------------ published CIVS results
