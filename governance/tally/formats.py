@@ -2,6 +2,8 @@
 
 This is the only module of ``governance.tally`` that touches files. Readers turn a file into a
 ``Profile``; writers turn a ``Profile`` back into text that the readers read to the same profile.
+Score ballots (STAR, cumulative voting) are read by ``read_scores`` from govbot's score CSV, whose
+format and parser live in ``governance.tally.scores``.
 
 **BLT**, as written by OpenSTV and the ERS and read by droop::
 
