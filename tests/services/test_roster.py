@@ -14,6 +14,7 @@ from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Organisation, Person, VotingRep
 from governance.services import roster
 from governance.services.common import Actor, Context
+from governance.services.roster import csv_import
 from tests.services._support import events, small_roster, snapshot
 
 
@@ -331,7 +332,7 @@ async def test_csv_import_is_one_transaction(
     """Even a failure the checks cannot foresee (here: the database refuses mid-import) leaves nothing."""
     before = await snapshot(ctx)
     rows = "".join(f"p{i},Person {i},,org{i % 3}\n" for i in range(30))
-    original = roster.record
+    original = csv_import.record
     calls = 0
 
     async def failing_record(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -341,7 +342,7 @@ async def test_csv_import_is_one_transaction(
             raise RuntimeError("disk full")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(roster, "record", failing_record)
+    monkeypatch.setattr(csv_import, "record", failing_record)  # the import's own module records
     with pytest.raises(RuntimeError):
         await roster.import_roster_csv(ctx, who["sec"], "handle,name,email,organisation\n" + rows)
     assert calls == 20
