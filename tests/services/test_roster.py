@@ -212,6 +212,27 @@ async def test_identity_conflicts_change_nothing(ctx: Context, who: dict[str, Ac
     assert await snapshot(ctx) == before
 
 
+async def test_unlink_names_the_person_it_expects(ctx: Context, who: dict[str, Actor]) -> None:
+    """Unlinking by handle is one use case: an unknown handle or an account that speaks for someone else
+    is refused with nothing written; the right handle unlinks, with its audit event."""
+    await roster.link_identity(ctx, who["sec"], "alice", "slack", "T01", "U42")
+    before = await snapshot(ctx)
+    roster_events = len(await events(ctx, "roster"))
+    with pytest.raises(NotFound, match="ghost"):
+        await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="ghost")
+    with pytest.raises(InvalidInput, match="linked to @alice, not @bea") as wrong:
+        await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="bea")
+    assert "roster unlink alice slack T01 U42" in (wrong.value.hint or "")
+    with pytest.raises(Forbidden):
+        await roster.unlink_identity(ctx, who["alice"], "slack", "T01", "U42", handle="alice")
+    assert await snapshot(ctx) == before
+    assert len(await events(ctx, "roster")) == roster_events
+    assert await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="alice") == "alice"
+    assert await roster.resolve_identity(ctx, "slack", "T01", "U42") is None
+    last = (await events(ctx, "roster"))[-1]
+    assert (last.kind, last.subject) == ("identity.unlinked", "alice")
+
+
 # ---------------------------------------------------------------- CSV import
 
 GOOD_CSV = """handle,name,email,organisation,organisation_name,tier,admin,voting_rep

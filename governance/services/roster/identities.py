@@ -104,16 +104,42 @@ async def link_identity(
         )
 
 
-async def unlink_identity(ctx: Context, actor: Actor, platform: str, workspace: str, user_id: str) -> str:
-    """Stop a chat account speaking for anyone (admins only); returns the handle it spoke for."""
+async def unlink_identity(
+    ctx: Context, actor: Actor, platform: str, workspace: str, user_id: str, *, handle: str | None = None
+) -> str:
+    """Stop a chat account speaking for anyone (admins only); returns the handle it spoke for.
+
+    With ``handle`` (what the secretariat believes the account speaks for), the person must exist and the
+    account must speak for them: unlinking someone else's account by a slip of the handle changes
+    nothing, and the refusal names whom it does speak for. Checks, removal and audit event are one
+    transaction.
+    """
     platform, workspace, user_id = _check_identity(platform, workspace, user_id)
     async with write_transaction(ctx) as session:
         await require_admin(session, ctx, actor, _("unlink chat accounts"))
+        named = await person_by_handle(session, handle) if handle is not None else None
         existing = await _identity(session, platform, workspace, user_id)
         if existing is None:
             raise NotFound(_("That {platform} account is not linked to anyone.", platform=platform))
         person = await session.get(Person, existing.person_id)
-        handle = person.handle if person else str(existing.person_id)
+        spoke_for = person.handle if person else str(existing.person_id)
+        if named is not None and named.id != existing.person_id:
+            raise InvalidInput(
+                _(
+                    "That {platform_strip_lower} account is linked to @{linked_handle}, not @{handle}; "
+                    "nothing was changed.",
+                    platform_strip_lower=platform,
+                    linked_handle=spoke_for,
+                    handle=named.handle,
+                ),
+                _(
+                    "To unlink it anyway: `roster unlink {linked_handle} {platform} {workspace} {user}`.",
+                    linked_handle=spoke_for,
+                    platform=platform,
+                    workspace=workspace,
+                    user=user_id,
+                ),
+            )
         await session.delete(existing)
         await record(
             session,
@@ -121,10 +147,10 @@ async def unlink_identity(ctx: Context, actor: Actor, platform: str, workspace: 
             actor,
             stream="roster",
             kind="identity.unlinked",
-            subject=handle,
+            subject=spoke_for,
             payload={"platform": platform, "workspace": workspace, "user_id": user_id},
         )
-        return handle
+        return spoke_for
 
 
 async def resolve_identity(ctx: Context, platform: str, workspace: str, user_id: str) -> Actor | None:
