@@ -1260,6 +1260,7 @@ async def motion_withdraw(inv: Invocation) -> Reply:
 # Command groups kept in modules of their own register themselves when imported.
 from bot import (  # noqa: E402,F401
     audit_commands,
+    dashboard_commands,
     electorate_commands,
     monitor_commands,
     policy_commands,
