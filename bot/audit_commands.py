@@ -22,42 +22,41 @@ MEDIA_TYPES = {"jsonl": "application/jsonl", "csv": "text/csv", "blt": "text/pla
 async def audit_verify(inv: Invocation) -> Reply:
     """audit verify"""
     stream = inv.arg("stream")
-    async with inv.ctx.db.reading() as session:
-        if stream.lower() in ("all", "--all"):
-            checks = await audit.verify_deployment(session)
-            broken = [c for c in checks if not c.ok]
-            unaccounted = await poll_checks.verify_polls(session, now=inv.ctx.now())
-            if unaccounted and not broken:
-                return _unaccounted(unaccounted)
-            if broken:
-                return error(
-                    _(
-                        "BROKEN: {len_broken} of {len_checks} chain(s).",
-                        len_broken=len(broken),
-                        len_checks=len(checks),
-                    ),
-                    _("Investigate the database before going on; nothing was changed."),
-                    [
-                        _(
-                            "{stream}: event {seq}: {problem}",
-                            stream=c.stream,
-                            seq=c.broken_seq,
-                            problem=c.problem,
-                        )
-                        for c in broken
-                    ]
-                    + [f"{name}: {problem}" for name, found in unaccounted.items() for problem in found],
-                )
-            events = sum(c.events for c in checks)
-            return Reply(
-                text=_(
-                    "OK: {len_checks} chain(s), {events} event(s), every anchored head in place.",
+    if stream.lower() in ("all", "--all"):
+        verdict = await poll_checks.verify_everything(inv.ctx)
+        checks, unaccounted = verdict.chains, verdict.unaccounted
+        broken = [c for c in checks if not c.ok]
+        if unaccounted and not broken:
+            return _unaccounted(unaccounted)
+        if broken:
+            return error(
+                _(
+                    "BROKEN: {len_broken} of {len_checks} chain(s).",
+                    len_broken=len(broken),
                     len_checks=len(checks),
-                    events=events,
-                )
+                ),
+                _("Investigate the database before going on; nothing was changed."),
+                [
+                    _(
+                        "{stream}: event {seq}: {problem}",
+                        stream=c.stream,
+                        seq=c.broken_seq,
+                        problem=c.problem,
+                    )
+                    for c in broken
+                ]
+                + [f"{name}: {problem}" for name, found in unaccounted.items() for problem in found],
             )
-        check = await audit.verify_stream(session, stream)
-        poll = await poll_checks.verify_poll(session, stream, now=inv.ctx.now()) if check.ok else None
+        events = sum(c.events for c in checks)
+        return Reply(
+            text=_(
+                "OK: {len_checks} chain(s), {events} event(s), every anchored head in place.",
+                len_checks=len(checks),
+                events=events,
+            )
+        )
+    one = await poll_checks.verify_one(inv.ctx, stream)
+    check, poll = one.chain, one.poll
     if poll is not None and poll.problems:
         return _unaccounted({stream: poll.problems})
     checked = "\n".join(poll.checked) if poll is not None and poll.checked else None  # seed, re-count

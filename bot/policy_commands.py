@@ -7,9 +7,7 @@ from bot.grammar import Invocation, command
 from bot.replies import Reply
 from governance import labels
 from governance.i18n import _
-from governance.policies.explain import explain
 from governance.services import bodies, elections, motions
-from governance.services.common import body_by_slug, body_facts
 
 
 @command(
@@ -20,10 +18,7 @@ from governance.services.common import body_by_slug, body_facts
 )
 async def policy_show(inv: Invocation) -> Reply:
     """policy <body>"""
-    async with inv.ctx.db.reading() as session:
-        body = await body_by_slug(session, inv.arg("body"))
-    policy = inv.ctx.policy_for(body)
-    lines = explain(policy, body_facts(body))
+    lines = await bodies.rules_of(inv.ctx, inv.arg("body"))
     return Reply(text=lines[0], block="\n".join(lines[1:]))
 
 

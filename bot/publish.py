@@ -7,7 +7,9 @@ version, SHA-256 of its source) and the head of each audit chain, with the downl
 Secret ballots stay secret: an election page gives totals and turnout, never a ballot or who chose
 what; roll-call motions list each member's vote by name.
 
-Everything is read through the services and the audit log in read-only transactions. The site is built
+What may be published is decided by ``governance.services.publication`` (a poll's ballots, roll call
+and result only once it is counted; never an open poll's ballots) and read there in read-only
+transactions: this module renders what it is given and reads no table. The site is built
 in a fresh directory beside ``DIR`` and moved into place when complete, so a web server never serves a
 half-written site; a directory that holds something other than a previous site is never overwritten.
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,24 +34,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import select
-from sqlmodel import col
 
-from governance import audit, charts, checkpoints, export, i18n
+from governance import charts, checkpoints, export, i18n
 from governance.charts import Chart, TierTurnout
 from governance.errors import Conflict, InvalidInput
 from governance.i18n import N_
-from governance.models import AuditHead, Body, Election, Organisation, Person, Voter
-from governance.policies import load_policy
-from governance.policies.base import PollFacts
-from governance.services import bodies, elections, electorate, motions
-from governance.services.common import Actor, Context, body_facts, facts_columns, facts_from_row, facts_joins
+from governance.services import bodies, elections, motions, publication
+from governance.services.common import Context
+from governance.services.publication import NO_ORGANISATION
 from governance.tally.motion import reason_text
 from governance.tally.result import Number, default_option_names, notes_in, round_note_in, tie_words
 
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 MARKER = ".govbot-site"
-NO_ORGANISATION = "no organisation"
 # Stored values (phases, kinds, roles, standings, outcomes, votes, tiers) as people read them; a value
 # not listed here (an operator's own tier or role) is shown as stored, underscores as spaces.
 LABELS: dict[str, str] = {
@@ -90,17 +86,6 @@ LABELS: dict[str, str] = {
     NO_ORGANISATION: N_("no organisation"),
     **charts.THRESHOLD_BASES,
 }
-
-
-@dataclass(frozen=True)
-class ChainHead:
-    """An audit stream's head as published: where it ends, and whether it verified when the site was built."""
-
-    stream: str
-    seq: int
-    hash: str
-    ok: bool
-    problem: str | None
 
 
 @dataclass(frozen=True)
@@ -253,58 +238,6 @@ def _ranking(result: Mapping[str, Any] | None) -> str | None:
     return charts.ranking_text(ranking) if ranking else None
 
 
-async def chain_head(ctx: Context, stream: str) -> ChainHead | None:
-    """The head of an audit stream and whether the stream verifies now; None if it has no events."""
-    async with ctx.db.reading() as session:
-        head = await session.get(AuditHead, stream)
-        check = await audit.verify_stream(session, stream)
-    if head is None:
-        return None
-    return ChainHead(stream, head.seq, head.hash, check.ok, check.problem)
-
-
-async def election_turnout(ctx: Context, election: Election, body: Body) -> list[TierTurnout]:
-    """Who voted in an election, by organisation tier, against who may vote under its policy.
-
-    An election whose electorate was frozen (every election since the frozen record) reads it: each
-    person counts in the tier they had at the cut-off. For an older election, the electorate is the
-    roster at publication as the election's policy judges it, plus anyone who
-    voted (so a voter who has since left still counts in both). Only the record of who voted is read,
-    never a ballot. If the policy's source has changed since the election, the electorate is not
-    guessed: each tier shows its voters only.
-    """
-    async with ctx.db.reading() as session:
-        frozen = await electorate.turnout_by_tier(session, election)
-    if frozen is not None:  # the electorate frozen at the cut-off: what was published never changes
-        return [TierTurnout(t.tier or NO_ORGANISATION, t.voted, t.eligible) for t in frozen]
-    async with ctx.db.reading() as session:
-        stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
-        people = [f for f in (facts_from_row(row) for row in (await session.execute(stmt)).all()) if f]
-        voted = set(
-            (await session.execute(select(col(Voter.person_id)).where(col(Voter.election_id) == election.id)))
-            .scalars()
-            .all()
-        )
-        tiers = [t for t in (await session.execute(select(col(Organisation.tier)).distinct())).scalars()]
-    policy = load_policy(election.policy_name)
-    known = policy.sha256 == election.policy_hash
-    poll = PollFacts(election.slug, body_facts(body), election.seats, election.phase)
-    voters: Counter[str] = Counter()
-    eligible: Counter[str] = Counter()
-    for person in people:
-        tier = person.organisation_tier or NO_ORGANISATION
-        did_vote = person.person_id in voted
-        voters[tier] += did_vote
-        if known and (did_vote or policy.may_vote(poll, person) is None):
-            eligible[tier] += 1
-    order = sorted(set(tiers) | set(voters) | set(eligible), key=lambda t: (t == NO_ORGANISATION, t))
-    return [
-        TierTurnout(tier, voters[tier], eligible[tier] if known else None)
-        for tier in order
-        if eligible[tier] or voters[tier]
-    ]
-
-
 def _write_charts(site: Path, folder: str, made: Sequence[Chart], report: SiteReport) -> list[PublishedChart]:
     target = site / "charts" / folder
     target.mkdir(parents=True, exist_ok=True)
@@ -318,15 +251,9 @@ def _write_charts(site: Path, folder: str, made: Sequence[Chart], report: SiteRe
 
 
 async def _bundle(ctx: Context, site: Path, subject: export.Subject, report: SiteReport) -> str:
-    """Write the poll's audit bundle (zip) into the site; its path relative to the site root.
-
-    Exporting first seals pending ballot events and anchors the heads (as ``govbot audit export`` does),
-    so the chain heads read afterwards for the page are the ones the bundle carries. A secret poll not
-    counted yet is published without its ballots (``export.withheld``): events and turnout only.
-    """
-    files = await export.export_bundle(ctx, Actor.system("publish"), subject, withhold=True)
+    """Write the poll's audit bundle (zip) as the publication use case gives it; its path in the site."""
     path = f"bundles/{subject.folder}.zip"
-    export.write_bundle(files, site / path)
+    export.write_bundle(await publication.bundle(ctx, subject), site / path)
     report.bundles.append(path)
     return path
 
@@ -373,18 +300,18 @@ async def _build(ctx: Context, site: Path, when: datetime, locale: str, timezone
             report,
             body=body,
             members=members,
-            head=await chain_head(ctx, f"body:{body.slug}"),
+            head=await publication.chain_head(ctx, f"body:{body.slug}"),
             elections=[e for e, b in await elections.list_elections(ctx, body.slug)],
             motions=[m for m, b in await motions.list_motions(ctx, body.slug)],
             **common,
         )
 
     election_rows = await elections.list_elections(ctx)
-    for election, body in election_rows:
+    for election, _body in election_rows:
         bundle = await _bundle(ctx, site, export.Subject("election", election.slug), report)
-        view = await elections.show(ctx, election.slug)
-        turnout = await election_turnout(ctx, election, body)
-        tiers = [TierTurnout(label(t.tier, locale), t.voted, t.eligible) for t in turnout]
+        shown = await publication.election_page(ctx, election.slug)
+        view = shown.view
+        tiers = [TierTurnout(label(t.tier, locale), t.voted, t.eligible) for t in shown.turnout]
         made = charts.charts_for_election(
             view, title=election.title, turnout=tiers if view.voters else (), gettext=i18n.gettext
         )
@@ -399,16 +326,17 @@ async def _build(ctx: Context, site: Path, when: datetime, locale: str, timezone
             table=round_table(view.result) if view.result else None,
             ranking=_ranking(view.result),
             charts=_write_charts(site, f"election-{election.slug}", made, report),
-            turnout=turnout,
+            turnout=shown.turnout,
             bundle=bundle,
-            head=await chain_head(ctx, f"election:{election.slug}"),
+            head=shown.head,
             **common,
         )
 
     motion_rows = await motions.list_motions(ctx)
     for motion, _body in motion_rows:
         bundle = await _bundle(ctx, site, export.Subject("motion", str(motion.id)), report)
-        mview = await motions.show(ctx, motion.id or 0)
+        mshown = await publication.motion_page(ctx, motion.id or 0)
+        mview = mshown.view
         made = charts.charts_for_motion(mview, title=f"M{motion.id}: {motion.title}", gettext=i18n.gettext)
         _page(
             env,
@@ -420,7 +348,7 @@ async def _build(ctx: Context, site: Path, when: datetime, locale: str, timezone
             result=mview.result,
             charts=_write_charts(site, f"motion-{motion.id}", made, report),
             bundle=bundle,
-            head=await chain_head(ctx, f"motion:{motion.id}"),
+            head=mshown.head,
             **common,
         )
 

@@ -315,14 +315,16 @@ VOTING_PHASES = frozenset({"voting", "open"})
 """The phases of a poll taking ballots (an election's ``voting``, a motion's ``open``)."""
 
 
-def withheld(poll: Election | Motion) -> bool:
+def withheld(poll: Election | Motion, *, until_counted: bool = False) -> bool:
     """Whether an export leaves out the poll's ballots: a secret poll not counted (yet, or ever).
 
     Before a secret poll closes its ballots would give a running tally (DESIGN.md invariant 7), and a
     secret poll cancelled or withdrawn uncounted keeps them sealed for good. Its events are exported all
     the same: a secret ballot's event carries no content, so the log shows turnout only.
+    ``until_counted`` (the transparency site) leaves out the ballots of every poll not counted, public
+    ones included: the site publishes ballots only with the result they give.
     """
-    return poll.secret and poll.phase not in COUNTED_PHASES
+    return (poll.secret or until_counted) and poll.phase not in COUNTED_PHASES
 
 
 async def refuse_open_secret(session: AsyncSession, subject: Subject) -> None:
@@ -360,7 +362,7 @@ async def refuse_open_secret(session: AsyncSession, subject: Subject) -> None:
     )
 
 
-async def _election_files(session: AsyncSession, election: Election) -> dict[str, bytes]:
+async def _election_files(session: AsyncSession, election: Election, until_counted: bool) -> dict[str, bytes]:
     body = await session.get(Body, election.body_id)
     assert body is not None
     rows = (
@@ -436,13 +438,13 @@ async def _election_files(session: AsyncSession, election: Election) -> dict[str
         assert election.electorate_fixed_at is not None
         settings["electorate"] = electorate.summary(entries, election.electorate_fixed_at)
     folder = f"election-{election.slug}"
-    if withheld(election):
+    if withheld(election, until_counted=until_counted):
         settings["ballots_withheld"] = True
     files = {
         f"{folder}/settings.json": dumps(settings),
         f"{folder}/events.jsonl": await stream_jsonl(session, f"election:{election.slug}"),
     }
-    if not withheld(election):
+    if not withheld(election, until_counted=until_counted):
         files[f"{folder}/ballots.csv"] = ballots_csv(ballots, public=public, seed=count["seed"]).encode()
         files[f"{folder}/ballots.blt"] = ballots_blt(
             count, [c for _, c, _ in ballots], election.title
@@ -469,7 +471,7 @@ async def _seed_rule(session: AsyncSession, election: Election) -> str | None:
     return str(rule) if rule else None
 
 
-async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, bytes]:
+async def _motion_files(session: AsyncSession, motion: Motion, until_counted: bool) -> dict[str, bytes]:
     body = await session.get(Body, motion.body_id)
     assert body is not None
     ballot_rows = (
@@ -503,13 +505,13 @@ async def _motion_files(session: AsyncSession, motion: Motion) -> dict[str, byte
         "stream": f"motion:{motion.id}",
     }
     folder = f"motion-{motion.id}"
-    if withheld(motion):
+    if withheld(motion, until_counted=until_counted):
         settings["ballots_withheld"] = True
     files = {
         f"{folder}/settings.json": dumps(settings),
         f"{folder}/events.jsonl": await stream_jsonl(session, f"motion:{motion.id}"),
     }
-    if not withheld(motion):
+    if not withheld(motion, until_counted=until_counted):
         files[f"{folder}/ballots.csv"] = ballots_csv(
             [(r, c, h if public else None) for r, c, h in ballot_rows], public=public
         ).encode()
@@ -525,8 +527,11 @@ async def prepare(session: AsyncSession, *, actor: str, at: datetime) -> list[st
     return await audit.anchor_all(session, actor=actor, at=at)
 
 
-async def collect(session: AsyncSession, subject: Subject, *, generated_at: datetime) -> dict[str, bytes]:
-    """Every file of the bundle for ``subject``, manifest included (read it after ``prepare``)."""
+async def collect(
+    session: AsyncSession, subject: Subject, *, generated_at: datetime, until_counted: bool = False
+) -> dict[str, bytes]:
+    """Every file of the bundle for ``subject``, manifest included (read it after ``prepare``);
+    ``until_counted`` as in ``withheld``."""
     files: dict[str, bytes] = {}
     streams: list[str] = []
     if subject.kind == "election":
@@ -537,20 +542,20 @@ async def collect(session: AsyncSession, subject: Subject, *, generated_at: date
             raise NotFound(
                 _("No election {subject_ref!r}.", subject_ref=subject.ref), _("See `election list`.")
             )
-        files |= await _election_files(session, election)
+        files |= await _election_files(session, election, until_counted)
         streams.append(subject.stream)
     elif subject.kind == "motion":
         motion = await session.get(Motion, int(subject.ref))
         if motion is None:
             raise NotFound(_("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`."))
-        files |= await _motion_files(session, motion)
+        files |= await _motion_files(session, motion, until_counted)
         streams.append(subject.stream)
     else:
         for election in (await session.execute(select(Election).order_by(col(Election.id)))).scalars():
-            files |= await _election_files(session, election)
+            files |= await _election_files(session, election, until_counted)
             streams.append(f"election:{election.slug}")
         for motion in (await session.execute(select(Motion).order_by(col(Motion.id)))).scalars():
-            files |= await _motion_files(session, motion)
+            files |= await _motion_files(session, motion, until_counted)
             streams.append(f"motion:{motion.id}")
         others = (
             await session.execute(
@@ -637,7 +642,8 @@ async def export_bundle(
     """The bundle for ``subject``, for the secretariat: seals and anchors first, then reads everything.
 
     One secret poll still open is refused (``refuse_open_secret``) before anything is written, unless
-    ``withhold`` (the transparency site): then, as in every bundle, its ballots are left out (``withheld``).
+    ``withhold`` (the transparency site): then the ballots of every poll not counted yet, secret or
+    public, are left out (``withheld(..., until_counted=True)``).
     ``single`` names the one file format the caller takes (``single_file``): sealed ballots are refused
     before anything is written too.
     """
@@ -654,7 +660,7 @@ async def export_bundle(
         await prepare(session, actor=actor.label, at=ctx.now())
         await checkpoints.ensure_current(session, ctx, reason="audit.export")  # the bundle's heads, signed
     async with ctx.db.reading() as session:
-        return await collect(session, subject, generated_at=ctx.now())
+        return await collect(session, subject, generated_at=ctx.now(), until_counted=withhold)
 
 
 async def require_subject(session: AsyncSession, subject: Subject) -> None:

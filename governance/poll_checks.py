@@ -2,7 +2,8 @@
 
 The ledger's rules are ``governance.reconcile``'s and a bundle's checks are ``governance.verify``'s; this
 module applies both to a poll read from the database (``verify_poll``, ``verify_polls``), so neither of
-those modules needs the other's database side and no import circle joins them.
+those modules needs the other's database side and no import circle joins them. ``verify_everything`` and
+``verify_one`` are the ``audit verify`` use cases, each one read-only transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import export, verify
+from governance import audit, export, verify
 from governance.models import AuditEvent, Election, Motion
 from governance.reconcile import close_payload, counted_differences, counted_in, differences, ledger
 from governance.services import electorate
+from governance.services.common import Context
 
 
 async def _poll(session: AsyncSession, stream: str) -> tuple[str, Election | Motion] | None:
@@ -107,3 +109,34 @@ async def verify_polls(session: AsyncSession, *, now: datetime) -> dict[str, lis
         if problems:
             out[stream] = problems
     return out
+
+
+@dataclass(frozen=True)
+class DeploymentVerdict:
+    """``audit verify all``: every chain checked, and the polls whose ballots do not add up."""
+
+    chains: list[audit.ChainCheck]
+    unaccounted: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class StreamVerdict:
+    """``audit verify <stream>``: its chain, and for a poll whose chain holds, its ballots."""
+
+    chain: audit.ChainCheck
+    poll: PollCheck | None
+
+
+async def verify_everything(ctx: Context) -> DeploymentVerdict:
+    """Every chain and every poll's ledger, in one read-only transaction (one consistent picture)."""
+    async with ctx.db.reading() as session:
+        chains = await audit.verify_deployment(session)
+        return DeploymentVerdict(chains, await verify_polls(session, now=ctx.now()))
+
+
+async def verify_one(ctx: Context, stream: str) -> StreamVerdict:
+    """One chain, and, when it holds and is a poll's, that poll's ballots, in one read-only transaction."""
+    async with ctx.db.reading() as session:
+        chain = await audit.verify_stream(session, stream)
+        poll = await verify_poll(session, stream, now=ctx.now()) if chain.ok else None
+        return StreamVerdict(chain, poll)

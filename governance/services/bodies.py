@@ -16,6 +16,7 @@ from governance.i18n import _
 from governance.models import AuditEvent, Body, Membership, Organisation, Person
 from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import STATES, Refusal, state_refusal
+from governance.policies.explain import explain
 from governance.services import chairs
 from governance.services.common import (
     Actor,
@@ -746,3 +747,11 @@ async def list_bodies(ctx: Context, kind: str | None = None) -> list[tuple[Body,
         )
         counts = {body_id: int(n) for body_id, n in counted.all()}
         return [(b, counts.get(b.id or 0, 0)) for b in bodies]
+
+
+async def rules_of(ctx: Context, slug: str) -> list[str]:
+    """The rules that govern a body, in plain sentences from its policy module (``policy <body>``): the
+    first a summary, the others one rule each; refuses an unknown body."""
+    async with ctx.db.reading() as session:
+        body = await body_by_slug(session, slug)
+    return explain(ctx.policy_for(body), body_facts(body))

@@ -180,6 +180,46 @@ async def may_vote(
     )
 
 
+async def may_vote_in(
+    session: AsyncSession,
+    polls: Sequence[tuple[Election, Body, LoadedPolicy]],
+    facts: dict[int, PersonFacts],
+) -> set[int]:
+    """The elections, among ``polls``, one person may vote in now: the same ``vote_refusal`` the cast
+    path applies, with every frozen record read in one query. ``facts`` holds the person's facts as each
+    election's body sees them (body id -> facts); an election whose body is missing there is left out."""
+    person_ids = {f.person_id for f in facts.values()}
+    frozen = [e.id for e, _b, _p in polls if e.electorate_fixed_at is not None]
+    listed: set[int] = set()
+    if frozen and person_ids:
+        listed = set(
+            (
+                await session.execute(
+                    select(col(ElectorateEntry.election_id)).where(
+                        col(ElectorateEntry.election_id).in_(frozen),
+                        col(ElectorateEntry.person_id).in_(person_ids),
+                    )
+                )
+            ).scalars()
+        )
+    allowed: set[int] = set()
+    for election, body, policy in polls:
+        assert election.id is not None and body.id is not None
+        seen = facts.get(body.id)
+        if seen is not None and (
+            vote_refusal(
+                policy,
+                _poll(election, body),
+                seen,
+                fixed_at=election.electorate_fixed_at,
+                listed=election.id in listed,
+            )
+            is None
+        ):
+            allowed.add(election.id)
+    return allowed
+
+
 async def _roster(session: AsyncSession, body: Body) -> list[tuple[PersonFacts, str]]:
     stmt = facts_joins(select(*facts_columns()).select_from(Person), None, body.id)
     out = []

@@ -92,15 +92,18 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(set(out), reverse=True))
 
 
+def upcoming(series: MeetingSeries, now: datetime, count: int = 3) -> list[datetime]:
+    """The series' next ``count`` starts after ``now`` (UTC; none once it is cancelled)."""
+    if not series.active:
+        return []
+    start = datetime.fromisoformat(series.dtstart)
+    tz = recurrence.zone(series.timezone)
+    return recurrence.occurrences(series.rrule, start, tz, now, now + timedelta(days=400))[:count]
+
+
 def view(series: MeetingSeries, body: Body, now: datetime, count: int = 3) -> SeriesView:
     """A series as shown: its next ``count`` starts and its calendar file."""
-    tz = recurrence.zone(series.timezone)
     start = datetime.fromisoformat(series.dtstart)
-    upcoming = (
-        recurrence.occurrences(series.rrule, start, tz, now, now + timedelta(days=400))[:count]
-        if series.active
-        else []
-    )
     calendar = ics.series_calendar(
         uid=f"meeting-{series.id}@govbot",
         title=series.title,
@@ -112,7 +115,7 @@ def view(series: MeetingSeries, body: Body, now: datetime, count: int = 3) -> Se
         description=f"{body.name} meeting, scheduled with govbot.",
         url=body.charter_url,
     )
-    return SeriesView(series, body, upcoming, calendar)
+    return SeriesView(series, body, upcoming(series, now, count), calendar)
 
 
 def wanted(series: MeetingSeries, now: datetime, horizon: timedelta = HORIZON) -> list[due.Due]:

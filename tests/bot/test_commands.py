@@ -105,6 +105,7 @@ SCENARIO: list[tuple[str, str, str]] = [
     ("sec", 'election exception-deny board-2027 yuki --reason "Acme votes through alice"', "is denied"),
     ("farid", 'election exception board-2027 --reason "Globex shares its vote"', "is recorded"),
     ("sec", 'election exception-grant board-2027 farid --reason "agreed by the board"', "may vote"),
+    ("bea", "todo", "1 thing awaits you"),  # the board ballot, open and not cast yet
     ("alice", "vote board-2027 chen arjun dana", "Ballot recorded in board-2027: chen > arjun > dana"),
     ("alice", "/gov vote board-2027 chen dana", "Ballot replaced your earlier ballot"),
     ("bea", "vote board-2027 bea farid", "Ballot recorded"),
@@ -197,6 +198,7 @@ FAILURES: list[tuple[str, str, str]] = [
     ("sec", "election show board-2027 extra", "Unexpected 'extra'"),
     ("sec", "help nonsense", "No help for 'nonsense'"),
     ("sec", "whoami please", "Unexpected 'please'"),
+    ("sec", "todo now", "Unexpected 'now'"),
     # roster
     ("sec", "roster orgs --tier x", "has no option --tier"),
     ("alice", 'roster org add newco "New Co"', "secretariat"),

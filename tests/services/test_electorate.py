@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import publish, seed
+from bot import seed
 from bot.commands import dispatch
 from governance import export
 from governance.clock import ManualClock
 from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
-from governance.services import bodies, elections, electorate, roster, schedule
+from governance.services import bodies, elections, electorate, publication, roster, schedule
 from governance.services.common import Context
 from tests.services._support import SYSTEM, events, outbox_rows, snapshot
 
@@ -140,7 +140,7 @@ async def _views(ctx: Context) -> tuple[str, object, object, object]:
         )
     settings = json.loads(files["election-board-2027/settings.json"])
     view = await elections.show(ctx, "board-2027")
-    turnout = await publish.election_turnout(ctx, view.election, view.body)
+    turnout = await publication.election_turnout(ctx, view.election, view.body)
     return shown.text, settings["electorate"], turnout, (await elections.show(ctx, "board-2027")).fixed
 
 

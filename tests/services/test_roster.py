@@ -14,6 +14,7 @@ from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Organisation, Person, VotingRep
 from governance.services import roster
 from governance.services.common import Actor, Context
+from governance.services.roster import csv_import
 from tests.services._support import events, small_roster, snapshot
 
 
@@ -211,6 +212,27 @@ async def test_identity_conflicts_change_nothing(ctx: Context, who: dict[str, Ac
     assert await snapshot(ctx) == before
 
 
+async def test_unlink_names_the_person_it_expects(ctx: Context, who: dict[str, Actor]) -> None:
+    """Unlinking by handle is one use case: an unknown handle or an account that speaks for someone else
+    is refused with nothing written; the right handle unlinks, with its audit event."""
+    await roster.link_identity(ctx, who["sec"], "alice", "slack", "T01", "U42")
+    before = await snapshot(ctx)
+    roster_events = len(await events(ctx, "roster"))
+    with pytest.raises(NotFound, match="ghost"):
+        await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="ghost")
+    with pytest.raises(InvalidInput, match="linked to @alice, not @bea") as wrong:
+        await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="bea")
+    assert "roster unlink alice slack T01 U42" in (wrong.value.hint or "")
+    with pytest.raises(Forbidden):
+        await roster.unlink_identity(ctx, who["alice"], "slack", "T01", "U42", handle="alice")
+    assert await snapshot(ctx) == before
+    assert len(await events(ctx, "roster")) == roster_events
+    assert await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="alice") == "alice"
+    assert await roster.resolve_identity(ctx, "slack", "T01", "U42") is None
+    last = (await events(ctx, "roster"))[-1]
+    assert (last.kind, last.subject) == ("identity.unlinked", "alice")
+
+
 # ---------------------------------------------------------------- CSV import
 
 GOOD_CSV = """handle,name,email,organisation,organisation_name,tier,admin,voting_rep
@@ -331,7 +353,7 @@ async def test_csv_import_is_one_transaction(
     """Even a failure the checks cannot foresee (here: the database refuses mid-import) leaves nothing."""
     before = await snapshot(ctx)
     rows = "".join(f"p{i},Person {i},,org{i % 3}\n" for i in range(30))
-    original = roster.record
+    original = csv_import.record
     calls = 0
 
     async def failing_record(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -341,7 +363,7 @@ async def test_csv_import_is_one_transaction(
             raise RuntimeError("disk full")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(roster, "record", failing_record)
+    monkeypatch.setattr(csv_import, "record", failing_record)  # the import's own module records
     with pytest.raises(RuntimeError):
         await roster.import_roster_csv(ctx, who["sec"], "handle,name,email,organisation\n" + rows)
     assert calls == 20

@@ -152,7 +152,7 @@ async def test_approval_ballot_uses_checkboxes(slack: SlackHarness) -> None:
 
 
 async def test_vote_on_a_closed_election_is_refused_privately(slack: SlackHarness) -> None:
-    body = (await slack.reply("alice", "vote board-2027"))
+    body = await slack.reply("alice", "vote board-2027")
     assert "not open for voting" in body["text"]
     assert not slack.api.calls_to("views.open")
 
@@ -228,7 +228,7 @@ async def test_wg_join_approved_from_the_app_home(slack: SlackHarness) -> None:
         lambda c: c.args.get("channel") == "D0BEA" and "approved your request to join" in c.args["text"],
     )
     assert len(told) == 1
-    members = (await slack.reply("dana", "wg members safety"))
+    members = await slack.reply("dana", "wg members safety")
     assert "2 member(s)" in members["text"] and "Béatrice Dubois" in json.dumps(
         members["blocks"], ensure_ascii=False
     )
@@ -279,3 +279,40 @@ async def test_unlinked_user_home_explains_linking(slack: SlackHarness) -> None:
     )
     home: Call = (await slack.api.wait_for("views.publish"))[-1]
     assert "slack T0001 U0NOBODY" in json.dumps(home.args["view"])
+
+
+async def home_of(slack: SlackHarness, handle: str, n: int) -> str:
+    """The Home tab Slack would show ``handle`` now, as JSON text."""
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": USERS[handle],
+            "channel": f"D0{handle.upper()}",
+            "tab": "home",
+            "event_ts": f"1700000100.{n:06d}",
+        }
+    )
+    calls = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS[handle])
+    return json.dumps(calls[-1].args["view"], ensure_ascii=False)
+
+
+async def test_app_home_shows_what_the_dashboard_holds(slack: SlackHarness) -> None:
+    """Motions to vote on (for the body's members only), a nomination waiting for an answer and the next
+    meeting of one's working group, all from the same use case as `todo`."""
+    proposed = await slack.reply_text("alice", 'motion propose toc "Adopt the style guide"')
+    assert "M1" in proposed
+    await slack.reply_text("alice", "election nominate board-2027 bea")
+    await slack.reply_text("dana", 'wg schedule safety "weekly mon" 09:00 Europe/Paris')
+    chen = await home_of(slack, "chen", 1)
+    assert "M1: Adopt the style guide" in chen and "motion:1" in chen
+    arjun = await home_of(slack, "arjun", 2)
+    assert "motion:1" not in arjun and "Nothing to vote on right now." in arjun
+    bea = await home_of(slack, "bea", 3)
+    assert "Nominations waiting for your answer" in bea and "/gov election accept board-2027" in bea
+    assert "Nominations waiting" not in chen  # chen nominated himself: accepted already
+    dana = await home_of(slack, "dana", 4)
+    assert "Next meeting of *AI Safety Working Group*" in dana
+    todo = await slack.reply("bea", "todo")
+    shown = json.dumps(todo, ensure_ascii=False)
+    assert todo["text"].startswith("2 things await you") and "M1: Adopt the style guide" in shown
+    assert "election accept|decline board-2027" in shown
