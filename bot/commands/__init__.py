@@ -15,7 +15,9 @@ from bot.commands import audit, electorate, monitors, policy, schedule  # noqa: 
 # isort: on
 from bot.commands.dispatch import dispatch as dispatch
 from bot.grammar import REGISTRY as REGISTRY
+from bot.grammar import Command as Command
 from bot.grammar import Spec as Spec
 from bot.grammar import find as find
+from bot.grammar import parse as parse
 from bot.grammar import parse_when as parse_when
 from bot.grammar import tokenize as tokenize

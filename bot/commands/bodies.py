@@ -15,7 +15,7 @@ from governance.services import bodies, chairs
 # ---------------------------------------------------------------- bodies and working groups
 
 
-@command("body list", "", "List the board, committees and working groups.")
+@command("body list", "", "List the board, committees and working groups.", public=True)
 async def body_list(inv: Invocation) -> Reply:
     """body list"""
     rows = await bodies.list_bodies(inv.ctx)
@@ -32,6 +32,7 @@ async def body_list(inv: Invocation) -> Reply:
     "Create a board, committee or working group (admins).",
     options={"kind": "value", "charter": "value", "chair": "multi", "policy": "value", "channel": "value"},
     examples=('body create toc "Technical Oversight Committee" --kind committee',),
+    admin_only=True,
 )
 async def body_create(inv: Invocation) -> Reply:
     """body create"""
@@ -59,7 +60,7 @@ async def body_create(inv: Invocation) -> Reply:
     )
 
 
-@command("body show", "<body>", "Show a body's members.", examples=("body show board",))
+@command("body show", "<body>", "Show a body's members.", examples=("body show board",), public=True)
 async def body_show(inv: Invocation) -> Reply:
     """body show"""
     return await _members_reply(inv, inv.arg("body"))
@@ -132,7 +133,7 @@ async def _members_reply(inv: Invocation, slug: str) -> Reply:
     return Reply(text=text, tables=[table])
 
 
-@command("wg list", "", "List working groups.")
+@command("wg list", "", "List working groups.", public=True)
 async def wg_list(inv: Invocation) -> Reply:
     """wg list"""
     rows = await bodies.list_bodies(inv.ctx, "working_group")
@@ -158,6 +159,7 @@ async def wg_list(inv: Invocation) -> Reply:
     "Create a working group with its charter and chair(s) (admins).",
     options={"charter": "value", "chair": "multi", "channel": "value"},
     examples=('wg create safety "AI Safety WG" --charter https://example.org/safety --chair alice',),
+    admin_only=True,
 )
 async def wg_create(inv: Invocation) -> Reply:
     """wg create"""
@@ -197,7 +199,11 @@ async def wg_join(inv: Invocation) -> Reply:
 
 
 @command(
-    "wg approve", "<wg> <handle>", "Approve a join request (chairs).", examples=("wg approve safety bob",)
+    "wg approve",
+    "<wg> <handle>",
+    "Approve a join request (chairs).",
+    examples=("wg approve safety bob",),
+    chair_only=True,
 )
 async def wg_approve(inv: Invocation) -> Reply:
     """wg approve"""
@@ -211,7 +217,13 @@ async def wg_approve(inv: Invocation) -> Reply:
     )
 
 
-@command("wg deny", "<wg> <handle>", "Decline a join request (chairs).", options={"reason": "value"})
+@command(
+    "wg deny",
+    "<wg> <handle>",
+    "Decline a join request (chairs).",
+    options={"reason": "value"},
+    chair_only=True,
+)
 async def wg_deny(inv: Invocation) -> Reply:
     """wg deny"""
     await bodies.decide_join(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), False, inv.opt("reason"))
@@ -239,7 +251,9 @@ async def wg_leave(inv: Invocation) -> Reply:
     return Reply(text=_("You left {inv_arg_wg}.", inv_arg_wg=inv.arg("wg")))
 
 
-@command("wg remove", "<wg> <handle>", "Remove a member (chairs).", options={"reason": "value"})
+@command(
+    "wg remove", "<wg> <handle>", "Remove a member (chairs).", options={"reason": "value"}, chair_only=True
+)
 async def wg_remove(inv: Invocation) -> Reply:
     """wg remove"""
     await bodies.remove_member(inv.ctx, inv.actor, inv.arg("wg"), inv.arg("handle"), inv.opt("reason"))
@@ -252,13 +266,13 @@ async def wg_remove(inv: Invocation) -> Reply:
     )
 
 
-@command("wg members", "<wg>", "List a working group's members.")
+@command("wg members", "<wg>", "List a working group's members.", public=True)
 async def wg_members(inv: Invocation) -> Reply:
     """wg members"""
     return await _members_reply(inv, inv.arg("wg"))
 
 
-@command("wg pending", "<wg>", "List pending join requests (chairs).")
+@command("wg pending", "<wg>", "List pending join requests (chairs).", chair_only=True)
 async def wg_pending(inv: Invocation) -> Reply:
     """wg pending"""
     body, rows = await bodies.pending(inv.ctx, inv.actor, inv.arg("wg"))

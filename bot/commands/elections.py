@@ -18,7 +18,7 @@ from governance.services import elections, terms
 # ---------------------------------------------------------------- elections
 
 
-@command("election list", "", "List elections.", options={"body": "value"})
+@command("election list", "", "List elections.", options={"body": "value"}, public=True)
 async def election_list(inv: Invocation) -> Reply:
     """election list"""
     rows = await elections.list_elections(inv.ctx, inv.opt("body"))
@@ -46,6 +46,8 @@ async def election_list(inv: Invocation) -> Reply:
         "voting-close": "value",
     },
     examples=('election create board-2027 --body board --seats 3 --title "Board 2027"',),
+    public=True,
+    admin_only=True,
 )
 async def election_create(inv: Invocation) -> Reply:
     """election create"""
@@ -93,7 +95,9 @@ async def election_create(inv: Invocation) -> Reply:
     return Reply(text=text)
 
 
-@command("election show", "<election>", "Show an election: phase, deadlines, candidates, turnout.")
+@command(
+    "election show", "<election>", "Show an election: phase, deadlines, candidates, turnout.", public=True
+)
 async def election_show(inv: Invocation) -> Reply:
     """election show"""
     view = await elections.show(inv.ctx, inv.arg("election"))
@@ -156,7 +160,14 @@ async def election_show(inv: Invocation) -> Reply:
     return Reply(text="\n".join(lines), tables=[table])
 
 
-@command("election open-nominations", "<election>", "Open nominations (admins).", options={"close": "value"})
+@command(
+    "election open-nominations",
+    "<election>",
+    "Open nominations (admins).",
+    options={"close": "value"},
+    public=True,
+    admin_only=True,
+)
 async def election_open_nominations(inv: Invocation) -> Reply:
     """election open-nominations"""
     e = await elections.open_nominations(inv.ctx, inv.actor, inv.arg("election"), inv.when("close"))
@@ -236,6 +247,8 @@ async def election_withdraw(inv: Invocation) -> Reply:
     "Close nominations and open voting (admins).",
     options={"close": "value"},
     examples=("election open-voting board-2027 --close +7d",),
+    public=True,
+    admin_only=True,
 )
 async def election_open_voting(inv: Invocation) -> Reply:
     """election open-voting"""
@@ -260,6 +273,7 @@ async def election_open_voting(inv: Invocation) -> Reply:
         "vote tc-chair alice=bob carol  (ties, Condorcet only)",
         "vote board-2027 alice carol --proxy-for dana",
     ),
+    opens_ballot="election",
 )
 async def vote(inv: Invocation) -> Reply:
     """vote"""
@@ -295,37 +309,55 @@ async def vote(inv: Invocation) -> Reply:
     return Reply(text=text, ephemeral=True)
 
 
-@command("election close", "<election>", "Close voting and count (admins).")
+@command(
+    "election close",
+    "<election>",
+    "Close voting and count (admins).",
+    public=True,
+    slow=True,
+    admin_only=True,
+)
 async def election_close(inv: Invocation) -> Reply:
     """election close"""
     result = await elections.close(inv.ctx, inv.actor, inv.arg("election"))
+    title = _("Result of {election}", election=inv.arg("election"))
     if not result.elected and result.params.get("default_elects_nobody"):
         default = result.candidates[int(result.params["default"]) - 1]
         return Reply(
             text=_("Closed. {option} won: no one is elected.", option=_(default)),
             block=result.to_text(current_locale()),
+            title=title,
         )
     if not result.elected:
-        return Reply(text=_("Closed. Elected: nobody."), block=result.to_text(current_locale()))
+        return Reply(text=_("Closed. Elected: nobody."), block=result.to_text(current_locale()), title=title)
     return Reply(
         text=_("Closed. Elected: {elected}.", elected=", ".join(result.elected)),
         block=result.to_text(current_locale()),
+        title=title,
     )
 
 
-@command("election result", "<election>", "Show the result with every round of the count.")
+@command("election result", "<election>", "Show the result with every round of the count.", public=True)
 async def election_result(inv: Invocation) -> Reply:
     """election result"""
     result = await elections.result(inv.ctx, inv.arg("election"))
+    title = _("Result of {election}", election=inv.arg("election"))
     if not result.elected:
-        return Reply(text=_("Elected: nobody."), block=result.to_text(current_locale()))
+        return Reply(text=_("Elected: nobody."), block=result.to_text(current_locale()), title=title)
     return Reply(
         text=_("Elected: {elected}.", elected=", ".join(result.elected)),
         block=result.to_text(current_locale()),
+        title=title,
     )
 
 
-@command("election certify", "<election>", "Certify the result and seat the elected (admins).")
+@command(
+    "election certify",
+    "<election>",
+    "Certify the result and seat the elected (admins).",
+    public=True,
+    admin_only=True,
+)
 async def election_certify(inv: Invocation) -> Reply:
     """election certify"""
     e = await elections.certify(inv.ctx, inv.actor, inv.arg("election"))

@@ -15,7 +15,7 @@ from governance.tally.motion import reason_text
 # ---------------------------------------------------------------- motions
 
 
-@command("motion list", "", "List motions.", options={"body": "value"})
+@command("motion list", "", "List motions.", options={"body": "value"}, public=True)
 async def motion_list(inv: Invocation) -> Reply:
     """motion list"""
     rows = await motions.list_motions(inv.ctx, inv.opt("body"))
@@ -38,6 +38,7 @@ async def motion_list(inv: Invocation) -> Reply:
         'motion propose toc "Adopt the model licence" --deadline +7d',
         'motion propose toc "Amend the charter" --kind charter',
     ),
+    public=True,
 )
 async def motion_propose(inv: Invocation) -> Reply:
     """motion propose"""
@@ -71,7 +72,7 @@ async def motion_propose(inv: Invocation) -> Reply:
             "{seated} seated; roll-call (public).",
             **params,
         )
-    return Reply(text=text)
+    return Reply(text=text, ballot=("motion", str(m.id)))
 
 
 @command(
@@ -80,6 +81,7 @@ async def motion_propose(inv: Invocation) -> Reply:
     "Vote yes, no or abstain; voting again replaces your vote. --proxy-for H: vote as H's proxy.",
     options={"proxy-for": "value"},
     examples=("motion vote 3 yes", "motion vote 3 no --proxy-for alice"),
+    opens_ballot="motion",
 )
 async def motion_vote(inv: Invocation) -> Reply:
     """motion vote"""
@@ -115,7 +117,7 @@ async def motion_vote(inv: Invocation) -> Reply:
     return Reply(text=text, ephemeral=True)
 
 
-@command("motion show", "<motion>", "Show a motion, its roll call and result.")
+@command("motion show", "<motion>", "Show a motion, its roll call and result.", public=True)
 async def motion_show(inv: Invocation) -> Reply:
     """motion show"""
     view = await motions.show(inv.ctx, inv.arg("motion"))
@@ -166,7 +168,12 @@ async def motion_show(inv: Invocation) -> Reply:
     return Reply(text="\n".join(lines), tables=tables)
 
 
-@command("motion close", "<motion>", "Close a motion and decide it (after its deadline; admins earlier).")
+@command(
+    "motion close",
+    "<motion>",
+    "Close a motion and decide it (after its deadline; admins earlier).",
+    public=True,
+)
 async def motion_close(inv: Invocation) -> Reply:
     """motion close"""
     outcome = await motions.close(inv.ctx, inv.actor, inv.arg("motion"))

@@ -18,7 +18,7 @@ from governance.services.common import person_by_handle
 # ---------------------------------------------------------------- roster
 
 
-@command("roster orgs", "", "List member organisations with tier and voting representative.")
+@command("roster orgs", "", "List member organisations with tier and voting representative.", public=True)
 async def roster_orgs(inv: Invocation) -> Reply:
     """roster orgs"""
     rows = await roster.list_organisations(inv.ctx)
@@ -38,6 +38,7 @@ async def roster_orgs(inv: Invocation) -> Reply:
     "Add a member organisation (admins).",
     options={"tier": "value"},
     examples=('roster org add acme "Acme Corp" --tier premier',),
+    admin_only=True,
 )
 async def roster_org_add(inv: Invocation) -> Reply:
     """roster org add"""
@@ -70,6 +71,7 @@ def _yes_no(value: str | None, what: str) -> bool | None:
     "Rename, re-tier, or (de)activate an organisation (admins).",
     options={"name": "value", "tier": "value", "active": "value"},
     examples=("roster org set acme --active no",),
+    admin_only=True,
 )
 async def roster_org_set(inv: Invocation) -> Reply:
     """roster org set"""
@@ -90,7 +92,7 @@ async def roster_org_set(inv: Invocation) -> Reply:
     )
 
 
-@command("roster people", "", "List people on the roster.", options={"org": "value"})
+@command("roster people", "", "List people on the roster.", options={"org": "value"}, public=True)
 async def roster_people(inv: Invocation) -> Reply:
     """roster people"""
     rows = await roster.list_people(inv.ctx, inv.opt("org"))
@@ -116,6 +118,7 @@ async def roster_people(inv: Invocation) -> Reply:
     "Add a person (admins).",
     options={"org": "value", "email": "value", "admin": "flag"},
     examples=('roster person add alice "Alice Martin" --org acme',),
+    admin_only=True,
 )
 async def roster_person_add(inv: Invocation) -> Reply:
     """roster person add"""
@@ -141,6 +144,8 @@ async def roster_person_add(inv: Invocation) -> Reply:
     "Change a person's name, organisation, admin flag or state (admins).",
     options={"name": "value", "org": "value", "email": "value", "admin": "value", "status": "value"},
     examples=("roster person set bob --status suspended", "roster person set bob --org -"),
+    admin_only=True,
+    changes_identity=True,
 )
 async def roster_person_set(inv: Invocation) -> Reply:
     """roster person set"""
@@ -169,6 +174,7 @@ async def roster_person_set(inv: Invocation) -> Reply:
     "<org> <handle>",
     "Designate an organisation's voting representative (admins).",
     examples=("roster rep acme alice",),
+    admin_only=True,
 )
 async def roster_rep(inv: Invocation) -> Reply:
     """roster rep"""
@@ -187,6 +193,8 @@ async def roster_rep(inv: Invocation) -> Reply:
     "<handle> <platform> <workspace> <user>",
     "Link a chat account to a person (admins).",
     examples=("roster link alice slack T0123 U0456",),
+    admin_only=True,
+    changes_identity=True,
 )
 async def roster_link(inv: Invocation) -> Reply:
     """roster link"""
@@ -207,6 +215,8 @@ async def roster_link(inv: Invocation) -> Reply:
     "<handle> <platform> <workspace> <user>",
     "Unlink a chat account from a person (admins).",
     examples=("roster unlink alice slack T0123 U0456",),
+    admin_only=True,
+    changes_identity=True,
 )
 async def roster_unlink(inv: Invocation) -> Reply:
     """roster unlink"""
@@ -252,6 +262,7 @@ async def roster_unlink(inv: Invocation) -> Reply:
         'roster role discord 800000000000000001 820000000000000001 admin --name "Secretariat"',
         "roster role discord 800000000000000001 820000000000000001 none",
     ),
+    admin_only=True,
 )
 async def roster_role(inv: Invocation) -> Reply:
     """roster role"""
@@ -335,6 +346,8 @@ async def roster_roles(inv: Invocation) -> Reply:
     "<file>",
     "Import people and organisations from a CSV file (admins; console only).",
     examples=("roster import members.csv",),
+    admin_only=True,
+    console_only=True,
 )
 async def roster_import(inv: Invocation) -> Reply:
     """roster import"""
