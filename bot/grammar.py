@@ -385,8 +385,8 @@ def resolve(command: Command) -> Spec:
     spec = spec_for(command.path)
     if spec is None:
         raise unknown(list(command.path) or ["help"])
-    for value in command.args:
-        text_rules.check_line(value)
+    for arg in command.args:
+        text_rules.check_line(arg)
     for name, value in command.options.items():
         kind = spec.options.get(name)
         if kind is None:
@@ -408,7 +408,8 @@ def resolve(command: Command) -> Spec:
             raise InvalidInput(
                 _("--{name} needs a value.", name=name), _("Usage: {spec_usage}", spec_usage=spec.usage)
             )
-        for item in value if isinstance(value, list) else [value] if isinstance(value, str) else []:
-            text_rules.check_line(item)
+        texts = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        for piece in texts:
+            text_rules.check_line(piece)
     _check_count(spec, command.args)
     return spec

@@ -357,7 +357,7 @@ class GovBot(discord.AutoShardedClient):
             return
         if spec.slow:
             await interaction.response.defer(thinking=True, ephemeral=not spec.public)
-        reply = await self.run(interaction, actor, command)
+        reply = await self.run_typed(interaction, actor, command)
         rendered = render(
             reply, title=reply.title, ephemeral=(reply.ephemeral or not reply.ok) if spec.public else None
         )
@@ -381,7 +381,7 @@ class GovBot(discord.AutoShardedClient):
         words = autocomplete.ballot_words(standing)
         return {**values, "choices": autocomplete.expand(str(values["choices"]), words)}
 
-    async def run(self, interaction: discord.Interaction, actor: Actor, command: Command) -> Reply:
+    async def run_typed(self, interaction: discord.Interaction, actor: Actor, command: Command) -> Reply:
         """Dispatch a typed command as ``actor``, answered in the reader's language."""
         return await dispatch(
             self.ctx, actor, command, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
@@ -459,7 +459,7 @@ class GovBot(discord.AutoShardedClient):
         command = Command(
             ("roster", "role"), ("discord", guild, str(role.id), govbot_role), {"name": role.name}
         )
-        reply = await self.run(interaction, actor, command)
+        reply = await self.run_typed(interaction, actor, command)
         if reply.ok:
             await self.role_mapping(guild, refresh=True)
         await self.send(interaction, render(reply, ephemeral=True))
@@ -470,7 +470,7 @@ class GovBot(discord.AutoShardedClient):
         if found is None:
             return
         guild, actor = found
-        reply = await self.run(interaction, actor, Command(("roster", "roles"), ("discord", guild)))
+        reply = await self.run_typed(interaction, actor, Command(("roster", "roles"), ("discord", guild)))
         await self.send(interaction, render(reply, ephemeral=True))
 
     async def _on_tree_error(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 import discord
@@ -41,7 +41,7 @@ class Bot(Protocol):
 
     async def actor_for(self, interaction: discord.Interaction) -> Actor | Reply: ...
 
-    async def run(self, interaction: discord.Interaction, actor: Actor, command: Command) -> Reply: ...
+    async def run_typed(self, interaction: discord.Interaction, actor: Actor, command: Command) -> Reply: ...
 
     async def send(self, interaction: discord.Interaction, rendered: Rendered) -> None: ...
 
@@ -125,7 +125,7 @@ async def open_motion_ballot(bot: Bot, interaction: discord.Interaction, ref: st
 
 async def answer(bot: Bot, interaction: discord.Interaction) -> None:
     """Answer one component press (its custom id says which ballot and what); never a stack trace."""
-    data = interaction.data or {}
+    data: Any = interaction.data or {}
     raw = str(data.get("custom_id", ""))
     parsed = ballots.parse_custom_id(raw)
     if parsed is None:
@@ -171,7 +171,7 @@ async def _motion_vote(
         await bot.fail(interaction, error(_("That is not a vote on a motion; nothing was changed.")))
         return
     command = Command(("motion", "vote"), (cid.target, cid.arg))
-    reply = await bot.run(interaction, actor, command)
+    reply = await bot.run_typed(interaction, actor, command)
     try:
         await bot.send(interaction, render(reply, ephemeral=True))
     except UNDELIVERED as exc:
@@ -198,7 +198,7 @@ async def _cast(bot: Bot, interaction: discord.Interaction, actor: Actor, cid: b
             error(_("Your ballot is empty; nothing was cast."), _("Choose at least one candidate first.")),
         )
         return
-    reply = await bot.run(interaction, actor, Command(("vote",), (cid.target, *picked)))
+    reply = await bot.run_typed(interaction, actor, Command(("vote",), (cid.target, *picked)))
     if not reply.ok:
         await bot.fail(interaction, reply)
         return

@@ -222,7 +222,9 @@ async def test_wg_join_approved_from_the_app_home(slack: SlackHarness) -> None:
     home_view = {**home.args["view"], "id": "V0HOME"}
     sent = await slack.block_action("dana", "gov_wg_approve", approve[0]["value"], view=home_view)
     assert sent.status == 200
-    await slack.api.wait_for("views.publish", lambda c: "@bea is now a member of safety" in json.dumps(c.args.get("view")))
+    await slack.api.wait_for(
+        "views.publish", lambda c: "@bea is now a member of safety" in json.dumps(c.args.get("view"))
+    )
     told = await slack.api.wait_for(
         "chat.postMessage",
         lambda c: c.args.get("channel") == "D0BEA" and "approved your request to join" in c.args["text"],
