@@ -404,6 +404,11 @@ def resolve(command: Command) -> Spec:
             "value": isinstance(value, str),
             "multi": isinstance(value, list) and all(isinstance(v, str) for v in value),
         }[kind]
+        if not fits and kind == "flag":
+            raise InvalidInput(
+                _("--{name} takes no value: give it alone.", name=text_rules.echo(name)),
+                _("Usage: {spec_usage}", spec_usage=spec.usage),
+            )
         if not fits:
             raise InvalidInput(
                 _("--{name} needs a value.", name=name), _("Usage: {spec_usage}", spec_usage=spec.usage)
