@@ -56,6 +56,8 @@ class Reply:
     hint: str | None = None
     details: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    title: str | None = None  # a heading adapters may show above it (a result's embed title)
+    ballot: tuple[str, str] | None = None  # a ballot adapters may offer with it: ("motion", "3")
 
     def to_text(self) -> str:
         """Everything in the reply as plain text."""

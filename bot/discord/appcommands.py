@@ -3,7 +3,8 @@
 Each grammar command becomes a slash command: its first word is the top-level command (``/election``,
 ``/motion``, ``/wg``, ``/roster``, ``/body``, ``/audit``; ``help`` and ``whoami`` live under ``/gov``),
 the middle words a subcommand group (``/roster org add``), positional arguments and ``--options``
-become options. Running one rebuilds the grammar's text (``election create board-2027 --seats 3``)
+become options. Running one builds the typed :class:`~bot.grammar.Command` from the option values
+(:func:`command_of`: no command line is written or split again, so a value is never read as an option)
 and hands it to :func:`bot.commands.dispatch`, so Discord and the console behave identically.
 
 Command and option names stay English (they are the grammar's words, the same in every language);
@@ -15,7 +16,6 @@ person the descriptions in their client's language).
 from __future__ import annotations
 
 import inspect
-import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,14 +23,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.commands import REGISTRY, Spec
+from bot.commands import REGISTRY, Command, Spec
 from bot.discord.render import clip
-from governance.errors import InvalidInput
 from governance.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, translate
 
-# roster import reads a file on the server (use the console); roster role/roles take the interaction's
-# guild and a Discord role instead of ids, so the client adds its own commands for them
-SKIPPED = frozenset({"roster import", "roster role", "roster roles"})
+# roster role/roles take the interaction's guild and a Discord role instead of ids, so the client adds
+# its own commands for them (console-only commands, ``Spec.console_only``, are left out too)
+REPLACED = frozenset({"roster role", "roster roles"})
 TOP_ALIASES = {"help": "gov", "whoami": "gov"}
 GROUP_DESCRIPTIONS = {
     "gov": N_("govbot: help and who you are"),
@@ -52,7 +51,6 @@ TRANSLATED = frozenset(
         app_commands.TranslationContextLocation.choice_name,
     }
 )
-OPTIONAL_ON_DISCORD = {("vote", "choice"), ("motion vote", "choice")}  # absent: show the ballot components
 
 
 @dataclass(frozen=True)
@@ -65,14 +63,19 @@ class Param:
     required: bool
 
 
+def offers_ballot(spec: Spec, grammar: str) -> bool:
+    """Whether leaving this argument out shows the ballot's components instead (``/vote`` with no
+    choices, ``/motion vote`` with no choice): the command opens a ballot and this is its choice."""
+    return bool(spec.opens_ballot) and grammar == "choice"
+
+
 def params_of(spec: Spec) -> list[Param]:
     """The options of a grammar command, positional arguments first."""
-    path = " ".join(spec.path)
     params: list[Param] = []
     for arg in spec.args:
         variadic = arg.rstrip("]>").endswith("...")
         name = arg.replace("...", "").strip("<>[]")
-        required = arg.startswith("<") and (path, name) not in OPTIONAL_ON_DISCORD
+        required = arg.startswith("<") and not offers_ballot(spec, name)
         py = (name + "s" if variadic and not name.endswith("s") and name != "command" else name).replace(
             "-", "_"
         )
@@ -82,37 +85,30 @@ def params_of(spec: Spec) -> list[Param]:
     return params
 
 
-def build_text(spec: Spec, params: list[Param], values: dict[str, Any]) -> str:
-    """The grammar's command line for these option values (quoted so the grammar reads them back)."""
-    words = list(spec.path)
-    options: list[str] = []
+def command_of(spec: Spec, params: list[Param], values: dict[str, Any]) -> Command:
+    """The typed command for these option values, without writing or splitting a command line.
+
+    A positional or ``--option`` value is kept whole, whatever it holds (``--seats 9`` typed as a title
+    stays that title; quotes stay quotes); a variadic argument (``choices``) is its words, split at
+    white space; a repeatable option (``chair``) its items, split at commas or white space.
+    """
+    args: list[str] = []
+    options: dict[str, str | bool | list[str]] = {}
     for p in params:
         value = values.get(p.name)
         if value is None or value == "" or value is False:
             continue
         if p.kind == "flag":
-            options.append(f"--{p.grammar}")
-            continue
-        text = str(value).strip()
-        pieces = [text]
-        if p.kind == "variadic":
-            try:
-                pieces = shlex.split(text)
-            except ValueError as exc:
-                raise InvalidInput(f"Could not read {p.name}: {exc}.", "Close every quote you open.") from exc
+            options[p.grammar] = True
+        elif p.kind == "variadic":
+            args += str(value).split()
         elif p.kind == "multi":
-            pieces = [w for w in text.replace(",", " ").split() if w]
-        for piece in pieces:
-            if piece.startswith("--"):
-                raise InvalidInput(f"{p.name} may not start with '--' ({piece!r}).")
-        if p.kind in ("positional", "variadic"):
-            words += [shlex.quote(w) for w in pieces]
-        elif p.kind == "multi":
-            for piece in pieces:
-                options += [f"--{p.grammar}", shlex.quote(piece)]
+            options[p.grammar] = [w for w in str(value).replace(",", " ").split() if w]
+        elif p.kind == "positional":
+            args.append(str(value).strip())
         else:
-            options += [f"--{p.grammar}", shlex.quote(text)]
-    return " ".join(words + options)
+            options[p.grammar] = str(value).strip()
+    return Command(spec.path, tuple(args), options)
 
 
 Runner = Callable[[discord.Interaction, Spec, list[Param], dict[str, Any]], Awaitable[None]]
@@ -186,7 +182,7 @@ def _describe(spec: Spec, p: Param) -> app_commands.locale_str:
             if p.grammar == "command"
             else described(N_("Candidates, most preferred first (leave empty for a ballot with menus)"))
         )
-    if (" ".join(spec.path), p.grammar) in OPTIONAL_ON_DISCORD:
+    if offers_ballot(spec, p.grammar):
         return described(N_("yes, no or abstain (leave empty for buttons)"))
     if p.kind == "multi":
         return described(N_("One or more {option} (comma-separated)"), option=p.grammar)
@@ -200,8 +196,8 @@ def build_groups(
     tops: dict[str, app_commands.Group] = {}
     singles: list[app_commands.Command] = []
     for spec in REGISTRY:
-        path = " ".join(spec.path)
-        if path in SKIPPED:
+        path = spec.name
+        if path in REPLACED or spec.console_only:
             continue
         params = params_of(spec)
         callback = _callback(spec, params, run)

@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import io
 import logging
-import re
-import shlex
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -25,51 +23,23 @@ from discord import app_commands
 from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 from bot import undelivered
-from bot.commands import Spec, dispatch, find
+from bot.commands import Command, Spec, dispatch
 from bot.config import Settings
-from bot.discord import autocomplete, ballots, delivery, permissions, replay
-from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
+from bot.discord import autocomplete, ballots, components, delivery, permissions, replay
+from bot.discord.appcommands import GovTranslator, Param, build_groups, command_of
+from bot.discord.components import UNDELIVERED
 from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
+from bot.grammar import spec_for
 from bot.replies import Attachment, Reply, error
-from governance import labels, logsafe
+from governance import logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale
-from governance.services import motions, outbox, roster
+from governance.services import outbox, roster
 from governance.services.common import Actor, Context
 from governance.services.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = frozenset(
-    {
-        "roster orgs",
-        "roster people",
-        "body list",
-        "body show",
-        "wg list",
-        "wg members",
-        "election list",
-        "election show",
-        "election create",
-        "election open-nominations",
-        "election open-voting",
-        "election close",
-        "election result",
-        "election certify",
-        "motion list",
-        "motion propose",
-        "motion show",
-        "motion close",
-        "audit verify",
-    }
-)
-# counting, or packing an export, may take longer than Discord's 3 s to answer
-SLOW_COMMANDS = frozenset({"election close", "audit export"})
-BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
-MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
-VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
-AUTOCOMPLETE_LIMIT = 25
-UNDELIVERED = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError)  # an answer that did not go
 ROLE_MAP_TTL = 60.0  # seconds a guild's role mapping is cached (a change made here refreshes it at once)
 GOVBOT_ROLE_CHOICES = [  # names translated per Discord language by GovTranslator
     app_commands.Choice(name=N_("admin"), value="admin"),
@@ -365,59 +335,64 @@ class GovBot(discord.AutoShardedClient):
     async def _answer_command(
         self, interaction: discord.Interaction, spec: Spec, params: list[Param], values: dict[str, Any]
     ) -> None:
-        path = " ".join(spec.path)
+        """Run a slash command: the typed command built from its option values, treated as its spec
+        says (``public``, ``slow``, ``opens_ballot``)."""
         actor = await self.actor_for(interaction)
         if isinstance(actor, Reply):
             await self.fail(interaction, actor)
             return
         if not await self.permitted(interaction, spec, actor):
             return
-        if path == "vote" and not values.get("choices"):
-            await self.open_ballot(interaction, actor, str(values.get("election") or ""))
-            return
-        if path == "motion vote" and not values.get("choice"):
-            await self.open_motion_ballot(interaction, str(values.get("motion") or ""))
-            return
         try:
-            if path == "vote" and autocomplete.TOKEN in str(values.get("choices") or ""):
-                _view, standing = await ballots.standing(self.ctx, str(values.get("election") or ""))
-                words = autocomplete.ballot_words(standing)
-                values = {**values, "choices": autocomplete.expand(str(values["choices"]), words)}
-            text = build_text(spec, params, values)
+            command = command_of(spec, params, await self._expanded(spec, values))
         except GovError as exc:
             await self.fail(interaction, error(exc.message, exc.hint))
             return
-        public = path in PUBLIC_COMMANDS
-        if path in SLOW_COMMANDS:
-            await interaction.response.defer(thinking=True, ephemeral=not public)
-        reply = await dispatch(
-            self.ctx, actor, text, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
-        )
-        title = None
-        if reply.ok and path in ("election close", "election result"):
-            title = _("Result of {election}", election=values.get("election"))
+        if spec.opens_ballot and len(command.args) < 2:  # no choice given: show the ballot instead
+            ref = command.args[0] if command.args else ""
+            if spec.opens_ballot == "election":
+                await components.open_ballot(self, interaction, ref)
+            else:
+                await components.open_motion_ballot(self, interaction, ref)
+            return
+        if spec.slow:
+            await interaction.response.defer(thinking=True, ephemeral=not spec.public)
+        reply = await self.run_typed(interaction, actor, command)
         rendered = render(
-            reply, title=title, ephemeral=None if not public else (reply.ephemeral or not reply.ok)
+            reply, title=reply.title, ephemeral=(reply.ephemeral or not reply.ok) if spec.public else None
         )
-        if not public:
+        if not spec.public:
             rendered.ephemeral = True
         view = None
-        if reply.ok and path == "motion propose":
-            number = MOTION_NUMBER.search(reply.text)
-            view = ballots.motion_buttons(int(number.group(1))) if number else None
+        if reply.ok and reply.ballot is not None and reply.ballot[0] == "motion":
+            view = ballots.motion_buttons(int(reply.ballot[1]))
         try:
             await self.send(interaction, rendered, view, reply.attachments)
         except UNDELIVERED as exc:
-            await self.undelivered(interaction, text, reply, exc)
-        if reply.ok and path in BALLOT_COMMANDS:
+            await self.undelivered(interaction, command.line(), reply, exc)
+        if reply.ok and spec.opens_ballot:
             await self.dm_receipt(interaction, reply.text)
+
+    async def _expanded(self, spec: Spec, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with a ranking picked from autocomplete (encoded) written out again."""
+        if spec.opens_ballot != "election" or autocomplete.TOKEN not in str(values.get("choices") or ""):
+            return values
+        _view, standing = await ballots.standing(self.ctx, str(values.get("election") or ""))
+        words = autocomplete.ballot_words(standing)
+        return {**values, "choices": autocomplete.expand(str(values["choices"]), words)}
+
+    async def run_typed(self, interaction: discord.Interaction, actor: Actor, command: Command) -> Reply:
+        """Dispatch a typed command as ``actor``, answered in the reader's language."""
+        return await dispatch(
+            self.ctx, actor, command, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
+        )
 
     async def undelivered(
         self, interaction: discord.Interaction, command: str, reply: Reply, exc: Exception
     ) -> None:
         """The command ran but Discord refused its answer: say what was (and was not) done, by a
         follow-up or else by direct message, never "nothing was changed" (``bot.undelivered``)."""
-        log.warning("the answer to %r could not be sent: %s", command, exc)
+        log.warning("the answer to %r could not be sent: %s", logsafe.command_for_log(command), exc)
         reason = f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException) else type(exc).__name__
         told = render(undelivered.notice(reply, command, "Discord", reason), ephemeral=True)
         try:
@@ -477,22 +452,14 @@ class GovBot(discord.AutoShardedClient):
         if found is None:
             return
         guild, actor = found
-        spec, _rest = find(["roster", "role"])
+        spec = spec_for(("roster", "role"))
         assert spec is not None
         if not await self.permitted(interaction, spec, actor):
             return
-        text = " ".join(
-            [
-                "roster role discord",
-                guild,
-                str(role.id),
-                shlex.quote(govbot_role),
-                shlex.quote(f"--name={role.name}"),
-            ]
+        command = Command(
+            ("roster", "role"), ("discord", guild, str(role.id), govbot_role), {"name": role.name}
         )
-        reply = await dispatch(
-            self.ctx, actor, text, tz=self.tz, platform="discord", locale=self.locale_for(interaction)
-        )
+        reply = await self.run_typed(interaction, actor, command)
         if reply.ok:
             await self.role_mapping(guild, refresh=True)
         await self.send(interaction, render(reply, ephemeral=True))
@@ -503,14 +470,7 @@ class GovBot(discord.AutoShardedClient):
         if found is None:
             return
         guild, actor = found
-        reply = await dispatch(
-            self.ctx,
-            actor,
-            f"roster roles discord {guild}",
-            tz=self.tz,
-            platform="discord",
-            locale=self.locale_for(interaction),
-        )
+        reply = await self.run_typed(interaction, actor, Command(("roster", "roles"), ("discord", guild)))
         await self.send(interaction, render(reply, ephemeral=True))
 
     async def _on_tree_error(
@@ -538,61 +498,6 @@ class GovBot(discord.AutoShardedClient):
 
     # ------------------------------------------------------------------ ballots in components
 
-    async def open_ballot(self, interaction: discord.Interaction, actor: Actor, slug: str) -> None:
-        """Show the voter a private ballot for ``slug``: ranked selects, or approval multi-selects."""
-        try:
-            view_, choices = await ballots.standing(self.ctx, slug)
-        except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
-            return
-        election = view_.election
-        if election.phase != "voting":
-            await self.fail(
-                interaction,
-                error(
-                    _(
-                        "{title} is not open for voting (it is {phase}).",
-                        title=election.title,
-                        phase=labels.label(labels.ELECTION_PHASES, election.phase),
-                    ),
-                    _("See `/election show`."),
-                ),
-            )
-            return
-        key = (self.workspace(interaction) or "", str(interaction.user.id), election.slug)
-        self.drafts.reset(key)
-        if ballots.is_ranked(election.method):
-            text, components = ballots.ranked_ballot(election.title, election.slug, choices, [])
-        else:
-            most = election.seats if election.method == "plurality" else len(choices)
-            built = ballots.approval_ballot(election.title, election.slug, choices, most, election.method)
-            if built is None:
-                await self.fail(
-                    interaction,
-                    error(
-                        _("{title} has too many candidates for menus.", title=election.title),
-                        _("Vote with `/vote election:{slug} choices:a b c`.", slug=election.slug),
-                    ),
-                )
-                return
-            text, components = built
-        await interaction.response.send_message(text, view=components, ephemeral=True)
-
-    async def open_motion_ballot(self, interaction: discord.Interaction, ref: str) -> None:
-        """Show Yes / No / Abstain buttons for a motion, privately."""
-        try:
-            view_ = await motions.show(self.ctx, ref)
-        except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
-            return
-        m = view_.motion
-        assert m.id is not None
-        await interaction.response.send_message(
-            _("**M{id} {title}** — your vote:", id=m.id, title=m.title),
-            view=ballots.motion_buttons(m.id),
-            ephemeral=True,
-        )
-
     async def _first_delivery(self, interaction: discord.Interaction) -> bool:
         """Whether to act on an interaction: not when the gateway delivered it before (replay.py)."""
         return await replay.first_delivery(self.replays, interaction)
@@ -604,151 +509,7 @@ class GovBot(discord.AutoShardedClient):
         if not await self._first_delivery(interaction):
             return
         async with self.speaking(interaction):
-            await self._answer_component(interaction)
-
-    async def _answer_component(self, interaction: discord.Interaction) -> None:
-        data = interaction.data or {}
-        raw = str(data.get("custom_id", ""))
-        parsed = ballots.parse_custom_id(raw)
-        if parsed is None:
-            if raw.startswith(f"{ballots.PREFIX}:") or not raw:
-                await self.fail(interaction, _not_understood())
-            return
-        try:
-            await self._component(interaction, parsed, [str(v) for v in data.get("values", [])])
-        except Exception:
-            log.exception("component %s failed", raw)  # votes that ran are answered by `undelivered`
-            if not interaction.response.is_done():
-                await self.fail(interaction, undelivered.failed_before())
-
-    async def _component(
-        self, interaction: discord.Interaction, cid: ballots.CustomId, values: list[str]
-    ) -> None:
-        actor = await self.actor_for(interaction)
-        if isinstance(actor, Reply):
-            await self.fail(interaction, actor)
-            return
-        if cid.kind == "mv":
-            if cid.arg not in ("yes", "no", "abstain"):
-                await self.fail(interaction, error(_("That is not a vote on a motion; nothing was changed.")))
-                return
-            reply = await dispatch(
-                self.ctx,
-                actor,
-                f"motion vote {cid.target} {cid.arg}",
-                tz=self.tz,
-                platform="discord",
-                locale=self.locale_for(interaction),
-            )
-            try:
-                await self.send(interaction, render(reply, ephemeral=True))
-            except UNDELIVERED as exc:
-                await self.undelivered(interaction, f"motion vote {cid.target} {cid.arg}", reply, exc)
-            if reply.ok:
-                await self.dm_receipt(interaction, reply.text)
-            return
-        if cid.kind == "ballot":
-            await self.open_ballot(interaction, actor, cid.target)
-            return
-        key = (self.workspace(interaction) or "", str(interaction.user.id), cid.target)
-        if cid.action == "cast":
-            if cid.kind == "rk":
-                picked = list(self.drafts.ranked.get(key, []))
-            else:
-                selections = self.drafts.approved.get(key, {})
-                picked = [h for i in sorted(selections) for h in selections[i]]
-            if not picked:
-                await self.fail(
-                    interaction,
-                    error(
-                        _("Your ballot is empty; nothing was cast."),
-                        _("Choose at least one candidate first."),
-                    ),
-                )
-                return
-            reply = await dispatch(
-                self.ctx,
-                actor,
-                " ".join(["vote", cid.target, *picked]),
-                tz=self.tz,
-                platform="discord",
-                locale=self.locale_for(interaction),
-            )
-            if not reply.ok:
-                await self.fail(interaction, reply)
-                return
-            self.drafts.reset(key)
-            rendered = render(reply, ephemeral=True)
-            try:
-                await interaction.response.edit_message(
-                    content=rendered.content, embeds=rendered.embeds, view=None
-                )
-                await self.send_more(interaction, rendered.more, True)
-            except UNDELIVERED as exc:
-                await self.undelivered(interaction, f"vote {cid.target}", reply, exc)
-            await self.dm_receipt(interaction, reply.text)
-            return
-        if cid.kind == "ap" and cid.action == "pick" and cid.arg and cid.arg.startswith("s"):
-            _shown, choices = await ballots.standing(self.ctx, cid.target)
-            known = {c.handle for c in choices}
-            selects = -(-len(choices) // ballots.OPTIONS_PER_SELECT)
-            forged = not cid.arg[1:].isdigit() or int(cid.arg[1:]) >= selects
-            if forged or any(v not in known for v in values):
-                await self.fail(
-                    interaction,
-                    error(
-                        _("That menu offered someone who is not standing; nothing was changed."),
-                        _("Open a fresh ballot with `/vote`."),
-                    ),
-                )
-                return
-            self.drafts.approved.setdefault(key, {})[int(cid.arg[1:])] = values
-            await interaction.response.defer()
-            return
-        if cid.kind != "rk":
-            await self.fail(
-                interaction, error(_("govbot did not understand that button or menu; nothing was changed."))
-            )
-            return
-        view_, choices = await ballots.standing(self.ctx, cid.target)
-        if view_.election.phase != "voting":
-            await self.fail(
-                interaction,
-                error(
-                    _(
-                        "{title} is not open for voting (it is {phase}); nothing was cast.",
-                        title=view_.election.title,
-                        phase=labels.label(labels.ELECTION_PHASES, view_.election.phase),
-                    )
-                ),
-            )
-            return
-        picked = self.drafts.ranked.get(key, [])
-        # the page and the select a press names are checked before anything changes: a forged or stale
-        # one is refused with the draft as it was
-        page = ballots.pressed_page(cid, len(choices) - len(picked))
-        if page is None or cid.action not in ("pick", "page", "undo", "clear"):
-            await self.fail(interaction, _not_understood())
-            return
-        if cid.action == "pick":
-            known = {c.handle for c in choices}
-            if len(values) != 1 or values[0] not in known or values[0] in picked:
-                await self.fail(
-                    interaction,
-                    error(
-                        _("That choice is not a candidate you can still rank; nothing was changed."),
-                        _("Open a fresh ballot with `/vote`."),
-                    ),
-                )
-                return
-            picked = self.drafts.ranked.setdefault(key, picked)
-            picked.append(values[0])
-        elif cid.action == "undo" and picked:
-            picked.pop()
-        elif cid.action == "clear":
-            picked.clear()
-        text, components = ballots.ranked_ballot(view_.election.title, cid.target, choices, picked, page)
-        await interaction.response.edit_message(content=text, view=components)
+            await components.answer(self, interaction)
 
     # ------------------------------------------------------------------ autocomplete
 
@@ -819,11 +580,3 @@ async def serve(ctx: Context, settings: Settings, *, tz: ZoneInfo) -> int:
 
 
 __all__ = ["GovBot", "build_client", "configure_api_base", "guard_parsers", "serve"]
-
-
-def _not_understood() -> Reply:
-    """The refusal of a button or menu govbot cannot read (forged, stale or from another version)."""
-    return error(
-        _("govbot did not understand that button or menu; nothing was changed."),
-        _("Open a fresh ballot with `/vote`."),
-    )

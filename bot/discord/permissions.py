@@ -20,25 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.commands import REGISTRY, Spec
+from bot.commands import Spec
 from governance.services.common import Actor
 
 GOVBOT_ROLES = ("admin", "chair", "member")
 DEFAULT_ADMIN_ROLE_NAME = "Secretariat"
-
-
-def admin_only(spec: Spec) -> bool:
-    """Whether the grammar marks the command for admins (its summary says "(admins)")."""
-    return "(admins)" in spec.summary
-
-
-def chair_only(spec: Spec) -> bool:
-    """Whether the grammar marks the command for chairs (its summary says "(chairs)")."""
-    return "(chairs)" in spec.summary
-
-
-ADMIN_COMMANDS = frozenset(" ".join(s.path) for s in REGISTRY if admin_only(s))
-CHAIR_COMMANDS = frozenset(" ".join(s.path) for s in REGISTRY if chair_only(s))
 
 
 @dataclass(frozen=True)
@@ -62,13 +48,14 @@ def check(
 ) -> Denied | None:
     """Refuse an admin-only or chair-only command early, with a clear message; None lets it through.
 
-    ``mapping`` is the guild's Discord-role mapping (role id -> govbot role); None or empty means the
-    guild maps no role, and the roster alone decides.
+    Which commands are admin-only or chair-only is declared with each command (``Spec.admin_only``,
+    ``Spec.chair_only``). ``mapping`` is the guild's Discord-role mapping (role id -> govbot role); None
+    or empty means the guild maps no role, and the roster alone decides.
     """
     path = " ".join(spec.path)
     mapping = mapping or {}
     granted = roles_granted(member_role_ids, mapping)
-    if path in ADMIN_COMMANDS:
+    if spec.admin_only:
         if not actor.is_admin:
             return Denied(
                 f"`{path}` is for the secretariat, and you are not a govbot admin; nothing was changed.",
@@ -80,7 +67,7 @@ def check(
                 f"{DEFAULT_ADMIN_ROLE_NAME}), and you have none; nothing was changed.",
                 "Ask a server admin to give you that role; `/roster roles` lists the mapped roles.",
             )
-    if path in CHAIR_COMMANDS and "chair" in mapping.values() and "chair" not in granted:
+    if spec.chair_only and "chair" in mapping.values() and "chair" not in granted:
         return Denied(
             f"`{path}` needs a Discord role mapped to govbot chair in this server, and you have none; "
             "nothing was changed.",

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import bot.audit_commands
-import bot.schedule_commands  # noqa: F401  (registers `wg unschedule`, `schedule show`)
+import bot.commands.audit  # noqa: F401
+import bot.commands.schedule  # noqa: F401  (registers `wg unschedule`, `schedule show`)
 from bot import seed
 from bot.commands import dispatch
 from bot.replies import Reply

@@ -39,8 +39,8 @@ def recorded(sent: Sent) -> bool:
     return (
         sent.status == 200
         and body.get("response_action") == "update"
-        and ("Your ballot is recorded" in text or "Your earlier ballot was replaced" in text)
-        and "Receipt" in text
+        and ("Ballot recorded in" in text or "Ballot replaced your earlier ballot" in text)
+        and "Your receipt" in text
     )
 
 
@@ -85,7 +85,7 @@ async def test_election_voted_through_modal_then_result_posted_to_channel(slack:
         sent = await slack.submit(voter, view, {f"rank_{i}": pick(h) for i, h in enumerate(ranking, 1)})
         assert recorded(sent), sent.text
         receipt = await slack.api.wait_for("chat.postMessage", dm_to(voter))
-        assert "recorded your ballot in council-chair: " + " &gt; ".join(ranking) in receipt[-1].args["text"]
+        assert "Ballot recorded in council-chair: " + " &gt; ".join(ranking) in receipt[-1].args["text"]
     shown = await slack.reply_text("sec", "election show council-chair")
     assert "4 ballot(s) cast" in shown
     assert (await slack.reply_text("sec", "election close council-chair")) == "Closed. Elected: Chen Wei."
@@ -222,7 +222,9 @@ async def test_wg_join_approved_from_the_app_home(slack: SlackHarness) -> None:
     home_view = {**home.args["view"], "id": "V0HOME"}
     sent = await slack.block_action("dana", "gov_wg_approve", approve[0]["value"], view=home_view)
     assert sent.status == 200
-    await slack.api.wait_for("views.publish", lambda c: "Approved @bea" in json.dumps(c.args.get("view")))
+    await slack.api.wait_for(
+        "views.publish", lambda c: "@bea is now a member of safety" in json.dumps(c.args.get("view"))
+    )
     told = await slack.api.wait_for(
         "chat.postMessage",
         lambda c: c.args.get("channel") == "D0BEA" and "approved your request to join" in c.args["text"],

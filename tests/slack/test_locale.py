@@ -103,11 +103,9 @@ async def test_the_ballot_form_its_errors_and_the_receipt_follow_each_voters_lan
     assert cast.json["response_action"] == "update"
     done = cast.json["view"]
     assert done["title"]["text"] == "Votre bulletin" and done["close"]["text"] == "Fermer"
-    assert "Votre bulletin est enregistré : chen &gt; dana." in texts(done)
+    assert "Bulletin enregistré dans board-2027 : chen &gt; dana. Votre reçu : " in texts(done)
     receipt = (await slack.api.wait_for("chat.postMessage", dm_to("alice")))[-1].args["text"]
-    assert receipt.startswith(
-        "govbot a enregistré votre bulletin dans board-2027 : chen &gt; dana. Votre reçu : "
-    )
+    assert receipt.startswith("Bulletin enregistré dans board-2027 : chen &gt; dana. Votre reçu : ")
     home = await slack.api.wait_for("views.publish", lambda c: c.args.get("user_id") == USERS["alice"])
     assert "Gouvernance de l'alliance" in texts(home[-1].args["view"])
     assert "vous avez voté" in texts(home[-1].args["view"])
@@ -135,7 +133,7 @@ async def test_motion_buttons_and_their_answer_are_in_french(slack: SlackHarness
     update = await slack.api.wait_for("views.update", lambda c: c.args.get("view_id") == view["id"])
     answer = texts(update[-1].args["view"])
     assert "Votre vote sur M1 est enregistré : pour." in answer
-    assert "Il s'agit d'un vote par appel nominal : votre vote est public." in answer
+    assert "C'est un vote par appel nominal : votre vote est public." in answer  # the handler's wording
 
 
 async def test_the_language_is_asked_once_per_user_within_the_hour(

@@ -149,7 +149,7 @@ async def test_ballot_modal_submitted_over_the_socket_is_counted(socket_bot: Soc
     assert await ballots() == 0
     accepted = await sock.request("interactive", submission({"rank_1": pick("chen"), "rank_2": pick("dana")}))
     assert accepted["payload"]["response_action"] == "update"  # the form becomes its confirmation
-    assert "Your ballot is recorded" in json.dumps(accepted["payload"]["view"])
+    assert "Ballot recorded in" in json.dumps(accepted["payload"]["view"])
     assert await ballots() == 1
     receipt = await api.wait_for("chat.postMessage", lambda c: c.args.get("channel") == USERS["alice"])
     assert "chen &gt; dana" in receipt[-1].args["text"]

@@ -82,6 +82,7 @@ def _next(inv: Invocation, shown: SeriesView) -> str:
         "election timeline board-2027 --voting-close 2027-02-07",
         "election timeline board-2028 --nominations-open +1d",
     ),
+    admin_only=True,
 )
 async def election_timeline(inv: Invocation) -> Reply:
     """election timeline"""
@@ -104,6 +105,7 @@ async def election_timeline(inv: Invocation) -> Reply:
     "<motion> <when>",
     "Move an open motion's deadline; its close and reminders move with it (admins).",
     examples=("motion deadline 3 +2d",),
+    admin_only=True,
 )
 async def motion_deadline(inv: Invocation) -> Reply:
     """motion deadline"""
@@ -189,6 +191,7 @@ async def schedule_show(inv: Invocation) -> Reply:
         'wg schedule safety "biweekly tue,thu" 16:30 America/New_York --duration 45 --remind 24h,15m',
         'wg schedule safety "FREQ=MONTHLY;BYDAY=1WE" 15:00 UTC --title "Monthly review"',
     ),
+    chair_only=True,
 )
 async def wg_schedule(inv: Invocation) -> Reply:
     """wg schedule"""
@@ -224,6 +227,7 @@ async def wg_schedule(inv: Invocation) -> Reply:
     "<wg> <series> <recurrence> <time> <tz>",
     "Move a meeting series to a new day, time or zone (chairs); its reminders move with it.",
     examples=('wg reschedule safety 1 "weekly thu" 11:00 Europe/Paris',),
+    chair_only=True,
 )
 async def wg_reschedule(inv: Invocation) -> Reply:
     """wg reschedule"""
@@ -247,7 +251,7 @@ async def wg_reschedule(inv: Invocation) -> Reply:
     )
 
 
-@command("wg unschedule", "<wg> <series>", "Cancel a meeting series (chairs).")
+@command("wg unschedule", "<wg> <series>", "Cancel a meeting series (chairs).", chair_only=True)
 async def wg_unschedule(inv: Invocation) -> Reply:
     """wg unschedule"""
     series = await meetings.cancel_meeting(inv.ctx, inv.actor, inv.arg("wg"), _series_id(inv.arg("series")))

@@ -147,6 +147,7 @@ async def _decide(inv: Invocation, grant: bool) -> Reply:
     "Grant a person's exception: they join the election's electorate (admins).",
     options={"reason": "value"},
     examples=('election exception-grant board-2027 zoe --reason "Acme\'s new representative"',),
+    admin_only=True,
 )
 async def election_exception_grant(inv: Invocation) -> Reply:
     """election exception-grant"""
@@ -159,6 +160,7 @@ async def election_exception_grant(inv: Invocation) -> Reply:
     "Deny a person's exception, with the reason they are told (admins).",
     options={"reason": "value"},
     examples=('election exception-deny board-2027 zoe --reason "Not a member organisation yet"',),
+    admin_only=True,
 )
 async def election_exception_deny(inv: Invocation) -> Reply:
     """election exception-deny"""

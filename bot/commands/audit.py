@@ -18,6 +18,7 @@ MEDIA_TYPES = {"jsonl": "application/jsonl", "csv": "text/csv", "blt": "text/pla
     "<stream>",
     "Check an audit chain: election:<id>, motion:<n>, body:<id>, roster, anchor — or all of them.",
     examples=("audit verify election:board-2027", "audit verify roster", "audit verify all"),
+    public=True,
 )
 async def audit_verify(inv: Invocation) -> Reply:
     """audit verify"""
@@ -116,6 +117,7 @@ def _unaccounted(problems: dict[str, list[str]]) -> Reply:
     "or one file of it (--format jsonl|csv|blt). Admins.",
     options={"format": "value"},
     examples=("audit export board-2027", "audit export M12 --format csv", "audit export all"),
+    slow=True,
 )
 async def audit_export(inv: Invocation) -> Reply:
     """audit export"""
