@@ -42,7 +42,7 @@ from bot import undelivered
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
 from bot.replies import Reply, error
-from bot.slack import ballots, files, replay
+from bot.slack import ballots, fastack, files, replay
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION, home_view
 from bot.slack.locale import UserLocales
@@ -160,11 +160,14 @@ class Runtime:
 
     async def drain(self, timeout: float) -> int:
         """Let work still running after its acknowledgement finish (up to ``timeout`` seconds) before the
-        process exits, so an acknowledged command is followed by its answer; returns how many were cut off."""
-        pending = set(self.tasks)
-        if not pending:
-            return 0
-        _finished, cut = await asyncio.wait(pending, timeout=timeout)
+        process exits, so an acknowledged command is followed by its answer; returns how many were cut off.
+        Work started by work (a command dispatched after its acknowledgement starts its answer) is waited
+        for too."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks and loop.time() < deadline:
+            await asyncio.wait(set(self.tasks), timeout=deadline - loop.time())
+        cut = set(self.tasks)
         for task in cut:
             task.cancel()
         return len(cut)
@@ -759,6 +762,11 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
         bolt_request = await replay.signed_request(request, verifier)
         if isinstance(bolt_request, web.Response):
             return bolt_request
+        if fastack.acknowledged_first(bolt_request, COMMAND):  # acknowledged, then dispatched
+            rt = runtime_of(app)
+            later = fastack.dispatch_after_ack(app, bolt_request, rt.post_response, rt.locales.default)
+            rt.spawn(rt.in_slot(later))
+            return web.Response(status=200)
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
