@@ -172,8 +172,11 @@ class Database:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
         else:
-            kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = pool_size
+            # The same number of connections, all kept: an overflow connection is closed when it comes
+            # back, and under load that was a new server process (and asyncpg's type introspection)
+            # every twenty ballots.
+            kwargs["pool_size"] = self.connections
+            kwargs["max_overflow"] = 0
         self.engine = create_async_engine(self.url, **kwargs)
         logsafe.protect()
         if self.is_sqlite:

@@ -4,11 +4,12 @@ IMMEDIATE), URLs as people paste them, and ``Database.run``'s retries, on both b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -241,3 +242,21 @@ async def test_an_idle_pooled_connection_that_answers_its_ping_is_kept(
         pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
     async with db.reading() as session:  # pinged, alive: the same connection
         assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() == pid
+
+
+async def test_postgres_keeps_every_connection_it_opened_under_load(db_url: str) -> None:
+    """A burst that needs all the connections opens each once: none is closed when it comes back and
+    opened again for the next burst (a server process and the driver's type look-ups each time)."""
+    if is_sqlite(db_url):
+        pytest.skip("PostgreSQL's connections only")
+    database = Database(db_url, pool_size=2)
+    opened: list[int] = []
+    event.listen(database.engine.sync_engine.pool, "connect", lambda *_: opened.append(1))
+    try:
+        for _ in range(3):
+            async with contextlib.AsyncExitStack() as stack:
+                for _ in range(database.connections):
+                    await stack.enter_async_context(database.autocommit())
+        assert len(opened) == database.connections == 4
+    finally:
+        await database.dispose()

@@ -35,7 +35,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.slack import actions, commands, events, replay, views
+from bot.slack import actions, commands, events, fastack, replay, views
 from bot.slack.commands import COMMAND as COMMAND
 from bot.slack.delivery import SlackDelivery
 from bot.slack.locale import UserLocales
@@ -141,6 +141,11 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
         bolt_request = await replay.signed_request(request, verifier)
         if isinstance(bolt_request, web.Response):
             return bolt_request
+        if fastack.acknowledged_first(bolt_request, COMMAND):  # acknowledged, then dispatched
+            rt = runtime_of(app)
+            later = fastack.dispatch_after_ack(app, bolt_request, rt.post_response, rt.locales.default)
+            rt.spawn(rt.in_slot(later))
+            return web.Response(status=200)
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 

@@ -152,11 +152,14 @@ class Runtime:
 
     async def drain(self, timeout: float) -> int:
         """Let work still running after its acknowledgement finish (up to ``timeout`` seconds) before the
-        process exits, so an acknowledged command is followed by its answer; returns how many were cut off."""
-        pending = set(self.tasks)
-        if not pending:
-            return 0
-        _finished, cut = await asyncio.wait(pending, timeout=timeout)
+        process exits, so an acknowledged command is followed by its answer; returns how many were cut off.
+        Work started by work (a command dispatched after its acknowledgement starts its answer) is waited
+        for too."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks and loop.time() < deadline:
+            await asyncio.wait(set(self.tasks), timeout=deadline - loop.time())
+        cut = set(self.tasks)
         for task in cut:
             task.cancel()
         return len(cut)

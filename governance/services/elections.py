@@ -16,15 +16,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance import text as text_rules
-from governance.db import driver_fetch, note_write, sqlite_execute
+from governance.db import driver_fetch, sqlite_execute
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _, ngettext
 from governance.models import (
@@ -683,25 +682,6 @@ _SLOTS = BallotSlot.__table__  # type: ignore[attr-defined]
 _RETIRED = RetiredReceipt.__table__  # type: ignore[attr-defined]
 _VOTERS = Voter.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
-_CAST_FIRST_PG = text(
-    # A voter's first ballot as one statement (so one transaction): it share-locks the election and
-    # writes only while the election is open; a second ballot of the same voter fails on the slot's
-    # unique constraint (after waiting for the first to commit) and is retried as a replacement.
-    # (Parameters in a SELECT list are typed explicitly: PostgreSQL would take them for text.)
-    "WITH e AS (SELECT id FROM elections WHERE id = :election_id AND phase = 'voting' "
-    "AND (voting_close_at IS NULL OR voting_close_at > CAST(:now AS TIMESTAMP)) FOR KEY SHARE), "
-    "b AS (INSERT INTO ballots (id, election_id, content, receipt, voter_id) "
-    "SELECT CAST(:ballot_id AS VARCHAR), e.id, CAST(:content AS TEXT), CAST(:receipt AS VARCHAR), "
-    "CAST(:voter_id AS INTEGER) FROM e RETURNING id, election_id), "
-    "s AS (INSERT INTO ballot_slots (election_id, tag, ballot_id) "
-    "SELECT b.election_id, CAST(:tag AS VARCHAR), b.id FROM b), "
-    "v AS (INSERT INTO voters (election_id, person_id, first_voted_at, last_voted_at, times) "
-    "SELECT e.id, CAST(:person_id AS INTEGER), CAST(:now AS TIMESTAMP), CAST(:now AS TIMESTAMP), 1 FROM e) "
-    "INSERT INTO audit_events (stream, seq, at, actor, kind, subject, payload, prev_hash, hash) "
-    "SELECT CAST(:stream AS VARCHAR), NULL, CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), "
-    "CAST(:kind AS VARCHAR), CAST(:subject AS VARCHAR), CAST(:payload AS TEXT), NULL, CAST(:hash AS VARCHAR) "
-    "FROM e RETURNING id"
-)
 
 
 def _cast_query(postgres: bool) -> Any:
@@ -799,22 +779,16 @@ def _sqlite_typed(rows: list[Any]) -> list[Any]:
     return out
 
 
-_PG_CAST: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {}
+_PG_CAST: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def _pg_cast_sql(dialect: Any) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
-    """The first ballot's read and write compiled once for asyncpg (``$n`` placeholders): each with the
-    names of its parameters in order."""
+def _pg_cast_sql(dialect: Any) -> tuple[str, tuple[str, ...]]:
+    """The first ballot's unlocked read compiled once for asyncpg (``$n`` placeholders), with the names
+    of its parameters in order."""
     compiled = _PG_CAST.get(dialect.name)
     if compiled is None:
         read = _cast_query(False).compile(dialect=dialect)
-        write = _CAST_FIRST_PG.compile(dialect=dialect)
-        compiled = _PG_CAST[dialect.name] = (
-            str(read),
-            tuple(read.positiontup or ()),
-            str(write),
-            tuple(write.positiontup or ()),
-        )
+        compiled = _PG_CAST[dialect.name] = (str(read), tuple(read.positiontup or ()))
     return compiled
 
 
@@ -1008,63 +982,28 @@ def _ballot_event(actor: Actor, slug: str, ballot: _Ballot, kind: str) -> dict[s
     )
 
 
-async def _first_ballot_postgres(
+async def _first_ballot(
     ctx: Context, actor: Actor, slug: str, tiers: list[list[str]], flat: list[str]
 ) -> CastReceipt | None:
-    """A voter's first ballot on PostgreSQL in two statements and no explicit transaction.
+    """A voter's first ballot: read and checked outside any lock, then written in a batch.
 
-    The read is not locked: the write is one statement (its own transaction) that share-locks the
-    election and inserts only while it is still open, so a concurrent close either waits for it and
-    counts it, or commits first and the ballot is not written. Returns None when the ballot was not
-    written (the voter has a ballot already, or the election changed): the caller takes the locking path,
-    which replaces the ballot or says why it cannot.
+    One unlocked read (on PostgreSQL one statement on an autocommit connection, on SQLite one hop to
+    the driver) gives everything ``_check_ballot`` needs; the ballot is then written with the first
+    ballots that arrived together, in one transaction for all (``ballot_batch``), which re-checks that
+    the election is still open and the voter has no ballot yet. A concurrent close either waits for the
+    batch and counts it, or commits first and the ballot is not written. Returns None when the ballot was
+    not written: the caller takes the locking path, which replaces the ballot or says why it cannot.
     """
     assert actor.person_id is not None
-    read_sql, read_names, write_sql, write_names = _pg_cast_sql(ctx.db.engine.dialect)
-    async with ctx.db.autocommit() as conn:
+    if ctx.db.is_sqlite:
+        sql, params = _sqlite_cast_sql(ctx.db.engine.dialect, slug, actor.person_id)
+        raw = await ctx.db.sqlite_read(sql, params)
+    else:
+        read_sql, read_names = _pg_cast_sql(ctx.db.engine.dialect)
         found = {"slug": slug, "person_id": actor.person_id}
-        rows = _sqlite_typed(await driver_fetch(conn, read_sql, [found[n] for n in read_names]))
-        ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
-        event = _ballot_event(actor, slug, ballot, "ballot.cast")
-        values = {
-            "ballot_id": ballot.ballot_id,
-            "election_id": ballot.election_id,
-            "content": ballot.content,
-            "receipt": ballot.receipt,
-            "voter_id": ballot.voter_id,
-            "tag": ballot.tag,
-            "person_id": actor.person_id,
-            "now": _naive_utc(ballot.now),
-            "stream": event["stream"],
-            "actor": event["actor"],
-            "kind": event["kind"],
-            "subject": event["subject"],
-            "payload": event["payload"],
-            "hash": event["hash"],
-        }
-        try:
-            written = await driver_fetch(conn, write_sql, [values[n] for n in write_names])
-        except IntegrityError:
-            return None
-    if not written:
-        return None
-    note_write()
-    return CastReceipt(slug, ballot.receipt, False, ballot.shown)
-
-
-async def _first_ballot_sqlite(
-    ctx: Context, actor: Actor, slug: str, tiers: list[list[str]], flat: list[str]
-) -> CastReceipt | None:
-    """A voter's first ballot on SQLite: read and checked outside the write lock, written in a batch.
-
-    The same bargain as ``_first_ballot_postgres``: one unlocked read, then a write that re-checks, in
-    its transaction, that the election is still open and the voter has no ballot yet
-    (``ballot_batch``). Returns None when the ballot was not written: the caller takes the locking path.
-    """
-    assert actor.person_id is not None
-    sql, params = _sqlite_cast_sql(ctx.db.engine.dialect, slug, actor.person_id)
-    rows = _sqlite_typed(await ctx.db.sqlite_read(sql, params))
-    ballot = _check_ballot(ctx, actor, slug, rows, tiers, flat)
+        async with ctx.db.autocommit() as conn:
+            raw = await driver_fetch(conn, read_sql, [found[n] for n in read_names])
+    ballot = _check_ballot(ctx, actor, slug, _sqlite_typed(raw), tiers, flat)
     event = _ballot_event(actor, slug, ballot, "ballot.cast")
     stamp = _sqlite_time(ballot.now)
     item = ballot_batch.FirstBallot(
@@ -1182,10 +1121,9 @@ async def cast_ballot(
     proxy's receipt then answers "replaced") and revokes the proxy.
 
     The hot path of a poll, so it is written for round trips: one unlocked query reads the election, the
-    voter's policy facts and the candidates; a first ballot is then written in one statement on
-    PostgreSQL (``_first_ballot_postgres``) and on SQLite in a batch of the first ballots that arrived
-    together, one write transaction for all (``_first_ballot_sqlite``, ``ballot_batch``); either write
-    re-checks that the election is still open and the voter has no ballot yet. Its audit event is
+    voter's policy facts and the candidates; a first ballot is then written in a batch of the first
+    ballots that arrived together, one write transaction for all (``_first_ballot``, ``ballot_batch``),
+    which re-checks that the election is still open and the voter has no ballot yet. Its audit event is
     *pending* (``audit.append_pending``) so that voters do not queue on the election's chain head. A
     replacement, a proxy's ballot, or a first ballot the write turned back takes the locking path.
     """
@@ -1204,8 +1142,7 @@ async def cast_ballot(
     slug = slug.strip().lower()
     postgres = not ctx.db.is_sqlite
     if for_handle is None:
-        first = _first_ballot_postgres if postgres else _first_ballot_sqlite
-        receipt = await first(ctx, actor, slug, tiers, flat)
+        receipt = await _first_ballot(ctx, actor, slug, tiers, flat)
         if receipt is not None:
             return receipt
     # Not written as a first ballot (or cast by a proxy): the locking path below, which replaces the

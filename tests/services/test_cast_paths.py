@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import seed
 from governance import audit
@@ -63,24 +61,13 @@ async def test_a_close_between_read_and_write_keeps_the_ballot_out(
         async with ctx.db.transaction() as other:
             await other.execute(text(change), {"now": clock.now().replace(tzinfo=None)})
 
-    if ctx.db.is_sqlite:  # the read is done and passed; the close commits before the batch is written
-        real_write = ballot_batch.write_first_ballot
+    real_write = ballot_batch.write_first_ballot
 
-        async def close_before_batch(db: Database, item: ballot_batch.FirstBallot) -> bool:
-            await commit_change()
-            return await real_write(db, item)
+    async def close_before_batch(db: Database, item: ballot_batch.FirstBallot) -> bool:
+        await commit_change()  # the read is done and passed; the close commits before the batch is written
+        return await real_write(db, item)
 
-        monkeypatch.setattr(ballot_batch, "write_first_ballot", close_before_batch)
-    else:
-        real_fetch = elections.driver_fetch
-        write_sql = elections._pg_cast_sql(ctx.db.engine.dialect)[2]
-
-        async def change_before_write(conn: AsyncConnection, sql: str, params: Any) -> list[Any]:
-            if sql == write_sql:  # the read is done and passed: now the close commits
-                await commit_change()
-            return await real_fetch(conn, sql, params)
-
-        monkeypatch.setattr(elections, "driver_fetch", change_before_write)
+    monkeypatch.setattr(ballot_batch, "write_first_ballot", close_before_batch)
     with pytest.raises(Closed, match=message):
         await elections.cast_ballot(ctx, alice, "board-2027", ["chen"])
     monkeypatch.undo()
@@ -114,7 +101,7 @@ async def many_voters(ctx: Context, n: int) -> list[Actor]:
 
 
 async def test_ballots_arriving_together_are_each_written_once(ctx: Context, clock: ManualClock) -> None:
-    """First ballots cast at the same moment (written in one batch on SQLite), mixed with a voter who
+    """First ballots cast at the same moment (written in one batch), mixed with a voter who
     has voted already and one who casts twice at once: each voter ends with one ballot, one of the two
     simultaneous ballots is a replacement, and the caller's context counts the write it was given."""
     await seed.seed(ctx)
@@ -145,12 +132,12 @@ async def test_a_failed_batch_writes_nothing_and_its_ballots_go_the_ordinary_way
 ) -> None:
     """A batch that fails part-way (here its last insert names a table that does not exist) is rolled
     back whole: its ballots are then written one by one, none twice and none half-written."""
-    if not ctx.db.is_sqlite:
-        pytest.skip("first ballots are batched on SQLite only")
     await seed.seed(ctx)
     voters = await many_voters(ctx, 6)
     await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
-    monkeypatch.setattr(ballot_batch, "_EVENT", ballot_batch._EVENT.replace("audit_events", "no_such_table"))
+    for name in ("_EVENT", "_PG_FIRST_BALLOTS"):
+        broken = getattr(ballot_batch, name).replace("INTO audit_events", "INTO no_such_table")
+        monkeypatch.setattr(ballot_batch, name, broken)
     receipts = await asyncio.gather(*(elections.cast_ballot(ctx, v, "board-2027", ["chen"]) for v in voters))
     assert [r.replaced for r in receipts] == [False] * 6
     assert await counts(ctx) == (6, 6, 6)
@@ -168,3 +155,26 @@ async def test_a_suspension_stops_the_next_ballot(ctx: Context, clock: ManualClo
     with pytest.raises(Forbidden, match="suspended"):
         await elections.cast_ballot(ctx, alice, "board-2027", ["dana"])
     assert await counts(ctx) == (1, 1, 1)
+
+
+async def test_two_replicas_casting_for_the_same_voters_write_one_ballot_each(
+    ctx: Context, clock: ManualClock
+) -> None:
+    """Two bot processes (two ``Database`` objects, two pools, two batch writers) take the same voters'
+    ballots at once: their batches overlap, yet every voter ends with one ballot and one who-voted row,
+    and one of each voter's two ballots is a replacement."""
+    await seed.seed(ctx)
+    voters = await many_voters(ctx, 10)
+    await elections.open_voting(ctx, SYSTEM, "board-2027", clock.now() + timedelta(days=7))
+    other = Context(db=Database(ctx.db.url), secret=ctx.secret, clock=clock)
+    try:
+        receipts = await asyncio.gather(
+            *(elections.cast_ballot(ctx, v, "board-2027", ["chen"]) for v in voters),
+            *(elections.cast_ballot(other, v, "board-2027", ["dana"]) for v in reversed(voters)),
+        )
+    finally:
+        await other.db.dispose()
+    assert sum(r.replaced for r in receipts) == len(voters)
+    assert await counts(ctx) == (10, 10, 20)
+    result = await elections.close(ctx, SYSTEM, "board-2027")
+    assert result.ballots == 10

@@ -6,9 +6,15 @@ that fails still answers, in the default language, and a repeat is still acted o
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 
+import pytest
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import func, select, text
 
+from bot.slack import fastack
 from governance.models import Motion, SeenRequest
 from tests.slack.conftest import USERS, SlackHarness, sign
 
@@ -85,3 +91,58 @@ async def test_a_repeat_acknowledged_before_the_claim_is_still_acted_on_once(sla
     assert await _count(slack, Motion) == 1
     [answer] = slack.api.calls_to("response_url")
     assert answer.args["text"].startswith("Motion M1 is open until")
+
+
+async def test_bolt_dispatches_the_command_only_after_its_acknowledgement(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The empty acknowledgement goes out before Bolt's middleware and listener run (bot/slack/fastack.py):
+    with no slot free after the acknowledgement, Bolt has not yet seen the command; then it runs once."""
+    dispatched: list[object] = []
+    real = AsyncApp.async_dispatch
+
+    async def counted(app: AsyncApp, req: AsyncBoltRequest) -> BoltResponse:
+        dispatched.append(req.body.get("text"))
+        return await real(app, req)
+
+    monkeypatch.setattr(AsyncApp, "async_dispatch", counted)
+    slack.runtime.slots = asyncio.Semaphore(0)
+    sent = await slack.command("alice", "whoami")
+    assert (sent.status, sent.text) == (200, "") and dispatched == []
+    slack.runtime.slots.release()
+    [answer] = await slack.api.wait_for("response_url")
+    assert answer.args["text"].startswith("You are Alice Martin (@alice)")
+    assert dispatched == ["whoami"]
+
+
+async def test_a_failure_in_bolt_after_the_acknowledgement_is_told_through_response_url(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt answering anything but the empty acknowledgement (here an error, as when a listener raises)
+    reaches the person through ``response_url`` with a reference, and nothing was done."""
+    before = await slack.state_counts()
+
+    async def failing(app: AsyncApp, req: AsyncBoltRequest) -> BoltResponse:
+        return BoltResponse(status=500, body="")
+
+    monkeypatch.setattr(AsyncApp, "async_dispatch", failing)
+    sent = await slack.command("sec", 'motion propose toc "Adopt the model licence" --deadline +7d')
+    assert (sent.status, sent.text) == (200, "")
+    [answer] = await slack.api.wait_for("response_url")
+    assert answer.args["response_type"] == "ephemeral" and answer.args["replace_original"] is False
+    assert answer.args["text"].startswith("Error: Something went wrong on our side (reference ")
+    assert await slack.state_counts() == before
+
+
+def test_only_a_command_that_says_who_sent_it_and_where_to_answer_is_acknowledged_first() -> None:
+    """A ``/gov`` without its sender or ``response_url``, or another command, goes through Bolt as before
+    (which answers it in the acknowledgement)."""
+    full = {"command": "/gov", "team_id": "T1", "user_id": "U1", "response_url": "https://hooks/x"}
+
+    def request(**body: str) -> AsyncBoltRequest:
+        return AsyncBoltRequest(body=urlencode(body), headers={"content-type": [FORM]})
+
+    assert fastack.acknowledged_first(request(**full), "/gov")
+    assert not fastack.acknowledged_first(request(**{**full, "command": "/other"}), "/gov")
+    for missing in ("team_id", "user_id", "response_url"):
+        assert not fastack.acknowledged_first(request(**{**full, missing: ""}), "/gov")
