@@ -23,6 +23,7 @@ from bot.grammar import REGISTRY as REGISTRY
 from bot.grammar import Invocation, command, find, parse_arguments, tokenize
 from bot.grammar import Spec as Spec
 from bot.grammar import parse_when as parse_when
+from bot.present import errors as present_errors
 from bot.replies import Reply, Table, error
 from governance import labels, logsafe
 from governance import text as text_rules
@@ -70,7 +71,7 @@ async def _dispatch(ctx: Context, actor: Actor, text: str, tz: ZoneInfo | None, 
         invocation = Invocation(ctx, actor, spec, positional, options, tz or ZoneInfo("UTC"), platform)
         return await spec.handler(invocation)
     except GovError as exc:
-        return error(*text_rules.capped(exc.message, exc.hint, exc.details))
+        return error(*text_rules.capped(exc.message, present_errors.hint(exc, platform), exc.details))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("command failed (ref %s): %r", ref, logsafe.command_for_log(text))

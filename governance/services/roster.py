@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound, suggest
 from governance.i18n import N_, _
 from governance.models import ChatIdentity, Organisation, Person, PlatformRoleMap, VotingRep
 from governance.services import chairs
@@ -106,7 +106,10 @@ async def add_organisation(
         if (
             await session.execute(select(col(Organisation.id)).where(col(Organisation.slug) == slug))
         ).first():
-            raise Conflict(_("An organisation {slug!r} already exists.", slug=slug), _("See `roster orgs`."))
+            raise Conflict(
+                _("An organisation {slug!r} already exists.", slug=slug),
+                suggest=suggest("see", "roster orgs"),
+            )
         if (other := await _org_name_taken(session, name)) is not None:
             raise Conflict(
                 _(
@@ -114,7 +117,7 @@ async def add_organisation(
                     other_name=other.name,
                     other_slug=other.slug,
                 ),
-                _("See `roster orgs`."),
+                suggest=suggest("see", "roster orgs"),
             )
         org = Organisation(slug=slug, name=name, tier=tier, active=True, created_at=ctx.now())
         session.add(org)
@@ -206,7 +209,7 @@ async def add_person(
         if (await session.execute(select(col(Person.id)).where(col(Person.handle) == handle))).first():
             raise Conflict(
                 _("Someone with handle {handle!r} is already on the roster.", handle=handle),
-                _("Change them with `roster person set {handle} …`.", handle=handle),
+                suggest=suggest("change_person", ("roster", "person", "set", handle, "…")),
             )
         org = await organisation_by_slug(session, organisation) if organisation else None
         person = Person(
@@ -314,10 +317,8 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
         if person.organisation_id != org.id:
             raise InvalidInput(
                 _("{person_name} is not with {org_name}.", person_name=person.name, org_name=org.name),
-                _(
-                    "Set their organisation first: `roster person set {person_handle} --org {org_slug}`.",
-                    person_handle=person.handle,
-                    org_slug=org.slug,
+                suggest=suggest(
+                    "set_org_first", ("roster", "person", "set", person.handle, "--org", org.slug)
                 ),
             )
         if person.status != "active":
@@ -407,7 +408,7 @@ async def link_identity(
                 )
                 if other
                 else _("That {platform} account is linked to someone else.", platform=platform),
-                _("Unlink it first with `roster unlink`."),
+                suggest=suggest("unlink_first", "roster unlink"),
             )
         assert person.id is not None
         session.add(
@@ -1000,7 +1001,7 @@ async def map_platform_role(
             if existing is None:
                 raise NotFound(
                     _("The role {label} is not mapped in {workspace}.", label=label, workspace=workspace),
-                    _("See `roster roles {platform} {workspace}`.", platform=platform, workspace=workspace),
+                    suggest=suggest("see", ("roster", "roles", platform, workspace)),
                 )
             if (
                 existing.govbot_role == "admin"
@@ -1038,11 +1039,8 @@ async def map_platform_role(
                         workspace=workspace,
                         platform=platform,
                     ),
-                    _(
-                        "Map the secretariat's role first: `roster role {platform} {workspace} <role-id> "
-                        "admin`.",
-                        platform=platform,
-                        workspace=workspace,
+                    suggest=suggest(
+                        "map_admin_first", ("roster", "role", platform, workspace, "<role-id>", "admin")
                     ),
                 )
             if (
