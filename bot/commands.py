@@ -1164,7 +1164,7 @@ async def motion_propose(inv: Invocation) -> Reply:
             "{seated} seated; roll-call (public).",
             **params,
         )
-    return Reply(text=text)
+    return Reply(text=text, vote=f"motion:{m.id}")
 
 
 @command(

@@ -56,6 +56,7 @@ class Reply:
     hint: str | None = None
     details: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    vote: str | None = None  # the ballot a Vote button under the reply opens: election:<slug>, motion:<n>
 
     def to_text(self) -> str:
         """Everything in the reply as plain text."""

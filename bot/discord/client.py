@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import io
 import logging
-import re
 import shlex
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -24,12 +23,13 @@ import discord
 from discord import app_commands
 from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
-from bot import undelivered
+from bot.present import undelivered
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import autocomplete, ballots, delivery, permissions, replay
 from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
+from bot.present.errors import hint
 from bot.replies import Attachment, Reply, error
 from governance import labels, logsafe
 from governance.errors import GovError
@@ -66,8 +66,6 @@ PUBLIC_COMMANDS = frozenset(
 # counting, or packing an export, may take longer than Discord's 3 s to answer
 SLOW_COMMANDS = frozenset({"election close", "audit export"})
 BALLOT_COMMANDS = frozenset({"vote", "motion vote"})
-MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
-VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
 AUTOCOMPLETE_LIMIT = 25
 UNDELIVERED = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError)  # an answer that did not go
 ROLE_MAP_TTL = 60.0  # seconds a guild's role mapping is cached (a change made here refreshes it at once)
@@ -251,7 +249,7 @@ class GovBot(discord.AutoShardedClient):
         mapping = await self.role_mapping(self.workspace(interaction))
         denied = permissions.check(spec, actor, self.member_role_ids(interaction), mapping)
         if denied is not None:
-            await self.fail(interaction, error(denied.message, denied.hint))
+            await self.fail(interaction, error(denied.message, hint(denied, "discord")))
             return False
         return True
 
@@ -385,7 +383,7 @@ class GovBot(discord.AutoShardedClient):
                 values = {**values, "choices": autocomplete.expand(str(values["choices"]), words)}
             text = build_text(spec, params, values)
         except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
+            await self.fail(interaction, error(exc.message, hint(exc, "discord")))
             return
         public = path in PUBLIC_COMMANDS
         if path in SLOW_COMMANDS:
@@ -402,9 +400,8 @@ class GovBot(discord.AutoShardedClient):
         if not public:
             rendered.ephemeral = True
         view = None
-        if reply.ok and path == "motion propose":
-            number = MOTION_NUMBER.search(reply.text)
-            view = ballots.motion_buttons(int(number.group(1))) if number else None
+        if reply.ok and reply.vote and reply.vote.startswith("motion:"):
+            view = ballots.motion_buttons(int(reply.vote.removeprefix("motion:")))
         try:
             await self.send(interaction, rendered, view, reply.attachments)
         except UNDELIVERED as exc:
@@ -543,7 +540,7 @@ class GovBot(discord.AutoShardedClient):
         try:
             view_, choices = await ballots.standing(self.ctx, slug)
         except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
+            await self.fail(interaction, error(exc.message, hint(exc, "discord")))
             return
         election = view_.election
         if election.phase != "voting":
@@ -583,7 +580,7 @@ class GovBot(discord.AutoShardedClient):
         try:
             view_ = await motions.show(self.ctx, ref)
         except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
+            await self.fail(interaction, error(exc.message, hint(exc, "discord")))
             return
         m = view_.motion
         assert m.id is not None

@@ -79,6 +79,6 @@ def hint(error: GovError, platform: str, locale: str | None = None) -> str | Non
     """What to do about ``error``: its hint, then its suggestion rendered for ``platform`` (``console``,
     ``slack`` or ``discord``; another name gets the console's bare syntax) in ``locale`` (default: the
     current reader's); None if it has neither."""
-    chosen: Platform = platform if platform in PLATFORMS else "console"  # type: ignore[assignment]
+    chosen: Platform = platform if platform in PLATFORMS else "console"
     said = suggestion(error.suggestion, chosen, locale or current_locale()) if error.suggestion else ""
     return " ".join(p for p in (error.hint or "", said) if p) or None

@@ -38,9 +38,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import undelivered
+from bot.present import undelivered
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
+from bot.present.errors import hint
 from bot.replies import Reply, error
 from bot.slack import ballots, files, replay
 from bot.slack.delivery import SlackDelivery
@@ -479,10 +480,10 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
             )
         except GovError as exc:
             if not refusal_in_form:
-                await tell(error(exc.message, exc.hint))
+                await tell(error(exc.message, hint(exc, "slack")))
                 return
             view = ballots.done_view(
-                _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+                _("Your ballot"), escape(f"{exc.message} {hint(exc, 'slack') or ''}".strip()), ok=False
             )
         await show_modal(trigger, view, tell, kind, ref)
 
@@ -565,7 +566,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         except GovError as exc:
             await ack(
                 response_action="errors",
-                errors={first: clip(exc.message + (f" {exc.hint}" if exc.hint else ""), 300)},
+                errors={first: clip(f"{exc.message} {hint(exc, 'slack') or ''}".strip(), 300)},
             )
             return
         order = " > ".join(" = ".join(t) for t in receipt.ranking)
@@ -638,7 +639,7 @@ def _register(app: AsyncApp, rt: Runtime) -> None:
         try:
             r = await motions.vote(ctx, actor, str(action.get("value") or ""), choice)
         except GovError as exc:
-            await show(exc.message + (f" {exc.hint}" if exc.hint else ""), False)
+            await show(f"{exc.message} {hint(exc, 'slack') or ''}".strip(), False)
             return
         fields = {"id": r.motion_id, "choice": ballots.choice_label(r.choice), "receipt": r.receipt}
         if r.replaced:
