@@ -249,7 +249,7 @@ class GovBot(discord.AutoShardedClient):
         mapping = await self.role_mapping(self.workspace(interaction))
         denied = permissions.check(spec, actor, self.member_role_ids(interaction), mapping)
         if denied is not None:
-            await self.fail(interaction, error(denied.message, hint(denied, "discord")))
+            await self.fail(interaction, error(denied.message, denied.hint))
             return False
         return True
 
