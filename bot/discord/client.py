@@ -23,12 +23,12 @@ import discord
 from discord import app_commands
 from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
-from bot.present import undelivered
 from bot.commands import Spec, dispatch, find
 from bot.config import Settings
 from bot.discord import autocomplete, ballots, delivery, permissions, replay
 from bot.discord.appcommands import GovTranslator, Param, build_groups, build_text
 from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
+from bot.present import undelivered
 from bot.present.errors import hint
 from bot.replies import Attachment, Reply, error
 from governance import labels, logsafe

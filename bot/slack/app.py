@@ -38,9 +38,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.present import undelivered
 from bot.commands import dispatch, tokenize
 from bot.config import Settings
+from bot.present import undelivered
 from bot.present.errors import hint
 from bot.replies import Reply, error
 from bot.slack import ballots, files, replay
