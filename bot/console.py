@@ -25,10 +25,13 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from bot.commands import dispatch
+from bot.present.errors import hint
+from bot.present.notices import render_pending
 from bot.replies import Attachment, Reply
 from governance.errors import GovError
 from governance.i18n import DEFAULT_LOCALE, _, current_locale, negotiate, using_locale
 from governance.models import Body, Person
+from governance.notices import NoticeError
 from governance.services import outbox, roster
 from governance.services.common import Actor, Context
 
@@ -92,7 +95,10 @@ async def deliver(
     for number, message in enumerate(await outbox.due(ctx)):
         if number == 0 and before is not None:
             before()
-        text = outbox.text_in(message, chosen)
+        try:
+            text = render_pending(message, locale=chosen, platform="console").text
+        except NoticeError:  # queued by a newer version: left for one that knows how to say it
+            continue
         async with ctx.db.reading() as session:
             if message.person_id is not None:
                 person = await session.get(Person, message.person_id)
@@ -197,7 +203,7 @@ class Session:
             try:
                 self.actor = await roster.actor_for_handle(self.ctx, handle)
             except GovError as exc:
-                render(self.console, Reply(text=exc.message, ok=False, hint=exc.hint))
+                render(self.console, Reply(text=exc.message, ok=False, hint=hint(exc, "console")))
                 return False
             self.console.print(
                 _("You are now {name} (@{handle}).", name=self.actor.name, handle=self.actor.handle),
@@ -314,7 +320,7 @@ async def main(
         try:
             actor = await roster.actor_for_handle(ctx, handle)
         except GovError as exc:
-            console.print(f"{exc.message} {exc.hint or ''}", style="bold red", markup=False)
+            console.print(f"{exc.message} {hint(exc, 'console') or ''}", style="bold red", markup=False)
             console.print(
                 _("Run `govbot seed` for a sample alliance, or add people with `roster person add`.")
             )

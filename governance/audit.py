@@ -58,7 +58,7 @@ from governance.chain import event_hash as event_hash
 from governance.chain import event_hash_text as event_hash_text
 from governance.chain import pending_hash as pending_hash
 from governance.chain import verify_chain as verify_chain
-from governance.errors import Conflict
+from governance.errors import Conflict, suggest
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead
 
@@ -124,7 +124,7 @@ async def _seal_locked(session: AsyncSession, stream: str, seq: int, head: str) 
                     event_id=event_id,
                     stream=stream,
                 ),
-                _("Nothing was changed. Investigate the database before going on (see `audit verify`)."),
+                suggest=suggest("audit_verify", "audit verify"),
             )
         seq += 1
         digest = event_hash(head, stream, seq, at, actor, kind, subject, payload)

@@ -39,7 +39,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import audit, signing
-from governance.i18n import _
 from governance.models import AuditHead, Checkpoint, CheckpointCosignature, ElectionMonitor, Person
 from governance.services.common import Context, notify
 
@@ -121,15 +120,12 @@ async def make(
             kind="audit.checkpoint",
             body_id=body_id,
             dedupe_key=f"checkpoint:{checkpoint.seq}",
-            payload={"checkpoint": checkpoint.seq, "hash": checkpoint.hash, "subject": subject},
-            text=_(
-                "Signed checkpoint {seq} of the audit log ({subject}): {hash}, key {key_id}. Keep this "
-                "line: with it anyone can show a later rewrite of the log.",
-                seq=checkpoint.seq,
-                subject=subject,
-                hash=checkpoint.hash,
-                key_id=checkpoint.key_id,
-            ),
+            params={
+                "checkpoint": checkpoint.seq,
+                "subject": subject,
+                "hash": checkpoint.hash,
+                "key_id": checkpoint.key_id,
+            },
         )
     return checkpoint
 

@@ -52,7 +52,7 @@ from governance import text as text_rules
 from governance.bundle import FORMAT as FORMAT
 from governance.bundle import election_profile as election_profile
 from governance.bundle import read_ballots_csv as read_ballots_csv
-from governance.errors import Forbidden, InvalidInput, NotFound
+from governance.errors import Forbidden, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import AuditEvent, AuditHead, Ballot, Body, Candidate, Election, Motion, Person
 from governance.policies.base import DEFAULT_OPTION_KEY
@@ -352,12 +352,7 @@ async def refuse_open_secret(session: AsyncSession, subject: Subject) -> None:
             "far, a running tally, so nothing secret is exported before the close.",
             stream=subject.stream,
         ),
-        _(
-            "Export it {when}. Until then `audit verify {stream}` checks its log, and `audit export all` "
-            "exports every log with the ballots of open secret polls left out.",
-            when=when,
-            stream=subject.stream,
-        ),
+        suggest=suggest("export_later", ("audit", "verify", subject.stream), "audit export all", when=when),
         rule="secret-until-close",
     )
 
@@ -540,14 +535,17 @@ async def collect(
         ).scalar_one_or_none()
         if election is None:
             raise NotFound(
-                _("No election {subject_ref!r}.", subject_ref=subject.ref), _("See `election list`.")
+                _("No election {subject_ref!r}.", subject_ref=subject.ref),
+                suggest=suggest("see", "election list"),
             )
         files |= await _election_files(session, election, until_counted)
         streams.append(subject.stream)
     elif subject.kind == "motion":
         motion = await session.get(Motion, int(subject.ref))
         if motion is None:
-            raise NotFound(_("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`."))
+            raise NotFound(
+                _("No motion M{subject_ref}.", subject_ref=subject.ref), suggest=suggest("see", "motion list")
+            )
         files |= await _motion_files(session, motion, until_counted)
         streams.append(subject.stream)
     else:
@@ -675,7 +673,9 @@ async def require_subject(session: AsyncSession, subject: Subject) -> None:
         if found is None:
             raise NotFound(
                 _("No election {subject_ref!r}.", subject_ref=text_rules.echo(subject.ref)),
-                _("See `election list`."),
+                suggest=suggest("see", "election list"),
             )
     elif subject.kind == "motion" and await session.get(Motion, int(subject.ref)) is None:
-        raise NotFound(_("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`."))
+        raise NotFound(
+            _("No motion M{subject_ref}.", subject_ref=subject.ref), suggest=suggest("see", "motion list")
+        )

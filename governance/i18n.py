@@ -4,8 +4,9 @@ Every sentence a person reads is written in English in the code and wrapped in `
 ``ngettext()`` when it depends on a count). It is translated when it is built, into the locale of the
 person it is built for: platform adapters and the console set that locale for the duration of a command
 with :func:`using_locale` (a context variable, so concurrent commands in one process each keep their own).
-A message built now for someone else (a DM queued in the outbox) is marked with ``N_()``, stored in
-English with its parameters, and translated at delivery with :func:`translate` in the recipient's locale.
+A notice for someone else (a DM queued in the outbox) is stored as data (``governance.notices``) and
+written at delivery in the recipient's locale by the presentation (``bot/present``), whose sentences are
+marked with ``N_()`` or built inside :func:`using_locale`.
 
 Catalogs are gettext PO files, ``governance/locale/<lang>/LC_MESSAGES/govbot.po``, read with Babel when
 first needed: no compile step, so a fresh checkout runs as it is. ``make messages`` re-extracts the

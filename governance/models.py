@@ -386,7 +386,9 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=48)
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     body_id: int | None = Field(default=None, foreign_key="bodies.id")
-    text: str = Field(sa_type=sa.Text)
+    # Rows queued by an older version carry a finished sentence here; a notice now has none: its kind and
+    # parameters (governance.notices) are in ``payload`` and the presentation writes the sentence.
+    text: str | None = Field(default=None, sa_type=sa.Text, nullable=True)
     payload: str = Field(default="{}", sa_type=sa.Text)
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import col
 
-from governance.errors import InvalidInput, NotFound
+from governance.errors import InvalidInput, NotFound, suggest
 from governance.export import parse_subject
 from governance.i18n import _
 from governance.models import Ballot, Election, Motion, RetiredReceipt
@@ -34,7 +34,8 @@ async def check_receipt(ctx: Context, poll_ref: str, code: str) -> ReceiptCheck:
     subject = parse_subject(poll_ref)
     if subject.kind == "all":
         raise InvalidInput(
-            _("Name the election or motion of the receipt."), _("`receipt board-2027 ABCDE-FGHJK`")
+            _("Name the election or motion of the receipt."),
+            suggest=suggest("example", "receipt board-2027 ABCDE-FGHJK"),
         )
     receipt = _normalise(code)
     if not receipt:
@@ -46,7 +47,8 @@ async def check_receipt(ctx: Context, poll_ref: str, code: str) -> ReceiptCheck:
             ).scalar_one_or_none()
             if election is None:
                 raise NotFound(
-                    _("No election {subject_ref!r}.", subject_ref=subject.ref), _("See `election list`.")
+                    _("No election {subject_ref!r}.", subject_ref=subject.ref),
+                    suggest=suggest("see", "election list"),
                 )
             poll, label, published = f"election:{election.id}", election.slug, election.result is not None
             where = col(Ballot.election_id) == election.id
@@ -54,7 +56,8 @@ async def check_receipt(ctx: Context, poll_ref: str, code: str) -> ReceiptCheck:
             motion = await session.get(Motion, int(subject.ref))
             if motion is None:
                 raise NotFound(
-                    _("No motion M{subject_ref}.", subject_ref=subject.ref), _("See `motion list`.")
+                    _("No motion M{subject_ref}.", subject_ref=subject.ref),
+                    suggest=suggest("see", "motion list"),
                 )
             poll, label, published = f"motion:{motion.id}", f"M{motion.id}", motion.result is not None
             where = col(Ballot.motion_id) == motion.id

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict
+from governance.errors import Conflict, suggest
 from governance.i18n import _
 from governance.ledger_rules import FIRST as FIRST
 from governance.ledger_rules import REPLACED as REPLACED
@@ -85,12 +85,7 @@ class BallotsUnaccounted(Conflict):
                 stream=stream,
                 problem=problems[0],
             ),
-            _(
-                "Nothing was changed. Someone wrote to the database outside govbot: investigate before "
-                "going on (`audit verify {stream}` lists every difference). (rule '{rule}')",
-                stream=stream,
-                rule=RULE,
-            ),
+            suggest=suggest("reconcile", ("audit", "verify", stream), rule=RULE),
             details=problems,
         )
         self.problems = list(problems)

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from governance.errors import InvalidInput
+from governance.errors import InvalidInput, Suggestion
 from governance.i18n import _
 
 ID_MAX = 2**31 - 1
@@ -74,8 +74,10 @@ class BadText(InvalidInput):
     ``number-format``, ``number-range``.
     """
 
-    def __init__(self, message: str, hint: str | None = None, *, rule: str) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self, message: str, hint: str | None = None, *, rule: str, suggest: Suggestion | None = None
+    ) -> None:
+        super().__init__(message, hint, suggest=suggest)
         self.rule = rule
 
 
@@ -173,12 +175,21 @@ def echo(value: object, limit: int = ECHO_MAX) -> str:
 NUMBER_RE = re.compile(r"[0-9]+", re.ASCII)
 
 
-def parse_number(value: str, what: str, *, low: int = 1, high: int = ID_MAX, hint: str | None = None) -> int:
+def parse_number(
+    value: str,
+    what: str,
+    *,
+    low: int = 1,
+    high: int = ID_MAX,
+    hint: str | None = None,
+    suggest: Suggestion | None = None,
+) -> int:
     """A whole number typed as ASCII digits, between ``low`` and ``high``, else a clear ``BadText``.
 
     ``what`` names the number (``_("A motion number")``), already translated; ``hint`` says where to find
-    a valid one. Why: Python reads ``²`` or a 30-digit number happily, and the database then fails with an
-    internal error; the person should instead learn the range.
+    a valid one (``suggest``: a command that lists them). Why: Python reads ``²`` or a 30-digit number
+    happily, and the database then fails with an internal error; the person should instead learn the
+    range.
     """
     text = value.strip()
     if not NUMBER_RE.fullmatch(text):
@@ -186,6 +197,7 @@ def parse_number(value: str, what: str, *, low: int = 1, high: int = ID_MAX, hin
             _("{what} is a whole number, not {value!r}.", what=what, value=echo(value)),
             hint,
             rule="number-format",
+            suggest=suggest,
         )
     number = int(text) if len(text) <= 20 else high + 1
     if not low <= number <= high:
@@ -193,6 +205,7 @@ def parse_number(value: str, what: str, *, low: int = 1, high: int = ID_MAX, hin
             _("{what} must be between {low} and {high}.", what=what, low=low, high=high),
             hint,
             rule="number-range",
+            suggest=suggest,
         )
     return number
 

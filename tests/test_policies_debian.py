@@ -17,7 +17,7 @@ from sqlmodel import col
 from bot.commands import dispatch
 from bot.discord import ballots as discord_ballots
 from bot.slack import ballots as slack_ballots
-from governance import export, i18n
+from governance import export
 from governance.errors import InvalidInput
 from governance.models import AuditEvent, Candidate, Election, ElectorateEntry, Membership, Person
 from governance.policies import load_policy
@@ -28,7 +28,7 @@ from governance.services.common import Actor, Context
 from governance.tally.debian import quorum_figures
 from governance.verify import verify_files
 from tests.discord.conftest import Running, bot, fake, user_id  # noqa: F401 (fixtures)
-from tests.services._support import SYSTEM, events, outbox_rows
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows
 from tests.slack.conftest import SlackHarness, slack  # noqa: F401 (fixture)
 from tests.slack.test_flows import dm_to, pick, recorded
 from tests.tally.realdata import debian_index, read_toi
@@ -124,12 +124,11 @@ async def test_none_of_the_above_beats_every_candidate_and_no_one_is_elected(ctx
     assert result.rounds[1].excluded == ["Developer 01", "Developer 02"]
     assert "None Of The Above (the default option) won: no one is elected" in result.notes
     (message,) = [m for m in await outbox_rows(ctx) if m.kind == "election.result"]
-    assert message.text == (
+    assert notice_text(message) == (
         "Result of Leader dpl-2027: None Of The Above won: no one is elected; the secretariat may re-run the "
         "election (14 ballots, Debian (Condorcet))."
     )
-    stored = json.loads(message.payload)["i18n"]  # a French reader gets it in French
-    assert i18n.render_stored(stored, "fr", message.text) == (
+    assert notice_text(message, "fr") == (  # a French reader gets it in French
         "Résultat de Leader dpl-2027 : « Aucun des candidats » l'emporte : personne n'est élu ; le "
         "secrétariat peut organiser un nouveau scrutin (14 bulletins, Debian (Condorcet))."
     )
@@ -159,7 +158,7 @@ async def test_none_of_the_above_beats_every_candidate_and_no_one_is_elected(ctx
         if e.kind == "election.certified"
     ]
     assert (done["seated"], done["empty_seats"]) == (0, 1)
-    (notice,) = [m.text for m in await outbox_rows(ctx) if m.kind == "election.certified"]
+    (notice,) = [notice_text(m) for m in await outbox_rows(ctx) if m.kind == "election.certified"]
     assert notice == (
         "Leader dpl-2027 is certified: no one was elected, so 1 seat of Debian Project Leader stays empty "
         "until the election is run again."
@@ -595,7 +594,7 @@ async def test_a_slack_ballot_ranks_none_of_the_above(slack: SlackHarness) -> No
     assert [o["value"] for o in ranks[0]["element"]["options"]] == ["alice", "chen", DEFAULT_OPTION_KEY]
     assert ranks[0]["element"]["options"][-1]["text"]["text"] == NOTA
     sent = await slack.submit("bea", view, {"rank_1": pick(DEFAULT_OPTION_KEY), "rank_2": pick("chen")})
-    assert recorded(sent), sent.text
+    assert recorded(sent), notice_text(sent)
     receipt = await slack.api.wait_for("chat.postMessage", dm_to("bea"))
     assert "None Of The Above &gt; chen" in receipt[-1].args["text"]  # typed text is escaped for Slack
     assert (await elections.show(slack.ctx, "dpl-2027")).voters == 1

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands import dispatch
+from bot.present.errors import hint as console_hint
 from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
 from governance.services import bodies, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
-from tests.services._support import SYSTEM, events, outbox_rows, small_roster
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows, small_roster
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "my_policy.py"
 UTC_ZONE = ZoneInfo("UTC")
@@ -93,7 +94,7 @@ async def test_confirmed_inactive_members_become_emeritus_under_the_alliance(
     assert states["alice"] == ("active", "emeritus", clock.now())
     assert states["arjun"][:2] == ("active", "active")
     dm = [m for m in await outbox_rows(ctx) if m.kind == "membership.state"]
-    assert [m.text for m in dm] == [
+    assert [notice_text(m) for m in dm] == [
         "You are now an emeritus member of Safety WG: you stay on its list, without a vote. "
         "Inactive in Safety WG for 180 days."
     ]
@@ -110,7 +111,9 @@ async def test_confirmed_inactive_members_become_emeritus_under_the_alliance(
     with pytest.raises(Conflict) as conflict:
         await bodies.request_join(ctx, who["alice"], "safety")
     assert conflict.value.message == "You are an emeritus member of Safety WG."
-    assert conflict.value.hint == "A chair can make you active again: `body state safety alice active`."
+    assert console_hint(conflict.value, "console") == (
+        "A chair can make you active again: `body state safety alice active`."
+    )
     await bodies.set_state(ctx, who["bea"], "safety", "alice", "active")
     assert "Alice Martin (" not in await _say(ctx, "bea", "wg members safety")
 

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.present.errors import hint as console_hint
 from governance.errors import Closed, Conflict, Forbidden, InvalidInput
 from governance.models import AuditEvent, Ballot, Proxy, Voter
 from governance.receipts import check_receipt
 from governance.services import bodies, elections, roster
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
-from tests.services._support import SYSTEM, events, outbox_rows, small_roster, snapshot
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows, small_roster, snapshot
 
 
 async def _people(ctx: Context) -> dict[str, Actor]:
@@ -62,7 +63,7 @@ async def test_a_proxy_casts_the_ballot_and_the_delegator_overrides_it(ctx: Cont
     assert (await elections.show(ctx, "e1")).voters == 2
     assert (await check_receipt(ctx, "e1", by_proxy.receipt)).status == "stored"
     told = [m for m in await outbox_rows(ctx) if m.kind == "election.proxy_voted"]
-    assert [m.text for m in told] == [
+    assert [notice_text(m) for m in told] == [
         "Your proxy Béatrice Dubois cast your ballot in e1. Vote yourself before voting closes to override "
         "it: `vote e1 <first> <second> ...`."
     ]
@@ -173,7 +174,7 @@ async def test_naming_a_proxy_is_refused_with_the_rule(ctx: Context, clock: Manu
     with pytest.raises(Forbidden) as not_named:
         await elections.cast_ballot(ctx, who["bea"], "e1", ["alice"], for_handle="gil")
     assert not_named.value.message == "Gil Globex has not named Béatrice Dubois as proxy on e1."
-    assert not_named.value.hint == "Gil Globex can do so with `election proxy e1 bea`."
+    assert console_hint(not_named.value, "console") == "Gil Globex can do so with `election proxy e1 bea`."
 
     with pytest.raises(Forbidden) as wrong_poll:  # no proxies where the policy has none, even if asked
         await elections.cast_ballot(ctx, who["bea"], "a1", ["alice"], for_handle="gil")

@@ -15,7 +15,7 @@ from governance.policies.base import BodyFacts
 from governance.services import bodies, elections, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
-from tests.services._support import SYSTEM, events, outbox_rows, small_roster, snapshot
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows, small_roster, snapshot
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "my_policy.py"
 
@@ -213,8 +213,8 @@ async def test_the_inactivity_review_follows_the_policy(
     clock.advance(timedelta(days=31))
     assert await schedule.post_reviews(ctx) == 1  # only Fast WG has an inactivity rule; arjun is emeritus
     (message,) = [m for m in await outbox_rows(ctx) if m.kind == "wg.review"]
-    assert message.text.startswith("1 member(s) of Fast WG have not taken part for 30 days: alice.")
-    assert "`wg review fast --days 30`" in message.text
+    assert notice_text(message).startswith("1 member(s) of Fast WG have not taken part for 30 days: alice.")
+    assert "`wg review fast --days 30`" in notice_text(message)
 
 
 def test_method_parameters_that_no_count_applies_are_refused(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from governance.services import bodies, chairs, elections, roster, schedule
 from governance.services.common import Actor, Context
 from governance.services.terms import Holder, plan_seats
 from tests.conftest import ManualClock
-from tests.services._support import SYSTEM, events, outbox_rows, snapshot
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows, snapshot
 
 UTC_ZONE = ZoneInfo("UTC")
 # Seven organisations of two contributors each: the steering committee allows two seats per employer.
@@ -385,7 +385,7 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
     assert changed == [
         {"seats": 5, "previous": 2, "close": "2029-06-01T09:00:00+00:00", "rule": "staggered-terms"}
     ]
-    assert [m.text for m in await outbox_rows(ctx) if m.kind == "election.seats_changed"] == [
+    assert [notice_text(m) for m in await outbox_rows(ctx) if m.kind == "election.seats_changed"] == [
         "Steering Committee election now fills 5 seats, not 2: with staggered terms, that is what Steering "
         "Committee has free by its voting close on 2029-06-01."
     ]
@@ -462,6 +462,6 @@ async def test_a_chair_whose_staggered_term_ends_unreplaced_leaves_the_body_flag
         steering = (await session.execute(select(Body).where(col(Body.slug) == "steering"))).scalar_one()
     assert await chairs.orphaned(ctx) == {steering.id}
     (notice,) = [m for m in await outbox_rows(ctx) if m.kind == "body.orphaned"]
-    assert "since Ada Acme's term ended at the certification of sc-2027" in notice.text
+    assert "since Ada Acme's term ended at the certification of sc-2027" in notice_text(notice)
     await bodies.seat(ctx, SYSTEM, "steering", "dev", "chair")
     assert await chairs.orphaned(ctx) == set()

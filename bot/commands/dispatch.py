@@ -7,6 +7,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from bot.grammar import Command, Invocation, parse, resolve
+from bot.present import errors as present_errors
 from bot.replies import Reply, error
 from governance import logsafe
 from governance import text as text_rules
@@ -52,7 +53,7 @@ async def _dispatch(
         )
         return await spec.handler(invocation)
     except GovError as exc:
-        return error(*text_rules.capped(exc.message, exc.hint, exc.details))
+        return error(*text_rules.capped(exc.message, present_errors.hint(exc, platform), exc.details))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         line = command if isinstance(command, str) else command.line()

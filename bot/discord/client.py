@@ -22,7 +22,6 @@ import discord
 from discord import app_commands
 from discord.utils import DEFAULT_FILE_SIZE_LIMIT_BYTES
 
-from bot import undelivered
 from bot.commands import Command, Spec, dispatch
 from bot.config import Settings
 from bot.discord import autocomplete, ballots, components, delivery, permissions, replay
@@ -30,6 +29,8 @@ from bot.discord.appcommands import GovTranslator, Param, build_groups, command_
 from bot.discord.components import UNDELIVERED
 from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
 from bot.grammar import spec_for
+from bot.present import undelivered
+from bot.present.errors import hint
 from bot.replies import Attachment, Reply, error
 from governance import logsafe
 from governance.errors import GovError
@@ -346,7 +347,7 @@ class GovBot(discord.AutoShardedClient):
         try:
             command = command_of(spec, params, await self._expanded(spec, values))
         except GovError as exc:
-            await self.fail(interaction, error(exc.message, exc.hint))
+            await self.fail(interaction, error(exc.message, hint(exc, "discord")))
             return
         if spec.opens_ballot and len(command.args) < 2:  # no choice given: show the ballot instead
             ref = command.args[0] if command.args else ""

@@ -16,10 +16,11 @@ from typing import Any, Protocol
 import aiohttp
 import discord
 
-from bot import undelivered
 from bot.commands import Command
 from bot.discord import ballots
 from bot.discord.render import Rendered, render
+from bot.present import undelivered
+from bot.present.errors import hint
 from bot.replies import Reply, error
 from governance import labels
 from governance.errors import GovError
@@ -71,7 +72,7 @@ async def open_ballot(bot: Bot, interaction: discord.Interaction, slug: str) -> 
     try:
         view_, choices = await ballots.standing(bot.ctx, slug)
     except GovError as exc:
-        await bot.fail(interaction, error(exc.message, exc.hint))
+        await bot.fail(interaction, error(exc.message, hint(exc, "discord")))
         return
     election = view_.election
     if election.phase != "voting":
@@ -112,7 +113,7 @@ async def open_motion_ballot(bot: Bot, interaction: discord.Interaction, ref: st
     try:
         view_ = await motions.show(bot.ctx, ref)
     except GovError as exc:
-        await bot.fail(interaction, error(exc.message, exc.hint))
+        await bot.fail(interaction, error(exc.message, hint(exc, "discord")))
         return
     m = view_.motion
     assert m.id is not None

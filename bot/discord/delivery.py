@@ -14,15 +14,17 @@ Never doubled: each message is sent with ``nonce="gbo<outbox id>"`` and ``enforc
 process dies between Discord accepting a message and its batch being marked (or two replicas pick the
 same message), Discord returns the earlier message instead of posting a second one (Discord checks
 nonces over the last few minutes); marking only counts the first marker.
+
+What a message says, and whether it offers a Vote button or a result, is written once for every platform
+by ``bot/present/notices.py`` in the reader's language; this module lays it out as content, embeds and
+components.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
-import re
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -32,18 +34,15 @@ import discord
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, result_embed, split_lines
+from bot.present.notices import VOTE, Notice, render_pending
 from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
+from governance.notices import NoticeError
 from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
-
-MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
-VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
-SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
 
 SEND_TIMEOUT = 5.0
 """Seconds one post may take, rate-limit waits included: a longer ``Retry-After`` does not hold the round
@@ -172,17 +171,14 @@ async def _charts(drawing: Callable[[], list[Chart]], stem: str) -> list[discord
     ]
 
 
-async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
-    """Embeds, files and components that make a notification actionable: result embeds with their
-    charts (the first shown in the embed), vote buttons."""
-    try:
-        payload = json.loads(message.payload or "{}")
-    except ValueError:
-        payload = {}
-    if message.kind == "election.result" and payload.get("election"):
+async def _extras(ctx: Context, notice: Notice) -> dict[str, Any]:
+    """Embeds, files and components that make a notice actionable: a result's embed with its charts
+    (the first shown in the embed; found by the id the notice carries), a Vote button."""
+    if notice.result is not None and notice.result.kind == "election":
+        slug = notice.result.ref
         try:
-            view = await elections.show(ctx, str(payload["election"]))
-            result = await elections.result(ctx, str(payload["election"]))
+            view = await elections.show(ctx, slug)
+            result = await elections.result(ctx, slug)
         except GovError:
             return {}
         embed = result_embed(
@@ -199,45 +195,25 @@ async def _extras(ctx: Context, message: outbox.Pending) -> dict[str, Any]:
         if files:
             embed.set_image(url=f"attachment://{files[0].filename}")
         return {"embed": embed, "files": files} if files else {"embed": embed}
-    if message.kind == "motion.result":
-        found = MOTION_NUMBER.search(message.text)
-        if found is None:
-            return {}
+    if notice.result is not None and notice.result.kind == "motion":
         try:
-            shown = await motions.show(ctx, int(found.group(1)))
+            shown = await motions.show(ctx, int(notice.result.ref))
         except GovError:
             return {}
-        title = f"M{shown.motion.id}: {shown.motion.title}"
+        motion_title = f"M{shown.motion.id}: {shown.motion.title}"
         files = await _charts(
-            lambda: charts.charts_for_motion(shown, title=title, gettext=i18n.gettext),
+            lambda: charts.charts_for_motion(shown, title=motion_title, gettext=i18n.gettext),
             f"motion-{shown.motion.id}",
         )
         return {"files": files} if files else {}
-    if message.kind == "election.voting_opened":
-        slug = ballot_target(message, payload)
-        return {"view": ballots.vote_button(slug)} if slug else {}
-    if message.kind == "motion.proposed":
-        number = ballot_target(message, payload)
-        return {"view": ballots.motion_buttons(int(number))} if number else {}
+    vote = notice.action(VOTE)
+    if vote is not None:
+        kind, _, ref = vote.target.partition(":")
+        if kind == "election":
+            return {"view": ballots.vote_button(ref)}
+        if kind == "motion" and ref.isdigit():
+            return {"view": ballots.motion_buttons(int(ref))}
     return {}
-
-
-def ballot_target(message: outbox.Pending, payload: dict[str, Any]) -> str | None:
-    """The election slug of a "voting opened" notice, or the motion number of a "motion proposed" one:
-    from the payload's ``election``/``motion`` key, else (older messages) from the text."""
-    if message.kind == "election.voting_opened":
-        slug = str(payload.get("election") or "")
-        if SLUG.fullmatch(slug):
-            return slug
-        hint = VOTE_HINT.search(message.text)
-        return hint.group(1) if hint else None
-    if message.kind == "motion.proposed":
-        number = str(payload.get("motion") or "")
-        if number.isdigit():
-            return number
-        found = MOTION_NUMBER.search(message.text)
-        return found.group(1) if found else None
-    return None
 
 
 async def _send(
@@ -269,8 +245,12 @@ async def _send(
             channel_ref = targets.channels.get(message.body_id) if message.body_id is not None else None
             target = _body_target(client, channel_ref, message.body_id, guild_id)
         with i18n.using_locale(locale):
-            parts = split_lines(outbox.text_in(message, locale), CONTENT_LIMIT)
-            extras = await _extras(ctx, message)
+            try:
+                notice = render_pending(message, locale=locale, platform="discord")
+            except NoticeError as exc:  # queued by a newer version: a replica that knows it delivers it
+                raise Undeliverable(str(exc)) from exc
+            parts = split_lines(notice.text, CONTENT_LIMIT)
+            extras = await _extras(ctx, notice)
         for k, part in enumerate(parts):  # a notice over 2,000 characters goes whole, in several posts
             last = k == len(parts) - 1
             await asyncio.wait_for(

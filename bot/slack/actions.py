@@ -18,8 +18,8 @@ import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import undelivered
 from bot.commands import Command
+from bot.present import undelivered
 from bot.replies import Reply
 from bot.slack import ballots, views
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION

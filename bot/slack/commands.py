@@ -19,8 +19,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import undelivered
 from bot.commands import Spec, find, tokenize
+from bot.present import undelivered
 from bot.replies import Reply, error
 from bot.slack import files, replay, views
 from bot.slack.render import clip

@@ -12,15 +12,15 @@ not be marked sent (the database was away) is remembered and only marked on the 
 twice by this process (``outbox`` says where a duplicate remains possible). A person with no linked Slack
 account, or a body with no channel, is logged and retried later (the link or channel may be set in the
 meantime).
+
+What a message says, and whether it offers a Vote button or a result, is written once for every platform
+by ``bot/present/notices.py`` in the reader's language; this module lays it out in Block Kit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.present.notices import VOTE, Notice, render_pending
 from bot.replies import Attachment
 from bot.slack import files
 from bot.slack.home import OPEN_BALLOT_ACTION
@@ -37,40 +38,11 @@ from governance import charts, i18n
 from governance.charts import Chart
 from governance.errors import GovError
 from governance.i18n import _
+from governance.notices import NoticeError
 from governance.services import elections, motions, outbox
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
-
-MOTION_NUMBER = re.compile(r"\bMotion M(\d+)\b")
-RESULT_KINDS = frozenset({"election.result", "motion.result"})
-VOTE_HINT = re.compile(r"`vote ([a-z0-9][a-z0-9_-]{0,63}) ")
-SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
-
-def ballot_target(message: outbox.Pending) -> str | None:
-    """What a notice's Vote button opens: ``election:<slug>`` for "voting opened" and its reminders,
-    ``motion:<n>`` for "motion proposed" and its reminders; from the payload's ``election``/``motion``
-    key, else (older messages) the text."""
-    try:
-        payload = json.loads(message.payload or "{}")
-    except ValueError:
-        payload = {}
-    if not isinstance(payload, dict):
-        payload = {}
-    if message.kind in ("election.voting_opened", "election.reminder"):
-        slug = str(payload.get("election") or "")
-        if not SLUG.fullmatch(slug):
-            hint = VOTE_HINT.search(message.text)
-            slug = hint.group(1) if hint else ""
-        return f"election:{slug}" if slug else None
-    if message.kind in ("motion.proposed", "motion.reminder"):
-        number = str(payload.get("motion") or "")
-        if not number.isdigit():
-            found = MOTION_NUMBER.search(message.text)
-            number = found.group(1) if found else ""
-        return f"motion:{number}" if number else None
-    return None
 
 
 @dataclass
@@ -86,64 +58,59 @@ class Undeliverable(outbox.Undeliverable):
     """The message has nowhere to go on Slack yet (no linked account, no channel)."""
 
 
-async def message_blocks(ctx: Context, message: outbox.Pending) -> list[dict[str, Any]]:
-    """The blocks of an outbox message, in the current locale (the reader's): its text, a Vote button
-    where it opens a ballot, and for an election result the count's rounds."""
-    blocks = [section(escape(message.text))]
-    target = ballot_target(message)
-    if target is not None:
-        blocks.append(
+def vote_button(target: str) -> dict[str, Any]:
+    """The actions block with a Vote button opening ``target``'s ballot (``election:<slug>``,
+    ``motion:<n>``) in a modal, as the App Home's buttons do."""
+    return {
+        "type": "actions",
+        "block_id": "gov_outbox_vote",
+        "elements": [
             {
-                "type": "actions",
-                "block_id": "gov_outbox_vote",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": OPEN_BALLOT_ACTION,
-                        "value": target,
-                        "style": "primary",
-                        "text": {"type": "plain_text", "text": _("Vote")},
-                    }
-                ],
+                "type": "button",
+                "action_id": OPEN_BALLOT_ACTION,
+                "value": target,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": _("Vote")},
             }
-        )
-    if message.kind == "election.result":
+        ],
+    }
+
+
+async def message_blocks(ctx: Context, notice: Notice) -> list[dict[str, Any]]:
+    """The blocks of a notice, in the current locale (the reader's): its text, a Vote button where it
+    offers one, and for an election result the count's rounds."""
+    blocks = [section(escape(notice.text))]
+    vote = notice.action(VOTE)
+    if vote is not None:
+        blocks.append(vote_button(vote.target))
+    if notice.result is not None and notice.result.kind == "election":
+        slug = notice.result.ref
         try:
-            slug = json.loads(message.payload or "{}").get("election")
-            if slug:
-                result = await elections.result(ctx, slug)
-                blocks += preformatted(result.to_text(i18n.current_locale()))[:45]
-                command = f"`/gov audit verify election:{escape(slug)}`"
-                blocks.append(context(_("Verify it yourself: {command}.", command=command)))
+            result = await elections.result(ctx, slug)
+            blocks += preformatted(result.to_text(i18n.current_locale()))[:45]
+            command = f"`/gov audit verify election:{escape(slug)}`"
+            blocks.append(context(_("Verify it yourself: {command}.", command=command)))
         except (GovError, ValueError) as exc:
-            log.warning("outbox %s: result table not attached: %s", message.id, exc)
+            log.warning("outbox: result table of %s not attached: %s", slug, exc)
     return blocks
 
 
-async def result_charts(ctx: Context, message: outbox.Pending) -> list[Attachment]:
-    """The charts that go with a result notice (an election's count, a motion's vote) as PNG files; none
-    for other notices. Drawn in a worker thread, so acknowledgements never wait behind matplotlib."""
-    if message.kind == "election.result":
-        try:
-            slug = json.loads(message.payload or "{}").get("election")
-        except (ValueError, AttributeError):
-            return []
-        if not isinstance(slug, str) or not slug:
-            return []
-        election = await elections.show(ctx, slug)
+async def result_charts(ctx: Context, notice: Notice) -> list[Attachment]:
+    """The charts that go with a result notice (an election's count, a motion's vote, found by the id
+    the notice carries) as PNG files; none for other notices. Drawn in a worker thread, so
+    acknowledgements never wait behind matplotlib."""
+    if notice.result is None:
+        return []
+    if notice.result.kind == "election":
+        election = await elections.show(ctx, notice.result.ref)
         drawn = await asyncio.to_thread(
             charts.charts_for_election, election, title=election.election.title, gettext=i18n.gettext
         )
-        return chart_attachments(drawn, slug)
-    if message.kind == "motion.result":
-        found = MOTION_NUMBER.search(message.text)
-        if found is None:
-            return []
-        motion = await motions.show(ctx, int(found.group(1)))
-        title = f"M{motion.motion.id}: {motion.motion.title}"
-        drawn = await asyncio.to_thread(charts.charts_for_motion, motion, title=title, gettext=i18n.gettext)
-        return chart_attachments(drawn, f"motion-{motion.motion.id}")
-    return []
+        return chart_attachments(drawn, notice.result.ref)
+    motion = await motions.show(ctx, int(notice.result.ref))
+    title = f"M{motion.motion.id}: {motion.motion.title}"
+    drawn = await asyncio.to_thread(charts.charts_for_motion, motion, title=title, gettext=i18n.gettext)
+    return chart_attachments(drawn, f"motion-{motion.motion.id}")
 
 
 def chart_attachments(drawn: list[Chart], stem: str) -> list[Attachment]:
@@ -224,10 +191,12 @@ class SlackDelivery:
         self._kick.set()
 
     async def _share_charts(self, message: outbox.Pending, channel: str) -> None:
-        """Share a result's charts in the channel its notice went to. The notice itself is already
-        delivered (and marked), so a chart that cannot be drawn or uploaded is logged, never re-posted."""
+        """Share a result's charts in the channel its notice went to (none for other notices). The notice
+        itself is already delivered (and marked), so a chart that cannot be drawn or uploaded is logged,
+        never re-posted."""
         try:
-            drawn = await result_charts(self.ctx, message)
+            notice = render_pending(message, locale=i18n.current_locale(), platform="slack")
+            drawn = await result_charts(self.ctx, notice)
             if drawn:
                 await files.upload(self.client, channel, drawn)
         except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError) as exc:
@@ -266,18 +235,20 @@ class SlackDelivery:
         locale = i18n.negotiate(reader.locale, default=default) if reader and reader.locale else default
         with i18n.using_locale(locale):
             try:
-                return await self._post(
-                    dataclasses.replace(message, text=outbox.text_in(message, locale)), targets
-                )
+                notice = render_pending(message, locale=locale, platform="slack")
+            except NoticeError as exc:  # queued by a newer version: a replica that knows it delivers it
+                raise Undeliverable(str(exc)) from exc
+            try:
+                return await self._post(message, notice, targets)
             except SlackApiError as exc:
                 wait = _retry_after(exc)
                 if wait is not None:
                     raise outbox.RateLimited(wait, _describe(exc)) from exc
                 raise
 
-    async def _post(self, message: outbox.Pending, targets: Targets) -> str | None:
-        blocks = await message_blocks(self.ctx, message)
-        text = escape(message.text[:3000])  # the notification text is mrkdwn too: typed mentions stay inert
+    async def _post(self, message: outbox.Pending, notice: Notice, targets: Targets) -> str | None:
+        blocks = await message_blocks(self.ctx, notice)
+        text = escape(notice.text[:3000])  # the notification text is mrkdwn too: typed mentions stay inert
         metadata = {
             "event_type": "govbot_outbox",
             "event_payload": {"outbox_id": message.id, "kind": message.kind},
@@ -326,7 +297,7 @@ class SlackDelivery:
             report.waiting = len(done.waiting)
             by_id = {m.id: m for m in messages}
             for message_id, channel in sorted(done.sent.items()):
-                if channel is not None and by_id[message_id].kind in RESULT_KINDS:
+                if channel is not None:
                     await self._share_charts(by_id[message_id], channel)
         return report
 

@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.commands import Command
+from bot.present.errors import hint
 from bot.replies import error
 from bot.slack import ballots
 from bot.slack.render import clip, escape
@@ -43,10 +44,10 @@ async def open_ballot(
         )
     except GovError as exc:
         if not refusal_in_form:
-            await tell(error(exc.message, exc.hint))
+            await tell(error(exc.message, hint(exc, "slack")))
             return
         view = ballots.done_view(
-            _("Your ballot"), escape(exc.message + (f" {exc.hint}" if exc.hint else "")), ok=False
+            _("Your ballot"), escape(f"{exc.message} {hint(exc, 'slack') or ''}".strip()), ok=False
         )
     await show_modal(rt, trigger, view, tell, kind, ref)
 

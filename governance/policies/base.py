@@ -80,6 +80,7 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Literal, TypedDict
 
+from governance.errors import Suggestion
 from governance.i18n import N_, _
 
 ThresholdOf = Literal["cast", "cast_excluding_abstentions", "seated"]
@@ -131,10 +132,12 @@ _STATE_REFUSALS: Mapping[tuple[str, bool], str] = {
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """A policy's "no": the rule that refused (short id) and a sentence for the person refused."""
+    """A policy's "no": the rule that refused (short id), a sentence for the person refused and,
+    optionally, a command that may help (rendered by the presentation, see ``governance.errors``)."""
 
     rule: str
     message: str
+    suggestion: Suggestion | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import labels
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import AuditEvent, Body, Membership, Organisation, Person
 from governance.policies import LoadedPolicy, load_policy
@@ -82,7 +82,9 @@ async def create_body(
     async with write_transaction(ctx, f"A body {slug!r} was just created by someone else.") as session:
         enforce(loaded.may_administer(await actor_facts(session, actor), _("create bodies")), loaded)
         if (await session.execute(select(col(Body.id)).where(col(Body.slug) == slug))).first():
-            raise Conflict(_("A body {slug!r} already exists.", slug=slug), _("See `body list`."))
+            raise Conflict(
+                _("A body {slug!r} already exists.", slug=slug), suggest=suggest("see", "body list")
+            )
         body = Body(
             slug=slug,
             name=name,
@@ -194,11 +196,7 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
         if existing is not None and existing.status == "active" and existing.state == "emeritus":
             raise Conflict(
                 _("You are an emeritus member of {body_name}.", body_name=body.name),
-                _(
-                    "A chair can make you active again: `body state {body_slug} {handle} active`.",
-                    body_slug=body.slug,
-                    handle=person.handle,
-                ),
+                suggest=suggest("chair_reactivates", ("body", "state", body.slug, person.handle, "active")),
             )
         if existing is not None and existing.status == "active":
             raise Conflict(
@@ -254,31 +252,14 @@ async def request_join(ctx: Context, actor: Actor, slug: str) -> Membership:
                     ctx,
                     kind="membership.requested",
                     person_id=chair_id,
-                    text=_(
-                        "{person} asks to join {body}: `wg approve {slug} {handle}` "
-                        "or `wg deny {slug} {handle}`.",
-                        person=person.name,
-                        body=body.name,
-                        slug=body.slug,
-                        handle=person.handle,
-                    ),
+                    params={
+                        "body": body.slug,
+                        "body_name": body.name,
+                        "person": person.handle,
+                        "person_name": person.name,
+                    },
                 )
         return existing
-
-
-def _verdict_text(approve: bool, actor: str, body: str, reason: str | None) -> str:
-    """The DM telling someone their request to join was approved or declined, with the reason if given."""
-    if approve and reason:
-        return _(
-            "{actor} approved your request to join {body}. {reason}", actor=actor, body=body, reason=reason
-        )
-    if approve:
-        return _("{actor} approved your request to join {body}.", actor=actor, body=body)
-    if reason:
-        return _(
-            "{actor} declined your request to join {body}. {reason}", actor=actor, body=body, reason=reason
-        )
-    return _("{actor} declined your request to join {body}.", actor=actor, body=body)
 
 
 async def decide_join(
@@ -299,7 +280,7 @@ async def decide_join(
                     person_name=person.name,
                     body_name=body.name,
                 ),
-                _("See `wg pending {body_slug}`.", body_slug=body.slug),
+                suggest=suggest("see", ("wg", "pending", body.slug)),
             )
         if approve:
             await _check_room(session, body, policy)
@@ -322,7 +303,7 @@ async def decide_join(
             ctx,
             kind=f"membership.{verdict}",
             person_id=person.id,
-            text=_verdict_text(approve, actor.name, body.name, reason),
+            params={"body": body.slug, "body_name": body.name, "actor_name": actor.name, "reason": reason},
         )
         return membership
 
@@ -460,19 +441,13 @@ async def _make_emeritus(
             ctx,
             kind="membership.state",
             person_id=person.id,
-            text=(
-                _(
-                    "You are now an emeritus member of {body}: you stay on its list, without a vote. "
-                    "{reason}",
-                    body=body.name,
-                    reason=reason,
-                )
-                if reason
-                else _(
-                    "You are now an emeritus member of {body}: you stay on its list, without a vote.",
-                    body=body.name,
-                )
-            ),
+            params={
+                "body": body.slug,
+                "body_name": body.name,
+                "state": "emeritus",
+                "reason": reason,
+                "inactive": True,
+            },
         )
 
 
@@ -504,11 +479,7 @@ async def _remove(
         ctx,
         kind="membership.removed",
         person_id=person.id,
-        text=(
-            _("You were removed from {body}. {reason}", body=body.name, reason=reason)
-            if reason
-            else _("You were removed from {body}.", body=body.name)
-        ),
+        params={"body": body.slug, "body_name": body.name, "reason": reason},
     )
 
 
@@ -572,11 +543,7 @@ async def seat(ctx: Context, actor: Actor, slug: str, handle: str, role: str = "
             ctx,
             kind="membership.seated",
             person_id=person.id,
-            text=_(
-                "You are now {role_name} of {body}.",
-                role_name=_(labels.ROLES.get(role, role)),
-                body=body.name,
-            ),
+            params={"body": body.slug, "body_name": body.name, "role": role},
         )
         return membership
 
@@ -610,7 +577,7 @@ async def set_state(
                     person_name=person.name,
                     body_name=body.name,
                 ),
-                _("See `body show {body_slug}`.", body_slug=body.slug),
+                suggest=suggest("see", ("body", "show", body.slug)),
             )
         if membership.state == state:
             raise Conflict(
@@ -642,20 +609,13 @@ async def set_state(
             ctx,
             kind="membership.state",
             person_id=person.id,
-            text=(
-                _(
-                    "You are now {state_name} in {body}. {reason}",
-                    state_name=_(labels.MEMBER_STATES.get(state, state)),
-                    body=body.name,
-                    reason=reason,
-                )
-                if reason
-                else _(
-                    "You are now {state_name} in {body}.",
-                    state_name=_(labels.MEMBER_STATES.get(state, state)),
-                    body=body.name,
-                )
-            ),
+            params={
+                "body": body.slug,
+                "body_name": body.name,
+                "state": state,
+                "reason": reason,
+                "inactive": False,
+            },
         )
         return membership
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from governance import labels
-from governance.errors import Forbidden
+from governance.errors import Forbidden, suggest
 from governance.i18n import N_, _
 from governance.models import AuditEvent, Body, Membership, Person
 from governance.policies.base import state_refusal
@@ -90,28 +90,43 @@ async def check_not_last(
             body_name=body.name,
             state_name=labels.label(labels.MEMBER_STATES, new_state or ""),
         ),
-        _(
-            "Hand over first: seat a successor with `body seat {slug} <handle> --role chair` (the "
-            "secretariat may), then try again (rule {rule!r}).",
-            slug=body.slug,
-            rule="last-chair",
+        suggest=suggest(
+            "hand_over", ("body", "seat", body.slug, "<handle>", "--role", "chair"), rule="last-chair"
         ),
         rule="last-chair",
     )
 
 
 async def _flag_orphaned(
-    session: AsyncSession, ctx: Context, actor: Actor, body: Body, payload: dict[str, str], text: str
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    body: Body,
+    payload: dict[str, str],
+    person_name: str,
+    election: str | None,
 ) -> None:
     """Record ``body`` as orphaned (``body.orphaned`` in its stream, read back by `wg list` and `body
-    show`) and send ``text`` to every active admin, who decides its join requests until a chair is seated."""
+    show`) and tell every active admin (whose chair ``person_name`` left office: by a roster change, or
+    by the certification of ``election``), who decides its join requests until a chair is seated."""
     stream = f"body:{body.slug}"
     await record(session, ctx, actor, stream=stream, kind="body.orphaned", subject=body.slug, payload=payload)
     admins = await session.execute(
         select(col(Person.id)).where(col(Person.is_admin), col(Person.status) == "active")
     )
     for admin_id in admins.scalars().all():
-        notify(session, ctx, kind="body.orphaned", person_id=admin_id, text=text)
+        notify(
+            session,
+            ctx,
+            kind="body.orphaned",
+            person_id=admin_id,
+            params={
+                "body": body.slug,
+                "body_name": body.name,
+                "person_name": person_name,
+                "election": election,
+            },
+        )
 
 
 async def after_status_change(
@@ -147,14 +162,8 @@ async def after_status_change(
             actor,
             body,
             {"chair": person.handle, "status": person.status},
-            _(
-                "{body} has no chair in office since {person}'s status changed; until a chair is "
-                "seated (`body seat {slug} <handle> --role chair`), the secretariat decides its join "
-                "requests (`wg pending {slug}`).",
-                body=body.name,
-                person=person.name,
-                slug=body.slug,
-            ),
+            person.name,
+            None,
         )
     return orphaned
 
@@ -176,14 +185,8 @@ async def after_terms_ended(
         actor,
         body,
         {"chair": chairs[0].handle, "cause": "term-ended", "election": election},
-        _(
-            "{body} has no chair in office since {person}'s term ended at the certification of "
-            "{election}; seat a chair with `body seat {slug} <handle> --role chair`.",
-            body=body.name,
-            person=chairs[0].name,
-            election=election,
-            slug=body.slug,
-        ),
+        chairs[0].name,
+        election,
     )
     return True
 

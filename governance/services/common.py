@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, i18n, signing
+from governance import audit, notices, signing
 from governance import text as text_rules
 from governance.clock import Clock, SystemClock
 from governance.db import Database
-from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from governance.errors import Conflict, Forbidden, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import Body, Election, Membership, Organisation, OutboxMessage, Person, VotingRep
 from governance.policies import LoadedPolicy, load_policy
@@ -142,7 +142,7 @@ async def person_by_handle(session: AsyncSession, handle: str) -> Person:
     if person is None:
         raise NotFound(
             _("No person with handle {handle!r}.", handle=text_rules.echo(handle)),
-            _("See `roster people` for the roster."),
+            suggest=suggest("see_roster", "roster people"),
         )
     return person
 
@@ -156,7 +156,7 @@ async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation
     if org is None:
         raise NotFound(
             _("No organisation {slug!r}.", slug=text_rules.echo(slug)),
-            _("See `roster orgs` for the member organisations."),
+            suggest=suggest("see_orgs", "roster orgs"),
         )
     return org
 
@@ -168,7 +168,7 @@ async def body_by_slug(session: AsyncSession, slug: str) -> Body:
     if body is None:
         raise NotFound(
             _("No body or working group {slug!r}.", slug=text_rules.echo(slug)),
-            _("See `body list` (or `wg list`)."),
+            suggest=suggest("see_bodies", "body list", "wg list"),
         )
     return body
 
@@ -308,6 +308,7 @@ def enforce(refusal: Refusal | None, policy: LoadedPolicy) -> None:
                 policy_version=policy.version,
             ),
             rule=refusal.rule,
+            suggest=refusal.suggestion,
         )
 
 
@@ -338,28 +339,25 @@ def notify(
     ctx: Context,
     *,
     kind: str,
-    text: str,
+    params: Mapping[str, object],
     person_id: int | None = None,
     body_id: int | None = None,
-    payload: Mapping[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> None:
-    """Queue a message (DM to a person, or post to a body's channel) for delivery after commit.
+    """Queue a notice (DM to a person, or post to a body's channel) for delivery after commit.
 
-    A message built with ``_()`` is kept with its English source and parameters, so the deliverer can
-    render it in the reader's language rather than the language of whoever caused it.
+    The notice is data: its ``kind`` and ``params`` (ids, slugs, names, counts, datetimes), checked
+    against ``governance.notices.KINDS`` here, so a missing or extra parameter fails at once. The
+    sentence is written at delivery by the presentation, in the reader's language and time zone.
     """
-    fields = dict(payload or {})
-    if (source := i18n.stored(text)) is not None:
-        fields["i18n"] = source
     session.add(
         OutboxMessage(
             created_at=ctx.now(),
             kind=kind,
             person_id=person_id,
             body_id=body_id,
-            text=text,
-            payload=json.dumps(fields, sort_keys=True, default=str),
+            text=None,
+            payload=json.dumps(notices.encode(kind, params), sort_keys=True),
             dedupe_key=dedupe_key,
         )
     )

@@ -24,7 +24,7 @@ from sqlmodel import col
 from governance import audit, checkpoints, labels, reconcile, secrecy, tally
 from governance import text as text_rules
 from governance.db import driver_fetch, sqlite_execute
-from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound
+from governance.errors import Closed, Conflict, Forbidden, InvalidInput, NotFound, suggest
 from governance.i18n import N_, _, ngettext
 from governance.models import (
     AuditEvent,
@@ -45,7 +45,6 @@ from governance.policies import LoadedPolicy, load_policy
 from governance.policies.base import (
     DEFAULT_OPTION_ALIAS,
     DEFAULT_OPTION_KEY,
-    NONE_OF_THE_ABOVE,
     BodyFacts,
     ElectionRules,
     PersonFacts,
@@ -146,7 +145,9 @@ async def election_by_slug(
     stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
+        raise NotFound(
+            _("No election {slug!r}.", slug=text_rules.echo(slug)), suggest=suggest("see", "election list")
+        )
     return election
 
 
@@ -334,14 +335,12 @@ async def open_nominations(
             ctx,
             kind="election.nominations_opened",
             body_id=body.id,
-            text=_(
-                "Nominations are open for {title} ({seats} seat(s)) until {closes:%Y-%m-%d %H:%M} UTC. "
-                "Nominate with `election nominate {slug} <handle>`.",
-                title=election.title,
-                seats=election.seats,
-                closes=election.nominations_close_at,
-                slug=election.slug,
-            ),
+            params={
+                "election": election.slug,
+                "title": election.title,
+                "seats": election.seats,
+                "closes": election.nominations_close_at,
+            },
         )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -434,13 +433,7 @@ async def nominate(
                 ctx,
                 kind="candidate.nominated",
                 person_id=person.id,
-                text=_(
-                    "{actor} nominated you in {title}. Accept with `election accept {slug} [statement]` "
-                    "or decline with `election decline {slug}`.",
-                    actor=actor.name,
-                    title=election.title,
-                    slug=election.slug,
-                ),
+                params={"election": election.slug, "title": election.title, "actor_name": actor.name},
             )
         return candidate
 
@@ -586,7 +579,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
         if not standing:
             raise Conflict(
                 _("{election_slug} has no accepted candidate.", election_slug=election.slug),
-                _("Candidates accept with `election accept`, or nominate themselves."),
+                suggest=suggest("accept", "election accept"),
             )
         for c in candidates:
             if c.status == "nominated":
@@ -627,14 +620,7 @@ async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime 
             ctx,
             kind="election.voting_opened",
             body_id=body.id,
-            payload={"election": election.slug},
-            text=_(
-                "Voting is open in {title} until {closes:%Y-%m-%d %H:%M} UTC: "
-                "`vote {slug} <first> <second> ...`.",
-                title=election.title,
-                closes=election.voting_close_at,
-                slug=election.slug,
-            ),
+            params={"election": election.slug, "title": election.title, "closes": election.voting_close_at},
         )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -863,7 +849,9 @@ def _check_ballot(
     (named in a public ballot's audit event, as a roll-call motion's is)."""
     assert actor.person_id is not None
     if not rows:
-        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
+        raise NotFound(
+            _("No election {slug!r}.", slug=text_rules.echo(slug)), suggest=suggest("see", "election list")
+        )
     first = rows[0]
     (
         election_id,
@@ -1097,15 +1085,12 @@ async def delegate(ctx: Context, actor: Actor, slug: str, handle: str) -> Proxy:
             ctx,
             kind="election.proxy",
             person_id=target.id,
-            text=_(
-                "{delegator} named you as their proxy in {title}. Cast their ballot with "
-                "`vote {slug} <first> <second> ... --proxy-for {handle}`; their own vote, if they cast "
-                "one, overrides yours.",
-                delegator=actor.name,
-                title=election.title,
-                slug=election.slug,
-                handle=actor.handle,
-            ),
+            params={
+                "election": election.slug,
+                "title": election.title,
+                "delegator": actor.handle,
+                "delegator_name": actor.name,
+            },
         )
         return proxy
 
@@ -1223,12 +1208,7 @@ async def cast_ballot(
                 ctx,
                 kind="election.proxy_voted",
                 person_id=delegator.id,
-                text=_(
-                    "Your proxy {proxy} cast your ballot in {slug}. Vote yourself before voting closes to "
-                    "override it: `vote {slug} <first> <second> ...`.",
-                    proxy=actor.name,
-                    slug=slug,
-                ),
+                params={"election": slug, "proxy_name": actor.name},
             )
         return CastReceipt(
             slug, ballot.receipt, slot is not None, ballot.shown, delegator.handle if delegator else None
@@ -1592,25 +1572,14 @@ async def close(ctx: Context, actor: Actor, slug: str) -> tally.Result:
             kind="election.result",
             body_id=body.id,
             dedupe_key=f"election:{election.id}:result",
-            payload={"election": election.slug},
-            text=(
-                _(
-                    "Result of {title}: elected {names} ({count} ballots, {method}).",
-                    title=election.title,
-                    names=", ".join(result.elected),
-                    count=n_ballots,
-                    method=labels.method_name(election.method),
-                )
-                if result.elected
-                else _default_option_won(election, label, n_ballots)
-                if label is not None
-                else _(
-                    "Result of {title}: elected nobody ({count} ballots, {method}).",
-                    title=election.title,
-                    count=n_ballots,
-                    method=labels.method_name(election.method),
-                )
-            ),
+            params={
+                "election": election.slug,
+                "title": election.title,
+                "elected": list(result.elected),
+                "ballots": n_ballots,
+                "method": election.method,
+                "option": None if result.elected else label,
+            },
         )
         await due.sync_election(session, ctx, election, rules)
         # Signed in the close's transaction: the result never commits without the checkpoint pinning it.
@@ -1688,26 +1657,6 @@ async def _count_options(
     if params.get("supermajority") is not None:
         options["supermajority"] = str(params["supermajority"])
     return options
-
-
-def _default_option_won(election: Election, label: str, ballots: int) -> str:
-    """The result post when the default option won (or every candidate was dropped): nobody is elected."""
-    if label == NONE_OF_THE_ABOVE:
-        return _(
-            "Result of {title}: None Of The Above won: no one is elected; the secretariat may re-run the "
-            "election ({count} ballots, {method}).",
-            title=election.title,
-            count=ballots,
-            method=labels.method_name(election.method),
-        )
-    return _(
-        "Result of {title}: the default option, {option}, won: no one is elected; the secretariat may "
-        "re-run the election ({count} ballots, {method}).",
-        title=election.title,
-        option=label,
-        count=ballots,
-        method=labels.method_name(election.method),
-    )
 
 
 async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
@@ -1797,21 +1746,12 @@ async def certify(ctx: Context, actor: Actor, slug: str) -> Election:
             ctx,
             kind="election.certified",
             body_id=body.id,
-            text=_(
-                "{title} is certified; the elected are now members of {body}.",
-                title=election.title,
-                body=body.name,
-            )
-            if winners
-            else ngettext(
-                "{title} is certified: no one was elected, so {n} seat of {body} stays empty until the "
-                "election is run again.",
-                "{title} is certified: no one was elected, so {n} seats of {body} stay empty until the "
-                "election is run again.",
-                empty,
-                title=election.title,
-                body=body.name,
-            ),
+            params={
+                "election": election.slug,
+                "title": election.title,
+                "body_name": body.name,
+                "empty": 0 if winners else empty,
+            },
         )
         await checkpoints.make(
             session, ctx, reason="election.certified", subject=_stream(election), body_id=body.id

@@ -32,7 +32,7 @@ from sqlmodel import col
 
 from governance import labels
 from governance import text as text_rules
-from governance.errors import Closed, Conflict, Forbidden, NotFound
+from governance.errors import Closed, Conflict, Forbidden, NotFound, suggest
 from governance.i18n import _
 from governance.models import (
     Body,
@@ -149,12 +149,12 @@ def vote_refusal(
         "electorate",
         _(
             "{person_name} is not in the electorate of {slug}, fixed on {when:%Y-%m-%d %H:%M} UTC; only "
-            "the people in it may vote. Ask for an exception with `election exception {slug} --reason "
-            "...` if you should be in it.",
+            "the people in it may vote.",
             person_name=facts.name,
             slug=poll.slug,
             when=fixed_at,
         ),
+        suggest("ask_exception", ("election", "exception", poll.slug, "--reason", "...")),
     )
 
 
@@ -428,7 +428,9 @@ async def _election(session: AsyncSession, slug: str, lock: str | None = None) -
     stmt = with_lock(select(Election).where(col(Election.slug) == slug), lock)
     election = (await session.execute(stmt)).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
+        raise NotFound(
+            _("No election {slug!r}.", slug=text_rules.echo(slug)), suggest=suggest("see", "election list")
+        )
     return election
 
 
@@ -477,7 +479,7 @@ async def request_exception(ctx: Context, actor: Actor, slug: str, reason: str) 
         if await may_vote(session, election, body, policy, facts) is None:
             raise Conflict(
                 _("You may vote in {slug} already; no exception is needed.", slug=election.slug),
-                _("See `election voters {slug}`.", slug=election.slug),
+                suggest=suggest("see", ("election", "voters", election.slug)),
             )
         earlier = (
             await session.execute(
@@ -511,17 +513,13 @@ async def request_exception(ctx: Context, actor: Actor, slug: str, reason: str) 
             ctx,
             kind="election.exception_requested",
             body_id=body.id,
-            payload={"election": election.slug, "person": actor.handle},
-            text=_(
-                "{name} asks to be added to the electorate of {title}: {reason}. Decide with "
-                "`election exception-grant {slug} {handle} --reason ...` or `election exception-deny {slug} "
-                "{handle} --reason ...`.",
-                name=actor.name,
-                title=election.title,
-                reason=text,
-                slug=election.slug,
-                handle=actor.handle,
-            ),
+            params={
+                "election": election.slug,
+                "title": election.title,
+                "person": actor.handle,
+                "person_name": actor.name,
+                "reason": text,
+            },
         )
         return request
 
@@ -557,7 +555,7 @@ async def decide_exception(
                     handle=person.handle,
                     slug=election.slug,
                 ),
-                _("See `election voters {slug}`.", slug=election.slug),
+                suggest=suggest("see", ("election", "voters", election.slug)),
             )
         if request.status != "pending":
             raise Conflict(
@@ -606,14 +604,7 @@ async def decide_exception(
             ctx,
             kind="election.exception_decided",
             person_id=person.id,
-            payload={"election": election.slug, "granted": grant},
-            text=_(
-                "Your exception in {title} is granted: you may vote ({reason}).",
-                title=election.title,
-                reason=text,
-            )
-            if grant
-            else _("Your exception in {title} is denied: {reason}.", title=election.title, reason=text),
+            params={"election": election.slug, "title": election.title, "granted": grant, "reason": text},
         )
         return request
 

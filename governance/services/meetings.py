@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from governance import ics, recurrence
 from governance import text as text_rules
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import Body, MeetingSeries, ScheduledTask
 from governance.services import due
@@ -35,7 +35,7 @@ from governance.services.common import (
     notify,
     record,
 )
-from governance.services.tasks import Claimed, Ran, left_in_words, useless
+from governance.services.tasks import Claimed, Ran, useless
 
 HORIZON = timedelta(days=35)
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
@@ -247,19 +247,25 @@ async def schedule_meeting(
             ctx,
             kind="meeting.scheduled",
             body_id=body.id,
-            payload={"series": series.id},
-            text=_(
-                "{name}: {summary}, first on {first:%A %Y-%m-%d}. "
-                "Add it to your calendar: `wg meetings {slug} --ics {series}`.",
-                name=name,
-                summary=shown.summary,
-                first=first,
-                slug=body.slug,
-                series=series.id,
-            ),
+            params={"body": body.slug, **_series_params(series)},
         )
         await plan_series(session, ctx, series)
         return shown
+
+
+def _series_params(series: MeetingSeries) -> dict[str, object]:
+    """What a notice about ``series`` carries (``governance.notices``): its rule, local start and zone,
+    length, and its first start as a local wall time."""
+    assert series.id is not None
+    return {
+        "series": series.id,
+        "title": series.title,
+        "rrule": series.rrule,
+        "time": series.dtstart[11:16],
+        "zone": series.timezone,
+        "minutes": series.duration_minutes,
+        "first": series.dtstart,
+    }
 
 
 async def _series(session: AsyncSession, body: Body, series_id: int) -> MeetingSeries:
@@ -267,7 +273,7 @@ async def _series(session: AsyncSession, body: Body, series_id: int) -> MeetingS
     if series is None or series.body_id != body.id:
         raise NotFound(
             _("{body_name} has no meeting series {series_id}.", body_name=body.name, series_id=series_id),
-            _("See `wg meetings {body_slug}`.", body_slug=body.slug),
+            suggest=suggest("see", ("wg", "meetings", body.slug)),
         )
     return series
 
@@ -283,7 +289,7 @@ async def reschedule_meeting(
         if not series.active:
             raise Conflict(
                 _("Meeting series {series_id} was cancelled.", series_id=series_id),
-                _("Schedule a new one with `wg schedule`."),
+                suggest=suggest("schedule_new", "wg schedule"),
             )
         series.rrule, series.dtstart, series.timezone = rule, first.strftime("%Y-%m-%dT%H:%M"), zone_name
         shown = view(series, body, ctx.now())
@@ -301,13 +307,7 @@ async def reschedule_meeting(
             ctx,
             kind="meeting.rescheduled",
             body_id=body.id,
-            payload={"series": series.id},
-            text=_(
-                "{title} moved: now {summary}, next on {first:%A %Y-%m-%d}.",
-                title=series.title,
-                summary=shown.summary,
-                first=first,
-            ),
+            params=_series_params(series),
         )
         await plan_series(session, ctx, series)
         return shown
@@ -335,8 +335,7 @@ async def cancel_meeting(ctx: Context, actor: Actor, slug: str, series_id: int) 
             ctx,
             kind="meeting.cancelled",
             body_id=body.id,
-            payload={"series": series.id},
-            text=_("{title} ({body}) is cancelled.", title=series.title, body=body.name),
+            params={"series": series.id, "title": series.title, "body_name": body.name},
         )
         await plan_series(session, ctx, series)
         return series
@@ -376,21 +375,18 @@ async def remind(ctx: Context, task: Claimed) -> Ran:
             return Ran("skipped: a later reminder for this meeting is due too")
         body = await session.get(Body, series.body_id)
         assert body is not None
-        local = start.astimezone(recurrence.zone(series.timezone))
         notify(
             session,
             ctx,
             kind="meeting.reminder",
             body_id=body.id,
             dedupe_key=task.key,
-            payload={"series": series.id, "start": start.isoformat()},
-            text=_(
-                "Reminder: {title} starts {local:%A %Y-%m-%d %H:%M} {zone} ({start:%H:%M} UTC), in {left}.",
-                title=series.title,
-                local=local,
-                zone=series.timezone,
-                start=start,
-                left=left_in_words(start - now),
-            ),
+            params={
+                "series": series.id,
+                "title": series.title,
+                "start": start,
+                "zone": series.timezone,
+                "as_of": now,
+            },
         )
     return Ran("done", sent=1)

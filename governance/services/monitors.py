@@ -23,7 +23,7 @@ from sqlmodel import col
 from governance import audit, checkpoints, signing
 from governance import text as text_rules
 from governance.audit import ChainCheck
-from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from governance.errors import Conflict, Forbidden, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import (
     Body,
@@ -62,7 +62,9 @@ async def _election(session: AsyncSession, slug: str) -> Election:
         await session.execute(select(Election).where(col(Election.slug) == slug))
     ).scalar_one_or_none()
     if election is None:
-        raise NotFound(_("No election {slug!r}.", slug=text_rules.echo(slug)), _("See `election list`."))
+        raise NotFound(
+            _("No election {slug!r}.", slug=text_rules.echo(slug)), suggest=suggest("see", "election list")
+        )
     return election
 
 
@@ -125,7 +127,7 @@ async def add_monitor(ctx: Context, actor: Actor, slug: str, handle: str, public
         if exists is not None:
             raise Conflict(
                 _("{handle} is already a monitor of {slug}.", handle=person.handle, slug=election.slug),
-                _("See `election monitor status {slug}`.", slug=election.slug),
+                suggest=suggest("see", ("election", "monitor", "status", election.slug)),
             )
         assert election.id is not None and person.id is not None
         monitor = ElectionMonitor(
@@ -166,7 +168,7 @@ async def _monitor_of(session: AsyncSession, actor: Actor, election: Election) -
 def _not_monitor(election: Election) -> Forbidden:
     return Forbidden(
         _("You are not a monitor of {slug}.", slug=election.slug),
-        _("The secretariat names monitors with `election monitor add`."),
+        suggest=suggest("name_monitors", "election monitor add"),
         rule=RULE_NOT_MONITOR,
     )
 
@@ -211,11 +213,7 @@ async def cosign(ctx: Context, actor: Actor, slug: str, signature: str) -> tuple
                     seq=checkpoint.seq,
                     slug=election.slug,
                 ),
-                _(
-                    "Fetch the checkpoint with `election monitor checkpoint {slug}`, sign it with "
-                    "`govbot audit cosign` and your private key, and paste the signature it prints.",
-                    slug=election.slug,
-                ),
+                suggest=suggest("cosign_fetch", ("election", "monitor", "checkpoint", election.slug)),
             )
         done = (
             await session.execute(
@@ -286,10 +284,10 @@ async def require_cosignatures(session: AsyncSession, election: Election, rules:
                 needed=needed,
                 have=have,
             ),
-            _(
-                "Ask the election's monitors to run `election monitor checkpoint {slug}`, sign it with "
-                "`govbot audit cosign`, and send `election monitor cosign {slug} <signature>`.",
-                slug=election.slug,
+            suggest=suggest(
+                "cosign_ask",
+                ("election", "monitor", "checkpoint", election.slug),
+                ("election", "monitor", "cosign", election.slug, "<signature>"),
             ),
             rule=RULE_COSIGNATURES,
         )

@@ -24,8 +24,8 @@ from sqlmodel import col
 
 from governance import audit, checkpoints, labels, reconcile, secrecy
 from governance import text as text_rules
-from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
-from governance.i18n import N_, _
+from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound, suggest
+from governance.i18n import _
 from governance.models import (
     Ballot,
     BallotSlot,
@@ -57,7 +57,7 @@ from governance.services.common import (
     write_transaction,
 )
 from governance.services.elections import SECRET_VOTER
-from governance.tally.motion import MotionResult, count_motion, lazy_reason, reason_in, settled
+from governance.tally.motion import MotionResult, count_motion, lazy_reason, settled
 
 CHOICES = ("yes", "no", "abstain")
 KINDS = ("ordinary", "charter")
@@ -81,49 +81,14 @@ async def motion_by_ref(
     if not text_rules.NUMBER_RE.fullmatch(text):
         raise InvalidInput(
             _("{ref!r} is not a motion number.", ref=text_rules.echo(ref)),
-            _("Motions are numbered: `motion show 12`."),
+            suggest=suggest("motion_numbered", "motion show 12"),
         )
-    number = text_rules.parse_number(text, _("A motion number"), hint=_("See `motion list`."))
+    number = text_rules.parse_number(text, _("A motion number"), suggest=suggest("see", "motion list"))
     stmt = with_lock(select(Motion).where(col(Motion.id) == number), lock)
     motion = (await session.execute(stmt)).scalar_one_or_none()
     if motion is None:
-        raise NotFound(_("No motion M{text}.", text=number), _("See `motion list`."))
+        raise NotFound(_("No motion M{text}.", text=number), suggest=suggest("see", "motion list"))
     return motion
-
-
-# The channel posts of a motion, by (lazy consensus, secret ballot) and by (outcome, closed early).
-_PROPOSED = {
-    (True, True): N_(
-        "Motion M{id} before {body}: {title}. It passes by lazy consensus unless someone objects "
-        "(`motion vote {id} no`) by {deadline:%Y-%m-%d %H:%M} UTC (secret ballot)."
-    ),
-    (True, False): N_(
-        "Motion M{id} before {body}: {title}. It passes by lazy consensus unless someone objects "
-        "(`motion vote {id} no`) by {deadline:%Y-%m-%d %H:%M} UTC (roll-call: votes are public)."
-    ),
-    (False, True): N_(
-        "Motion M{id} before {body}: {title}. Vote with `motion vote {id} yes|no|abstain` "
-        "by {deadline:%Y-%m-%d %H:%M} UTC (secret ballot)."
-    ),
-    (False, False): N_(
-        "Motion M{id} before {body}: {title}. Vote with `motion vote {id} yes|no|abstain` "
-        "by {deadline:%Y-%m-%d %H:%M} UTC (roll-call: votes are public)."
-    ),
-}
-_RESULTS = {
-    ("passed", False): N_("Motion M{id} ({title}) passed: {reason}"),
-    ("failed", False): N_("Motion M{id} ({title}) failed: {reason}"),
-    ("no_quorum", False): N_("Motion M{id} ({title}) no quorum: {reason}"),
-    ("passed", True): N_(
-        "Motion M{id} ({title}) passed (closed early: the remaining votes could not change it): {reason}"
-    ),
-    ("failed", True): N_(
-        "Motion M{id} ({title}) failed (closed early: the remaining votes could not change it): {reason}"
-    ),
-    ("no_quorum", True): N_(
-        "Motion M{id} ({title}) no quorum (closed early: the remaining votes could not change it): {reason}"
-    ),
-}
 
 
 def _policy_of(motion: Motion) -> LoadedPolicy:
@@ -273,14 +238,14 @@ async def propose(
             ctx,
             kind="motion.proposed",
             body_id=target.id,
-            payload={"motion": motion.id},
-            text=_(
-                _PROPOSED[(motion.lazy_consensus, motion.secret)],
-                id=motion.id,
-                body=target.name,
-                title=motion.title,
-                deadline=motion.deadline,
-            ),
+            params={
+                "motion": motion.id,
+                "title": motion.title,
+                "body_name": target.name,
+                "deadline": motion.deadline,
+                "lazy_consensus": motion.lazy_consensus,
+                "secret": motion.secret,
+            },
         )
         await due.sync_motion(session, ctx, motion, rules)
         return motion
@@ -489,15 +454,12 @@ async def delegate(ctx: Context, actor: Actor, ref: str | int, handle: str) -> P
             ctx,
             kind="motion.proxy",
             person_id=target.id,
-            text=_(
-                "{actor} named you as their proxy on motion M{id} ({title}). Vote for them with "
-                "`motion vote {id} yes|no|abstain --proxy-for {handle}`; "
-                "their own vote, if they cast one, overrides yours.",
-                actor=actor.name,
-                id=motion.id,
-                title=motion.title,
-                handle=actor.handle,
-            ),
+            params={
+                "motion": motion.id,
+                "title": motion.title,
+                "delegator": actor.handle,
+                "delegator_name": actor.name,
+            },
         )
         return proxy
 
@@ -786,12 +748,13 @@ async def _decide(
         kind="motion.result",
         body_id=body.id,
         dedupe_key=f"motion:{motion.id}:result",
-        text=_(
-            _RESULTS[(motion.outcome, reason == "settled")],
-            id=motion.id,
-            title=motion.title,
-            reason=reason_in(outcome.to_json(), _) or outcome.reason,
-        ),
+        params={
+            "motion": motion.id,
+            "title": motion.title,
+            "outcome": str(motion.outcome),
+            "settled": reason == "settled",
+            "result": outcome.to_json(),
+        },
     )
     await due.sync_motion(session, ctx, motion, None)
     # Signed in the decision's transaction: the outcome never commits without the checkpoint pinning it.

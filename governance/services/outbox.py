@@ -25,7 +25,6 @@ Each message carries its id to the platform for it to de-duplicate on where it c
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
@@ -37,7 +36,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from governance import i18n
 from governance.models import Body, ChatIdentity, OutboxMessage
 from governance.services.common import Context
 
@@ -74,7 +72,7 @@ class Pending:
     kind: str
     person_id: int | None
     body_id: int | None
-    text: str
+    text: str | None  # only on rows queued by an older version; a notice is ``kind`` + ``payload``
     payload: str
     attempts: int
 
@@ -91,15 +89,6 @@ class RateLimited(Exception):
     def __init__(self, retry_after: float, detail: str = "rate limited") -> None:
         super().__init__(detail)
         self.retry_after = max(0.0, retry_after)
-
-
-def text_in(message: Pending, locale: str) -> str:
-    """The message's text in the reader's ``locale`` (as queued, when it was not a translatable message)."""
-    try:
-        source = json.loads(message.payload).get("i18n")
-    except (ValueError, AttributeError):
-        return message.text
-    return i18n.render_stored(source, locale, message.text) if isinstance(source, dict) else message.text
 
 
 def _pending(m: OutboxMessage) -> Pending:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict, Forbidden, InvalidInput
+from governance.errors import Conflict, Forbidden, InvalidInput, suggest
 from governance.i18n import _
 from governance.models import Person, Proxy, Voter
 from governance.policies import LoadedPolicy
@@ -150,12 +150,7 @@ async def use_proxy(
                 actor_name=actor.name,
                 poll=poll.label,
             ),
-            _(
-                "{delegator_name} can do so with `{command} {actor_handle}`.",
-                delegator_name=delegator.name,
-                command=command,
-                actor_handle=actor.handle,
-            ),
+            suggest=suggest("proxy_can", (*command.split(), actor.handle), delegator_name=delegator.name),
         )
     voted_in_person = proxy.used_at is None and await _has_voted(session, poll, delegator.id)
     if proxy.revoked_at is not None or voted_in_person:

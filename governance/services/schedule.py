@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,8 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance import audit, checkpoints, labels, secrecy
-from governance.errors import Conflict, GovError, InvalidInput, NotFound
+from governance import audit, checkpoints, labels, notices, secrecy
+from governance.errors import Conflict, GovError, InvalidInput, NotFound, suggest
 from governance.i18n import N_, _
 from governance.models import (
     AuditEvent,
@@ -68,7 +68,7 @@ from governance.services.common import (
 from governance.services.outbox import backoff
 from governance.services.tasks import Claimed as Claimed
 from governance.services.tasks import Ran as Ran
-from governance.services.tasks import left_in_words, useless
+from governance.services.tasks import useless
 
 log = logging.getLogger(__name__)
 
@@ -325,44 +325,8 @@ async def _tell_refusal(ctx: Context, task: Claimed, exc: GovError) -> None:
             kind="schedule.refused",
             body_id=body_id,
             dedupe_key=f"refused:{task.key}:{task.due_at.isoformat()}"[:200],
-            payload={"task": task.key},
-            text=_(
-                "Scheduled {task} did not happen: {reason}",
-                task=task.kind.replace(".", " ").replace("_", " "),
-                reason=exc.message + (f" {exc.hint}" if exc.hint else ""),
-            ),
+            params={"task": task.kind, "key": task.key, "reason": exc.message, "hint": exc.hint},
         )
-
-
-_TIMELINE_LABELS = {
-    "nominations_open_at": N_("nominations open"),
-    "nominations_close_at": N_("nominations close"),
-    "voting_open_at": N_("voting open"),
-    "voting_close_at": N_("voting close"),
-}
-
-
-def _nominations_closed_text(title: str, standing: list[str], opens: datetime | None) -> str:
-    """The channel post when nominations close: who stands, and when voting opens if it is planned."""
-    if standing and opens is not None:
-        return _(
-            "Nominations for {title} are closed. Standing: {names}. Voting opens {opens:%Y-%m-%d %H:%M} UTC.",
-            title=title,
-            names=", ".join(standing),
-            opens=opens,
-        )
-    if standing:
-        return _(
-            "Nominations for {title} are closed. Standing: {names}.", title=title, names=", ".join(standing)
-        )
-    if opens is not None:
-        return _(
-            "Nominations for {title} are closed. Standing: nobody yet. "
-            "Voting opens {opens:%Y-%m-%d %H:%M} UTC.",
-            title=title,
-            opens=opens,
-        )
-    return _("Nominations for {title} are closed. Standing: nobody yet.", title=title)
 
 
 async def _body_of(session: AsyncSession, subject: str) -> int | None:
@@ -510,8 +474,7 @@ async def _close_nominations(ctx: Context, task: Claimed) -> Ran:
             kind="election.nominations_closed",
             body_id=election.body_id,
             dedupe_key=f"{task.key}:{task.due_at.isoformat()}",
-            payload={"election": election.slug},
-            text=_nominations_closed_text(election.title, standing, opens),
+            params={"election": election.slug, "title": election.title, "standing": standing, "opens": opens},
         )
     return Ran("done", f"election:{election.slug}")
 
@@ -583,12 +546,13 @@ async def _fan_out(
     task: Claimed,
     kind: str,
     people: Sequence[Any],
-    text: str,
-    payload: str,
+    params: Mapping[str, object],
 ) -> int:
-    """One outbox DM per person, keyed by reminder, deadline and person: a re-run adds none."""
+    """One outbox DM per person (the notice ``kind`` with ``params``, checked as ``notify`` checks
+    them), keyed by reminder, deadline and person: a re-run adds none."""
     if not people:
         return 0
+    payload = json.dumps(notices.encode(kind, params), sort_keys=True)
     now = ctx.now()
     stamp = task.payload.get("deadline", task.due_at.isoformat())
     values = [
@@ -597,7 +561,7 @@ async def _fan_out(
             "kind": kind,
             "person_id": p.person_id,
             "body_id": None,
-            "text": text,
+            "text": None,
             "payload": payload,
             "dedupe_key": f"{task.key}:{stamp}:{p.person_id}"[:200],
             "attempts": 0,
@@ -642,17 +606,13 @@ async def _remind_election(ctx: Context, task: Claimed) -> Ran:
             ),
             voted,
         )
-        left = left_in_words(election.voting_close_at - now)
-        text = _(
-            "Reminder: voting in {title} closes {closes:%Y-%m-%d %H:%M} UTC (in {left}) and you have not "
-            "voted yet. Vote with `vote {slug} <first> <second> ...`.",
-            title=election.title,
-            closes=election.voting_close_at,
-            left=left,
-            slug=election.slug,
-        )
-        payload = json.dumps({"election": election.slug, "reminder": task.key})
-        sent = await _fan_out(session, ctx, task, "election.reminder", people, text, payload)
+        params = {
+            "election": election.slug,
+            "title": election.title,
+            "closes": election.voting_close_at,
+            "as_of": now,
+        }
+        sent = await _fan_out(session, ctx, task, "election.reminder", people, params)
     return Ran(f"done: {len(people)} reminded", sent=sent)
 
 
@@ -676,17 +636,14 @@ async def _remind_motion(ctx: Context, task: Claimed) -> Ran:
         people = await eligible_non_voters(
             session, body, lambda f: policy.may_vote_on_motion(facts, f), voted
         )
-        text = _(
-            "Reminder: voting on motion M{id} ({title}) before {body} closes {deadline:%Y-%m-%d %H:%M} UTC "
-            "(in {left}) and you have not voted yet: `motion vote {id} yes|no|abstain`.",
-            id=motion.id,
-            title=motion.title,
-            body=body.name,
-            deadline=motion.deadline,
-            left=left_in_words(motion.deadline - now),
-        )
-        payload = json.dumps({"motion": motion.id, "reminder": task.key})
-        sent = await _fan_out(session, ctx, task, "motion.reminder", people, text, payload)
+        params = {
+            "motion": motion.id,
+            "title": motion.title,
+            "body_name": body.name,
+            "deadline": motion.deadline,
+            "as_of": now,
+        }
+        sent = await _fan_out(session, ctx, task, "motion.reminder", people, params)
     return Ran(f"done: {len(people)} reminded", sent=sent)
 
 
@@ -833,19 +790,7 @@ async def set_election_timeline(
                 ctx,
                 kind="election.timeline_changed",
                 body_id=body.id,
-                payload={"election": election.slug},
-                text=_(
-                    "New dates for {title}: {dates}.",
-                    title=election.title,
-                    dates="; ".join(
-                        _(
-                            "{what} {when:%Y-%m-%d %H:%M} UTC",
-                            what=_(_TIMELINE_LABELS[k]),
-                            when=datetime.fromisoformat(v),
-                        )
-                        for k, v in changed.items()
-                    ),
-                ),
+                params={"election": election.slug, "title": election.title, "changes": dict(changed)},
             )
         await due.sync_election(session, ctx, election, rules)
         return election
@@ -889,13 +834,7 @@ async def set_motion_deadline(ctx: Context, actor: Actor, ref: str | int, deadli
             ctx,
             kind="motion.deadline_changed",
             body_id=body.id,
-            payload={"motion": motion.id},
-            text=_(
-                "Motion M{id} ({title}) now closes {deadline:%Y-%m-%d %H:%M} UTC.",
-                id=motion.id,
-                title=motion.title,
-                deadline=deadline,
-            ),
+            params={"motion": motion.id, "title": motion.title, "deadline": deadline},
         )
         await due.sync_motion(session, ctx, motion, rules)
         return motion
@@ -969,14 +908,14 @@ async def notify_expiring_terms(ctx: Context, offsets: Sequence[timedelta] = TER
                 kind="term.expiring",
                 person_id=person.id,
                 dedupe_key=key,
-                payload={"body": body.slug},
-                text=_(
-                    "Your term on {body} ends {ends:%Y-%m-%d} ({left} from now). "
-                    "Ask the secretariat about re-election or renewal if you wish to continue.",
-                    body=body.name,
-                    ends=ends,
-                    left=left_in_words(ends - now),
-                ),
+                params={
+                    "body": body.slug,
+                    "body_name": body.name,
+                    "ends": ends,
+                    "as_of": now,
+                    "person": None,
+                    "person_name": None,
+                },
             )
             channel_key = f"term:{membership.id}:{ends:%Y%m%d%H%M}:channel"
             if not (
@@ -990,13 +929,14 @@ async def notify_expiring_terms(ctx: Context, offsets: Sequence[timedelta] = TER
                     kind="term.expiring",
                     body_id=body.id,
                     dedupe_key=channel_key,
-                    payload={"body": body.slug, "person": person.handle},
-                    text=_(
-                        "{person}'s term on {body} ends {ends:%Y-%m-%d}.",
-                        person=person.name,
-                        body=body.name,
-                        ends=ends,
-                    ),
+                    params={
+                        "body": body.slug,
+                        "body_name": body.name,
+                        "ends": ends,
+                        "as_of": now,
+                        "person": person.handle,
+                        "person_name": person.name,
+                    },
                 )
             queued += 1
     return queued
@@ -1071,7 +1011,7 @@ async def confirm_review(
     """
     if not handles:
         raise InvalidInput(
-            _("Name the members to remove."), _("See `wg review {slug}` for the inactive members.", slug=slug)
+            _("Name the members to remove."), suggest=suggest("see_inactive", ("wg", "review", slug))
         )
     body, inactive = await review(ctx, actor, slug, after)
     known = {m.handle for m in inactive}
@@ -1085,10 +1025,7 @@ async def confirm_review(
                     person_handle=person_handle,
                     body_name=body.name,
                 ),
-                _(
-                    "See `wg review {body_slug}`; only members listed there can be removed this way.",
-                    body_slug=body.slug,
-                ),
+                suggest=suggest("see_review", ("wg", "review", body.slug)),
             )
         wanted.append(person_handle)
     for handle in wanted:
@@ -1129,7 +1066,6 @@ async def post_reviews(ctx: Context, every: timedelta = timedelta(days=30)) -> i
                     )
                 )
             ).scalars()
-            names = ", ".join(m.handle for m in inactive[:20]) + (" …" if len(inactive) > 20 else "")
             for chair in list(chairs):
                 key = f"wg-review:{body.id}:{period}:{chair}"
                 if (
@@ -1144,17 +1080,13 @@ async def post_reviews(ctx: Context, every: timedelta = timedelta(days=30)) -> i
                     kind="wg.review",
                     person_id=chair,
                     dedupe_key=key,
-                    payload={"body": body.slug},
-                    text=_(
-                        "{count} member(s) of {body} have not taken part for {days} days: {names}. "
-                        "Review with `wg review {slug} --days {days}`; remove with "
-                        "`wg review-confirm {slug} <handle> ... --days {days}`.",
-                        count=len(inactive),
-                        body=body.name,
-                        days=days,
-                        names=names,
-                        slug=body.slug,
-                    ),
+                    params={
+                        "body": body.slug,
+                        "body_name": body.name,
+                        "count": len(inactive),
+                        "days": days,
+                        "names": [m.handle for m in inactive[:20]],
+                    },
                 )
                 queued += 1
     return queued

@@ -283,18 +283,14 @@ async def replan(
         ctx,
         kind="election.seats_changed",
         body_id=body.id,
-        payload={"election": election.slug},
-        text=ngettext(
-            "{title} now fills {n} seat, not {before}: with staggered terms, that is what {body} has free "
-            "by its voting close on {close:%Y-%m-%d}.",
-            "{title} now fills {n} seats, not {before}: with staggered terms, that is what {body} has free "
-            "by its voting close on {close:%Y-%m-%d}.",
-            seats,
-            title=election.title,
-            before=before,
-            body=body.name,
-            close=close,
-        ),
+        params={
+            "election": election.slug,
+            "title": election.title,
+            "seats": seats,
+            "before": before,
+            "body_name": body.name,
+            "close": close,
+        },
     )
     return plan
 
@@ -419,23 +415,14 @@ async def end_replaced_terms(
             ctx,
             kind="membership.term_ended",
             person_id=person.id,
-            text=(
-                _(
-                    "Your term on {body} ended on {ends:%Y-%m-%d} and {title} has filled the seat; you stay "
-                    "on its list as an emeritus member, without a vote.",
-                    body=body.name,
-                    ends=ends,
-                    title=election.title,
-                )
-                if emeritus
-                else _(
-                    "Your term on {body} ended on {ends:%Y-%m-%d} and {title} has filled the seat. Thank "
-                    "you for serving.",
-                    body=body.name,
-                    ends=ends,
-                    title=election.title,
-                )
-            ),
+            params={
+                "body": body.slug,
+                "body_name": body.name,
+                "election": election.slug,
+                "title": election.title,
+                "ends": ends,
+                "emeritus": emeritus,
+            },
         )
         ended.append(person.handle)
     await after_terms_ended(session, ctx, actor, body, chairs_out, election.slug)  # the last chair's seat?

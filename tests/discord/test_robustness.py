@@ -82,7 +82,9 @@ async def test_a_notice_over_2000_characters_goes_whole_in_parts(bot: Running) -
     assert person.person_id is not None
     lines = [f"Line {i}: " + "z" * 70 for i in range(40)]
     async with ctx.db.transaction() as session:
-        common.notify(session, ctx, kind="test.long", text="\n".join(lines), person_id=person.person_id)
+        reason = "\n".join(lines)  # a long reason typed by a chair
+        params = {"body": "safety", "body_name": "Safety WG", "actor_name": "Ann", "reason": reason}
+        common.notify(session, ctx, kind="membership.declined", params=params, person_id=person.person_id)
     report = await deliver_due(bot.client, ctx, guild_id=fake.guild_id)
     assert len(report.sent) == 1
     parts = [
@@ -94,4 +96,5 @@ async def test_a_notice_over_2000_characters_goes_whole_in_parts(bot: Running) -
         f"gbo{report.sent[0]}",
         f"gbo{report.sent[0]}p1",
     ]
-    assert "\n".join(p.content for p in parts) == "\n".join(lines)
+    expected = "Ann declined your request to join Safety WG. " + "\n".join(lines)
+    assert "\n".join(p.content for p in parts) == expected

@@ -17,6 +17,7 @@ import pytest
 
 from bot import publish
 from bot.commands import dispatch
+from bot.present.notices import render_pending
 from governance import tally
 from governance.errors import GovError
 from governance.i18n import using_locale
@@ -133,13 +134,13 @@ async def test_phase_refusals_and_role_changes_are_french(run: Run) -> None:
     assert reply.text == "@farid a désormais le rôle présidence dans toc."
     await bodies.set_state(ctx, sec, "toc", "dana", "emeritus", "Congé sabbatique.")
     queued = await outbox.due(ctx, limit=500)
-    notices = [outbox.text_in(m, "fr") for m in queued if m.kind in ("membership.seated", "membership.state")]
+    notices = [notice_text(m, "fr") for m in queued if m.kind in ("membership.seated", "membership.state")]
     assert "Votre rôle dans Technical Oversight Committee est désormais : présidence." in notices
     assert (
         "Votre statut dans Technical Oversight Committee est désormais : émérite. Congé sabbatique."
         in notices
     )
-    english = [outbox.text_in(m, "en") for m in queued if m.kind in ("membership.seated", "membership.state")]
+    english = [notice_text(m, "en") for m in queued if m.kind in ("membership.seated", "membership.state")]
     assert "You are now chair of Technical Oversight Committee." in english
     assert [w for n in notices for w in english_in(n)] == []
 
@@ -330,3 +331,8 @@ def test_every_methods_parameters_read_in_french(method: str, line: str) -> None
     text = tally.count(method, profile, 1).to_text("fr")
     assert text.splitlines()[1] == line
     assert "=" not in text.splitlines()[1] and "_" not in text.splitlines()[1]
+
+
+def notice_text(message: outbox.Pending, locale: str) -> str:
+    """A queued notice as a reader in ``locale`` gets it in the console."""
+    return render_pending(message, locale=locale, platform="console").text

@@ -15,6 +15,7 @@ from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.services import bodies, elections, motions, roster, schedule
 from governance.services.common import Context
 from tests.scheduler._support import SYSTEM, VOTING_REPS, audit_kinds, board_voting, outbox, tasks
+from tests.services._support import notice_text
 
 
 async def test_restart_across_the_voting_deadline_closes_once_and_posts_the_result_once(
@@ -45,7 +46,7 @@ async def test_restart_across_the_voting_deadline_closes_once_and_posts_the_resu
     view = await elections.show(ctx, "board-2027")
     assert view.election.phase == "closed"
     results = await outbox(ctx, "election.result")
-    assert len(results) == 1 and "Chen Wei" in results[0][1].text
+    assert len(results) == 1 and "Chen Wei" in notice_text(results[0][1])
     assert await outbox(ctx, "election.reminder") == []  # no burst of stale reminders
     stream = "election:board-2027"
     assert len(await audit_kinds(ctx, stream, "election.closed")) == 1
@@ -87,7 +88,7 @@ async def test_reminders_reach_exactly_the_eligible_non_voters(ctx: Context, clo
     assert [o.result for o in first] == ["done: 3 reminded"]
     sent = await outbox(ctx, "election.reminder")
     assert sorted(h for h, _ in sent) == sorted(VOTING_REPS - {"alice", "bea"})
-    assert all("board-2027" in m.text and m.dedupe_key for _, m in sent)
+    assert all("board-2027" in notice_text(m) and m.dedupe_key for _, m in sent)
 
     await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, "dana"), "board-2027", ["chen"])
     clock.set(deadline - timedelta(minutes=30))  # down for two days: the 24 h and 1 h reminders are both due
@@ -95,7 +96,7 @@ async def test_reminders_reach_exactly_the_eligible_non_voters(ctx: Context, clo
     assert [o.result for o in second] == ["skipped: a later reminder is due too", "done: 2 reminded"]
     sent = await outbox(ctx, "election.reminder")
     assert sorted(h for h, _ in sent[3:]) == ["carlos", "emma"]
-    assert "in 30 minutes" in sent[-1][1].text
+    assert "in 30 minutes" in notice_text(sent[-1][1])
 
     assert await schedule.run_due(ctx, "w") == []
     election = (await elections.show(ctx, "board-2027")).election
@@ -104,7 +105,7 @@ async def test_reminders_reach_exactly_the_eligible_non_voters(ctx: Context, clo
         task.id or 0, task.key, task.kind, task.subject, task.due_at, task.not_after, {}, 1
     )
     async with ctx.db.transaction() as session:  # the same reminder run again adds no message
-        n = await schedule._fan_out(session, ctx, claimed, "election.reminder", [], "x", "{}")
+        n = await schedule._fan_out(session, ctx, claimed, "election.reminder", [], {})
     assert n == 0 and len(await outbox(ctx, "election.reminder")) == 5
 
 
@@ -243,5 +244,5 @@ async def test_a_scheduled_change_the_service_refuses_is_posted_and_not_retried(
     [outcome] = await schedule.run_due(ctx, "w")
     assert outcome.result.startswith("refused: board-2028 has no accepted candidate")
     [(_, notice)] = await outbox(ctx, "schedule.refused")
-    assert "did not happen" in notice.text and notice.body_id is not None
+    assert "did not happen" in notice_text(notice) and notice.body_id is not None
     assert await schedule.run_due(ctx, "w") == []

@@ -15,7 +15,7 @@ from governance.clock import ManualClock
 from governance.services import bodies, motions, roster, schedule
 from governance.services.common import Actor, Context
 from tests.scheduler._support import audit_kinds, outbox
-from tests.services._support import SYSTEM, small_roster
+from tests.services._support import SYSTEM, notice_text, small_roster
 
 
 async def committee(ctx: Context) -> tuple[dict[str, Actor], int]:
@@ -54,7 +54,7 @@ async def test_a_member_leaving_settles_the_motion_and_the_sweep_closes_it_once(
     payload = json.loads(event.payload)
     assert event.actor == "scheduler" and payload["closed_because"] == "settled" and payload["early"]
     [(_, notice)] = await outbox(ctx, "motion.result")
-    assert notice.text.startswith(
+    assert notice_text(notice).startswith(
         f"Motion M{motion_id} (Adopt the charter) failed (closed early: the remaining votes could not "
         "change it)"
     )

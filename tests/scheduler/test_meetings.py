@@ -16,6 +16,7 @@ from governance.errors import Forbidden, InvalidInput
 from governance.services import bodies, meetings, roster, schedule
 from governance.services.common import Context
 from tests.scheduler._support import SYSTEM, outbox, tasks
+from tests.services._support import notice_text
 
 
 async def _wg(ctx: Context) -> None:
@@ -60,8 +61,10 @@ async def test_a_weekly_meeting_keeps_its_local_time_across_a_daylight_saving_ch
     assert [f + timedelta(hours=1) for f in fired] == starts
     posts = await outbox(ctx, "meeting.reminder")
     assert all(handle is None and m.body_id is not None for handle, m in posts)
-    assert [f"09:00 {zone}" in m.text for _, m in posts] == [True] * len(posts)
-    assert [f"({s:%H:%M} UTC)" in m.text for s, (_, m) in zip(starts, posts[-3:], strict=True)] == [True] * 3
+    assert [f"09:00 {zone}" in notice_text(m) for _, m in posts] == [True] * len(posts)
+    assert [f"({s:%H:%M} UTC)" in notice_text(m) for s, (_, m) in zip(starts, posts[-3:], strict=True)] == [
+        True
+    ] * 3
 
 
 async def test_the_ics_file_carries_the_rule_the_local_start_and_the_zone(

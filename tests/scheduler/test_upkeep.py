@@ -16,6 +16,7 @@ from governance.models import Membership
 from governance.services import bodies, elections, roster, schedule
 from governance.services.common import Context
 from tests.scheduler._support import SYSTEM, board_voting, outbox
+from tests.services._support import notice_text
 
 
 async def _wg(ctx: Context) -> None:
@@ -51,7 +52,7 @@ async def test_inactive_members_are_listed_for_the_chair_who_confirms_removal(
     assert await schedule.post_reviews(ctx) == 1
     assert await schedule.post_reviews(ctx) == 0  # once per period
     [(chair, note)] = await outbox(ctx, "wg.review")
-    assert chair == "dana" and "bob, cy" in note.text
+    assert chair == "dana" and "bob, cy" in notice_text(note)
     dana = await roster.actor_for_handle(ctx, "dana")
     bob = await roster.actor_for_handle(ctx, "bob")
     _, inactive = await schedule.review(ctx, dana, "safety")

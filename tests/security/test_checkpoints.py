@@ -26,6 +26,7 @@ from governance.models import Checkpoint, OutboxMessage
 from governance.services import elections, motions, roster, schedule
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
+from tests.services._support import notice_text
 
 SYSTEM = Actor.system("setup")
 STREAM = "election:board-2027"
@@ -146,7 +147,7 @@ async def test_close_and_certify_sign_checkpoints_that_verify(ctx: Context, cloc
     assert json.loads(made[1].body)["prev"] == made[0].hash
     # the body's channel is told each checkpoint's hash, in the transaction of the decision
     assert [json.loads(n.payload)["hash"] for n in notices] == [c.hash for c in made]
-    assert all(n.body_id is not None and c.hash in n.text for n, c in zip(notices, made, strict=True))
+    assert all(n.body_id is not None and c.hash in notice_text(n) for n, c in zip(notices, made, strict=True))
     # a decided motion is checkpointed too
     m = await motions.propose(ctx, await roster.actor_for_handle(ctx, "alice"), "toc", "Adopt the licence")
     await motions.close(ctx, await roster.actor_for_handle(ctx, "sec"), m.id or 0)

@@ -91,7 +91,7 @@ async def test_a_close_whose_result_discord_refused_says_it_was_carried_out(
     assert deferred.type == 5
     await bot.fake.wait_for(lambda: bot.fake.followups)
     told = bot.fake.followups[-1].content
-    assert "`election close board-2027` was carried out" in told and "Closed. Elected:" in told
+    assert "`/election close board-2027` was carried out" in told and "Closed. Elected:" in told
     assert "nothing was changed" not in told
     assert (await elections.show(bot.ctx, "board-2027")).election.phase == "closed"
 

@@ -16,6 +16,7 @@ import pytest
 from bot import publish as site
 from bot import seed
 from bot.commands import dispatch
+from bot.present.errors import hint as console_hint
 from governance import export
 from governance.clock import ManualClock
 from governance.errors import Forbidden
@@ -79,7 +80,9 @@ async def test_an_open_secret_election_publishes_turnout_only(
         await export.export_bundle(ctx, sec, export.parse_subject("board-2027"))
     assert refused.value.rule == "secret-until-close"
     assert "has not closed" in refused.value.message and "running tally" in refused.value.message
-    assert "after it closes (voting is due to close at" in (refused.value.hint or "")
+    said = console_hint(refused.value, "console") or ""
+    assert "after it closes (voting is due to close at" in said
+    assert "Until then `audit verify election:board-2027` checks its log" in said
     reply = await dispatch(ctx, sec, "audit export board-2027 --format csv", tz=ZoneInfo("UTC"))
     assert not reply.ok and "running tally" in reply.text and not reply.attachments
     assert await snapshot(ctx) == before

@@ -51,7 +51,7 @@ async def test_an_answer_slack_refused_after_a_close_comes_by_direct_message(sla
         lambda c: c.args.get("channel") == USERS["sec"] and "carried out" in c.args["text"],
     )
     told = dms[-1].args["text"]
-    assert "`election close board-2027` was carried out" in told and "Closed" in told
+    assert "`/gov election close board-2027` was carried out" in told and "Closed" in told
     assert "nothing was changed" not in told
     assert (await elections.show(slack.ctx, "board-2027")).election.phase == "closed"
 

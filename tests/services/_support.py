@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from bot.present.notices import render_pending
+from bot.present.syntax import Platform
 from governance.models import AuditEvent, OutboxMessage, metadata
 from governance.services import roster
 from governance.services.common import Actor, Context
@@ -54,6 +56,12 @@ async def outbox_rows(ctx: Context) -> list[OutboxMessage]:
     """Every outbox message in order."""
     async with ctx.db.reading() as session:
         return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())  # type: ignore[arg-type]
+
+
+def notice_text(message: OutboxMessage, locale: str = "en", platform: Platform = "console") -> str:
+    """An outbox notice as its reader gets it (``bot/present``): the row holds a kind and parameters,
+    the sentence is written at delivery."""
+    return render_pending(message, locale=locale, platform=platform).text
 
 
 async def execute(ctx: Context, sql: str, **params: Any) -> None:

@@ -12,7 +12,7 @@ from governance.clock import ManualClock
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.services import bodies, roster
 from governance.services.common import Actor, Context
-from tests.services._support import events, outbox_rows, small_roster, snapshot
+from tests.services._support import events, notice_text, outbox_rows, small_roster, snapshot
 
 
 @pytest.fixture
@@ -76,7 +76,9 @@ async def test_join_pending_then_approved_by_chair(ctx: Context, who: dict[str, 
     _, pending = await bodies.pending(ctx, who["alice"], "safety")
     assert [r.handle for r in pending] == ["bea"] and pending[0].organisation == "Globex Research"
     asks = [m for m in await outbox_rows(ctx) if m.kind == "membership.requested"]
-    assert [m.person_id for m in asks] == [who["alice"].person_id] and "wg approve safety bea" in asks[0].text
+    assert [m.person_id for m in asks] == [who["alice"].person_id] and "wg approve safety bea" in notice_text(
+        asks[0]
+    )
     approved = await bodies.decide_join(ctx, who["alice"], "safety", "bea", approve=True)
     assert approved.status == "active" and approved.since == ctx.now()
     assert await status(ctx, "safety") == {"alice": "chair", "bea": "member"}
@@ -94,7 +96,7 @@ async def test_join_denied_then_asked_again(ctx: Context, who: dict[str, Actor])
     denied = await bodies.decide_join(ctx, who["sec"], "safety", "bea", approve=False, reason="Full for now.")
     assert (denied.status, denied.note) == ("denied", "Full for now.")
     told = (await outbox_rows(ctx))[-1]
-    assert told.kind == "membership.declined" and "Full for now." in told.text
+    assert told.kind == "membership.declined" and "Full for now." in notice_text(told)
     again = await bodies.request_join(ctx, who["bea"], "safety")
     assert again.status == "pending"
 
@@ -172,7 +174,7 @@ async def test_leave_and_remove(ctx: Context, who: dict[str, Actor]) -> None:
     assert await status(ctx, "safety") == {"alice": "chair"}
     assert await status(ctx, "safety", "removed") == {"arjun": "member"}
     told = (await outbox_rows(ctx))[-1]
-    assert told.person_id == who["arjun"].person_id and "Inactive for a year." in told.text
+    assert told.person_id == who["arjun"].person_id and "Inactive for a year." in notice_text(told)
     before = await snapshot(ctx)
     with pytest.raises(NotFound, match="not a member"):
         await bodies.leave(ctx, who["bea"], "safety")

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import seed
+from bot.present.errors import hint as console_hint
 from governance import audit, tally
 from governance.clock import ManualClock
 from governance.errors import Closed, Conflict, Forbidden, GovError, InvalidInput, NotFound
@@ -284,7 +285,9 @@ async def test_unknown_election(ctx: Context, clock: ManualClock) -> None:
     err = await refused(
         ctx, NotFound, "No election 'nope'", elections.cast_ballot(ctx, alice, "nope", ["chen"])
     )
-    assert err.hint and "election list" in err.hint
+    assert err.suggestion is not None and err.suggestion.commands == (("election", "list"),)
+    assert console_hint(err, "console", "en") == "See `election list`."
+    assert console_hint(err, "slack", "fr") == "Consultez `/gov election list`."
     await refused(ctx, NotFound, "No election", elections.close(ctx, await as_(ctx, "sec"), "nope"))
     await refused(ctx, NotFound, "No election", elections.nominate(ctx, alice, "nope"))
 

@@ -17,7 +17,7 @@ from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
 from governance.services import bodies, elections, electorate, publication, roster, schedule
 from governance.services.common import Context
-from tests.services._support import SYSTEM, events, outbox_rows, snapshot
+from tests.services._support import SYSTEM, events, notice_text, outbox_rows, snapshot
 
 UTC_TZ = ZoneInfo("UTC")
 
@@ -201,7 +201,9 @@ async def test_exception_requested_granted_and_denied(ctx: Context, clock: Manua
     ]
     assert json.loads(granted.payload)["count"] == 6
     assert json.loads(granted.payload)["sha256"] == electorate.digest(view.names or [])
-    told = {m.person_id: m.text for m in await outbox_rows(ctx) if m.kind == "election.exception_decided"}
+    told = {
+        m.person_id: notice_text(m) for m in await outbox_rows(ctx) if m.kind == "election.exception_decided"
+    }
     assert "granted" in told[zoe.person_id] and "not a member yet" in told[yan.person_id]
 
     clock.advance(timedelta(days=8))  # voting has closed: no more requests

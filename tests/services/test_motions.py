@@ -23,6 +23,7 @@ from governance.policies import load_policy
 from governance.services import bodies, motions, roster
 from governance.services.common import Context
 from governance.tally import count_motion
+from tests.services._support import notice_text
 from tests.services.test_elections import SYSTEM, as_, events, refused
 
 TOC = ["alice", "bea", "chen", "dana"]  # alice chairs; bea, chen and dana are members: 4 seated
@@ -99,10 +100,9 @@ async def test_propose_takes_quorum_threshold_and_seats_from_the_policy(
     assert proposed.kind == "motion.proposed" and proposed.actor == "person:bea"
     assert payload["policy"] == policy.identity and payload["seated"] == 4
     async with ctx.db.reading() as s:
-        notices = (
-            await s.execute(select(OutboxMessage.text).where(OutboxMessage.kind == "motion.proposed"))
-        ).all()
-    assert any("roll-call: votes are public" in t for (t,) in notices)
+        proposed_notices = select(OutboxMessage).where(OutboxMessage.kind == "motion.proposed")
+        notices = (await s.execute(proposed_notices)).scalars().all()
+    assert any("roll-call: votes are public" in notice_text(n) for n in notices)
 
 
 async def test_proposal_refusals(ctx: Context, clock: ManualClock) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -24,10 +25,15 @@ async def who(ctx: Context) -> dict[str, Actor]:
     return actors
 
 
+def _checkpoint(i: int) -> dict[str, object]:
+    """The parameters of a notice of kind ``audit.checkpoint`` (any kind would do)."""
+    return {"checkpoint": i, "subject": "test", "hash": f"h{i}", "key_id": "k"}
+
+
 async def queue(ctx: Context, n: int) -> list[int]:
     async with ctx.db.transaction() as session:
         for i in range(n):
-            notify(session, ctx, kind="test", text=f"message {i}", payload={"i": i})
+            notify(session, ctx, kind="audit.checkpoint", params=_checkpoint(i))
     return [m.id or 0 for m in await outbox_rows(ctx)][-n:]
 
 
@@ -41,8 +47,16 @@ async def test_notification_is_written_with_the_change(ctx: Context, who: dict[s
         0,
     )
     assert message.created_at == ctx.now()
+    # no prose is stored: the kind and its parameters (ids, handles, names), written at delivery
+    assert message.text is None
+    assert json.loads(message.payload) == {
+        "body": "safety",
+        "body_name": "AI Safety WG",
+        "person": "bea",
+        "person_name": "Béatrice Dubois",
+    }
     [due] = await outbox.due(ctx)
-    assert (due.id, due.kind, due.text) == (message.id, message.kind, message.text)
+    assert (due.id, due.kind, due.text, due.payload) == (message.id, message.kind, None, message.payload)
 
 
 async def test_a_failure_after_queueing_rolls_the_notification_back(
@@ -123,7 +137,14 @@ async def queue_to(ctx: Context, destinations: list[tuple[int | None, int | None
     """Queue one message per (person id, body id), in order; returns their ids."""
     async with ctx.db.transaction() as session:
         for i, (person_id, body_id) in enumerate(destinations):
-            notify(session, ctx, kind="test", text=f"message {i}", person_id=person_id, body_id=body_id)
+            notify(
+                session,
+                ctx,
+                kind="audit.checkpoint",
+                params=_checkpoint(i),
+                person_id=person_id,
+                body_id=body_id,
+            )
     return [m.id or 0 for m in await outbox_rows(ctx)][-len(destinations) :]
 
 

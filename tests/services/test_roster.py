@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.present.errors import hint as console_hint
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.models import Organisation, Person, VotingRep
 from governance.services import roster
@@ -159,7 +160,7 @@ async def test_voting_rep_refusals(ctx: Context, who: dict[str, Actor]) -> None:
     before = await snapshot(ctx)
     with pytest.raises(InvalidInput, match="Béatrice Dubois is not with Acme AI") as wrong:
         await roster.set_voting_rep(ctx, who["sec"], "acme", "bea")
-    assert "--org acme" in (wrong.value.hint or "")
+    assert "`roster person set bea --org acme`" in (console_hint(wrong.value, "console") or "")
     with pytest.raises(Conflict, match="already the voting representative"):
         await roster.set_voting_rep(ctx, who["sec"], "acme", "alice")
     with pytest.raises(NotFound):
@@ -197,7 +198,7 @@ async def test_identity_conflicts_change_nothing(ctx: Context, who: dict[str, Ac
         await roster.link_identity(ctx, who["sec"], "alice", "slack", "T01", "U42")
     with pytest.raises(Conflict, match="linked to Alice Martin") as taken:
         await roster.link_identity(ctx, who["sec"], "bea", "slack", "T01", "U42")
-    assert "Unlink it first" in (taken.value.hint or "")
+    assert console_hint(taken.value, "console") == "Unlink it first with `roster unlink`."
     with pytest.raises(InvalidInput, match="Unknown platform"):
         await roster.link_identity(ctx, who["sec"], "bea", "teams", "T01", "U1")
     with pytest.raises(InvalidInput, match="needs a workspace"):
@@ -528,7 +529,7 @@ async def test_a_first_mapping_must_name_an_admin_role(ctx: Context, who: dict[s
     before = await snapshot(ctx)
     with pytest.raises(Conflict, match="no role mapped to admin yet") as refused:
         await roster.map_platform_role(ctx, who["sec"], "discord", GUILD, CHAIRS, "chair")
-    assert refused.value.hint and "roster role discord" in refused.value.hint
+    assert "`/roster role discord" in (console_hint(refused.value, "discord") or "")
     assert await snapshot(ctx) == before
 
 

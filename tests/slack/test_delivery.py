@@ -4,11 +4,13 @@ nothing dropped and nothing posted twice; and the renderer's limits."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.present.notices import render_pending
 from bot.replies import Reply, Table
 from bot.slack.ballots import Standing, select_element
 from bot.slack.delivery import DeliveryReport, SlackDelivery, message_blocks
@@ -148,40 +150,42 @@ async def test_a_claimed_message_is_not_sent_by_another_deliverer_until_its_leas
     assert _outbox_ids(slack).count(claimed[0].id) == 1
 
 
-async def test_vote_buttons_come_from_the_payload_or_the_text(slack: SlackHarness) -> None:
+async def test_vote_buttons_come_from_the_notice_never_from_its_text(slack: SlackHarness) -> None:
+    from governance import notices
     from governance.services.outbox import Pending
 
-    def pending(kind: str, text: str, payload: str) -> Pending:
+    closes, as_of = datetime(2026, 2, 1, 18, 0, tzinfo=UTC), datetime(2026, 1, 30, 18, 0, tzinfo=UTC)
+
+    def pending(kind: str, params: dict[str, object] | str, text: str | None = None) -> Pending:
+        payload = params if isinstance(params, str) else json.dumps(notices.encode(kind, params))
         return Pending(1, kind, None, 1, text, payload, 0)
 
-    def button(blocks: list[dict[str, object]]) -> object:
+    async def button(message: Pending) -> object:
+        blocks = await message_blocks(slack.ctx, render_pending(message, locale="en", platform="slack"))
         actions = [b for b in blocks if b["type"] == "actions"]
-        return actions[0]["elements"][0]["value"] if actions else None  # type: ignore[index]
+        return actions[0]["elements"][0]["value"] if actions else None
 
-    ctx = slack.ctx
-    opened = "Voting is open in Board until 2026-02-01 18:00 UTC: `vote board-2027 <first> <second> ...`."
-    assert button(
-        await message_blocks(ctx, pending("election.voting_opened", opened, '{"election": "e2"}'))
-    ) == ("election:e2")
-    assert button(await message_blocks(ctx, pending("election.voting_opened", opened, "{}"))) == (
-        "election:board-2027"
-    )
-    proposed = "Motion M7 before TOC: Adopt. Vote with `motion vote 7 yes|no|abstain` by 2026-02-01."
+    election = {"election": "board-2027", "title": "Board"}
+    opened = pending("election.voting_opened", {**election, "closes": closes})
+    assert await button(opened) == "election:board-2027"
+    shown = render_pending(opened, locale="en", platform="slack").text
     assert (
-        button(await message_blocks(ctx, pending("motion.proposed", proposed, '{"motion": 12}')))
-        == "motion:12"
+        shown
+        == "Voting is open in Board until 2026-02-01 18:00 UTC: `/gov vote board-2027 <first> <second> ...`."
     )
-    assert button(await message_blocks(ctx, pending("motion.proposed", proposed, "not json"))) == "motion:7"
-    assert button(await message_blocks(ctx, pending("motion.proposed", "Something else", "{}"))) is None
-    reminder = "Reminder: voting in Board closes 2026-02-01 18:00 UTC (in 2 days) and you have not voted yet."
-    assert button(
-        await message_blocks(ctx, pending("election.reminder", reminder, '{"election": "board-2027"}'))
-    ) == ("election:board-2027")
-    assert (
-        button(await message_blocks(ctx, pending("motion.reminder", "Reminder: motion M3", '{"motion": 3}')))
-        == "motion:3"
-    )
-    assert button(await message_blocks(ctx, pending("membership.approved", proposed, "{}"))) is None
+    reminder = pending("election.reminder", {**election, "closes": closes, "as_of": as_of})
+    assert await button(reminder) == "election:board-2027"
+    motion = {"motion": 12, "title": "Adopt", "body_name": "TOC", "deadline": closes}
+    proposed = pending("motion.proposed", {**motion, "lazy_consensus": False, "secret": False})
+    assert await button(proposed) == "motion:12"
+    assert await button(pending("motion.reminder", {**motion, "as_of": as_of})) == "motion:12"
+    approved = {"body": "toc", "body_name": "TOC", "actor_name": "Sam", "reason": None}
+    assert await button(pending("membership.approved", approved)) is None
+    # a row queued by an older version: its payload names the ballot; its text is never read for one
+    old = "Voting is open in Board until 2026-02-01 18:00 UTC: `vote board-2027 <first> <second> ...`."
+    assert await button(pending("election.voting_opened", '{"election": "e2"}', old)) == "election:e2"
+    assert await button(pending("election.voting_opened", "{}", old)) is None
+    assert await button(pending("motion.proposed", "not json", "Motion M7 before TOC: Adopt.")) is None
 
 
 async def test_a_result_dm_is_all_in_its_readers_language(slack: SlackHarness) -> None:
@@ -194,13 +198,14 @@ async def test_a_result_dm_is_all_in_its_readers_language(slack: SlackHarness) -
     result = outbox.Pending(1, "election.result", 5, None, "Result", '{"election": "board-2027"}', 0)
     opened = outbox.Pending(2, "election.voting_opened", 5, None, "Open", '{"election": "board-2027"}', 0)
     with using_locale("fr"):
-        blocks = await message_blocks(slack.ctx, result)
-        button = (await message_blocks(slack.ctx, opened))[-1]["elements"][0]["text"]["text"]
+        blocks = await message_blocks(slack.ctx, render_pending(result, locale="fr", platform="slack"))
+        voting = render_pending(opened, locale="fr", platform="slack")
+        button = (await message_blocks(slack.ctx, voting))[-1]["elements"][0]["text"]["text"]
     [verify] = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
     assert verify == "Vérifiez par vous-même : `/gov audit verify election:board-2027`."
     assert button == translate("Vote", "fr")
     with using_locale("en"):
-        blocks = await message_blocks(slack.ctx, result)
+        blocks = await message_blocks(slack.ctx, render_pending(result, locale="en", platform="slack"))
     assert [b["elements"][0]["text"] for b in blocks if b["type"] == "context"] == [
         "Verify it yourself: `/gov audit verify election:board-2027`."
     ]

@@ -70,7 +70,8 @@ async def dms(ctx: Context, person_ids: list[int], what: str = "reminder") -> li
     """One DM per person; returns the outbox ids."""
     async with ctx.db.transaction() as session:
         for pid in person_ids:
-            notify(session, ctx, kind="motion.reminder", person_id=pid, text=f"{what} for {pid}")
+            params = {"motion": 1, "title": f"{what} for {pid}", "body_name": "TOC", "deadline": ctx.now()}
+            notify(session, ctx, kind="motion.reminder", person_id=pid, params={**params, "as_of": ctx.now()})
     async with ctx.db.reading() as session:
         rows = await session.execute(
             select(col(OutboxMessage.id))
@@ -202,9 +203,8 @@ async def test_dm_channels_are_opened_once_per_user_across_two_reminders(
     assert sorted(opened) == sorted(f"U{p}" for p in who)  # once each, not once per message
     posted = api.calls_to("chat.postMessage")
     assert len(posted) == 10 and {c.args["channel"] for c in posted} == {f"D{p}" for p in who}
-    assert [c.args["text"].split(" for ")[0] for c in posted] == ["first reminder"] * 5 + [
-        "second reminder"
-    ] * 5
+    titles = [c.args["text"].split("(", 1)[1].split(" for ")[0] for c in posted]  # "… motion M1 (<title>) …"
+    assert titles == ["first reminder"] * 5 + ["second reminder"] * 5
 
 
 async def test_a_cached_channel_slack_refuses_is_opened_afresh(

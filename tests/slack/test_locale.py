@@ -42,7 +42,7 @@ async def test_a_french_user_is_answered_in_french_and_an_english_one_in_english
     french = (await slack.reply("alice", "election show nope"))
     assert french["text"].startswith("Erreur : Aucune élection 'nope'.")
     assert french["blocks"][0]["text"]["text"].startswith(":warning: *Aucune élection")
-    assert french["blocks"][1]["elements"][0]["text"] == "Consultez `election list`."
+    assert french["blocks"][1]["elements"][0]["text"] == "Consultez `/gov election list`."
     english = (await slack.reply("bea", "election show nope"))
     assert english["text"].startswith("Error: No election 'nope'.")
     [call] = slack.api.calls_to("users.info", lambda c: c.args.get("user") == USERS["alice"])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import ChatIdentity, Person
 from governance.services.common import (
@@ -81,7 +81,7 @@ async def link_identity(
                 )
                 if other
                 else _("That {platform} account is linked to someone else.", platform=platform),
-                _("Unlink it first with `roster unlink`."),
+                suggest=suggest("unlink_first", "roster unlink"),
             )
         assert person.id is not None
         session.add(
@@ -132,12 +132,8 @@ async def unlink_identity(
                     linked_handle=spoke_for,
                     handle=named.handle,
                 ),
-                _(
-                    "To unlink it anyway: `roster unlink {linked_handle} {platform} {workspace} {user}`.",
-                    linked_handle=spoke_for,
-                    platform=platform,
-                    workspace=workspace,
-                    user=user_id,
+                suggest=suggest(
+                    "unlink_anyway", ("roster", "unlink", spoke_for, platform, workspace, user_id)
                 ),
             )
         await session.delete(existing)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput
+from governance.errors import Conflict, InvalidInput, suggest
 from governance.i18n import _
 from governance.models import Organisation, Person, VotingRep
 from governance.services.common import (
@@ -50,7 +50,10 @@ async def add_organisation(
         if (
             await session.execute(select(col(Organisation.id)).where(col(Organisation.slug) == slug))
         ).first():
-            raise Conflict(_("An organisation {slug!r} already exists.", slug=slug), _("See `roster orgs`."))
+            raise Conflict(
+                _("An organisation {slug!r} already exists.", slug=slug),
+                suggest=suggest("see", "roster orgs"),
+            )
         if (other := await _org_name_taken(session, name)) is not None:
             raise Conflict(
                 _(
@@ -58,7 +61,7 @@ async def add_organisation(
                     other_name=other.name,
                     other_slug=other.slug,
                 ),
-                _("See `roster orgs`."),
+                suggest=suggest("see", "roster orgs"),
             )
         org = Organisation(slug=slug, name=name, tier=tier, active=True, created_at=ctx.now())
         session.add(org)
@@ -140,10 +143,8 @@ async def set_voting_rep(ctx: Context, actor: Actor, organisation: str, handle: 
         if person.organisation_id != org.id:
             raise InvalidInput(
                 _("{person_name} is not with {org_name}.", person_name=person.name, org_name=org.name),
-                _(
-                    "Set their organisation first: `roster person set {person_handle} --org {org_slug}`.",
-                    person_handle=person.handle,
-                    org_slug=org.slug,
+                suggest=suggest(
+                    "set_org_first", ("roster", "person", "set", person.handle, "--org", org.slug)
                 ),
             )
         if person.status != "active":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput
+from governance.errors import Conflict, InvalidInput, suggest
 from governance.i18n import _
 from governance.models import Organisation, Person, VotingRep
 from governance.services import chairs
@@ -47,7 +47,7 @@ async def add_person(
         if (await session.execute(select(col(Person.id)).where(col(Person.handle) == handle))).first():
             raise Conflict(
                 _("Someone with handle {handle!r} is already on the roster.", handle=handle),
-                _("Change them with `roster person set {handle} …`.", handle=handle),
+                suggest=suggest("change_person", ("roster", "person", "set", handle, "…")),
             )
         org = await organisation_by_slug(session, organisation) if organisation else None
         person = Person(

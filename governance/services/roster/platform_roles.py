@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound, suggest
 from governance.i18n import _
 from governance.models import PlatformRoleMap
 from governance.services.common import (
@@ -92,7 +92,7 @@ def _refuse_unmap(
     if existing is None:
         raise NotFound(
             _("The role {label} is not mapped in {workspace}.", label=label, workspace=workspace),
-            _("See `roster roles {platform} {workspace}`.", platform=platform, workspace=workspace),
+            suggest=suggest("see", ("roster", "roles", platform, workspace)),
         )
     if existing.govbot_role == "admin" and others and not any(r.govbot_role == "admin" for r in others):
         raise Conflict(
@@ -136,11 +136,7 @@ def _refuse_map(
                 workspace=workspace,
                 platform=platform,
             ),
-            _(
-                "Map the secretariat's role first: `roster role {platform} {workspace} <role-id> admin`.",
-                platform=platform,
-                workspace=workspace,
-            ),
+            suggest=suggest("map_admin_first", ("roster", "role", platform, workspace, "<role-id>", "admin")),
         )
     unchanged_name = name is None or (existing is not None and name == existing.role_name)
     if existing is not None and existing.govbot_role == target and unchanged_name:

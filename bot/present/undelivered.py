@@ -9,6 +9,7 @@ they could not deliver and send what it returns another way (a follow-up, a dire
 
 from __future__ import annotations
 
+from bot.present.syntax import PLATFORMS, Platform, command
 from bot.replies import Reply, error
 from governance.i18n import _
 from governance.text import echo
@@ -22,13 +23,16 @@ def notice(reply: Reply, command: str, platform: str, reason: str) -> Reply:
 
     It says whether the command was carried out (``reply.ok``) or refused (nothing changed), then
     repeats the answer itself, so a voter gets the receipt and an admin the result they missed.
+    ``platform`` is the platform's name as people read it (``Slack``, ``Discord``); the commands are
+    written in its syntax.
     """
     words = command.split()
     path = " ".join(words[:2]) if words[:2] == ["motion", "vote"] else (words[0] if words else "")
-    cmd = echo(command, 80)
+    syntax: Platform = next((p for p in PLATFORMS if p == platform.lower()), "console")
+    cmd = _command(echo(command, 80), syntax)
     if not reply.ok:
         head = _(
-            "`{command}` was refused and nothing was changed; {platform} did not take govbot's answer "
+            "{command} was refused and nothing was changed; {platform} did not take govbot's answer "
             "({reason}), so here it is.",
             command=cmd,
             platform=platform,
@@ -37,19 +41,24 @@ def notice(reply: Reply, command: str, platform: str, reason: str) -> Reply:
     elif path in BALLOT_COMMANDS:
         head = _(
             "Your vote is recorded. {platform} did not take govbot's confirmation ({reason}), so here it "
-            "is, with your receipt; `receipt <poll> <code>` checks it at any time.",
+            "is, with your receipt; {command} checks it at any time.",
             platform=platform,
             reason=reason,
+            command=_command("receipt <poll> <code>", syntax),
         )
     else:
         head = _(
-            "`{command}` was carried out. {platform} did not take govbot's answer ({reason}), so here it "
+            "{command} was carried out. {platform} did not take govbot's answer ({reason}), so here it "
             "is; do not run it again.",
             command=cmd,
             platform=platform,
             reason=reason,
         )
     return Reply(text=f"{head}\n\n{reply.to_text()}", ok=reply.ok, ephemeral=True)
+
+
+def _command(line: str, platform: Platform) -> str:
+    return command(line.split(), platform)
 
 
 def failed_before() -> Reply:
