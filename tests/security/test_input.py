@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import bot.commands.audit  # noqa: F401
+import bot.commands.audit
 import bot.commands.schedule  # noqa: F401  (registers `wg unschedule`, `schedule show`)
 from bot import seed
 from bot.commands import dispatch
