@@ -301,3 +301,22 @@ async def test_secret_motion_export_names_no_voter(ctx: Context, clock: ManualCl
             for identifier in (handle, person.name):
                 assert identifier not in words, (handle, identifier)
     assert ballots.splitlines()[0] == "receipt,ballot"
+
+
+async def test_a_stream_names_its_poll_only_when_that_poll_exists(ctx: Context) -> None:
+    """``seal_stream`` shuffles the poll a stream names: an election by slug, a motion by number; a stream
+    of no poll (a body, the roster), an unknown slug, a motion number that is not a number or is out of
+    range names none (so nothing is shuffled with an empty poll id)."""
+    await seed.seed(ctx)
+    async with ctx.db.reading() as s:
+        election = (await elections.show(ctx, "board-2027")).election
+        assert await secrecy._poll_of(s, "election:board-2027") == {"election_id": election.id}
+        for stream in (
+            "election:no-such-election",
+            "motion:abc",
+            "motion:4294967296",
+            "motion:999",
+            "body:12",
+            "roster",
+        ):
+            assert await secrecy._poll_of(s, stream) is None, stream
