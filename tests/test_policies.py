@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -110,6 +111,8 @@ def test_dotted_policy_with_a_broken_import_is_not_called_missing(
     (tmp_path / "my_charter_pkg" / "__init__.py").write_text("")
     (tmp_path / "my_charter_pkg" / "rules.py").write_text("import not_installed_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    # A package cached by an earlier run in this process would point at that run's (since removed) tmp_path.
+    monkeypatch.delitem(sys.modules, "my_charter_pkg", raising=False)
     with pytest.raises(InvalidInput, match=r"my_charter_pkg\.rules failed to load: ModuleNotFoundError"):
         load_policy("my_charter_pkg.rules")
 
