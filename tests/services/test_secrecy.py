@@ -349,3 +349,25 @@ async def test_shuffling_a_poll_without_ballots_rewrites_none(ctx: Context) -> N
             await secrecy.shuffle_poll(s)
         with pytest.raises(ValueError, match="give election_id or motion_id"):
             await secrecy.shuffle_poll(s, election_id=election.id, motion_id=1)
+
+
+async def test_a_motion_shuffle_rewrites_its_retired_receipts(ctx: Context) -> None:
+    """Shuffling a secret motion rewrites its retired receipts too (they were written with the voter's
+    replacement): on PostgreSQL they then share the shuffle's transaction, not the voter rows'."""
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
+    assert m.id is not None
+    for handle, choice in (("alice", "yes"), ("bea", "no"), ("bea", "yes")):
+        await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
+    async with ctx.db.transaction() as s:
+        moved = await secrecy.shuffle_poll(s, motion_id=m.id)
+    assert [r.poll for r in await rows(ctx, RetiredReceipt)] == [f"motion:{m.id}"]
+    if ctx.db.is_sqlite:
+        assert moved == 0
+        return
+    assert moved == 2
+    async with ctx.db.reading() as s:
+        voter_tx = set((await s.execute(text("SELECT xmin::text FROM voters"))).scalars())
+        ballot_tx = set((await s.execute(text("SELECT xmin::text FROM ballots"))).scalars())
+        retired_tx = set((await s.execute(text("SELECT xmin::text FROM retired_receipts"))).scalars())
+    assert len(ballot_tx) == 1 and retired_tx == ballot_tx and not retired_tx & voter_tx
