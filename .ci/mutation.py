@@ -73,6 +73,7 @@ TARGETS = (
             "tests/security/test_checkpoints.py",
             "tests/security/test_ballot_ledger.py",
             "tests/security/test_secret_until_close.py",
+            "tests/test_ledger_rules.py",
         ),
     ),
     Target(
