@@ -276,3 +276,18 @@ def test_a_module_without_readable_source_is_refused_with_a_hint() -> None:
     with pytest.raises(InvalidInput, match=r"^Policy module sys: its source cannot be read") as caught:
         load_policy("sys")
     assert caught.value.hint == "Install the policy as a .py source file."
+
+
+def test_asf_keeps_the_roster_and_elections_to_the_secretary_with_its_sentences() -> None:
+    from governance.policies import asf
+
+    refusal = asf.may_administer(MEMBER, "import the roster")
+    assert refusal is not None
+    assert (refusal.rule, refusal.message) == ("secretary-only", "Only the Secretary may import the roster.")
+    refused = asf.may_run_elections(MEMBER, WG)
+    assert refused is not None
+    assert (refused.rule, refused.message) == (
+        "secretary-runs-elections",
+        "Only the Secretary runs elections.",
+    )
+    assert asf.may_run_elections(replace(MEMBER, is_admin=True), WG) is None
