@@ -6,10 +6,11 @@ and the policies, one *target* at a time. Each target has its own scratch direct
 (``only_mutate``) and to the tests that can reach them (``pytest_add_cli_args_test_selection``); mutmut
 then records which of those tests call each mutated function and runs only those for each mutant.
 
-``MODULE`` picks one target or one file inside it (``governance/verify.py``,
-``governance/tally/irv.py``, ``governance/policies``); ``SAMPLE=n`` tests a reproducible random sample
-of n mutants per file (seeded by ``SEED``, default 19) instead of every one, for a quick reading on a
-busy machine. The summary prints killed, survived, timeout, no-tests and the score per file.
+``MODULE`` picks one target by name (``verify``) or one file or folder inside one
+(``governance/verify.py``, ``governance/tally/irv.py``, ``governance/policies``); ``SAMPLE=n`` tests a
+reproducible random sample of n mutants per file (seeded by ``SEED``, default 19) instead of every one,
+for a quick reading on a busy machine. The summary prints killed, survived, timeout, no-tests and the
+score per file.
 Surviving mutants are listed with ``mutmut show NAME`` run from the target's scratch directory.
 """
 
@@ -50,7 +51,7 @@ TARGETS = (
     ),
     Target(
         "audit",
-        ("governance/audit.py",),
+        ("governance/audit.py", "governance/chain.py"),
         (
             "tests/audit",
             "tests/test_audit.py",
@@ -60,13 +61,19 @@ TARGETS = (
     ),
     Target(
         "verify",
-        ("governance/verify.py", "governance/checkpoint_verify.py"),
+        (
+            "governance/verify.py",
+            "governance/checkpoint_verify.py",
+            "governance/ledger_rules.py",
+            "governance/bundle.py",
+        ),
         (
             "tests/audit",
             "tests/test_audit.py",
             "tests/security/test_checkpoints.py",
             "tests/security/test_ballot_ledger.py",
             "tests/security/test_secret_until_close.py",
+            "tests/test_ledger_rules.py",
         ),
     ),
     Target(
@@ -179,13 +186,13 @@ def _print(rows: list[tuple[str, dict[str, int]]]) -> None:
 def main() -> int:
     """Run mutmut over each target (or the one holding ``MODULE``) and print the summary per file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("module", nargs="?", default="", help="a file or folder of one target")
+    parser.add_argument("module", nargs="?", default="", help="a target's name, or a file or folder of one")
     parser.add_argument("--sample", type=int, default=0, help="mutants per file (0: all)")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     module = args.module.strip().rstrip("/")
-    chosen = [t for t in TARGETS if not module or _files(t, module)]
+    chosen = [t for t in TARGETS if module in ("", t.name) or _files(t, module)]
     if not chosen:
         covered = ", ".join(p for t in TARGETS for p in t.paths)
         print(f"{module} is not covered by make mutation; choose one of: {covered}", file=sys.stderr)
@@ -194,7 +201,7 @@ def main() -> int:
     rows: list[tuple[str, dict[str, int]]] = []
     status = 0
     for target in chosen:
-        files = _files(target, module or None)
+        files = _files(target, None if module in ("", target.name) else module)
         work = _prepare(target, files)
         names = _sample(files, args.sample, args.seed) if args.sample else []
         print(f"== {target.name}: {len(files)} file(s), tests: {' '.join(target.tests)}", flush=True)

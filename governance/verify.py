@@ -415,47 +415,36 @@ def _check_quorum_base(
         )
 
 
-def _check_election(
-    files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
+def _check_blt(files: Mapping[str, bytes], blt_name: str, profile: tally.Profile, report: Report) -> None:
+    """The optional ``ballots.blt`` holds the same ballots, withdrawals and candidates as ballots.csv."""
+    try:
+        blt = parse_blt(files[blt_name].decode(), path=blt_name)
+    except tally.TallyInputError as exc:
+        report.problems.append(_("{name}: unreadable ({error})", name=blt_name, error=exc))
+        return
+    same = (
+        Counter(dict(zip(blt.rankings, blt.counts, strict=True)))
+        == Counter(dict(zip(profile.rankings, profile.counts, strict=True)))
+        and blt.withdrawn == profile.withdrawn
+        and len(blt.candidates) == len(profile.candidates)
+    )
+    if not same:
+        report.problems.append(_("{name}: its ballots differ from ballots.csv", name=blt_name))
+
+
+def _check_ballots_and_seed(
+    files: Mapping[str, bytes],
+    folder: str,
+    settings: Mapping[str, Any],
+    profile: tally.Profile,
+    contents: list[str],
+    closed: Mapping[str, Any],
+    report: Report,
 ) -> None:
-    settings = json.loads(files[f"{folder}/settings.json"])
-    check_electorate(folder, settings, events, report)
-    if _ballots_withheld(files, folder, settings, events, "election", report):
-        return
-    rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
-    if settings.get("secret") and rows and "voter" in rows[0]:
-        report.problems.append(
-            _("{folder}/ballots.csv names voters, but the election is secret", folder=folder)
-        )
-    contents = sorted(r["ballot"] for r in rows)
+    """The exported ballots are those the close event counted (number, then SHA-256), and the tie-break
+    seed is the one derived from them, in the close, the count settings and any file that states one."""
+    payload = json.loads(closed["payload"])
     count = settings["count"]
-    profile = election_profile(count, contents, settings.get("title", ""))
-    blt_name = f"{folder}/ballots.blt"
-    if blt_name in files:
-        try:
-            blt = parse_blt(files[blt_name].decode(), path=blt_name)
-        except tally.TallyInputError as exc:
-            report.problems.append(_("{name}: unreadable ({error})", name=blt_name, error=exc))
-        else:
-            same = (
-                Counter(dict(zip(blt.rankings, blt.counts, strict=True)))
-                == Counter(dict(zip(profile.rankings, profile.counts, strict=True)))
-                and blt.withdrawn == profile.withdrawn
-                and len(blt.candidates) == len(profile.candidates)
-            )
-            if not same:
-                report.problems.append(_("{name}: its ballots differ from ballots.csv", name=blt_name))
-    closed = [e for e in events if e["kind"] == "election.closed"]
-    if not closed:
-        report.checked.append(
-            _("{folder}: not counted yet ({n} ballots exported)", folder=folder, n=len(rows))
-        )
-        return
-    payload = json.loads(closed[-1]["payload"])
-    report.problems += [
-        f"{folder}: {p}" for p in ledger_rules.log_differences(events, "election", len(rows), payload)
-    ]
-    _check_quorum_base(folder, settings, payload, closed[-1]["seq"], report)
     digest = hashlib.sha256("\n".join(contents).encode()).hexdigest()
     seed = (
         ballot_seed(profile)
@@ -467,7 +456,7 @@ def _check_election(
             _(
                 "{folder}: the close (event {seq}) counted {counted} ballots, the export has {exported}",
                 folder=folder,
-                seq=closed[-1]["seq"],
+                seq=closed["seq"],
                 counted=payload.get("ballots"),
                 exported=len(contents),
             )
@@ -477,14 +466,14 @@ def _check_election(
             _(
                 "{folder}: the ballots differ from those the close (event {seq}) counted (SHA-256)",
                 folder=folder,
-                seq=closed[-1]["seq"],
+                seq=closed["seq"],
             )
         )
     if payload.get("seed") != seed or count.get("seed") != seed:
         report.problems.append(
             _("{folder}: the seed is not the one derived from the ballots ({seed})", folder=folder, seed=seed)
         )
-    for name in (f"{folder}/ballots.csv", blt_name):
+    for name in (f"{folder}/ballots.csv", f"{folder}/ballots.blt"):
         stated = stated_seed(files.get(name, b"").decode(errors="replace"))
         if stated is not None and stated != count.get("seed"):
             report.problems.append(
@@ -498,11 +487,20 @@ def _check_election(
     report.checked.append(
         _("{folder}: tie-break seed {seed}, derived from the ballots", folder=folder, seed=seed)
     )
-    stored_raw = files.get(f"{folder}/result.json")
-    if stored_raw is None:
-        report.problems.append(_("{folder}/result.json is missing", folder=folder))
-        return
-    stored = json.loads(stored_raw)
+
+
+def _check_recount(
+    stored: dict[str, Any],
+    folder: str,
+    settings: Mapping[str, Any],
+    profile: tally.Profile,
+    ballots: int,
+    payload: Mapping[str, Any],
+    report: Report,
+) -> None:
+    """Re-count the exported ballots (``ballots`` of them) with the recorded method, seats, seed and
+    caps: the result must be the stored ``result.json``, whose elected must be the close event's."""
+    count = settings["count"]
     caps_data = count.get("caps")
     caps = None
     if caps_data:  # per-group limits only when the count recorded some (older caps have none)
@@ -531,23 +529,62 @@ def _check_election(
         report.problems.append(
             _("{folder}: result.json's elected differ from the close event's", folder=folder)
         )
-    else:
-        if stored["elected"]:
-            checked = _(
+    elif stored["elected"]:
+        report.checked.append(
+            _(
                 "{folder}: {n} ballots re-counted with {method}: elected {elected} (as recorded)",
                 folder=folder,
-                n=len(contents),
+                n=ballots,
                 method=settings["method"],
                 elected=", ".join(stored["elected"]),
             )
-        else:
-            checked = _(
+        )
+    else:
+        report.checked.append(
+            _(
                 "{folder}: {n} ballots re-counted with {method}: elected nobody (as recorded)",
                 folder=folder,
-                n=len(contents),
+                n=ballots,
                 method=settings["method"],
             )
-        report.checked.append(checked)
+        )
+
+
+def _check_election(
+    files: Mapping[str, bytes], folder: str, events: list[dict[str, Any]], report: Report
+) -> None:
+    """One election's folder of a bundle: electorate, ballots (secret, same in the .blt), the close's
+    figures, the seed and a re-count equal to the stored result."""
+    settings = json.loads(files[f"{folder}/settings.json"])
+    check_electorate(folder, settings, events, report)
+    if _ballots_withheld(files, folder, settings, events, "election", report):
+        return
+    rows = read_ballots_csv(files.get(f"{folder}/ballots.csv", b"").decode())
+    if settings.get("secret") and rows and "voter" in rows[0]:
+        report.problems.append(
+            _("{folder}/ballots.csv names voters, but the election is secret", folder=folder)
+        )
+    contents = sorted(r["ballot"] for r in rows)
+    profile = election_profile(settings["count"], contents, settings.get("title", ""))
+    if f"{folder}/ballots.blt" in files:
+        _check_blt(files, f"{folder}/ballots.blt", profile, report)
+    closed = [e for e in events if e["kind"] == "election.closed"]
+    if not closed:
+        report.checked.append(
+            _("{folder}: not counted yet ({n} ballots exported)", folder=folder, n=len(rows))
+        )
+        return
+    payload = json.loads(closed[-1]["payload"])
+    report.problems += [
+        f"{folder}: {p}" for p in ledger_rules.log_differences(events, "election", len(rows), payload)
+    ]
+    _check_quorum_base(folder, settings, payload, closed[-1]["seq"], report)
+    _check_ballots_and_seed(files, folder, settings, profile, contents, closed[-1], report)
+    stored_raw = files.get(f"{folder}/result.json")
+    if stored_raw is None:
+        report.problems.append(_("{folder}/result.json is missing", folder=folder))
+        return
+    _check_recount(json.loads(stored_raw), folder, settings, profile, len(contents), payload, report)
 
 
 def _check_motion(

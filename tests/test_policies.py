@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -110,6 +111,8 @@ def test_dotted_policy_with_a_broken_import_is_not_called_missing(
     (tmp_path / "my_charter_pkg" / "__init__.py").write_text("")
     (tmp_path / "my_charter_pkg" / "rules.py").write_text("import not_installed_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    # A package cached by an earlier run in this process would point at that run's (since removed) tmp_path.
+    monkeypatch.delitem(sys.modules, "my_charter_pkg", raising=False)
     with pytest.raises(InvalidInput, match=r"my_charter_pkg\.rules failed to load: ModuleNotFoundError"):
         load_policy("my_charter_pkg.rules")
 
@@ -226,3 +229,65 @@ def test_secretariat_and_chairs() -> None:
             assert refusal.rule == "chairs-approve"
     suspended_chair = replace(person, body_role="chair", status="suspended")
     assert charter.may_approve_join(WG, suspended_chair).rule == "member-state"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- refusal rule ids of the other presets
+
+MEMBER = replace(REP, body_role="member", body_status="active", body_state="active")
+CHAIR = replace(REP, body_role="chair", body_status="active", body_state="active")
+OUTSIDER = replace(REP, is_voting_rep=False)
+
+
+@pytest.mark.parametrize(
+    ("preset", "rule"),
+    [("asf", "chair-approves"), ("kubernetes", "chairs-approve"), ("lazy_consensus", "chairs-approve")],
+)
+def test_only_a_chair_approves_a_join_under_each_preset(preset: str, rule: str) -> None:
+    """A plain member asking to approve a join is refused with the preset's own rule id; a chair is not."""
+    module = __import__(f"governance.policies.{preset}", fromlist=["may_approve_join"])
+    refusal = module.may_approve_join(WG, MEMBER)
+    assert refusal is not None and refusal.rule == rule
+    assert module.may_approve_join(WG, CHAIR) is None
+
+
+def test_lazy_consensus_lets_only_members_stand_and_asf_only_members_propose() -> None:
+    from governance.policies import asf, lazy_consensus
+
+    poll = PollFacts("wg-lead", WG, 1, "nominations")
+    refusal = lazy_consensus.may_stand(poll, OUTSIDER)
+    assert refusal is not None and refusal.rule == "members-only"
+    assert lazy_consensus.may_stand(poll, MEMBER) is None
+    refused = asf.may_propose(WG, OUTSIDER)
+    assert refused is not None and refused.rule == "members-propose"
+    assert asf.may_propose(WG, MEMBER) is None
+
+
+def test_a_dotted_policy_is_hashed_from_its_source_file() -> None:
+    """The hash recorded with each decision is that of the module's source file, byte for byte."""
+    from governance.policies import _load_dotted, asf
+
+    module, source = _load_dotted("asf")
+    assert module is asf
+    assert source == Path(asf.__file__).read_bytes()
+
+
+def test_a_module_without_readable_source_is_refused_with_a_hint() -> None:
+    """A dotted module with no .py source (a built-in module) cannot be hashed, so it is refused."""
+    with pytest.raises(InvalidInput, match=r"^Policy module sys: its source cannot be read") as caught:
+        load_policy("sys")
+    assert caught.value.hint == "Install the policy as a .py source file."
+
+
+def test_asf_keeps_the_roster_and_elections_to_the_secretary_with_its_sentences() -> None:
+    from governance.policies import asf
+
+    refusal = asf.may_administer(MEMBER, "import the roster")
+    assert refusal is not None
+    assert (refusal.rule, refusal.message) == ("secretary-only", "Only the Secretary may import the roster.")
+    refused = asf.may_run_elections(MEMBER, WG)
+    assert refused is not None
+    assert (refused.rule, refused.message) == (
+        "secretary-runs-elections",
+        "Only the Secretary runs elections.",
+    )
+    assert asf.may_run_elections(replace(MEMBER, is_admin=True), WG) is None

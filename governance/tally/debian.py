@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
@@ -201,6 +201,277 @@ def _ratios(
     return ratios
 
 
+def _default_option(
+    n: int,
+    default: int | None,
+    no_default: bool,
+    has_other_rules: bool,
+) -> int | None:
+    """The 0-based default option (the last one when omitted), or None for a count without one.
+
+    ``has_other_rules`` says a quorum, a supermajority or ``default_elects_nobody`` was asked for:
+    none of them has a meaning without a default option.
+    """
+    if no_default:
+        if default is not None or has_other_rules:
+            raise TallyInputError(
+                "a count without a default option takes no default, quorum or supermajority"
+            )
+        return None
+    dflt = n - 1 if default is None else default
+    if not 0 <= dflt < n:
+        raise TallyInputError(f"the default option must be between 1 and {n} (1-based)")
+    return dflt
+
+
+def _quorum(
+    quorum: Fraction | int | str | None, electorate: int | None
+) -> tuple[QuorumFigures | None, Fraction | int | None]:
+    """Read the quorum R: the figures of a ``kQ`` rule, or R as a plain number (one of them or none)."""
+    figures: QuorumFigures | None = None
+    bound: Fraction | int | None = None
+    if isinstance(quorum, str):
+        if quorum_multiple(quorum) is not None:
+            if electorate is None:
+                raise TallyInputError(f"the quorum {quorum.strip()} needs the size of the electorate")
+            figures = quorum_figures(quorum, electorate)
+        else:
+            try:
+                bound = Fraction(quorum)
+            except (ValueError, ZeroDivisionError):
+                raise TallyInputError(f"quorum {quorum!r} is not a number or a rule like 3Q") from None
+    else:
+        bound = quorum
+    if electorate is not None and figures is None:
+        raise TallyInputError("an electorate applies only to a quorum rule such as 3Q")
+    return figures, bound
+
+
+def _quorum_rule_round(
+    v: IntMatrix, names: Sequence[str], options: list[int], dflt: int, figures: QuorumFigures
+) -> tuple[list[int], list[str], Message, dict[str, Any]]:
+    """Step 2 under a ``kQ`` rule: the options dropped, their notes, the round's note and figures."""
+    dropped: list[int] = []
+    notes: list[str] = []
+    for a in options:
+        if a != dflt and int(v[a, dflt]) < figures.needed:
+            dropped.append(a)
+            notes.append(
+                Message(
+                    N_("{name} dropped: quorum ({votes} < R = {r} above the default)"),
+                    name=names[a],
+                    votes=int(v[a, dflt]),
+                    r=Decimal(figures.r),
+                )
+            )
+    note = Message(
+        N_(
+            "quorum {rule} = {r} (Q = {q}, electorate {electorate}): votes ranking each option above "
+            "{default}"
+        ),
+        rule=figures.rule,
+        r=Decimal(figures.r),
+        q=Decimal(figures.q),
+        electorate=figures.electorate,
+        default=names[dflt],
+    )
+    extra: dict[str, Any] = {
+        "quorum": figures.rule,
+        "electorate": figures.electorate,
+        "Q": figures.q,
+        "R": figures.r,
+        "votes_needed": figures.needed,
+    }
+    return dropped, notes, note, extra
+
+
+def _quorum_number_round(
+    v: IntMatrix, names: Sequence[str], options: list[int], dflt: int, bound: Fraction | int | None
+) -> tuple[list[int], list[str], Message, dict[str, Any]]:
+    """Step 2 with R a number (or no quorum): the options dropped, their notes, the round's note."""
+    dropped: list[int] = []
+    notes: list[str] = []
+    if bound is not None:
+        for a in options:
+            if a != dflt and int(v[a, dflt]) < bound:
+                dropped.append(a)
+                notes.append(
+                    Message(
+                        N_("{name} dropped: quorum ({votes} < {quorum} above the default)"),
+                        name=names[a],
+                        votes=int(v[a, dflt]),
+                        quorum=bound,
+                    )
+                )
+    note = (
+        Message(
+            N_("quorum {quorum}: votes ranking each option above {default}"),
+            quorum=bound,
+            default=names[dflt],
+        )
+        if bound is not None
+        else Message(N_("no quorum requirement"))
+    )
+    return dropped, notes, note, {"quorum": str(bound) if bound is not None else None}
+
+
+def _quorum_step(
+    v: IntMatrix,
+    names: Sequence[str],
+    options: list[int],
+    dflt: int | None,
+    figures: QuorumFigures | None,
+    bound: Fraction | int | None,
+) -> tuple[Round, list[int], list[str]]:
+    """Step 2 (A.6(2)): round 1, the options dropped for want of quorum and the notes saying why."""
+    if dflt is None:
+        note = Message(N_("no default option: no quorum requirement"))
+        return Round(number=1, counts={}, note=note), [], []
+    if figures is not None:
+        dropped, notes, note, extra = _quorum_rule_round(v, names, options, dflt, figures)
+    else:
+        dropped, notes, note, extra = _quorum_number_round(v, names, options, dflt, bound)
+    round_ = Round(
+        number=1,
+        counts={names[a]: int(v[a, dflt]) for a in options if a != dflt},
+        excluded=[names[a] for a in dropped],
+        note=note,
+        extra=extra,
+    )
+    return round_, dropped, notes
+
+
+def _majority_note(name: str, for_a: int, against: int, need: Fraction) -> Message:
+    """Why an option fell short of its N:1 majority over the default (with the ratio when defined)."""
+    fields: dict[str, object] = {"name": name, "votes": for_a, "against": against, "need": need}
+    if against:
+        return Message(
+            N_("{name} dropped: majority ({votes}/{against} = {ratio} does not meet {need}:1)"),
+            ratio=Decimal(f"{for_a / against:.3f}"),
+            **fields,
+        )
+    return Message(N_("{name} dropped: majority ({votes}/{against} does not meet {need}:1)"), **fields)
+
+
+def _majority_step(
+    v: IntMatrix,
+    names: Sequence[str],
+    options: list[int],
+    dflt: int | None,
+    ratios: dict[int, Fraction],
+    majority_rule: Literal["current", "2003"],
+) -> tuple[Round, list[int], list[str], dict[str, str]]:
+    """Step 3 (A.6(3)): round 2, the options dropped, their notes and each option's ratio as text."""
+    if dflt is None:
+        note = Message(N_("no default option: no majority requirement"))
+        return Round(number=2, counts={}, note=note), [], [], {}
+    dropped: list[int] = []
+    notes: list[str] = []
+    ratio_json: dict[str, str] = {}
+    for a in options:
+        if a == dflt:
+            continue
+        need = ratios.get(a, Fraction(1))
+        for_a, against = int(v[a, dflt]), int(v[dflt, a])
+        ratio_json[names[a]] = f"{for_a}:{against} needs {need}:1"
+        if not passes_majority(for_a, against, need, majority_rule):
+            dropped.append(a)
+            notes.append(_majority_note(names[a], for_a, against, need))
+    round_ = Round(
+        number=2,
+        counts={names[a]: int(v[a, dflt]) for a in options if a != dflt},
+        excluded=[names[a] for a in dropped],
+        note=Message(
+            N_("majority over {default} (current rule); counts = V(option, default)")
+            if majority_rule == "current"
+            else N_("majority over {default} (2003 rule); counts = V(option, default)"),
+            default=names[dflt],
+        ),
+        extra={"against_default": {names[a]: int(v[dflt, a]) for a in options if a != dflt}},
+    )
+    return round_, dropped, notes, ratio_json
+
+
+def _drop_weakest_defeats(
+    v: IntMatrix, names: Sequence[str], options: list[int]
+) -> tuple[list[int], list[list[str]], list[list[Any]]]:
+    """Steps 4-7: the final Schwartz set, the set at each stage and the defeats dropped on the way."""
+    n = v.shape[0]
+    defeats = np.zeros((n, n), dtype=np.bool_)
+    for a in options:
+        for b in options:
+            if a != b and v[a, b] > v[b, a]:
+                defeats[a, b] = True
+    dropped_defeats: list[list[Any]] = []
+    stages: list[list[str]] = []
+    while True:
+        schwartz = schwartz_set(defeats, options)
+        stages.append([names[a] for a in schwartz])
+        inside = [(a, b) for a in schwartz for b in schwartz if defeats[a, b]]
+        if not inside:
+            return schwartz, stages, dropped_defeats
+        weakest = min((int(v[a, b]), -int(v[b, a])) for a, b in inside)
+        for a, b in inside:
+            if (int(v[a, b]), -int(v[b, a])) == weakest:
+                defeats[a, b] = False
+                dropped_defeats.append([names[a], names[b], int(v[a, b]), int(v[b, a])])
+
+
+def _casting_vote(schwartz: list[int], names: Sequence[str], seed_text: str) -> tuple[str, list[TieBreak]]:
+    """Step 8: the Schwartz set's only option, or the lot's pick among several (recorded as a tie break)."""
+    if len(schwartz) == 1:
+        return names[schwartz[0]], []
+    between = [names[a] for a in schwartz]
+    winner = lot_order(seed_text, "casting vote", between)[0]
+    tie = TieBreak(
+        round=3,
+        purpose="casting vote among the Schwartz set",
+        between=between,
+        rule="lot",
+        chosen=winner,
+        seed=seed_text,
+    )
+    return winner, [tie]
+
+
+def _ranking_names(
+    v: IntMatrix, names: Sequence[str], options: list[int], total: int, winner: str
+) -> list[list[str]]:
+    """The result's ranking: the winner alone first, beatpath tiers of the rest, then dropped options."""
+    ranking_names = [[names[a] for a in tier] for tier in _ranking(v, options, total)]
+    if winner in ranking_names[0] and len(ranking_names[0]) > 1:
+        ranking_names[0].remove(winner)
+        ranking_names.insert(0, [winner])
+    out_of_count = [names[a] for a in range(len(names)) if a not in options]
+    if out_of_count:
+        ranking_names.append(out_of_count)
+    return ranking_names
+
+
+def _debian_params(
+    dflt: int | None,
+    ratios: dict[int, Fraction],
+    figures: QuorumFigures | None,
+    bound: Fraction | int | None,
+    majority_rule: str,
+    ratio_json: dict[str, str],
+    default_elects_nobody: bool,
+) -> dict[str, Any]:
+    """The parameters the result records, enough to recount it the same way."""
+    params: dict[str, Any] = {
+        "default": dflt + 1 if dflt is not None else None,
+        "supermajority": {str(k + 1): str(r) for k, r in sorted(ratios.items())},
+        "quorum": figures.rule if figures is not None else (str(bound) if bound is not None else None),
+        "majority_rule": majority_rule,
+        "ratios": ratio_json,
+    }
+    if figures is not None:
+        params.update(electorate=figures.electorate, Q=figures.q, R=figures.r, votes_needed=figures.needed)
+    if default_elects_nobody:
+        params["default_elects_nobody"] = True
+    return params
+
+
 def debian(
     profile: Profile,
     *,
@@ -228,237 +499,45 @@ def debian(
     n = len(names)
     if n == 0:
         raise TallyInputError("there is no option to count")
-    dflt: int | None
-    if no_default:
-        if default is not None or supermajority or quorum is not None or default_elects_nobody:
-            raise TallyInputError(
-                "a count without a default option takes no default, quorum or supermajority"
-            )
-        dflt = None
-    else:
-        dflt = n - 1 if default is None else default
-        if not 0 <= dflt < n:
-            raise TallyInputError(f"the default option must be between 1 and {n} (1-based)")
+    other_rules = bool(supermajority) or quorum is not None or default_elects_nobody
+    dflt = _default_option(n, default, no_default, other_rules)
     ratios = _ratios(supermajority, n, dflt)
-    figures: QuorumFigures | None = None
-    bound: Fraction | int | None = None  # R as a number
-    if isinstance(quorum, str):
-        if quorum_multiple(quorum) is not None:
-            if electorate is None:
-                raise TallyInputError(f"the quorum {quorum.strip()} needs the size of the electorate")
-            figures = quorum_figures(quorum, electorate)
-        else:
-            try:
-                bound = Fraction(quorum)
-            except (ValueError, ZeroDivisionError):
-                raise TallyInputError(f"quorum {quorum!r} is not a number or a rule like 3Q") from None
-    else:
-        bound = quorum
-    if electorate is not None and figures is None:
-        raise TallyInputError("an electorate applies only to a quorum rule such as 3Q")
+    figures, bound = _quorum(quorum, electorate)
 
     v = pairwise(profile)
     seed_text = resolve_seed(seed)
-    notes: list[str] = []
-    rounds: list[Round] = []
     withdrawn = set(profile.withdrawn) - {dflt}
     options = [i for i in range(n) if i not in withdrawn]
 
-    # Step 2: quorum.
-    dropped_quorum: list[int] = []
-    if dflt is None:
-        rounds.append(
-            Round(number=1, counts={}, note=Message(N_("no default option: no quorum requirement")))
-        )
-    else:
-        if figures is not None:
-            for a in options:
-                if a != dflt and int(v[a, dflt]) < figures.needed:
-                    dropped_quorum.append(a)
-                    notes.append(
-                        Message(
-                            N_("{name} dropped: quorum ({votes} < R = {r} above the default)"),
-                            name=names[a],
-                            votes=int(v[a, dflt]),
-                            r=Decimal(figures.r),
-                        )
-                    )
-            note = Message(
-                N_(
-                    "quorum {rule} = {r} (Q = {q}, electorate {electorate}): votes ranking each option above "
-                    "{default}"
-                ),
-                rule=figures.rule,
-                r=Decimal(figures.r),
-                q=Decimal(figures.q),
-                electorate=figures.electorate,
-                default=names[dflt],
-            )
-            extra: dict[str, Any] = {
-                "quorum": figures.rule,
-                "electorate": figures.electorate,
-                "Q": figures.q,
-                "R": figures.r,
-                "votes_needed": figures.needed,
-            }
-        else:
-            if bound is not None:
-                for a in options:
-                    if a != dflt and int(v[a, dflt]) < bound:
-                        dropped_quorum.append(a)
-                        notes.append(
-                            Message(
-                                N_("{name} dropped: quorum ({votes} < {quorum} above the default)"),
-                                name=names[a],
-                                votes=int(v[a, dflt]),
-                                quorum=bound,
-                            )
-                        )
-            note = (
-                Message(
-                    N_("quorum {quorum}: votes ranking each option above {default}"),
-                    quorum=bound,
-                    default=names[dflt],
-                )
-                if bound is not None
-                else Message(N_("no quorum requirement"))
-            )
-            extra = {"quorum": str(bound) if bound is not None else None}
-        rounds.append(
-            Round(
-                number=1,
-                counts={names[a]: int(v[a, dflt]) for a in options if a != dflt},
-                excluded=[names[a] for a in dropped_quorum],
-                note=note,
-                extra=extra,
-            )
-        )
-    options = [a for a in options if a not in dropped_quorum]
+    quorum_round, dropped, notes = _quorum_step(v, names, options, dflt, figures, bound)
+    options = [a for a in options if a not in dropped]
+    majority_round, dropped, majority_notes, ratio_json = _majority_step(
+        v, names, options, dflt, ratios, majority_rule
+    )
+    notes += majority_notes
+    options = [a for a in options if a not in dropped]
 
-    # Step 3: majority against the default option.
-    dropped_majority: list[int] = []
-    ratio_json: dict[str, str] = {}
-    if dflt is None:
-        rounds.append(
-            Round(number=2, counts={}, note=Message(N_("no default option: no majority requirement")))
-        )
-    else:
-        for a in options:
-            if a == dflt:
-                continue
-            need = ratios.get(a, Fraction(1))
-            for_a, against = int(v[a, dflt]), int(v[dflt, a])
-            ratio_json[names[a]] = f"{for_a}:{against} needs {need}:1"
-            if not passes_majority(for_a, against, need, majority_rule):
-                dropped_majority.append(a)
-                fields: dict[str, object] = {
-                    "name": names[a],
-                    "votes": for_a,
-                    "against": against,
-                    "need": need,
-                }
-                notes.append(
-                    Message(
-                        N_("{name} dropped: majority ({votes}/{against} = {ratio} does not meet {need}:1)"),
-                        ratio=Decimal(f"{for_a / against:.3f}"),
-                        **fields,
-                    )
-                    if against
-                    else Message(
-                        N_("{name} dropped: majority ({votes}/{against} does not meet {need}:1)"), **fields
-                    )
-                )
-        rounds.append(
-            Round(
-                number=2,
-                counts={names[a]: int(v[a, dflt]) for a in options if a != dflt},
-                excluded=[names[a] for a in dropped_majority],
-                note=Message(
-                    N_("majority over {default} (current rule); counts = V(option, default)")
-                    if majority_rule == "current"
-                    else N_("majority over {default} (2003 rule); counts = V(option, default)"),
-                    default=names[dflt],
-                ),
-                extra={"against_default": {names[a]: int(v[dflt, a]) for a in options if a != dflt}},
-            )
-        )
-    options = [a for a in options if a not in dropped_majority]
-
-    # Steps 4-8: defeats among the options left, Schwartz set, drop weakest defeats.
-    defeats = np.zeros((n, n), dtype=np.bool_)
-    for a in options:
-        for b in options:
-            if a != b and v[a, b] > v[b, a]:
-                defeats[a, b] = True
-    dropped_defeats: list[list[Any]] = []
-    stages: list[list[str]] = []
-    while True:
-        schwartz = schwartz_set(defeats, options)
-        stages.append([names[a] for a in schwartz])
-        inside = [(a, b) for a in schwartz for b in schwartz if defeats[a, b]]
-        if not inside:
-            break
-        weakest = min((int(v[a, b]), -int(v[b, a])) for a, b in inside)
-        for a, b in inside:
-            if (int(v[a, b]), -int(v[b, a])) == weakest:
-                defeats[a, b] = False
-                dropped_defeats.append([names[a], names[b], int(v[a, b]), int(v[b, a])])
-    tie_breaks: list[TieBreak] = []
-    if len(schwartz) == 1:
-        winner = names[schwartz[0]]
-    else:
-        between = [names[a] for a in schwartz]
-        winner = lot_order(seed_text, "casting vote", between)[0]
-        tie_breaks.append(
-            TieBreak(
-                round=3,
-                purpose="casting vote among the Schwartz set",
-                between=between,
-                rule="lot",
-                chosen=winner,
-                seed=seed_text,
-            )
-        )
+    schwartz, stages, dropped_defeats = _drop_weakest_defeats(v, names, options)
+    winner, tie_breaks = _casting_vote(schwartz, names, seed_text)
     nobody = default_elects_nobody and dflt is not None and winner == names[dflt]
     elected = [] if nobody else [winner]
     if nobody:
         notes.append(Message(N_("{name} (the default option) won: no one is elected"), name=winner))
 
-    # The ranking beyond the winner: beatpath with Debian's defeat strength over the options left.
-    ranking = _ranking(v, options, profile.total)
-    ranking_names = [[names[a] for a in tier] for tier in ranking]
-    if winner in ranking_names[0] and len(ranking_names[0]) > 1:
-        ranking_names[0].remove(winner)
-        ranking_names.insert(0, [winner])
-    out_of_count = [names[a] for a in range(n) if a not in options]
-    if out_of_count:
-        ranking_names.append(out_of_count)
-    rounds.append(
-        Round(
-            number=3,
-            counts={names[a]: int(sum(1 for b in options if v[a, b] > v[b, a])) for a in options},
-            elected=elected,
-            note=Message(N_("Schwartz set, dropping the weakest defeats; counts = pairwise victories")),
-            extra={
-                "candidates": list(names),
-                "pairwise": _matrix_json(v),
-                "schwartz_sets": stages,
-                "dropped_defeats": dropped_defeats,
-                **({"winner": winner} if nobody else {}),
-            },
-        )
+    last_round = Round(
+        number=3,
+        counts={names[a]: int(sum(1 for b in options if v[a, b] > v[b, a])) for a in options},
+        elected=elected,
+        note=Message(N_("Schwartz set, dropping the weakest defeats; counts = pairwise victories")),
+        extra={
+            "candidates": list(names),
+            "pairwise": _matrix_json(v),
+            "schwartz_sets": stages,
+            "dropped_defeats": dropped_defeats,
+            **({"winner": winner} if nobody else {}),
+        },
     )
-    params: dict[str, Any] = {
-        "default": dflt + 1 if dflt is not None else None,
-        "supermajority": {str(k + 1): str(r) for k, r in sorted(ratios.items())},
-        "quorum": figures.rule if figures is not None else (str(bound) if bound is not None else None),
-        "majority_rule": majority_rule,
-        "ratios": ratio_json,
-    }
-    if figures is not None:
-        params.update(electorate=figures.electorate, Q=figures.q, R=figures.r, votes_needed=figures.needed)
-    if default_elects_nobody:
-        params["default_elects_nobody"] = True
+    params = _debian_params(dflt, ratios, figures, bound, majority_rule, ratio_json, default_elects_nobody)
     if withdrawn:
         notes.append(withdrawn_note([names[i] for i in sorted(withdrawn)]))
     return Result(
@@ -466,8 +545,8 @@ def debian(
         seats=1,
         candidates=list(names),
         elected=elected,
-        rounds=rounds,
-        ranking=ranking_names,
+        rounds=[quorum_round, majority_round, last_round],
+        ranking=_ranking_names(v, names, options, profile.total, winner),
         tie_breaks=tie_breaks,
         params=params,
         seed=seed_text,

@@ -20,6 +20,7 @@ nothing walks ballot by ballot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -65,6 +66,121 @@ def _orders(profile: Profile, overvote: Overvote) -> StrictOrders:
     return orders_from_lists(out, arrays.counts, arrays.tiers > 0, len(profile.candidates))
 
 
+def _exclude_capped(names: Sequence[str], continuing: list[int], caps: GroupCap) -> list[str]:
+    """Take out of ``continuing`` (in place) the candidates whose group already holds its cap; the notes."""
+    notes: list[str] = []
+    for c in list(continuing):
+        if caps.blocked(names[c], []):
+            continuing.remove(c)
+            notes.append(
+                Message(
+                    N_("{name} excluded before the count: group {group} already holds its cap of {cap}"),
+                    name=names[c],
+                    group=repr(caps.group_of(names[c])),
+                    cap=caps.cap,
+                )
+            )
+    return notes
+
+
+def _elect_leader(
+    round_: Round,
+    continuing: list[int],
+    votes: dict[int, int],
+    history: list[dict[int, int]],
+    seed: str,
+    names: Sequence[str],
+) -> tuple[str, list[TieBreak]]:
+    """The round's winner (the last one left or the one over half), noted on ``round_``; its tie break."""
+    leader = max(continuing, key=lambda c: votes[c])
+    live_total = sum(votes[c] for c in continuing)
+    tie_breaks: list[TieBreak] = []
+    leaders = [c for c in continuing if votes[c] == votes[leader]]
+    if len(leaders) > 1:  # only possible with two candidates level at the end
+        leader, tb = break_tie(
+            leaders,
+            history,
+            lowest=False,
+            seed=seed,
+            names=names,
+            round_number=round_.number,
+            purpose="elect",
+        )
+        tie_breaks.append(tb)
+    round_.elected = [names[leader]]
+    if len(continuing) == 1:
+        round_.add_note(Message(N_("{name} is the last candidate left"), name=names[leader]))
+    else:
+        round_.add_note(
+            Message(
+                N_("{name} has {votes} of {total} continuing votes, more than half"),
+                name=names[leader],
+                votes=votes[leader],
+                total=live_total,
+            )
+        )
+    return names[leader], tie_breaks
+
+
+def _exclude_lowest(
+    round_: Round,
+    continuing: list[int],
+    votes: dict[int, int],
+    history: list[dict[int, int]],
+    seed: str,
+    names: Sequence[str],
+) -> tuple[int, list[TieBreak]]:
+    """The candidate with fewest votes (ties by earlier rounds, then lot), noted on ``round_``."""
+    low = min(votes[c] for c in continuing)
+    lowest = [c for c in continuing if votes[c] == low]
+    loser = lowest[0]
+    tie_breaks: list[TieBreak] = []
+    if len(lowest) > 1:
+        loser, tb = break_tie(
+            lowest,
+            history,
+            lowest=True,
+            seed=seed,
+            names=names,
+            round_number=round_.number,
+            purpose="exclude",
+        )
+        tie_breaks.append(tb)
+    round_.excluded = [names[loser]]
+    round_.add_note(
+        Message(
+            N_("no majority; {name} has fewest votes ({votes}) and is excluded"),
+            name=names[loser],
+            votes=low,
+        )
+    )
+    return loser, tie_breaks
+
+
+def _transfer(
+    orders: StrictOrders,
+    top: np.ndarray,
+    pos: np.ndarray,
+    alive: np.ndarray,
+    loser: int,
+    continuing: list[int],
+) -> dict[int, int]:
+    """Move the rows counting for ``loser`` to their next continuing candidate (``top`` and ``pos`` in
+    place); the votes each candidate gained, ``-1`` for those exhausted."""
+    n = alive.size - 1
+    moving = np.flatnonzero(top == loser)
+    pos[moving], top[moving] = next_continuing(orders.grid, moving, pos[moving] + 1, alive)
+    moved = weighted_sum(top[moving], orders.counts[moving], n + 1)
+    reached = np.bincount(top[moving], minlength=n + 1) > 0
+    gained: dict[int, int] = {}
+    for c in sorted(continuing):
+        if reached[c]:
+            gained[c] = int(moved[c])
+    if reached[n]:
+        gained[-1] = int(moved[n])
+    return gained
+
+
 def irv(
     profile: Profile,
     seats: int = 1,
@@ -85,19 +201,7 @@ def irv(
     names = profile.candidates
     orders = _orders(profile, overvote)
     continuing = [c for c in range(len(names)) if c not in profile.withdrawn]
-    notes: list[str] = []
-    if caps is not None:
-        for c in list(continuing):
-            if caps.blocked(names[c], []):
-                continuing.remove(c)
-                notes.append(
-                    Message(
-                        N_("{name} excluded before the count: group {group} already holds its cap of {cap}"),
-                        name=names[c],
-                        group=repr(caps.group_of(names[c])),
-                        cap=caps.cap,
-                    )
-                )
+    notes = _exclude_capped(names, continuing, caps) if caps is not None else []
     if not continuing:
         raise TallyInputError("irv has no eligible candidate to count")
     # Each distinct ranking is one row; top[i] is the continuing candidate row i counts for (the
@@ -114,80 +218,26 @@ def irv(
     rounds: list[Round] = []
     history: list[dict[int, int]] = []
     tie_breaks: list[TieBreak] = []
-    elected: list[str] = []
     transfers: dict[str, Number] = {}
-    number = 0
     while True:
-        number += 1
         counts: dict[str, Number] = {names[c]: votes[c] for c in continuing}
-        live_total = sum(votes[c] for c in continuing)
-        leader = max(continuing, key=lambda c: votes[c])
-        round_ = Round(number=number, counts=counts, exhausted=exhausted, transfers=dict(transfers))
+        round_ = Round(number=len(rounds) + 1, counts=counts, exhausted=exhausted, transfers=transfers)
         rounds.append(round_)
-        if len(continuing) == 1 or 2 * votes[leader] > live_total:
-            leaders = [c for c in continuing if votes[c] == votes[leader]]
-            if len(leaders) > 1:  # only possible with two candidates level at the end
-                leader, tb = break_tie(
-                    leaders,
-                    history,
-                    lowest=False,
-                    seed=used_seed,
-                    names=names,
-                    round_number=number,
-                    purpose="elect",
-                )
-                tie_breaks.append(tb)
-            elected.append(names[leader])
-            round_.elected = [names[leader]]
-            if len(continuing) == 1:
-                round_.add_note(Message(N_("{name} is the last candidate left"), name=names[leader]))
-            else:
-                round_.add_note(
-                    Message(
-                        N_("{name} has {votes} of {total} continuing votes, more than half"),
-                        name=names[leader],
-                        votes=votes[leader],
-                        total=live_total,
-                    )
-                )
+        leader = max(continuing, key=lambda c: votes[c])
+        if len(continuing) == 1 or 2 * votes[leader] > sum(votes[c] for c in continuing):
+            winner, ties = _elect_leader(round_, continuing, votes, history, used_seed, names)
+            tie_breaks += ties
             break
-        low = min(votes[c] for c in continuing)
-        lowest = [c for c in continuing if votes[c] == low]
-        loser = lowest[0]
-        if len(lowest) > 1:
-            loser, tb = break_tie(
-                lowest,
-                history,
-                lowest=True,
-                seed=used_seed,
-                names=names,
-                round_number=number,
-                purpose="exclude",
-            )
-            tie_breaks.append(tb)
+        loser, ties = _exclude_lowest(round_, continuing, votes, history, used_seed, names)
+        tie_breaks += ties
         history.append(dict(votes))
-        round_.excluded = [names[loser]]
-        round_.add_note(
-            Message(
-                N_("no majority; {name} has fewest votes ({votes}) and is excluded"),
-                name=names[loser],
-                votes=low,
-            )
-        )
         alive[loser] = False
         continuing.remove(loser)
-        moving = np.flatnonzero(top == loser)
-        pos[moving], top[moving] = next_continuing(orders.grid, moving, pos[moving] + 1, alive)
-        moved = weighted_sum(top[moving], orders.counts[moving], n + 1)
-        reached = np.bincount(top[moving], minlength=n + 1) > 0
-        gained: dict[int, int] = {}
-        for c in sorted(continuing):
-            if reached[c]:
-                votes[c] += int(moved[c])
-                gained[c] = int(moved[c])
-        if reached[n]:
-            exhausted += int(moved[n])
-            gained[-1] = int(moved[n])
+        gained = _transfer(orders, top, pos, alive, loser, continuing)
+        for c, moved in gained.items():
+            if c >= 0:
+                votes[c] += moved
+        exhausted += gained.get(-1, 0)
         del votes[loser]
         transfers = {names[c]: v for c, v in sorted(gained.items()) if c >= 0}
         if -1 in gained:
@@ -200,7 +250,7 @@ def irv(
         method="irv",
         seats=1,
         candidates=[names[c] for c in range(len(names)) if c not in profile.withdrawn],
-        elected=elected,
+        elected=[winner],
         rounds=rounds,
         tie_breaks=tie_breaks,
         params=params,

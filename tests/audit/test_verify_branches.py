@@ -18,10 +18,11 @@ from bot.cli import main as cli_main
 from governance import audit, export
 from governance.clock import ManualClock
 from governance.models import AuditEvent, AuditHead
-from governance.services import motions
+from governance.services import bodies, motions
 from governance.services.common import Context
 from governance.verify import verify_files
 from tests.audit.test_bundles import FOLDER, as_, bundle, resealed, run_election
+from tests.services.test_elections import SYSTEM
 from tests.services.test_motions import secret_toc
 
 STREAM = "election:board-2027"
@@ -226,3 +227,39 @@ async def test_a_secret_motions_ballots_naming_a_voter_are_refused(ctx: Context)
     forged = resealed(files, name, lambda ls: [b"voter," + ls[0], *(b"bea," + x for x in ls[1:])])
     problems = verify_files(forged).problems
     assert f"motion-{m.id}/ballots.csv names voters, but the motion is secret" in problems, problems
+
+
+async def test_a_motion_is_recounted_against_its_recorded_threshold_base(
+    ctx: Context, clock: ManualClock, tmp_path: Path
+) -> None:
+    """The re-count of a motion uses the threshold base the result recorded (here the seated members,
+    not the default of votes cast): a clean bundle verifies, and one whose base is changed does not."""
+    policy = tmp_path / "seated_base.py"
+    policy.write_text(
+        "import dataclasses\n"
+        "from governance.policies import alliance\n"
+        "from governance.policies.alliance import *  # noqa: F403\n"
+        "NAME = 'seated-base'\nVERSION = '0.1'\n"
+        "def motion_rules(body, kind):\n"
+        "    return dataclasses.replace(alliance.motion_rules(body, kind), threshold_of='seated')\n"
+    )
+    await run_election(ctx, clock)
+    await bodies.create_body(
+        ctx, SYSTEM, "swg", "Seated WG", "committee", chairs=["alice"], policy=str(policy)
+    )
+    for handle in ("bea", "chen", "dana"):
+        await bodies.seat(ctx, SYSTEM, "swg", handle)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), "swg", "Adopt the roadmap")
+    assert m.id is not None
+    for handle, choice in (("alice", "yes"), ("bea", "yes"), ("chen", "abstain")):
+        await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
+    await motions.close(ctx, await as_(ctx, "sec"), m.id)
+    files = await bundle(ctx, f"M{m.id}")
+    name = f"motion-{m.id}/result.json"
+    result = json.loads(files[name])
+    assert result["threshold_of"] == "seated"
+    report = verify_files(files)
+    assert report.ok, report.problems
+    result["threshold_of"] = "cast_excluding_abstentions"
+    problems = verify_files(_with(files, name, json.dumps(result).encode())).problems
+    assert any(p.startswith(f"motion-{m.id}: ") for p in problems), problems

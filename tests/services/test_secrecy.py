@@ -16,8 +16,18 @@ from sqlalchemy import select, text
 
 from bot import seed
 from governance import export, secrecy
+from governance import text as text_rules
 from governance.clock import ManualClock
-from governance.models import AuditEvent, Ballot, BallotSlot, OutboxMessage, Person, RetiredReceipt, Voter
+from governance.models import (
+    AuditEvent,
+    Ballot,
+    BallotSlot,
+    Motion,
+    OutboxMessage,
+    Person,
+    RetiredReceipt,
+    Voter,
+)
 from governance.services import elections, motions
 from governance.services.common import Context
 from governance.verify import verify_files
@@ -301,3 +311,63 @@ async def test_secret_motion_export_names_no_voter(ctx: Context, clock: ManualCl
             for identifier in (handle, person.name):
                 assert identifier not in words, (handle, identifier)
     assert ballots.splitlines()[0] == "receipt,ballot"
+
+
+async def test_a_stream_names_its_poll_only_when_that_poll_exists(ctx: Context) -> None:
+    """``seal_stream`` shuffles the poll a stream names: an election by slug, a motion by number up to the
+    last id an integer column holds; a stream of no poll (a body, the roster), an unknown slug, a motion
+    number that is not a number, out of range or unknown names none (nothing is shuffled with no id)."""
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
+    async with ctx.db.transaction() as s:  # a motion with the last id PostgreSQL's integer holds
+        last = Motion(**{**(await s.get(Motion, m.id)).model_dump(), "id": text_rules.ID_MAX})  # type: ignore[union-attr]
+        s.add(last)
+    async with ctx.db.reading() as s:
+        election = (await elections.show(ctx, "board-2027")).election
+        assert await secrecy._poll_of(s, "election:board-2027") == {"election_id": election.id}
+        assert await secrecy._poll_of(s, f"motion:{m.id}") == {"motion_id": m.id}
+        assert await secrecy._poll_of(s, f"motion:{text_rules.ID_MAX}") == {"motion_id": text_rules.ID_MAX}
+        for stream in (
+            "election:no-such-election",
+            "motion:abc",
+            f"motion:{text_rules.ID_MAX + 1}",
+            "motion:999",
+            "body:12",
+            "roster",
+        ):
+            assert await secrecy._poll_of(s, stream) is None, stream
+
+
+async def test_shuffling_a_poll_without_ballots_rewrites_none(ctx: Context) -> None:
+    """A poll with no ballot yet (or on SQLite, any poll) reports 0 ballots rewritten; naming no poll,
+    or two, is refused."""
+    await seed.seed(ctx)
+    election = (await elections.show(ctx, "board-2027")).election
+    async with ctx.db.transaction() as s:
+        assert await secrecy.shuffle_poll(s, election_id=election.id) == 0
+        with pytest.raises(ValueError, match="give election_id or motion_id"):
+            await secrecy.shuffle_poll(s)
+        with pytest.raises(ValueError, match="give election_id or motion_id"):
+            await secrecy.shuffle_poll(s, election_id=election.id, motion_id=1)
+
+
+async def test_a_motion_shuffle_rewrites_its_retired_receipts(ctx: Context) -> None:
+    """Shuffling a secret motion rewrites its retired receipts too (they were written with the voter's
+    replacement): on PostgreSQL they then share the shuffle's transaction, not the voter rows'."""
+    body = await secret_toc(ctx)
+    m = await motions.propose(ctx, await as_(ctx, "alice"), body, "Sensitive", secret=True)
+    assert m.id is not None
+    for handle, choice in (("alice", "yes"), ("bea", "no"), ("bea", "yes")):
+        await motions.vote(ctx, await as_(ctx, handle), m.id, choice)
+    async with ctx.db.transaction() as s:
+        moved = await secrecy.shuffle_poll(s, motion_id=m.id)
+    assert [r.poll for r in await rows(ctx, RetiredReceipt)] == [f"motion:{m.id}"]
+    if ctx.db.is_sqlite:
+        assert moved == 0
+        return
+    assert moved == 2
+    async with ctx.db.reading() as s:
+        voter_tx = set((await s.execute(text("SELECT xmin::text FROM voters"))).scalars())
+        ballot_tx = set((await s.execute(text("SELECT xmin::text FROM ballots"))).scalars())
+        retired_tx = set((await s.execute(text("SELECT xmin::text FROM retired_receipts"))).scalars())
+    assert len(ballot_tx) == 1 and retired_tx == ballot_tx and not retired_tx & voter_tx
