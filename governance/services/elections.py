@@ -558,6 +558,48 @@ async def withdraw(ctx: Context, actor: Actor, slug: str, handle: str | None = N
         return candidate
 
 
+async def nominations_closed(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    election: Election,
+    *,
+    due_at: datetime,
+    dedupe_key: str,
+) -> list[str]:
+    """Record that nominations to ``election`` (locked, still nominating) ended at their deadline and tell
+    its body, with the candidates standing, so people know who runs before voting opens; returns their
+    names. The phase does not change: voting opens at its own time."""
+    names = (
+        await session.execute(
+            select(col(Person.name))
+            .join(Candidate, col(Candidate.person_id) == col(Person.id))
+            .where(col(Candidate.election_id) == election.id, col(Candidate.status) == "accepted")
+            .order_by(col(Person.name))
+        )
+    ).scalars()
+    standing = list(names)
+    await record(
+        session,
+        ctx,
+        actor,
+        stream=f"election:{election.slug}",
+        kind="election.nominations_closed",
+        subject=election.slug,
+        payload={"candidates": len(standing), "due_at": due_at.isoformat()},
+    )
+    opens = election.voting_open_at
+    notify(
+        session,
+        ctx,
+        kind="election.nominations_closed",
+        body_id=election.body_id,
+        dedupe_key=dedupe_key,
+        params={"election": election.slug, "title": election.title, "standing": standing, "opens": opens},
+    )
+    return standing
+
+
 async def open_voting(ctx: Context, actor: Actor, slug: str, close_at: datetime | None = None) -> Election:
     """Close nominations and open voting until ``close_at`` (or the policy's voting period)."""
     _future(ctx, close_at, VOTING_DEADLINE_PAST)
