@@ -20,6 +20,7 @@ from governance.errors import Closed, Forbidden
 from governance.models import AuditEvent, Ballot, Voter
 from governance.services import ballot_batch, elections, roster
 from governance.services.common import Actor, Context
+from governance.services.elections import ballots
 
 SYSTEM = Actor.system("setup")
 
@@ -72,15 +73,15 @@ async def test_a_close_between_read_and_write_keeps_the_ballot_out(
 
         monkeypatch.setattr(ballot_batch, "write_first_ballot", close_before_batch)
     else:
-        real_fetch = elections.driver_fetch
-        write_sql = elections._pg_cast_sql(ctx.db.engine.dialect)[2]
+        real_fetch = ballots.driver_fetch
+        write_sql = ballots._pg_cast_sql(ctx.db.engine.dialect)[2]
 
         async def change_before_write(conn: AsyncConnection, sql: str, params: Any) -> list[Any]:
             if sql == write_sql:  # the read is done and passed: now the close commits
                 await commit_change()
             return await real_fetch(conn, sql, params)
 
-        monkeypatch.setattr(elections, "driver_fetch", change_before_write)
+        monkeypatch.setattr(ballots, "driver_fetch", change_before_write)
     with pytest.raises(Closed, match=message):
         await elections.cast_ballot(ctx, alice, "board-2027", ["chen"])
     monkeypatch.undo()
