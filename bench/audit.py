@@ -6,7 +6,7 @@
 On a SQLite file (the default deployment), through the services:
 
 1. **Casting with the log on**: ``--tasks`` tasks cast ballots (``elections.cast_ballot``) in
-   ``--elections`` elections while the scheduler's periodic sealer (``schedule.seal_pending``: seal,
+   ``--elections`` elections while the scheduler's periodic sealer (``scheduling.seal_pending``: seal,
    shuffle, anchor) chains the ballots' events into each election's chain and anchors the heads, every
    second (a deployment runs it every few minutes). The baseline casts as many ballots with the job
    off: the ballots' events are only appended as unchained rows. Fairly: the same tasks and elections,
@@ -48,7 +48,7 @@ from bot import schema
 from governance import audit, export
 from governance.db import Database
 from governance.models import AuditEvent, AuditHead
-from governance.services import bodies, elections, roster, schedule
+from governance.services import bodies, elections, roster, scheduling
 from governance.services.common import Actor, Context
 from governance.verify import check_lines
 
@@ -89,7 +89,7 @@ async def _cast(ctx: Context, voters: list[Actor], tasks: int, n_elections: int,
 
     async def chainer() -> None:
         while not done.is_set():
-            await schedule.seal_pending(ctx)
+            await scheduling.seal_pending(ctx)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), INTERVAL)
 
@@ -160,7 +160,7 @@ async def run(args: argparse.Namespace) -> int:
             for r in range(args.rounds):
                 for k, log_on in enumerate((False, True) if r % 2 == 0 else (True, False)):
                     chunk = chunks[1 + 2 * r + k]
-                    await schedule.seal_pending(ctx)  # untimed: no run seals another run's events
+                    await scheduling.seal_pending(ctx)  # untimed: no run seals another run's events
                     before = await _count_events(db)
                     start = time.perf_counter()
                     rates[log_on].append(await _cast(ctx, chunk, args.tasks, args.elections, log_on=log_on))

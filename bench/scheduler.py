@@ -53,7 +53,7 @@ from governance.models import (
     ScheduledTask,
     metadata,
 )
-from governance.services import bodies, motions, roster, schedule
+from governance.services import bodies, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.fakes.slack_api import FakeSlackAPI
 
@@ -196,7 +196,7 @@ async def bench_fanout(
         ]
         clock.set(deadline)
         started = time.perf_counter()
-        outcomes = await schedule.run_due(ctx, "bench")
+        outcomes = await scheduling.run_due(ctx, "bench")
         queued = time.perf_counter() - started
         assert [o.result for o in outcomes][-1] == f"done: {voters} reminded", outcomes
 

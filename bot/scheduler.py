@@ -37,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import make_url
 
 from bot import wiring
-from governance.services import meetings, schedule
+from governance.services import meetings, scheduling
 from governance.services.common import Context
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class Scheduler:
         sweep_seconds: float = 10.0,
         seal_seconds: float = 300.0,
         upkeep_seconds: float = 3600.0,
-        on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
+        on_work: Callable[[list[scheduling.Outcome]], Any] | None = None,
     ) -> None:
         self.ctx = ctx
         self.worker = worker or worker_name()
@@ -186,7 +186,7 @@ class Scheduler:
     async def restore(self) -> int:
         """(Re)build one timed job per pending row; jobs whose row is gone or done are removed."""
         assert self.aps is not None
-        rows = await schedule.pending_times(self.ctx)
+        rows = await scheduling.pending_times(self.ctx)
         wanted = dict(rows)
         for key in [k for k in self._jobs if k not in wanted]:
             if self.aps.get_job(key) is not None:
@@ -197,18 +197,18 @@ class Scheduler:
                 self._timed(key, when)
         return len(rows)
 
-    async def sweep(self) -> list[schedule.Outcome]:
+    async def sweep(self) -> list[scheduling.Outcome]:
         """Run everything due (claimed atomically), close early-close motions that became settled without
         a vote, then re-time the jobs from the table. Each part fails alone (logged; the next sweep
         retries it): a failed early-close check never drops what ``run_due`` did."""
         async with self._sweeping:
             try:
-                outcomes = await schedule.run_due(self.ctx, self.worker)
+                outcomes = await scheduling.run_due(self.ctx, self.worker)
             except Exception:
                 log.exception("scheduler sweep failed; the next one retries")
                 return []
             try:
-                outcomes += await schedule.close_settled_motions(self.ctx)
+                outcomes += await scheduling.close_settled_motions(self.ctx)
             except Exception:
                 log.exception("scheduler: closing settled motions failed; the next sweep retries")
             for outcome in outcomes:
@@ -223,9 +223,9 @@ class Scheduler:
 
     async def seal(self) -> dict[str, int]:
         """The periodic audit sealer (every ``seal_seconds``): seal pending ballot events, shuffle their
-        polls' stored ballots and anchor every stream's head (``schedule.seal_pending``)."""
+        polls' stored ballots and anchor every stream's head (``scheduling.seal_pending``)."""
         try:
-            return await schedule.seal_pending(self.ctx)
+            return await scheduling.seal_pending(self.ctx)
         except Exception:
             log.exception("audit sealing failed; the next round retries")
             return {}
@@ -235,8 +235,8 @@ class Scheduler:
         async with self._sweeping:  # stop() waits for this work too, so no transaction is cut short
             for name, work in (
                 ("meetings", meetings.plan_all),
-                ("terms", schedule.notify_expiring_terms),
-                ("reviews", schedule.post_reviews),
+                ("terms", scheduling.notify_expiring_terms),
+                ("reviews", scheduling.post_reviews),
             ):
                 try:
                     await work(self.ctx)
@@ -267,7 +267,7 @@ async def run(
     sweep_seconds: float = 10.0,
     seal_seconds: float = 300.0,
     on_leader: Callable[[str], Any] | None = None,
-    on_work: Callable[[list[schedule.Outcome]], Any] | None = None,
+    on_work: Callable[[list[scheduling.Outcome]], Any] | None = None,
 ) -> None:
     """Until ``stop``: become leader when possible, run the scheduler while leader, step down when the
     lock is lost (and try again). The entry points pass ``seal_seconds`` from GOVBOT_AUDIT_SEAL_SECONDS

@@ -21,7 +21,7 @@ So, for every poll at every moment:
 
 ``ledger`` reads the figures in ONE statement (one snapshot even under PostgreSQL's read committed, so a
 ballot committing meanwhile cannot make a false alarm); ``differences`` names every rule that fails.
-The close of an election (``services.elections.close``) and of a motion (``services.motions``) call
+The close of an election (``services.elections.counting.close``) and of a motion (``services.motions``) call
 ``require_reconciled`` before counting and refuse on any difference; ``audit verify`` of the database
 (``governance.poll_checks``) and ``governance.verify`` (a bundle: events, ballots and the close's
 recorded ledger) fail on it.

@@ -112,7 +112,7 @@ async def seal_and_shuffle(session: AsyncSession) -> list[str]:
     """Seal every stream's pending events and shuffle the ballots of the polls they belong to.
 
     All in the caller's transaction (an export's preparation). The periodic sealer
-    (``governance.services.schedule.seal_pending``) does the same with one transaction per stream.
+    (``governance.services.scheduling.sealing.seal_pending``) does the same with one transaction per stream.
     Returns the streams sealed. ``audit.TamperedPendingEvent`` stops it, as it stops a close.
     """
     sealed = []

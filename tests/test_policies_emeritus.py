@@ -18,7 +18,7 @@ from bot.present.errors import hint as console_hint
 from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
-from governance.services import bodies, motions, roster, schedule
+from governance.services import bodies, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
 from tests.services._support import SYSTEM, events, notice_text, outbox_rows, small_roster
@@ -101,7 +101,7 @@ async def test_confirmed_inactive_members_become_emeritus_under_the_alliance(
     listed = await _say(ctx, "bea", "wg members safety")
     assert "Alice Martin (emeritus since 2026-07-05)" in listed and "Arjun Rao (" not in listed
     # no longer reviewed, and no vote
-    assert [m.handle for m in (await schedule.review(ctx, who["bea"], "safety"))[1]] == ["arjun"]
+    assert [m.handle for m in (await scheduling.review(ctx, who["bea"], "safety"))[1]] == ["arjun"]
     motion = await motions.propose(ctx, who["bea"], "safety", "Adopt the guide")
     assert motion.seated == 2
     with pytest.raises(Forbidden, match="Alice Martin is emeritus in this body") as refusal:

@@ -12,7 +12,7 @@ import pytest
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
-from governance.services import bodies, elections, motions, roster, schedule
+from governance.services import bodies, elections, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.conftest import ManualClock
 from tests.services._support import SYSTEM, events, notice_text, outbox_rows, small_roster, snapshot
@@ -211,7 +211,7 @@ async def test_the_inactivity_review_follows_the_policy(
         await bodies.request_join(ctx, who["arjun"], slug)
     await bodies.set_state(ctx, who["bea"], "fast", "arjun", "emeritus")
     clock.advance(timedelta(days=31))
-    assert await schedule.post_reviews(ctx) == 1  # only Fast WG has an inactivity rule; arjun is emeritus
+    assert await scheduling.post_reviews(ctx) == 1  # only Fast WG has an inactivity rule; arjun is emeritus
     (message,) = [m for m in await outbox_rows(ctx) if m.kind == "wg.review"]
     assert notice_text(message).startswith("1 member(s) of Fast WG have not taken part for 30 days: alice.")
     assert "`wg review fast --days 30`" in notice_text(message)

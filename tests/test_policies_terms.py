@@ -20,7 +20,7 @@ from governance.errors import Conflict, Forbidden
 from governance.models import Body, Membership, Person
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
-from governance.services import bodies, chairs, elections, roster, schedule
+from governance.services import bodies, chairs, elections, roster, scheduling
 from governance.services.common import Actor, Context
 from governance.services.terms import Holder, plan_seats
 from tests.conftest import ManualClock
@@ -375,7 +375,7 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
         ctx, who["sec"], "steering", "sc", seats=2, voting_close_at=when("2027-03-10 09:00")
     )
 
-    moved = await schedule.set_election_timeline(
+    moved = await scheduling.set_election_timeline(
         ctx, who["sec"], "sc", voting_close_at=when("2029-06-01 09:00")
     )
     assert moved.seats == 5
@@ -390,7 +390,7 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
         "Committee has free by its voting close on 2029-06-01."
     ]
     # Back to the first close: the count given with --seats holds again.
-    moved = await schedule.set_election_timeline(
+    moved = await scheduling.set_election_timeline(
         ctx, who["sec"], "sc", voting_close_at=when("2027-03-10 09:00")
     )
     assert moved.seats == 2
@@ -402,7 +402,9 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
     await elections.open_voting(ctx, who["sec"], "sc")
     before = await snapshot(ctx)
     with pytest.raises(Conflict) as refused:
-        await schedule.set_election_timeline(ctx, who["sec"], "sc", voting_close_at=when("2029-06-01 09:00"))
+        await scheduling.set_election_timeline(
+            ctx, who["sec"], "sc", voting_close_at=when("2029-06-01 09:00")
+        )
     assert refused.value.message == (
         "Voting in sc is open for 2 seat(s); closing it on 2029-06-01 would make it fill 5 seats, as the "
         "staggered terms of Steering Committee then require, so the voting deadline cannot move there."
@@ -413,7 +415,7 @@ async def test_moving_the_voting_close_plans_the_seats_again(ctx: Context, clock
     assert await snapshot(ctx) == before
 
     # Before Ada's term ends: Ivo's seat and a vacant one; still two seats, so the move is allowed.
-    await schedule.set_election_timeline(ctx, who["sec"], "sc", voting_close_at=when("2027-02-20 09:00"))
+    await scheduling.set_election_timeline(ctx, who["sec"], "sc", voting_close_at=when("2027-02-20 09:00"))
     assert "The term of Ivo Globex ends on 2027-02-01. 2 seats are vacant." in await _show(ctx, who, "sc")
     for handle in await _voters(ctx, who):
         if handle != "ivo":

@@ -10,7 +10,7 @@ from bot.replies import Attachment, Reply, Table
 from governance import text as text_rules
 from governance.errors import InvalidInput
 from governance.i18n import _
-from governance.services import bodies, elections, meetings, schedule
+from governance.services import bodies, elections, meetings, scheduling
 from governance.services.meetings import SeriesView
 
 
@@ -35,7 +35,7 @@ def _minutes(text: str | None, default: int) -> int:
 
 def _days(text: str | None) -> timedelta:
     if text is None:
-        return schedule.INACTIVE_AFTER
+        return scheduling.INACTIVE_AFTER
     if not text_rules.NUMBER_RE.fullmatch(text.strip()):
         raise InvalidInput(
             _("--days takes a number of days, not {text!r}.", text=text_rules.echo(text)),
@@ -86,7 +86,7 @@ def _next(inv: Invocation, shown: SeriesView) -> str:
 )
 async def election_timeline(inv: Invocation) -> Reply:
     """election timeline"""
-    election = await schedule.set_election_timeline(
+    election = await scheduling.set_election_timeline(
         inv.ctx,
         inv.actor,
         inv.arg("election"),
@@ -110,7 +110,7 @@ async def election_timeline(inv: Invocation) -> Reply:
 async def motion_deadline(inv: Invocation) -> Reply:
     """motion deadline"""
     when = parse_when(inv.arg("when"), inv.tz, inv.ctx.now())
-    motion = await schedule.set_motion_deadline(inv.ctx, inv.actor, inv.arg("motion"), when)
+    motion = await scheduling.set_motion_deadline(inv.ctx, inv.actor, inv.arg("motion"), when)
     return await _schedule_reply(
         inv,
         f"motion:{motion.id}",
@@ -119,7 +119,7 @@ async def motion_deadline(inv: Invocation) -> Reply:
 
 
 async def _schedule_reply(inv: Invocation, subject: str, text: str) -> Reply:
-    rows = await schedule.pending(inv.ctx, subject=subject)
+    rows = await scheduling.pending(inv.ctx, subject=subject)
     table = Table(
         [_("when"), _("what")],
         [[inv.show_time(t.due_at), _what(t.kind, t.key)] for t in rows],
@@ -162,7 +162,7 @@ async def schedule_show(inv: Invocation) -> Reply:
             _("{what!r} names no election or motion.", what=text_rules.echo(what)),
             _("Write election:<id> or motion:<n>."),
         )
-    rows = await schedule.history(inv.ctx, subject)
+    rows = await scheduling.history(inv.ctx, subject)
     table = Table(
         [_("when"), _("what"), _("done"), _("result")],
         [
@@ -303,7 +303,7 @@ async def wg_meetings(inv: Invocation) -> Reply:
 async def wg_review(inv: Invocation) -> Reply:
     """wg review"""
     period = _days(inv.opt("days"))
-    body, inactive = await schedule.review(inv.ctx, inv.actor, inv.arg("wg"), period)
+    body, inactive = await scheduling.review(inv.ctx, inv.actor, inv.arg("wg"), period)
     if not inactive:
         return Reply(
             text=_(
@@ -343,7 +343,7 @@ async def wg_review(inv: Invocation) -> Reply:
 )
 async def wg_review_confirm(inv: Invocation) -> Reply:
     """wg review-confirm"""
-    removed = await schedule.confirm_review(
+    removed = await scheduling.confirm_review(
         inv.ctx, inv.actor, inv.arg("wg"), inv.rest("handle"), _days(inv.opt("days"))
     )
     if await bodies.inactive_rule(inv.ctx, inv.arg("wg")) == "emeritus":

@@ -5,7 +5,7 @@ propose or close a motion, edit a deadline) call ``sync_election`` / ``sync_moti
 transaction: the rows a poll should have are worked out from its phase and times (``election_due``,
 ``motion_due``, pure), then upserted by their deterministic keys. A moved deadline moves its rows (and
 re-arms a reminder already sent for the old deadline); work that no longer applies (an election closed
-by hand) is marked done as "cancelled". Nothing here runs the work: ``governance.services.schedule`` does.
+by hand) is marked done as "cancelled". Nothing here runs the work: ``governance.services.scheduling`` does.
 """
 
 from __future__ import annotations

@@ -1,18 +1,22 @@
 """A scheduled task as a worker holds it, and what running it did: shared by the runner and the services.
 
-``governance.services.schedule`` claims due rows and runs each through its handler; the handlers live in
-the services that own the change (``governance.services.meetings`` reminds a working group of a meeting).
-Both sides speak the types here (and the two small rules every reminder applies), so a service's handler
-never imports the runner that calls it.
+``governance.services.scheduling.runner`` claims due rows and runs each through its handler; the handlers
+live in the services that own the change (``governance.services.meetings`` reminds a working group of a
+meeting). Both sides speak the types here (and the two small rules every reminder applies), so a
+service's handler never imports the runner that calls it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from governance.i18n import ngettext
+from governance.services.common import Actor, Context
+
+SCHEDULER = Actor.system("scheduler")  # the actor of every change the scheduler makes
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class Ran:
     stream: str | None = None
     sent: int = 0
     made_at: datetime | None = None
+
+
+Handler = Callable[[Context, Claimed], Awaitable[Ran]]
+
+
+def subject_id(subject: str) -> int:
+    """The row id at the end of a task's subject (``election:12`` -> 12)."""
+    return int(subject.rsplit(":", 1)[1])
 
 
 def useless(task: Claimed, now: datetime) -> str | None:

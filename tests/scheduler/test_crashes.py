@@ -13,8 +13,9 @@ import pytest
 
 from bot.scheduler import Scheduler
 from governance.clock import ManualClock
-from governance.services import elections, schedule
+from governance.services import elections, scheduling
 from governance.services.common import Context
+from governance.services.scheduling import runner
 from tests.scheduler._support import audit_kinds, board_voting, outbox, tasks
 
 STREAM = "election:board-2027"
@@ -38,7 +39,7 @@ async def test_a_crashing_job_records_schedule_failed_and_is_retried_after_its_b
 
     monkeypatch.setattr(elections, "close", close_then_crash)
     clock.set(deadline + timedelta(minutes=3))
-    outcomes = {o.key: o.result for o in await schedule.run_due(ctx, "w")}
+    outcomes = {o.key: o.result for o in await scheduling.run_due(ctx, "w")}
     assert outcomes[key] == "error: server db-7.internal:5432 (/var/run/pg) closed the connection"
     [failed] = await audit_kinds(ctx, STREAM, "schedule.failed")
     assert failed.actor == "scheduler" and failed.subject == key
@@ -62,9 +63,9 @@ async def test_a_crashing_job_records_schedule_failed_and_is_retried_after_its_b
     )
     assert (await elections.show(ctx, "board-2027")).election.phase == "voting"
 
-    assert await schedule.run_due(ctx, "w") == []  # backing off
+    assert await scheduling.run_due(ctx, "w") == []  # backing off
     clock.advance(timedelta(seconds=2))
-    assert [(o.key, o.result) for o in await schedule.run_due(ctx, "other")] == [(key, "done")]
+    assert [(o.key, o.result) for o in await scheduling.run_due(ctx, "other")] == [(key, "done")]
     [ran] = await audit_kinds(ctx, STREAM, "schedule.ran")
     assert json.loads(ran.payload)["attempt"] == 2 and json.loads(ran.payload)["result"] == "done"
     assert len(await audit_kinds(ctx, STREAM, "election.closed")) == 1
@@ -78,14 +79,14 @@ async def test_a_crash_between_the_transition_and_marking_its_row_still_records_
     deadline = await board_voting(ctx, clock)
     election = (await elections.show(ctx, "board-2027")).election
     key = f"election:{election.id}:close"
-    real_finish = schedule._finish
+    real_finish = runner._finish
 
-    async def die_before_marking(ctx: Context, worker: str, task: schedule.Claimed, ran: Any) -> None:
+    async def die_before_marking(ctx: Context, worker: str, task: scheduling.Claimed, ran: Any) -> None:
         if task.kind == "election.close" and worker == "first":
             raise ConnectionError("the database went away after the close committed")
         await real_finish(ctx, worker, task, ran)
 
-    monkeypatch.setattr(schedule, "_finish", die_before_marking)
+    monkeypatch.setattr(runner, "_finish", die_before_marking)
     first = Scheduler(ctx, worker="first")
     clock.set(deadline)
     assert await first.sweep() == []  # the sweep failed (logged); the election is closed all the same
@@ -96,9 +97,9 @@ async def test_a_crash_between_the_transition_and_marking_its_row_still_records_
 
     closed_at = clock.now()
     clock.advance(timedelta(minutes=4))
-    assert await schedule.run_due(ctx, "second") == []  # still leased to the crashed worker
-    clock.advance(schedule.DEFAULT_LEASE)
-    assert [(o.key, o.result) for o in await schedule.run_due(ctx, "second")] == [(key, "done")]
+    assert await scheduling.run_due(ctx, "second") == []  # still leased to the crashed worker
+    clock.advance(scheduling.DEFAULT_LEASE)
+    assert [(o.key, o.result) for o in await scheduling.run_due(ctx, "second")] == [(key, "done")]
     [ran] = await audit_kinds(ctx, STREAM, "schedule.ran")
     assert json.loads(ran.payload) == {
         "task": "election.close",
@@ -110,7 +111,7 @@ async def test_a_crash_between_the_transition_and_marking_its_row_still_records_
         "recorded_at": clock.now().isoformat(),
     }
     assert (await tasks(ctx))[key].result == "done"
-    assert await schedule.run_due(ctx, "third") == []
+    assert await scheduling.run_due(ctx, "third") == []
     assert len(await audit_kinds(ctx, STREAM, "election.closed")) == 1
     assert len(await outbox(ctx, "election.result")) == 1
 
@@ -130,11 +131,11 @@ async def test_a_transition_made_by_hand_while_its_job_was_failing_is_skipped_no
 
     monkeypatch.setattr(elections, "close", crash)
     clock.set(deadline)
-    await schedule.run_due(ctx, "w")
+    await scheduling.run_due(ctx, "w")
     monkeypatch.setattr(elections, "close", real_close)
     await elections.close(ctx, await roster.actor_for_handle(ctx, "sec"), "board-2027")
     clock.advance(timedelta(seconds=2))
-    outcomes = {o.key: o.result for o in await schedule.run_due(ctx, "w")}
+    outcomes = {o.key: o.result for o in await scheduling.run_due(ctx, "w")}
     assert outcomes[key] == "skipped: board-2027 is closed"  # (held while backing off: not cancelled)
     assert await audit_kinds(ctx, STREAM, "schedule.ran") == []  # the secretariat closed it, not the job
     assert len(await audit_kinds(ctx, STREAM, "schedule.failed")) == 1
@@ -147,11 +148,11 @@ async def test_a_refused_transition_is_recorded_in_the_audit_log(ctx: Context, c
     await seed.seed(ctx, sample_election=False)
     sec = await roster.actor_for_handle(ctx, "sec")
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
-    await schedule.set_election_timeline(
+    await scheduling.set_election_timeline(
         ctx, sec, "board-2028", voting_open_at=clock.now() + timedelta(days=1)
     )
     clock.advance(timedelta(days=1))
-    [outcome] = await schedule.run_due(ctx, "w")
+    [outcome] = await scheduling.run_due(ctx, "w")
     [ran] = await audit_kinds(ctx, "election:board-2028", "schedule.ran")
     payload = json.loads(ran.payload)
     assert payload["result"] == outcome.result and outcome.result.startswith("refused: board-2028 has no")
@@ -165,11 +166,11 @@ async def test_a_failing_early_close_check_keeps_the_sweeps_other_work(
     election = (await elections.show(ctx, "board-2027")).election
     key = f"election:{election.id}:close"
 
-    async def broken(ctx: Context) -> list[schedule.Outcome]:
+    async def broken(ctx: Context) -> list[scheduling.Outcome]:
         raise ConnectionError("the database went away during the early-close check")
 
-    monkeypatch.setattr(schedule, "close_settled_motions", broken)
-    reported: list[list[schedule.Outcome]] = []
+    monkeypatch.setattr(scheduling, "close_settled_motions", broken)
+    reported: list[list[scheduling.Outcome]] = []
     scheduler = Scheduler(ctx, worker="w", on_work=reported.append)
     await scheduler.start(paused=True)
     try:
@@ -184,5 +185,5 @@ async def test_a_failing_early_close_check_keeps_the_sweeps_other_work(
 
 
 def test_a_failure_is_summarised_by_its_kind() -> None:
-    assert schedule.failure_summary(TimeoutError("after 30 s on 10.0.0.7")) == ("TimeoutError", "timed out")
-    assert schedule.failure_summary(KeyError("/etc/govbot/secret")) == ("KeyError", "unexpected error")
+    assert scheduling.failure_summary(TimeoutError("after 30 s on 10.0.0.7")) == ("TimeoutError", "timed out")
+    assert scheduling.failure_summary(KeyError("/etc/govbot/secret")) == ("KeyError", "unexpected error")

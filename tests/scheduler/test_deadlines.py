@@ -12,8 +12,9 @@ import pytest
 from bot.scheduler import Scheduler
 from governance.clock import ManualClock
 from governance.errors import Conflict, Forbidden, InvalidInput
-from governance.services import bodies, elections, motions, roster, schedule
+from governance.services import bodies, elections, motions, roster, scheduling
 from governance.services.common import Context
+from governance.services.scheduling import reminders
 from tests.scheduler._support import SYSTEM, VOTING_REPS, audit_kinds, board_voting, outbox, tasks
 from tests.services._support import notice_text
 
@@ -36,7 +37,7 @@ async def test_restart_across_the_voting_deadline_closes_once_and_posts_the_resu
     assert f"election:{election.id}:close" in second.jobs and restored >= 4
     outcomes = await second.sweep()
     again = await second.sweep()
-    other = await schedule.run_due(ctx, "another-worker")
+    other = await scheduling.run_due(ctx, "another-worker")
     second.shutdown()
 
     assert again == [] and other == []
@@ -64,16 +65,16 @@ async def test_a_claimed_row_is_held_by_one_worker_until_its_lease_ends(
 ) -> None:
     deadline = await board_voting(ctx, clock)
     clock.set(deadline)
-    mine = await schedule.claim_due(ctx, "a")
+    mine = await scheduling.claim_due(ctx, "a")
     assert [c.kind for c in mine] == ["election.reminder"] * 3 + ["election.close"]
-    assert await schedule.claim_due(ctx, "b") == []  # leased to a
-    clock.advance(schedule.DEFAULT_LEASE + timedelta(seconds=1))  # a crashed: the lease ran out
-    theirs = await schedule.claim_due(ctx, "b")
+    assert await scheduling.claim_due(ctx, "b") == []  # leased to a
+    clock.advance(scheduling.DEFAULT_LEASE + timedelta(seconds=1))  # a crashed: the lease ran out
+    theirs = await scheduling.claim_due(ctx, "b")
     assert {c.key for c in theirs} == {c.key for c in mine}
     for task in mine:  # a wakes up late: its rows are no longer its own, so it runs nothing
-        assert await schedule.run_task(ctx, "a", task) is None
+        assert await scheduling.run_task(ctx, "a", task) is None
     assert (await elections.show(ctx, "board-2027")).election.phase == "voting"
-    outcomes = [await schedule.run_task(ctx, "b", t) for t in theirs]
+    outcomes = [await scheduling.run_task(ctx, "b", t) for t in theirs]
     assert [o.result for o in outcomes if o][-1] == "done"
     assert len(await outbox(ctx, "election.result")) == 1
 
@@ -84,7 +85,7 @@ async def test_reminders_reach_exactly_the_eligible_non_voters(ctx: Context, clo
         await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, handle), "board-2027", ["chen"])
     # arjun, chen, farid and sec are on the roster but not voting representatives: never reminded.
     clock.set(deadline - timedelta(hours=72))
-    first = await schedule.run_due(ctx, "w")
+    first = await scheduling.run_due(ctx, "w")
     assert [o.result for o in first] == ["done: 3 reminded"]
     sent = await outbox(ctx, "election.reminder")
     assert sorted(h for h, _ in sent) == sorted(VOTING_REPS - {"alice", "bea"})
@@ -92,20 +93,20 @@ async def test_reminders_reach_exactly_the_eligible_non_voters(ctx: Context, clo
 
     await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, "dana"), "board-2027", ["chen"])
     clock.set(deadline - timedelta(minutes=30))  # down for two days: the 24 h and 1 h reminders are both due
-    second = await schedule.run_due(ctx, "w")
+    second = await scheduling.run_due(ctx, "w")
     assert [o.result for o in second] == ["skipped: a later reminder is due too", "done: 2 reminded"]
     sent = await outbox(ctx, "election.reminder")
     assert sorted(h for h, _ in sent[3:]) == ["carlos", "emma"]
     assert "in 30 minutes" in notice_text(sent[-1][1])
 
-    assert await schedule.run_due(ctx, "w") == []
+    assert await scheduling.run_due(ctx, "w") == []
     election = (await elections.show(ctx, "board-2027")).election
     task = (await tasks(ctx))[f"election:{election.id}:remind:3600"]
-    claimed = schedule.Claimed(
+    claimed = scheduling.Claimed(
         task.id or 0, task.key, task.kind, task.subject, task.due_at, task.not_after, {}, 1
     )
     async with ctx.db.transaction() as session:  # the same reminder run again adds no message
-        n = await schedule._fan_out(session, ctx, claimed, "election.reminder", [], {})
+        n = await reminders._fan_out(session, ctx, claimed, "election.reminder", [], {})
     assert n == 0 and len(await outbox(ctx, "election.reminder")) == 5
 
 
@@ -124,12 +125,12 @@ async def test_motion_reminders_reach_seated_members_who_have_not_voted(
     )
     await motions.vote(ctx, ann, motion.id or 0, "yes")
     clock.set(motion.deadline - timedelta(hours=23))
-    outcomes = await schedule.run_due(ctx, "w")
+    outcomes = await scheduling.run_due(ctx, "w")
     assert [o.key.rsplit(":", 1)[1] for o in outcomes] == ["259200", "86400"]
     assert outcomes[0].result.startswith("skipped") and outcomes[1].result == "done: 2 reminded"
     assert sorted(h for h, _ in await outbox(ctx, "motion.reminder")) == ["ben", "cat"]
     clock.set(motion.deadline)
-    closing = await schedule.run_due(ctx, "w")
+    closing = await scheduling.run_due(ctx, "w")
     assert [o.result for o in closing] == [
         f"skipped: its deadline ({motion.deadline:%Y-%m-%d %H:%M} UTC) has passed",
         "done",
@@ -151,7 +152,7 @@ async def test_editing_a_timeline_moves_its_rows_and_jobs(ctx: Context, clock: M
         assert len(await outbox(ctx, "election.reminder")) == 5
         later = deadline + timedelta(days=3)
         sec = await roster.actor_for_handle(ctx, "sec")
-        await schedule.set_election_timeline(ctx, sec, "board-2027", voting_close_at=later)
+        await scheduling.set_election_timeline(ctx, sec, "board-2027", voting_close_at=later)
         rows = await tasks(ctx, f"election:{election.id}")
         assert rows.pop(f"election:{election.id}:close-nominations").result == "cancelled"  # voting opened
         assert len(rows) == 4  # moved, not duplicated
@@ -182,17 +183,17 @@ async def test_a_refused_timeline_edit_changes_nothing(ctx: Context, clock: Manu
     sec = await roster.actor_for_handle(ctx, "sec")
     alice = await roster.actor_for_handle(ctx, "alice")
     with pytest.raises(InvalidInput, match="in the past"):
-        await schedule.set_election_timeline(
+        await scheduling.set_election_timeline(
             ctx, sec, "board-2027", voting_close_at=clock.now() - timedelta(1)
         )
     with pytest.raises(Conflict, match="already open"):
-        await schedule.set_election_timeline(ctx, sec, "board-2027", voting_open_at=deadline)
+        await scheduling.set_election_timeline(ctx, sec, "board-2027", voting_open_at=deadline)
     with pytest.raises(Forbidden):
-        await schedule.set_election_timeline(
+        await scheduling.set_election_timeline(
             ctx, alice, "board-2027", voting_close_at=deadline + timedelta(1)
         )
     with pytest.raises(InvalidInput, match="at least one date"):
-        await schedule.set_election_timeline(ctx, sec, "board-2027")
+        await scheduling.set_election_timeline(ctx, sec, "board-2027")
     after = await tasks(ctx)
     assert {k: (t.due_at, t.done_at) for k, t in after.items()} == {
         k: (t.due_at, t.done_at) for k, t in before.items()
@@ -206,7 +207,7 @@ async def test_a_planned_timeline_opens_and_closes_on_its_own(ctx: Context, cloc
     sec = await roster.actor_for_handle(ctx, "sec")
     start = clock.now()
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
-    await schedule.set_election_timeline(
+    await scheduling.set_election_timeline(
         ctx,
         sec,
         "board-2028",
@@ -215,15 +216,15 @@ async def test_a_planned_timeline_opens_and_closes_on_its_own(ctx: Context, cloc
         voting_close_at=start + timedelta(days=15),
     )
     clock.set(start + timedelta(days=1))
-    assert [o.result for o in await schedule.run_due(ctx, "w")] == ["done"]
+    assert [o.result for o in await scheduling.run_due(ctx, "w")] == ["done"]
     assert (await elections.show(ctx, "board-2028")).election.phase == "nominating"
     await elections.nominate(ctx, await roster.actor_for_handle(ctx, "dana"), "board-2028")
     clock.set(start + timedelta(days=8))
-    assert [o.result for o in await schedule.run_due(ctx, "w")] == ["done"]
+    assert [o.result for o in await scheduling.run_due(ctx, "w")] == ["done"]
     view = await elections.show(ctx, "board-2028")
     assert view.election.phase == "voting" and view.election.voting_close_at == start + timedelta(days=15)
     clock.set(start + timedelta(days=15))
-    await schedule.run_due(ctx, "w")
+    await scheduling.run_due(ctx, "w")
     assert (await elections.show(ctx, "board-2028")).election.phase == "closed"
     kinds = [e.kind for e in await audit_kinds(ctx, "election:board-2028", "schedule.ran")]
     assert len(kinds) == 3
@@ -237,12 +238,12 @@ async def test_a_scheduled_change_the_service_refuses_is_posted_and_not_retried(
     await seed.seed(ctx, sample_election=False)
     sec = await roster.actor_for_handle(ctx, "sec")
     await elections.create_election(ctx, sec, "board", "board-2028", "Board 2028", seats=1)
-    await schedule.set_election_timeline(
+    await scheduling.set_election_timeline(
         ctx, sec, "board-2028", voting_open_at=clock.now() + timedelta(days=1)
     )
     clock.advance(timedelta(days=1))
-    [outcome] = await schedule.run_due(ctx, "w")
+    [outcome] = await scheduling.run_due(ctx, "w")
     assert outcome.result.startswith("refused: board-2028 has no accepted candidate")
     [(_, notice)] = await outbox(ctx, "schedule.refused")
     assert "did not happen" in notice_text(notice) and notice.body_id is not None
-    assert await schedule.run_due(ctx, "w") == []
+    assert await scheduling.run_due(ctx, "w") == []

@@ -12,7 +12,7 @@ import pytest
 
 from bot.scheduler import Scheduler
 from governance.clock import ManualClock
-from governance.services import bodies, motions, roster, schedule
+from governance.services import bodies, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.scheduler._support import audit_kinds, outbox
 from tests.services._support import SYSTEM, notice_text, small_roster
@@ -118,11 +118,11 @@ async def test_an_idle_early_close_check_opens_no_write_transaction(
 
     monkeypatch.setattr(ctx.db, "transaction", counted)
     for _ in range(3):
-        assert await schedule.close_settled_motions(ctx) == []  # open, and gil could still carry it
+        assert await scheduling.close_settled_motions(ctx) == []  # open, and gil could still carry it
     assert writes == 0
     monkeypatch.setattr(ctx.db, "transaction", real_transaction)
 
     await bodies.leave(ctx, who["gil"], "c")
     monkeypatch.setattr(ctx.db, "transaction", counted)
-    assert [o.key for o in await schedule.close_settled_motions(ctx)] == [f"motion:{motion_id}:settled"]
+    assert [o.key for o in await scheduling.close_settled_motions(ctx)] == [f"motion:{motion_id}:settled"]
     assert writes == 1  # the one motion that became settled, closed under its lock

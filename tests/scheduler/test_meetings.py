@@ -13,7 +13,7 @@ from icalendar import Calendar
 from governance import recurrence
 from governance.clock import ManualClock
 from governance.errors import Forbidden, InvalidInput
-from governance.services import bodies, meetings, roster, schedule
+from governance.services import bodies, meetings, roster, scheduling
 from governance.services.common import Context
 from tests.scheduler._support import SYSTEM, outbox, tasks
 from tests.services._support import notice_text
@@ -52,7 +52,7 @@ async def test_a_weekly_meeting_keeps_its_local_time_across_a_daylight_saving_ch
     fired: list[datetime] = []
     for start in starts:  # the scheduler fires each 1 h reminder at the right UTC instant
         clock.set(start - timedelta(hours=1))
-        outcomes = await schedule.run_due(ctx, "w")
+        outcomes = await scheduling.run_due(ctx, "w")
         assert [o.result for o in outcomes] == ["skipped: a later reminder for this meeting is due too"] * (
             len(outcomes) - 1
         ) + ["done"]
@@ -111,7 +111,7 @@ async def test_rescheduling_moves_reminders_and_cancelling_stops_them(
     await meetings.cancel_meeting(ctx, dana, "safety", series_id)
     assert all(t.done_at is not None for t in (await tasks(ctx, subject)).values())
     clock.advance(timedelta(days=30))
-    assert await schedule.run_due(ctx, "w") == []
+    assert await scheduling.run_due(ctx, "w") == []
 
 
 async def test_bad_meeting_input_is_refused_with_a_message(ctx: Context, clock: ManualClock) -> None:

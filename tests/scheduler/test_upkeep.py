@@ -13,7 +13,7 @@ from governance import audit
 from governance.clock import ManualClock
 from governance.errors import Forbidden, InvalidInput
 from governance.models import Membership
-from governance.services import bodies, elections, roster, schedule
+from governance.services import bodies, elections, roster, scheduling
 from governance.services.common import Context
 from tests.scheduler._support import SYSTEM, board_voting, outbox
 from tests.services._support import notice_text
@@ -34,35 +34,35 @@ async def test_term_notices_go_once_per_offset(ctx: Context, clock: ManualClock)
     ends = clock.now() + timedelta(days=50)
     async with ctx.db.transaction() as session:
         await session.execute(update(Membership).values(term_ends_at=ends).where(Membership.role == "chair"))  # type: ignore[arg-type]
-    assert await schedule.notify_expiring_terms(ctx) == 1
-    assert await schedule.notify_expiring_terms(ctx) == 0  # the 60-day notice is not repeated
+    assert await scheduling.notify_expiring_terms(ctx) == 1
+    assert await scheduling.notify_expiring_terms(ctx) == 0  # the 60-day notice is not repeated
     clock.set(ends - timedelta(days=13))
-    assert await schedule.notify_expiring_terms(ctx) == 1  # the 14-day notice
+    assert await scheduling.notify_expiring_terms(ctx) == 1  # the 14-day notice
     notices = await outbox(ctx, "term.expiring")
     assert [h for h, _ in notices] == ["dana", None, "dana"]
     clock.set(ends + timedelta(days=1))
-    assert await schedule.notify_expiring_terms(ctx) == 0
+    assert await scheduling.notify_expiring_terms(ctx) == 0
 
 
 async def test_inactive_members_are_listed_for_the_chair_who_confirms_removal(
     ctx: Context, clock: ManualClock
 ) -> None:
     await _wg(ctx)
-    clock.advance(schedule.INACTIVE_AFTER + timedelta(days=1))
-    assert await schedule.post_reviews(ctx) == 1
-    assert await schedule.post_reviews(ctx) == 0  # once per period
+    clock.advance(scheduling.INACTIVE_AFTER + timedelta(days=1))
+    assert await scheduling.post_reviews(ctx) == 1
+    assert await scheduling.post_reviews(ctx) == 0  # once per period
     [(chair, note)] = await outbox(ctx, "wg.review")
     assert chair == "dana" and "bob, cy" in notice_text(note)
     dana = await roster.actor_for_handle(ctx, "dana")
     bob = await roster.actor_for_handle(ctx, "bob")
-    _, inactive = await schedule.review(ctx, dana, "safety")
+    _, inactive = await scheduling.review(ctx, dana, "safety")
     assert [m.handle for m in inactive] == ["bob", "cy"]
     with pytest.raises(Forbidden):
-        await schedule.review(ctx, bob, "safety")
+        await scheduling.review(ctx, bob, "safety")
     with pytest.raises(InvalidInput, match="not on the inactive list"):
-        await schedule.confirm_review(ctx, dana, "safety", ["bob", "dana"])
-    assert [m.handle for m in (await schedule.review(ctx, dana, "safety"))[1]] == ["bob", "cy"]  # unchanged
-    assert await schedule.confirm_review(ctx, dana, "safety", ["bob"]) == ["bob"]
+        await scheduling.confirm_review(ctx, dana, "safety", ["bob", "dana"])
+    assert [m.handle for m in (await scheduling.review(ctx, dana, "safety"))[1]] == ["bob", "cy"]  # unchanged
+    assert await scheduling.confirm_review(ctx, dana, "safety", ["bob"]) == ["bob"]
     # the alliance keeps a confirmed inactive member, as emeritus
     _, members = await bodies.members(ctx, "safety")
     assert sorted((m.handle, m.state) for m in members) == [
@@ -70,7 +70,7 @@ async def test_inactive_members_are_listed_for_the_chair_who_confirms_removal(
         ("cy", "active"),
         ("dana", "active"),
     ]
-    assert [m.handle for m in (await schedule.review(ctx, dana, "safety"))[1]] == ["cy"]
+    assert [m.handle for m in (await scheduling.review(ctx, dana, "safety"))[1]] == ["cy"]
 
 
 async def test_the_sealer_chains_pending_ballot_events(ctx: Context, clock: ManualClock) -> None:
@@ -78,13 +78,13 @@ async def test_the_sealer_chains_pending_ballot_events(ctx: Context, clock: Manu
     await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, "alice"), "board-2027", ["chen"])
     async with ctx.db.reading() as session:
         assert await audit.pending_streams(session) == ["election:board-2027"]
-    sealed = await schedule.seal_pending(ctx)
+    sealed = await scheduling.seal_pending(ctx)
     assert list(sealed) == ["election:board-2027"]
     async with ctx.db.reading() as session:
         assert await audit.pending_streams(session) == []
         check = await audit.verify_stream(session, "election:board-2027")
         assert check.ok and check.pending == 0
-    assert await schedule.seal_pending(ctx) == {}
+    assert await scheduling.seal_pending(ctx) == {}
 
 
 async def test_schedule_commands_answer_and_refuse(ctx: Context, clock: ManualClock) -> None:

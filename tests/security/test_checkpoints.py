@@ -23,7 +23,7 @@ from governance import audit, export, signing
 from governance.checkpoint_verify import parse_items
 from governance.clock import ManualClock
 from governance.models import Checkpoint, OutboxMessage
-from governance.services import elections, motions, roster, schedule
+from governance.services import elections, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
 from tests.services._support import notice_text
@@ -214,15 +214,15 @@ async def test_a_wrong_key_fails_and_a_missing_checkpoint_file_is_named(
 
 async def test_periodic_checkpoints_only_when_heads_moved(ctx: Context, clock: ManualClock) -> None:
     await closed_election(ctx, clock)
-    await schedule.seal_pending(ctx)  # anchors the other streams; the close's checkpoint is under an hour old
+    await scheduling.seal_pending(ctx)  # anchors the other streams; the close checkpoint is under an hour old
     clock.advance(timedelta(hours=2))
-    await schedule.seal_pending(ctx)  # the anchor moved: signed
+    await scheduling.seal_pending(ctx)  # the anchor moved: signed
     await roster.add_person(ctx, SYSTEM, "zoe", "Zoe Z")
-    await schedule.seal_pending(ctx)  # moved, but within the hour
+    await scheduling.seal_pending(ctx)  # moved, but within the hour
     clock.advance(timedelta(hours=2))
-    await schedule.seal_pending(ctx)  # signed
+    await scheduling.seal_pending(ctx)  # signed
     clock.advance(timedelta(hours=2))
-    await schedule.seal_pending(ctx)  # nothing moved
+    await scheduling.seal_pending(ctx)  # nothing moved
     async with ctx.db.reading() as session:
         reasons = [
             c.reason for c in (await session.execute(select(Checkpoint).order_by(Checkpoint.seq))).scalars()

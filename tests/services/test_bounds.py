@@ -20,7 +20,7 @@ from bot.commands import dispatch
 from governance.clock import ManualClock
 from governance.errors import Forbidden, GovError, InvalidInput
 from governance.policies import load_policy
-from governance.services import bodies, elections, motions, roster, schedule
+from governance.services import bodies, elections, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.services._support import SYSTEM, events, snapshot
 
@@ -133,7 +133,7 @@ async def test_charter_motion_keeps_its_period(ctx: Context, clock: ManualClock)
     await refused(
         ctx,
         "bounds.voting-period",
-        schedule.set_motion_deadline(ctx, sec, amend.id or 0, clock.now() + timedelta(days=2)),
+        scheduling.set_motion_deadline(ctx, sec, amend.id or 0, clock.now() + timedelta(days=2)),
     )
     # a roll-call committee still refuses a secret ballot, by its own rule
     await refused(ctx, "roll-call", motions.propose(ctx, bea, "toc", "Hush", secret=True))
@@ -172,7 +172,7 @@ async def test_election_voting_period_bounds(ctx: Context, clock: ManualClock) -
     await refused(
         ctx,
         "bounds.voting-period",
-        schedule.set_election_timeline(
+        scheduling.set_election_timeline(
             ctx, sec, "board-2027", voting_close_at=clock.now() + timedelta(days=2)
         ),
     )

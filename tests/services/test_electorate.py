@@ -15,7 +15,7 @@ from governance import export
 from governance.clock import ManualClock
 from governance.errors import Conflict, Forbidden, InvalidInput
 from governance.policies import load_policy
-from governance.services import bodies, elections, electorate, publication, roster, schedule
+from governance.services import bodies, elections, electorate, publication, roster, scheduling
 from governance.services.common import Context
 from tests.services._support import SYSTEM, events, notice_text, outbox_rows, snapshot
 
@@ -75,13 +75,13 @@ async def test_fixed_at_the_policy_cutoff_and_a_later_member_cannot_vote(
     sec = await roster.actor_for_handle(ctx, "sec")
 
     clock.advance(timedelta(days=1))
-    await schedule.run_due(ctx, "w")
+    await scheduling.run_due(ctx, "w")
     before = await electorate.voters(ctx, sec, "b2")
     assert before.fixed_at is None and before.count == 5
     assert before.cutoff_at == start + timedelta(days=3)  # two days before voting opens
 
     clock.advance(timedelta(days=2, hours=1))  # past the cut-off, still nominating
-    outcomes = {o.key: o.result for o in await schedule.run_due(ctx, "w")}
+    outcomes = {o.key: o.result for o in await scheduling.run_due(ctx, "w")}
     assert any(k.endswith(":fix-electorate") and r.startswith("done") for k, r in outcomes.items())
     view = await electorate.voters(ctx, sec, "b2")
     assert view.fixed_at is not None and view.count == 5
@@ -92,7 +92,7 @@ async def test_fixed_at_the_policy_cutoff_and_a_later_member_cannot_vote(
     await add_member_org(ctx, "newco", "zoe")  # on the roster after the cut-off
     assert (await electorate.voters(ctx, sec, "b2")).count == 5
     clock.advance(timedelta(days=2))
-    await schedule.run_due(ctx, "w")  # voting opens
+    await scheduling.run_due(ctx, "w")  # voting opens
     assert (await elections.show(ctx, "b2")).election.phase == "voting"
     await refused(
         ctx,

@@ -10,7 +10,7 @@ import pytest
 
 from governance import export, signing
 from governance.errors import Forbidden
-from governance.services import bodies, elections, electorate, monitors, motions, roster, schedule
+from governance.services import bodies, elections, electorate, monitors, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from tests.services._support import SYSTEM, small_roster, snapshot
 
@@ -48,7 +48,7 @@ def _admin_actions(sec: Actor, ctx: Context) -> dict[str, Callable[[], Awaitable
         "open nominations": lambda: elections.open_nominations(ctx, sec, "toc-chair"),
         "close a motion early": lambda: motions.close(ctx, sec, 1),
         "withdraw a motion": lambda: motions.withdraw(ctx, sec, 1),
-        "move a motion's deadline": lambda: schedule.set_motion_deadline(
+        "move a motion's deadline": lambda: scheduling.set_motion_deadline(
             ctx, sec, 1, ctx.now() + timedelta(days=9)
         ),
         "export the audit log": lambda: export.export_bundle(ctx, sec, export.parse_subject("all")),
