@@ -281,6 +281,33 @@ def _with_default_option(
     return keyed, flat
 
 
+def _refuse_unknown(flat: list[str], candidates: dict[str, str], label: str | None, slug: str) -> None:
+    """Refuse a ballot naming anyone who is not a standing candidate (or the default option), listing
+    who stands."""
+    unknown = [
+        n for n in flat if candidates.get(n) != "accepted" and (label is None or n != DEFAULT_OPTION_KEY)
+    ]
+    if unknown:
+        detail = []
+        for n in unknown:
+            if n in candidates:
+                detail.append(f"{n} is not standing ({candidates[n]})")
+            else:
+                detail.append(f"{n} is not a candidate")
+        standing = sorted(h for h, status in candidates.items() if status == "accepted")
+        raise InvalidInput(
+            _("{join_detail} in {slug}.", join_detail="; ".join(detail), slug=slug),
+            _("Candidates: {join_standing}.", join_standing=", ".join(standing))
+            if label is None
+            else _(
+                "Candidates: {join_standing}; or {alias} for {option}.",
+                join_standing=", ".join(standing),
+                alias=DEFAULT_OPTION_ALIAS,
+                option=_(label),
+            ),
+        )
+
+
 def _check_ballot(
     ctx: Context,
     actor: Actor,
@@ -350,28 +377,7 @@ def _check_ballot(
     label = ballot_default_option(method, rules)
     if label is not None:
         tiers, flat = _with_default_option(tiers, label, candidates)
-    unknown = [
-        n for n in flat if candidates.get(n) != "accepted" and (label is None or n != DEFAULT_OPTION_KEY)
-    ]
-    if unknown:
-        detail = []
-        for n in unknown:
-            if n in candidates:
-                detail.append(f"{n} is not standing ({candidates[n]})")
-            else:
-                detail.append(f"{n} is not a candidate")
-        standing = sorted(h for h, status in candidates.items() if status == "accepted")
-        raise InvalidInput(
-            _("{join_detail} in {slug}.", join_detail="; ".join(detail), slug=slug),
-            _("Candidates: {join_standing}.", join_standing=", ".join(standing))
-            if label is None
-            else _(
-                "Candidates: {join_standing}; or {alias} for {option}.",
-                join_standing=", ".join(standing),
-                alias=DEFAULT_OPTION_ALIAS,
-                option=_(label),
-            ),
-        )
+    _refuse_unknown(flat, candidates, label, slug)
     ballot_tiers: list[list[str]]
     if method == "approval":
         ballot_tiers = [flat]
