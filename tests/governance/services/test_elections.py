@@ -1,8 +1,7 @@
 """Elections through the services, on SQLite and PostgreSQL: the whole lifecycle, every refusal (each
 leaving the database exactly as it was), concurrent ballots, and counts checked against ``tally.count``.
 
-The helpers at the top (``snapshot``, ``refused``, ``as_``, ``board_election``, ``write_policy``) are
-shared with ``test_motions`` and ``test_secrecy``.
+The shared helpers (``refused``, ``as_``, ``board_election``, ``write_policy``...) are in ``tests.factories``.
 """
 
 from __future__ import annotations
