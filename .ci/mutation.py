@@ -46,7 +46,11 @@ TARGETS = (
     Target(
         "tally",
         ("governance/tally",),
-        ("tests/governance/tally", "tests/security/test_recount.py", "tests/governance/audit/test_quorum_base.py"),
+        (
+            "tests/governance/tally",
+            "tests/security/test_recount.py",
+            "tests/governance/audit/test_quorum_base.py",
+        ),
     ),
     Target(
         "audit",
