@@ -1,4 +1,5 @@
-"""The shape of the code in figures: import circles, module and function sizes, platform imports in the core.
+"""The shape of the code in figures: import circles, module and function sizes, platform imports in the core,
+and what the tests import.
 
 Run ``python .ci/architecture.py`` from the repository's root (standard library only, nothing is
 imported: every file is read with ``ast``). It prints the figures with their targets and exits with 1
@@ -8,6 +9,11 @@ An import is an edge wherever it is written: at module level or inside a functio
 function only to dodge a circle is still a circle). ``from package import name`` is an edge to
 ``package.name`` when that is a module of the project, else to ``package``; importing ``a.b`` is an edge to
 ``a.b`` only (not to the package ``a`` that Python initialises first).
+
+The tests mirror the packages (``tests/governance`` for the core, ``tests/bot`` for the bot) and share
+their helpers through ``tests.factories`` and the platform fakes ``tests.fakes``: a module under ``tests/``
+imports nothing else of ``tests`` (no test module, no conftest) except the few readers of reference data
+named in ``TEST_HELPERS``, and nothing the core's tests reach imports ``bot`` or a platform.
 """
 
 from __future__ import annotations
@@ -23,6 +29,17 @@ PACKAGES = ("bot", "governance")
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 120
 PLATFORM_IMPORTS = ("bot", "discord", "slack_bolt", "slack_sdk", "apscheduler")
+TESTS = "tests"
+CORE_TESTS = "tests.governance"
+# What a module under tests/ may import from tests/: the factories, the fakes, and these readers of
+# reference data and of the published site, each used beside its own tests.
+TEST_SHARED = ("tests.factories", "tests.fakes")
+TEST_HELPERS = (
+    "tests.bench.smoke",
+    "tests.bot.publish.site_checks",
+    "tests.governance.tally.droop_reports",
+    "tests.governance.tally.realdata",
+)
 
 
 @dataclass(frozen=True)
@@ -184,6 +201,57 @@ def core_platform_imports(found: Mapping[str, Module]) -> list[str]:
     return bad
 
 
+def _within(name: str, prefixes: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _test_module_of(imported: str, found: Mapping[str, Module]) -> str | None:
+    """The module under tests/ that ``imported`` names (``tests.x.y.func`` -> ``tests.x.y``), or None.
+
+    A bare name that is a module under tests/ counts too: ``from droop_reports import ...`` works only
+    because pytest put that folder on ``sys.path``.
+    """
+    first = imported.split(".")[0]
+    if first != TESTS:
+        bare = [n for n, m in found.items() if not m.is_package and n.rsplit(".", 1)[-1] == first]
+        return bare[0] if bare else None
+    while imported and imported not in found:
+        imported = imported.rpartition(".")[0]
+    return imported or None
+
+
+def borrowed_imports(found: Mapping[str, Module]) -> list[str]:
+    """``module -> name`` for every import, under tests/, of a test module, a conftest or any other module
+    of tests/ that is neither shared (``TEST_SHARED``) nor a named helper (``TEST_HELPERS``)."""
+    bad = []
+    for name, module in found.items():
+        for imported in sorted(set(imported_names(module))):
+            target = _test_module_of(imported, found)
+            if target is None or target == name or _within(target, TEST_SHARED) or target in TEST_HELPERS:
+                continue
+            bad.append(f"{name} -> {imported}")
+    return bad
+
+
+def core_test_platform_imports(found: Mapping[str, Module]) -> list[str]:
+    """``test module -> ... -> name`` for every ``bot`` or platform import that a core test
+    (``tests/governance``) reaches, itself or through the modules of tests/ it imports."""
+    bad = []
+    for name in sorted(n for n in found if _within(n, [CORE_TESTS])):
+        path = {name: [name]}
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            for imported in sorted(set(imported_names(found[current]))):
+                if imported.split(".")[0] in PLATFORM_IMPORTS:
+                    bad.append(" -> ".join([*path[current], imported]))
+                target = _test_module_of(imported, found)
+                if target is not None and target not in path:
+                    path[target] = [*path[current], target]
+                    todo.append(target)
+    return bad
+
+
 def main() -> int:
     """Print the figures and their targets; 1 when a target is missed."""
     found = modules()
@@ -197,6 +265,9 @@ def main() -> int:
         (f for f in functions if functions[f] > MAX_FUNCTION_LINES), key=lambda f: -functions[f]
     )
     platform = core_platform_imports(found)
+    tests = modules(ROOT, [TESTS])
+    borrowed = borrowed_imports(tests)
+    core_tests = core_test_platform_imports(tests)
     edges = sum(len(t) for t in graph.values())
     print(f"modules: {len(found)} in {', '.join(PACKAGES)}; import edges: {edges} (function-level included)")
     print(f"import circles: {len(circles)} (target 0)")
@@ -212,7 +283,13 @@ def main() -> int:
     print(f"platform imports in governance/: {len(platform)} (target 0)")
     for line in platform:
         print("  " + line)
-    return 1 if circles or over or long_functions or platform else 0
+    print(f"imports of other test modules or conftests under tests/: {len(borrowed)} (target 0)")
+    for line in borrowed:
+        print("  " + line)
+    print(f"bot or platform imports reached by the core's tests: {len(core_tests)} (target 0)")
+    for line in core_tests:
+        print("  " + line)
+    return 1 if circles or over or long_functions or platform or borrowed or core_tests else 0
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ import discord
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import seed
 from bot.config import Settings
 from bot.discord import delivery
 from bot.discord.client import build_client
+from governance import seed
 from governance.clock import ManualClock
 from governance.db import Database
 from governance.models import metadata

@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import seed
 from bot.slack import ballots
+from governance import seed
 from governance.db import Database
 from governance.models import metadata
 from governance.services import elections, roster

@@ -41,9 +41,9 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import seed
 from bot.config import Settings
 from bot.slack.app import build_app, runtime_of, web_app
+from governance import seed
 from governance.db import Database
 from governance.models import metadata
 from governance.services import roster

@@ -60,7 +60,8 @@ async def _deployment(settings: Settings) -> AsyncIterator[Context]:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import console, seed
+    from bot import console
+    from governance import seed
 
     ctx = wiring.build_context(settings)
     stop_scheduler = asyncio.Event()
@@ -133,7 +134,7 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import seed
+    from governance import seed
 
     async with _deployment(settings) as ctx:
         if not await seed.is_empty(ctx):

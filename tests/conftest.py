@@ -10,6 +10,7 @@ missing server is a failure: CI must run them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,24 +25,11 @@ from governance.clock import ManualClock
 from governance.db import Database
 from governance.models import metadata
 from governance.services.common import Context
+from tests.factories import PG_URL, pg_admin
 
 # Wall-clock deadlines make property tests flaky on a loaded 2-core CI machine; speed is measured in bench/.
 settings.register_profile("govbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("govbot")
-
-PG_URL = os.environ.get("GOVBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(_plain(PG_URL), timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +37,7 @@ def pg_database() -> Iterator[str | None]:
     """A fresh PostgreSQL database for this test session, or None (with the reason) when unreachable."""
     name = f"govbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL at {PG_URL} is required under CI and is unreachable: {exc}")
@@ -61,7 +49,7 @@ def pg_database() -> Iterator[str | None]:
         .render_as_string(hide_password=False)
     )
     yield url
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -113,3 +101,20 @@ def clock() -> ManualClock:
 def ctx(db: Database, clock: ManualClock) -> Context:
     """A service context on the test database and clock."""
     return Context(db=db, secret=b"test-secret-not-for-production", clock=clock)
+
+
+@pytest.fixture
+def everything_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every logger that exists (and the root) at DEBUG, restored afterwards."""
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    try:
+        yield caplog
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)

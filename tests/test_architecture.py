@@ -1,4 +1,6 @@
-"""The shape of the code: no import circle in ``bot`` or ``governance``, and no platform import in the core.
+"""The shape of the code: no import circle in ``bot`` or ``governance``, no platform import in the core, and
+tests that share helpers only through ``tests.factories`` and ``tests.fakes`` (the core's tests reaching no
+``bot``).
 
 The figures come from ``.ci/architecture.py`` (run it to print them all, sizes included); every import
 counts, the ones inside functions too, so an import moved into a function to dodge a circle still fails.
@@ -95,3 +97,67 @@ def test_a_platform_import_in_the_core_is_named(tmp_path: Path) -> None:
     )
     found = arch.core_platform_imports(arch.modules(tmp_path, ["bot", "governance"]))
     assert found == ["governance.x -> slack_sdk.web"]
+
+
+def test_tests_import_only_the_factories_the_fakes_and_project_code() -> None:
+    tests = arch.modules(ROOT, ["tests"])
+    assert "tests.factories" in tests and "tests.governance.services.test_elections" in tests
+    borrowed = arch.borrowed_imports(tests)
+    assert borrowed == [], "test modules importing other test modules or conftests:\n" + "\n".join(borrowed)
+
+
+def test_the_core_tests_reach_no_bot_and_no_platform() -> None:
+    found = arch.core_test_platform_imports(arch.modules(ROOT, ["tests"]))
+    assert found == [], "bot or platform imports reached from tests/governance:\n" + "\n".join(found)
+
+
+def test_a_test_importing_another_test_module_or_a_conftest_is_named(tmp_path: Path) -> None:
+    _package(
+        tmp_path,
+        {
+            "tests/__init__.py": "",
+            "tests/factories.py": "def person():\n    return 1\n",
+            "tests/fakes/__init__.py": "",
+            "tests/fakes/chat.py": "from tests.factories import person\n",
+            "tests/bench/__init__.py": "",
+            "tests/bench/smoke.py": "",
+            "tests/a/__init__.py": "",
+            "tests/a/conftest.py": "from tests.fakes.chat import person\n",
+            "tests/a/droop.py": "",
+            "tests/a/test_one.py": "def helper():\n    return 1\n",
+            "tests/a/test_two.py": (
+                "from governance import seed\n"
+                "from tests.factories import person\n"
+                "from tests.bench.smoke import run\n"  # a named helper
+                "from tests.a.conftest import thing\n"
+                "from droop import read\n"  # only works because pytest put tests/a on sys.path
+                "def test_it():\n    from .test_one import helper\n"
+            ),
+        },
+    )
+    found = arch.borrowed_imports(arch.modules(tmp_path, ["tests"]))
+    assert found == [
+        "tests.a.test_two -> droop.read",
+        "tests.a.test_two -> tests.a.conftest.thing",
+        "tests.a.test_two -> tests.a.test_one.helper",
+    ]
+
+
+def test_a_core_test_reaching_bot_directly_or_through_a_helper_is_named(tmp_path: Path) -> None:
+    _package(
+        tmp_path,
+        {
+            "tests/__init__.py": "",
+            "tests/factories.py": "def say():\n    from bot.commands import dispatch\n",
+            "tests/governance/__init__.py": "",
+            "tests/governance/test_a.py": "from tests.factories import say\n",
+            "tests/governance/test_b.py": "import discord\nfrom governance import seed\n",
+            "tests/bot/__init__.py": "",
+            "tests/bot/test_c.py": "from bot.commands import dispatch\n",  # the bot's own tests may
+        },
+    )
+    found = arch.core_test_platform_imports(arch.modules(tmp_path, ["tests"]))
+    assert found == [
+        "tests.governance.test_a -> tests.factories -> bot.commands.dispatch",
+        "tests.governance.test_b -> discord",
+    ]

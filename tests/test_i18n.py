@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import string
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +12,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
 from governance import i18n
 from governance.i18n import _, ngettext, using_locale
+from tests.factories import placeholders as _fields
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [
@@ -38,15 +37,6 @@ def _source_messages() -> dict[str | tuple[str, ...], str]:
         key = message if isinstance(message, str) else tuple(m for m in message if m)
         found.setdefault(key if len(key) > 1 or isinstance(key, str) else key[0], f"{filename}:{lineno}")
     return found
-
-
-PERCENT_FIELD = re.compile(r"%\((\w+)\)s")
-
-
-def _fields(text: str) -> set[str]:
-    """The named placeholders of a message: ``{name}`` in code, ``%(name)s`` in the site's templates."""
-    braces = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
-    return braces | set(PERCENT_FIELD.findall(text))
 
 
 def test_every_message_has_a_french_translation() -> None:

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection, make_url
 from bot import schema
 from governance.db import Database
 from governance.models import metadata
-from tests.conftest import PG_URL, _pg_admin
+from tests.factories import PG_URL
+from tests.factories import pg_admin as _pg_admin
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

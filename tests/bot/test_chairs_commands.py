@@ -5,7 +5,8 @@ dana)."""
 from __future__ import annotations
 
 from governance.services.common import Context
-from tests.bot.conftest import Say, snapshot
+from tests.factories import snapshot
+from tests.fakes.console import Say
 
 
 async def test_last_chair_refusal_then_orphaned_flag_in_wg_list_and_body_show(

@@ -24,7 +24,8 @@ from governance.clock import ManualClock
 from governance.errors import InvalidInput
 from governance.services import elections, roster
 from governance.services.common import Context
-from tests.bot.conftest import Say, snapshot
+from tests.factories import snapshot
+from tests.fakes.console import Say
 
 INTERNAL = "Something went wrong on our side"
 

@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import seed
 from bot.commands import dispatch
 from bot.present.notices import render_pending
+from governance import seed
 from governance.errors import InvalidInput
 from governance.i18n import using_locale
 from governance.services import elections, outbox, roster
 from governance.services.common import Context
-from tests.bot.conftest import snapshot
+from tests.factories import snapshot
 
 
 async def test_a_refusal_is_in_french_and_changes_nothing(seeded: Context) -> None:

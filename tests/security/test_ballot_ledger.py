@@ -13,15 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from bot import seed
 from bot.commands import dispatch
-from governance import audit, export, poll_checks, reconcile
+from governance import audit, export, poll_checks, reconcile, seed
 from governance.clock import ManualClock
 from governance.services import elections, motions, roster
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
-from tests.services._support import snapshot
-from tests.services.test_motions import secret_toc
+from tests.factories import secret_toc, snapshot
 
 SYSTEM = Actor.system("setup")
 STREAM = "election:board-2027"

@@ -17,16 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
 
-from bot import seed
 from bot.cli import main as cli_main
-from governance import audit, export, signing
+from governance import audit, export, seed, signing
 from governance.checkpoint_verify import parse_items
 from governance.clock import ManualClock
 from governance.models import Checkpoint, OutboxMessage
 from governance.services import elections, motions, roster, scheduling
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
-from tests.services._support import notice_text
+from tests.factories import bundle
+from tests.fakes.notices import notice_text
 
 SYSTEM = Actor.system("setup")
 STREAM = "election:board-2027"
@@ -40,11 +40,6 @@ async def closed_election(ctx: Context, clock: ManualClock) -> None:
     for handle, ranking in RANKINGS.items():
         await elections.cast_ballot(ctx, await roster.actor_for_handle(ctx, handle), "board-2027", ranking)
     await elections.close(ctx, SYSTEM, "board-2027")
-
-
-async def bundle(ctx: Context, what: str = "board-2027") -> dict[str, bytes]:
-    sec = await roster.actor_for_handle(ctx, "sec")
-    return await export.export_bundle(ctx, sec, export.parse_subject(what))
 
 
 def _lines(data: bytes) -> list[dict[str, Any]]:

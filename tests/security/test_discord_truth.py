@@ -14,8 +14,8 @@ import pytest
 
 from bot.discord.delivery import deliver_due
 from governance.services import bodies, elections, roster
-from tests.discord.conftest import UNLINKED_USER, Running, bot, fake, user_id  # noqa: F401  (fixtures)
 from tests.fakes.discord_api import Callback, pinged
+from tests.fakes.discord_harness import UNLINKED_USER, Running, user_id
 
 
 class _NoWait:
@@ -45,7 +45,7 @@ async def slash(run: Running, who: str | None, path: list[str], /, **options: ob
 
 
 async def test_a_vote_whose_confirmation_discord_refused_says_it_is_recorded(
-    bot: Running,  # noqa: F811
+    bot: Running,
     no_retry_pause: None,
 ) -> None:
     """Discord answers 500 to the interaction response after the ballot is stored: the voter used to
@@ -61,7 +61,7 @@ async def test_a_vote_whose_confirmation_discord_refused_says_it_is_recorded(
 
 
 async def test_when_discord_refuses_every_answer_the_notice_goes_by_direct_message(
-    bot: Running,  # noqa: F811
+    bot: Running,
     no_retry_pause: None,
 ) -> None:
     """The response and its retry both fail: the voter still learns, privately, that the vote counts."""
@@ -79,7 +79,7 @@ async def test_when_discord_refuses_every_answer_the_notice_goes_by_direct_messa
 
 
 async def test_a_close_whose_result_discord_refused_says_it_was_carried_out(
-    bot: Running,  # noqa: F811
+    bot: Running,
     no_retry_pause: None,
 ) -> None:
     """`election close` is deferred, then its result follow-up answers 500: the admin is told the
@@ -96,7 +96,7 @@ async def test_a_close_whose_result_discord_refused_says_it_was_carried_out(
     assert (await elections.show(bot.ctx, "board-2027")).election.phase == "closed"
 
 
-async def test_typed_mentions_never_ping_in_the_answer_or_the_channel_post(bot: Running) -> None:  # noqa: F811
+async def test_typed_mentions_never_ping_in_the_answer_or_the_channel_post(bot: Running) -> None:
     """A motion titled '@everyone <@&role> <@user>' used to ping the whole guild twice: in the channel
     answer and in the outbox post."""
     server, ctx = bot.fake, bot.ctx
@@ -115,7 +115,7 @@ async def test_typed_mentions_never_ping_in_the_answer_or_the_channel_post(bot: 
     assert server.pings == []
 
 
-async def test_autocomplete_answers_nobody_every_command_would_refuse(bot: Running) -> None:  # noqa: F811
+async def test_autocomplete_answers_nobody_every_command_would_refuse(bot: Running) -> None:
     """Unlinked accounts, direct messages and other guilds used to get roster handles, names and draft
     election titles; a member who may not run elections does not see drafts."""
     server, ctx = bot.fake, bot.ctx

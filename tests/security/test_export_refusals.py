@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot import seed
 from bot.commands import dispatch
+from governance import seed
 from governance.services import roster
 from governance.services.common import Context
-from tests.services._support import SYSTEM, snapshot
+from tests.factories import SYSTEM, snapshot
 
 
 async def test_a_sealed_file_is_refused_before_anything_is_written(ctx: Context) -> None:

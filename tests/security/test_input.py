@@ -5,7 +5,6 @@ SQLite and PostgreSQL. The validator itself (``governance.text``) is checked wit
 from __future__ import annotations
 
 import unicodedata
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -13,29 +12,15 @@ from hypothesis import strategies as st
 
 import bot.commands.audit
 import bot.commands.schedule  # noqa: F401  (registers `wg unschedule`, `schedule show`)
-from bot import seed
-from bot.commands import dispatch
-from bot.replies import Reply
 from governance import text
 from governance.services import bodies, elections, motions, roster
 from governance.services.common import Actor, Context
-from tests.services._support import snapshot
+from tests.factories import snapshot
+from tests.fakes.console import say
 
 SYSTEM = Actor.system("test")
 HUGE = "9" * 25  # past 64 bits
 BIG = "9999999999"  # past PostgreSQL's integer, within SQLite's
-
-
-@pytest.fixture
-async def alliance(ctx: Context) -> Context:
-    """The sample alliance (board election in nominations, a committee, a working group)."""
-    await seed.seed(ctx)
-    return ctx
-
-
-async def say(ctx: Context, handle: str, line: str) -> Reply:
-    """Run a command line as someone, the way every adapter does."""
-    return await dispatch(ctx, await roster.actor_for_handle(ctx, handle), line, tz=ZoneInfo("UTC"))
 
 
 async def test_a_refused_export_of_an_unknown_poll_writes_nothing(alliance: Context) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot import seed
 from bot.commands import dispatch
+from governance import seed
 from governance.services import roster
 from governance.services.common import Context
-from tests.services._support import snapshot
+from tests.factories import snapshot
 
 ODD = "\u202e" + "gnp.exe" + "x" * 3000
 KEY = "ab" * 32

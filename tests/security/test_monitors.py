@@ -13,17 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import seed
 from bot.commands import dispatch
-from governance import export, signing
+from governance import export, seed, signing
 from governance.clock import ManualClock
 from governance.errors import Conflict, Forbidden, GovError, InvalidInput
 from governance.policies import load_policy
 from governance.policies.base import BodyFacts
-from governance.services import elections, monitors, roster
+from governance.services import elections, monitors
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
-from tests.services._support import events, snapshot
+from tests.factories import as_, events, snapshot
 
 SYSTEM = Actor.system("setup")
 SLUG = "board-2027"
@@ -54,10 +53,6 @@ async def refused(
     if rule is not None:
         assert getattr(caught.value, "rule", None) == rule
     return caught.value
-
-
-async def as_(ctx: Context, handle: str) -> Actor:
-    return await roster.actor_for_handle(ctx, handle)
 
 
 async def test_k_monitor_cosignatures_gate_certification(

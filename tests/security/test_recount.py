@@ -10,9 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import seed
 from bot.commands import dispatch
-from governance import export, tally
+from governance import export, seed, tally
 from governance.clock import ManualClock
 from governance.services import bodies, elections, roster
 from governance.services.common import Actor, Context
@@ -21,7 +20,7 @@ from governance.tally.seed import ballot_seed, seed_line
 from governance.verify import verify_files
 
 ROOT = Path(__file__).parents[2]
-ANY_METHOD = str(ROOT / "tests" / "services" / "any_method.py")
+ANY_METHOD = str(ROOT / "tests" / "governance" / "services" / "any_method.py")
 
 
 async def _tied_election(ctx: Context, clock: ManualClock) -> tally.Result:

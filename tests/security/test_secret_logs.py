@@ -4,47 +4,16 @@ leaves no ranking, receipt or tag in any log record."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
-from bot import seed
 from bot.commands import dispatch
+from governance import seed
 from governance.logsafe import command_for_log
 from governance.models import Ballot, BallotSlot
 from governance.services import elections, roster
 from governance.services.common import Actor, Context
-
-
-@pytest.fixture
-def everything_at_debug(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Every logger that exists (and the root) at DEBUG, restored afterwards."""
-    loggers = [logging.getLogger()] + [
-        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-    ]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
-    try:
-        yield caplog
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
-
-
-def secrets_in(records: list[logging.LogRecord], secrets: set[str]) -> list[str]:
-    """The log lines (message and any traceback) that carry one of ``secrets``."""
-    found = []
-    for record in records:
-        text = record.getMessage()
-        if record.exc_info:
-            text += logging.Formatter().formatException(record.exc_info)
-        if any(secret in text for secret in secrets):
-            found.append(f"{record.name}: {text[:300]}")
-    return found
+from tests.factories import secrets_in
 
 
 async def test_secret_ballots_leave_nothing_in_debug_logs(

@@ -14,16 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import publish as site
-from bot import seed
 from bot.commands import dispatch
 from bot.present.errors import hint as console_hint
-from governance import export
+from governance import export, seed
 from governance.clock import ManualClock
 from governance.errors import Forbidden
 from governance.services import elections, roster
 from governance.services.common import Actor, Context
 from governance.verify import verify_files
-from tests.services._support import snapshot
+from tests.factories import snapshot
 
 SYSTEM = Actor.system("setup")
 RANKINGS = {"alice": ["farid", "arjun"], "bea": ["farid", "emma"], "carlos": ["emma", "arjun", "chen"]}

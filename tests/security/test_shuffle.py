@@ -18,13 +18,11 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlmodel import col
 
-from bot import seed
-from governance import secrecy
+from governance import secrecy, seed
 from governance.models import Ballot, Election
 from governance.services import motions
 from governance.services.common import Context
-from tests.services.test_elections import as_
-from tests.services.test_motions import secret_toc
+from tests.factories import as_, secret_toc
 
 N = 300
 BOUND = 0.3

@@ -8,7 +8,7 @@ import json
 import re
 
 from governance.services import elections
-from tests.slack.conftest import USERS, SlackHarness, slack  # noqa: F401  (fixture)
+from tests.fakes.slack_harness import USERS, SlackHarness
 
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+(\|[^>]*)?>")
 
@@ -18,7 +18,7 @@ def live_mentions(payload: object) -> list[str]:
     return [m.group(0) for m in LIVE_MENTION.finditer(json.dumps(payload))]
 
 
-async def test_typed_mentions_never_notify_in_answers_or_channel_posts(slack: SlackHarness) -> None:  # noqa: F811
+async def test_typed_mentions_never_notify_in_answers_or_channel_posts(slack: SlackHarness) -> None:
     """A motion titled '<!channel> <!here> <@U0BEA>' used to ping the channel from the outbox post (its
     notification text was sent unescaped)."""
     await slack.reply_text(
@@ -37,7 +37,7 @@ async def test_typed_mentions_never_notify_in_answers_or_channel_posts(slack: Sl
     assert all(live_mentions(p) == [] for p in [*answers, *posts])
 
 
-async def test_an_answer_slack_refused_after_a_close_comes_by_direct_message(slack: SlackHarness) -> None:  # noqa: F811
+async def test_an_answer_slack_refused_after_a_close_comes_by_direct_message(slack: SlackHarness) -> None:
     """`election close` ran, then Slack's response_url answered 500: the admin used to see only
     an empty acknowledgement; now a DM says the election was closed (do not run it again), with the result."""
     await slack.reply_text("sec", "election open-voting board-2027 --close +7d")
@@ -57,7 +57,7 @@ async def test_an_answer_slack_refused_after_a_close_comes_by_direct_message(sla
 
 
 async def test_a_motion_vote_whose_confirmation_slack_refused_is_confirmed_by_direct_message(
-    slack: SlackHarness,  # noqa: F811
+    slack: SlackHarness,
 ) -> None:
     """The vote button's answer (response_url) fails: the DM says the vote is recorded, with the receipt."""
     await slack.reply_text("alice", 'motion propose toc "Adopt the model licence" --deadline +7d')

@@ -11,8 +11,8 @@ import pytest
 from governance import labels
 from governance.services import elections
 from governance.services.common import Context
-from tests.security.test_input import alliance, say  # noqa: F401  (fixture)
-from tests.services._support import snapshot
+from tests.factories import snapshot
+from tests.fakes.console import say
 
 
 def broken(*args: Any, **kwargs: Any) -> Any:
@@ -21,7 +21,7 @@ def broken(*args: Any, **kwargs: Any) -> Any:
 
 
 async def test_a_failure_after_the_commit_says_the_change_is_saved(
-    alliance: Context,  # noqa: F811
+    alliance: Context,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The election is created, then building the answer fails: the admin used to read 'nothing was
@@ -35,7 +35,7 @@ async def test_a_failure_after_the_commit_says_the_change_is_saved(
 
 
 async def test_a_failure_before_any_write_still_says_nothing_changed(
-    alliance: Context,  # noqa: F811
+    alliance: Context,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A read that fails wrote nothing, and the answer says so."""
