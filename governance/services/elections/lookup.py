@@ -37,10 +37,21 @@ from governance.services.common import (
 from governance.tally.debian import quorum_multiple
 
 PHASES = ("draft", "nominating", "voting", "closed", "certified", "cancelled")
-RANKED_METHODS = frozenset({"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs", "debian"})
+RANKED_METHODS = frozenset(
+    {"irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs", "condorcet-irv", "debian"}
+)
 TIES_ALLOWED = frozenset({"schulze", "ranked-pairs", "debian"})  # Debian: equal ranks allowed (§A.6(1))
 SEATED_ROLES = frozenset({"member", "chair", "co_chair", "voting_rep"})
-ELECTION_METHODS = ("plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs")
+ELECTION_METHODS = (
+    "plurality",
+    "approval",
+    "irv",
+    "stv-scottish",
+    "stv-meek",
+    "schulze",
+    "ranked-pairs",
+    "condorcet-irv",
+)
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SECRET_VOTER = "voter"  # the actor of a secret ballot's audit event: it names no one
 

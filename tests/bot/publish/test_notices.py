@@ -25,7 +25,7 @@ from governance.services.common import Context
 from governance.tally import count_motion
 from tests.factories import outbox_rows, small_roster
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 BEFORE = AT - timedelta(days=2)
 ELECTION = {"election": "board-2027", "title": "Board 2027"}

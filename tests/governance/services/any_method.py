@@ -18,7 +18,9 @@ from governance.policies.base import BodyFacts, ElectionRules
 NAME = "any-method"
 VERSION = "test"
 PATH = str(Path(__file__).resolve())
-METHODS = frozenset({"plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs"})
+METHODS = frozenset(
+    {"plurality", "approval", "irv", "stv-scottish", "stv-meek", "schulze", "ranked-pairs", "condorcet-irv"}
+)
 
 
 def election_rules(body: BodyFacts) -> ElectionRules:

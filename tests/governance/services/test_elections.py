@@ -291,6 +291,26 @@ async def test_ties_accepted_by_condorcet_methods(ctx: Context, clock: ManualClo
     assert receipt.ranking == [["chen", "dana"], ["bea"]]
 
 
+async def test_a_condorcet_irv_election_is_cast_ranked_and_counted(ctx: Context, clock: ManualClock) -> None:
+    """CNCF's method end to end: ranked ballots through the cast path, the Condorcet winner elected at the
+    close (the method's own rounds are tested in tests/governance/tally/test_condorcet_irv.py)."""
+    await seed.seed(ctx)
+    sec = await as_(ctx, "sec")
+    await committee(ctx, "tc", ["bea", "chen", "dana", "emma"], policy=ANY_METHOD)
+    await elections.create_election(ctx, sec, "tc", "tc-chair", seats=1, method="condorcet-irv")
+    await elections.open_nominations(ctx, sec, "tc-chair")
+    for h in ("bea", "chen", "dana"):
+        await elections.nominate(ctx, await as_(ctx, h), "tc-chair")
+    await elections.open_voting(ctx, sec, "tc-chair")
+    ballots = {"bea": ["bea", "chen", "dana"], "emma": ["chen", "bea", "dana"],
+               "chen": ["chen", "dana", "bea"], "dana": ["dana", "chen", "bea"]}  # fmt: skip
+    for voter, ranking in ballots.items():
+        receipt = await elections.cast_ballot(ctx, await as_(ctx, voter), "tc-chair", ranking)
+        assert receipt.ranking == [[h] for h in ranking]
+    closed = await elections.close(ctx, sec, "tc-chair")
+    assert closed.elected == ["Chen Wei"]  # chen beats bea and dana 3 to 1 head to head
+
+
 async def test_ineligible_voter(ctx: Context, clock: ManualClock) -> None:
     """Not the organisation's voting representative; no organisation; suspended; organisation inactive."""
     await board_election(ctx, clock)

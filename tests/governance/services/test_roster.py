@@ -224,7 +224,8 @@ async def test_unlink_names_the_person_it_expects(ctx: Context, who: dict[str, A
         await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="ghost")
     with pytest.raises(InvalidInput, match="linked to @alice, not @bea") as wrong:
         await roster.unlink_identity(ctx, who["sec"], "slack", "T01", "U42", handle="bea")
-    assert "roster unlink alice slack T01 U42" in (wrong.value.hint or "")
+    assert wrong.value.suggestion is not None and wrong.value.suggestion.sentence == "unlink_anyway"
+    assert wrong.value.suggestion.commands == (("roster", "unlink", "alice", "slack", "T01", "U42"),)
     with pytest.raises(Forbidden):
         await roster.unlink_identity(ctx, who["alice"], "slack", "T01", "U42", handle="alice")
     assert await snapshot(ctx) == before
