@@ -27,7 +27,7 @@ from rich.table import Table as RichTable
 from bot.commands import dispatch
 from bot.present.errors import hint
 from bot.present.notices import render_pending
-from bot.replies import Attachment, Reply
+from bot.present.replies import Attachment, Reply
 from governance.errors import GovError
 from governance.i18n import DEFAULT_LOCALE, _, current_locale, negotiate, using_locale
 from governance.models import Body, Person

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance import text as text_rules
 from governance.errors import InvalidInput
 from governance.i18n import _, format_datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.grammar import Invocation, command
-from bot.replies import Attachment, Reply, error
+from bot.present.replies import Attachment, Reply, error
 from governance import audit, export, poll_checks, receipts
 from governance.errors import InvalidInput
 from governance.i18n import _

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.grammar import Invocation, command
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance import labels
 from governance.i18n import _, format_datetime, ngettext
 from governance.services import dashboard

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.grammar import Command, Invocation, parse, resolve
 from bot.present import errors as present_errors
-from bot.replies import Reply, error
+from bot.present.replies import Reply, error
 from governance import logsafe
 from governance import text as text_rules
 from governance.db import count_writes

@@ -7,7 +7,7 @@ from bot.grammar import REGISTRY as REGISTRY
 from bot.grammar import Invocation, command
 from bot.grammar import Spec as Spec
 from bot.grammar import parse_when as parse_when
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance import labels
 from governance import text as text_rules
 from governance.errors import InvalidInput

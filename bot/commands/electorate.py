@@ -8,7 +8,7 @@ service lets see them); ``election exception`` asks to be added, ``election exce
 from __future__ import annotations
 
 from bot.grammar import Invocation, command
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance.i18n import _, ngettext
 from governance.services import electorate
 

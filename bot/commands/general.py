@@ -6,7 +6,7 @@ from bot.grammar import REGISTRY as REGISTRY
 from bot.grammar import Invocation, command
 from bot.grammar import Spec as Spec
 from bot.grammar import parse_when as parse_when
-from bot.replies import Reply, Table, error
+from bot.present.replies import Reply, Table, error
 from governance import labels
 from governance.i18n import _
 from governance.services import roster

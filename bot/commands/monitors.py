@@ -4,7 +4,7 @@ its monitor, fetch the close's signed checkpoint and co-sign it with a signature
 from __future__ import annotations
 
 from bot.grammar import Invocation, command
-from bot.replies import Attachment, Reply
+from bot.present.replies import Attachment, Reply
 from governance import audit, checkpoints, labels
 from governance.i18n import _
 from governance.services import monitors

@@ -4,7 +4,7 @@ a proxy on a motion or in an election, and member states."""
 from __future__ import annotations
 
 from bot.grammar import Invocation, command
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance import labels
 from governance.i18n import _
 from governance.services import bodies, elections, motions

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.grammar import Invocation, command, parse_when
-from bot.replies import Attachment, Reply, Table
+from bot.present.replies import Attachment, Reply, Table
 from governance import text as text_rules
 from governance.errors import InvalidInput
 from governance.i18n import _

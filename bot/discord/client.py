@@ -31,7 +31,7 @@ from bot.discord.render import CONTENT_LIMIT, Rendered, render, split_lines
 from bot.grammar import spec_for
 from bot.present import undelivered
 from bot.present.errors import hint
-from bot.replies import Attachment, Reply, error
+from bot.present.replies import Attachment, Reply, error
 from governance import logsafe
 from governance.errors import GovError
 from governance.i18n import N_, _, negotiate, using_locale

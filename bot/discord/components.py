@@ -21,7 +21,7 @@ from bot.discord import ballots
 from bot.discord.render import Rendered, render
 from bot.present import undelivered
 from bot.present.errors import hint
-from bot.replies import Reply, error
+from bot.present.replies import Reply, error
 from governance import labels
 from governance.errors import GovError
 from governance.i18n import _

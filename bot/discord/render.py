@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance import labels
 from governance.i18n import _, format_number, ngettext
 

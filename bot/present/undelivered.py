@@ -9,8 +9,8 @@ they could not deliver and send what it returns another way (a follow-up, a dire
 
 from __future__ import annotations
 
+from bot.present.replies import Reply, error
 from bot.present.syntax import PLATFORMS, Platform, command
-from bot.replies import Reply, error
 from governance.i18n import _
 from governance.text import echo
 

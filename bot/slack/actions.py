@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.commands import Command
 from bot.present import undelivered
-from bot.replies import Reply
+from bot.present.replies import Reply
 from bot.slack import ballots, views
 from bot.slack.home import OPEN_BALLOT_ACTION, WG_APPROVE_ACTION, WG_DENY_ACTION
 from bot.slack.render import escape

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.replies import Reply, error
+from bot.present.replies import Reply, error
 from bot.slack.render import Block, clip, context, escape, plain, section, sections
 from governance import labels
 from governance.charts import THRESHOLD_BASES

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands import Spec, find, tokenize
 from bot.present import undelivered
-from bot.replies import Reply, error
+from bot.present.replies import Reply, error
 from bot.slack import files, replay, views
 from bot.slack.render import clip
 from bot.slack.runtime import Runtime, ephemeral, log, team_user, unlinked_reply

@@ -30,7 +30,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.present.notices import VOTE, Notice, render_pending
-from bot.replies import Attachment
+from bot.present.replies import Attachment
 from bot.slack import files
 from bot.slack.home import OPEN_BALLOT_ACTION
 from bot.slack.render import context, escape, preformatted, section

@@ -24,7 +24,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.replies import error
+from bot.present.replies import error
 from bot.slack.render import message
 from governance.i18n import _, using_locale
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.replies import Attachment
+from bot.present.replies import Attachment
 from governance.i18n import _, format_number
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from bot.slack.files import describe
 from governance.i18n import _
 

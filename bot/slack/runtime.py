@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import Command, dispatch
-from bot.replies import Reply, error
+from bot.present.replies import Reply, error
 from bot.slack.delivery import SlackDelivery
 from bot.slack.home import home_view
 from bot.slack.locale import UserLocales

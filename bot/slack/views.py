@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.commands import Command
 from bot.present.errors import hint
-from bot.replies import error
+from bot.present.replies import error
 from bot.slack import ballots
 from bot.slack.render import clip, escape
 from bot.slack.runtime import Runtime, Tell, linking_hint, log

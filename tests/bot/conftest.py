@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands import dispatch
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance import seed
 from governance.services import roster
 from governance.services.common import Context

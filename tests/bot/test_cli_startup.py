@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance import export
 from governance.services import roster
 from governance.services.common import Context

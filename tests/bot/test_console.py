@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot import console
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance.models import OutboxMessage
 from governance.services import roster
 from governance.services.common import Context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.console import save_attachments
-from bot.replies import Attachment, Reply
+from bot.present.replies import Attachment, Reply
 
 
 def test_reply_lists_its_attachments_as_text() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from bot.commands import dispatch
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance.services import roster
 from governance.services.common import Context
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.discord import client as discord_client
 from bot.discord.delivery import deliver_due
-from bot.replies import Attachment, Reply
+from bot.present.replies import Attachment, Reply
 from governance.services import bodies, elections, motions, roster
 from tests.fakes.discord_harness import Running, slash
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.discord import ballots
 from bot.discord.render import CONTENT_LIMIT, render, shorten, split_lines
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance.services import elections, roster
 from governance.services.common import Actor
 from tests.fakes.discord_api import Callback

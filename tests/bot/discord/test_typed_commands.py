@@ -18,7 +18,7 @@ from bot.discord import appcommands, components, permissions
 from bot.discord.appcommands import build_groups, command_of, params_of
 from bot.discord.client import GovBot
 from bot.grammar import resolve
-from bot.replies import Reply
+from bot.present.replies import Reply
 from governance.errors import InvalidInput
 from governance.services.common import Actor, Context
 

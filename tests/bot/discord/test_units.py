@@ -11,7 +11,7 @@ from bot.commands import REGISTRY, Command, parse
 from bot.discord import ballots, permissions
 from bot.discord.appcommands import GovTranslator, build_groups, command_of, params_of
 from bot.discord.render import render
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from governance.services.common import Actor, Context
 from tests.fakes.discord_api import FakeDiscord, command_upload_problems
 from tests.fakes.discord_harness import running, seeded, settings_for

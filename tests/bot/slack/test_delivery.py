@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.present.notices import render_pending
-from bot.replies import Reply, Table
+from bot.present.replies import Reply, Table
 from bot.slack.ballots import Standing, select_element
 from bot.slack.delivery import DeliveryReport, SlackDelivery, message_blocks
 from bot.slack.render import MAX_BLOCKS, reply_blocks

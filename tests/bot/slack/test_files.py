@@ -14,7 +14,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import dispatch
-from bot.replies import Attachment, Reply
+from bot.present.replies import Attachment, Reply
 from bot.slack import files
 from bot.slack.render import reply_blocks
 from governance.services.common import Actor
