@@ -8,8 +8,8 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-from bot import publish, seed
-from governance import export
+from bot import publish
+from governance import export, seed
 from governance.services import elections, motions, publication, roster
 from governance.services.common import Context
 from tests.factories import SYSTEM
