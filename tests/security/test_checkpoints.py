@@ -127,7 +127,11 @@ async def test_close_and_certify_sign_checkpoints_that_verify(ctx: Context, cloc
         head = await session.get(audit.AuditHead, STREAM)
         notices = list(
             (
-                await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "audit.checkpoint"))
+                await session.execute(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.kind == "audit.checkpoint")
+                    .order_by(OutboxMessage.id)
+                )
             ).scalars()
         )
     assert [(c.seq, c.reason, c.subject) for c in made] == [

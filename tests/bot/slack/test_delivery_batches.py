@@ -111,7 +111,7 @@ async def test_concurrent_deliverers_send_each_message_exactly_once(
     ctx: Context, api: FakeSlackAPI, client: AsyncWebClient
 ) -> None:
     queued = await dms(ctx, await people(ctx, 240))
-    api.delay("chat.postMessage", 0.01)  # as a real platform takes time: no deliverer drains all alone
+    api.delay("chat.postMessage", 0.05)  # as a real platform takes time: no deliverer drains all alone
     deliverers = [SlackDelivery(ctx, client, team_id=TEAM, batch=25, concurrency=6) for _ in range(4)]
     counts = await asyncio.gather(*(drain(d) for d in deliverers))
     assert sum(counts) == 240 and sorted(posted_ids(api)) == queued  # each message posted once
